@@ -2,3 +2,7 @@
 //!
 //! Nothing in this crate performs I/O, reads a clock or draws randomness: callers pass `now`
 //! and identifiers in, so every rule here is deterministic and unit-testable.
+
+pub mod calendar;
+pub mod etiquette;
+pub mod scope;
