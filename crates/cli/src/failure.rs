@@ -1,0 +1,41 @@
+//! How a verb fails: bad input (exit 2, the user can fix it) or a runtime fault (exit 1).
+
+use std::process::ExitCode;
+
+#[derive(Debug)]
+pub enum Failure {
+    /// The input was wrong; the message names the bad part. Exit code 2.
+    Usage(String),
+    /// Something went wrong while doing valid work. Exit code 1.
+    Runtime(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(err: anyhow::Error) -> Self {
+        Failure::Runtime(err)
+    }
+}
+
+pub type CmdResult = Result<(), Failure>;
+
+/// Report a verb's result on stderr and turn it into the process exit code.
+pub fn exit_code(result: CmdResult) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(err)) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Print a value as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> CmdResult {
+    let text = serde_json::to_string_pretty(value).map_err(anyhow::Error::from)?;
+    println!("{text}");
+    Ok(())
+}
