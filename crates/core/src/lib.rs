@@ -3,6 +3,24 @@
 //! Nothing in this crate performs I/O, reads a clock or draws randomness: callers pass `now`
 //! and identifiers in, so every rule here is deterministic and unit-testable.
 
+pub mod labels;
+
+pub mod access;
+pub mod audit;
 pub mod calendar;
+pub mod change_order;
+pub mod client;
+pub mod engagement;
 pub mod etiquette;
+pub mod ids;
+pub mod member;
+pub mod message;
+pub mod money;
+pub mod org;
+pub mod patch;
+pub mod promise;
+pub mod rating;
+pub mod request;
 pub mod scope;
+pub mod time_entry;
+pub mod validate;

@@ -1,0 +1,403 @@
+//! Clients (customer companies) and their contacts.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::CalendarSpec;
+use crate::etiquette::{ClientEtiquette, ContactEtiquette};
+use crate::ids::{ClientId, ContactId, OrgId};
+use crate::patch;
+use crate::validate::{self, Violations, limits};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Client {
+    pub id: ClientId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// BCP 47 locale for dates and wording, e.g. `en-GB`.
+    pub locale: String,
+    /// Zone, working hours and holidays the client keeps.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub calendar: CalendarSpec,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub etiquette: ClientEtiquette,
+    pub notes: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    /// Unique within the firm; 1-200 characters.
+    pub name: String,
+    /// `{tz, hours?, holidays?, countries?}`; hours default to `mon-fri 09:00-17:00`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub calendar: CalendarSpec,
+    /// Default `en`.
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub etiquette: Option<ClientEtiquette>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientDraft {
+    pub name: String,
+    pub locale: String,
+    pub calendar: CalendarSpec,
+    pub etiquette: ClientEtiquette,
+    pub notes: String,
+}
+
+impl NewClient {
+    pub fn validate(self) -> Result<ClientDraft, Violations> {
+        let mut v = Violations::new();
+        let name = v.check("name", validate::line(&self.name, limits::NAME));
+        let locale = v.check(
+            "locale",
+            validate::locale(self.locale.as_deref().unwrap_or("en")),
+        );
+        let calendar = calendar_spec(self.calendar, "calendar", &mut v);
+        let etiquette = client_etiquette(self.etiquette.unwrap_or_default(), &mut v);
+        let notes = v.check(
+            "notes",
+            validate::optional_text(self.notes.as_deref().unwrap_or(""), limits::NOTE),
+        );
+        v.finish(|| ClientDraft {
+            name: name.unwrap_or_default(),
+            locale: locale.unwrap_or_default(),
+            calendar,
+            etiquette,
+            notes: notes.unwrap_or_default(),
+        })
+    }
+}
+
+/// Validate a calendar spec's fields. Hours are checked for shape here; the calendar module
+/// compiles them fully when business time is computed.
+pub fn calendar_spec(mut spec: CalendarSpec, field: &str, v: &mut Violations) -> CalendarSpec {
+    if let Some(tz) = v.check(&format!("{field}.tz"), validate::time_zone(&spec.tz)) {
+        spec.tz = tz;
+    }
+    if spec.hours.is_empty() {
+        spec.hours = vec!["mon-fri 09:00-17:00".to_string()];
+    }
+    for (i, h) in spec.hours.iter().enumerate() {
+        v.check(&format!("{field}.hours[{i}]"), validate::line(h, 100));
+    }
+    for (i, d) in spec.holidays.iter().enumerate() {
+        if d.parse::<jiff::civil::Date>().is_err() || d.len() != 10 {
+            v.add(
+                format!("{field}.holidays[{i}]"),
+                format!("{d:?} is not a date in YYYY-MM-DD form"),
+            );
+        }
+    }
+    for (i, c) in spec.countries.iter_mut().enumerate() {
+        let up = c.trim().to_ascii_uppercase();
+        if up.len() == 2 && up.chars().all(|ch| ch.is_ascii_alphabetic()) {
+            *c = up;
+        } else {
+            v.add(
+                format!("{field}.countries[{i}]"),
+                format!("{c:?} is not an ISO 3166 two-letter country code"),
+            );
+        }
+    }
+    spec
+}
+
+fn client_etiquette(mut e: ClientEtiquette, v: &mut Violations) -> ClientEtiquette {
+    if let Some(lang) = &e.language
+        && let Some(l) = v.check("etiquette.language", validate::locale(lang))
+    {
+        e.language = Some(l);
+    }
+    e.avoid = validate::word_list(&e.avoid, "etiquette.avoid", v);
+    if e.glossary.len() > limits::WORD_LIST {
+        v.add(
+            "etiquette.glossary",
+            format!("at most {} entries", limits::WORD_LIST),
+        );
+    }
+    for (i, g) in e.glossary.iter_mut().enumerate() {
+        if let Some(o) = v.check(
+            &format!("etiquette.glossary[{i}].ours"),
+            validate::line(&g.ours, limits::WORD),
+        ) {
+            g.ours = o;
+        }
+        if let Some(t) = v.check(
+            &format!("etiquette.glossary[{i}].theirs"),
+            validate::line(&g.theirs, limits::WORD),
+        ) {
+            g.theirs = t;
+        }
+    }
+    e
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ClientPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub calendar: Option<CalendarSpec>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub etiquette: Option<ClientEtiquette>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl ClientPatch {
+    pub fn apply(self, c: &Client) -> Result<Client, Violations> {
+        let mut v = Violations::new();
+        let mut out = c.clone();
+        if let Some(n) = &self.name
+            && let Some(n) = v.check("name", validate::line(n, limits::NAME))
+        {
+            out.name = n;
+        }
+        if let Some(l) = &self.locale
+            && let Some(l) = v.check("locale", validate::locale(l))
+        {
+            out.locale = l;
+        }
+        if let Some(cal) = self.calendar {
+            out.calendar = calendar_spec(cal, "calendar", &mut v);
+        }
+        if let Some(e) = self.etiquette {
+            out.etiquette = client_etiquette(e, &mut v);
+        }
+        if let Some(n) = &self.notes
+            && let Some(n) = v.check("notes", validate::optional_text(n, limits::NOTE))
+        {
+            out.notes = n;
+        }
+        v.finish(|| out)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Contact {
+    pub id: ContactId,
+    pub org_id: OrgId,
+    pub client_id: ClientId,
+    pub name: String,
+    /// Unique within the firm: inbound mail is routed by it.
+    pub email: String,
+    pub phone: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub etiquette: ContactEtiquette,
+    /// Whether the contact can sign in to the portal.
+    pub portal_enabled: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewContact {
+    pub client_id: ClientId,
+    /// 1-200 characters.
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub etiquette: Option<ContactEtiquette>,
+    /// Setting a password (10-1024 characters) gives the contact a portal login.
+    #[serde(default)]
+    pub portal_password: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactDraft {
+    pub client_id: ClientId,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub etiquette: ContactEtiquette,
+    pub portal_password: Option<String>,
+}
+
+fn contact_etiquette(mut e: ContactEtiquette, v: &mut Violations) -> ContactEtiquette {
+    if let Some(p) = &e.preferred_name {
+        e.preferred_name = v.check("etiquette.preferred_name", validate::line(p, limits::NAME));
+    }
+    if let Some(f) = &e.form_of_address {
+        e.form_of_address = v.check("etiquette.form_of_address", validate::line(f, limits::WORD));
+    }
+    e.avoid = validate::word_list(&e.avoid, "etiquette.avoid", v);
+    e
+}
+
+fn phone(value: &str) -> Result<String, String> {
+    let p = validate::line(value, 40)?;
+    if p.chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    {
+        Ok(p)
+    } else {
+        Err(format!("{p:?} may only hold digits, spaces and + - ( ) ."))
+    }
+}
+
+impl NewContact {
+    pub fn validate(self) -> Result<ContactDraft, Violations> {
+        let mut v = Violations::new();
+        let name = v.check("name", validate::line(&self.name, limits::NAME));
+        let email = v.check("email", validate::email(&self.email));
+        let phone = self
+            .phone
+            .as_deref()
+            .and_then(|p| v.check("phone", phone(p)));
+        let etiquette = contact_etiquette(self.etiquette.unwrap_or_default(), &mut v);
+        if let Some(p) = &self.portal_password {
+            v.check("portal_password", validate::password(p));
+        }
+        v.finish(|| ContactDraft {
+            client_id: self.client_id,
+            name: name.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            phone,
+            etiquette,
+            portal_password: self.portal_password,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "patch::double_option")]
+    pub phone: Option<Option<String>>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub etiquette: Option<ContactEtiquette>,
+    /// A new portal password; `null` revokes portal access.
+    #[serde(default, deserialize_with = "patch::double_option")]
+    pub portal_password: Option<Option<String>>,
+}
+
+/// What a contact patch changes about the portal login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortalChange {
+    Keep,
+    SetPassword(String),
+    Revoke,
+}
+
+impl ContactPatch {
+    pub fn apply(self, c: &Contact) -> Result<(Contact, PortalChange), Violations> {
+        let mut v = Violations::new();
+        let mut out = c.clone();
+        if let Some(n) = &self.name
+            && let Some(n) = v.check("name", validate::line(n, limits::NAME))
+        {
+            out.name = n;
+        }
+        if let Some(e) = &self.email
+            && let Some(e) = v.check("email", validate::email(e))
+        {
+            out.email = e;
+        }
+        match self.phone {
+            None => {}
+            Some(None) => out.phone = None,
+            Some(Some(p)) => out.phone = v.check("phone", phone(&p)),
+        }
+        if let Some(e) = self.etiquette {
+            out.etiquette = contact_etiquette(e, &mut v);
+        }
+        let portal = match self.portal_password {
+            None => PortalChange::Keep,
+            Some(None) => {
+                out.portal_enabled = false;
+                PortalChange::Revoke
+            }
+            Some(Some(p)) => {
+                v.check("portal_password", validate::password(&p));
+                out.portal_enabled = true;
+                PortalChange::SetPassword(p)
+            }
+        };
+        v.finish(|| (out, portal))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_defaults_and_errors() {
+        let mut v = Violations::new();
+        let spec = calendar_spec(
+            CalendarSpec {
+                tz: "Asia/Kolkata".into(),
+                hours: vec![],
+                holidays: vec!["2026-01-26".into(), "26/01/2026".into()],
+                countries: vec!["in".into(), "India".into()],
+            },
+            "calendar",
+            &mut v,
+        );
+        assert_eq!(spec.hours, vec!["mon-fri 09:00-17:00"]);
+        assert_eq!(spec.countries[0], "IN");
+        let fields: Vec<_> = v.0.iter().map(|e| e.field.clone()).collect();
+        assert_eq!(fields, ["calendar.holidays[1]", "calendar.countries[1]"]);
+    }
+
+    #[test]
+    fn contact_patch_semantics() {
+        let c = Contact {
+            id: ContactId(1),
+            org_id: OrgId(1),
+            client_id: ClientId(1),
+            name: "Priya Mehta".into(),
+            email: "priya@kaveri.example".into(),
+            phone: Some("+91 22 1234".into()),
+            etiquette: ContactEtiquette::default(),
+            portal_enabled: true,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        };
+        let p: ContactPatch =
+            serde_json::from_str(r#"{"phone": null, "portal_password": null}"#).unwrap();
+        let (out, portal) = p.apply(&c).unwrap();
+        assert_eq!(out.phone, None);
+        assert!(!out.portal_enabled);
+        assert_eq!(portal, PortalChange::Revoke);
+        let bad: ContactPatch = serde_json::from_str(r#"{"email": "x"}"#).unwrap();
+        assert_eq!(bad.apply(&c).unwrap_err().0[0].field, "email");
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let r: Result<NewContact, _> = serde_json::from_str(
+            r#"{"client_id": 1, "name": "A", "email": "a@b.co", "nickname": "x"}"#,
+        );
+        assert!(r.unwrap_err().to_string().contains("nickname"));
+    }
+}

@@ -1,0 +1,209 @@
+//! Members: the people of the firm.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Role;
+use crate::ids::{MemberId, OrgId};
+use crate::validate::{self, Violations, limits};
+
+/// Default weekly capacity: 40 hours.
+pub const DEFAULT_CAPACITY_MINUTES: i64 = 40 * 60;
+/// Nobody works more than 7 x 24 hours a week.
+pub const MAX_CAPACITY_MINUTES: i64 = 7 * 24 * 60;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    pub id: MemberId,
+    pub org_id: OrgId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// IANA time zone the member works in.
+    pub tz: String,
+    /// Weekly working hours in `tz`, e.g. `["mon-fri 09:00-17:00"]`.
+    pub working_hours: Vec<String>,
+    /// Hours a week the member can give to client work, in minutes.
+    pub weekly_capacity_minutes: i64,
+    pub active: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    /// Unique within the firm. At most 254 characters.
+    pub email: String,
+    /// 1-200 characters.
+    pub name: String,
+    pub role: Role,
+    /// IANA zone, e.g. `Europe/London`.
+    pub tz: String,
+    #[serde(default)]
+    pub working_hours: Option<Vec<String>>,
+    /// 0 to 10080 (7 x 24 h); default 2400 (40 h).
+    #[serde(default)]
+    pub weekly_capacity_minutes: Option<i64>,
+    /// Sign-in password; 10-1024 characters. Members without one cannot sign in.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// A validated new member.
+#[derive(Debug, Clone)]
+pub struct MemberDraft {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub tz: String,
+    pub working_hours: Vec<String>,
+    pub weekly_capacity_minutes: i64,
+    pub password: Option<String>,
+}
+
+impl NewMember {
+    pub fn validate(self) -> Result<MemberDraft, Violations> {
+        let mut v = Violations::new();
+        let email = v.check("email", validate::email(&self.email));
+        let name = v.check("name", validate::line(&self.name, limits::NAME));
+        let tz = v.check("tz", validate::time_zone(&self.tz));
+        let hours = working_hours(self.working_hours, &mut v);
+        let capacity = v.check(
+            "weekly_capacity_minutes",
+            validate::range(
+                self.weekly_capacity_minutes
+                    .unwrap_or(DEFAULT_CAPACITY_MINUTES),
+                0,
+                MAX_CAPACITY_MINUTES,
+            ),
+        );
+        if let Some(p) = &self.password {
+            v.check("password", validate::password(p));
+        }
+        v.finish(|| MemberDraft {
+            email: email.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+            role: self.role,
+            tz: tz.unwrap_or_default(),
+            working_hours: hours,
+            weekly_capacity_minutes: capacity.unwrap_or_default(),
+            password: self.password,
+        })
+    }
+}
+
+fn working_hours(value: Option<Vec<String>>, v: &mut Violations) -> Vec<String> {
+    match value {
+        None => vec!["mon-fri 09:00-17:00".to_string()],
+        Some(list) => {
+            if list.is_empty() {
+                v.add(
+                    "working_hours",
+                    "must hold at least one range, e.g. \"mon-fri 09:00-17:00\"",
+                );
+            }
+            list.iter()
+                .enumerate()
+                .filter_map(|(i, h)| {
+                    v.check(&format!("working_hours[{i}]"), validate::line(h, 100))
+                })
+                .collect()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MemberPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub tz: Option<String>,
+    #[serde(default)]
+    pub working_hours: Option<Vec<String>>,
+    #[serde(default)]
+    pub weekly_capacity_minutes: Option<i64>,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+impl MemberPatch {
+    /// Apply to `m`, returning the updated member or every problem found.
+    pub fn apply(self, m: &Member) -> Result<Member, Violations> {
+        let mut v = Violations::new();
+        let mut out = m.clone();
+        if let Some(n) = &self.name
+            && let Some(n) = v.check("name", validate::line(n, limits::NAME))
+        {
+            out.name = n;
+        }
+        if let Some(r) = self.role {
+            out.role = r;
+        }
+        if let Some(tz) = &self.tz
+            && let Some(tz) = v.check("tz", validate::time_zone(tz))
+        {
+            out.tz = tz;
+        }
+        if self.working_hours.is_some() {
+            out.working_hours = working_hours(self.working_hours, &mut v);
+        }
+        if let Some(c) = self.weekly_capacity_minutes
+            && let Some(c) = v.check(
+                "weekly_capacity_minutes",
+                validate::range(c, 0, MAX_CAPACITY_MINUTES),
+            )
+        {
+            out.weekly_capacity_minutes = c;
+        }
+        if let Some(a) = self.active {
+            out.active = a;
+        }
+        v.finish(|| out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> NewMember {
+        NewMember {
+            email: "ada@northwind.example".into(),
+            name: "Ada Okafor".into(),
+            role: Role::Agent,
+            tz: "Europe/London".into(),
+            working_hours: None,
+            weekly_capacity_minutes: None,
+            password: None,
+        }
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let d = input().validate().unwrap();
+        assert_eq!(d.weekly_capacity_minutes, DEFAULT_CAPACITY_MINUTES);
+        assert_eq!(d.working_hours, vec!["mon-fri 09:00-17:00"]);
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let mut i = input();
+        i.email = "nope".into();
+        i.tz = "Europe/Atlantis".into();
+        i.weekly_capacity_minutes = Some(-5);
+        i.password = Some("short".into());
+        let err = i.validate().unwrap_err();
+        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["email", "tz", "weekly_capacity_minutes", "password"]
+        );
+    }
+}

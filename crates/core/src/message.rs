@@ -1,0 +1,149 @@
+//! Messages on a request: what the client wrote, what we wrote back, and internal notes.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Actor;
+use crate::ids::{MessageId, OrgId, RequestId};
+use crate::label_enum;
+use crate::validate::{self, Violations, limits};
+
+label_enum!(Direction {
+    /// From the client to us.
+    Inbound => "inbound",
+    /// From us to the client.
+    Outbound => "outbound",
+    /// Internal: never shown to the client.
+    Note => "note",
+});
+
+label_enum!(
+    /// Delivery state of an outbound message.
+    SendStatus {
+        /// Waiting for the mail worker.
+        Queued => "queued",
+        /// Held until the client's working hours.
+        Scheduled => "scheduled",
+        Sent => "sent",
+        /// Gave up after retries; the request shows it.
+        Failed => "failed",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub id: MessageId,
+    pub org_id: OrgId,
+    pub request_id: RequestId,
+    pub direction: Direction,
+    pub author: Actor,
+    pub body: String,
+    /// Sanitised HTML, when the message came with HTML.
+    pub body_html: Option<String>,
+    pub subject: Option<String>,
+    /// RFC 5322 Message-ID (without angle brackets), for threading.
+    pub mail_message_id: Option<String>,
+    pub send_status: Option<SendStatus>,
+    pub scheduled_for: Option<Timestamp>,
+    pub sent_at: Option<Timestamp>,
+    /// Sentiment compound score (-1..1) of inbound text, when scored.
+    pub sentiment: Option<f64>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    /// `note` (default for members) or `outbound` for members; contacts always write `inbound`.
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    /// 1 to 1,000,000 characters.
+    pub body: String,
+    /// Hold an outbound message until this instant (e.g. the client's morning).
+    #[serde(default)]
+    pub scheduled_for: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MessageDraft {
+    pub direction: Direction,
+    pub body: String,
+    pub scheduled_for: Option<Timestamp>,
+}
+
+impl NewMessage {
+    /// Validate for a member (`is_member`) or a contact.
+    pub fn validate(self, is_member: bool, now: Timestamp) -> Result<MessageDraft, Violations> {
+        let mut v = Violations::new();
+        let body = v.check("body", validate::text(&self.body, limits::BODY));
+        let direction = if is_member {
+            match self.direction.unwrap_or(Direction::Note) {
+                Direction::Inbound => {
+                    v.add("direction", "members write notes or outbound messages");
+                    Direction::Note
+                }
+                d => d,
+            }
+        } else {
+            if matches!(self.direction, Some(Direction::Note | Direction::Outbound)) {
+                v.add("direction", "contacts can only write inbound messages");
+            }
+            Direction::Inbound
+        };
+        if let Some(at) = self.scheduled_for {
+            if direction != Direction::Outbound {
+                v.add("scheduled_for", "only outbound messages can be scheduled");
+            } else if at <= now {
+                v.add("scheduled_for", "must be in the future");
+            }
+        }
+        v.finish(|| MessageDraft {
+            direction,
+            body: body.unwrap_or_default(),
+            scheduled_for: self.scheduled_for,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(json: &str) -> NewMessage {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn members_default_to_notes_and_contacts_write_inbound() {
+        let now = Timestamp::UNIX_EPOCH;
+        let d = msg(r#"{"body": "call them"}"#).validate(true, now).unwrap();
+        assert_eq!(d.direction, Direction::Note);
+        let d = msg(r#"{"body": "hello"}"#).validate(false, now).unwrap();
+        assert_eq!(d.direction, Direction::Inbound);
+        let e = msg(r#"{"body": "x", "direction": "note"}"#)
+            .validate(false, now)
+            .unwrap_err();
+        assert_eq!(e.0[0].field, "direction");
+        let e = msg(r#"{"body": "x", "direction": "inbound"}"#)
+            .validate(true, now)
+            .unwrap_err();
+        assert_eq!(e.0[0].field, "direction");
+    }
+
+    #[test]
+    fn scheduling_rules() {
+        let now: Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
+        let e = msg(r#"{"body": "x", "scheduled_for": "2026-03-02T09:00:00Z"}"#)
+            .validate(true, now)
+            .unwrap_err();
+        assert!(e.0[0].message.contains("outbound"));
+        let e = msg(
+            r#"{"body": "x", "direction": "outbound", "scheduled_for": "2026-02-01T09:00:00Z"}"#,
+        )
+        .validate(true, now)
+        .unwrap_err();
+        assert!(e.0[0].message.contains("future"));
+    }
+}
