@@ -1,0 +1,111 @@
+//! Storage errors, engine-neutral: callers never see a rusqlite or postgres type.
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key already holds this value. `table` and `detail` name which one.
+    #[error("{table}: duplicate value ({detail})")]
+    Conflict { table: String, detail: String },
+    /// A reference to a row that does not exist (in this org).
+    #[error("reference to a missing row ({detail})")]
+    MissingReference { detail: String },
+    /// A CHECK constraint or NOT NULL failed: input the domain should have rejected.
+    #[error("constraint failed: {0}")]
+    Constraint(String),
+    #[error("not found")]
+    NotFound,
+    /// The database cannot be reached or opened (bad URL, network, auth, permissions).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The schema is not what this binary expects (newer, half-applied, tampered).
+    #[error("schema: {0}")]
+    Schema(String),
+    /// A stored value could not be read back as the domain type.
+    #[error("stored data could not be read: {0}")]
+    Decode(String),
+    /// Any other engine error.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    pub fn decode(what: impl std::fmt::Display) -> Self {
+        StoreError::Decode(what.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match &e {
+            rusqlite::Error::SqliteFailure(f, msg) => {
+                let text = msg.clone().unwrap_or_else(|| e.to_string());
+                match (f.code, f.extended_code) {
+                    (ErrorCode::ConstraintViolation, 2067 | 1555) => {
+                        // "UNIQUE constraint failed: members.org_id, members.email"
+                        let cols = text.rsplit(": ").next().unwrap_or("").to_string();
+                        let table = cols.split('.').next().unwrap_or("").to_string();
+                        StoreError::Conflict {
+                            table,
+                            detail: cols,
+                        }
+                    }
+                    (ErrorCode::ConstraintViolation, 787) => {
+                        StoreError::MissingReference { detail: text }
+                    }
+                    (ErrorCode::ConstraintViolation, _) => StoreError::Constraint(text),
+                    (
+                        ErrorCode::CannotOpen
+                        | ErrorCode::PermissionDenied
+                        | ErrorCode::NotADatabase
+                        | ErrorCode::ReadOnly,
+                        _,
+                    ) => StoreError::Unavailable(text),
+                    _ => StoreError::Backend(text),
+                }
+            }
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            _ => StoreError::Backend(e.to_string()),
+        }
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        use postgres::error::SqlState;
+        if let Some(db) = e.as_db_error() {
+            let code = db.code();
+            let detail = db
+                .constraint()
+                .map(str::to_string)
+                .or_else(|| db.detail().map(str::to_string))
+                .unwrap_or_else(|| db.message().to_string());
+            if *code == SqlState::UNIQUE_VIOLATION {
+                return StoreError::Conflict {
+                    table: db.table().unwrap_or("").to_string(),
+                    detail,
+                };
+            }
+            if *code == SqlState::FOREIGN_KEY_VIOLATION {
+                return StoreError::MissingReference { detail };
+            }
+            if *code == SqlState::CHECK_VIOLATION || *code == SqlState::NOT_NULL_VIOLATION {
+                return StoreError::Constraint(db.message().to_string());
+            }
+            if *code == SqlState::INVALID_PASSWORD
+                || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+                || *code == SqlState::INVALID_CATALOG_NAME
+            {
+                return StoreError::Unavailable(db.message().to_string());
+            }
+            return StoreError::Backend(format!("{}: {}", code.code(), db.message()));
+        }
+        if e.is_closed() {
+            return StoreError::Unavailable(format!("connection closed: {e}"));
+        }
+        // Errors without a server answer are connection-level: refused, DNS, TLS, timeout.
+        let text = std::error::Error::source(&e)
+            .map(|s| format!("{e}: {s}"))
+            .unwrap_or_else(|| e.to_string());
+        StoreError::Unavailable(text)
+    }
+}

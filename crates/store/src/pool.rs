@@ -1,0 +1,97 @@
+//! A small blocking-connection pool: async callers wait for a permit, then the work runs on
+//! tokio's blocking threads with a connection of its own.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::error::StoreError;
+
+type Connect<C> = Box<dyn Fn() -> Result<C, StoreError> + Send + Sync>;
+
+pub(crate) struct Pool<C: Send + 'static> {
+    idle: Mutex<Vec<C>>,
+    permits: Arc<Semaphore>,
+    connect: Connect<C>,
+    healthy: fn(&C) -> bool,
+    acquire_timeout: Duration,
+}
+
+impl<C: Send + 'static> Pool<C> {
+    pub(crate) fn new(
+        size: usize,
+        acquire_timeout: Duration,
+        connect: Connect<C>,
+        healthy: fn(&C) -> bool,
+    ) -> Arc<Self> {
+        Arc::new(Pool {
+            idle: Mutex::new(Vec::with_capacity(size)),
+            permits: Arc::new(Semaphore::new(size.max(1))),
+            connect,
+            healthy,
+            acquire_timeout,
+        })
+    }
+
+    /// Put an already-open connection in the pool (e.g. the one used for migrations).
+    pub(crate) fn give(&self, conn: C) {
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
+    }
+
+    /// Run `f` with a pooled connection on a blocking thread.
+    pub(crate) async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut C) -> T + Send + 'static,
+    {
+        let permit =
+            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| {
+                    StoreError::Unavailable(format!(
+                        "no database connection free after {:?}",
+                        self.acquire_timeout
+                    ))
+                })?
+                .map_err(|_| StoreError::Unavailable("connection pool closed".into()))?;
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            pool.run_blocking(f)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("database task failed: {e}")))?
+    }
+
+    /// Run `f` with a pooled connection on the current thread. For callers that are already
+    /// on a blocking thread (or in a sync tool) and hold no permit.
+    pub(crate) fn run_blocking<T>(&self, f: impl FnOnce(&mut C) -> T) -> Result<T, StoreError> {
+        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut conn = match pooled {
+            Some(c) if (self.healthy)(&c) => c,
+            _ => (self.connect)()?,
+        };
+        let out = f(&mut conn);
+        if (self.healthy)(&conn) {
+            self.give(conn);
+        }
+        Ok(out)
+    }
+}
+
+impl<C: Send + 'static> Drop for Pool<C> {
+    fn drop(&mut self) {
+        // The last handle may go away on an async worker thread; a PostgreSQL client closes
+        // itself with a blocking call that must not run there.
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if !idle.is_empty() {
+            let _ = std::thread::Builder::new()
+                .name("rapport-pool-close".into())
+                .spawn(move || drop(idle));
+        }
+    }
+}

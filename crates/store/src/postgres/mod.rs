@@ -1,0 +1,111 @@
+//! The PostgreSQL engine: a pool of connections shared by reads and writes. Several app
+//! servers can run against one database; nothing here is process-local state.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::db::PgConn;
+use crate::error::StoreError;
+use crate::pool::Pool;
+
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    pub max_connections: usize,
+    pub connect_timeout: Duration,
+    pub acquire_timeout: Duration,
+    /// Schema to use (search_path); tests give each test its own.
+    pub schema: Option<String>,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions {
+            max_connections: 16,
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(30),
+            schema: None,
+        }
+    }
+}
+
+pub(crate) struct PgEngine {
+    pub(crate) pool: Arc<Pool<PgConn>>,
+}
+
+/// A URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn connect(url: &str, opts: &PgOptions) -> Result<PgConn, StoreError> {
+    let mut config: postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL {}: {e}", redact(url))))?;
+    config.connect_timeout(opts.connect_timeout);
+    config.application_name("rapport");
+    if config.get_ssl_mode() == postgres::config::SslMode::Require {
+        return Err(StoreError::Unavailable(
+            "sslmode=require: TLS to PostgreSQL is not built into this binary yet".into(),
+        ));
+    }
+    let mut client = config.connect(postgres::NoTls).map_err(|e| {
+        let err = StoreError::from(e);
+        let text = match &err {
+            StoreError::Unavailable(t) | StoreError::Backend(t) => t.clone(),
+            other => other.to_string(),
+        };
+        StoreError::Unavailable(format!(
+            "cannot connect to PostgreSQL at {}: {text}",
+            redact(url)
+        ))
+    })?;
+    if let Some(schema) = &opts.schema {
+        client
+            .batch_execute(&format!(
+                "SET search_path TO \"{}\", public",
+                schema.replace('"', "")
+            ))
+            .map_err(StoreError::from)?;
+    }
+    Ok(PgConn::new(client))
+}
+
+impl PgEngine {
+    pub(crate) fn open(url: &str, opts: PgOptions) -> Result<Self, StoreError> {
+        let first = connect(url, &opts)?;
+        let url = url.to_string();
+        let o = opts.clone();
+        let pool = Pool::new(
+            opts.max_connections,
+            opts.acquire_timeout,
+            Box::new(move || connect(&url, &o)),
+            |c: &PgConn| !c.is_closed(),
+        );
+        pool.give(first);
+        Ok(PgEngine { pool })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact("postgres://rapport:s3cret@db:5432/rapport"),
+            "postgres://rapport:***@db:5432/rapport"
+        );
+        assert_eq!(
+            super::redact("postgres://db/rapport"),
+            "postgres://db/rapport"
+        );
+    }
+}

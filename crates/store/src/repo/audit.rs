@@ -1,0 +1,92 @@
+use jiff::Timestamp;
+use rapport_core::access::Actor;
+use rapport_core::audit::{AuditEntry, AuditEvent};
+use rapport_core::ids::{AuditEventId, OrgId};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::params;
+use crate::repo::{Filter, Page};
+use crate::value::{Param, Row};
+
+/// Append one event. Call inside the same write as the change it records.
+pub fn record(
+    db: &mut Db<'_>,
+    org: OrgId,
+    at: Timestamp,
+    ip: Option<&str>,
+    e: &AuditEntry,
+) -> Result<AuditEventId, StoreError> {
+    let details = if e.details.is_null() {
+        "{}".to_string()
+    } else {
+        e.details.to_string()
+    };
+    let row = db.query_one(
+        "INSERT INTO audit_events (org_id, at, actor_kind, actor_id, action, target_kind, target_id, ip, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        params![org, at, e.actor.kind(), e.actor.id(), e.action, e.target_kind, e.target_id, ip, details],
+    )?;
+    row.get(0).map(AuditEventId)
+}
+
+const COLUMNS: &str =
+    "id, org_id, at, actor_kind, actor_id, action, target_kind, target_id, ip, details";
+
+fn from_row(r: &Row) -> Result<AuditEvent, StoreError> {
+    let kind: String = r.get(3)?;
+    let actor = Actor::from_parts(&kind, r.get(4)?)
+        .ok_or_else(|| StoreError::decode(format!("bad actor {kind}")))?;
+    Ok(AuditEvent {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        at: r.get(2)?,
+        actor,
+        action: r.get(5)?,
+        target_kind: r.get(6)?,
+        target_id: r.get(7)?,
+        ip: r.get(8)?,
+        details: r.json(9)?,
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    pub target_kind: Option<String>,
+    pub target_id: Option<i64>,
+    pub actor: Option<Actor>,
+    pub before_id: Option<i64>,
+    pub limit: usize,
+}
+
+/// Newest first.
+pub fn list(db: &mut Db<'_>, org: OrgId, q: &AuditQuery) -> Result<Page<AuditEvent>, StoreError> {
+    let mut f = Filter::new(org);
+    if let Some(a) = &q.action {
+        f.and("action = {}", Param::Text(a.clone().into()));
+    }
+    if let Some(k) = &q.target_kind {
+        f.and("target_kind = {}", Param::Text(k.clone().into()));
+    }
+    if let Some(t) = q.target_id {
+        f.and("target_id = {}", Param::Int(t));
+    }
+    if let Some(a) = q.actor {
+        f.and("actor_kind = {}", Param::Text(a.kind().into()));
+        if let Some(id) = a.id() {
+            f.and("actor_id = {}", Param::Int(id));
+        }
+    }
+    if let Some(b) = q.before_id {
+        f.and("id < {}", Param::Int(b));
+    }
+    let limit = q.limit.clamp(1, super::MAX_PAGE);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE {} ORDER BY id DESC LIMIT {}",
+        f.sql(),
+        limit + 1
+    );
+    let rows = db.query_map(&sql, &f.params(), from_row)?;
+    Ok(Page::from_rows(rows, limit, |e| (e.id.0, e.id.0)))
+}

@@ -1,0 +1,191 @@
+//! Clients and their contacts.
+
+use jiff::Timestamp;
+use rapport_core::client::{Client, ClientDraft, Contact, ContactDraft};
+use rapport_core::ids::{ClientId, ContactId, OrgId};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::params;
+use crate::repo::{Filter, Page};
+use crate::value::{Json, Param, Row};
+
+const COLUMNS: &str =
+    "id, org_id, name, locale, calendar, etiquette, notes, created_at, updated_at";
+
+fn from_row(r: &Row) -> Result<Client, StoreError> {
+    Ok(Client {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        name: r.get(2)?,
+        locale: r.get(3)?,
+        calendar: r.json(4)?,
+        etiquette: r.json(5)?,
+        notes: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+    })
+}
+
+pub fn insert(
+    db: &mut Db<'_>,
+    org: OrgId,
+    d: &ClientDraft,
+    now: Timestamp,
+) -> Result<Client, StoreError> {
+    let id: i64 = db.scalar(
+        "INSERT INTO clients (org_id, name, locale, calendar, etiquette, notes, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        params![org, d.name, d.locale, Json(&d.calendar), Json(&d.etiquette), d.notes, now],
+    )?;
+    get(db, org, ClientId(id))
+}
+
+pub fn get(db: &mut Db<'_>, org: OrgId, id: ClientId) -> Result<Client, StoreError> {
+    from_row(&db.query_one(
+        &format!("SELECT {COLUMNS} FROM clients WHERE org_id = $1 AND id = $2"),
+        params![org, id],
+    )?)
+}
+
+pub fn exists(db: &mut Db<'_>, org: OrgId, id: ClientId) -> Result<bool, StoreError> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM clients WHERE org_id = $1 AND id = $2",
+            params![org, id],
+        )?
+        .is_some())
+}
+
+pub fn list(
+    db: &mut Db<'_>,
+    org: OrgId,
+    after_id: Option<i64>,
+    limit: usize,
+) -> Result<Page<Client>, StoreError> {
+    let mut f = Filter::new(org);
+    if let Some(a) = after_id {
+        f.and("id > {}", Param::Int(a));
+    }
+    let limit = limit.clamp(1, super::MAX_PAGE);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM clients WHERE {} ORDER BY id LIMIT {}",
+        f.sql(),
+        limit + 1
+    );
+    let rows = db.query_map(&sql, &f.params(), from_row)?;
+    Ok(Page::from_rows(rows, limit, |c| (c.id.0, c.id.0)))
+}
+
+pub fn update(db: &mut Db<'_>, c: &Client) -> Result<(), StoreError> {
+    let n = db.execute(
+        "UPDATE clients SET name = $3, locale = $4, calendar = $5, etiquette = $6, notes = $7, updated_at = $8
+         WHERE org_id = $1 AND id = $2",
+        params![c.org_id, c.id, c.name, c.locale, Json(&c.calendar), Json(&c.etiquette), c.notes, c.updated_at],
+    )?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+const CONTACT_COLUMNS: &str = "id, org_id, client_id, name, email, phone, etiquette, \
+    CASE WHEN portal_password_hash IS NULL THEN FALSE ELSE TRUE END, created_at, updated_at";
+
+fn contact_row(r: &Row) -> Result<Contact, StoreError> {
+    Ok(Contact {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        client_id: r.get(2)?,
+        name: r.get(3)?,
+        email: r.get(4)?,
+        phone: r.get(5)?,
+        etiquette: r.json(6)?,
+        portal_enabled: r.get(7)?,
+        created_at: r.get(8)?,
+        updated_at: r.get(9)?,
+    })
+}
+
+pub fn insert_contact(
+    db: &mut Db<'_>,
+    org: OrgId,
+    d: &ContactDraft,
+    password_hash: Option<&str>,
+    now: Timestamp,
+) -> Result<Contact, StoreError> {
+    let id: i64 = db.scalar(
+        "INSERT INTO contacts (org_id, client_id, name, email, phone, etiquette, portal_password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        params![org, d.client_id, d.name, d.email, d.phone, Json(&d.etiquette), password_hash, now],
+    )?;
+    get_contact(db, org, ContactId(id))
+}
+
+pub fn get_contact(db: &mut Db<'_>, org: OrgId, id: ContactId) -> Result<Contact, StoreError> {
+    contact_row(&db.query_one(
+        &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE org_id = $1 AND id = $2"),
+        params![org, id],
+    )?)
+}
+
+/// The contact with this address and their portal password hash (for sign-in and mail routing).
+pub fn contact_by_email(
+    db: &mut Db<'_>,
+    org: OrgId,
+    email: &str,
+) -> Result<Option<(Contact, Option<String>)>, StoreError> {
+    db.query_opt(
+        &format!("SELECT {CONTACT_COLUMNS}, portal_password_hash FROM contacts WHERE org_id = $1 AND email = $2"),
+        params![org, email],
+    )?
+    .map(|r| Ok((contact_row(&r)?, r.get(10)?)))
+    .transpose()
+}
+
+pub fn list_contacts(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: Option<ClientId>,
+    after_id: Option<i64>,
+    limit: usize,
+) -> Result<Page<Contact>, StoreError> {
+    let mut f = Filter::new(org);
+    if let Some(c) = client {
+        f.and("client_id = {}", Param::Int(c.0));
+    }
+    if let Some(a) = after_id {
+        f.and("id > {}", Param::Int(a));
+    }
+    let limit = limit.clamp(1, super::MAX_PAGE);
+    let sql = format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts WHERE {} ORDER BY id LIMIT {}",
+        f.sql(),
+        limit + 1
+    );
+    let rows = db.query_map(&sql, &f.params(), contact_row)?;
+    Ok(Page::from_rows(rows, limit, |c| (c.id.0, c.id.0)))
+}
+
+/// Save a contact; `password_hash`: `None` keeps it, `Some(None)` removes portal access.
+pub fn update_contact(
+    db: &mut Db<'_>,
+    c: &Contact,
+    password_hash: Option<Option<&str>>,
+) -> Result<(), StoreError> {
+    let n = db.execute(
+        "UPDATE contacts SET name = $3, email = $4, phone = $5, etiquette = $6, updated_at = $7 WHERE org_id = $1 AND id = $2",
+        params![c.org_id, c.id, c.name, c.email, c.phone, Json(&c.etiquette), c.updated_at],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(hash) = password_hash {
+        db.execute(
+            "UPDATE contacts SET portal_password_hash = $3 WHERE org_id = $1 AND id = $2",
+            params![c.org_id, c.id, hash],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+use jiff::Timestamp;
+use rapport_core::engagement::{Engagement, EngagementDraft, EngagementStatus};
+use rapport_core::ids::{ClientId, EngagementId, OrgId};
+use rapport_core::money::Currency;
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::params;
+use crate::repo::{Filter, Page};
+use crate::value::{Json, Param, Row, Word};
+
+const COLUMNS: &str = "id, org_id, client_id, name, status, manager_id, brief, brief_version, currency, \
+    hourly_rate_minor, budget_minutes, budget_fee_minor, starts_on, ends_on, created_at, updated_at";
+
+fn from_row(r: &Row) -> Result<Engagement, StoreError> {
+    let currency: String = r.get(8)?;
+    Ok(Engagement {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        client_id: r.get(2)?,
+        name: r.get(3)?,
+        status: r.word(4)?,
+        manager_id: r.get(5)?,
+        brief: r.json(6)?,
+        brief_version: r.get(7)?,
+        currency: Currency::parse(&currency).map_err(StoreError::decode)?,
+        hourly_rate_minor: r.get(9)?,
+        budget_minutes: r.get(10)?,
+        budget_fee_minor: r.get(11)?,
+        starts_on: r.get(12)?,
+        ends_on: r.get(13)?,
+        created_at: r.get(14)?,
+        updated_at: r.get(15)?,
+    })
+}
+
+pub fn insert(
+    db: &mut Db<'_>,
+    org: OrgId,
+    d: &EngagementDraft,
+    now: Timestamp,
+) -> Result<Engagement, StoreError> {
+    let id: i64 = db.scalar(
+        "INSERT INTO engagements (org_id, client_id, name, status, manager_id, brief, brief_version, currency,
+             hourly_rate_minor, budget_minutes, budget_fee_minor, starts_on, ends_on, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+        params![
+            org, d.client_id, d.name, Word(EngagementStatus::Active.as_str()), d.manager_id, Json(&d.brief),
+            d.currency.code(), d.hourly_rate_minor, d.budget_minutes, d.budget_fee_minor, d.starts_on, d.ends_on, now
+        ],
+    )?;
+    get(db, org, EngagementId(id))
+}
+
+pub fn get(db: &mut Db<'_>, org: OrgId, id: EngagementId) -> Result<Engagement, StoreError> {
+    from_row(&db.query_one(
+        &format!("SELECT {COLUMNS} FROM engagements WHERE org_id = $1 AND id = $2"),
+        params![org, id],
+    )?)
+}
+
+pub fn list(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: Option<ClientId>,
+    after_id: Option<i64>,
+    limit: usize,
+) -> Result<Page<Engagement>, StoreError> {
+    let mut f = Filter::new(org);
+    if let Some(c) = client {
+        f.and("client_id = {}", Param::Int(c.0));
+    }
+    if let Some(a) = after_id {
+        f.and("id > {}", Param::Int(a));
+    }
+    let limit = limit.clamp(1, super::MAX_PAGE);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM engagements WHERE {} ORDER BY id LIMIT {}",
+        f.sql(),
+        limit + 1
+    );
+    let rows = db.query_map(&sql, &f.params(), from_row)?;
+    Ok(Page::from_rows(rows, limit, |e| (e.id.0, e.id.0)))
+}
+
+pub fn update(db: &mut Db<'_>, e: &Engagement) -> Result<(), StoreError> {
+    let n = db.execute(
+        "UPDATE engagements SET name = $3, status = $4, manager_id = $5, brief = $6, brief_version = $7, currency = $8,
+             hourly_rate_minor = $9, budget_minutes = $10, budget_fee_minor = $11, starts_on = $12, ends_on = $13, updated_at = $14
+         WHERE org_id = $1 AND id = $2",
+        params![
+            e.org_id, e.id, e.name, Word(e.status.as_str()), e.manager_id, Json(&e.brief), e.brief_version,
+            e.currency.code(), e.hourly_rate_minor, e.budget_minutes, e.budget_fee_minor, e.starts_on, e.ends_on, e.updated_at
+        ],
+    )?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

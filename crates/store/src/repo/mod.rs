@@ -1,0 +1,79 @@
+//! Repositories: the SQL for each entity, written once for both engines. Every function takes
+//! the org it works in and every query is scoped by it.
+
+pub mod audit;
+pub mod auth;
+pub mod clients;
+pub mod engagements;
+pub mod members;
+pub mod messages;
+pub mod orgs;
+pub mod promises;
+pub mod requests;
+pub mod time_entries;
+
+/// A page of a list, plus the key to continue after its last item.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// `(sort key, id)` of the last item when more may follow.
+    pub next: Option<(i64, i64)>,
+}
+
+impl<T> Page<T> {
+    /// Build a page from `limit + 1` fetched rows: the extra row only says that more exist.
+    pub fn from_rows(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> (i64, i64)) -> Self {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more { items.last().map(key) } else { None };
+        Page { items, next }
+    }
+}
+
+/// Builds the `WHERE` clause of a list query, numbering placeholders as it goes.
+pub(crate) struct Filter<'a> {
+    sql: String,
+    params: Vec<crate::value::Param<'a>>,
+}
+
+impl<'a> Filter<'a> {
+    pub(crate) fn new(org: rapport_core::ids::OrgId) -> Self {
+        Filter {
+            sql: "org_id = $1".to_string(),
+            params: vec![crate::value::Param::Int(org.0)],
+        }
+    }
+
+    /// The next placeholder, e.g. `$3`, bound to `value`.
+    pub(crate) fn bind(&mut self, value: crate::value::Param<'a>) -> String {
+        self.params.push(value);
+        format!("${}", self.params.len())
+    }
+
+    /// `AND <condition>`, where `{}` in `condition` is replaced by a new placeholder for `value`.
+    pub(crate) fn and(&mut self, condition: &str, value: crate::value::Param<'a>) {
+        let p = self.bind(value);
+        self.sql.push_str(" AND ");
+        self.sql.push_str(&condition.replace("{}", &p));
+    }
+
+    /// `AND <condition>` with no parameter.
+    pub(crate) fn and_raw(&mut self, condition: &str) {
+        self.sql.push_str(" AND ");
+        self.sql.push_str(condition);
+    }
+
+    pub(crate) fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    pub(crate) fn params(&self) -> Vec<&dyn crate::value::ToParam> {
+        self.params
+            .iter()
+            .map(|p| p as &dyn crate::value::ToParam)
+            .collect()
+    }
+}
+
+/// The most rows any list returns in one page.
+pub const MAX_PAGE: usize = 200;

@@ -1,0 +1,373 @@
+//! The book of work.
+
+use jiff::Timestamp;
+use rapport_core::access::Actor;
+use rapport_core::ids::{ClientId, ContactId, EngagementId, MemberId, OrgId, RequestId};
+use rapport_core::request::{self as req, Kind, Request, ScopeRecord, Status};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::params;
+use crate::repo::{Filter, Page};
+use crate::value::{Json, Param, Row, Word};
+
+const COLUMNS: &str = "id, org_id, client_id, engagement_id, contact_id, title, body, kind, priority, status, \
+    assignee_id, estimate_minutes, spent_minutes, channel, tags, due_at, quick, scope, created_by_kind, \
+    created_by_id, created_at, updated_at, first_response_at, last_inbound_at, last_outbound_at, delivered_at, closed_at";
+
+fn from_row(r: &Row) -> Result<Request, StoreError> {
+    let id: RequestId = r.get(0)?;
+    let kind: String = r.get(18)?;
+    Ok(Request {
+        id,
+        org_id: r.get(1)?,
+        reference: req::reference(id),
+        client_id: r.get(2)?,
+        engagement_id: r.get(3)?,
+        contact_id: r.get(4)?,
+        title: r.get(5)?,
+        body: r.get(6)?,
+        kind: r.word(7)?,
+        priority: r.word(8)?,
+        status: r.word(9)?,
+        assignee_id: r.get(10)?,
+        estimate_minutes: r.get(11)?,
+        spent_minutes: r.get(12)?,
+        channel: r.word(13)?,
+        tags: r.json(14)?,
+        due_at: r.get(15)?,
+        quick: r.get(16)?,
+        scope: r.json_opt(17)?,
+        created_by: Actor::from_parts(&kind, r.get(19)?)
+            .ok_or_else(|| StoreError::decode(format!("bad actor kind {kind}")))?,
+        created_at: r.get(20)?,
+        updated_at: r.get(21)?,
+        first_response_at: r.get(22)?,
+        last_inbound_at: r.get(23)?,
+        last_outbound_at: r.get(24)?,
+        delivered_at: r.get(25)?,
+        closed_at: r.get(26)?,
+    })
+}
+
+fn scope_verdict(scope: &Option<ScopeRecord>) -> Option<&'static str> {
+    scope.as_ref().map(|s| {
+        let v = s.confirmed_verdict.unwrap_or(s.verdict);
+        match v {
+            rapport_core::scope::Verdict::In => "in",
+            rapport_core::scope::Verdict::Out => "out",
+            rapport_core::scope::Verdict::Unclear => "unclear",
+        }
+    })
+}
+
+/// Insert `r` (its `id` and `reference` are ignored) with its tags; returns the stored request.
+pub fn insert(db: &mut Db<'_>, r: &Request) -> Result<Request, StoreError> {
+    let id: i64 = db.scalar(
+        "INSERT INTO requests (org_id, client_id, engagement_id, contact_id, title, body, kind, priority, status,
+             assignee_id, estimate_minutes, spent_minutes, channel, tags, due_at, quick, scope, scope_verdict,
+             created_by_kind, created_by_id, created_at, updated_at, first_response_at, last_inbound_at,
+             last_outbound_at, delivered_at, closed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                 $21, $22, $23, $24, $25, $26, $27)
+         RETURNING id",
+        params![
+            r.org_id, r.client_id, r.engagement_id, r.contact_id, r.title, r.body, Word(r.kind.as_str()),
+            Word(r.priority.as_str()), Word(r.status.as_str()), r.assignee_id, r.estimate_minutes, r.spent_minutes,
+            Word(r.channel.as_str()), Json(&r.tags), r.due_at, r.quick, r.scope.as_ref().map(Json),
+            scope_verdict(&r.scope), r.created_by.kind(), r.created_by.id(), r.created_at, r.updated_at,
+            r.first_response_at, r.last_inbound_at, r.last_outbound_at, r.delivered_at, r.closed_at
+        ],
+    )?;
+    let id = RequestId(id);
+    insert_tags(db, r.org_id, id, &r.tags)?;
+    let mut out = r.clone();
+    out.id = id;
+    out.reference = req::reference(id);
+    Ok(out)
+}
+
+fn insert_tags(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: RequestId,
+    tags: &[String],
+) -> Result<(), StoreError> {
+    for t in tags {
+        db.execute(
+            "INSERT INTO request_tags (org_id, request_id, tag) VALUES ($1, $2, $3)",
+            params![org, id, t],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn get(db: &mut Db<'_>, org: OrgId, id: RequestId) -> Result<Request, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM requests WHERE org_id = $1 AND id = $2");
+    from_row(&db.query_one(&sql, params![org, id])?)
+}
+
+/// Load for update: on PostgreSQL the row stays locked until the transaction ends.
+pub fn get_for_update(db: &mut Db<'_>, org: OrgId, id: RequestId) -> Result<Request, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM requests WHERE org_id = $1 AND id = $2{}",
+        db.for_update()
+    );
+    from_row(&db.query_one(&sql, params![org, id])?)
+}
+
+/// Save the editable fields (title, body, kind, priority, tags, estimate, due date, links).
+pub fn update_fields(db: &mut Db<'_>, before: &Request, r: &Request) -> Result<(), StoreError> {
+    let text_changed = before.title != r.title || before.body != r.body || before.tags != r.tags;
+    let n = if text_changed {
+        db.execute(
+            "UPDATE requests SET title = $3, body = $4, kind = $5, priority = $6, tags = $7, estimate_minutes = $8,
+                 due_at = $9, engagement_id = $10, contact_id = $11, updated_at = $12
+             WHERE org_id = $1 AND id = $2",
+            params![
+                r.org_id, r.id, r.title, r.body, Word(r.kind.as_str()), Word(r.priority.as_str()), Json(&r.tags),
+                r.estimate_minutes, r.due_at, r.engagement_id, r.contact_id, r.updated_at
+            ],
+        )?
+    } else {
+        // Leave the text columns out of the statement so the search index is not rewritten.
+        db.execute(
+            "UPDATE requests SET kind = $3, priority = $4, estimate_minutes = $5, due_at = $6, engagement_id = $7,
+                 contact_id = $8, updated_at = $9
+             WHERE org_id = $1 AND id = $2",
+            params![
+                r.org_id, r.id, Word(r.kind.as_str()), Word(r.priority.as_str()), r.estimate_minutes, r.due_at,
+                r.engagement_id, r.contact_id, r.updated_at
+            ],
+        )?
+    };
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if before.tags != r.tags {
+        db.execute(
+            "DELETE FROM request_tags WHERE org_id = $1 AND request_id = $2",
+            params![r.org_id, r.id],
+        )?;
+        insert_tags(db, r.org_id, r.id, &r.tags)?;
+    }
+    Ok(())
+}
+
+/// Save status and the dates that go with it.
+pub fn update_status(db: &mut Db<'_>, r: &Request) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE requests SET status = $3, delivered_at = $4, closed_at = $5, updated_at = $6 WHERE org_id = $1 AND id = $2",
+        params![r.org_id, r.id, Word(r.status.as_str()), r.delivered_at, r.closed_at, r.updated_at],
+    )?;
+    Ok(())
+}
+
+pub fn update_assignee(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: RequestId,
+    assignee: Option<MemberId>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE requests SET assignee_id = $3, updated_at = $4 WHERE org_id = $1 AND id = $2",
+        params![org, id, assignee, now],
+    )?;
+    Ok(())
+}
+
+pub fn add_spent(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: RequestId,
+    minutes: i64,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE requests SET spent_minutes = spent_minutes + $3 WHERE org_id = $1 AND id = $2",
+        params![org, id, minutes],
+    )?;
+    Ok(())
+}
+
+/// Record that the client wrote.
+pub fn touch_inbound(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: RequestId,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE requests SET last_inbound_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2",
+        params![org, id, at],
+    )?;
+    Ok(())
+}
+
+/// Record that we wrote to the client; the first time is the first response.
+pub fn touch_outbound(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: RequestId,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE requests SET last_outbound_at = $3, updated_at = $3,
+             first_response_at = COALESCE(first_response_at, $3)
+         WHERE org_id = $1 AND id = $2",
+        params![org, id, at],
+    )?;
+    Ok(())
+}
+
+pub fn set_scope(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: RequestId,
+    scope: &ScopeRecord,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let some = Some(scope.clone());
+    db.execute(
+        "UPDATE requests SET scope = $3, scope_verdict = $4, updated_at = $5 WHERE org_id = $1 AND id = $2",
+        params![org, id, Json(scope), scope_verdict(&some), now],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RequestSort {
+    /// Newest first (default).
+    #[default]
+    Newest,
+    Oldest,
+    /// Most recently updated first.
+    Updated,
+    /// Earliest due date first; undated last.
+    Due,
+}
+
+impl RequestSort {
+    fn key(self) -> (&'static str, &'static str) {
+        // (sort key expression, direction)
+        match self {
+            RequestSort::Newest => ("id", "DESC"),
+            RequestSort::Oldest => ("id", "ASC"),
+            RequestSort::Updated => ("updated_at", "DESC"),
+            RequestSort::Due => ("COALESCE(due_at, 9223372036854775807)", "ASC"),
+        }
+    }
+
+    fn key_of(self, r: &Request) -> i64 {
+        match self {
+            RequestSort::Newest | RequestSort::Oldest => r.id.0,
+            RequestSort::Updated => r.updated_at.as_millisecond(),
+            RequestSort::Due => r.due_at.map_or(i64::MAX, |d| d.as_millisecond()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Member(MemberId),
+    Unassigned,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RequestQuery {
+    pub statuses: Vec<Status>,
+    pub client: Option<ClientId>,
+    pub engagement: Option<EngagementId>,
+    pub contact: Option<ContactId>,
+    pub assignee: Option<AssigneeFilter>,
+    pub kind: Option<Kind>,
+    pub tag: Option<String>,
+    /// `Some(true)`: only open work past its due date; `Some(false)`: everything else.
+    pub overdue: Option<bool>,
+    pub quick: Option<bool>,
+    pub sort: RequestSort,
+    pub after: Option<(i64, i64)>,
+    pub limit: usize,
+    pub now: Option<Timestamp>,
+}
+
+pub fn list(db: &mut Db<'_>, org: OrgId, q: &RequestQuery) -> Result<Page<Request>, StoreError> {
+    let mut f = Filter::new(org);
+    if !q.statuses.is_empty() {
+        let ps: Vec<String> = q
+            .statuses
+            .iter()
+            .map(|s| f.bind(Param::Text(s.as_str().into())))
+            .collect();
+        f.and_raw(&format!("status IN ({})", ps.join(", ")));
+    }
+    if let Some(c) = q.client {
+        f.and("client_id = {}", Param::Int(c.0));
+    }
+    if let Some(e) = q.engagement {
+        f.and("engagement_id = {}", Param::Int(e.0));
+    }
+    if let Some(c) = q.contact {
+        f.and("contact_id = {}", Param::Int(c.0));
+    }
+    match q.assignee {
+        Some(AssigneeFilter::Member(m)) => f.and("assignee_id = {}", Param::Int(m.0)),
+        Some(AssigneeFilter::Unassigned) => f.and_raw("assignee_id IS NULL"),
+        None => {}
+    }
+    if let Some(k) = q.kind {
+        f.and("kind = {}", Param::Text(k.as_str().into()));
+    }
+    if let Some(t) = &q.tag {
+        f.and(
+            "id IN (SELECT request_id FROM request_tags WHERE org_id = $1 AND tag = {})",
+            Param::Text(t.clone().into()),
+        );
+    }
+    if let Some(o) = q.overdue {
+        let now = Param::Int(q.now.unwrap_or_else(Timestamp::now).as_millisecond());
+        if o {
+            f.and(
+                "(due_at < {} AND status NOT IN ('delivered', 'closed'))",
+                now,
+            );
+        } else {
+            // Spelled out rather than NOT(...): NOT (NULL < x) is NULL, which would drop
+            // undated requests from "not overdue".
+            f.and(
+                "(due_at IS NULL OR due_at >= {} OR status IN ('delivered', 'closed'))",
+                now,
+            );
+        }
+    }
+    if let Some(quick) = q.quick {
+        f.and("quick = {}", Param::Bool(quick));
+    }
+    let (key, dir) = q.sort.key();
+    if let Some((k, id)) = q.after {
+        let op = if dir == "DESC" { "<" } else { ">" };
+        let pk = f.bind(Param::Int(k));
+        let pi = f.bind(Param::Int(id));
+        f.and_raw(&format!(
+            "({key} {op} {pk} OR ({key} = {pk} AND id {op} {pi}))"
+        ));
+    }
+    let limit = q.limit.clamp(1, super::MAX_PAGE);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM requests WHERE {} ORDER BY {key} {dir}, id {dir} LIMIT {}",
+        f.sql(),
+        limit + 1
+    );
+    let rows = db.query_map(&sql, &f.params(), from_row)?;
+    let sort = q.sort;
+    Ok(Page::from_rows(rows, limit, |r| (sort.key_of(r), r.id.0)))
+}
+
+/// Count open requests per status (for navigation counts).
+pub fn count_by_status(db: &mut Db<'_>, org: OrgId) -> Result<Vec<(Status, i64)>, StoreError> {
+    db.query_map(
+        "SELECT status, COUNT(*) FROM requests WHERE org_id = $1 GROUP BY status ORDER BY status",
+        params![org],
+        |r| Ok((r.word(0)?, r.get(1)?)),
+    )
+}

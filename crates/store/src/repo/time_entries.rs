@@ -1,0 +1,86 @@
+use jiff::Timestamp;
+use rapport_core::ids::{EngagementId, MemberId, OrgId, RequestId, TimeEntryId};
+use rapport_core::time_entry::TimeEntry;
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::params;
+use crate::repo::{Filter, Page};
+use crate::value::{Param, Row};
+
+const COLUMNS: &str = "id, org_id, member_id, client_id, engagement_id, request_id, started_at, minutes, billable, note, created_at";
+
+fn from_row(r: &Row) -> Result<TimeEntry, StoreError> {
+    Ok(TimeEntry {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        member_id: r.get(2)?,
+        client_id: r.get(3)?,
+        engagement_id: r.get(4)?,
+        request_id: r.get(5)?,
+        started_at: r.get(6)?,
+        minutes: r.get(7)?,
+        billable: r.get(8)?,
+        note: r.get(9)?,
+        created_at: r.get(10)?,
+    })
+}
+
+pub fn insert(db: &mut Db<'_>, t: &TimeEntry) -> Result<TimeEntry, StoreError> {
+    let id: i64 = db.scalar(
+        "INSERT INTO time_entries (org_id, member_id, client_id, engagement_id, request_id, started_at, minutes, billable, note, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        params![t.org_id, t.member_id, t.client_id, t.engagement_id, t.request_id, t.started_at, t.minutes, t.billable, t.note, t.created_at],
+    )?;
+    let mut out = t.clone();
+    out.id = TimeEntryId(id);
+    Ok(out)
+}
+
+pub fn get(db: &mut Db<'_>, org: OrgId, id: TimeEntryId) -> Result<TimeEntry, StoreError> {
+    from_row(&db.query_one(
+        &format!("SELECT {COLUMNS} FROM time_entries WHERE org_id = $1 AND id = $2"),
+        params![org, id],
+    )?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TimeQuery {
+    pub member: Option<MemberId>,
+    pub request: Option<RequestId>,
+    pub engagement: Option<EngagementId>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub after_id: Option<i64>,
+    pub limit: usize,
+}
+
+pub fn list(db: &mut Db<'_>, org: OrgId, q: &TimeQuery) -> Result<Page<TimeEntry>, StoreError> {
+    let mut f = Filter::new(org);
+    if let Some(m) = q.member {
+        f.and("member_id = {}", Param::Int(m.0));
+    }
+    if let Some(r) = q.request {
+        f.and("request_id = {}", Param::Int(r.0));
+    }
+    if let Some(e) = q.engagement {
+        f.and("engagement_id = {}", Param::Int(e.0));
+    }
+    if let Some(t) = q.from {
+        f.and("started_at >= {}", Param::Int(t.as_millisecond()));
+    }
+    if let Some(t) = q.to {
+        f.and("started_at < {}", Param::Int(t.as_millisecond()));
+    }
+    if let Some(a) = q.after_id {
+        f.and("id > {}", Param::Int(a));
+    }
+    let limit = q.limit.clamp(1, super::MAX_PAGE);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM time_entries WHERE {} ORDER BY id LIMIT {}",
+        f.sql(),
+        limit + 1
+    );
+    let rows = db.query_map(&sql, &f.params(), from_row)?;
+    Ok(Page::from_rows(rows, limit, |t| (t.id.0, t.id.0)))
+}

@@ -1,0 +1,242 @@
+//! The SQLite engine: one writer thread that group-commits, and a pool of readers.
+//!
+//! SQLite allows one writer at a time. Instead of letting concurrent writers queue on the file
+//! lock, every write is sent to a single thread which takes whatever writes are waiting, runs
+//! each in its own savepoint inside one transaction, commits once, and only then answers each
+//! caller. A failed write rolls back its savepoint without touching the others. Readers use WAL
+//! snapshots on their own connections and never wait for the writer.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::pool::Pool;
+
+/// Writes taken into one transaction at most. Bounds the latency a write can add to others.
+const MAX_BATCH: usize = 256;
+
+/// What the writer does with one queued write once the batch is committed (or not).
+pub(crate) type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+pub(crate) enum WriterJob {
+    /// A write to run in a savepoint of the batch transaction. Returns whether it succeeded
+    /// and how to deliver its result after the commit.
+    Tx(Box<dyn FnOnce(&mut Db<'_>) -> (bool, Finish) + Send>),
+    /// Work that manages its own transactions (migrations, maintenance). Runs alone.
+    Raw(Box<dyn FnOnce(&Connection) + Send>),
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    pub readers: usize,
+    /// Page cache per connection, in KiB.
+    pub cache_kib: i64,
+    pub busy_timeout: Duration,
+    /// `NORMAL` (WAL default: durable across process crashes, may lose the last commits on
+    /// power loss) or `FULL` (fsync on every commit).
+    pub synchronous_full: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            readers: 4,
+            cache_kib: 16 * 1024,
+            busy_timeout: Duration::from_secs(5),
+            synchronous_full: false,
+        }
+    }
+}
+
+pub(crate) struct SqliteEngine {
+    pub(crate) path: PathBuf,
+    writer: mpsc::SyncSender<WriterJob>,
+    pub(crate) readers: Arc<Pool<Connection>>,
+}
+
+fn configure(conn: &Connection, opts: &SqliteOptions, reader: bool) -> Result<(), StoreError> {
+    conn.busy_timeout(opts.busy_timeout)?;
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = {};
+         PRAGMA cache_size = -{};
+         PRAGMA temp_store = MEMORY;",
+        if opts.synchronous_full {
+            "FULL"
+        } else {
+            "NORMAL"
+        },
+        opts.cache_kib
+    ))?;
+    if reader {
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+    }
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(())
+}
+
+fn open_connection(path: &Path, create: bool) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    Connection::open_with_flags(path, flags).map_err(|e| {
+        StoreError::Unavailable(format!(
+            "cannot open SQLite database {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+impl SqliteEngine {
+    pub(crate) fn open(path: &Path, create: bool, opts: SqliteOptions) -> Result<Self, StoreError> {
+        if !create && !path.exists() {
+            return Err(StoreError::Unavailable(format!(
+                "SQLite database {} does not exist",
+                path.display()
+            )));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.exists() {
+                return Err(StoreError::Unavailable(format!(
+                    "directory {} does not exist",
+                    dir.display()
+                )));
+            }
+        }
+        let conn = open_connection(path, create)?;
+        // Fails on a file that is not a database: say so before anything else.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "{} is not a usable SQLite database: {e}",
+                    path.display()
+                ))
+            })?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Unavailable(format!(
+                "{} could not be switched to WAL mode (got {mode})",
+                path.display()
+            )));
+        }
+        configure(&conn, &opts, false)?;
+
+        let (tx, rx) = mpsc::sync_channel::<WriterJob>(4096);
+        std::thread::Builder::new()
+            .name("rapport-sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+
+        let reader_path = path.to_path_buf();
+        let reader_opts = opts.clone();
+        let readers = Pool::new(
+            opts.readers,
+            Duration::from_secs(30),
+            Box::new(move || {
+                let c = open_connection(&reader_path, false)?;
+                configure(&c, &reader_opts, true)?;
+                Ok(c)
+            }),
+            |_| true,
+        );
+        Ok(SqliteEngine {
+            path: path.to_path_buf(),
+            writer: tx,
+            readers,
+        })
+    }
+
+    pub(crate) fn submit(&self, job: WriterJob) -> Result<(), StoreError> {
+        self.writer
+            .send(job)
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterJob>) {
+    let mut pending_raw: Option<WriterJob> = None;
+    loop {
+        let first = match pending_raw.take() {
+            Some(job) => job,
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return, // every Store handle is gone
+            },
+        };
+        let first = match first {
+            WriterJob::Raw(f) => {
+                if catch_unwind(AssertUnwindSafe(|| f(&conn))).is_err() {
+                    tracing::error!("a maintenance job panicked in the SQLite writer");
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                continue;
+            }
+            tx => tx,
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(WriterJob::Raw(f)) => {
+                    pending_raw = Some(WriterJob::Raw(f));
+                    break;
+                }
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&conn, batch);
+    }
+}
+
+fn run_batch(conn: &Connection, batch: Vec<WriterJob>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let err = StoreError::from(e);
+        for job in batch {
+            if let WriterJob::Tx(f) = job {
+                // Never ran: report the failure without running the closure.
+                drop(f);
+            }
+        }
+        tracing::error!(error = %err, "could not begin a write transaction");
+        return;
+    }
+    let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
+    for job in batch {
+        let WriterJob::Tx(f) = job else { continue };
+        if conn.execute_batch("SAVEPOINT w").is_err() {
+            drop(f);
+            continue;
+        }
+        let mut db = Db::sqlite(conn);
+        match catch_unwind(AssertUnwindSafe(|| f(&mut db))) {
+            Ok((true, finish)) => {
+                let _ = conn.execute_batch("RELEASE w");
+                finishes.push(finish);
+            }
+            Ok((false, finish)) => {
+                let _ = conn.execute_batch("ROLLBACK TO w; RELEASE w");
+                finishes.push(finish);
+            }
+            Err(_) => {
+                tracing::error!("a write panicked; its changes were rolled back");
+                let _ = conn.execute_batch("ROLLBACK TO w; RELEASE w");
+            }
+        }
+    }
+    let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
+    if commit.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for finish in finishes {
+        finish(commit.clone());
+    }
+}

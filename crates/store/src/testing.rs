@@ -1,0 +1,139 @@
+//! Fresh databases for tests: a new SQLite file in a temporary directory, or a new schema in
+//! the PostgreSQL named by `RAPPORT_TEST_POSTGRES_URL`. Each test gets its own, so tests run in
+//! parallel. Dropping the handle removes the file or schema.
+
+use std::path::PathBuf;
+
+use crate::db::Engine;
+use crate::error::StoreError;
+use crate::store::{Store, StoreOptions};
+
+pub const POSTGRES_ENV: &str = "RAPPORT_TEST_POSTGRES_URL";
+
+/// Why a PostgreSQL test cannot run. On CI (`CI` set) a missing database is a failure, never a
+/// silent skip.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_ENV) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+                panic!("{POSTGRES_ENV} is not set on CI: the PostgreSQL suite must run");
+            }
+            None
+        }
+    }
+}
+
+fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        nanos,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Run SQL on a plain connection from a thread of its own: the sync client starts its own
+/// runtime, which must not happen on a thread already driving tokio.
+fn admin_sql(url: &str, sql: String) -> Result<(), String> {
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).map_err(|e| e.to_string())?;
+        // Concurrent CREATE EXTENSION IF NOT EXISTS can race; a second try settles it.
+        c.batch_execute(&sql)
+            .or_else(|_| c.batch_execute(&sql))
+            .map_err(|e| e.to_string())
+    })
+    .join()
+    .map_err(|_| "admin thread panicked".to_string())?
+}
+
+/// A database that exists for the life of this value.
+pub struct TestDb {
+    pub engine: Engine,
+    /// URL for `Store::open` (for PostgreSQL, the schema is set through options).
+    pub url: String,
+    pub options: StoreOptions,
+    dir: Option<PathBuf>,
+    schema: Option<String>,
+}
+
+impl TestDb {
+    /// A fresh, empty database; `None` when the engine is PostgreSQL and none is configured.
+    pub fn new(engine: Engine) -> Option<TestDb> {
+        match engine {
+            Engine::Sqlite => {
+                let dir = std::env::temp_dir().join(unique_name("rapport-test"));
+                std::fs::create_dir_all(&dir).expect("create temp dir");
+                let path = dir.join("rapport.db");
+                Some(TestDb {
+                    engine,
+                    url: format!("sqlite://{}", path.display()),
+                    options: StoreOptions {
+                        create: true,
+                        ..StoreOptions::default()
+                    },
+                    dir: Some(dir),
+                    schema: None,
+                })
+            }
+            Engine::Postgres => {
+                let url = postgres_url()?;
+                let schema = unique_name("t");
+                let sql = format!(
+                    // The extension lives in `public`, shared by every test schema; creating it
+                    // per schema would let one test's DROP SCHEMA cascade into the others.
+                    "CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public; CREATE SCHEMA \"{schema}\""
+                );
+                admin_sql(&url, sql)
+                    .unwrap_or_else(|e| panic!("cannot prepare {POSTGRES_ENV}: {e}"));
+                let mut options = StoreOptions::default();
+                options.postgres.schema = Some(schema.clone());
+                options.postgres.max_connections = 8;
+                Some(TestDb {
+                    engine,
+                    url,
+                    options,
+                    dir: None,
+                    schema: Some(schema),
+                })
+            }
+        }
+    }
+
+    /// Open and migrate.
+    pub async fn store(&self) -> Result<Store, StoreError> {
+        let store = Store::open(&self.url, self.options.clone()).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The SQLite file, for SQLite databases.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join("rapport.db"))
+    }
+
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(schema) = &self.schema {
+            let _ = admin_sql(
+                &self.url,
+                format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"),
+            );
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The store's contract, run against both engines: migrations, transactions, constraints,
+//! group commit, and the append-only audit trail.
+
+use jiff::Timestamp;
+use rapport_core::access::Actor;
+use rapport_core::audit::AuditEntry;
+use rapport_core::calendar::CalendarSpec;
+use rapport_core::client::NewClient;
+use rapport_core::ids::OrgId;
+use rapport_core::org::OrgDraft;
+use rapport_store::repo::{audit, clients, orgs};
+use rapport_store::testing::TestDb;
+use rapport_store::{Engine, Store, StoreError, params};
+
+macro_rules! both_engines {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = TestDb::new(Engine::Sqlite).unwrap();
+                ($body)(db).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = TestDb::new(Engine::Postgres) else {
+                    eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+                    return;
+                };
+                ($body)(db).await;
+            }
+        }
+    };
+}
+
+fn now() -> Timestamp {
+    "2026-03-02T10:00:00Z".parse().unwrap()
+}
+
+async fn org(store: &Store, slug: &str) -> OrgId {
+    let d = OrgDraft::parse(slug, "Northwind Studio").unwrap();
+    store
+        .write(move |db| orgs::insert(db, &d, now()))
+        .await
+        .unwrap()
+        .id
+}
+
+fn client_draft(name: &str) -> rapport_core::client::ClientDraft {
+    NewClient {
+        name: name.into(),
+        calendar: CalendarSpec::office_hours("Asia/Kolkata"),
+        locale: None,
+        etiquette: None,
+        notes: None,
+    }
+    .validate()
+    .unwrap()
+}
+
+both_engines!(migrations_are_idempotent, |db: TestDb| async move {
+    let store = db.store().await.unwrap();
+    let again = store.migrate().await.unwrap();
+    assert!(again.applied.is_empty());
+    assert_eq!(again.current_version, 1);
+    store.check_schema().await.unwrap();
+});
+
+both_engines!(a_failed_write_leaves_nothing, |db: TestDb| async move {
+    let store = db.store().await.unwrap();
+    let org = org(&store, "northwind").await;
+    let d = client_draft("Kaveri Foods");
+    // Insert a client and an audit event, then fail: neither may remain.
+    let result: Result<(), StoreError> = store
+        .write(move |db| {
+            clients::insert(db, org, &d, now())?;
+            audit::record(
+                db,
+                org,
+                now(),
+                None,
+                &AuditEntry::new(Actor::System, "client.create"),
+            )?;
+            Err(StoreError::Constraint("forced".into()))
+        })
+        .await;
+    assert!(result.is_err());
+    let count: i64 = store
+        .read(move |db| {
+            db.scalar(
+                "SELECT COUNT(*) FROM clients WHERE org_id = $1",
+                params![org],
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    let events: i64 = store
+        .read(move |db| {
+            db.scalar(
+                "SELECT COUNT(*) FROM audit_events WHERE org_id = $1",
+                params![org],
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(events, 0);
+});
+
+both_engines!(unique_keys_are_conflicts, |db: TestDb| async move {
+    let store = db.store().await.unwrap();
+    let org = org(&store, "northwind").await;
+    let d = client_draft("Kaveri Foods");
+    let d2 = d.clone();
+    store
+        .write(move |db| clients::insert(db, org, &d, now()))
+        .await
+        .unwrap();
+    let err = store
+        .write(move |db| clients::insert(db, org, &d2, now()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { ref table, .. } if table == "clients"),
+        "{err:?}"
+    );
+});
+
+both_engines!(
+    foreign_org_references_are_refused,
+    |db: TestDb| async move {
+        let store = db.store().await.unwrap();
+        let a = org(&store, "alpha").await;
+        let b = org(&store, "beta").await;
+        let d = client_draft("Kaveri Foods");
+        let client = store
+            .write(move |db| clients::insert(db, a, &d, now()))
+            .await
+            .unwrap();
+        // A contact in org B pointing at org A's client must be impossible.
+        let contact = rapport_core::client::NewContact {
+            client_id: client.id,
+            name: "Priya".into(),
+            email: "priya@kaveri.example".into(),
+            phone: None,
+            etiquette: None,
+            portal_password: None,
+        }
+        .validate()
+        .unwrap();
+        let err = store
+            .write(move |db| clients::insert_contact(db, b, &contact, None, now()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::MissingReference { .. }),
+            "{err:?}"
+        );
+    }
+);
+
+both_engines!(concurrent_writes_all_commit, |db: TestDb| async move {
+    let store = db.store().await.unwrap();
+    let org = org(&store, "northwind").await;
+    let mut handles = Vec::new();
+    for i in 0..200 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            let d = client_draft(&format!("Client {i}"));
+            // Every fifth write fails after inserting: its savepoint must roll back alone.
+            s.write(move |db| {
+                clients::insert(db, org, &d, now())?;
+                if i % 5 == 0 {
+                    Err(StoreError::Constraint("forced".into()))
+                } else {
+                    Ok(())
+                }
+            })
+            .await
+        }));
+    }
+    let mut ok = 0;
+    for h in handles {
+        if h.await.unwrap().is_ok() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 160);
+    let count: i64 = store
+        .read(move |db| {
+            db.scalar(
+                "SELECT COUNT(*) FROM clients WHERE org_id = $1",
+                params![org],
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 160);
+});
+
+both_engines!(audit_events_are_append_only, |db: TestDb| async move {
+    let store = db.store().await.unwrap();
+    let org = org(&store, "northwind").await;
+    store
+        .write(move |db| {
+            audit::record(
+                db,
+                org,
+                now(),
+                Some("127.0.0.1"),
+                &AuditEntry::new(Actor::System, "test.event"),
+            )
+        })
+        .await
+        .unwrap();
+    let upd: Result<u64, StoreError> = store
+        .write(move |db| {
+            db.execute(
+                "UPDATE audit_events SET action = 'x' WHERE org_id = $1",
+                params![org],
+            )
+        })
+        .await;
+    assert!(upd.is_err(), "update must be refused");
+    let del: Result<u64, StoreError> = store
+        .write(move |db| db.execute("DELETE FROM audit_events WHERE org_id = $1", params![org]))
+        .await;
+    assert!(del.is_err(), "delete must be refused");
+    let page = store
+        .read(move |db| {
+            audit::list(
+                db,
+                org,
+                &audit::AuditQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].ip.as_deref(), Some("127.0.0.1"));
+});
+
+#[tokio::test]
+async fn newer_schema_is_refused() {
+    let db = TestDb::new(Engine::Sqlite).unwrap();
+    let store = db.store().await.unwrap();
+    store
+        .raw(|db| {
+            db.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'future', 'x', 0)",
+                params![],
+            )
+        })
+        .await
+        .unwrap();
+    let err = store.check_schema().await.unwrap_err().to_string();
+    assert!(err.contains("newer than this rapport binary"), "{err}");
+}
+
+#[tokio::test]
+async fn bad_urls_are_clear() {
+    let err = Store::open("sqlite:///no/such/dir/x.db", Default::default())
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    let err = Store::open("postgres://nobody:pw@127.0.0.1:1/none", Default::default())
+        .await
+        .err()
+        .unwrap();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{text}");
+    assert!(!text.contains(":pw@"), "password leaked: {text}");
+}
