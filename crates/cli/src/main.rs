@@ -8,7 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "rapport", version, about = "Rapport: a client-service desk", propagate_version = true)]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: a client-service desk",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,12 +23,15 @@ struct Cli {
 enum Command {
     /// Print the version and build information.
     Version,
+    /// Business-time arithmetic: add business minutes, count them between two instants.
+    Calendar(commands::calendar::CalendarArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Version => commands::version::run(),
+        Command::Calendar(args) => commands::calendar::run(args),
     };
     failure::exit_code(result)
 }
