@@ -33,9 +33,9 @@ impl<'c> Intervals<'c> {
     /// Start with the first stretch that could contain `t` or follow it.
     pub fn new(week: &'c Week, holidays: &'c [i64], tz: &'c TimeZone, t: Secs) -> Option<Self> {
         let mut clock = Clock::new(tz);
-        // A range owned by the previous day may still be running (it can cross midnight); one owned
-        // earlier cannot, because a range is at most a day long and the instant of a wall time is
-        // never before the instant at which the clock shows it.
+        // A stretch that contains or follows `t` ends at a wall time later than the one `t` shows,
+        // and a range ends at most a day after the day that owns it begins, so only the previous
+        // day's ranges (crossing midnight) can still be running.
         let day = clock.wall_of(t)?.div_euclid(DAY) - 1;
         let holiday = holidays.partition_point(|h| *h < day);
         Some(Intervals {
