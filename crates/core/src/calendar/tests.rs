@@ -775,3 +775,91 @@ fn is_open_matches_the_definition_around_every_clock_change() {
         }
     }
 }
+
+// ----- unusual zones -----------------------------------------------------------------------------
+
+/// Zones whose history is hard on wall-clock arithmetic: a skipped day (Apia, 2011), negative DST
+/// (Dublin), DST switched off and on for Ramadan (Casablanca), a two-hour shift (Troll), offsets
+/// in quarter hours (Chatham, Kathmandu) and half hours (St John's), the Alaska purchase fold of
+/// nearly a day (Sitka, 1867), and local mean time with odd seconds before standard time.
+const UNUSUAL_ZONES: [&str; 9] = [
+    "Pacific/Apia",
+    "Europe/Dublin",
+    "Africa/Casablanca",
+    "Antarctica/Troll",
+    "Pacific/Chatham",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+    "America/Sitka",
+    "Europe/Amsterdam",
+];
+
+fn unusual(zone: usize, hours: usize) -> Calendar {
+    const HOURS: [&[&str]; 3] = [
+        &["mon-fri 09:00-17:00"],
+        &["mon-sun 23:00-01:30", "sat 10:00-12:00"],
+        &["sun-thu 00:00-02:30, 12:00-24:00"],
+    ];
+    spec(UNUSUAL_ZONES[zone], HOURS[hours], &[], &[])
+        .compile()
+        .unwrap()
+}
+
+/// Any instant from 1850 to 2060, to reach local mean time and old rules as well as new ones.
+fn any_era_instant() -> impl Strategy<Value = Timestamp> {
+    (-3_786_825_600i64..2_840_140_800, 0i32..1_000_000_000)
+        .prop_map(|(s, ns)| Timestamp::new(s, ns).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn unusual_zones_keep_the_properties(zone in 0..UNUSUAL_ZONES.len(), hours in 0usize..3, a in any_era_instant(), n in 1i64..20_000, probe in any_era_instant()) {
+        let c = unusual(zone, hours);
+        let t = c.add_business_minutes(a, n).unwrap();
+        prop_assert_eq!(c.business_minutes_between(a, t), n);
+        prop_assert!(c.is_open(t - SignedDuration::from_nanos(1)));
+        prop_assert!(c.add_business_minutes(a, n + 1).unwrap() > t);
+        prop_assert_eq!(c.is_open(probe), oracle_open(&c, probe));
+        prop_assert_eq!(c.is_open(a), oracle_open(&c, a));
+    }
+}
+
+#[test]
+fn apia_skipped_friday_30_december_2011() {
+    // Samoa moved across the date line: Thursday 29 December 2011 was followed by Saturday 31.
+    let c = cal("Pacific/Apia", &["mon-sun 09:00-17:00"]);
+    let thursday_five = ts("2011-12-29T17:00:00-10:00");
+    assert_eq!(
+        c.next_open(thursday_five),
+        Some(ts("2011-12-31T09:00:00+14:00"))
+    );
+    assert_eq!(
+        c.business_minutes_between(thursday_five, ts("2011-12-31T10:00:00+14:00")),
+        60
+    );
+}
+
+#[test]
+fn unusual_zones_match_the_definition_around_their_transitions() {
+    for zone in 0..UNUSUAL_ZONES.len() {
+        for hours in 0..3 {
+            let c = unusual(zone, hours);
+            let from = ts("1850-01-01T00:00:00Z");
+            for tr in c.zone().following(from).take(400).map(|tr| tr.timestamp()) {
+                for m in [
+                    -1500, -90, -61, -60, -59, -31, -30, -1, 0, 1, 29, 30, 59, 60, 61, 90, 1500,
+                ] {
+                    let t = tr + mins(m);
+                    assert_eq!(
+                        c.is_open(t),
+                        oracle_open(&c, t),
+                        "{} {hours} at {t}",
+                        c.spec().tz
+                    );
+                }
+            }
+        }
+    }
+}
