@@ -23,12 +23,15 @@ struct Cli {
 enum Command {
     /// Print the version and build information.
     Version,
+    /// Business-time arithmetic: add business minutes, count them between two instants.
+    Calendar(commands::calendar::CalendarArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Version => commands::version::run(),
+        Command::Calendar(args) => commands::calendar::run(args),
     };
     failure::exit_code(result)
 }
