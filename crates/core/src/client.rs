@@ -79,38 +79,31 @@ impl NewClient {
     }
 }
 
-/// Validate a calendar spec's fields. Hours are checked for shape here; the calendar module
-/// compiles them fully when business time is computed.
+/// Validate a calendar spec: every field is checked, then the whole calendar is compiled so
+/// that hours which parse but cannot work together (overlaps, an empty week) are caught too.
 pub fn calendar_spec(mut spec: CalendarSpec, field: &str, v: &mut Violations) -> CalendarSpec {
-    if let Some(tz) = v.check(&format!("{field}.tz"), validate::time_zone(&spec.tz)) {
-        spec.tz = tz;
-    }
     if spec.hours.is_empty() {
         spec.hours = vec!["mon-fri 09:00-17:00".to_string()];
     }
-    for (i, h) in spec.hours.iter().enumerate() {
-        v.check(&format!("{field}.hours[{i}]"), validate::line(h, 100));
+    spec.tz = spec.tz.trim().to_string();
+    for c in spec.countries.iter_mut() {
+        *c = c.trim().to_ascii_uppercase();
     }
-    for (i, d) in spec.holidays.iter().enumerate() {
-        if d.parse::<jiff::civil::Date>().is_err() || d.len() != 10 {
-            v.add(
-                format!("{field}.holidays[{i}]"),
-                format!("{d:?} is not a date in YYYY-MM-DD form"),
-            );
-        }
-    }
-    for (i, c) in spec.countries.iter_mut().enumerate() {
-        let up = c.trim().to_ascii_uppercase();
-        if up.len() == 2 && up.chars().all(|ch| ch.is_ascii_alphabetic()) {
-            *c = up;
-        } else {
-            v.add(
-                format!("{field}.countries[{i}]"),
-                format!("{c:?} is not an ISO 3166 two-letter country code"),
-            );
-        }
+    if let Err(e) = spec.compile() {
+        v.add(format!("{field}.{}", calendar_field(&e)), e.to_string());
     }
     spec
+}
+
+/// The spec field a calendar error belongs to.
+pub fn calendar_field(e: &crate::calendar::CalendarError) -> &'static str {
+    use crate::calendar::CalendarPart;
+    match e.part() {
+        CalendarPart::Zone => "tz",
+        CalendarPart::Holidays => "holidays",
+        CalendarPart::Countries => "countries",
+        _ => "hours",
+    }
 }
 
 fn client_etiquette(mut e: ClientEtiquette, v: &mut Violations) -> ClientEtiquette {
@@ -358,7 +351,7 @@ mod tests {
                 tz: "Asia/Kolkata".into(),
                 hours: vec![],
                 holidays: vec!["2026-01-26".into(), "26/01/2026".into()],
-                countries: vec!["in".into(), "India".into()],
+                countries: vec!["in".into()],
             },
             "calendar",
             &mut v,
@@ -366,7 +359,44 @@ mod tests {
         assert_eq!(spec.hours, vec!["mon-fri 09:00-17:00"]);
         assert_eq!(spec.countries[0], "IN");
         let fields: Vec<_> = v.0.iter().map(|e| e.field.clone()).collect();
-        assert_eq!(fields, ["calendar.holidays[1]", "calendar.countries[1]"]);
+        assert_eq!(fields, ["calendar.holidays"]);
+        assert!(v.0[0].message.contains("26/01/2026"), "{}", v.0[0].message);
+
+        for (spec, field) in [
+            (
+                CalendarSpec {
+                    tz: "Mars/Base".into(),
+                    ..CalendarSpec::office_hours("UTC")
+                },
+                "calendar.tz",
+            ),
+            (
+                CalendarSpec {
+                    hours: vec!["mon-fri 9-5".into()],
+                    ..CalendarSpec::office_hours("UTC")
+                },
+                "calendar.hours",
+            ),
+            (
+                CalendarSpec {
+                    hours: vec!["mon 09:00-12:00".into(), "mon 11:00-13:00".into()],
+                    ..CalendarSpec::office_hours("UTC")
+                },
+                "calendar.hours",
+            ),
+            (
+                CalendarSpec {
+                    countries: vec!["XX".into()],
+                    ..CalendarSpec::office_hours("UTC")
+                },
+                "calendar.countries",
+            ),
+        ] {
+            let mut v = Violations::new();
+            calendar_spec(spec, "calendar", &mut v);
+            assert_eq!(v.0.len(), 1, "{field}");
+            assert_eq!(v.0[0].field, field);
+        }
     }
 
     #[test]

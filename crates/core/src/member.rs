@@ -70,7 +70,7 @@ impl NewMember {
         let email = v.check("email", validate::email(&self.email));
         let name = v.check("name", validate::line(&self.name, limits::NAME));
         let tz = v.check("tz", validate::time_zone(&self.tz));
-        let hours = working_hours(self.working_hours, &mut v);
+        let hours = working_hours(self.working_hours, &self.tz, &mut v);
         let capacity = v.check(
             "weekly_capacity_minutes",
             validate::range(
@@ -95,24 +95,22 @@ impl NewMember {
     }
 }
 
-fn working_hours(value: Option<Vec<String>>, v: &mut Violations) -> Vec<String> {
-    match value {
-        None => vec!["mon-fri 09:00-17:00".to_string()],
-        Some(list) => {
-            if list.is_empty() {
-                v.add(
-                    "working_hours",
-                    "must hold at least one range, e.g. \"mon-fri 09:00-17:00\"",
-                );
-            }
-            list.iter()
-                .enumerate()
-                .filter_map(|(i, h)| {
-                    v.check(&format!("working_hours[{i}]"), validate::line(h, 100))
-                })
-                .collect()
-        }
+/// Validate working hours by compiling them as a calendar in the member's zone.
+fn working_hours(value: Option<Vec<String>>, tz: &str, v: &mut Violations) -> Vec<String> {
+    let hours = value.unwrap_or_else(|| vec!["mon-fri 09:00-17:00".to_string()]);
+    let spec = crate::calendar::CalendarSpec {
+        tz: tz.to_string(),
+        hours: hours.clone(),
+        holidays: Vec::new(),
+        countries: Vec::new(),
+    };
+    match spec.compile() {
+        Ok(_) => {}
+        // A bad zone is reported against `tz` by the caller.
+        Err(e) if e.part() == crate::calendar::CalendarPart::Zone => {}
+        Err(e) => v.add("working_hours", e.to_string()),
     }
+    hours
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -151,8 +149,12 @@ impl MemberPatch {
         {
             out.tz = tz;
         }
-        if self.working_hours.is_some() {
-            out.working_hours = working_hours(self.working_hours, &mut v);
+        if self.working_hours.is_some() || self.tz.is_some() {
+            out.working_hours = working_hours(
+                self.working_hours.or(Some(out.working_hours.clone())),
+                &out.tz,
+                &mut v,
+            );
         }
         if let Some(c) = self.weekly_capacity_minutes
             && let Some(c) = v.check(

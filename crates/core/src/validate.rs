@@ -145,7 +145,9 @@ pub fn optional_text(value: &str, max: usize) -> Result<String, String> {
     }
 }
 
-/// A syntactically plausible email address, lower-cased in its domain part.
+/// A syntactically plausible email address, lower-cased: mail routing and sign-in treat
+/// `Priya.Mehta@Example.com` and `priya.mehta@example.com` as one person, as every real mail
+/// system does in practice.
 ///
 /// Deliberately simpler than RFC 5321: one `@`, a non-empty local part without spaces, a domain
 /// with at least one dot and only letters, digits, hyphens and dots. Anything stricter rejects
@@ -183,7 +185,7 @@ pub fn email(value: &str) -> Result<String, String> {
     if !domain_ok {
         return Err(format!("{v:?} is not an email address (bad domain)"));
     }
-    Ok(format!("{local}@{}", domain.to_lowercase()))
+    Ok(format!("{}@{}", local.to_lowercase(), domain.to_lowercase()))
 }
 
 /// An IANA time zone name known to the bundled tz database.
