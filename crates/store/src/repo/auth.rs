@@ -201,13 +201,15 @@ pub fn create_token(
 }
 
 /// The principal behind a token, if the token is live and its member active.
+/// Also returns the stored hash, for a constant-time comparison by the caller.
+#[allow(clippy::type_complexity)]
 pub fn token(
     db: &mut Db<'_>,
     org: OrgId,
     token_hash: &str,
-) -> Result<Option<(TokenInfo, Option<Principal>)>, StoreError> {
+) -> Result<Option<(TokenInfo, Option<Principal>, String)>, StoreError> {
     let row = db.query_opt(
-        "SELECT t.id, t.member_id, t.name, t.created_at, t.last_used_at, t.revoked_at, m.role, m.active
+        "SELECT t.id, t.member_id, t.name, t.created_at, t.last_used_at, t.revoked_at, m.role, m.active, t.token_hash
          FROM api_tokens t JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
          WHERE t.org_id = $1 AND t.token_hash = $2",
         params![org, token_hash],
@@ -220,7 +222,7 @@ pub fn token(
             member_id: info.member_id,
             role: r.word(6)?,
         });
-        Ok((info, principal))
+        Ok((info, principal, r.get(8)?))
     })
     .transpose()
 }

@@ -9,6 +9,7 @@ pub mod members;
 pub mod messages;
 pub mod orgs;
 pub mod promises;
+pub mod ratings;
 pub mod requests;
 pub mod time_entries;
 

@@ -24,10 +24,12 @@ const MAX_BATCH: usize = 256;
 /// What the writer does with one queued write once the batch is committed (or not).
 pub(crate) type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
+/// A write to run in a savepoint of the batch transaction. Returns whether it succeeded and how
+/// to deliver its result after the commit.
+pub(crate) type TxJob = Box<dyn FnOnce(&mut Db<'_>) -> (bool, Finish) + Send>;
+
 pub(crate) enum WriterJob {
-    /// A write to run in a savepoint of the batch transaction. Returns whether it succeeded
-    /// and how to deliver its result after the commit.
-    Tx(Box<dyn FnOnce(&mut Db<'_>) -> (bool, Finish) + Send>),
+    Tx(TxJob),
     /// Work that manages its own transactions (migrations, maintenance). Runs alone.
     Raw(Box<dyn FnOnce(&Connection) + Send>),
 }
@@ -104,14 +106,13 @@ impl SqliteEngine {
                 path.display()
             )));
         }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists() {
                 return Err(StoreError::Unavailable(format!(
                     "directory {} does not exist",
                     dir.display()
                 )));
             }
-        }
         let conn = open_connection(path, create)?;
         // Fails on a file that is not a database: say so before anything else.
         let mode: String = conn

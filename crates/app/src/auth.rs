@@ -1,0 +1,439 @@
+//! Signing in: argon2id passwords, sessions for browsers, bearer tokens for scripts. Secrets
+//! are random, shown once, and stored only as SHA-256 hashes. Every token names its org, so it
+//! is looked up by (org, hash) without searching across orgs.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jiff::Timestamp;
+use rand::RngCore;
+use rapport_core::access::{Actor, Principal};
+use rapport_core::audit::AuditEntry;
+use rapport_core::ids::{MemberId, OrgId, TokenId};
+use rapport_core::org::Org;
+use rapport_core::validate;
+use rapport_store::repo::auth::{self as store_auth, SessionOwner, TokenInfo};
+use rapport_store::repo::{audit, clients, members, orgs};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::{App, AppError, AppResult, Ctx};
+
+/// Hash a password with argon2id (19 MiB, 2 passes, 1 lane: OWASP's recommendation).
+/// CPU-heavy: call through [`hash_password_async`] from async code.
+pub fn hash_password(password: &str) -> AppResult<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+}
+
+pub async fn hash_password_async(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Check a password against a stored hash. A missing hash still costs one verification, so
+/// response time does not reveal whether an account exists.
+pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default());
+    let (hash, real) = match stored {
+        Some(h) => (h, true),
+        None => (dummy.as_str(), false),
+    };
+    let ok = PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false);
+    ok && real
+}
+
+async fn verify_async(stored: Option<String>, password: String) -> AppResult<bool> {
+    tokio::task::spawn_blocking(move || verify_password(stored.as_deref(), &password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The kinds of secret we hand out; the prefix tells them apart in logs and leak scanners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    Session,
+    ApiToken,
+}
+
+impl SecretKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            SecretKind::Session => "rps",
+            SecretKind::ApiToken => "rpt",
+        }
+    }
+}
+
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A new secret for `org`: `rpt_<org>_<43 random chars>`.
+pub fn new_secret(kind: SecretKind, org: OrgId) -> String {
+    format!("{}_{}_{}", kind.prefix(), org.0, random_secret())
+}
+
+/// The org a secret belongs to, if it is one of ours of that kind.
+pub fn secret_org(kind: SecretKind, secret: &str) -> Option<OrgId> {
+    let rest = secret.strip_prefix(kind.prefix())?.strip_prefix('_')?;
+    let (org, random) = rest.split_once('_')?;
+    if random.len() != 43 {
+        return None;
+    }
+    org.parse().ok().map(OrgId)
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Compare hashes without an early exit on the first differing byte.
+fn same_hash(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// A signed-in browser session.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+    pub principal: Principal,
+}
+
+/// The principal behind a session cookie, with the CSRF token forms must echo.
+#[derive(Debug, Clone)]
+pub struct SessionPrincipal {
+    pub principal: Principal,
+    pub csrf_token: String,
+}
+
+impl App {
+    /// The org for a sign-in: named by slug, or the only one on a single-firm server.
+    pub async fn resolve_org(&self, slug: Option<String>) -> AppResult<Org> {
+        self.store
+            .read(move |db| match slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(s) => orgs::by_slug(db, s)?
+                    .ok_or_else(|| AppError::Unauthorized("wrong organisation, email or password".into())),
+                None => {
+                    let mut all = orgs::list(db, 2)?;
+                    match all.len() {
+                        1 => Ok(all.remove(0)),
+                        0 => Err(AppError::Unavailable("no organisation exists yet; run `rapport user add`".into())),
+                        _ => Err(AppError::invalid("org", "this server hosts several organisations: give the org's slug")),
+                    }
+                }
+            })
+            .await
+    }
+
+    /// Sign a member in with email and password.
+    pub async fn sign_in_member(
+        &self,
+        org_slug: Option<String>,
+        email: &str,
+        password: &str,
+        ip: Option<String>,
+    ) -> AppResult<SignedIn> {
+        let org = self.resolve_org(org_slug).await?;
+        let email_norm = validate::email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+        let lookup = email_norm.clone();
+        let found = self
+            .store
+            .read(move |db| members::by_email_with_hash(db, org.id, &lookup))
+            .await?;
+        let (member, hash) = match found {
+            Some((m, h)) => (Some(m), h),
+            None => (None, None),
+        };
+        let ok = verify_async(hash, password.to_string()).await?;
+        let member = match member {
+            Some(m) if ok && m.active => m,
+            other => {
+                self.record_sign_in_failure(org.id, other.map(|m| m.id.0), &email_norm, ip).await?;
+                return Err(AppError::Unauthorized("wrong organisation, email or password".into()));
+            }
+        };
+        let principal = Principal::Member {
+            org_id: org.id,
+            member_id: member.id,
+            role: member.role,
+        };
+        self.open_session(principal, SessionOwner::Member(member.id), ip).await
+    }
+
+    /// Sign a client contact in to the portal.
+    pub async fn sign_in_contact(
+        &self,
+        org_slug: Option<String>,
+        email: &str,
+        password: &str,
+        ip: Option<String>,
+    ) -> AppResult<SignedIn> {
+        let org = self.resolve_org(org_slug).await?;
+        let email_norm = validate::email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+        let lookup = email_norm.clone();
+        let found = self
+            .store
+            .read(move |db| clients::contact_by_email(db, org.id, &lookup))
+            .await?;
+        let (contact, hash) = match found {
+            Some((c, h)) => (Some(c), h),
+            None => (None, None),
+        };
+        let ok = verify_async(hash, password.to_string()).await?;
+        let contact = match contact {
+            Some(c) if ok => c,
+            _ => {
+                self.record_sign_in_failure(org.id, None, &email_norm, ip).await?;
+                return Err(AppError::Unauthorized("wrong organisation, email or password".into()));
+            }
+        };
+        let principal = Principal::Contact {
+            org_id: org.id,
+            contact_id: contact.id,
+            client_id: contact.client_id,
+        };
+        self.open_session(principal, SessionOwner::Contact(contact.id), ip).await
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        org: OrgId,
+        member: Option<i64>,
+        email: &str,
+        ip: Option<String>,
+    ) -> AppResult<()> {
+        let now = self.now();
+        let mut entry = AuditEntry::new(Actor::System, "auth.sign_in_failed")
+            .details(serde_json::json!({"email": email}));
+        if let Some(m) = member {
+            entry = entry.target("member", m);
+        }
+        self.store
+            .write(move |db| audit::record(db, org, now, ip.as_deref(), &entry))
+            .await?;
+        Ok(())
+    }
+
+    async fn open_session(&self, principal: Principal, owner: SessionOwner, ip: Option<String>) -> AppResult<SignedIn> {
+        let org = principal.org_id();
+        let token = new_secret(SecretKind::Session, org);
+        let csrf_token = random_secret();
+        let now = self.now();
+        let expires_at = now
+            .checked_add(self.settings.session_ttl)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let hash = hash_secret(&token);
+        let csrf = csrf_token.clone();
+        let ctx = Ctx::new(principal, ip.clone());
+        self.store
+            .write(move |db| -> AppResult<()> {
+                store_auth::create_session(db, org, &hash, owner, &csrf, now, expires_at, ip.as_deref())?;
+                ctx.audit(db, now, AuditEntry::new(principal.actor(), "auth.sign_in"))?;
+                Ok(())
+            })
+            .await?;
+        Ok(SignedIn {
+            token,
+            csrf_token,
+            expires_at,
+            principal,
+        })
+    }
+
+    /// The principal behind a session token, if the session is live.
+    pub async fn session(&self, token: &str) -> AppResult<Option<SessionPrincipal>> {
+        let Some(org) = secret_org(SecretKind::Session, token) else {
+            return Ok(None);
+        };
+        let hash = hash_secret(token);
+        let now = self.now();
+        let found = self
+            .store
+            .read(move |db| store_auth::session(db, org, &hash))
+            .await?;
+        Ok(found.and_then(|s| {
+            if s.expires_at <= now {
+                return None;
+            }
+            s.principal.map(|principal| SessionPrincipal {
+                principal,
+                csrf_token: s.csrf_token,
+            })
+        }))
+    }
+
+    /// The member behind a bearer token, if it is live.
+    pub async fn api_token(&self, token: &str) -> AppResult<Option<Principal>> {
+        let Some(org) = secret_org(SecretKind::ApiToken, token) else {
+            return Ok(None);
+        };
+        let hash = hash_secret(token);
+        let lookup = hash.clone();
+        let found = self
+            .store
+            .read(move |db| store_auth::token(db, org, &lookup))
+            .await?;
+        let Some((info, principal, stored)) = found else {
+            return Ok(None);
+        };
+        // The index found the row by hash; confirm in constant time so that acceptance never
+        // depends on an early-exit byte comparison.
+        if !same_hash(&stored, &hash) {
+            return Ok(None);
+        }
+        // Record use at most once a minute: a write per API call would cost more than the call.
+        let now = self.now();
+        let stale = info
+            .last_used_at
+            .is_none_or(|t| now.duration_since(t) > jiff::SignedDuration::from_mins(1));
+        if principal.is_some() && stale {
+            let id = info.id;
+            let _ = self
+                .store
+                .write(move |db| store_auth::touch_token(db, org, id, now))
+                .await;
+        }
+        Ok(principal)
+    }
+
+    pub async fn sign_out(&self, token: &str) -> AppResult<()> {
+        let Some(org) = secret_org(SecretKind::Session, token) else {
+            return Ok(());
+        };
+        let hash = hash_secret(token);
+        self.store
+            .write(move |db| store_auth::delete_session(db, org, &hash))
+            .await?;
+        Ok(())
+    }
+
+    /// End every session of the caller (member or contact).
+    pub async fn sign_out_everywhere(&self, ctx: &Ctx) -> AppResult<u64> {
+        let ctx = ctx.clone();
+        let now = self.now();
+        self.store
+            .write(move |db| -> AppResult<u64> {
+                let n = match ctx.principal {
+                    Principal::Member { org_id, member_id, .. } => {
+                        store_auth::delete_member_sessions(db, org_id, member_id)?
+                    }
+                    Principal::Contact { org_id, contact_id, .. } => {
+                        store_auth::delete_contact_sessions(db, org_id, contact_id)?
+                    }
+                };
+                ctx.audit(db, now, AuditEntry::new(ctx.principal.actor(), "auth.sign_out_everywhere"))?;
+                Ok(n)
+            })
+            .await
+    }
+
+    /// Create an API token for the calling member; the secret is returned once.
+    pub async fn create_token(&self, ctx: &Ctx, name: &str) -> AppResult<(TokenInfo, String)> {
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("client contacts cannot create API tokens"))?;
+        self.create_token_for(ctx, member, name).await
+    }
+
+    /// Create a token for `member` (the operator's `rapport token create`, or the member).
+    pub async fn create_token_for(&self, ctx: &Ctx, member: MemberId, name: &str) -> AppResult<(TokenInfo, String)> {
+        let name = validate::line(name, 100).map_err(|m| AppError::invalid("name", m))?;
+        let org = ctx.org();
+        let secret = new_secret(SecretKind::ApiToken, org);
+        let hash = hash_secret(&secret);
+        let now = self.now();
+        let ctx = ctx.clone();
+        let info = self
+            .store
+            .write(move |db| -> AppResult<TokenInfo> {
+                members::get(db, org, member).map_err(|_| AppError::invalid("member", "no such member"))?;
+                let info = store_auth::create_token(db, org, member, &name, &hash, now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "token.create")
+                        .target("token", info.id.0)
+                        .details(serde_json::json!({"name": name, "member_id": member})),
+                )?;
+                Ok(info)
+            })
+            .await?;
+        Ok((info, secret))
+    }
+
+    /// The caller's tokens (admins see everyone's).
+    pub async fn list_tokens(&self, ctx: &Ctx) -> AppResult<Vec<TokenInfo>> {
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("client contacts have no API tokens"))?;
+        let all = ctx.principal.allows(rapport_core::access::Permission::ManageMembers);
+        let org = ctx.org();
+        Ok(self
+            .store
+            .read(move |db| store_auth::list_tokens(db, org, if all { None } else { Some(member) }))
+            .await?)
+    }
+
+    pub async fn revoke_token(&self, ctx: &Ctx, id: TokenId) -> AppResult<()> {
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("client contacts have no API tokens"))?;
+        let admin = ctx.principal.allows(rapport_core::access::Permission::ManageMembers);
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<()> {
+                let t = store_auth::get_token(db, org, id).map_err(|_| AppError::NotFound("token"))?;
+                if t.member_id != member && !admin {
+                    return Err(AppError::NotFound("token"));
+                }
+                store_auth::revoke_token(db, org, id, now)?;
+                ctx.audit(db, now, AuditEntry::new(ctx.principal.actor(), "token.revoke").target("token", id.0))?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(Some(&h), "correct horse battery"));
+        assert!(!verify_password(Some(&h), "wrong horse battery"));
+        assert!(!verify_password(None, "correct horse battery"));
+        assert!(!verify_password(Some("garbage"), "x"));
+    }
+
+    #[test]
+    fn secrets_carry_their_org() {
+        let s = new_secret(SecretKind::ApiToken, OrgId(42));
+        assert!(s.starts_with("rpt_42_"));
+        assert_eq!(secret_org(SecretKind::ApiToken, &s), Some(OrgId(42)));
+        assert_eq!(secret_org(SecretKind::Session, &s), None);
+        assert_eq!(secret_org(SecretKind::ApiToken, "rpt_42_short"), None);
+        assert_ne!(new_secret(SecretKind::Session, OrgId(1)), new_secret(SecretKind::Session, OrgId(1)));
+        assert_eq!(hash_secret("a").len(), 64);
+    }
+}

@@ -1,0 +1,638 @@
+//! The demo workspace: a small consultancy with clients in five time zones, so that a first
+//! look at Rapport shows the relationship side (etiquette, promises, scope, ratings), not an
+//! empty screen. Deterministic: the same seed gives the same workspace relative to `now`.
+
+use jiff::{SignedDuration, Timestamp};
+use rapport_core::access::{Actor, Role};
+use rapport_core::audit::AuditEntry;
+use rapport_core::calendar::CalendarSpec;
+use rapport_core::client::{NewClient, NewContact};
+use rapport_core::engagement::NewEngagement;
+use rapport_core::etiquette::{ClientEtiquette, ContactEtiquette, GlossaryEntry, Tone};
+use rapport_core::ids::{ClientId, ContactId, EngagementId, MemberId, OrgId, RequestId};
+use rapport_core::member::{Member, NewMember};
+use rapport_core::message::{Direction, Message, SendStatus};
+use rapport_core::money::Currency;
+use rapport_core::promise::{Promise, PromiseKind, PromiseStatus};
+use rapport_core::rating::{Rating, RatingSource};
+use rapport_core::request::{self as req, Channel, Kind, Priority, Request, Status};
+use rapport_core::scope::{Brief, ScopeItem, ScopeKind};
+use rapport_core::time_entry::TimeEntry;
+use rapport_store::repo::{audit, clients, engagements, messages, promises, ratings, requests, time_entries};
+
+use crate::auth::hash_password;
+use crate::{App, AppError, AppResult};
+
+pub const DEMO_ORG: &str = "northwind";
+pub const DEMO_PASSWORD: &str = "rapport-demo-2026";
+pub const DEMO_OWNER: &str = "ada@northwind.example";
+pub const DEMO_CONTACT: &str = "priya.mehta@kaveri.example";
+
+/// What the demo created, for the operator.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DemoReport {
+    pub org: String,
+    pub members: usize,
+    pub clients: usize,
+    pub contacts: usize,
+    pub engagements: usize,
+    pub requests: usize,
+    pub messages: usize,
+    pub promises: usize,
+    pub ratings: usize,
+    pub time_entries: usize,
+    pub sign_in: String,
+    pub portal_sign_in: String,
+    pub password: String,
+}
+
+/// A tiny deterministic generator (xorshift64*): the demo must not change between builds.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+struct ClientPlan {
+    name: &'static str,
+    tz: &'static str,
+    locale: &'static str,
+    hours: &'static [&'static str],
+    countries: &'static [&'static str],
+    tone: Tone,
+    avoid: &'static [&'static str],
+    glossary: &'static [(&'static str, &'static str)],
+    contacts: &'static [(&'static str, &'static str, Option<&'static str>, Option<&'static str>, &'static [&'static str])],
+    engagement: &'static str,
+    currency: &'static str,
+    rate_minor: i64,
+    budget_hours: i64,
+    brief: &'static str,
+    scope_in: &'static [&'static str],
+    scope_out: &'static [&'static str],
+    asks: &'static [(&'static str, Kind)],
+}
+
+const PLANS: &[ClientPlan] = &[
+    ClientPlan {
+        name: "Kaveri Foods",
+        tz: "Asia/Kolkata",
+        locale: "en-IN",
+        hours: &["mon-fri 09:30-18:00", "sat 10:00-13:00"],
+        countries: &["IN"],
+        tone: Tone::Formal,
+        avoid: &["Dear Sir/Madam"],
+        glossary: &[("okra", "ladies' fingers"), ("aubergine", "brinjal"), ("zucchini", "courgette")],
+        contacts: &[
+            ("Priya Mehta", DEMO_CONTACT, Some("Dr Mehta"), Some("Dr"), &["ma'am", "madam", "Priya"]),
+            ("Arjun Rao", "arjun.rao@kaveri.example", Some("Arjun"), None, &[]),
+        ],
+        engagement: "Supply-chain dashboards 2026",
+        currency: "INR",
+        rate_minor: 650_000,
+        budget_hours: 320,
+        brief: "Build and run the weekly supply-chain dashboards for Kaveri's fresh produce lines, fed from their ERP exports.",
+        scope_in: &[
+            "Weekly supply-chain dashboard for fresh produce (ladies' fingers, brinjal, tomatoes)",
+            "Data pipeline from the ERP nightly CSV export",
+            "Fixes to dashboard bugs and data errors",
+            "Questions about figures in the dashboards",
+        ],
+        scope_out: &[
+            "Mobile app development",
+            "Changes to the ERP system itself",
+            "Marketing campaign analytics",
+        ],
+        asks: &[
+            ("Brinjal volumes look doubled in week 14", Kind::Bug),
+            ("Add a region filter to the produce dashboard", Kind::Feature),
+            ("Can we get the ladies' fingers wastage figures by depot?", Kind::Data),
+            ("Why does the Pune depot show no deliveries on Monday?", Kind::Question),
+            ("Nightly CSV import failed again", Kind::Bug),
+            ("Could you build us a small mobile app for depot managers?", Kind::Feature),
+            ("Monthly board pack extract", Kind::Data),
+            ("Dashboard very slow this morning", Kind::Complaint),
+        ],
+    },
+    ClientPlan {
+        name: "Halvorsen Analytics",
+        tz: "Europe/Oslo",
+        locale: "nb-NO",
+        hours: &["mon-fri 08:00-16:00"],
+        countries: &[],
+        tone: Tone::Informal,
+        avoid: &[],
+        glossary: &[],
+        contacts: &[("Ingrid Halvorsen", "ingrid@halvorsen.example", Some("Ingrid"), None, &["Ms Halvorsen"])],
+        engagement: "Survey data platform",
+        currency: "EUR",
+        rate_minor: 12_500,
+        budget_hours: 200,
+        brief: "Maintain the survey ingestion platform and produce quarterly research datasets.",
+        scope_in: &[
+            "Survey ingestion pipeline maintenance",
+            "Quarterly research dataset exports",
+            "Bug fixes in the ingestion platform",
+        ],
+        scope_out: &["New survey tools or questionnaires", "Statistical consulting and report writing"],
+        asks: &[
+            ("Q2 dataset export with weights", Kind::Data),
+            ("Ingestion drops rows with emoji in free text", Kind::Bug),
+            ("Can you write the methodology section for our report?", Kind::Feature),
+            ("Which weighting scheme did we use in Q1?", Kind::Question),
+            ("Add Finnish translations to the survey form", Kind::Feature),
+        ],
+    },
+    ClientPlan {
+        name: "Brightwater Legal LLP",
+        tz: "America/New_York",
+        locale: "en-US",
+        hours: &["mon-fri 08:30-18:00"],
+        countries: &["US"],
+        tone: Tone::Formal,
+        avoid: &["buddy", "guys"],
+        glossary: &[],
+        contacts: &[
+            ("Marcus Bell", "marcus.bell@brightwater.example", Some("Mr Bell"), Some("Mr"), &["Marcus"]),
+            ("Jennifer Ortiz", "jennifer.ortiz@brightwater.example", Some("Jennifer"), None, &["ma'am"]),
+        ],
+        engagement: "Matter intake portal",
+        currency: "USD",
+        rate_minor: 18_000,
+        budget_hours: 400,
+        brief: "Build and support the client matter intake portal and its document upload workflow.",
+        scope_in: &[
+            "Matter intake portal features",
+            "Document upload workflow",
+            "Bug fixes and support for the intake portal",
+            "Accessibility fixes",
+        ],
+        scope_out: &["Billing system integration", "E-discovery tooling", "Hosting migration"],
+        asks: &[
+            ("Upload fails for PDFs over 20 MB", Kind::Bug),
+            ("Add conflict-check step to intake", Kind::Feature),
+            ("Integrate intake with our billing system", Kind::Feature),
+            ("Screen reader skips the consent checkbox", Kind::Bug),
+            ("How long are uploaded documents retained?", Kind::Question),
+            ("Nobody answered my question from last week", Kind::Complaint),
+        ],
+    },
+    ClientPlan {
+        name: "Koala Coast Retail",
+        tz: "Australia/Sydney",
+        locale: "en-AU",
+        hours: &["mon-fri 09:00-17:30"],
+        countries: &["AU"],
+        tone: Tone::Informal,
+        avoid: &[],
+        glossary: &[("fall", "autumn"), ("cell phone", "mobile"), ("vacation", "holiday")],
+        contacts: &[("Liam O'Connor", "liam@koalacoast.example", Some("Liam"), None, &[])],
+        engagement: "Seasonal campaign site",
+        currency: "AUD",
+        rate_minor: 16_000,
+        budget_hours: 150,
+        brief: "Design and run the seasonal campaign landing pages and their analytics.",
+        scope_in: &[
+            "Seasonal campaign landing pages (autumn, winter, summer sales)",
+            "Campaign analytics dashboards",
+            "Copy and image updates on campaign pages",
+        ],
+        scope_out: &["Online store platform changes", "Paid social advertising management"],
+        asks: &[
+            ("Swap the hero image on the autumn sale page", Kind::Other),
+            ("Campaign dashboard missing Sunday conversions", Kind::Bug),
+            ("Run our Instagram ads for the winter sale", Kind::Feature),
+            ("New landing page for the summer clearance", Kind::Feature),
+        ],
+    },
+    ClientPlan {
+        name: "Sakura Robotics",
+        tz: "Asia/Tokyo",
+        locale: "ja-JP",
+        hours: &["mon-fri 09:00-18:00"],
+        countries: &["JP"],
+        tone: Tone::Formal,
+        avoid: &[],
+        glossary: &[],
+        contacts: &[("Kenji Tanaka", "k.tanaka@sakura-robotics.example", Some("Tanaka-san"), None, &["Kenji"])],
+        engagement: "Fleet telemetry analysis",
+        currency: "JPY",
+        rate_minor: 22_000,
+        budget_hours: 240,
+        brief: "Analyse warehouse robot telemetry and report on fleet utilisation monthly.",
+        scope_in: &[
+            "Monthly fleet utilisation report",
+            "Telemetry data cleaning and anomaly flags",
+            "Questions about the telemetry analysis",
+        ],
+        scope_out: &["Robot firmware changes", "Real-time monitoring dashboards"],
+        asks: &[
+            ("October utilisation report", Kind::Data),
+            ("Anomaly flags missing for robot R-17", Kind::Bug),
+            ("Could you build a real-time fleet dashboard?", Kind::Feature),
+            ("What is the definition of idle time in the report?", Kind::Question),
+        ],
+    },
+];
+
+const INBOUND: &[&str] = &[
+    "Hello, could you take a look at this when you have a moment? Thank you.",
+    "Following up on this one: is there any news?",
+    "Thanks, that works for us.",
+    "We noticed this again this morning, please advise.",
+    "Great work, the team is happy with it.",
+    "This is getting urgent for us, the board meets on Friday.",
+];
+
+const OUTBOUND: &[&str] = &[
+    "Thank you for flagging this. We are looking into it and will come back to you by tomorrow.",
+    "We have found the cause and deployed a fix; could you check on your side?",
+    "Here is the extract you asked for, with the notes on how it was built.",
+    "Quick update: still in progress, on track for the date we agreed.",
+];
+
+const NOTES: &[&str] = &[
+    "Checked the ERP export: two files arrived for the same night.",
+    "Client prefers a call before any change to the dashboards.",
+    "Estimate assumes we can reuse last quarter's pipeline.",
+];
+
+impl App {
+    /// Fill the database with the demo workspace. Fails if the demo org already exists.
+    pub async fn seed_demo(&self) -> AppResult<DemoReport> {
+        if self.org_by_slug(DEMO_ORG).await?.is_some() {
+            return Err(AppError::conflict("org", "the demo organisation already exists in this database"));
+        }
+        let org = self.create_org(DEMO_ORG, "Northwind Studio").await?;
+        // One hash for every demo login: argon2 is slow by design and the password is public.
+        let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let now = self.now();
+        let report = self
+            .store
+            .write(move |db| -> AppResult<DemoReport> {
+                let mut rng = Rng(0x5eed_2026_u64);
+                let mut rep = DemoReport {
+                    org: DEMO_ORG.into(),
+                    sign_in: DEMO_OWNER.into(),
+                    portal_sign_in: DEMO_CONTACT.into(),
+                    password: DEMO_PASSWORD.into(),
+                    ..Default::default()
+                };
+                let people = [
+                    ("Ada Okafor", DEMO_OWNER, Role::Owner, "Europe/London", 32 * 60),
+                    ("Ravi Menon", "ravi@northwind.example", Role::Manager, "Asia/Kolkata", 40 * 60),
+                    ("Lucía Fernández", "lucia@northwind.example", Role::Agent, "Europe/Madrid", 40 * 60),
+                    ("Sam Whitaker", "sam@northwind.example", Role::Agent, "America/Chicago", 30 * 60),
+                ];
+                let mut members: Vec<Member> = Vec::new();
+                for (name, email, role, tz, cap) in people {
+                    let d = NewMember {
+                        email: email.into(),
+                        name: name.into(),
+                        role,
+                        tz: tz.into(),
+                        working_hours: None,
+                        weekly_capacity_minutes: Some(cap),
+                        password: None,
+                    }
+                    .validate()?;
+                    let m = rapport_store::repo::members::insert(db, org.id, &d, Some(&hash), now)?;
+                    members.push(m);
+                }
+                rep.members = members.len();
+                let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
+                for plan in PLANS {
+                    seed_client(db, org.id, plan, &ids, &hash, now, &mut rng, &mut rep)?;
+                }
+                audit::record(
+                    db,
+                    org.id,
+                    now,
+                    None,
+                    &AuditEntry::new(Actor::System, "demo.seed").details(serde_json::json!({"requests": rep.requests})),
+                )?;
+                Ok(rep)
+            })
+            .await?;
+        Ok(report)
+    }
+}
+
+fn ago(now: Timestamp, minutes: i64) -> Timestamp {
+    now.checked_sub(SignedDuration::from_mins(minutes)).unwrap_or(now)
+}
+
+fn later(t: Timestamp, minutes: i64) -> Timestamp {
+    t.checked_add(SignedDuration::from_mins(minutes)).unwrap_or(t)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn seed_client(
+    db: &mut rapport_store::Db<'_>,
+    org: OrgId,
+    plan: &ClientPlan,
+    members: &[MemberId],
+    hash: &str,
+    now: Timestamp,
+    rng: &mut Rng,
+    rep: &mut DemoReport,
+) -> AppResult<()> {
+    let client = clients::insert(
+        db,
+        org,
+        &NewClient {
+            name: plan.name.into(),
+            calendar: CalendarSpec {
+                tz: plan.tz.into(),
+                hours: plan.hours.iter().map(|s| s.to_string()).collect(),
+                holidays: Vec::new(),
+                countries: plan.countries.iter().map(|s| s.to_string()).collect(),
+            },
+            locale: Some(plan.locale.into()),
+            etiquette: Some(ClientEtiquette {
+                tone: plan.tone,
+                language: Some(plan.locale.into()),
+                avoid: plan.avoid.iter().map(|s| s.to_string()).collect(),
+                glossary: plan
+                    .glossary
+                    .iter()
+                    .map(|(ours, theirs)| GlossaryEntry { ours: ours.to_string(), theirs: theirs.to_string() })
+                    .collect(),
+            }),
+            notes: None,
+        }
+        .validate()?,
+        now,
+    )?;
+    rep.clients += 1;
+    let mut contacts: Vec<ContactId> = Vec::new();
+    for (name, email, preferred, form, avoid) in plan.contacts {
+        let d = NewContact {
+            client_id: client.id,
+            name: name.to_string(),
+            email: email.to_string(),
+            phone: None,
+            etiquette: Some(ContactEtiquette {
+                preferred_name: preferred.map(str::to_string),
+                form_of_address: form.map(str::to_string),
+                avoid: avoid.iter().map(|s| s.to_string()).collect(),
+            }),
+            portal_password: None,
+        }
+        .validate()?;
+        contacts.push(clients::insert_contact(db, org, &d, Some(hash), now)?.id);
+        rep.contacts += 1;
+    }
+    let mut items = Vec::new();
+    for (i, t) in plan.scope_in.iter().enumerate() {
+        items.push(ScopeItem { id: format!("in-{}", i + 1), kind: ScopeKind::In, text: t.to_string() });
+    }
+    for (i, t) in plan.scope_out.iter().enumerate() {
+        items.push(ScopeItem { id: format!("out-{}", i + 1), kind: ScopeKind::Out, text: t.to_string() });
+    }
+    let currency = Currency::parse(plan.currency).map_err(|e| AppError::Internal(e.to_string()))?;
+    let e = engagements::insert(
+        db,
+        org,
+        &NewEngagement {
+            client_id: client.id,
+            name: plan.engagement.into(),
+            manager_id: Some(members[1]),
+            brief: Some(Brief { text: plan.brief.into(), items }),
+            currency,
+            hourly_rate_minor: Some(plan.rate_minor),
+            budget_minutes: Some(plan.budget_hours * 60),
+            budget_fee_minor: Some(plan.budget_hours * plan.rate_minor),
+            starts_on: None,
+            ends_on: None,
+        }
+        .validate()?,
+        now,
+    )?;
+    rep.engagements += 1;
+    // About twenty requests per client, each with a life that fits its status.
+    let count = 18 + rng.below(6) as usize;
+    for n in 0..count {
+        let (title, kind) = plan.asks[n % plan.asks.len()];
+        let title = if n >= plan.asks.len() { format!("{title} ({})", n / plan.asks.len() + 1) } else { title.to_string() };
+        seed_request(db, org, client.id, e.id, &contacts, members, &title, kind, now, rng, rep)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn seed_request(
+    db: &mut rapport_store::Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    engagement: EngagementId,
+    contacts: &[ContactId],
+    members: &[MemberId],
+    title: &str,
+    kind: Kind,
+    now: Timestamp,
+    rng: &mut Rng,
+    rep: &mut DemoReport,
+) -> AppResult<()> {
+    let statuses = [
+        Status::New, Status::Triaged, Status::InProgress, Status::InProgress, Status::WaitingOnClient,
+        Status::Delivered, Status::Delivered, Status::Closed, Status::Closed, Status::Closed,
+    ];
+    let status = *rng.pick(&statuses);
+    let contact = *rng.pick(contacts);
+    let created = ago(now, 60 * (2 + rng.below(24 * 45) as i64));
+    let assignee = (status != Status::New).then(|| *rng.pick(&members[1..]));
+    let priority = *rng.pick(&[Priority::Low, Priority::Normal, Priority::Normal, Priority::High, Priority::Urgent]);
+    let estimate = Some(30 * (1 + rng.below(16) as i64));
+    let mut r = Request {
+        id: RequestId(0),
+        org_id: org,
+        reference: String::new(),
+        client_id: client,
+        engagement_id: Some(engagement),
+        contact_id: Some(contact),
+        title: title.to_string(),
+        body: format!("{title}.\n\n{}", *rng.pick(INBOUND)),
+        kind,
+        priority,
+        status,
+        assignee_id: assignee,
+        estimate_minutes: estimate,
+        spent_minutes: 0,
+        channel: *rng.pick(&[Channel::Email, Channel::Email, Channel::Portal, Channel::Api]),
+        tags: match kind {
+            Kind::Bug => vec!["bug-triage".into()],
+            Kind::Data => vec!["extract".into()],
+            _ => vec![],
+        },
+        due_at: (rng.chance(60)).then(|| later(created, 60 * 24 * (2 + rng.below(14) as i64))),
+        quick: false,
+        scope: None,
+        created_by: Actor::Contact(contact),
+        created_at: created,
+        updated_at: created,
+        first_response_at: None,
+        last_inbound_at: Some(created),
+        last_outbound_at: None,
+        delivered_at: None,
+        closed_at: None,
+    };
+    if matches!(status, Status::Delivered | Status::Closed) {
+        r.delivered_at = Some(later(created, 60 * (4 + rng.below(24 * 6) as i64)).min(now));
+    }
+    if status == Status::Closed {
+        r.closed_at = Some(later(r.delivered_at.unwrap_or(created), 60 * 24).min(now));
+    }
+    let r = requests::insert(db, &r)?;
+    rep.requests += 1;
+
+    // The thread: the client's message, then replies and notes as far as the status implies.
+    let mut t = created;
+    let replies = match status {
+        Status::New => 0,
+        Status::Triaged => 1,
+        _ => 1 + rng.below(3),
+    };
+    for i in 0..=replies {
+        let (direction, author, body): (Direction, Actor, &str) = if i == 0 {
+            (Direction::Inbound, Actor::Contact(contact), *rng.pick(INBOUND))
+        } else if i % 2 == 1 {
+            (Direction::Outbound, Actor::Member(assignee.unwrap_or(members[1])), *rng.pick(OUTBOUND))
+        } else if rng.chance(50) {
+            (Direction::Note, Actor::Member(assignee.unwrap_or(members[1])), *rng.pick(NOTES))
+        } else {
+            (Direction::Inbound, Actor::Contact(contact), *rng.pick(INBOUND))
+        };
+        if i > 0 {
+            t = later(t, 30 + rng.below(60 * 20) as i64).min(now);
+        }
+        messages::insert(
+            db,
+            &Message {
+                id: Default::default(),
+                org_id: org,
+                request_id: r.id,
+                direction,
+                author,
+                body: body.to_string(),
+                body_html: None,
+                subject: Some(format!("[#{}] {}", req::reference(r.id), r.title)),
+                mail_message_id: None,
+                send_status: (direction == Direction::Outbound).then_some(SendStatus::Sent),
+                scheduled_for: None,
+                sent_at: (direction == Direction::Outbound).then_some(t),
+                sentiment: None,
+                created_at: t,
+            },
+        )?;
+        match direction {
+            Direction::Outbound => requests::touch_outbound(db, org, r.id, t)?,
+            Direction::Inbound => requests::touch_inbound(db, org, r.id, t)?,
+            Direction::Note => {}
+        }
+        rep.messages += 1;
+    }
+
+    // Promises: most requests got one; done work kept or broke it, open work still owes it.
+    if rng.chance(70) {
+        let kind = *rng.pick(&[PromiseKind::Reply, PromiseKind::Delivery, PromiseKind::Delivery, PromiseKind::Proposal, PromiseKind::Call]);
+        let made_by = assignee.unwrap_or(members[1]);
+        let due = later(created, 60 * (8 + rng.below(24 * 7) as i64));
+        let mut p = Promise {
+            id: Default::default(),
+            org_id: org,
+            client_id: client,
+            request_id: Some(r.id),
+            contact_id: Some(contact),
+            kind,
+            description: format!("{} for \"{}\"", kind, r.title),
+            due_at: due,
+            made_by,
+            status: PromiseStatus::Open,
+            kept_at: None,
+            broken_at: None,
+            margin_minutes: None,
+            renegotiations: 0,
+            created_at: created,
+            updated_at: created,
+        };
+        if !status.is_open() || due < now {
+            if rng.chance(78) {
+                let kept = ago(due, rng.below(60 * 30) as i64 - 60 * 6).min(now);
+                let _ = p.keep(kept);
+            } else {
+                let _ = p.break_at(due.min(now));
+            }
+        } else if rng.chance(20) {
+            let _ = p.renegotiate(later(due, 60 * 48), created);
+        }
+        promises::insert(db, &p)?;
+        rep.promises += 1;
+    }
+
+    // Time spent, and ratings of delivered work from both sides.
+    if status != Status::New {
+        let spent = 15 * (1 + rng.below(12) as i64);
+        let member = assignee.unwrap_or(members[1]);
+        time_entries::insert(
+            db,
+            &TimeEntry {
+                id: Default::default(),
+                org_id: org,
+                member_id: member,
+                client_id: Some(client),
+                engagement_id: Some(engagement),
+                request_id: Some(r.id),
+                started_at: later(created, 60),
+                minutes: spent,
+                billable: rng.chance(85),
+                note: String::new(),
+                created_at: later(created, 60 + spent),
+            },
+        )?;
+        requests::add_spent(db, org, r.id, spent)?;
+        rep.time_entries += 1;
+    }
+    if matches!(status, Status::Delivered | Status::Closed) && rng.chance(70) {
+        let team = 3 + rng.below(3) as i64;
+        let client_score = (team - rng.below(3) as i64).clamp(1, 5);
+        let at = r.delivered_at.unwrap_or(now);
+        for (source, score, comment) in [
+            (RatingSource::Team, team, "Delivered as agreed."),
+            (RatingSource::Client, client_score, if client_score >= 4 { "Thank you, very helpful." } else { "It took longer than we hoped." }),
+        ] {
+            ratings::insert(
+                db,
+                &Rating {
+                    id: Default::default(),
+                    org_id: org,
+                    request_id: r.id,
+                    source,
+                    contact_id: (source == RatingSource::Client).then_some(contact),
+                    member_id: (source == RatingSource::Team).then_some(assignee.unwrap_or(members[1])),
+                    score,
+                    comment: comment.into(),
+                    created_at: at,
+                },
+            )?;
+            rep.ratings += 1;
+        }
+    }
+    Ok(())
+}

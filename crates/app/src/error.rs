@@ -1,0 +1,94 @@
+//! What can go wrong in a use case, in terms an adapter can answer with.
+
+use rapport_core::validate::{FieldError, Violations};
+use rapport_store::StoreError;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppError {
+    /// The input is wrong; every problem names its field. (HTTP 422)
+    #[error("invalid input: {0}")]
+    Invalid(Violations),
+    /// Nothing by that id that the caller may see. (HTTP 404)
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Signed in, but not allowed to do this. (HTTP 403)
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not signed in, or the credentials are wrong. (HTTP 401)
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The request clashes with the current state (a duplicate, an illegal move). (HTTP 409)
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        errors: Vec<FieldError>,
+    },
+    /// Too many attempts; try again after this many seconds. (HTTP 429)
+    #[error("too many attempts; try again in {0} s")]
+    TooMany(u64),
+    /// The database or another dependency is unavailable. (HTTP 503)
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A fault of ours. Logged in full; the client sees a generic message. (HTTP 500)
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid(Violations::single(field, message))
+    }
+
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Conflict {
+            errors: vec![FieldError {
+                field: field.to_string(),
+                message: message.clone(),
+            }],
+            message,
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden(message.into())
+    }
+}
+
+impl From<Violations> for AppError {
+    fn from(v: Violations) -> Self {
+        AppError::Invalid(v)
+    }
+}
+
+/// The field a unique key protects, for messages.
+fn conflict_field(table: &str, detail: &str) -> (&'static str, String) {
+    match table {
+        "members" => ("email", "a member with this email already exists".into()),
+        "contacts" => ("email", "a contact with this email already exists".into()),
+        "clients" => ("name", "a client with this name already exists".into()),
+        "orgs" => ("slug", "an org with this slug already exists".into()),
+        "ratings" => ("request_id", "this request has already been rated".into()),
+        _ => ("", format!("duplicate value ({detail})")),
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound("resource"),
+            StoreError::Conflict { table, detail } => {
+                let (field, message) = conflict_field(&table, &detail);
+                AppError::conflict(field, message)
+            }
+            StoreError::MissingReference { .. } => AppError::invalid(
+                "",
+                "refers to something that does not exist in this organisation",
+            ),
+            StoreError::Unavailable(m) => AppError::Unavailable(m),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Members of the firm, clients and their contacts.
+
+use rapport_core::access::{Permission, Principal, Role};
+use rapport_core::audit::{self, AuditEntry};
+use rapport_core::client::{Client, ClientPatch, Contact, ContactPatch, NewClient, NewContact, PortalChange};
+use rapport_core::ids::{ClientId, ContactId, MemberId};
+use rapport_core::member::{Member, MemberPatch, NewMember};
+use rapport_store::repo::{auth as store_auth, clients, members};
+
+use crate::auth::hash_password_async;
+use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
+
+impl App {
+    pub async fn list_members(&self, ctx: &Ctx, after: Option<&str>, limit: usize) -> AppResult<Listing<Member>> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
+        let after = cursor::after_id(after)?;
+        Ok(self.store.read(move |db| members::list(db, org, after, limit)).await?.into())
+    }
+
+    pub async fn get_member(&self, ctx: &Ctx, id: MemberId) -> AppResult<Member> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
+        self.store
+            .read(move |db| members::get(db, org, id).map_err(|_| AppError::NotFound("member")))
+            .await
+    }
+
+    pub async fn create_member(&self, ctx: &Ctx, input: NewMember) -> AppResult<Member> {
+        ctx.require(Permission::ManageMembers)?;
+        if !ctx.principal.may_grant(input.role) {
+            return Err(AppError::forbidden(format!("you may not make someone {}", input.role)));
+        }
+        let draft = input.validate()?;
+        let hash = match &draft.password {
+            Some(p) => Some(hash_password_async(p.clone()).await?),
+            None => None,
+        };
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Member> {
+                let m = members::insert(db, org, &draft, hash.as_deref(), now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "member.create")
+                        .target("member", m.id.0)
+                        .details(serde_json::json!({"email": m.email, "role": m.role})),
+                )?;
+                Ok(m)
+            })
+            .await
+    }
+
+    /// Members edit their own name, zone, hours and capacity; admins edit anyone, and only
+    /// they change roles or deactivate. The last active owner cannot be demoted or deactivated.
+    pub async fn update_member(&self, ctx: &Ctx, id: MemberId, patch: MemberPatch) -> AppResult<Member> {
+        let is_self = ctx.principal.member_id() == Some(id);
+        let admin = ctx.principal.allows(Permission::ManageMembers);
+        if !ctx.principal.is_member() || (!is_self && !admin) {
+            return Err(AppError::forbidden("you may only edit your own profile"));
+        }
+        if (patch.role.is_some() || patch.active.is_some()) && !admin {
+            return Err(AppError::forbidden("only admins and owners change roles or deactivate members"));
+        }
+        if let Some(r) = patch.role
+            && !ctx.principal.may_grant(r)
+        {
+            return Err(AppError::forbidden(format!("you may not make someone {r}")));
+        }
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Member> {
+                let before = members::get(db, org, id).map_err(|_| AppError::NotFound("member"))?;
+                if before.role == Role::Owner && ctx.principal.role() != Some(Role::Owner) && !is_self {
+                    return Err(AppError::forbidden("only owners may edit an owner"));
+                }
+                let mut after = patch.apply(&before)?;
+                after.updated_at = now;
+                let loses_owner = before.role == Role::Owner
+                    && before.active
+                    && (after.role != Role::Owner || !after.active);
+                if loses_owner && members::count_active_owners(db, org)? <= 1 {
+                    return Err(AppError::conflict("role", "the organisation must keep at least one active owner"));
+                }
+                members::update(db, &after)?;
+                if before.active && !after.active {
+                    store_auth::delete_member_sessions(db, org, id)?;
+                }
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "member.update")
+                        .target("member", id.0)
+                        .details(audit::diff(&before, &after)),
+                )?;
+                Ok(after)
+            })
+            .await
+    }
+
+    pub async fn list_clients(&self, ctx: &Ctx, after: Option<&str>, limit: usize) -> AppResult<Listing<Client>> {
+        let org = ctx.org();
+        if let Some(own) = ctx.principal.client_scope() {
+            let c = self.get_client(ctx, own).await?;
+            return Ok(Listing { items: vec![c], next_cursor: None });
+        }
+        ctx.require(Permission::ReadOrgWork)?;
+        let after = cursor::after_id(after)?;
+        Ok(self.store.read(move |db| clients::list(db, org, after, limit)).await?.into())
+    }
+
+    /// A contact may read their own client; other clients are "not found" to them.
+    pub async fn get_client(&self, ctx: &Ctx, id: ClientId) -> AppResult<Client> {
+        if let Some(own) = ctx.principal.client_scope()
+            && own != id
+        {
+            return Err(AppError::NotFound("client"));
+        }
+        let org = ctx.org();
+        self.store
+            .read(move |db| clients::get(db, org, id).map_err(|_| AppError::NotFound("client")))
+            .await
+    }
+
+    pub async fn create_client(&self, ctx: &Ctx, input: NewClient) -> AppResult<Client> {
+        ctx.require(Permission::ManageClients)?;
+        let draft = input.validate()?;
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Client> {
+                let c = clients::insert(db, org, &draft, now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "client.create")
+                        .target("client", c.id.0)
+                        .details(serde_json::json!({"name": c.name})),
+                )?;
+                Ok(c)
+            })
+            .await
+    }
+
+    pub async fn update_client(&self, ctx: &Ctx, id: ClientId, patch: ClientPatch) -> AppResult<Client> {
+        ctx.require(Permission::ManageClients)?;
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Client> {
+                let before = clients::get(db, org, id).map_err(|_| AppError::NotFound("client"))?;
+                let mut after = patch.apply(&before)?;
+                after.updated_at = now;
+                clients::update(db, &after)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "client.update")
+                        .target("client", id.0)
+                        .details(audit::diff(&before, &after)),
+                )?;
+                Ok(after)
+            })
+            .await
+    }
+
+    pub async fn list_contacts(
+        &self,
+        ctx: &Ctx,
+        client: Option<ClientId>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> AppResult<Listing<Contact>> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
+        let after = cursor::after_id(after)?;
+        Ok(self
+            .store
+            .read(move |db| clients::list_contacts(db, org, client, after, limit))
+            .await?
+            .into())
+    }
+
+    /// Contacts may read only themselves.
+    pub async fn get_contact(&self, ctx: &Ctx, id: ContactId) -> AppResult<Contact> {
+        if let Principal::Contact { contact_id, .. } = ctx.principal
+            && contact_id != id
+        {
+            return Err(AppError::NotFound("contact"));
+        }
+        let org = ctx.org();
+        self.store
+            .read(move |db| clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact")))
+            .await
+    }
+
+    pub async fn create_contact(&self, ctx: &Ctx, input: NewContact) -> AppResult<Contact> {
+        ctx.require(Permission::EditContacts)?;
+        let draft = input.validate()?;
+        let hash = match &draft.portal_password {
+            Some(p) => Some(hash_password_async(p.clone()).await?),
+            None => None,
+        };
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Contact> {
+                if !clients::exists(db, org, draft.client_id)? {
+                    return Err(AppError::invalid("client_id", "no such client"));
+                }
+                let c = clients::insert_contact(db, org, &draft, hash.as_deref(), now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "contact.create")
+                        .target("contact", c.id.0)
+                        .details(serde_json::json!({"client_id": c.client_id, "email": c.email})),
+                )?;
+                Ok(c)
+            })
+            .await
+    }
+
+    pub async fn update_contact(&self, ctx: &Ctx, id: ContactId, patch: ContactPatch) -> AppResult<Contact> {
+        ctx.require(Permission::EditContacts)?;
+        let org = ctx.org();
+        let now = self.now();
+        // Hash outside the write: argon2 is slow and the writer is shared.
+        let new_hash = match &patch.portal_password {
+            Some(Some(p)) if rapport_core::validate::password(p).is_ok() => Some(hash_password_async(p.clone()).await?),
+            _ => None,
+        };
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Contact> {
+                let before = clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact"))?;
+                let (mut after, portal) = patch.apply(&before)?;
+                after.updated_at = now;
+                let hash_change = match portal {
+                    PortalChange::Keep => None,
+                    PortalChange::Revoke => Some(None),
+                    PortalChange::SetPassword(_) => Some(new_hash.as_deref()),
+                };
+                clients::update_contact(db, &after, hash_change)?;
+                if portal != PortalChange::Keep {
+                    // A new or revoked password ends the contact's existing sessions.
+                    store_auth::delete_contact_sessions(db, org, id)?;
+                }
+                let mut details = audit::diff(&before, &after);
+                if let (PortalChange::SetPassword(_), Some(map)) = (&portal, details.as_object_mut()) {
+                    map.insert("portal_password".into(), serde_json::json!("changed"));
+                }
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "contact.update").target("contact", id.0).details(details),
+                )?;
+                Ok(after)
+            })
+            .await
+    }
+}

@@ -1,0 +1,507 @@
+//! The book of work: requests, their thread, and the quick lane.
+
+use jiff::Timestamp;
+use rapport_core::access::{Actor, Permission, Principal};
+use rapport_core::audit::{self, AuditEntry};
+use rapport_core::ids::{ClientId, ContactId, EngagementId, MemberId, OrgId, RequestId};
+use rapport_core::message::{Direction, Message, NewMessage, SendStatus};
+use rapport_core::promise::PromiseKind;
+use rapport_core::request::{
+    AssignInput, Channel, Kind, NewRequest, QuickRequest, Request, RequestDraft, RequestPatch, Status, TransitionInput,
+};
+use rapport_core::time_entry::TimeEntry;
+use rapport_core::validate::{self, Violations, limits};
+use rapport_store::Db;
+use rapport_store::repo::requests::{AssigneeFilter, RequestQuery, RequestSort};
+use rapport_store::repo::{clients, engagements, messages, promises, requests, time_entries};
+
+use crate::work::check_member;
+use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
+
+/// What a list of requests is filtered and sorted by, as adapters receive it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub statuses: Vec<Status>,
+    pub client: Option<ClientId>,
+    pub engagement: Option<EngagementId>,
+    /// `"me"`, `"none"` or a member id.
+    pub assignee: Option<String>,
+    pub kind: Option<Kind>,
+    pub tag: Option<String>,
+    pub overdue: Option<bool>,
+    pub quick: Option<bool>,
+    /// `-created` (default), `created`, `-updated`, `due`.
+    pub sort: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+fn parse_sort(s: Option<&str>) -> AppResult<RequestSort> {
+    match s.unwrap_or("-created") {
+        "-created" => Ok(RequestSort::Newest),
+        "created" => Ok(RequestSort::Oldest),
+        "-updated" => Ok(RequestSort::Updated),
+        "due" => Ok(RequestSort::Due),
+        other => Err(AppError::invalid(
+            "sort",
+            format!("{other:?} is not one of: -created, created, -updated, due"),
+        )),
+    }
+}
+
+/// Load a request the caller may see: other orgs' and (for contacts) other clients' requests
+/// do not exist for them.
+pub(crate) fn visible_request(db: &mut Db<'_>, p: &Principal, id: RequestId, for_update: bool) -> AppResult<Request> {
+    let org = p.org_id();
+    let r = if for_update {
+        requests::get_for_update(db, org, id)
+    } else {
+        requests::get(db, org, id)
+    }
+    .map_err(|e| match e {
+        rapport_store::StoreError::NotFound => AppError::NotFound("request"),
+        other => other.into(),
+    })?;
+    if let Some(own) = p.client_scope()
+        && r.client_id != own
+    {
+        return Err(AppError::NotFound("request"));
+    }
+    Ok(r)
+}
+
+/// Check that the engagement and contact of a request belong to its client.
+fn check_links(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    engagement: Option<EngagementId>,
+    contact: Option<ContactId>,
+) -> AppResult<()> {
+    let mut v = Violations::new();
+    if let Some(e) = engagement {
+        match engagements::get(db, org, e) {
+            Ok(eng) if eng.client_id == client => {}
+            Ok(_) => v.add("engagement_id", format!("engagement {e} belongs to another client")),
+            Err(_) => v.add("engagement_id", format!("no engagement {e}")),
+        }
+    }
+    if let Some(c) = contact {
+        match clients::get_contact(db, org, c) {
+            Ok(ct) if ct.client_id == client => {}
+            Ok(_) => v.add("contact_id", format!("contact {c} belongs to another client")),
+            Err(_) => v.add("contact_id", format!("no contact {c}")),
+        }
+    }
+    v.finish(|| ()).map_err(AppError::from)
+}
+
+fn new_request(org: OrgId, client: ClientId, d: RequestDraft, by: Actor, now: Timestamp) -> Request {
+    Request {
+        id: RequestId(0),
+        org_id: org,
+        reference: String::new(),
+        client_id: client,
+        engagement_id: d.engagement_id,
+        contact_id: d.contact_id,
+        title: d.title,
+        body: d.body,
+        kind: d.kind,
+        priority: d.priority,
+        status: Status::New,
+        assignee_id: d.assignee_id,
+        estimate_minutes: d.estimate_minutes,
+        spent_minutes: 0,
+        channel: d.channel,
+        tags: d.tags,
+        due_at: d.due_at,
+        quick: false,
+        scope: None,
+        created_by: by,
+        created_at: now,
+        updated_at: now,
+        first_response_at: None,
+        last_inbound_at: None,
+        last_outbound_at: None,
+        delivered_at: None,
+        closed_at: None,
+    }
+}
+
+/// Keep every pending promise of `kind` on a request: the reply or delivery that fulfils it
+/// has just happened.
+fn keep_promises(db: &mut Db<'_>, ctx: &Ctx, request: RequestId, kind: PromiseKind, now: Timestamp, because: &str) -> AppResult<()> {
+    for mut p in promises::pending_for_request(db, ctx.org(), request)? {
+        if p.kind != kind {
+            continue;
+        }
+        if p.keep(now).is_ok() {
+            promises::update(db, &p)?;
+            ctx.audit(
+                db,
+                now,
+                AuditEntry::new(ctx.principal.actor(), "promise.keep")
+                    .target("promise", p.id.0)
+                    .details(serde_json::json!({"automatic": true, "because": because, "margin_minutes": p.margin_minutes})),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+impl App {
+    pub async fn list_requests(&self, ctx: &Ctx, f: RequestFilter) -> AppResult<Listing<Request>> {
+        let mut q = RequestQuery {
+            statuses: f.statuses,
+            client: f.client,
+            engagement: f.engagement,
+            kind: f.kind,
+            tag: f.tag.map(|t| t.trim().to_lowercase()),
+            overdue: f.overdue,
+            quick: f.quick,
+            sort: parse_sort(f.sort.as_deref())?,
+            after: f.cursor.as_deref().map(cursor::decode).transpose()?,
+            limit: crate::limit(f.limit)?,
+            now: Some(self.now()),
+            ..RequestQuery::default()
+        };
+        q.assignee = match f.assignee.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("none") => Some(AssigneeFilter::Unassigned),
+            Some("me") => Some(AssigneeFilter::Member(
+                ctx.principal
+                    .member_id()
+                    .ok_or_else(|| AppError::invalid("assignee", "\"me\" is for members"))?,
+            )),
+            Some(id) => Some(AssigneeFilter::Member(MemberId(id.parse().map_err(|_| {
+                AppError::invalid("assignee", "expected \"me\", \"none\" or a member id")
+            })?))),
+        };
+        match ctx.principal.client_scope() {
+            Some(own) => {
+                if q.client.is_some_and(|c| c != own) {
+                    // Another client's work does not exist for a contact.
+                    return Ok(Listing { items: vec![], next_cursor: None });
+                }
+                q.client = Some(own);
+            }
+            None => ctx.require(Permission::ReadOrgWork)?,
+        }
+        let org = ctx.org();
+        Ok(self.store.read(move |db| requests::list(db, org, &q)).await?.into())
+    }
+
+    pub async fn get_request(&self, ctx: &Ctx, id: RequestId) -> AppResult<Request> {
+        let p = ctx.principal;
+        self.store.read(move |db| visible_request(db, &p, id, false)).await
+    }
+
+    pub async fn create_request(&self, ctx: &Ctx, input: NewRequest, channel: Channel) -> AppResult<Request> {
+        let mut input = input;
+        let default_channel = match ctx.principal {
+            Principal::Contact { client_id, contact_id, .. } => {
+                let mut v = Violations::new();
+                if input.client_id.is_some_and(|c| c != client_id) {
+                    v.add("client_id", "contacts create requests for their own client");
+                }
+                if input.assignee_id.is_some() {
+                    v.add("assignee_id", "contacts cannot assign work");
+                }
+                if input.estimate_minutes.is_some() {
+                    v.add("estimate_minutes", "contacts cannot set estimates");
+                }
+                if input.engagement_id.is_some() {
+                    v.add("engagement_id", "contacts cannot choose the engagement");
+                }
+                if input.channel.is_some() {
+                    v.add("channel", "set by Rapport for contacts");
+                }
+                if !v.is_empty() {
+                    return Err(v.into());
+                }
+                input.client_id = Some(client_id);
+                input.contact_id = Some(contact_id);
+                Channel::Portal
+            }
+            Principal::Member { .. } => {
+                ctx.require(Permission::DoWork)?;
+                channel
+            }
+        };
+        let draft = input.validate(default_channel)?;
+        let Some(client) = draft.client_id else {
+            return Err(AppError::invalid("client_id", "required"));
+        };
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Request> {
+                if !clients::exists(db, org, client)? {
+                    return Err(AppError::invalid("client_id", format!("no client {client}")));
+                }
+                check_links(db, org, client, draft.engagement_id, draft.contact_id)?;
+                if let Some(a) = draft.assignee_id {
+                    check_member(db, org, a, "assignee_id")?;
+                }
+                let inbound = !ctx.principal.is_member();
+                let mut r = new_request(org, client, draft, ctx.principal.actor(), now);
+                if inbound {
+                    r.last_inbound_at = Some(now);
+                }
+                let r = requests::insert(db, &r)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "request.create")
+                        .target("request", r.id.0)
+                        .details(serde_json::json!({"title": r.title, "client_id": r.client_id, "channel": r.channel})),
+                )?;
+                Ok(r)
+            })
+            .await
+    }
+
+    pub async fn update_request(&self, ctx: &Ctx, id: RequestId, patch: RequestPatch) -> AppResult<Request> {
+        ctx.require(Permission::DoWork)?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Request> {
+                let before = visible_request(db, &ctx.principal, id, true)?;
+                let after = patch.apply(&before, now)?;
+                if after.engagement_id != before.engagement_id || after.contact_id != before.contact_id {
+                    check_links(
+                        db,
+                        ctx.org(),
+                        after.client_id,
+                        after.engagement_id.filter(|e| Some(*e) != before.engagement_id),
+                        after.contact_id.filter(|c| Some(*c) != before.contact_id),
+                    )?;
+                }
+                requests::update_fields(db, &before, &after)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "request.update")
+                        .target("request", id.0)
+                        .details(audit::diff(&before, &after)),
+                )?;
+                Ok(after)
+            })
+            .await
+    }
+
+    pub async fn transition_request(&self, ctx: &Ctx, id: RequestId, input: TransitionInput) -> AppResult<Request> {
+        ctx.require(Permission::DoWork)?;
+        let reason = match input.reason.as_deref() {
+            Some(r) => Some(validate::text(r, limits::NOTE).map_err(|m| AppError::invalid("reason", m))?),
+            None => None,
+        };
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Request> {
+                let mut r = visible_request(db, &ctx.principal, id, true)?;
+                let from = r.status;
+                r.transition(input.status, now)
+                    .map_err(|e| AppError::conflict("status", e.to_string()))?;
+                requests::update_status(db, &r)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "request.status")
+                        .target("request", id.0)
+                        .details(serde_json::json!({"from": from, "to": r.status, "reason": reason})),
+                )?;
+                if r.status == Status::Delivered {
+                    keep_promises(db, &ctx, id, PromiseKind::Delivery, now, "request delivered")?;
+                }
+                Ok(r)
+            })
+            .await
+    }
+
+    pub async fn assign_request(&self, ctx: &Ctx, id: RequestId, input: AssignInput) -> AppResult<Request> {
+        ctx.require(Permission::DoWork)?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Request> {
+                let mut r = visible_request(db, &ctx.principal, id, true)?;
+                if let Some(a) = input.assignee_id {
+                    check_member(db, ctx.org(), a, "assignee_id")?;
+                }
+                let from = r.assignee_id;
+                r.assignee_id = input.assignee_id;
+                r.updated_at = now;
+                requests::update_assignee(db, ctx.org(), id, r.assignee_id, now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "request.assign")
+                        .target("request", id.0)
+                        .details(serde_json::json!({"from": from, "to": r.assignee_id})),
+                )?;
+                Ok(r)
+            })
+            .await
+    }
+
+    /// The quick lane: create the request already delivered, record the time, and (when a
+    /// reply is given) queue the message to the client, in one transaction.
+    pub async fn quick_request(&self, ctx: &Ctx, input: QuickRequest) -> AppResult<(Request, TimeEntry, Option<Message>)> {
+        ctx.require(Permission::DoWork)?;
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("the quick lane is for members"))?;
+        let q = input.validate()?;
+        let Some(client) = q.request.client_id else {
+            return Err(AppError::invalid("client_id", "required"));
+        };
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<(Request, TimeEntry, Option<Message>)> {
+                if !clients::exists(db, org, client)? {
+                    return Err(AppError::invalid("client_id", format!("no client {client}")));
+                }
+                check_links(db, org, client, q.request.engagement_id, q.request.contact_id)?;
+                let engagement = q.request.engagement_id;
+                let mut r = new_request(org, client, q.request, ctx.principal.actor(), now);
+                r.quick = true;
+                r.assignee_id = Some(member);
+                r.spent_minutes = q.minutes;
+                r.transition(Status::Delivered, now)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let r = requests::insert(db, &r)?;
+                let started = now
+                    .checked_sub(jiff::SignedDuration::from_mins(q.minutes))
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let entry = time_entries::insert(
+                    db,
+                    &TimeEntry {
+                        id: Default::default(),
+                        org_id: org,
+                        member_id: member,
+                        client_id: Some(client),
+                        engagement_id: engagement,
+                        request_id: Some(r.id),
+                        started_at: started,
+                        minutes: q.minutes,
+                        billable: q.billable,
+                        note: "quick lane".into(),
+                        created_at: now,
+                    },
+                )?;
+                let message = match q.reply {
+                    Some(body) => {
+                        let m = messages::insert(db, &outbound(org, r.id, ctx.principal.actor(), body, None, now))?;
+                        requests::touch_outbound(db, org, r.id, now)?;
+                        Some(m)
+                    }
+                    None => None,
+                };
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "request.quick")
+                        .target("request", r.id.0)
+                        .details(serde_json::json!({"title": r.title, "minutes": q.minutes, "told_client": message.is_some()})),
+                )?;
+                let r = requests::get(db, org, r.id)?;
+                Ok((r, entry, message))
+            })
+            .await
+    }
+
+    /// The thread of a request. Contacts never see internal notes.
+    pub async fn list_messages(&self, ctx: &Ctx, id: RequestId, after: Option<&str>, limit: usize) -> AppResult<Listing<Message>> {
+        let p = ctx.principal;
+        let after = cursor::after_id(after)?;
+        self.store
+            .read(move |db| -> AppResult<Listing<Message>> {
+                visible_request(db, &p, id, false)?;
+                Ok(messages::list_for_request(db, p.org_id(), id, p.is_member(), after, limit)?.into())
+            })
+            .await
+    }
+
+    pub async fn add_message(&self, ctx: &Ctx, id: RequestId, input: NewMessage) -> AppResult<Message> {
+        if ctx.principal.is_member() {
+            ctx.require(Permission::DoWork)?;
+        }
+        let now = self.now();
+        let draft = input.validate(ctx.principal.is_member(), now)?;
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Message> {
+                let r = visible_request(db, &ctx.principal, id, true)?;
+                let org = ctx.org();
+                let actor = ctx.principal.actor();
+                let m = match draft.direction {
+                    Direction::Outbound => {
+                        let m = messages::insert(db, &outbound(org, r.id, actor, draft.body, draft.scheduled_for, now))?;
+                        requests::touch_outbound(db, org, r.id, now)?;
+                        keep_promises(db, &ctx, r.id, PromiseKind::Reply, now, "reply sent")?;
+                        m
+                    }
+                    direction => {
+                        let m = messages::insert(
+                            db,
+                            &Message {
+                                id: Default::default(),
+                                org_id: org,
+                                request_id: r.id,
+                                direction,
+                                author: actor,
+                                body: draft.body,
+                                body_html: None,
+                                subject: None,
+                                mail_message_id: None,
+                                send_status: None,
+                                scheduled_for: None,
+                                sent_at: None,
+                                sentiment: None,
+                                created_at: now,
+                            },
+                        )?;
+                        if direction == Direction::Inbound {
+                            requests::touch_inbound(db, org, r.id, now)?;
+                        }
+                        m
+                    }
+                };
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(actor, "message.create")
+                        .target("message", m.id.0)
+                        .details(serde_json::json!({"request_id": r.id, "direction": m.direction})),
+                )?;
+                Ok(m)
+            })
+            .await
+    }
+}
+
+fn outbound(org: OrgId, request: RequestId, author: Actor, body: String, scheduled_for: Option<Timestamp>, now: Timestamp) -> Message {
+    Message {
+        id: Default::default(),
+        org_id: org,
+        request_id: request,
+        direction: Direction::Outbound,
+        author,
+        body,
+        body_html: None,
+        subject: None,
+        mail_message_id: None,
+        send_status: Some(if scheduled_for.is_some() { SendStatus::Scheduled } else { SendStatus::Queued }),
+        scheduled_for,
+        sent_at: None,
+        sentiment: None,
+        created_at: now,
+    }
+}

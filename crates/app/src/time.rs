@@ -1,0 +1,114 @@
+//! Time entries: the minutes members spend, feeding budgets and capacity.
+
+use rapport_core::access::{Permission, Role};
+use rapport_core::audit::AuditEntry;
+use rapport_core::ids::{EngagementId, MemberId, RequestId, TimeEntryId};
+use rapport_core::time_entry::{NewTimeEntry, TimeEntry};
+use rapport_store::repo::time_entries::{self as store, TimeQuery};
+use rapport_store::repo::{engagements, requests};
+
+use crate::requests::visible_request;
+use crate::work::check_member;
+use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
+
+#[derive(Debug, Clone, Default)]
+pub struct TimeFilter {
+    pub member: Option<MemberId>,
+    pub request: Option<RequestId>,
+    pub engagement: Option<EngagementId>,
+    pub from: Option<jiff::Timestamp>,
+    pub to: Option<jiff::Timestamp>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl App {
+    pub async fn list_time(&self, ctx: &Ctx, f: TimeFilter) -> AppResult<Listing<TimeEntry>> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let q = TimeQuery {
+            member: f.member,
+            request: f.request,
+            engagement: f.engagement,
+            from: f.from,
+            to: f.to,
+            after_id: cursor::after_id(f.cursor.as_deref())?,
+            limit: crate::limit(f.limit)?,
+        };
+        let org = ctx.org();
+        Ok(self.store.read(move |db| store::list(db, org, &q)).await?.into())
+    }
+
+    pub async fn get_time(&self, ctx: &Ctx, id: TimeEntryId) -> AppResult<TimeEntry> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
+        self.store
+            .read(move |db| store::get(db, org, id).map_err(|_| AppError::NotFound("time entry")))
+            .await
+    }
+
+    /// Log time. Members log their own; managers and above may log for others.
+    pub async fn log_time(&self, ctx: &Ctx, input: NewTimeEntry) -> AppResult<TimeEntry> {
+        ctx.require(Permission::DoWork)?;
+        let caller = ctx.principal.member_id().unwrap_or_default();
+        let now = self.now();
+        let d = input.validate(now)?;
+        let member = d.member_id.unwrap_or(caller);
+        if member != caller && !ctx.principal.role().is_some_and(|r| r.at_least(Role::Manager)) {
+            return Err(AppError::forbidden("only managers log time for other members"));
+        }
+        let org = ctx.org();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<TimeEntry> {
+                if member != caller {
+                    check_member(db, org, member, "member_id")?;
+                }
+                let (mut client, mut engagement) = (None, d.engagement_id);
+                if let Some(rid) = d.request_id {
+                    let r = visible_request(db, &ctx.principal, rid, true)
+                        .map_err(|_| AppError::invalid("request_id", format!("no request {rid}")))?;
+                    client = Some(r.client_id);
+                    match (engagement, r.engagement_id) {
+                        (Some(e), Some(re)) if e != re => {
+                            return Err(AppError::invalid("engagement_id", "does not match the request's engagement"));
+                        }
+                        (None, re) => engagement = re,
+                        _ => {}
+                    }
+                }
+                if let Some(eid) = engagement {
+                    let e = engagements::get(db, org, eid)
+                        .map_err(|_| AppError::invalid("engagement_id", format!("no engagement {eid}")))?;
+                    client = Some(e.client_id);
+                }
+                let t = store::insert(
+                    db,
+                    &TimeEntry {
+                        id: Default::default(),
+                        org_id: org,
+                        member_id: member,
+                        client_id: client,
+                        engagement_id: engagement,
+                        request_id: d.request_id,
+                        started_at: d.started_at,
+                        minutes: d.minutes,
+                        billable: d.billable,
+                        note: d.note,
+                        created_at: now,
+                    },
+                )?;
+                if let Some(rid) = d.request_id {
+                    requests::add_spent(db, org, rid, d.minutes)?;
+                }
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "time.log")
+                        .target("time_entry", t.id.0)
+                        .details(serde_json::json!({"member_id": member, "minutes": t.minutes, "request_id": t.request_id})),
+                )?;
+                Ok(t)
+            })
+            .await
+    }
+}

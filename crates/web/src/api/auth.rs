@@ -1,0 +1,207 @@
+//! Signing in and out, the current principal, API tokens.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use rapport_app::auth::SignedIn;
+use rapport_core::access::Principal;
+use rapport_core::ids::TokenId;
+use rapport_store::repo::auth::TokenInfo;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::Errors;
+use crate::extract::{ApiJson, Auth, Id, SESSION_COOKIE, client_ip_from};
+use crate::problem::ApiResult;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInInput {
+    /// The organisation's slug; may be omitted on a server with one organisation.
+    #[serde(default)]
+    pub org: Option<String>,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedInOutput {
+    /// Echo in `X-CSRF-Token` on state-changing calls made with the session cookie.
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+    #[schema(value_type = Object)]
+    pub principal: Principal,
+}
+
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn signed_in_response(state: &AppState, s: SignedIn) -> Response {
+    let max_age = state.app.settings.session_ttl.as_secs();
+    let mut res = Json(SignedInOutput {
+        csrf_token: s.csrf_token,
+        expires_at: s.expires_at,
+        principal: s.principal,
+    })
+    .into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(state, &s.token, max_age));
+    res
+}
+
+/// Sign a member in. Sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = SignInInput, security(()),
+    responses((status = 200, body = SignedInOutput), Errors))]
+async fn login(State(state): State<AppState>, parts: axum::extract::ConnectInfo<std::net::SocketAddr>, ApiJson(input): ApiJson<SignInInput>) -> ApiResult<Response> {
+    let s = state
+        .app
+        .sign_in_member(input.org, &input.email, &input.password, client_ip_from(&parts))
+        .await?;
+    Ok(signed_in_response(&state, s))
+}
+
+/// Sign a client contact in to the portal. Sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/portal/login", tag = "auth", request_body = SignInInput, security(()),
+    responses((status = 200, body = SignedInOutput), Errors))]
+async fn portal_login(State(state): State<AppState>, parts: axum::extract::ConnectInfo<std::net::SocketAddr>, ApiJson(input): ApiJson<SignInInput>) -> ApiResult<Response> {
+    let s = state
+        .app
+        .sign_in_contact(input.org, &input.email, &input.password, client_ip_from(&parts))
+        .await?;
+    Ok(signed_in_response(&state, s))
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), Errors))]
+async fn logout(State(state): State<AppState>, headers: HeaderMap, _auth: Auth) -> ApiResult<Response> {
+    if let Some(token) = crate::extract::cookie_in(&headers, SESSION_COOKIE) {
+        state.app.sign_out(token).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(res)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignedOutEverywhere {
+    pub sessions_ended: u64,
+}
+
+/// End every session of the caller, on every device.
+#[utoipa::path(post, path = "/api/v1/auth/logout-everywhere", tag = "auth", responses((status = 200, body = SignedOutEverywhere), Errors))]
+async fn logout_everywhere(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    let n = state.app.sign_out_everywhere(&auth.0).await?;
+    let mut res = Json(SignedOutEverywhere { sessions_ended: n }).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(res)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    #[schema(value_type = Object)]
+    pub principal: Principal,
+    pub org: rapport_core::org::Org,
+    /// The member's profile, for members.
+    pub member: Option<rapport_core::member::Member>,
+    /// The contact's profile, for client contacts.
+    pub contact: Option<rapport_core::client::Contact>,
+}
+
+/// Who am I?
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), Errors))]
+async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Me>> {
+    let ctx = &auth.0;
+    let org = state.app.org(ctx.org()).await?;
+    let (member, contact) = match ctx.principal {
+        Principal::Member { member_id, .. } => (Some(state.app.get_member(ctx, member_id).await?), None),
+        Principal::Contact { contact_id, .. } => (None, Some(state.app.get_contact(ctx, contact_id).await?)),
+    };
+    Ok(Json(Me { principal: ctx.principal, org, member, contact }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// What the token is for (1-100 characters).
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Token {
+    pub id: TokenId,
+    pub member_id: rapport_core::ids::MemberId,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl From<TokenInfo> for Token {
+    fn from(t: TokenInfo) -> Self {
+        Token {
+            id: t.id,
+            member_id: t.member_id,
+            name: t.name,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub token: Token,
+    /// The secret: shown only now. Send it as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// Create an API token for yourself.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = NewToken,
+    responses((status = 201, body = CreatedToken), Errors))]
+async fn create_token(State(state): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewToken>) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let (info, secret) = state.app.create_token(&auth.0, &input.name).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { token: info.into(), secret })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<Token>,
+}
+
+/// Your tokens (admins: everyone's).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = TokenList), Errors))]
+async fn list_tokens(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<TokenList>> {
+    let items = state.app.list_tokens(&auth.0).await?.into_iter().map(Token::from).collect();
+    Ok(Json(TokenList { items }))
+}
+
+/// Revoke a token.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
+    responses((status = 204), Errors))]
+async fn revoke_token(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
+    state.app.revoke_token(&auth.0, TokenId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(portal_login))
+        .routes(routes!(logout))
+        .routes(routes!(logout_everywhere))
+        .routes(routes!(me))
+        .routes(routes!(create_token, list_tokens))
+        .routes(routes!(revoke_token))
+}

@@ -1,0 +1,60 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use rapport_core::engagement::{Engagement, EngagementPatch, NewEngagement};
+use rapport_core::ids::{ClientId, EngagementId};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Errors, list_type};
+use crate::extract::{ApiJson, ApiQuery, Auth, Id};
+use crate::problem::ApiResult;
+use crate::state::AppState;
+
+list_type!(EngagementList, Engagement);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EngagementQuery {
+    pub client_id: Option<i64>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/engagements", tag = "engagements", params(EngagementQuery),
+    responses((status = 200, body = EngagementList), Errors))]
+async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<EngagementQuery>) -> ApiResult<Json<EngagementList>> {
+    let limit = rapport_app::limit(q.limit)?;
+    Ok(Json(
+        s.app
+            .list_engagements(&auth.0, q.client_id.map(ClientId), q.cursor.as_deref(), limit)
+            .await?
+            .into(),
+    ))
+}
+
+/// Start an engagement with its brief (managers and above).
+#[utoipa::path(post, path = "/api/v1/engagements", tag = "engagements", request_body = NewEngagement,
+    responses((status = 201, body = Engagement), Errors))]
+async fn create(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewEngagement>) -> ApiResult<(StatusCode, Json<Engagement>)> {
+    Ok((StatusCode::CREATED, Json(s.app.create_engagement(&auth.0, input).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/engagements/{id}", tag = "engagements", params(("id" = i64, Path)),
+    responses((status = 200, body = Engagement), Errors))]
+async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Engagement>> {
+    Ok(Json(s.app.get_engagement(&auth.0, EngagementId(id)).await?))
+}
+
+/// Edit an engagement; a changed brief gets a new `brief_version`.
+#[utoipa::path(patch, path = "/api/v1/engagements/{id}", tag = "engagements", params(("id" = i64, Path)),
+    request_body = EngagementPatch, responses((status = 200, body = Engagement), Errors))]
+async fn update(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(patch): ApiJson<EngagementPatch>) -> ApiResult<Json<Engagement>> {
+    Ok(Json(s.app.update_engagement(&auth.0, EngagementId(id), patch).await?))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get, update))
+}

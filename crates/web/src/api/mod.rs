@@ -1,0 +1,128 @@
+//! The JSON API under /api/v1. Handlers are thin: extract, call the application, answer.
+//! The OpenAPI document is generated from these handlers and the types they use.
+
+mod audit;
+mod auth;
+mod clients;
+mod engagements;
+mod members;
+mod promises;
+mod requests;
+mod time;
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// The error answers every authenticated endpoint can give.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Errors {
+    /// Malformed JSON or query parameters.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(#[to_schema] Problem),
+    /// Not signed in, or a bad token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(#[to_schema] Problem),
+    /// Signed in but not allowed.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(#[to_schema] Problem),
+    /// No such resource visible to the caller.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(#[to_schema] Problem),
+    /// The state does not allow it (duplicate, illegal transition).
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(#[to_schema] Problem),
+    /// Body too large.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(#[to_schema] Problem),
+    /// Body not JSON.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(#[to_schema] Problem),
+    /// Invalid fields; `errors` names each.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(#[to_schema] Problem),
+    /// Rate limited; see Retry-After.
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooMany(#[to_schema] Problem),
+    /// Database unavailable.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(#[to_schema] Problem),
+}
+
+/// Defines a concrete list response type (OpenAPI needs a named schema per item type).
+macro_rules! list_type {
+    ($name:ident, $item:ty) => {
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; absent on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl From<rapport_app::Listing<$item>> for $name {
+            fn from(l: rapport_app::Listing<$item>) -> Self {
+                $name {
+                    items: l.items,
+                    next_cursor: l.next_cursor,
+                }
+            }
+        }
+    };
+}
+pub(crate) use list_type;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::extract::SESSION_COOKIE,
+                "Session from /api/v1/auth/login; state-changing calls must also send X-CSRF-Token.",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rapport API",
+        description = "The book of work, briefs, promises and care, for firms that serve clients. \
+            Errors are RFC 9457 problem details. Lists use cursor pagination: pass `next_cursor` back as `cursor`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&SecuritySchemes),
+    security(("bearer" = []), ("cookie" = [])),
+    tags(
+        (name = "auth", description = "Signing in and tokens"),
+        (name = "members", description = "People of the firm"),
+        (name = "clients", description = "Clients and their contacts"),
+        (name = "engagements", description = "Work under a brief"),
+        (name = "requests", description = "The book of work"),
+        (name = "promises", description = "Commitments to clients"),
+        (name = "time", description = "Time entries"),
+        (name = "audit", description = "Who did what, when"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Every API route, with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
+        .merge(members::router())
+        .merge(clients::router())
+        .merge(engagements::router())
+        .merge(requests::router())
+        .merge(promises::router())
+        .merge(time::router())
+        .merge(audit::router())
+}

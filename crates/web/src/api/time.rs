@@ -1,0 +1,66 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use rapport_app::time::TimeFilter;
+use rapport_core::ids::{EngagementId, MemberId, RequestId, TimeEntryId};
+use rapport_core::time_entry::{NewTimeEntry, TimeEntry};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Errors, list_type};
+use crate::extract::{ApiJson, ApiQuery, Auth, Id};
+use crate::problem::ApiResult;
+use crate::state::AppState;
+
+list_type!(TimeEntryList, TimeEntry);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TimeQuery {
+    pub member_id: Option<i64>,
+    pub request_id: Option<i64>,
+    pub engagement_id: Option<i64>,
+    /// Entries starting at or after this instant (RFC 3339).
+    #[param(value_type = Option<String>)]
+    pub from: Option<Timestamp>,
+    /// Entries starting before this instant.
+    #[param(value_type = Option<String>)]
+    pub to: Option<Timestamp>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/time-entries", tag = "time", params(TimeQuery),
+    responses((status = 200, body = TimeEntryList), Errors))]
+async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<TimeQuery>) -> ApiResult<Json<TimeEntryList>> {
+    let f = TimeFilter {
+        member: q.member_id.map(MemberId),
+        request: q.request_id.map(RequestId),
+        engagement: q.engagement_id.map(EngagementId),
+        from: q.from,
+        to: q.to,
+        cursor: q.cursor,
+        limit: q.limit,
+    };
+    Ok(Json(s.app.list_time(&auth.0, f).await?.into()))
+}
+
+/// Log time (your own; managers may log for others).
+#[utoipa::path(post, path = "/api/v1/time-entries", tag = "time", request_body = NewTimeEntry,
+    responses((status = 201, body = TimeEntry), Errors))]
+async fn create(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewTimeEntry>) -> ApiResult<(StatusCode, Json<TimeEntry>)> {
+    Ok((StatusCode::CREATED, Json(s.app.log_time(&auth.0, input).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/time-entries/{id}", tag = "time", params(("id" = i64, Path)),
+    responses((status = 200, body = TimeEntry), Errors))]
+async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<TimeEntry>> {
+    Ok(Json(s.app.get_time(&auth.0, TimeEntryId(id)).await?))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get))
+}

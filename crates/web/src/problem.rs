@@ -1,0 +1,141 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`), with the field-level
+//! detail every client needs to fix its request.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rapport_app::AppError;
+use rapport_core::validate::FieldError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem detail. `errors` lists every field that was wrong.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`about:blank` when the status says it all).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    #[serde(skip)]
+    retry_after: Option<u64>,
+    #[serde(skip)]
+    bearer_challenge: bool,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Problem {
+            kind: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            bearer_challenge: false,
+        }
+    }
+
+    pub fn with_type(mut self, kind: &str) -> Self {
+        self.kind = format!("https://rapport.invalid/problems/{kind}");
+        self
+    }
+
+    pub fn field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        let mut p = Problem::new(StatusCode::UNAUTHORIZED, detail).with_type("unauthorized");
+        p.bearer_challenge = true;
+        p
+    }
+
+    pub fn too_many(retry_after: u64) -> Self {
+        let mut p = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many requests; try again in {retry_after} s"),
+        )
+        .with_type("rate-limited");
+        p.retry_after = Some(retry_after);
+        p
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            h.insert(header::RETRY_AFTER, v);
+        }
+        if self.bearer_challenge {
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"rapport\""));
+        }
+        res
+    }
+}
+
+/// An error from a handler: converts application errors into problems.
+#[derive(Debug)]
+pub struct ApiError(pub Problem);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> Self {
+        ApiError(p)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(problem_for(e))
+    }
+}
+
+pub fn problem_for(e: AppError) -> Problem {
+    match e {
+        AppError::Invalid(v) => {
+            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, v.to_string()).with_type("validation");
+            p.errors = v.0;
+            p
+        }
+        AppError::NotFound(what) => Problem::new(StatusCode::NOT_FOUND, format!("{what} not found")).with_type("not-found"),
+        AppError::Forbidden(m) => Problem::new(StatusCode::FORBIDDEN, m).with_type("forbidden"),
+        AppError::Unauthorized(m) => Problem::unauthorized(m),
+        AppError::Conflict { message, errors } => {
+            let mut p = Problem::new(StatusCode::CONFLICT, message).with_type("conflict");
+            p.errors = errors;
+            p
+        }
+        AppError::TooMany(secs) => Problem::too_many(secs),
+        AppError::Unavailable(m) => {
+            tracing::warn!(error = %m, "dependency unavailable");
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the service is temporarily unavailable; try again shortly")
+                .with_type("unavailable")
+        }
+        AppError::Internal(m) => {
+            tracing::error!(error = %m, "internal error");
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred; it has been logged")
+                .with_type("internal")
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
