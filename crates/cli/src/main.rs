@@ -8,7 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "rapport", version, about = "Rapport: a client-service desk", propagate_version = true)]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: a client-service desk",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,12 +23,16 @@ struct Cli {
 enum Command {
     /// Print the version and build information.
     Version,
+    /// Scope checks: a request against an engagement's brief.
+    #[command(subcommand)]
+    Scope(commands::scope::ScopeCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Version => commands::version::run(),
+        Command::Scope(cmd) => commands::scope::run(cmd),
     };
     failure::exit_code(result)
 }

@@ -1,6 +1,21 @@
 //! Scope: whether a request is inside the engagement's written brief.
 
+mod aliases;
+mod bm25;
+mod brief;
+mod check;
+pub mod eval;
+mod stopwords;
+mod text;
+
 use serde::{Deserialize, Serialize};
+
+pub use bm25::Bm25Params;
+pub use brief::{BriefError, MAX_BRIEF_TEXT_CHARS, MAX_ID_CHARS, MAX_ITEM_TEXT_CHARS, MAX_ITEMS};
+pub use check::{
+    Assessment, BRIEF_TEXT_ID, BriefIndex, CheckConfig, Evidence, MAX_BODY_BYTES, MAX_TITLE_BYTES,
+    check, check_with,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
