@@ -2,7 +2,7 @@
 //! request is the query. IDF comes from that brief alone, so a word in every item of a design
 //! brief ("design") weighs little there, while the one item that says "signage" owns that word.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::text::Term;
 
@@ -24,7 +24,8 @@ pub struct Document {
     tf: BTreeMap<String, u32>,
     /// The first word written for each stem, for evidence.
     words: BTreeMap<String, String>,
-    bigrams: BTreeSet<(String, String)>,
+    /// Adjacent stem pairs as `"a b"` (stems hold no spaces), sorted and unique, with the stems.
+    bigrams: Vec<(String, String, String)>,
     len: usize,
 }
 
@@ -38,10 +39,23 @@ impl Document {
                 .entry(t.stem.clone())
                 .or_insert_with(|| t.word.clone());
         }
+        let mut pairs: Vec<(String, String, String)> = terms
+            .windows(2)
+            .filter(|w| w[0].stem != w[1].stem)
+            .map(|w| {
+                (
+                    bigram_key(&w[0], &w[1]),
+                    w[0].stem.clone(),
+                    w[1].stem.clone(),
+                )
+            })
+            .collect();
+        pairs.sort();
+        pairs.dedup();
         Document {
             tf,
             words,
-            bigrams: bigrams(terms).collect(),
+            bigrams: pairs,
             len: terms.len(),
         }
     }
@@ -51,7 +65,7 @@ impl Document {
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     terms: HashMap<String, QueryTerm>,
-    bigrams: HashSet<(String, String)>,
+    bigrams: HashSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,7 +87,12 @@ impl Query {
             q.weight = q.weight.max(weight);
             q.via = None;
         }
-        self.bigrams.extend(bigrams(terms));
+        self.bigrams.extend(
+            terms
+                .windows(2)
+                .filter(|w| w[0].stem != w[1].stem)
+                .map(|w| bigram_key(&w[0], &w[1])),
+        );
     }
 
     /// Add a stem the request's `word` stands for (see `aliases`). A stem the request also
@@ -87,11 +106,8 @@ impl Query {
     }
 }
 
-fn bigrams(terms: &[Term]) -> impl Iterator<Item = (String, String)> + '_ {
-    terms
-        .windows(2)
-        .filter(|w| w[0].stem != w[1].stem)
-        .map(|w| (w[0].stem.clone(), w[1].stem.clone()))
+fn bigram_key(a: &Term, b: &Term) -> String {
+    format!("{} {}", a.stem, b.stem)
 }
 
 /// One matched term (or phrase) of a document and what it contributed.
@@ -173,11 +189,11 @@ impl Index {
             });
         }
         if params.phrase_weight > 0.0 {
-            for (a, b) in &d.bigrams {
-                if query.bigrams.contains(&(a.clone(), b.clone())) {
+            for (key, a, b) in &d.bigrams {
+                if query.bigrams.contains(key) {
                     hits.push(Hit {
                         word: format!("{} {}", d.words[a], d.words[b]),
-                        stem: format!("{a} {b}"),
+                        stem: key.clone(),
                         contribution: params.phrase_weight * (self.idf(a) + self.idf(b)) / 2.0,
                     });
                 }

@@ -63,6 +63,8 @@ pub struct CheckConfig {
 }
 
 impl Default for CheckConfig {
+    /// Chosen on the tuning half of the evaluation set by `examples/scope_tune.rs` (see
+    /// BENCHMARKS.md): per parameter, the value with the best mean accuracy over a grid.
     fn default() -> Self {
         CheckConfig {
             bm25: Bm25Params {
@@ -70,10 +72,10 @@ impl Default for CheckConfig {
                 b: 0.75,
                 phrase_weight: 0.5,
             },
-            title_weight: 1.5,
+            title_weight: 2.0,
             brief_text_weight: 0.5,
-            out_weight: 2.0,
-            min_score: 0.8,
+            out_weight: 3.0,
+            min_score: 0.6,
             tie_ratio: 1.25,
             confidence_scale: 3.0,
             alias_weight: 1.0,
@@ -114,18 +116,20 @@ pub fn check_with(brief: &Brief, title: &str, body: &str, config: &CheckConfig) 
     BriefIndex::new(brief, config).check(title, body)
 }
 
-/// A brief analysed once, for checking many requests against it.
+/// A brief analysed once, for checking many requests against it. It owns what it needs, so a
+/// caller may keep one per brief version and skip re-analysing the brief for every request.
 #[derive(Debug, Clone)]
-pub struct BriefIndex<'a> {
-    brief: &'a Brief,
+pub struct BriefIndex {
+    /// Id and kind of each item, in the order of the index's documents.
+    items: Vec<(String, ScopeKind)>,
     config: CheckConfig,
     index: Index,
-    /// Whether the last document of the index is the brief's free text.
+    /// Whether the document after the items is the brief's free text.
     has_text_doc: bool,
 }
 
-impl<'a> BriefIndex<'a> {
-    pub fn new(brief: &'a Brief, config: &CheckConfig) -> Self {
+impl BriefIndex {
+    pub fn new(brief: &Brief, config: &CheckConfig) -> Self {
         let mut docs: Vec<Document> = brief
             .items
             .iter()
@@ -138,7 +142,7 @@ impl<'a> BriefIndex<'a> {
             docs.push(Document::new(&text_terms));
         }
         BriefIndex {
-            brief,
+            items: brief.items.iter().map(|i| (i.id.clone(), i.kind)).collect(),
             config: *config,
             index: Index::new(docs),
             has_text_doc,
@@ -146,7 +150,7 @@ impl<'a> BriefIndex<'a> {
     }
 
     pub fn check(&self, title: &str, body: &str) -> Assessment {
-        if self.brief.items.is_empty() {
+        if self.items.is_empty() {
             return Assessment {
                 verdict: Verdict::Unclear,
                 confidence: 0.0,
@@ -176,13 +180,13 @@ impl<'a> BriefIndex<'a> {
             if score <= 0.0 {
                 continue;
             }
-            let (item_id, kind, weight) = match self.brief.items.get(doc) {
-                Some(item) => {
-                    let w = match item.kind {
+            let (item_id, kind, weight) = match self.items.get(doc) {
+                Some((id, kind)) => {
+                    let w = match kind {
                         ScopeKind::In => 1.0,
                         ScopeKind::Out => c.out_weight,
                     };
-                    (item.id.as_str(), item.kind, w)
+                    (id.as_str(), *kind, w)
                 }
                 None if self.has_text_doc => (BRIEF_TEXT_ID, ScopeKind::In, c.brief_text_weight),
                 None => continue,
