@@ -122,16 +122,27 @@ fn main() {
     c.bm25.phrase_weight = pick("phrase_weight").parse().unwrap();
     c.title_weight = pick("title_weight").parse().unwrap();
     c.discount_shared = pick("discount_shared").parse().unwrap();
-    println!("chosen: {c:?}");
-    for (name, split) in [("tune", Split::Tune), ("holdout", Split::Holdout)] {
-        let r = evaluate(&cases, split, &c);
-        println!(
-            "  {name:<8} accuracy {:.3}  out precision {:.3}  out recall {:.3}  unclear rate {:.3}",
-            r.accuracy,
-            r.out_precision.unwrap_or(0.0),
-            r.out_recall.unwrap_or(0.0),
-            r.unclear_rate
-        );
+    let mut prior = base;
+    let value = |p: &str| PRIOR.iter().find(|(q, _)| *q == p).unwrap().1;
+    prior.min_score = value("min_score").parse().unwrap();
+    prior.tie_ratio = value("tie_ratio").parse().unwrap();
+    prior.out_weight = value("out_weight").parse().unwrap();
+    prior.brief_text_weight = value("brief_text_weight").parse().unwrap();
+    prior.bm25.phrase_weight = value("phrase_weight").parse().unwrap();
+    prior.title_weight = value("title_weight").parse().unwrap();
+    prior.discount_shared = value("discount_shared").parse().unwrap();
+    for (label, config) in [("chosen", c), ("prior (untuned)", prior)] {
+        println!("{label}: {config:?}");
+        for (name, split) in [("tune", Split::Tune), ("holdout", Split::Holdout)] {
+            let r = evaluate(&cases, split, &config);
+            println!(
+                "  {name:<8} accuracy {:.3}  out precision {:.3}  out recall {:.3}  unclear rate {:.3}",
+                r.accuracy,
+                r.out_precision.unwrap_or(0.0),
+                r.out_recall.unwrap_or(0.0),
+                r.unclear_rate
+            );
+        }
     }
     println!(
         "CheckConfig::default() == chosen: {}",

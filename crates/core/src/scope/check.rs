@@ -1,11 +1,14 @@
 //! The scope check: a request against a brief, to a verdict with its confidence and evidence.
 //!
 //! 1. Each item of the brief is a BM25 document (see `bm25`); the brief's free text is one more,
-//!    weak, `in` document. The request's title and body are the query.
-//! 2. The best `in` score and the best `out` score are compared. `out` scores are multiplied by
-//!    `out_weight`: an exclusion written into a brief is a deliberate statement, while `in` items
-//!    are often broad ("admin dashboard") and match incidentally.
-//! 3. Decision, with `lo`/`hi` the smaller/larger of the two weighted scores:
+//!    weak, `in` document (its score times `brief_text_weight`). The request's title (words
+//!    weighted `title_weight`) and body are the query, with the alias table's words added.
+//! 2. Each item's decisive score is its score over the words that no item of the other kind also
+//!    matched (`discount_shared`), so "driver app", found in both "Android driver app" and
+//!    "iPhone version of the driver app", decides nothing, while "iPhone" decides. `out` scores
+//!    are multiplied by `out_weight`: an exclusion written into a brief is a deliberate statement,
+//!    and a request that asks for in-scope and excluded work together still needs a change order.
+//! 3. With `in`/`out` the best decisive scores of each kind and `lo`/`hi` the smaller/larger:
 //!    * `hi < min_score`: `unclear`, nothing in the brief speaks to the request.
 //!    * `hi >= tie_ratio * lo`: the side with `hi` wins.
 //!    * otherwise the brief says both, about equally: `unclear`.
@@ -15,6 +18,8 @@
 //!    * `unclear`: `strength(lo) * lo / hi` when both sides matched (a real conflict between an
 //!      `in` and an `out` item is a confident "unclear"); 0 when nothing or only one weak side
 //!      matched, since there is no evidence either way.
+//!
+//! Scores are on the scale set by `bm25`: 1.0 is about one word that only one item uses.
 //!
 //! A request that matches nothing is `unclear`, never `in` or `out`, even when the brief lists
 //! only `in` items. A consultant would call unmentioned work *probably* out of scope, but with no
