@@ -1,5 +1,6 @@
 //! How a verb fails: bad input (exit 2, the user can fix it) or a runtime fault (exit 1).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 #[derive(Debug)]
@@ -36,6 +37,12 @@ pub fn exit_code(result: CmdResult) -> ExitCode {
 /// Print a value as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> CmdResult {
     let text = serde_json::to_string_pretty(value).map_err(anyhow::Error::from)?;
-    println!("{text}");
-    Ok(())
+    // `println!` panics when the reader has gone (`| head`); a closed pipe is not our failure.
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Runtime(anyhow::anyhow!("writing to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
 }

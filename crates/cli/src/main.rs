@@ -25,6 +25,9 @@ enum Command {
     Version,
     /// Business-time arithmetic: add business minutes, count them between two instants.
     Calendar(commands::calendar::CalendarArgs),
+    /// Scope checks: a request against an engagement's brief.
+    #[command(subcommand)]
+    Scope(commands::scope::ScopeCommand),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Version => commands::version::run(),
         Command::Calendar(args) => commands::calendar::run(args),
+        Command::Scope(cmd) => commands::scope::run(cmd),
     };
     failure::exit_code(result)
 }

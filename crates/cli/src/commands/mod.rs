@@ -1,4 +1,5 @@
 //! One module per verb.
 
 pub mod calendar;
+pub mod scope;
 pub mod version;

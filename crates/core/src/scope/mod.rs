@@ -1,6 +1,36 @@
 //! Scope: whether a request is inside the engagement's written brief.
+//!
+//! `check(brief, title, body)` gives an `Assessment`: a `Verdict` (`in`, `out`, `unclear`), a
+//! confidence in [0, 1] and the evidence (which items matched, by which words). The ranking is
+//! lexical and explainable: words (`text`) are stemmed and ranked with BM25 (`bm25`), a few
+//! everyday synonyms are joined (`aliases`), and the decision rule and confidence formula are
+//! written out in `check`. Nothing is downloaded and nothing is learned at run time.
+//!
+//! Limits: `Brief::validate` bounds a brief (200 items, 1,000 characters an item, 20,000 of free
+//! text, unique ids); a request body is read up to its first 64 KiB and a title up to 4 KiB.
+//! Text in any script is accepted; only English words are stemmed, so a request in another
+//! language matches only a brief written in it (or shared words such as "KPI"), and is
+//! usually `unclear`. Scripts written
+//! without spaces (Japanese, Chinese) are compared run by run, not word by word.
+//!
+//! `eval` scores the check against labelled cases (`data/scope-eval/`).
+
+mod aliases;
+mod bm25;
+mod brief;
+mod check;
+pub mod eval;
+mod stopwords;
+mod text;
 
 use serde::{Deserialize, Serialize};
+
+pub use bm25::Bm25Params;
+pub use brief::{BriefError, MAX_BRIEF_TEXT_CHARS, MAX_ID_CHARS, MAX_ITEM_TEXT_CHARS, MAX_ITEMS};
+pub use check::{
+    Assessment, BRIEF_TEXT_ID, BriefIndex, CheckConfig, Evidence, MAX_BODY_BYTES, MAX_TITLE_BYTES,
+    check, check_with,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
