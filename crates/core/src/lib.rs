@@ -6,3 +6,4 @@
 pub mod calendar;
 pub mod etiquette;
 pub mod scope;
+pub mod sentiment;
