@@ -23,12 +23,18 @@ struct Cli {
 enum Command {
     /// Print the version and build information.
     Version,
+    /// Score the sentiment of a text with VADER.
+    Sentiment(commands::sentiment::SentimentArgs),
+    /// Check an outgoing message against a client's etiquette profile.
+    Lint(commands::lint::LintArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Version => commands::version::run(),
+        Command::Sentiment(args) => commands::sentiment::run(args),
+        Command::Lint(args) => commands::lint::run(args),
     };
     failure::exit_code(result)
 }

@@ -356,7 +356,7 @@ impl Linter {
                     their_word.trim(),
                     our_word.trim()
                 ),
-                suggestion: Some(match_case(found, their_word.trim())),
+                suggestion: Some(match_case(found, our_word.trim(), their_word.trim())),
             });
         }
 
@@ -515,18 +515,23 @@ fn has_question_mark(text: &str) -> bool {
         .any(|(i, q)| !text[i + q.len()..].chars().next().is_some_and(is_word_char))
 }
 
-/// Their word in the text's capitalisation, when theirs is plain lower case: "Okra" for
-/// "Ladies' fingers", "OKRA" for "LADIES' FINGERS". A word with its own capitals ("iPhone")
-/// is kept as they write it.
-fn match_case(found: &str, theirs: &str) -> String {
+/// Their word in the text's capitalisation where the text departs from how our word is
+/// spelled in the glossary: "Okra" for "Ladies' fingers" at the start of a sentence, "OKRA" for
+/// "LADIES' FINGERS". A word of theirs with its own capitals ("iPhone"), or an uppercase that
+/// belongs to our word itself ("C++"), leaves theirs as they write it.
+fn match_case(found: &str, ours: &str, theirs: &str) -> String {
     if theirs.chars().any(char::is_uppercase) {
         return theirs.to_string();
     }
-    let letters: Vec<char> = found.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() > 1 && letters.iter().all(|c| !c.is_lowercase()) {
+    let all_caps = |s: &str| {
+        let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() > 1 && letters.iter().all(|c| !c.is_lowercase())
+    };
+    if all_caps(found) && !all_caps(ours) {
         return theirs.to_uppercase();
     }
-    if found.chars().next().is_some_and(char::is_uppercase) {
+    let capital = |s: &str| s.chars().next().is_some_and(char::is_uppercase);
+    if capital(found) && !capital(ours) {
         let mut chars = theirs.chars();
         return chars
             .next()
