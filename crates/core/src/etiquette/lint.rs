@@ -17,7 +17,8 @@
 //! letter or digit, so "madam" is not found in "Madame" nor "sir" in "sirloin"),
 //! case-insensitively, across line breaks and with either apostrophe. Profile phrases are
 //! literal text, never patterns. All phrases are found in one Aho-Corasick pass, so the cost is
-//! linear in the text. Findings about the message as a whole (times, missing acknowledgement or
+//! linear in the text. Lines quoted from earlier mail (starting with `>`) are not checked and
+//! do not count as our acknowledgement or question. Findings about the message as a whole (times, missing acknowledgement or
 //! question) have the empty span `0..0`.
 
 use std::cmp::Reverse;
@@ -250,8 +251,9 @@ impl Linter {
         if let Some(a) = &addressee
             && let Some(first) = &a.formal_first_name
         {
-            p.add(first, Tag::FirstName, String::new)?;
-            p.add(&a.full_name, Tag::FullName, String::new)?;
+            let field = || "contact name".to_string();
+            p.add(first, Tag::FirstName, field)?;
+            p.add(&a.full_name, Tag::FullName, field)?;
         }
 
         let matcher = AhoCorasick::builder()
@@ -282,7 +284,8 @@ impl Linter {
 
     pub fn lint(&self, text: &str, options: &LintOptions<'_>) -> Vec<Finding> {
         let folded = Folded::new(text);
-        let hits = self.hits(&folded.text);
+        let quoted = QuotedLines::new(text);
+        let hits = self.hits(&folded, &quoted);
         let span = |(s, e): (usize, usize)| (folded.to_original(s), folded.to_original(e));
         let mut findings = Vec::new();
 
@@ -291,10 +294,13 @@ impl Linter {
             let (start, end) = span((s, e));
             findings.push(self.avoided_finding(&text[start..end], start, end, contact, index));
         }
+        // Sorted and non-overlapping, so their ends are sorted too: binary search.
         let avoided_spans: Vec<(usize, usize)> =
             findings.iter().map(|f| (f.start, f.end)).collect();
-        let overlaps_avoided =
-            |start: usize, end: usize| avoided_spans.iter().any(|&(s, e)| start < e && s < end);
+        let overlaps_avoided = |start: usize, end: usize| {
+            let i = avoided_spans.partition_point(|&(_, e)| e <= start);
+            avoided_spans.get(i).is_some_and(|&(s, _)| s < end)
+        };
 
         if let Some(addressee) = &self.addressee {
             let mut named = None;
@@ -381,7 +387,7 @@ impl Linter {
                     "open with e.g. \"Thank you for telling us, and I am sorry this has been so frustrating.\"",
                 ));
             }
-            if !hits.question && !has_question_mark(text) {
+            if !hits.question && !has_question_mark(text, &quoted) {
                 findings.push(whole_message(
                     Rule::NoQuestion,
                     "a reply to a complaint should ask them something",
@@ -404,7 +410,9 @@ impl Linter {
         self.addressee.as_ref().map(|a| a.display.as_str())
     }
 
-    fn hits(&self, haystack: &str) -> Hits {
+    /// Matches that pass the word-boundary test and lie outside quoted lines.
+    fn hits(&self, folded: &Folded, quoted: &QuotedLines) -> Hits {
+        let haystack = folded.text.as_str();
         let mut hits = Hits::default();
         for m in self.matcher.find_overlapping_iter(haystack) {
             let (s, e) = (m.start(), m.end());
@@ -413,6 +421,9 @@ impl Linter {
             if (pattern.word_start && touches(haystack[..s].chars().next_back()))
                 || (pattern.word_end && touches(haystack[e..].chars().next()))
             {
+                continue;
+            }
+            if !quoted.is_empty() && quoted.contains(folded.to_original(s)) {
                 continue;
             }
             match pattern.tag {
@@ -509,10 +520,40 @@ fn not_contained<T>(
     hits
 }
 
-/// A question mark that ends a question, not one inside a URL's query ("?id=3").
-fn has_question_mark(text: &str) -> bool {
-    text.match_indices(['?', '\u{ff1f}'])
-        .any(|(i, q)| !text[i + q.len()..].chars().next().is_some_and(is_word_char))
+/// A question mark of ours that ends a question: not one inside a URL's query ("?id=3") nor
+/// in the quoted complaint.
+fn has_question_mark(text: &str, quoted: &QuotedLines) -> bool {
+    text.match_indices(['?', '\u{ff1f}']).any(|(i, q)| {
+        !text[i + q.len()..].chars().next().is_some_and(is_word_char) && !quoted.contains(i)
+    })
+}
+
+/// Lines quoted from earlier mail ("> you failed to reply"): their words are not ours, so no
+/// rule looks at them, and their thanks or questions do not count for us.
+struct QuotedLines(Vec<(usize, usize)>);
+
+impl QuotedLines {
+    fn new(text: &str) -> Self {
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            let end = start + line.len();
+            if line.trim_start().starts_with('>') {
+                spans.push((start, end));
+            }
+            start = end;
+        }
+        QuotedLines(spans)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn contains(&self, offset: usize) -> bool {
+        let i = self.0.partition_point(|&(_, end)| end <= offset);
+        self.0.get(i).is_some_and(|&(start, _)| start <= offset)
+    }
 }
 
 /// Their word in the text's capitalisation where the text departs from how our word is

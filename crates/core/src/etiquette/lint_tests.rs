@@ -421,6 +421,43 @@ fn a_reply_to_a_complaint_needs_an_acknowledgement_and_a_question() {
     assert_eq!((f.start, f.end), (0, 0));
 }
 
+#[test]
+fn quoted_lines_are_theirs_not_ours() {
+    let c = client(&["madam"], &[("autumn", "fall")]);
+    let e = mehta(&[]);
+    let text = "Dear Dr Mehta,\nWe fixed it.\n\n> Sorry madam, you failed to fix the autumn menu. Why?\n>> Priya\n";
+    let got = run_with(&c, Some(("Priya Mehta", &e)), text, &complaint());
+    let rules: Vec<Rule> = got.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, vec![Rule::NoAcknowledgement, Rule::NoQuestion]);
+    let text = "Dear Dr Mehta,\nSorry, madam: what broke?\n> Why?\n";
+    let got = summary(
+        text,
+        &run_with(&c, Some(("Priya Mehta", &e)), text, &complaint()),
+    );
+    assert_eq!(
+        got,
+        vec![(Rule::AvoidedForm, "madam", Some("Dr Mehta".into()))]
+    );
+}
+
+#[test]
+fn many_first_names_and_avoided_words_stay_linear() {
+    // Every line has an avoided word and a bare first name: the overlap check must not be
+    // a scan of all avoided findings per name.
+    let c = client(&["madam"], &[]);
+    let e = mehta(&[]);
+    let text = "Thanks madam, Priya.\n".repeat(50_000);
+    let got = run(&c, Some(("Priya Mehta", &e)), &text);
+    assert_eq!(
+        got.iter().filter(|f| f.rule == Rule::WrongName).count(),
+        50_000
+    );
+    assert_eq!(
+        got.iter().filter(|f| f.rule == Rule::AvoidedForm).count(),
+        50_000
+    );
+}
+
 // ---- quiet_hours and holiday ----
 
 /// Open 09:00-17:00 UTC every day except 2026-03-09.
