@@ -16,26 +16,26 @@
 //! Phrases match whole words (a phrase edge that is a letter or digit may not touch another
 //! letter or digit, so "madam" is not found in "Madame" nor "sir" in "sirloin"),
 //! case-insensitively, across line breaks and with either apostrophe. Profile phrases are
-//! literal text, never patterns. All phrases are found in one Aho-Corasick pass, so the cost is
-//! linear in the text. Lines quoted from earlier mail (starting with `>`) are not checked and
+//! literal text, never patterns. Each group of competing phrases (avoid lists, glossary, the
+//! contact's names, the built-in phrases of complaint replies) is one
+//! leftmost-longest Aho-Corasick pass over a folded copy of the text whose word boundaries are
+//! marked (see `fold`), so the cost is linear in the text whatever the phrases. Lines quoted from earlier mail (starting with `>`) are not checked and
 //! do not count as our acknowledgement or question. Findings about the message as a whole (times, missing acknowledgement or
 //! question) have the empty span `0..0`.
-
-use std::cmp::Reverse;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::availability::Availability;
-use super::fold::{Folded, fold_phrase, is_word_char};
+use super::fold::{Folded, fold_phrase, is_word_char, pattern_of};
 use super::phrases::{ACKNOWLEDGEMENTS, ADDRESS_WORDS, DEFENSIVE, QUESTIONS};
 use super::salutation::{Addressee, salutation_name};
 use super::{ClientEtiquette, ContactEtiquette};
 
 /// Most phrases a profile may hold (avoid lists plus both sides of the glossary).
 pub const MAX_PHRASES: usize = 100_000;
-/// Longest phrase, in characters. Bounds the matcher's size and overlapping-match count.
+/// Longest phrase, in characters.
 pub const MAX_PHRASE_CHARS: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -125,70 +125,105 @@ pub fn lint(
     Ok(Linter::new(client, contact)?.lint(text, options))
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Tag {
-    Avoid { contact: bool, index: usize },
-    GlossaryOurs(usize),
-    GlossaryTheirs,
-    Defensive(usize),
-    Acknowledgement,
-    Question,
-    FirstName,
-    FullName,
+/// Phrases that compete for the same text, searched together leftmost-longest in one pass:
+/// "Dear Sir/Madam" wins over "Sir" and "Madam" inside it; a client's "lady fingers" wins over
+/// our "fingers" inside it.
+#[derive(Debug, Clone)]
+struct Group<T> {
+    /// `None` when the group has no phrases.
+    matcher: Option<AhoCorasick>,
+    tags: Vec<T>,
+}
+
+impl<T: Copy> Group<T> {
+    fn new(phrases: Vec<(String, T)>) -> Result<Self, LintError> {
+        if phrases.is_empty() {
+            return Ok(Group {
+                matcher: None,
+                tags: Vec::new(),
+            });
+        }
+        let (patterns, tags): (Vec<String>, Vec<T>) = phrases.into_iter().unzip();
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .map_err(|e| LintError::Matcher(e.to_string()))?;
+        Ok(Group {
+            matcher: Some(matcher),
+            tags,
+        })
+    }
+
+    /// Non-overlapping matches as original byte ranges, leaving out quoted lines.
+    fn find(&self, folded: &Folded, quoted: &QuotedLines) -> Vec<(usize, usize, T)> {
+        let Some(matcher) = &self.matcher else {
+            return Vec::new();
+        };
+        matcher
+            .find_iter(&folded.text)
+            .map(|m| {
+                let tag = self.tags[m.pattern().as_usize()];
+                (
+                    folded.to_original(m.start()),
+                    folded.to_original(m.end()),
+                    tag,
+                )
+            })
+            .filter(|&(start, _, _)| !quoted.contains(start))
+            .collect()
+    }
+}
+
+/// Checks a profile phrase and turns it into its matching form.
+fn profile_phrase(phrase: &str, field: impl FnOnce() -> String) -> Result<String, LintError> {
+    let chars = phrase.chars().count();
+    if chars > MAX_PHRASE_CHARS {
+        return Err(LintError::PhraseTooLong {
+            field: field(),
+            chars,
+            max: MAX_PHRASE_CHARS,
+        });
+    }
+    let pattern = pattern_of(phrase);
+    if pattern.is_empty() {
+        return Err(LintError::BlankPhrase { field: field() });
+    }
+    Ok(pattern)
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Pattern {
-    tag: Tag,
-    /// The phrase begins / ends with a word character, so that edge needs a word boundary.
-    word_start: bool,
-    word_end: bool,
+enum Glossary {
+    Ours(usize),
+    Theirs,
+}
+
+/// The built-in phrases of a reply to a complaint. They do not overlap one another, so one
+/// pass finds them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    Defensive(usize),
+    Acknowledgement,
+    Question,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Name {
+    First,
+    Full,
 }
 
 /// A profile compiled for linting: build once per client and contact, lint many texts.
 #[derive(Debug, Clone)]
 pub struct Linter {
-    matcher: AhoCorasick,
-    patterns: Vec<Pattern>,
+    /// Client and contact avoid lists, tagged `(from the contact, index)`.
+    avoid: Group<(bool, usize)>,
+    glossary: Group<Glossary>,
+    replies: Group<Reply>,
+    names: Group<Name>,
     /// Whether each avoid phrase is a form of address, by `[client, contact]` list.
     address_form: [Vec<bool>; 2],
-    glossary: Vec<(String, String)>,
+    glossary_words: Vec<(String, String)>,
     addressee: Option<Addressee>,
-}
-
-#[derive(Default)]
-struct Patterns {
-    folded: Vec<String>,
-    meta: Vec<Pattern>,
-}
-
-impl Patterns {
-    fn add(
-        &mut self,
-        phrase: &str,
-        tag: Tag,
-        field: impl FnOnce() -> String,
-    ) -> Result<(), LintError> {
-        let chars = phrase.chars().count();
-        if chars > MAX_PHRASE_CHARS {
-            return Err(LintError::PhraseTooLong {
-                field: field(),
-                chars,
-                max: MAX_PHRASE_CHARS,
-            });
-        }
-        let folded = fold_phrase(phrase);
-        let (Some(first), Some(last)) = (folded.chars().next(), folded.chars().next_back()) else {
-            return Err(LintError::BlankPhrase { field: field() });
-        };
-        self.meta.push(Pattern {
-            tag,
-            word_start: is_word_char(first),
-            word_end: is_word_char(last),
-        });
-        self.folded.push(folded);
-        Ok(())
-    }
 }
 
 impl Linter {
@@ -207,91 +242,90 @@ impl Linter {
         }
         let addressee = contact.and_then(|c| Addressee::new(c, client.tone));
 
-        let mut p = Patterns::default();
+        let mut avoid = Vec::with_capacity(client.avoid.len() + contact_avoid.len());
         for (index, phrase) in client.avoid.iter().enumerate() {
-            let tag = Tag::Avoid {
-                contact: false,
-                index,
-            };
-            p.add(phrase, tag, || format!("client.avoid[{index}]"))?;
+            let pattern = profile_phrase(phrase, || format!("client.avoid[{index}]"))?;
+            avoid.push((pattern, (false, index)));
         }
         for (index, phrase) in contact_avoid.iter().enumerate() {
-            let tag = Tag::Avoid {
-                contact: true,
-                index,
-            };
-            p.add(phrase, tag, || format!("contact.avoid[{index}]"))?;
+            let pattern = profile_phrase(phrase, || format!("contact.avoid[{index}]"))?;
+            avoid.push((pattern, (true, index)));
         }
+
+        let mut glossary = Vec::with_capacity(2 * client.glossary.len());
         for (index, entry) in client.glossary.iter().enumerate() {
-            p.add(&entry.ours, Tag::GlossaryOurs(index), || {
-                format!("client.glossary[{index}].ours")
-            })?;
-            let theirs_field = || format!("client.glossary[{index}].theirs");
-            if fold_phrase(&entry.theirs) == fold_phrase(&entry.ours) {
-                // A spelling-only entry ("ebay" -> "eBay"): every match of ours is also theirs,
-                // so only the exact spelling tells them apart (checked when linting).
-                if entry.theirs.trim().is_empty() {
-                    return Err(LintError::BlankPhrase {
-                        field: theirs_field(),
-                    });
-                }
-            } else {
-                p.add(&entry.theirs, Tag::GlossaryTheirs, theirs_field)?;
+            let ours = profile_phrase(&entry.ours, || format!("client.glossary[{index}].ours"))?;
+            let theirs =
+                profile_phrase(&entry.theirs, || format!("client.glossary[{index}].theirs"))?;
+            // A spelling-only entry ("ebay" -> "eBay") matches the same text either way; the
+            // exact spelling tells them apart when linting.
+            if theirs != ours {
+                glossary.push((theirs, Glossary::Theirs));
             }
+            glossary.push((ours, Glossary::Ours(index)));
         }
-        for (index, (phrase, _)) in DEFENSIVE.iter().enumerate() {
-            p.add(phrase, Tag::Defensive(index), String::new)?;
-        }
-        for phrase in ACKNOWLEDGEMENTS {
-            p.add(phrase, Tag::Acknowledgement, String::new)?;
-        }
-        for phrase in QUESTIONS {
-            p.add(phrase, Tag::Question, String::new)?;
-        }
+
+        let builtin = |phrase: &str| pattern_of(phrase);
+        let replies = DEFENSIVE
+            .iter()
+            .enumerate()
+            .map(|(index, (phrase, _))| (builtin(phrase), Reply::Defensive(index)))
+            .chain(
+                ACKNOWLEDGEMENTS
+                    .iter()
+                    .map(|p| (builtin(p), Reply::Acknowledgement)),
+            )
+            .chain(QUESTIONS.iter().map(|p| (builtin(p), Reply::Question)))
+            .collect();
+        let mut names = Vec::new();
         if let Some(a) = &addressee
             && let Some(first) = &a.formal_first_name
         {
-            let field = || "contact name".to_string();
-            p.add(first, Tag::FirstName, field)?;
-            p.add(&a.full_name, Tag::FullName, field)?;
+            names.push((
+                profile_phrase(first, || "contact name".into())?,
+                Name::First,
+            ));
+            names.push((
+                profile_phrase(&a.full_name, || "contact name".into())?,
+                Name::Full,
+            ));
         }
 
-        let matcher = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&p.folded)
-            .map_err(|e| LintError::Matcher(e.to_string()))?;
         let is_address_form = |phrase: &String| {
             fold_phrase(phrase)
                 .split(|c: char| !is_word_char(c) && c != '\'')
                 .any(|w| ADDRESS_WORDS.contains(&w))
         };
-        let address_form = [
-            client.avoid.iter().map(is_address_form).collect(),
-            contact_avoid.iter().map(|_| true).collect(),
-        ];
         Ok(Linter {
-            matcher,
-            patterns: p.meta,
-            address_form,
-            glossary: client
+            avoid: Group::new(avoid)?,
+            glossary: Group::new(glossary)?,
+            replies: Group::new(replies)?,
+            names: Group::new(names)?,
+            address_form: [
+                client.avoid.iter().map(is_address_form).collect(),
+                vec![true; contact_avoid.len()],
+            ],
+            glossary_words: client
                 .glossary
                 .iter()
-                .map(|g| (g.ours.clone(), g.theirs.clone()))
+                .map(|g| (g.ours.trim().to_string(), g.theirs.trim().to_string()))
                 .collect(),
             addressee,
         })
     }
 
+    /// The name the contact is to be addressed by, if a contact with a name or preference was
+    /// given.
+    pub fn addressee_name(&self) -> Option<&str> {
+        self.addressee.as_ref().map(|a| a.display.as_str())
+    }
+
     pub fn lint(&self, text: &str, options: &LintOptions<'_>) -> Vec<Finding> {
         let folded = Folded::new(text);
         let quoted = QuotedLines::new(text);
-        let hits = self.hits(&folded, &quoted);
-        let span = |(s, e): (usize, usize)| (folded.to_original(s), folded.to_original(e));
         let mut findings = Vec::new();
 
-        let avoided = leftmost_longest(hits.avoid);
-        for &(s, e, (contact, index)) in &avoided {
-            let (start, end) = span((s, e));
+        for (start, end, (contact, index)) in self.avoid.find(&folded, &quoted) {
             findings.push(self.avoided_finding(&text[start..end], start, end, contact, index));
         }
         // Sorted and non-overlapping, so their ends are sorted too: binary search.
@@ -321,14 +355,17 @@ impl Linter {
                     suggestion: Some(addressee.display.clone()),
                 });
             }
-            let full_names = spans_of(&hits.full_name);
-            for (s, e, ()) in not_contained(hits.first_name, &full_names) {
-                let (start, end) = span((s, e));
+            // The full name is found in preference to the first name inside it.
+            for (start, end, name) in self.names.find(&folded, &quoted) {
                 let capitalised = text[start..]
                     .chars()
                     .next()
                     .is_some_and(|c| !c.is_lowercase());
-                if capitalised && !overlaps_avoided(start, end) && named != Some((start, end)) {
+                if name == Name::First
+                    && capitalised
+                    && !overlaps_avoided(start, end)
+                    && named != Some((start, end))
+                {
                     findings.push(Finding {
                         rule: Rule::WrongName,
                         start,
@@ -344,31 +381,30 @@ impl Linter {
             }
         }
 
-        let theirs = spans_of(&hits.theirs);
-        let ours = leftmost_longest(not_contained(hits.ours, &theirs));
-        for (s, e, index) in ours {
-            let (start, end) = span((s, e));
+        for (start, end, tag) in self.glossary.find(&folded, &quoted) {
+            let Glossary::Ours(index) = tag else {
+                continue;
+            };
             let found = &text[start..end];
-            let (our_word, their_word) = &self.glossary[index];
-            if found == their_word.trim() {
+            let (ours, theirs) = &self.glossary_words[index];
+            if found == theirs {
                 continue;
             }
             findings.push(Finding {
                 rule: Rule::Glossary,
                 start,
                 end,
-                message: format!(
-                    "the client says \"{}\" for \"{}\"",
-                    their_word.trim(),
-                    our_word.trim()
-                ),
-                suggestion: Some(match_case(found, our_word.trim(), their_word.trim())),
+                message: format!("the client says \"{theirs}\" for \"{ours}\""),
+                suggestion: Some(match_case(found, ours, theirs)),
             });
         }
 
         if options.reply_to_complaint {
-            for (s, e, index) in leftmost_longest(hits.defensive) {
-                let (start, end) = span((s, e));
+            let replies = self.replies.find(&folded, &quoted);
+            for &(start, end, reply) in &replies {
+                let Reply::Defensive(index) = reply else {
+                    continue;
+                };
                 findings.push(Finding {
                     rule: Rule::Defensive,
                     start,
@@ -380,14 +416,15 @@ impl Linter {
                     suggestion: Some(DEFENSIVE[index].1.to_string()),
                 });
             }
-            if !hits.acknowledgement {
+            if !replies.iter().any(|r| r.2 == Reply::Acknowledgement) {
                 findings.push(whole_message(
                     Rule::NoAcknowledgement,
                     "a reply to a complaint should thank them or acknowledge how they feel",
                     "open with e.g. \"Thank you for telling us, and I am sorry this has been so frustrating.\"",
                 ));
             }
-            if !hits.question && !has_question_mark(text, &quoted) {
+            if !replies.iter().any(|r| r.2 == Reply::Question) && !has_question_mark(text, &quoted)
+            {
                 findings.push(whole_message(
                     Rule::NoQuestion,
                     "a reply to a complaint should ask them something",
@@ -402,42 +439,6 @@ impl Linter {
 
         findings.sort_by_key(|f| (f.start, f.end, f.rule));
         findings
-    }
-
-    /// The name the contact is to be addressed by, if a contact with a name or preference was
-    /// given.
-    pub fn addressee_name(&self) -> Option<&str> {
-        self.addressee.as_ref().map(|a| a.display.as_str())
-    }
-
-    /// Matches that pass the word-boundary test and lie outside quoted lines.
-    fn hits(&self, folded: &Folded, quoted: &QuotedLines) -> Hits {
-        let haystack = folded.text.as_str();
-        let mut hits = Hits::default();
-        for m in self.matcher.find_overlapping_iter(haystack) {
-            let (s, e) = (m.start(), m.end());
-            let pattern = self.patterns[m.pattern().as_usize()];
-            let touches = |c: Option<char>| c.is_some_and(is_word_char);
-            if (pattern.word_start && touches(haystack[..s].chars().next_back()))
-                || (pattern.word_end && touches(haystack[e..].chars().next()))
-            {
-                continue;
-            }
-            if !quoted.is_empty() && quoted.contains(folded.to_original(s)) {
-                continue;
-            }
-            match pattern.tag {
-                Tag::Avoid { contact, index } => hits.avoid.push((s, e, (contact, index))),
-                Tag::GlossaryOurs(index) => hits.ours.push((s, e, index)),
-                Tag::GlossaryTheirs => hits.theirs.push((s, e, ())),
-                Tag::Defensive(index) => hits.defensive.push((s, e, index)),
-                Tag::Acknowledgement => hits.acknowledgement = true,
-                Tag::Question => hits.question = true,
-                Tag::FirstName => hits.first_name.push((s, e, ())),
-                Tag::FullName => hits.full_name.push((s, e, ())),
-            }
-        }
-        hits
     }
 
     fn avoided_finding(
@@ -469,57 +470,6 @@ impl Linter {
     }
 }
 
-/// Folded-text matches that passed the word-boundary test, by what they mean.
-#[derive(Default)]
-struct Hits {
-    avoid: Vec<(usize, usize, (bool, usize))>,
-    ours: Vec<(usize, usize, usize)>,
-    theirs: Vec<(usize, usize, ())>,
-    defensive: Vec<(usize, usize, usize)>,
-    first_name: Vec<(usize, usize, ())>,
-    full_name: Vec<(usize, usize, ())>,
-    acknowledgement: bool,
-    question: bool,
-}
-
-/// Of overlapping matches keep the leftmost, and of those starting together the longest: one
-/// finding for "Dear Sir/Madam", not three for it, "Sir" and "Madam".
-fn leftmost_longest<T: Copy>(mut hits: Vec<(usize, usize, T)>) -> Vec<(usize, usize, T)> {
-    hits.sort_by_key(|&(s, e, _)| (s, Reverse(e)));
-    let mut kept: Vec<(usize, usize, T)> = Vec::with_capacity(hits.len());
-    for hit in hits {
-        if kept.last().is_none_or(|&(_, end, _)| hit.0 >= end) {
-            kept.push(hit);
-        }
-    }
-    kept
-}
-
-fn spans_of<T>(hits: &[(usize, usize, T)]) -> Vec<(usize, usize)> {
-    let mut spans: Vec<(usize, usize)> = hits.iter().map(|&(s, e, _)| (s, e)).collect();
-    spans.sort_unstable();
-    spans
-}
-
-/// The hits not lying inside any of `spans` (sorted): "fingers" inside the client's own
-/// "lady fingers" is their word, not ours. One sweep, so linear after sorting.
-fn not_contained<T>(
-    mut hits: Vec<(usize, usize, T)>,
-    spans: &[(usize, usize)],
-) -> Vec<(usize, usize, T)> {
-    hits.sort_by_key(|&(s, e, _)| (s, e));
-    let mut next = 0;
-    let mut reach = 0;
-    hits.retain(|&(s, e, _)| {
-        while next < spans.len() && spans[next].0 <= s {
-            reach = reach.max(spans[next].1);
-            next += 1;
-        }
-        reach < e
-    });
-    hits
-}
-
 /// A question mark of ours that ends a question: not one inside a URL's query ("?id=3") nor
 /// in the quoted complaint.
 fn has_question_mark(text: &str, quoted: &QuotedLines) -> bool {
@@ -544,10 +494,6 @@ impl QuotedLines {
             start = end;
         }
         QuotedLines(spans)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     fn contains(&self, offset: usize) -> bool {

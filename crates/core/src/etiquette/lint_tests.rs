@@ -458,6 +458,24 @@ fn many_first_names_and_avoided_words_stay_linear() {
     );
 }
 
+#[test]
+fn built_in_complaint_phrases_never_contain_one_another() {
+    // They share one leftmost-longest pass, where a phrase inside another would go unseen.
+    use crate::etiquette::phrases::{ACKNOWLEDGEMENTS, DEFENSIVE, QUESTIONS};
+    let kinds: Vec<(&str, usize)> = DEFENSIVE
+        .iter()
+        .map(|(p, _)| (*p, 0))
+        .chain(ACKNOWLEDGEMENTS.iter().map(|p| (*p, 1)))
+        .chain(QUESTIONS.iter().map(|p| (*p, 2)))
+        .collect();
+    for (a, ka) in &kinds {
+        for (b, kb) in &kinds {
+            let inside = a != b && format!(" {a} ").contains(&format!(" {b} "));
+            assert!(!(inside && ka != kb), "{b:?} is inside {a:?}");
+        }
+    }
+}
+
 // ---- quiet_hours and holiday ----
 
 /// Open 09:00-17:00 UTC every day except 2026-03-09.
@@ -649,6 +667,21 @@ fn a_large_word_list_still_finds_the_right_words() {
         .map(|f| &text[f.start..f.end])
         .collect();
     assert_eq!(got, vec!["term1", "term19999"]);
+}
+
+#[test]
+fn nested_phrases_cost_one_pass_not_one_per_nesting() {
+    // 100 phrases each a suffix of the next: an overlapping search would report about 100
+    // matches at every word of the text.
+    let avoid: Vec<String> = (1..=100).map(|k| vec!["x"; k].join(" ")).collect();
+    let c = ClientEtiquette {
+        avoid,
+        ..Default::default()
+    };
+    let text = "x ".repeat(250_000);
+    let got = run(&c, None, &text);
+    assert_eq!(got.len(), 2_500);
+    assert!(got.iter().all(|f| f.end - f.start == 199));
 }
 
 #[test]
