@@ -17,10 +17,11 @@
 //! letter or digit, so "madam" is not found in "Madame" nor "sir" in "sirloin"),
 //! case-insensitively, across line breaks and with either apostrophe. Profile phrases are
 //! literal text, never patterns. Each group of competing phrases (avoid lists, glossary, the
-//! contact's names, the built-in phrases of complaint replies) is one
-//! leftmost-longest Aho-Corasick pass over a folded copy of the text whose word boundaries are
-//! marked (see `fold`), so the cost is linear in the text whatever the phrases. Lines quoted from earlier mail (starting with `>`) are not checked and
-//! do not count as our acknowledgement or question. Findings about the message as a whole (times, missing acknowledgement or
+//! contact's names, the built-in phrases of complaint replies) is one leftmost-longest
+//! Aho-Corasick pass over a folded copy of the text whose word boundaries are marked (see
+//! `fold`), so the cost is linear in the text whatever the phrases. Lines quoted from earlier
+//! mail (starting with `>`) are not checked and do not count as our acknowledgement or
+//! question. Findings about the message as a whole (send time, missing acknowledgement or
 //! question) have the empty span `0..0`.
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -35,7 +36,7 @@ use super::{ClientEtiquette, ContactEtiquette};
 
 /// Most phrases a profile may hold (avoid lists plus both sides of the glossary).
 pub const MAX_PHRASES: usize = 100_000;
-/// Longest phrase, in characters.
+/// Longest phrase, in characters: a phrase, not a paragraph.
 pub const MAX_PHRASE_CHARS: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
