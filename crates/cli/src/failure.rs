@@ -34,15 +34,16 @@ pub fn exit_code(result: CmdResult) -> ExitCode {
     }
 }
 
-/// Print a value as pretty JSON on stdout.
+/// Print a value as pretty JSON on stdout. A reader that went away (`| head`) ends the output
+/// quietly instead of panicking as `println!` does.
 pub fn print_json<T: serde::Serialize>(value: &T) -> CmdResult {
-    let text = serde_json::to_string_pretty(value).map_err(anyhow::Error::from)?;
-    // `println!` panics when the reader has gone (`| head`); a closed pipe is not our failure.
-    let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::Runtime(anyhow::anyhow!("writing to stdout: {e}")))
-        }
+    let mut out = std::io::stdout().lock();
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Runtime(e.into())),
         _ => Ok(()),
     }
 }

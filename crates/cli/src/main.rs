@@ -28,6 +28,10 @@ enum Command {
     /// Scope checks: a request against an engagement's brief.
     #[command(subcommand)]
     Scope(commands::scope::ScopeCommand),
+    /// Score the sentiment of a text with VADER.
+    Sentiment(commands::sentiment::SentimentArgs),
+    /// Check an outgoing message against a client's etiquette profile.
+    Lint(commands::lint::LintArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +40,8 @@ fn main() -> ExitCode {
         Command::Version => commands::version::run(),
         Command::Calendar(args) => commands::calendar::run(args),
         Command::Scope(cmd) => commands::scope::run(cmd),
+        Command::Sentiment(args) => commands::sentiment::run(args),
+        Command::Lint(args) => commands::lint::run(args),
     };
     failure::exit_code(result)
 }

@@ -24,3 +24,4 @@ pub mod request;
 pub mod scope;
 pub mod time_entry;
 pub mod validate;
+pub mod sentiment;

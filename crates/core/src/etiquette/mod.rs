@@ -1,5 +1,18 @@
 //! Etiquette: how a client and each of its contacts wish to be addressed and written to.
 
+pub mod availability;
+pub mod complaint;
+mod fold;
+pub mod lint;
+mod phrases;
+pub mod profile;
+mod salutation;
+
+pub use availability::{Availability, CalendarSpecError, WeeklyCalendar};
+pub use complaint::{ComplaintReply, draft_complaint_reply};
+pub use lint::{Finding, LintError, LintOptions, Linter, Recipient, Rule, SendAt, lint};
+pub use profile::{ProfileContact, ProfileError, ProfileFile};
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
