@@ -15,7 +15,11 @@ fn rapport(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .spawn()
         .expect("rapport runs");
     let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin.unwrap_or_default()).unwrap();
+    // A child that fails before reading stdin (a missing file) closes the pipe first.
+    match pipe.write_all(stdin.unwrap_or_default()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.unwrap(),
+    }
     drop(pipe);
     child.wait_with_output().unwrap()
 }
