@@ -46,7 +46,11 @@ pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
         None => (dummy.as_str(), false),
     };
     let ok = PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false);
     ok && real
 }
@@ -123,18 +127,26 @@ impl App {
     /// The org for a sign-in: named by slug, or the only one on a single-firm server.
     pub async fn resolve_org(&self, slug: Option<String>) -> AppResult<Org> {
         self.store
-            .read(move |db| match slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                Some(s) => orgs::by_slug(db, s)?
-                    .ok_or_else(|| AppError::Unauthorized("wrong organisation, email or password".into())),
-                None => {
-                    let mut all = orgs::list(db, 2)?;
-                    match all.len() {
-                        1 => Ok(all.remove(0)),
-                        0 => Err(AppError::Unavailable("no organisation exists yet; run `rapport user add`".into())),
-                        _ => Err(AppError::invalid("org", "this server hosts several organisations: give the org's slug")),
+            .read(
+                move |db| match slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    Some(s) => orgs::by_slug(db, s)?.ok_or_else(|| {
+                        AppError::Unauthorized("wrong organisation, email or password".into())
+                    }),
+                    None => {
+                        let mut all = orgs::list(db, 2)?;
+                        match all.len() {
+                            1 => Ok(all.remove(0)),
+                            0 => Err(AppError::Unavailable(
+                                "no organisation exists yet; run `rapport user add`".into(),
+                            )),
+                            _ => Err(AppError::invalid(
+                                "org",
+                                "this server hosts several organisations: give the org's slug",
+                            )),
+                        }
                     }
-                }
-            })
+                },
+            )
             .await
     }
 
@@ -161,8 +173,11 @@ impl App {
         let member = match member {
             Some(m) if ok && m.active => m,
             other => {
-                self.record_sign_in_failure(org.id, other.map(|m| m.id.0), &email_norm, ip).await?;
-                return Err(AppError::Unauthorized("wrong organisation, email or password".into()));
+                self.record_sign_in_failure(org.id, other.map(|m| m.id.0), &email_norm, ip)
+                    .await?;
+                return Err(AppError::Unauthorized(
+                    "wrong organisation, email or password".into(),
+                ));
             }
         };
         let principal = Principal::Member {
@@ -170,7 +185,8 @@ impl App {
             member_id: member.id,
             role: member.role,
         };
-        self.open_session(principal, SessionOwner::Member(member.id), ip).await
+        self.open_session(principal, SessionOwner::Member(member.id), ip)
+            .await
     }
 
     /// Sign a client contact in to the portal.
@@ -196,8 +212,11 @@ impl App {
         let contact = match contact {
             Some(c) if ok => c,
             _ => {
-                self.record_sign_in_failure(org.id, None, &email_norm, ip).await?;
-                return Err(AppError::Unauthorized("wrong organisation, email or password".into()));
+                self.record_sign_in_failure(org.id, None, &email_norm, ip)
+                    .await?;
+                return Err(AppError::Unauthorized(
+                    "wrong organisation, email or password".into(),
+                ));
             }
         };
         let principal = Principal::Contact {
@@ -205,7 +224,8 @@ impl App {
             contact_id: contact.id,
             client_id: contact.client_id,
         };
-        self.open_session(principal, SessionOwner::Contact(contact.id), ip).await
+        self.open_session(principal, SessionOwner::Contact(contact.id), ip)
+            .await
     }
 
     async fn record_sign_in_failure(
@@ -227,7 +247,12 @@ impl App {
         Ok(())
     }
 
-    async fn open_session(&self, principal: Principal, owner: SessionOwner, ip: Option<String>) -> AppResult<SignedIn> {
+    async fn open_session(
+        &self,
+        principal: Principal,
+        owner: SessionOwner,
+        ip: Option<String>,
+    ) -> AppResult<SignedIn> {
         let org = principal.org_id();
         let token = new_secret(SecretKind::Session, org);
         let csrf_token = random_secret();
@@ -240,7 +265,16 @@ impl App {
         let ctx = Ctx::new(principal, ip.clone());
         self.store
             .write(move |db| -> AppResult<()> {
-                store_auth::create_session(db, org, &hash, owner, &csrf, now, expires_at, ip.as_deref())?;
+                store_auth::create_session(
+                    db,
+                    org,
+                    &hash,
+                    owner,
+                    &csrf,
+                    now,
+                    expires_at,
+                    ip.as_deref(),
+                )?;
                 ctx.audit(db, now, AuditEntry::new(principal.actor(), "auth.sign_in"))?;
                 Ok(())
             })
@@ -327,14 +361,18 @@ impl App {
         self.store
             .write(move |db| -> AppResult<u64> {
                 let n = match ctx.principal {
-                    Principal::Member { org_id, member_id, .. } => {
-                        store_auth::delete_member_sessions(db, org_id, member_id)?
-                    }
-                    Principal::Contact { org_id, contact_id, .. } => {
-                        store_auth::delete_contact_sessions(db, org_id, contact_id)?
-                    }
+                    Principal::Member {
+                        org_id, member_id, ..
+                    } => store_auth::delete_member_sessions(db, org_id, member_id)?,
+                    Principal::Contact {
+                        org_id, contact_id, ..
+                    } => store_auth::delete_contact_sessions(db, org_id, contact_id)?,
                 };
-                ctx.audit(db, now, AuditEntry::new(ctx.principal.actor(), "auth.sign_out_everywhere"))?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "auth.sign_out_everywhere"),
+                )?;
                 Ok(n)
             })
             .await
@@ -350,7 +388,12 @@ impl App {
     }
 
     /// Create a token for `member` (the operator's `rapport token create`, or the member).
-    pub async fn create_token_for(&self, ctx: &Ctx, member: MemberId, name: &str) -> AppResult<(TokenInfo, String)> {
+    pub async fn create_token_for(
+        &self,
+        ctx: &Ctx,
+        member: MemberId,
+        name: &str,
+    ) -> AppResult<(TokenInfo, String)> {
         let name = validate::line(name, 100).map_err(|m| AppError::invalid("name", m))?;
         let org = ctx.org();
         let secret = new_secret(SecretKind::ApiToken, org);
@@ -360,7 +403,8 @@ impl App {
         let info = self
             .store
             .write(move |db| -> AppResult<TokenInfo> {
-                members::get(db, org, member).map_err(|_| AppError::invalid("member", "no such member"))?;
+                members::get(db, org, member)
+                    .map_err(|_| AppError::invalid("member", "no such member"))?;
                 let info = store_auth::create_token(db, org, member, &name, &hash, now)?;
                 ctx.audit(
                     db,
@@ -381,7 +425,9 @@ impl App {
             .principal
             .member_id()
             .ok_or_else(|| AppError::forbidden("client contacts have no API tokens"))?;
-        let all = ctx.principal.allows(rapport_core::access::Permission::ManageMembers);
+        let all = ctx
+            .principal
+            .allows(rapport_core::access::Permission::ManageMembers);
         let org = ctx.org();
         Ok(self
             .store
@@ -394,18 +440,25 @@ impl App {
             .principal
             .member_id()
             .ok_or_else(|| AppError::forbidden("client contacts have no API tokens"))?;
-        let admin = ctx.principal.allows(rapport_core::access::Permission::ManageMembers);
+        let admin = ctx
+            .principal
+            .allows(rapport_core::access::Permission::ManageMembers);
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
         self.store
             .write(move |db| -> AppResult<()> {
-                let t = store_auth::get_token(db, org, id).map_err(|_| AppError::NotFound("token"))?;
+                let t =
+                    store_auth::get_token(db, org, id).map_err(|_| AppError::NotFound("token"))?;
                 if t.member_id != member && !admin {
                     return Err(AppError::NotFound("token"));
                 }
                 store_auth::revoke_token(db, org, id, now)?;
-                ctx.audit(db, now, AuditEntry::new(ctx.principal.actor(), "token.revoke").target("token", id.0))?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "token.revoke").target("token", id.0),
+                )?;
                 Ok(())
             })
             .await
@@ -433,7 +486,10 @@ mod tests {
         assert_eq!(secret_org(SecretKind::ApiToken, &s), Some(OrgId(42)));
         assert_eq!(secret_org(SecretKind::Session, &s), None);
         assert_eq!(secret_org(SecretKind::ApiToken, "rpt_42_short"), None);
-        assert_ne!(new_secret(SecretKind::Session, OrgId(1)), new_secret(SecretKind::Session, OrgId(1)));
+        assert_ne!(
+            new_secret(SecretKind::Session, OrgId(1)),
+            new_secret(SecretKind::Session, OrgId(1))
+        );
         assert_eq!(hash_secret("a").len(), 64);
     }
 }

@@ -14,7 +14,10 @@ pub fn decode(cursor: &str) -> Result<(i64, i64), AppError> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (k, id) = text.split_once('.').ok_or_else(bad)?;
-    Ok((k.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?))
+    Ok((
+        k.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    ))
 }
 
 /// Decode an optional cursor over an id-ordered list to the id to continue after.

@@ -18,7 +18,9 @@ use rapport_core::rating::{Rating, RatingSource};
 use rapport_core::request::{self as req, Channel, Kind, Priority, Request, Status};
 use rapport_core::scope::{Brief, ScopeItem, ScopeKind};
 use rapport_core::time_entry::TimeEntry;
-use rapport_store::repo::{audit, clients, engagements, messages, promises, ratings, requests, time_entries};
+use rapport_store::repo::{
+    audit, clients, engagements, messages, promises, ratings, requests, time_entries,
+};
 
 use crate::auth::hash_password;
 use crate::{App, AppError, AppResult};
@@ -76,7 +78,13 @@ struct ClientPlan {
     tone: Tone,
     avoid: &'static [&'static str],
     glossary: &'static [(&'static str, &'static str)],
-    contacts: &'static [(&'static str, &'static str, Option<&'static str>, Option<&'static str>, &'static [&'static str])],
+    contacts: &'static [(
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        &'static [&'static str],
+    )],
     engagement: &'static str,
     currency: &'static str,
     rate_minor: i64,
@@ -96,10 +104,26 @@ const PLANS: &[ClientPlan] = &[
         countries: &["IN"],
         tone: Tone::Formal,
         avoid: &["Dear Sir/Madam"],
-        glossary: &[("okra", "ladies' fingers"), ("aubergine", "brinjal"), ("zucchini", "courgette")],
+        glossary: &[
+            ("okra", "ladies' fingers"),
+            ("aubergine", "brinjal"),
+            ("zucchini", "courgette"),
+        ],
         contacts: &[
-            ("Priya Mehta", DEMO_CONTACT, Some("Dr Mehta"), Some("Dr"), &["ma'am", "madam", "Priya"]),
-            ("Arjun Rao", "arjun.rao@kaveri.example", Some("Arjun"), None, &[]),
+            (
+                "Priya Mehta",
+                DEMO_CONTACT,
+                Some("Dr Mehta"),
+                Some("Dr"),
+                &["ma'am", "madam", "Priya"],
+            ),
+            (
+                "Arjun Rao",
+                "arjun.rao@kaveri.example",
+                Some("Arjun"),
+                None,
+                &[],
+            ),
         ],
         engagement: "Supply-chain dashboards 2026",
         currency: "INR",
@@ -119,11 +143,23 @@ const PLANS: &[ClientPlan] = &[
         ],
         asks: &[
             ("Brinjal volumes look doubled in week 14", Kind::Bug),
-            ("Add a region filter to the produce dashboard", Kind::Feature),
-            ("Can we get the ladies' fingers wastage figures by depot?", Kind::Data),
-            ("Why does the Pune depot show no deliveries on Monday?", Kind::Question),
+            (
+                "Add a region filter to the produce dashboard",
+                Kind::Feature,
+            ),
+            (
+                "Can we get the ladies' fingers wastage figures by depot?",
+                Kind::Data,
+            ),
+            (
+                "Why does the Pune depot show no deliveries on Monday?",
+                Kind::Question,
+            ),
             ("Nightly CSV import failed again", Kind::Bug),
-            ("Could you build us a small mobile app for depot managers?", Kind::Feature),
+            (
+                "Could you build us a small mobile app for depot managers?",
+                Kind::Feature,
+            ),
             ("Monthly board pack extract", Kind::Data),
             ("Dashboard very slow this morning", Kind::Complaint),
         ],
@@ -137,7 +173,13 @@ const PLANS: &[ClientPlan] = &[
         tone: Tone::Informal,
         avoid: &[],
         glossary: &[],
-        contacts: &[("Ingrid Halvorsen", "ingrid@halvorsen.example", Some("Ingrid"), None, &["Ms Halvorsen"])],
+        contacts: &[(
+            "Ingrid Halvorsen",
+            "ingrid@halvorsen.example",
+            Some("Ingrid"),
+            None,
+            &["Ms Halvorsen"],
+        )],
         engagement: "Survey data platform",
         currency: "EUR",
         rate_minor: 12_500,
@@ -148,11 +190,17 @@ const PLANS: &[ClientPlan] = &[
             "Quarterly research dataset exports",
             "Bug fixes in the ingestion platform",
         ],
-        scope_out: &["New survey tools or questionnaires", "Statistical consulting and report writing"],
+        scope_out: &[
+            "New survey tools or questionnaires",
+            "Statistical consulting and report writing",
+        ],
         asks: &[
             ("Q2 dataset export with weights", Kind::Data),
             ("Ingestion drops rows with emoji in free text", Kind::Bug),
-            ("Can you write the methodology section for our report?", Kind::Feature),
+            (
+                "Can you write the methodology section for our report?",
+                Kind::Feature,
+            ),
             ("Which weighting scheme did we use in Q1?", Kind::Question),
             ("Add Finnish translations to the survey form", Kind::Feature),
         ],
@@ -167,8 +215,20 @@ const PLANS: &[ClientPlan] = &[
         avoid: &["buddy", "guys"],
         glossary: &[],
         contacts: &[
-            ("Marcus Bell", "marcus.bell@brightwater.example", Some("Mr Bell"), Some("Mr"), &["Marcus"]),
-            ("Jennifer Ortiz", "jennifer.ortiz@brightwater.example", Some("Jennifer"), None, &["ma'am"]),
+            (
+                "Marcus Bell",
+                "marcus.bell@brightwater.example",
+                Some("Mr Bell"),
+                Some("Mr"),
+                &["Marcus"],
+            ),
+            (
+                "Jennifer Ortiz",
+                "jennifer.ortiz@brightwater.example",
+                Some("Jennifer"),
+                None,
+                &["ma'am"],
+            ),
         ],
         engagement: "Matter intake portal",
         currency: "USD",
@@ -181,14 +241,21 @@ const PLANS: &[ClientPlan] = &[
             "Bug fixes and support for the intake portal",
             "Accessibility fixes",
         ],
-        scope_out: &["Billing system integration", "E-discovery tooling", "Hosting migration"],
+        scope_out: &[
+            "Billing system integration",
+            "E-discovery tooling",
+            "Hosting migration",
+        ],
         asks: &[
             ("Upload fails for PDFs over 20 MB", Kind::Bug),
             ("Add conflict-check step to intake", Kind::Feature),
             ("Integrate intake with our billing system", Kind::Feature),
             ("Screen reader skips the consent checkbox", Kind::Bug),
             ("How long are uploaded documents retained?", Kind::Question),
-            ("Nobody answered my question from last week", Kind::Complaint),
+            (
+                "Nobody answered my question from last week",
+                Kind::Complaint,
+            ),
         ],
     },
     ClientPlan {
@@ -199,8 +266,18 @@ const PLANS: &[ClientPlan] = &[
         countries: &["AU"],
         tone: Tone::Informal,
         avoid: &[],
-        glossary: &[("fall", "autumn"), ("cell phone", "mobile"), ("vacation", "holiday")],
-        contacts: &[("Liam O'Connor", "liam@koalacoast.example", Some("Liam"), None, &[])],
+        glossary: &[
+            ("fall", "autumn"),
+            ("cell phone", "mobile"),
+            ("vacation", "holiday"),
+        ],
+        contacts: &[(
+            "Liam O'Connor",
+            "liam@koalacoast.example",
+            Some("Liam"),
+            None,
+            &[],
+        )],
         engagement: "Seasonal campaign site",
         currency: "AUD",
         rate_minor: 16_000,
@@ -211,7 +288,10 @@ const PLANS: &[ClientPlan] = &[
             "Campaign analytics dashboards",
             "Copy and image updates on campaign pages",
         ],
-        scope_out: &["Online store platform changes", "Paid social advertising management"],
+        scope_out: &[
+            "Online store platform changes",
+            "Paid social advertising management",
+        ],
         asks: &[
             ("Swap the hero image on the autumn sale page", Kind::Other),
             ("Campaign dashboard missing Sunday conversions", Kind::Bug),
@@ -228,7 +308,13 @@ const PLANS: &[ClientPlan] = &[
         tone: Tone::Formal,
         avoid: &[],
         glossary: &[],
-        contacts: &[("Kenji Tanaka", "k.tanaka@sakura-robotics.example", Some("Tanaka-san"), None, &["Kenji"])],
+        contacts: &[(
+            "Kenji Tanaka",
+            "k.tanaka@sakura-robotics.example",
+            Some("Tanaka-san"),
+            None,
+            &["Kenji"],
+        )],
         engagement: "Fleet telemetry analysis",
         currency: "JPY",
         rate_minor: 22_000,
@@ -243,8 +329,14 @@ const PLANS: &[ClientPlan] = &[
         asks: &[
             ("October utilisation report", Kind::Data),
             ("Anomaly flags missing for robot R-17", Kind::Bug),
-            ("Could you build a real-time fleet dashboard?", Kind::Feature),
-            ("What is the definition of idle time in the report?", Kind::Question),
+            (
+                "Could you build a real-time fleet dashboard?",
+                Kind::Feature,
+            ),
+            (
+                "What is the definition of idle time in the report?",
+                Kind::Question,
+            ),
         ],
     },
 ];
@@ -275,7 +367,10 @@ impl App {
     /// Fill the database with the demo workspace. Fails if the demo org already exists.
     pub async fn seed_demo(&self) -> AppResult<DemoReport> {
         if self.org_by_slug(DEMO_ORG).await?.is_some() {
-            return Err(AppError::conflict("org", "the demo organisation already exists in this database"));
+            return Err(AppError::conflict(
+                "org",
+                "the demo organisation already exists in this database",
+            ));
         }
         let org = self.create_org(DEMO_ORG, "Northwind Studio").await?;
         // One hash for every demo login: argon2 is slow by design and the password is public.
@@ -295,10 +390,34 @@ impl App {
                     ..Default::default()
                 };
                 let people = [
-                    ("Ada Okafor", DEMO_OWNER, Role::Owner, "Europe/London", 32 * 60),
-                    ("Ravi Menon", "ravi@northwind.example", Role::Manager, "Asia/Kolkata", 40 * 60),
-                    ("Lucía Fernández", "lucia@northwind.example", Role::Agent, "Europe/Madrid", 40 * 60),
-                    ("Sam Whitaker", "sam@northwind.example", Role::Agent, "America/Chicago", 30 * 60),
+                    (
+                        "Ada Okafor",
+                        DEMO_OWNER,
+                        Role::Owner,
+                        "Europe/London",
+                        32 * 60,
+                    ),
+                    (
+                        "Ravi Menon",
+                        "ravi@northwind.example",
+                        Role::Manager,
+                        "Asia/Kolkata",
+                        40 * 60,
+                    ),
+                    (
+                        "Lucía Fernández",
+                        "lucia@northwind.example",
+                        Role::Agent,
+                        "Europe/Madrid",
+                        40 * 60,
+                    ),
+                    (
+                        "Sam Whitaker",
+                        "sam@northwind.example",
+                        Role::Agent,
+                        "America/Chicago",
+                        30 * 60,
+                    ),
                 ];
                 let mut members: Vec<Member> = Vec::new();
                 for (name, email, role, tz, cap) in people {
@@ -325,7 +444,8 @@ impl App {
                     org.id,
                     now,
                     None,
-                    &AuditEntry::new(Actor::System, "demo.seed").details(serde_json::json!({"requests": rep.requests})),
+                    &AuditEntry::new(Actor::System, "demo.seed")
+                        .details(serde_json::json!({"requests": rep.requests})),
                 )?;
                 Ok(rep)
             })
@@ -335,11 +455,13 @@ impl App {
 }
 
 fn ago(now: Timestamp, minutes: i64) -> Timestamp {
-    now.checked_sub(SignedDuration::from_mins(minutes)).unwrap_or(now)
+    now.checked_sub(SignedDuration::from_mins(minutes))
+        .unwrap_or(now)
 }
 
 fn later(t: Timestamp, minutes: i64) -> Timestamp {
-    t.checked_add(SignedDuration::from_mins(minutes)).unwrap_or(t)
+    t.checked_add(SignedDuration::from_mins(minutes))
+        .unwrap_or(t)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -372,7 +494,10 @@ fn seed_client(
                 glossary: plan
                     .glossary
                     .iter()
-                    .map(|(ours, theirs)| GlossaryEntry { ours: ours.to_string(), theirs: theirs.to_string() })
+                    .map(|(ours, theirs)| GlossaryEntry {
+                        ours: ours.to_string(),
+                        theirs: theirs.to_string(),
+                    })
                     .collect(),
             }),
             notes: None,
@@ -401,10 +526,18 @@ fn seed_client(
     }
     let mut items = Vec::new();
     for (i, t) in plan.scope_in.iter().enumerate() {
-        items.push(ScopeItem { id: format!("in-{}", i + 1), kind: ScopeKind::In, text: t.to_string() });
+        items.push(ScopeItem {
+            id: format!("in-{}", i + 1),
+            kind: ScopeKind::In,
+            text: t.to_string(),
+        });
     }
     for (i, t) in plan.scope_out.iter().enumerate() {
-        items.push(ScopeItem { id: format!("out-{}", i + 1), kind: ScopeKind::Out, text: t.to_string() });
+        items.push(ScopeItem {
+            id: format!("out-{}", i + 1),
+            kind: ScopeKind::Out,
+            text: t.to_string(),
+        });
     }
     let currency = Currency::parse(plan.currency).map_err(|e| AppError::Internal(e.to_string()))?;
     let e = engagements::insert(
@@ -414,7 +547,10 @@ fn seed_client(
             client_id: client.id,
             name: plan.engagement.into(),
             manager_id: Some(members[1]),
-            brief: Some(Brief { text: plan.brief.into(), items }),
+            brief: Some(Brief {
+                text: plan.brief.into(),
+                items,
+            }),
             currency,
             hourly_rate_minor: Some(plan.rate_minor),
             budget_minutes: Some(plan.budget_hours * 60),
@@ -430,8 +566,14 @@ fn seed_client(
     let count = 18 + rng.below(6) as usize;
     for n in 0..count {
         let (title, kind) = plan.asks[n % plan.asks.len()];
-        let title = if n >= plan.asks.len() { format!("{title} ({})", n / plan.asks.len() + 1) } else { title.to_string() };
-        seed_request(db, org, client.id, e.id, &contacts, members, &title, kind, now, rng, rep)?;
+        let title = if n >= plan.asks.len() {
+            format!("{title} ({})", n / plan.asks.len() + 1)
+        } else {
+            title.to_string()
+        };
+        seed_request(
+            db, org, client.id, e.id, &contacts, members, &title, kind, now, rng, rep,
+        )?;
     }
     Ok(())
 }
@@ -451,14 +593,28 @@ fn seed_request(
     rep: &mut DemoReport,
 ) -> AppResult<()> {
     let statuses = [
-        Status::New, Status::Triaged, Status::InProgress, Status::InProgress, Status::WaitingOnClient,
-        Status::Delivered, Status::Delivered, Status::Closed, Status::Closed, Status::Closed,
+        Status::New,
+        Status::Triaged,
+        Status::InProgress,
+        Status::InProgress,
+        Status::WaitingOnClient,
+        Status::Delivered,
+        Status::Delivered,
+        Status::Closed,
+        Status::Closed,
+        Status::Closed,
     ];
     let status = *rng.pick(&statuses);
     let contact = *rng.pick(contacts);
     let created = ago(now, 60 * (2 + rng.below(24 * 45) as i64));
     let assignee = (status != Status::New).then(|| *rng.pick(&members[1..]));
-    let priority = *rng.pick(&[Priority::Low, Priority::Normal, Priority::Normal, Priority::High, Priority::Urgent]);
+    let priority = *rng.pick(&[
+        Priority::Low,
+        Priority::Normal,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ]);
     let estimate = Some(30 * (1 + rng.below(16) as i64));
     let mut r = Request {
         id: RequestId(0),
@@ -475,7 +631,12 @@ fn seed_request(
         assignee_id: assignee,
         estimate_minutes: estimate,
         spent_minutes: 0,
-        channel: *rng.pick(&[Channel::Email, Channel::Email, Channel::Portal, Channel::Api]),
+        channel: *rng.pick(&[
+            Channel::Email,
+            Channel::Email,
+            Channel::Portal,
+            Channel::Api,
+        ]),
         tags: match kind {
             Kind::Bug => vec!["bug-triage".into()],
             Kind::Data => vec!["extract".into()],
@@ -511,13 +672,29 @@ fn seed_request(
     };
     for i in 0..=replies {
         let (direction, author, body): (Direction, Actor, &str) = if i == 0 {
-            (Direction::Inbound, Actor::Contact(contact), *rng.pick(INBOUND))
+            (
+                Direction::Inbound,
+                Actor::Contact(contact),
+                *rng.pick(INBOUND),
+            )
         } else if i % 2 == 1 {
-            (Direction::Outbound, Actor::Member(assignee.unwrap_or(members[1])), *rng.pick(OUTBOUND))
+            (
+                Direction::Outbound,
+                Actor::Member(assignee.unwrap_or(members[1])),
+                *rng.pick(OUTBOUND),
+            )
         } else if rng.chance(50) {
-            (Direction::Note, Actor::Member(assignee.unwrap_or(members[1])), *rng.pick(NOTES))
+            (
+                Direction::Note,
+                Actor::Member(assignee.unwrap_or(members[1])),
+                *rng.pick(NOTES),
+            )
         } else {
-            (Direction::Inbound, Actor::Contact(contact), *rng.pick(INBOUND))
+            (
+                Direction::Inbound,
+                Actor::Contact(contact),
+                *rng.pick(INBOUND),
+            )
         };
         if i > 0 {
             t = later(t, 30 + rng.below(60 * 20) as i64).min(now);
@@ -551,7 +728,13 @@ fn seed_request(
 
     // Promises: most requests got one; done work kept or broke it, open work still owes it.
     if rng.chance(70) {
-        let kind = *rng.pick(&[PromiseKind::Reply, PromiseKind::Delivery, PromiseKind::Delivery, PromiseKind::Proposal, PromiseKind::Call]);
+        let kind = *rng.pick(&[
+            PromiseKind::Reply,
+            PromiseKind::Delivery,
+            PromiseKind::Delivery,
+            PromiseKind::Proposal,
+            PromiseKind::Call,
+        ]);
         let made_by = assignee.unwrap_or(members[1]);
         let due = later(created, 60 * (8 + rng.below(24 * 7) as i64));
         let mut p = Promise {
@@ -615,7 +798,15 @@ fn seed_request(
         let at = r.delivered_at.unwrap_or(now);
         for (source, score, comment) in [
             (RatingSource::Team, team, "Delivered as agreed."),
-            (RatingSource::Client, client_score, if client_score >= 4 { "Thank you, very helpful." } else { "It took longer than we hoped." }),
+            (
+                RatingSource::Client,
+                client_score,
+                if client_score >= 4 {
+                    "Thank you, very helpful."
+                } else {
+                    "It took longer than we hoped."
+                },
+            ),
         ] {
             ratings::insert(
                 db,
@@ -625,7 +816,8 @@ fn seed_request(
                     request_id: r.id,
                     source,
                     contact_id: (source == RatingSource::Client).then_some(contact),
-                    member_id: (source == RatingSource::Team).then_some(assignee.unwrap_or(members[1])),
+                    member_id: (source == RatingSource::Team)
+                        .then_some(assignee.unwrap_or(members[1])),
                     score,
                     comment: comment.into(),
                     created_at: at,

@@ -18,7 +18,13 @@ impl App {
         self.store
             .write(move |db| -> AppResult<Org> {
                 let org = orgs::insert(db, &draft, now)?;
-                audit::record(db, org.id, now, None, &AuditEntry::new(Actor::System, "org.create").target("org", org.id.0))?;
+                audit::record(
+                    db,
+                    org.id,
+                    now,
+                    None,
+                    &AuditEntry::new(Actor::System, "org.create").target("org", org.id.0),
+                )?;
                 Ok(org)
             })
             .await
@@ -65,7 +71,11 @@ impl App {
     }
 
     /// A context acting as `member` (for operator commands that act on someone's behalf).
-    pub async fn ctx_for_member(&self, org: OrgId, member: rapport_core::ids::MemberId) -> AppResult<Ctx> {
+    pub async fn ctx_for_member(
+        &self,
+        org: OrgId,
+        member: rapport_core::ids::MemberId,
+    ) -> AppResult<Ctx> {
         let m = self
             .store
             .read(move |db| members::get(db, org, member).map_err(|_| AppError::NotFound("member")))
@@ -124,6 +134,10 @@ impl App {
             limit: crate::limit(f.limit)?,
         };
         let org = ctx.org();
-        Ok(self.store.read(move |db| audit::list(db, org, &q)).await?.into())
+        Ok(self
+            .store
+            .read(move |db| audit::list(db, org, &q))
+            .await?
+            .into())
     }
 }

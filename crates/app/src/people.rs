@@ -2,7 +2,9 @@
 
 use rapport_core::access::{Permission, Principal, Role};
 use rapport_core::audit::{self, AuditEntry};
-use rapport_core::client::{Client, ClientPatch, Contact, ContactPatch, NewClient, NewContact, PortalChange};
+use rapport_core::client::{
+    Client, ClientPatch, Contact, ContactPatch, NewClient, NewContact, PortalChange,
+};
 use rapport_core::ids::{ClientId, ContactId, MemberId};
 use rapport_core::member::{Member, MemberPatch, NewMember};
 use rapport_store::repo::{auth as store_auth, clients, members};
@@ -11,11 +13,20 @@ use crate::auth::hash_password_async;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
 impl App {
-    pub async fn list_members(&self, ctx: &Ctx, after: Option<&str>, limit: usize) -> AppResult<Listing<Member>> {
+    pub async fn list_members(
+        &self,
+        ctx: &Ctx,
+        after: Option<&str>,
+        limit: usize,
+    ) -> AppResult<Listing<Member>> {
         ctx.require(Permission::ReadOrgWork)?;
         let org = ctx.org();
         let after = cursor::after_id(after)?;
-        Ok(self.store.read(move |db| members::list(db, org, after, limit)).await?.into())
+        Ok(self
+            .store
+            .read(move |db| members::list(db, org, after, limit))
+            .await?
+            .into())
     }
 
     pub async fn get_member(&self, ctx: &Ctx, id: MemberId) -> AppResult<Member> {
@@ -29,7 +40,10 @@ impl App {
     pub async fn create_member(&self, ctx: &Ctx, input: NewMember) -> AppResult<Member> {
         ctx.require(Permission::ManageMembers)?;
         if !ctx.principal.may_grant(input.role) {
-            return Err(AppError::forbidden(format!("you may not make someone {}", input.role)));
+            return Err(AppError::forbidden(format!(
+                "you may not make someone {}",
+                input.role
+            )));
         }
         let draft = input.validate()?;
         let hash = match &draft.password {
@@ -56,14 +70,21 @@ impl App {
 
     /// Members edit their own name, zone, hours and capacity; admins edit anyone, and only
     /// they change roles or deactivate. The last active owner cannot be demoted or deactivated.
-    pub async fn update_member(&self, ctx: &Ctx, id: MemberId, patch: MemberPatch) -> AppResult<Member> {
+    pub async fn update_member(
+        &self,
+        ctx: &Ctx,
+        id: MemberId,
+        patch: MemberPatch,
+    ) -> AppResult<Member> {
         let is_self = ctx.principal.member_id() == Some(id);
         let admin = ctx.principal.allows(Permission::ManageMembers);
         if !ctx.principal.is_member() || (!is_self && !admin) {
             return Err(AppError::forbidden("you may only edit your own profile"));
         }
         if (patch.role.is_some() || patch.active.is_some()) && !admin {
-            return Err(AppError::forbidden("only admins and owners change roles or deactivate members"));
+            return Err(AppError::forbidden(
+                "only admins and owners change roles or deactivate members",
+            ));
         }
         if let Some(r) = patch.role
             && !ctx.principal.may_grant(r)
@@ -76,7 +97,10 @@ impl App {
         self.store
             .write(move |db| -> AppResult<Member> {
                 let before = members::get(db, org, id).map_err(|_| AppError::NotFound("member"))?;
-                if before.role == Role::Owner && ctx.principal.role() != Some(Role::Owner) && !is_self {
+                if before.role == Role::Owner
+                    && ctx.principal.role() != Some(Role::Owner)
+                    && !is_self
+                {
                     return Err(AppError::forbidden("only owners may edit an owner"));
                 }
                 let mut after = patch.apply(&before)?;
@@ -85,7 +109,10 @@ impl App {
                     && before.active
                     && (after.role != Role::Owner || !after.active);
                 if loses_owner && members::count_active_owners(db, org)? <= 1 {
-                    return Err(AppError::conflict("role", "the organisation must keep at least one active owner"));
+                    return Err(AppError::conflict(
+                        "role",
+                        "the organisation must keep at least one active owner",
+                    ));
                 }
                 members::update(db, &after)?;
                 if before.active && !after.active {
@@ -103,15 +130,27 @@ impl App {
             .await
     }
 
-    pub async fn list_clients(&self, ctx: &Ctx, after: Option<&str>, limit: usize) -> AppResult<Listing<Client>> {
+    pub async fn list_clients(
+        &self,
+        ctx: &Ctx,
+        after: Option<&str>,
+        limit: usize,
+    ) -> AppResult<Listing<Client>> {
         let org = ctx.org();
         if let Some(own) = ctx.principal.client_scope() {
             let c = self.get_client(ctx, own).await?;
-            return Ok(Listing { items: vec![c], next_cursor: None });
+            return Ok(Listing {
+                items: vec![c],
+                next_cursor: None,
+            });
         }
         ctx.require(Permission::ReadOrgWork)?;
         let after = cursor::after_id(after)?;
-        Ok(self.store.read(move |db| clients::list(db, org, after, limit)).await?.into())
+        Ok(self
+            .store
+            .read(move |db| clients::list(db, org, after, limit))
+            .await?
+            .into())
     }
 
     /// A contact may read their own client; other clients are "not found" to them.
@@ -148,7 +187,12 @@ impl App {
             .await
     }
 
-    pub async fn update_client(&self, ctx: &Ctx, id: ClientId, patch: ClientPatch) -> AppResult<Client> {
+    pub async fn update_client(
+        &self,
+        ctx: &Ctx,
+        id: ClientId,
+        patch: ClientPatch,
+    ) -> AppResult<Client> {
         ctx.require(Permission::ManageClients)?;
         let org = ctx.org();
         let now = self.now();
@@ -197,7 +241,9 @@ impl App {
         }
         let org = ctx.org();
         self.store
-            .read(move |db| clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact")))
+            .read(move |db| {
+                clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact"))
+            })
             .await
     }
 
@@ -229,19 +275,27 @@ impl App {
             .await
     }
 
-    pub async fn update_contact(&self, ctx: &Ctx, id: ContactId, patch: ContactPatch) -> AppResult<Contact> {
+    pub async fn update_contact(
+        &self,
+        ctx: &Ctx,
+        id: ContactId,
+        patch: ContactPatch,
+    ) -> AppResult<Contact> {
         ctx.require(Permission::EditContacts)?;
         let org = ctx.org();
         let now = self.now();
         // Hash outside the write: argon2 is slow and the writer is shared.
         let new_hash = match &patch.portal_password {
-            Some(Some(p)) if rapport_core::validate::password(p).is_ok() => Some(hash_password_async(p.clone()).await?),
+            Some(Some(p)) if rapport_core::validate::password(p).is_ok() => {
+                Some(hash_password_async(p.clone()).await?)
+            }
             _ => None,
         };
         let ctx = ctx.clone();
         self.store
             .write(move |db| -> AppResult<Contact> {
-                let before = clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact"))?;
+                let before =
+                    clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact"))?;
                 let (mut after, portal) = patch.apply(&before)?;
                 after.updated_at = now;
                 let hash_change = match portal {
@@ -255,13 +309,17 @@ impl App {
                     store_auth::delete_contact_sessions(db, org, id)?;
                 }
                 let mut details = audit::diff(&before, &after);
-                if let (PortalChange::SetPassword(_), Some(map)) = (&portal, details.as_object_mut()) {
+                if let (PortalChange::SetPassword(_), Some(map)) =
+                    (&portal, details.as_object_mut())
+                {
                     map.insert("portal_password".into(), serde_json::json!("changed"));
                 }
                 ctx.audit(
                     db,
                     now,
-                    AuditEntry::new(ctx.principal.actor(), "contact.update").target("contact", id.0).details(details),
+                    AuditEntry::new(ctx.principal.actor(), "contact.update")
+                        .target("contact", id.0)
+                        .details(details),
                 )?;
                 Ok(after)
             })

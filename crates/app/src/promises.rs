@@ -48,14 +48,21 @@ impl App {
         match ctx.principal.client_scope() {
             Some(own) => {
                 if q.client.is_some_and(|c| c != own) {
-                    return Ok(Listing { items: vec![], next_cursor: None });
+                    return Ok(Listing {
+                        items: vec![],
+                        next_cursor: None,
+                    });
                 }
                 q.client = Some(own);
             }
             None => ctx.require(Permission::ReadOrgWork)?,
         }
         let org = ctx.org();
-        Ok(self.store.read(move |db| store::list(db, org, &q)).await?.into())
+        Ok(self
+            .store
+            .read(move |db| store::list(db, org, &q))
+            .await?
+            .into())
     }
 
     pub async fn get_promise(&self, ctx: &Ctx, id: PromiseId) -> AppResult<PromiseDetail> {
@@ -149,15 +156,26 @@ impl App {
     }
 
     /// Keep or break a promise by hand.
-    pub async fn settle_promise(&self, ctx: &Ctx, id: PromiseId, keep: bool, input: SettleInput) -> AppResult<Promise> {
+    pub async fn settle_promise(
+        &self,
+        ctx: &Ctx,
+        id: PromiseId,
+        keep: bool,
+        input: SettleInput,
+    ) -> AppResult<Promise> {
         ctx.require(Permission::DoWork)?;
         let now = self.now();
         let at = input.at.unwrap_or(now);
         if at > now {
-            return Err(AppError::invalid("at", "cannot settle a promise in the future"));
+            return Err(AppError::invalid(
+                "at",
+                "cannot settle a promise in the future",
+            ));
         }
         let reason = match input.reason.as_deref() {
-            Some(r) => Some(validate::text(r, limits::NOTE).map_err(|m| AppError::invalid("reason", m))?),
+            Some(r) => {
+                Some(validate::text(r, limits::NOTE).map_err(|m| AppError::invalid("reason", m))?)
+            }
             None => None,
         };
         let org = ctx.org();
@@ -181,22 +199,32 @@ impl App {
             .await
     }
 
-    pub async fn renegotiate_promise(&self, ctx: &Ctx, id: PromiseId, input: RenegotiateInput) -> AppResult<PromiseDetail> {
+    pub async fn renegotiate_promise(
+        &self,
+        ctx: &Ctx,
+        id: PromiseId,
+        input: RenegotiateInput,
+    ) -> AppResult<PromiseDetail> {
         ctx.require(Permission::DoWork)?;
         let member = ctx
             .principal
             .member_id()
             .ok_or_else(|| AppError::forbidden("promises are renegotiated by members"))?;
-        let reason = validate::text(&input.reason, limits::NOTE).map_err(|m| AppError::invalid("reason", m))?;
+        let reason = validate::text(&input.reason, limits::NOTE)
+            .map_err(|m| AppError::invalid("reason", m))?;
         let now = self.now();
         if input.due_at <= now {
-            return Err(AppError::invalid("due_at", "the new date must be in the future"));
+            return Err(AppError::invalid(
+                "due_at",
+                "the new date must be in the future",
+            ));
         }
         let org = ctx.org();
         let ctx = ctx.clone();
         self.store
             .write(move |db| -> AppResult<PromiseDetail> {
-                let mut p = store::get_for_update(db, org, id).map_err(|_| AppError::NotFound("promise"))?;
+                let mut p = store::get_for_update(db, org, id)
+                    .map_err(|_| AppError::NotFound("promise"))?;
                 let old = p
                     .renegotiate(input.due_at, now)
                     .map_err(|e| AppError::conflict("due_at", e.to_string()))?;
@@ -218,10 +246,15 @@ impl App {
                     now,
                     AuditEntry::new(ctx.principal.actor(), "promise.renegotiate")
                         .target("promise", id.0)
-                        .details(serde_json::json!({"from": old, "to": p.due_at, "reason": reason})),
+                        .details(
+                            serde_json::json!({"from": old, "to": p.due_at, "reason": reason}),
+                        ),
                 )?;
                 let history = store::changes(db, org, id)?;
-                Ok(PromiseDetail { promise: p, history })
+                Ok(PromiseDetail {
+                    promise: p,
+                    history,
+                })
             })
             .await
     }
@@ -231,6 +264,10 @@ impl App {
 pub async fn request_client(app: &App, ctx: &Ctx, id: RequestId) -> AppResult<ClientId> {
     let org = ctx.org();
     app.store
-        .read(move |db| store_requests::get(db, org, id).map(|r| r.client_id).map_err(|_| AppError::NotFound("request")))
+        .read(move |db| {
+            store_requests::get(db, org, id)
+                .map(|r| r.client_id)
+                .map_err(|_| AppError::NotFound("request"))
+        })
         .await
 }

@@ -7,7 +7,8 @@ use rapport_core::ids::{ClientId, ContactId, EngagementId, MemberId, OrgId, Requ
 use rapport_core::message::{Direction, Message, NewMessage, SendStatus};
 use rapport_core::promise::PromiseKind;
 use rapport_core::request::{
-    AssignInput, Channel, Kind, NewRequest, QuickRequest, Request, RequestDraft, RequestPatch, Status, TransitionInput,
+    AssignInput, Channel, Kind, NewRequest, QuickRequest, Request, RequestDraft, RequestPatch,
+    Status, TransitionInput,
 };
 use rapport_core::time_entry::TimeEntry;
 use rapport_core::validate::{self, Violations, limits};
@@ -51,7 +52,12 @@ fn parse_sort(s: Option<&str>) -> AppResult<RequestSort> {
 
 /// Load a request the caller may see: other orgs' and (for contacts) other clients' requests
 /// do not exist for them.
-pub(crate) fn visible_request(db: &mut Db<'_>, p: &Principal, id: RequestId, for_update: bool) -> AppResult<Request> {
+pub(crate) fn visible_request(
+    db: &mut Db<'_>,
+    p: &Principal,
+    id: RequestId,
+    for_update: bool,
+) -> AppResult<Request> {
     let org = p.org_id();
     let r = if for_update {
         requests::get_for_update(db, org, id)
@@ -82,21 +88,33 @@ fn check_links(
     if let Some(e) = engagement {
         match engagements::get(db, org, e) {
             Ok(eng) if eng.client_id == client => {}
-            Ok(_) => v.add("engagement_id", format!("engagement {e} belongs to another client")),
+            Ok(_) => v.add(
+                "engagement_id",
+                format!("engagement {e} belongs to another client"),
+            ),
             Err(_) => v.add("engagement_id", format!("no engagement {e}")),
         }
     }
     if let Some(c) = contact {
         match clients::get_contact(db, org, c) {
             Ok(ct) if ct.client_id == client => {}
-            Ok(_) => v.add("contact_id", format!("contact {c} belongs to another client")),
+            Ok(_) => v.add(
+                "contact_id",
+                format!("contact {c} belongs to another client"),
+            ),
             Err(_) => v.add("contact_id", format!("no contact {c}")),
         }
     }
     v.finish(|| ()).map_err(AppError::from)
 }
 
-fn new_request(org: OrgId, client: ClientId, d: RequestDraft, by: Actor, now: Timestamp) -> Request {
+fn new_request(
+    org: OrgId,
+    client: ClientId,
+    d: RequestDraft,
+    by: Actor,
+    now: Timestamp,
+) -> Request {
     Request {
         id: RequestId(0),
         org_id: org,
@@ -130,7 +148,14 @@ fn new_request(org: OrgId, client: ClientId, d: RequestDraft, by: Actor, now: Ti
 
 /// Keep every pending promise of `kind` on a request: the reply or delivery that fulfils it
 /// has just happened.
-fn keep_promises(db: &mut Db<'_>, ctx: &Ctx, request: RequestId, kind: PromiseKind, now: Timestamp, because: &str) -> AppResult<()> {
+fn keep_promises(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    request: RequestId,
+    kind: PromiseKind,
+    now: Timestamp,
+    because: &str,
+) -> AppResult<()> {
     for mut p in promises::pending_for_request(db, ctx.org(), request)? {
         if p.kind != kind {
             continue;
@@ -173,33 +198,51 @@ impl App {
                     .member_id()
                     .ok_or_else(|| AppError::invalid("assignee", "\"me\" is for members"))?,
             )),
-            Some(id) => Some(AssigneeFilter::Member(MemberId(id.parse().map_err(|_| {
-                AppError::invalid("assignee", "expected \"me\", \"none\" or a member id")
-            })?))),
+            Some(id) => Some(AssigneeFilter::Member(MemberId(id.parse().map_err(
+                |_| AppError::invalid("assignee", "expected \"me\", \"none\" or a member id"),
+            )?))),
         };
         match ctx.principal.client_scope() {
             Some(own) => {
                 if q.client.is_some_and(|c| c != own) {
                     // Another client's work does not exist for a contact.
-                    return Ok(Listing { items: vec![], next_cursor: None });
+                    return Ok(Listing {
+                        items: vec![],
+                        next_cursor: None,
+                    });
                 }
                 q.client = Some(own);
             }
             None => ctx.require(Permission::ReadOrgWork)?,
         }
         let org = ctx.org();
-        Ok(self.store.read(move |db| requests::list(db, org, &q)).await?.into())
+        Ok(self
+            .store
+            .read(move |db| requests::list(db, org, &q))
+            .await?
+            .into())
     }
 
     pub async fn get_request(&self, ctx: &Ctx, id: RequestId) -> AppResult<Request> {
         let p = ctx.principal;
-        self.store.read(move |db| visible_request(db, &p, id, false)).await
+        self.store
+            .read(move |db| visible_request(db, &p, id, false))
+            .await
     }
 
-    pub async fn create_request(&self, ctx: &Ctx, input: NewRequest, channel: Channel) -> AppResult<Request> {
+    pub async fn create_request(
+        &self,
+        ctx: &Ctx,
+        input: NewRequest,
+        channel: Channel,
+    ) -> AppResult<Request> {
         let mut input = input;
         let default_channel = match ctx.principal {
-            Principal::Contact { client_id, contact_id, .. } => {
+            Principal::Contact {
+                client_id,
+                contact_id,
+                ..
+            } => {
                 let mut v = Violations::new();
                 if input.client_id.is_some_and(|c| c != client_id) {
                     v.add("client_id", "contacts create requests for their own client");
@@ -262,7 +305,12 @@ impl App {
             .await
     }
 
-    pub async fn update_request(&self, ctx: &Ctx, id: RequestId, patch: RequestPatch) -> AppResult<Request> {
+    pub async fn update_request(
+        &self,
+        ctx: &Ctx,
+        id: RequestId,
+        patch: RequestPatch,
+    ) -> AppResult<Request> {
         ctx.require(Permission::DoWork)?;
         let now = self.now();
         let ctx = ctx.clone();
@@ -270,12 +318,16 @@ impl App {
             .write(move |db| -> AppResult<Request> {
                 let before = visible_request(db, &ctx.principal, id, true)?;
                 let after = patch.apply(&before, now)?;
-                if after.engagement_id != before.engagement_id || after.contact_id != before.contact_id {
+                if after.engagement_id != before.engagement_id
+                    || after.contact_id != before.contact_id
+                {
                     check_links(
                         db,
                         ctx.org(),
                         after.client_id,
-                        after.engagement_id.filter(|e| Some(*e) != before.engagement_id),
+                        after
+                            .engagement_id
+                            .filter(|e| Some(*e) != before.engagement_id),
                         after.contact_id.filter(|c| Some(*c) != before.contact_id),
                     )?;
                 }
@@ -292,10 +344,17 @@ impl App {
             .await
     }
 
-    pub async fn transition_request(&self, ctx: &Ctx, id: RequestId, input: TransitionInput) -> AppResult<Request> {
+    pub async fn transition_request(
+        &self,
+        ctx: &Ctx,
+        id: RequestId,
+        input: TransitionInput,
+    ) -> AppResult<Request> {
         ctx.require(Permission::DoWork)?;
         let reason = match input.reason.as_deref() {
-            Some(r) => Some(validate::text(r, limits::NOTE).map_err(|m| AppError::invalid("reason", m))?),
+            Some(r) => {
+                Some(validate::text(r, limits::NOTE).map_err(|m| AppError::invalid("reason", m))?)
+            }
             None => None,
         };
         let now = self.now();
@@ -312,17 +371,31 @@ impl App {
                     now,
                     AuditEntry::new(ctx.principal.actor(), "request.status")
                         .target("request", id.0)
-                        .details(serde_json::json!({"from": from, "to": r.status, "reason": reason})),
+                        .details(
+                            serde_json::json!({"from": from, "to": r.status, "reason": reason}),
+                        ),
                 )?;
                 if r.status == Status::Delivered {
-                    keep_promises(db, &ctx, id, PromiseKind::Delivery, now, "request delivered")?;
+                    keep_promises(
+                        db,
+                        &ctx,
+                        id,
+                        PromiseKind::Delivery,
+                        now,
+                        "request delivered",
+                    )?;
                 }
                 Ok(r)
             })
             .await
     }
 
-    pub async fn assign_request(&self, ctx: &Ctx, id: RequestId, input: AssignInput) -> AppResult<Request> {
+    pub async fn assign_request(
+        &self,
+        ctx: &Ctx,
+        id: RequestId,
+        input: AssignInput,
+    ) -> AppResult<Request> {
         ctx.require(Permission::DoWork)?;
         let now = self.now();
         let ctx = ctx.clone();
@@ -350,7 +423,11 @@ impl App {
 
     /// The quick lane: create the request already delivered, record the time, and (when a
     /// reply is given) queue the message to the client, in one transaction.
-    pub async fn quick_request(&self, ctx: &Ctx, input: QuickRequest) -> AppResult<(Request, TimeEntry, Option<Message>)> {
+    pub async fn quick_request(
+        &self,
+        ctx: &Ctx,
+        input: QuickRequest,
+    ) -> AppResult<(Request, TimeEntry, Option<Message>)> {
         ctx.require(Permission::DoWork)?;
         let member = ctx
             .principal
@@ -418,18 +495,32 @@ impl App {
     }
 
     /// The thread of a request. Contacts never see internal notes.
-    pub async fn list_messages(&self, ctx: &Ctx, id: RequestId, after: Option<&str>, limit: usize) -> AppResult<Listing<Message>> {
+    pub async fn list_messages(
+        &self,
+        ctx: &Ctx,
+        id: RequestId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> AppResult<Listing<Message>> {
         let p = ctx.principal;
         let after = cursor::after_id(after)?;
         self.store
             .read(move |db| -> AppResult<Listing<Message>> {
                 visible_request(db, &p, id, false)?;
-                Ok(messages::list_for_request(db, p.org_id(), id, p.is_member(), after, limit)?.into())
+                Ok(
+                    messages::list_for_request(db, p.org_id(), id, p.is_member(), after, limit)?
+                        .into(),
+                )
             })
             .await
     }
 
-    pub async fn add_message(&self, ctx: &Ctx, id: RequestId, input: NewMessage) -> AppResult<Message> {
+    pub async fn add_message(
+        &self,
+        ctx: &Ctx,
+        id: RequestId,
+        input: NewMessage,
+    ) -> AppResult<Message> {
         if ctx.principal.is_member() {
             ctx.require(Permission::DoWork)?;
         }
@@ -443,7 +534,10 @@ impl App {
                 let actor = ctx.principal.actor();
                 let m = match draft.direction {
                     Direction::Outbound => {
-                        let m = messages::insert(db, &outbound(org, r.id, actor, draft.body, draft.scheduled_for, now))?;
+                        let m = messages::insert(
+                            db,
+                            &outbound(org, r.id, actor, draft.body, draft.scheduled_for, now),
+                        )?;
                         requests::touch_outbound(db, org, r.id, now)?;
                         keep_promises(db, &ctx, r.id, PromiseKind::Reply, now, "reply sent")?;
                         m
@@ -487,7 +581,14 @@ impl App {
     }
 }
 
-fn outbound(org: OrgId, request: RequestId, author: Actor, body: String, scheduled_for: Option<Timestamp>, now: Timestamp) -> Message {
+fn outbound(
+    org: OrgId,
+    request: RequestId,
+    author: Actor,
+    body: String,
+    scheduled_for: Option<Timestamp>,
+    now: Timestamp,
+) -> Message {
     Message {
         id: Default::default(),
         org_id: org,
@@ -498,7 +599,11 @@ fn outbound(org: OrgId, request: RequestId, author: Actor, body: String, schedul
         body_html: None,
         subject: None,
         mail_message_id: None,
-        send_status: Some(if scheduled_for.is_some() { SendStatus::Scheduled } else { SendStatus::Queued }),
+        send_status: Some(if scheduled_for.is_some() {
+            SendStatus::Scheduled
+        } else {
+            SendStatus::Queued
+        }),
         scheduled_for,
         sent_at: None,
         sentiment: None,

@@ -35,7 +35,11 @@ impl App {
             limit: crate::limit(f.limit)?,
         };
         let org = ctx.org();
-        Ok(self.store.read(move |db| store::list(db, org, &q)).await?.into())
+        Ok(self
+            .store
+            .read(move |db| store::list(db, org, &q))
+            .await?
+            .into())
     }
 
     pub async fn get_time(&self, ctx: &Ctx, id: TimeEntryId) -> AppResult<TimeEntry> {
@@ -53,8 +57,15 @@ impl App {
         let now = self.now();
         let d = input.validate(now)?;
         let member = d.member_id.unwrap_or(caller);
-        if member != caller && !ctx.principal.role().is_some_and(|r| r.at_least(Role::Manager)) {
-            return Err(AppError::forbidden("only managers log time for other members"));
+        if member != caller
+            && !ctx
+                .principal
+                .role()
+                .is_some_and(|r| r.at_least(Role::Manager))
+        {
+            return Err(AppError::forbidden(
+                "only managers log time for other members",
+            ));
         }
         let org = ctx.org();
         let ctx = ctx.clone();

@@ -9,11 +9,22 @@ use rapport_store::repo::{clients, engagements, members};
 
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
-pub(crate) fn check_member(db: &mut Db<'_>, org: OrgId, id: MemberId, field: &str) -> AppResult<()> {
+pub(crate) fn check_member(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: MemberId,
+    field: &str,
+) -> AppResult<()> {
     match members::find(db, org, id)? {
         Some(m) if m.active => Ok(()),
-        Some(_) => Err(AppError::invalid(field, format!("member {id} is deactivated"))),
-        None => Err(AppError::invalid(field, format!("no member {id} in this organisation"))),
+        Some(_) => Err(AppError::invalid(
+            field,
+            format!("member {id} is deactivated"),
+        )),
+        None => Err(AppError::invalid(
+            field,
+            format!("no member {id} in this organisation"),
+        )),
     }
 }
 
@@ -39,11 +50,17 @@ impl App {
         ctx.require(Permission::ReadOrgWork)?;
         let org = ctx.org();
         self.store
-            .read(move |db| engagements::get(db, org, id).map_err(|_| AppError::NotFound("engagement")))
+            .read(move |db| {
+                engagements::get(db, org, id).map_err(|_| AppError::NotFound("engagement"))
+            })
             .await
     }
 
-    pub async fn create_engagement(&self, ctx: &Ctx, input: NewEngagement) -> AppResult<Engagement> {
+    pub async fn create_engagement(
+        &self,
+        ctx: &Ctx,
+        input: NewEngagement,
+    ) -> AppResult<Engagement> {
         ctx.require(Permission::ManageClients)?;
         let draft = input.validate()?;
         let org = ctx.org();
@@ -70,14 +87,20 @@ impl App {
             .await
     }
 
-    pub async fn update_engagement(&self, ctx: &Ctx, id: EngagementId, patch: EngagementPatch) -> AppResult<Engagement> {
+    pub async fn update_engagement(
+        &self,
+        ctx: &Ctx,
+        id: EngagementId,
+        patch: EngagementPatch,
+    ) -> AppResult<Engagement> {
         ctx.require(Permission::ManageClients)?;
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
         self.store
             .write(move |db| -> AppResult<Engagement> {
-                let before = engagements::get(db, org, id).map_err(|_| AppError::NotFound("engagement"))?;
+                let before =
+                    engagements::get(db, org, id).map_err(|_| AppError::NotFound("engagement"))?;
                 let mut after = patch.apply(&before)?;
                 if let Some(m) = after.manager_id
                     && before.manager_id != Some(m)

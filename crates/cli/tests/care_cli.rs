@@ -361,7 +361,10 @@ fn lint_bad_input_exits_2_naming_the_problem() {
         b"hi",
         &["--at", "2026-03-07T23:00:00Z"],
     );
-    assert!(err.contains("calendar.hours[0]"), "{err}");
+    assert!(
+        err.contains("calendar.hours") && err.contains("mon-fri 9-5"),
+        "{err}"
+    );
 
     let missing = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("care_cli/does-not-exist.json");
     let out = rapport(
@@ -391,4 +394,53 @@ fn lint_handles_several_megabytes_of_mixed_scripts() {
         last["end"].as_u64().unwrap() as usize,
     );
     assert_eq!(&text[s..e], "ladies' fingers");
+}
+
+#[test]
+fn lint_knows_country_holidays() {
+    // Christmas Day 2026 (a Friday) at 15:00 in New York: inside office hours, but a US holiday.
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("care_cli_country");
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = dir.join("profile.json");
+    std::fs::write(
+        &profile,
+        r#"{"calendar": {"tz": "America/New_York", "hours": ["mon-fri 09:00-17:00"], "countries": ["US"]}}"#,
+    )
+    .unwrap();
+    let out = rapport(
+        &[
+            "lint",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--text",
+            "-",
+            "--at",
+            "2026-12-25T20:00:00Z",
+            "--json",
+        ],
+        Some(b"Hello, the report is attached."),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let findings: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rules: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"holiday"), "{rules:?}");
+    // The suggestion is the next working day, Monday 28 December, at opening time.
+    let holiday = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "holiday")
+        .unwrap();
+    assert!(
+        holiday["suggestion"]
+            .as_str()
+            .unwrap()
+            .contains("2026-12-28"),
+        "{holiday}"
+    );
 }

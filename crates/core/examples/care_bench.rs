@@ -12,7 +12,6 @@ use jiff::Timestamp;
 use rapport_core::calendar::CalendarSpec;
 use rapport_core::etiquette::{
     ClientEtiquette, ContactEtiquette, GlossaryEntry, LintOptions, Linter, Recipient, SendAt, Tone,
-    WeeklyCalendar,
 };
 use rapport_core::sentiment;
 
@@ -65,8 +64,9 @@ fn main() {
         name: "Priya Mehta",
         etiquette: &etiquette,
     };
-    let calendar =
-        WeeklyCalendar::from_spec(&CalendarSpec::office_hours("America/New_York")).unwrap();
+    let calendar = CalendarSpec::office_hours("America/New_York")
+        .compile()
+        .unwrap();
     let at: Timestamp = "2026-03-07T23:00:00Z".parse().unwrap();
 
     let mut text = String::new();

@@ -22,6 +22,6 @@ pub mod promise;
 pub mod rating;
 pub mod request;
 pub mod scope;
+pub mod sentiment;
 pub mod time_entry;
 pub mod validate;
-pub mod sentiment;

@@ -26,25 +26,45 @@ fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> Problem {
     let path = err.path().to_string();
     let inner = err.into_inner();
     let message = inner.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
     if inner.is_syntax() || inner.is_eof() {
-        return Problem::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {message}")).with_type("malformed-json");
+        return Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("malformed JSON: {message}"),
+        )
+        .with_type("malformed-json");
     }
     // "unknown field `x`, expected ...": the field is the unknown one.
-    let field = match message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+    let field = match message
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split('`').next())
+    {
         Some(name) if path == "." || path.is_empty() => name.to_string(),
         Some(name) => format!("{path}.{name}"),
         None if path == "." => String::new(),
         None => path,
     };
-    let field = match message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+    let field = match message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
         Some(name) if field.is_empty() => name.to_string(),
         Some(name) => format!("{field}.{name}"),
         None => field,
     };
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{}: {message}", if field.is_empty() { "body" } else { &field }))
-        .with_type("validation")
-        .field(field, message)
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!(
+            "{}: {message}",
+            if field.is_empty() { "body" } else { &field }
+        ),
+    )
+    .with_type("validation")
+    .field(field, message)
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -56,20 +76,34 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| {
-                let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let mime = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 mime == "application/json" || mime.ends_with("+json")
             });
         if !json {
-            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the body as Content-Type: application/json")
-                .with_type("unsupported-media-type")
-                .into());
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as Content-Type: application/json",
+            )
+            .with_type("unsupported-media-type")
+            .into());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the request body is larger than the server accepts")
-                    .with_type("too-large")
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the request body is larger than the server accepts",
+                )
+                .with_type("too-large")
             } else {
-                Problem::new(StatusCode::BAD_REQUEST, format!("could not read the body: {e}"))
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("could not read the body: {e}"),
+                )
             }
         })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
@@ -78,9 +112,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let mut de = serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>();
         let _ = de.next();
         if de.next().is_some() {
-            return Err(Problem::new(StatusCode::BAD_REQUEST, "malformed JSON: trailing characters after the value")
-                .with_type("malformed-json")
-                .into());
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "malformed JSON: trailing characters after the value",
+            )
+            .with_type("malformed-json")
+            .into());
         }
         Ok(ApiJson(value))
     }
@@ -95,19 +132,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
-            let path = e.path().to_string();
-            let msg = e.into_inner().to_string();
-            let field = match msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
-                Some(name) => name.to_string(),
-                None => path,
-            };
-            ApiError(
-                Problem::new(StatusCode::BAD_REQUEST, format!("query parameter {field}: {msg}"))
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let msg = e.into_inner().to_string();
+                let field = match msg
+                    .strip_prefix("unknown field `")
+                    .and_then(|r| r.split('`').next())
+                {
+                    Some(name) => name.to_string(),
+                    None => path,
+                };
+                ApiError(
+                    Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("query parameter {field}: {msg}"),
+                    )
                     .with_type("bad-query")
                     .field(field, msg),
-            )
-        })
+                )
+            })
     }
 }
 
@@ -125,7 +170,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         match raw.parse::<i64>() {
             Ok(id) if id > 0 => Ok(Id(id)),
             _ => Err(ApiError(
-                Problem::new(StatusCode::NOT_FOUND, format!("{raw:?} is not an id that exists")).with_type("not-found"),
+                Problem::new(
+                    StatusCode::NOT_FOUND,
+                    format!("{raw:?} is not an id that exists"),
+                )
+                .with_type("not-found"),
             )),
         }
     }
@@ -171,31 +220,48 @@ impl Auth {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ip = client_ip(parts);
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = value
                 .to_str()
                 .ok()
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
                 .map(str::trim)
                 .ok_or_else(|| Problem::unauthorized("use Authorization: Bearer <token>"))?;
             return match state.app.api_token(token).await? {
                 Some(p) => Ok(Auth(Ctx::new(p, ip))),
-                None => Err(Problem::unauthorized("the token is not valid (unknown, revoked, or its member is deactivated)").into()),
+                None => Err(Problem::unauthorized(
+                    "the token is not valid (unknown, revoked, or its member is deactivated)",
+                )
+                .into()),
             };
         }
         if let Some(token) = cookie(parts, SESSION_COOKIE) {
             let Some(session) = state.app.session(token).await? else {
                 return Err(Problem::unauthorized("the session has expired; sign in again").into());
             };
-            let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            let unsafe_method =
+                !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if unsafe_method {
-                let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                let sent = parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
                 if !constant_eq(sent, &session.csrf_token) {
-                    return Err(Problem::new(StatusCode::FORBIDDEN, "missing or stale CSRF token (send it in X-CSRF-Token)")
-                        .with_type("csrf")
-                        .into());
+                    return Err(Problem::new(
+                        StatusCode::FORBIDDEN,
+                        "missing or stale CSRF token (send it in X-CSRF-Token)",
+                    )
+                    .with_type("csrf")
+                    .into());
                 }
             }
             return Ok(Auth(Ctx::new(session.principal, ip)));

@@ -38,7 +38,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let rss = resident_bytes().unwrap_or(0) as f64;
-    let body = state.metrics.render(&[("rapport_process_resident_bytes", "Resident set size of the server.", rss)]);
+    let body = state.metrics.render(&[(
+        "rapport_process_resident_bytes",
+        "Resident set size of the server.",
+        rss,
+    )]);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

@@ -74,14 +74,20 @@ impl IntoResponse for Problem {
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut res = (status, body).into_response();
         let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             h.insert(header::RETRY_AFTER, v);
         }
         if self.bearer_challenge {
-            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"rapport\""));
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"rapport\""),
+            );
         }
         res
     }
@@ -112,11 +118,14 @@ impl From<AppError> for ApiError {
 pub fn problem_for(e: AppError) -> Problem {
     match e {
         AppError::Invalid(v) => {
-            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, v.to_string()).with_type("validation");
+            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, v.to_string())
+                .with_type("validation");
             p.errors = v.0;
             p
         }
-        AppError::NotFound(what) => Problem::new(StatusCode::NOT_FOUND, format!("{what} not found")).with_type("not-found"),
+        AppError::NotFound(what) => {
+            Problem::new(StatusCode::NOT_FOUND, format!("{what} not found")).with_type("not-found")
+        }
         AppError::Forbidden(m) => Problem::new(StatusCode::FORBIDDEN, m).with_type("forbidden"),
         AppError::Unauthorized(m) => Problem::unauthorized(m),
         AppError::Conflict { message, errors } => {
@@ -127,13 +136,19 @@ pub fn problem_for(e: AppError) -> Problem {
         AppError::TooMany(secs) => Problem::too_many(secs),
         AppError::Unavailable(m) => {
             tracing::warn!(error = %m, "dependency unavailable");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the service is temporarily unavailable; try again shortly")
-                .with_type("unavailable")
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the service is temporarily unavailable; try again shortly",
+            )
+            .with_type("unavailable")
         }
         AppError::Internal(m) => {
             tracing::error!(error = %m, "internal error");
-            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred; it has been logged")
-                .with_type("internal")
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "an internal error occurred; it has been logged",
+            )
+            .with_type("internal")
         }
     }
 }

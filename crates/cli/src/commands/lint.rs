@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use rapport_core::etiquette::lint::line_columns;
-use rapport_core::etiquette::{
-    LintOptions, Linter, ProfileFile, Recipient, SendAt, WeeklyCalendar,
-};
+use rapport_core::etiquette::{LintOptions, Linter, ProfileFile, Recipient, SendAt};
 
 use super::emit;
 use crate::failure::{CmdResult, Failure, print_json};
@@ -26,7 +24,7 @@ PROFILE.json (every part optional, unknown fields rejected):
   }
 Phrases are literal words, matched whole-word and case-insensitively. Calendar hours are
 \"DAYS HH:MM-HH:MM [HH:MM-HH:MM...]\" with DAYS like mon, mon-fri or mon,wed; `countries`
-(public holidays by country) is not supported yet: list the dates in `holidays`.
+adds public holidays (US, GB, IN, DE, FR, AU, CA, JP, SG, NL) to the explicit `holidays`.
 
 Output: one line per finding, LINE:COL: RULE: MESSAGE (suggestion: ...); with --json an array
 of {rule, start, end, message, suggestion} with byte offsets into the text (start = end = 0 for
@@ -92,8 +90,13 @@ pub fn run(args: LintArgs) -> CmdResult {
                     args.profile.display()
                 ))
             })?;
-            let calendar = WeeklyCalendar::from_spec(spec)
-                .map_err(|e| usage(format!("profile {}: {e}", args.profile.display())))?;
+            let calendar = spec.compile().map_err(|e| {
+                usage(format!(
+                    "profile {}: calendar.{}: {e}",
+                    args.profile.display(),
+                    rapport_core::client::calendar_field(&e)
+                ))
+            })?;
             Some((when, calendar))
         }
         None => None,

@@ -1,8 +1,8 @@
 //! One module per verb.
 
 pub mod calendar;
-pub mod scope;
 pub mod lint;
+pub mod scope;
 pub mod sentiment;
 pub mod version;
 

@@ -1,6 +1,6 @@
 use super::*;
 use crate::calendar::CalendarSpec;
-use crate::etiquette::{GlossaryEntry, Tone, WeeklyCalendar};
+use crate::etiquette::{GlossaryEntry, Tone};
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
 
@@ -573,7 +573,7 @@ fn send_time_inside_hours_is_fine_and_holidays_are_named() {
 #[test]
 fn quiet_hours_are_reported_in_the_client_s_zone() {
     let spec = CalendarSpec::office_hours("America/New_York");
-    let cal = WeeklyCalendar::from_spec(&spec).unwrap();
+    let cal = spec.compile().unwrap();
     let c = client(&[], &[]);
     // Saturday 2026-03-07 18:00 in New York.
     let options = LintOptions {

@@ -8,7 +8,7 @@ mod phrases;
 pub mod profile;
 mod salutation;
 
-pub use availability::{Availability, CalendarSpecError, WeeklyCalendar};
+pub use availability::Availability;
 pub use complaint::{ComplaintReply, draft_complaint_reply};
 pub use lint::{Finding, LintError, LintOptions, Linter, Recipient, Rule, SendAt, lint};
 pub use profile::{ProfileContact, ProfileError, ProfileFile};

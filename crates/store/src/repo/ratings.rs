@@ -6,7 +6,8 @@ use crate::error::StoreError;
 use crate::params;
 use crate::value::{Row, Word};
 
-const COLUMNS: &str = "id, org_id, request_id, source, contact_id, member_id, score, comment, created_at";
+const COLUMNS: &str =
+    "id, org_id, request_id, source, contact_id, member_id, score, comment, created_at";
 
 fn from_row(r: &Row) -> Result<Rating, StoreError> {
     Ok(Rating {
@@ -33,7 +34,11 @@ pub fn insert(db: &mut Db<'_>, r: &Rating) -> Result<Rating, StoreError> {
     Ok(out)
 }
 
-pub fn for_request(db: &mut Db<'_>, org: OrgId, request: RequestId) -> Result<Vec<Rating>, StoreError> {
+pub fn for_request(
+    db: &mut Db<'_>,
+    org: OrgId,
+    request: RequestId,
+) -> Result<Vec<Rating>, StoreError> {
     db.query_map(
         &format!("SELECT {COLUMNS} FROM ratings WHERE org_id = $1 AND request_id = $2 ORDER BY id"),
         params![org, request],

@@ -107,12 +107,13 @@ impl SqliteEngine {
             )));
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-            && !dir.exists() {
-                return Err(StoreError::Unavailable(format!(
-                    "directory {} does not exist",
-                    dir.display()
-                )));
-            }
+            && !dir.exists()
+        {
+            return Err(StoreError::Unavailable(format!(
+                "directory {} does not exist",
+                dir.display()
+            )));
+        }
         let conn = open_connection(path, create)?;
         // Fails on a file that is not a database: say so before anything else.
         let mode: String = conn

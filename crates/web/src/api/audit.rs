@@ -28,7 +28,11 @@ pub struct AuditQuery {
 /// The audit trail, newest first (admins and owners). Append-only: nothing deletes it.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditList), Errors))]
-async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<AuditList>> {
+async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditList>> {
     let f = AuditFilter {
         action: q.action,
         target_kind: q.target_kind,

@@ -39,7 +39,11 @@ pub struct SignedInOutput {
 }
 
 pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
     ))
@@ -62,10 +66,19 @@ fn signed_in_response(state: &AppState, s: SignedIn) -> Response {
 /// Sign a member in. Sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = SignInInput, security(()),
     responses((status = 200, body = SignedInOutput), Errors))]
-async fn login(State(state): State<AppState>, parts: axum::extract::ConnectInfo<std::net::SocketAddr>, ApiJson(input): ApiJson<SignInInput>) -> ApiResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    parts: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(input): ApiJson<SignInInput>,
+) -> ApiResult<Response> {
     let s = state
         .app
-        .sign_in_member(input.org, &input.email, &input.password, client_ip_from(&parts))
+        .sign_in_member(
+            input.org,
+            &input.email,
+            &input.password,
+            client_ip_from(&parts),
+        )
         .await?;
     Ok(signed_in_response(&state, s))
 }
@@ -73,22 +86,36 @@ async fn login(State(state): State<AppState>, parts: axum::extract::ConnectInfo<
 /// Sign a client contact in to the portal. Sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/portal/login", tag = "auth", request_body = SignInInput, security(()),
     responses((status = 200, body = SignedInOutput), Errors))]
-async fn portal_login(State(state): State<AppState>, parts: axum::extract::ConnectInfo<std::net::SocketAddr>, ApiJson(input): ApiJson<SignInInput>) -> ApiResult<Response> {
+async fn portal_login(
+    State(state): State<AppState>,
+    parts: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(input): ApiJson<SignInInput>,
+) -> ApiResult<Response> {
     let s = state
         .app
-        .sign_in_contact(input.org, &input.email, &input.password, client_ip_from(&parts))
+        .sign_in_contact(
+            input.org,
+            &input.email,
+            &input.password,
+            client_ip_from(&parts),
+        )
         .await?;
     Ok(signed_in_response(&state, s))
 }
 
 /// End this session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), Errors))]
-async fn logout(State(state): State<AppState>, headers: HeaderMap, _auth: Auth) -> ApiResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _auth: Auth,
+) -> ApiResult<Response> {
     if let Some(token) = crate::extract::cookie_in(&headers, SESSION_COOKIE) {
         state.app.sign_out(token).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
     Ok(res)
 }
 
@@ -102,7 +129,8 @@ pub struct SignedOutEverywhere {
 async fn logout_everywhere(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
     let n = state.app.sign_out_everywhere(&auth.0).await?;
     let mut res = Json(SignedOutEverywhere { sessions_ended: n }).into_response();
-    res.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
     Ok(res)
 }
 
@@ -123,10 +151,19 @@ async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Me>> {
     let ctx = &auth.0;
     let org = state.app.org(ctx.org()).await?;
     let (member, contact) = match ctx.principal {
-        Principal::Member { member_id, .. } => (Some(state.app.get_member(ctx, member_id).await?), None),
-        Principal::Contact { contact_id, .. } => (None, Some(state.app.get_contact(ctx, contact_id).await?)),
+        Principal::Member { member_id, .. } => {
+            (Some(state.app.get_member(ctx, member_id).await?), None)
+        }
+        Principal::Contact { contact_id, .. } => {
+            (None, Some(state.app.get_contact(ctx, contact_id).await?))
+        }
     };
-    Ok(Json(Me { principal: ctx.principal, org, member, contact }))
+    Ok(Json(Me {
+        principal: ctx.principal,
+        org,
+        member,
+        contact,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -170,9 +207,19 @@ pub struct CreatedToken {
 /// Create an API token for yourself.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = NewToken,
     responses((status = 201, body = CreatedToken), Errors))]
-async fn create_token(State(state): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewToken>) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+async fn create_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let (info, secret) = state.app.create_token(&auth.0, &input.name).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token: info.into(), secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: info.into(),
+            secret,
+        }),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -183,14 +230,24 @@ pub struct TokenList {
 /// Your tokens (admins: everyone's).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = TokenList), Errors))]
 async fn list_tokens(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<TokenList>> {
-    let items = state.app.list_tokens(&auth.0).await?.into_iter().map(Token::from).collect();
+    let items = state
+        .app
+        .list_tokens(&auth.0)
+        .await?
+        .into_iter()
+        .map(Token::from)
+        .collect();
     Ok(Json(TokenList { items }))
 }
 
 /// Revoke a token.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
     responses((status = 204), Errors))]
-async fn revoke_token(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     state.app.revoke_token(&auth.0, TokenId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,16 +20,32 @@ list_type!(ContactList, Contact);
 /// Clients (a contact sees only their own).
 #[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(PageQuery),
     responses((status = 200, body = ClientList), Errors))]
-async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<ClientList>> {
+async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<ClientList>> {
     let limit = rapport_app::limit(q.limit)?;
-    Ok(Json(s.app.list_clients(&auth.0, q.cursor.as_deref(), limit).await?.into()))
+    Ok(Json(
+        s.app
+            .list_clients(&auth.0, q.cursor.as_deref(), limit)
+            .await?
+            .into(),
+    ))
 }
 
 /// Add a client (managers and above).
 #[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = NewClient,
     responses((status = 201, body = Client), Errors))]
-async fn create(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewClient>) -> ApiResult<(StatusCode, Json<Client>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_client(&auth.0, input).await?)))
+async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewClient>,
+) -> ApiResult<(StatusCode, Json<Client>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_client(&auth.0, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = i64, Path)),
@@ -40,8 +56,15 @@ async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Jso
 
 #[utoipa::path(patch, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = i64, Path)),
     request_body = ClientPatch, responses((status = 200, body = Client), Errors))]
-async fn update(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(patch): ApiJson<ClientPatch>) -> ApiResult<Json<Client>> {
-    Ok(Json(s.app.update_client(&auth.0, ClientId(id), patch).await?))
+async fn update(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(patch): ApiJson<ClientPatch>,
+) -> ApiResult<Json<Client>> {
+    Ok(Json(
+        s.app.update_client(&auth.0, ClientId(id), patch).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -54,11 +77,20 @@ pub struct ContactQuery {
 
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "clients", params(ContactQuery),
     responses((status = 200, body = ContactList), Errors))]
-async fn list_contacts(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<ContactQuery>) -> ApiResult<Json<ContactList>> {
+async fn list_contacts(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ContactQuery>,
+) -> ApiResult<Json<ContactList>> {
     let limit = rapport_app::limit(q.limit)?;
     Ok(Json(
         s.app
-            .list_contacts(&auth.0, q.client_id.map(ClientId), q.cursor.as_deref(), limit)
+            .list_contacts(
+                &auth.0,
+                q.client_id.map(ClientId),
+                q.cursor.as_deref(),
+                limit,
+            )
             .await?
             .into(),
     ))
@@ -67,20 +99,38 @@ async fn list_contacts(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQu
 /// Add a contact to a client. A `portal_password` gives them a portal login.
 #[utoipa::path(post, path = "/api/v1/contacts", tag = "clients", request_body = NewContact,
     responses((status = 201, body = Contact), Errors))]
-async fn create_contact(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewContact>) -> ApiResult<(StatusCode, Json<Contact>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_contact(&auth.0, input).await?)))
+async fn create_contact(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewContact>,
+) -> ApiResult<(StatusCode, Json<Contact>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_contact(&auth.0, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "clients", params(("id" = i64, Path)),
     responses((status = 200, body = Contact), Errors))]
-async fn get_contact(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Contact>> {
+async fn get_contact(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<Contact>> {
     Ok(Json(s.app.get_contact(&auth.0, ContactId(id)).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "clients", params(("id" = i64, Path)),
     request_body = ContactPatch, responses((status = 200, body = Contact), Errors))]
-async fn update_contact(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(patch): ApiJson<ContactPatch>) -> ApiResult<Json<Contact>> {
-    Ok(Json(s.app.update_contact(&auth.0, ContactId(id), patch).await?))
+async fn update_contact(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(patch): ApiJson<ContactPatch>,
+) -> ApiResult<Json<Contact>> {
+    Ok(Json(
+        s.app.update_contact(&auth.0, ContactId(id), patch).await?,
+    ))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

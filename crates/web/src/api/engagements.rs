@@ -25,11 +25,20 @@ pub struct EngagementQuery {
 
 #[utoipa::path(get, path = "/api/v1/engagements", tag = "engagements", params(EngagementQuery),
     responses((status = 200, body = EngagementList), Errors))]
-async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<EngagementQuery>) -> ApiResult<Json<EngagementList>> {
+async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<EngagementQuery>,
+) -> ApiResult<Json<EngagementList>> {
     let limit = rapport_app::limit(q.limit)?;
     Ok(Json(
         s.app
-            .list_engagements(&auth.0, q.client_id.map(ClientId), q.cursor.as_deref(), limit)
+            .list_engagements(
+                &auth.0,
+                q.client_id.map(ClientId),
+                q.cursor.as_deref(),
+                limit,
+            )
             .await?
             .into(),
     ))
@@ -38,8 +47,15 @@ async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<Engag
 /// Start an engagement with its brief (managers and above).
 #[utoipa::path(post, path = "/api/v1/engagements", tag = "engagements", request_body = NewEngagement,
     responses((status = 201, body = Engagement), Errors))]
-async fn create(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewEngagement>) -> ApiResult<(StatusCode, Json<Engagement>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_engagement(&auth.0, input).await?)))
+async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewEngagement>,
+) -> ApiResult<(StatusCode, Json<Engagement>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_engagement(&auth.0, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/engagements/{id}", tag = "engagements", params(("id" = i64, Path)),
@@ -51,10 +67,21 @@ async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Jso
 /// Edit an engagement; a changed brief gets a new `brief_version`.
 #[utoipa::path(patch, path = "/api/v1/engagements/{id}", tag = "engagements", params(("id" = i64, Path)),
     request_body = EngagementPatch, responses((status = 200, body = Engagement), Errors))]
-async fn update(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(patch): ApiJson<EngagementPatch>) -> ApiResult<Json<Engagement>> {
-    Ok(Json(s.app.update_engagement(&auth.0, EngagementId(id), patch).await?))
+async fn update(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(patch): ApiJson<EngagementPatch>,
+) -> ApiResult<Json<Engagement>> {
+    Ok(Json(
+        s.app
+            .update_engagement(&auth.0, EngagementId(id), patch)
+            .await?,
+    ))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get, update))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update))
 }

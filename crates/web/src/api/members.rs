@@ -27,16 +27,32 @@ pub struct PageQuery {
 /// Members of the firm.
 #[utoipa::path(get, path = "/api/v1/members", tag = "members", params(PageQuery),
     responses((status = 200, body = MemberList), Errors))]
-async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<MemberList>> {
+async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<MemberList>> {
     let limit = rapport_app::limit(q.limit)?;
-    Ok(Json(s.app.list_members(&auth.0, q.cursor.as_deref(), limit).await?.into()))
+    Ok(Json(
+        s.app
+            .list_members(&auth.0, q.cursor.as_deref(), limit)
+            .await?
+            .into(),
+    ))
 }
 
 /// Add a member (admins and owners).
 #[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = NewMember,
     responses((status = 201, body = Member), Errors))]
-async fn create(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewMember>) -> ApiResult<(StatusCode, Json<Member>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_member(&auth.0, input).await?)))
+async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewMember>,
+) -> ApiResult<(StatusCode, Json<Member>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_member(&auth.0, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)),
@@ -48,10 +64,19 @@ async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Jso
 /// Edit a member: yourself (name, zone, hours, capacity), or anyone as an admin.
 #[utoipa::path(patch, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)),
     request_body = MemberPatch, responses((status = 200, body = Member), Errors))]
-async fn update(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(patch): ApiJson<MemberPatch>) -> ApiResult<Json<Member>> {
-    Ok(Json(s.app.update_member(&auth.0, MemberId(id), patch).await?))
+async fn update(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(patch): ApiJson<MemberPatch>,
+) -> ApiResult<Json<Member>> {
+    Ok(Json(
+        s.app.update_member(&auth.0, MemberId(id), patch).await?,
+    ))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get, update))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update))
 }

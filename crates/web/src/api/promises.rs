@@ -28,7 +28,10 @@ pub struct PromiseWithHistory {
 
 impl From<PromiseDetail> for PromiseWithHistory {
     fn from(d: PromiseDetail) -> Self {
-        PromiseWithHistory { promise: d.promise, history: d.history }
+        PromiseWithHistory {
+            promise: d.promise,
+            history: d.history,
+        }
     }
 }
 
@@ -49,7 +52,11 @@ pub struct PromiseQuery {
 /// Promises made to clients. Contacts see what was promised to their client.
 #[utoipa::path(get, path = "/api/v1/promises", tag = "promises", params(PromiseQuery),
     responses((status = 200, body = PromiseList), Errors))]
-async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<PromiseQuery>) -> ApiResult<Json<PromiseList>> {
+async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<PromiseQuery>,
+) -> ApiResult<Json<PromiseList>> {
     let statuses = match q.status.as_deref() {
         None => Vec::new(),
         Some(raw) => raw
@@ -58,7 +65,13 @@ async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<Promi
             .filter(|x| !x.is_empty())
             .map(|x| {
                 x.parse::<PromiseStatus>().map_err(|m| {
-                    ApiError(Problem::new(StatusCode::BAD_REQUEST, format!("query parameter status: {m}")).field("status", m))
+                    ApiError(
+                        Problem::new(
+                            StatusCode::BAD_REQUEST,
+                            format!("query parameter status: {m}"),
+                        )
+                        .field("status", m),
+                    )
                 })
             })
             .collect::<Result<_, _>>()?,
@@ -78,35 +91,76 @@ async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<Promi
 /// Make a promise to a client.
 #[utoipa::path(post, path = "/api/v1/promises", tag = "promises", request_body = NewPromise,
     responses((status = 201, body = Promise), Errors))]
-async fn create(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewPromise>) -> ApiResult<(StatusCode, Json<Promise>)> {
-    Ok((StatusCode::CREATED, Json(s.app.make_promise(&auth.0, input).await?)))
+async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewPromise>,
+) -> ApiResult<(StatusCode, Json<Promise>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.make_promise(&auth.0, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/promises/{id}", tag = "promises", params(("id" = i64, Path)),
     responses((status = 200, body = PromiseWithHistory), Errors))]
-async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<PromiseWithHistory>> {
-    Ok(Json(s.app.get_promise(&auth.0, PromiseId(id)).await?.into()))
+async fn get(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<PromiseWithHistory>> {
+    Ok(Json(
+        s.app.get_promise(&auth.0, PromiseId(id)).await?.into(),
+    ))
 }
 
 /// Mark a promise kept (now, or at `at`).
 #[utoipa::path(post, path = "/api/v1/promises/{id}/keep", tag = "promises", params(("id" = i64, Path)),
     request_body = SettleInput, responses((status = 200, body = Promise), Errors))]
-async fn keep(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(input): ApiJson<SettleInput>) -> ApiResult<Json<Promise>> {
-    Ok(Json(s.app.settle_promise(&auth.0, PromiseId(id), true, input).await?))
+async fn keep(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<SettleInput>,
+) -> ApiResult<Json<Promise>> {
+    Ok(Json(
+        s.app
+            .settle_promise(&auth.0, PromiseId(id), true, input)
+            .await?,
+    ))
 }
 
 /// Mark a promise broken.
 #[utoipa::path(post, path = "/api/v1/promises/{id}/break", tag = "promises", params(("id" = i64, Path)),
     request_body = SettleInput, responses((status = 200, body = Promise), Errors))]
-async fn break_(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(input): ApiJson<SettleInput>) -> ApiResult<Json<Promise>> {
-    Ok(Json(s.app.settle_promise(&auth.0, PromiseId(id), false, input).await?))
+async fn break_(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<SettleInput>,
+) -> ApiResult<Json<Promise>> {
+    Ok(Json(
+        s.app
+            .settle_promise(&auth.0, PromiseId(id), false, input)
+            .await?,
+    ))
 }
 
 /// Agree a new date with the client; the old one stays in the history.
 #[utoipa::path(post, path = "/api/v1/promises/{id}/renegotiate", tag = "promises", params(("id" = i64, Path)),
     request_body = RenegotiateInput, responses((status = 200, body = PromiseWithHistory), Errors))]
-async fn renegotiate(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(input): ApiJson<RenegotiateInput>) -> ApiResult<Json<PromiseWithHistory>> {
-    Ok(Json(s.app.renegotiate_promise(&auth.0, PromiseId(id), input).await?.into()))
+async fn renegotiate(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<RenegotiateInput>,
+) -> ApiResult<Json<PromiseWithHistory>> {
+    Ok(Json(
+        s.app
+            .renegotiate_promise(&auth.0, PromiseId(id), input)
+            .await?
+            .into(),
+    ))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -5,7 +5,8 @@ use rapport_app::requests::RequestFilter;
 use rapport_core::ids::{ClientId, EngagementId, RequestId};
 use rapport_core::message::{Message, NewMessage};
 use rapport_core::request::{
-    AssignInput, Channel, Kind, NewRequest, QuickRequest, Request, RequestPatch, Status, TransitionInput,
+    AssignInput, Channel, Kind, NewRequest, QuickRequest, Request, RequestPatch, Status,
+    TransitionInput,
 };
 use rapport_core::time_entry::TimeEntry;
 use serde::{Deserialize, Serialize};
@@ -44,16 +45,21 @@ pub struct RequestQuery {
 }
 
 fn statuses(raw: Option<&str>) -> Result<Vec<Status>, ApiError> {
-    let Some(raw) = raw else { return Ok(Vec::new()) };
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
     raw.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<Status>().map_err(|m| {
                 ApiError(
-                    Problem::new(StatusCode::BAD_REQUEST, format!("query parameter status: {m}"))
-                        .with_type("bad-query")
-                        .field("status", m),
+                    Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("query parameter status: {m}"),
+                    )
+                    .with_type("bad-query")
+                    .field("status", m),
                 )
             })
         })
@@ -63,7 +69,11 @@ fn statuses(raw: Option<&str>) -> Result<Vec<Status>, ApiError> {
 /// The book of work, filtered and paginated. Contacts see only their client's requests.
 #[utoipa::path(get, path = "/api/v1/requests", tag = "requests", params(RequestQuery),
     responses((status = 200, body = RequestList), Errors))]
-async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<RequestQuery>) -> ApiResult<Json<RequestList>> {
+async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<RequestQuery>,
+) -> ApiResult<Json<RequestList>> {
     let filter = RequestFilter {
         statuses: statuses(q.status.as_deref())?,
         client: q.client_id.map(ClientId),
@@ -83,8 +93,15 @@ async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<Reque
 /// Log a request.
 #[utoipa::path(post, path = "/api/v1/requests", tag = "requests", request_body = NewRequest,
     responses((status = 201, body = Request), Errors))]
-async fn create(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewRequest>) -> ApiResult<(StatusCode, Json<Request>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_request(&auth.0, input, Channel::Api).await?)))
+async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewRequest>,
+) -> ApiResult<(StatusCode, Json<Request>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_request(&auth.0, input, Channel::Api).await?),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,9 +116,20 @@ pub struct QuickResult {
 /// one step.
 #[utoipa::path(post, path = "/api/v1/requests/quick", tag = "requests", request_body = QuickRequest,
     responses((status = 201, body = QuickResult), Errors))]
-async fn quick(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<QuickRequest>) -> ApiResult<(StatusCode, Json<QuickResult>)> {
+async fn quick(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<QuickRequest>,
+) -> ApiResult<(StatusCode, Json<QuickResult>)> {
     let (request, time_entry, message) = s.app.quick_request(&auth.0, input).await?;
-    Ok((StatusCode::CREATED, Json(QuickResult { request, time_entry, message })))
+    Ok((
+        StatusCode::CREATED,
+        Json(QuickResult {
+            request,
+            time_entry,
+            message,
+        }),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
@@ -112,37 +140,78 @@ async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Jso
 
 #[utoipa::path(patch, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
     request_body = RequestPatch, responses((status = 200, body = Request), Errors))]
-async fn update(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(patch): ApiJson<RequestPatch>) -> ApiResult<Json<Request>> {
-    Ok(Json(s.app.update_request(&auth.0, RequestId(id), patch).await?))
+async fn update(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(patch): ApiJson<RequestPatch>,
+) -> ApiResult<Json<Request>> {
+    Ok(Json(
+        s.app.update_request(&auth.0, RequestId(id), patch).await?,
+    ))
 }
 
 /// Move a request to another status; illegal moves answer 409.
 #[utoipa::path(post, path = "/api/v1/requests/{id}/transition", tag = "requests", params(("id" = i64, Path)),
     request_body = TransitionInput, responses((status = 200, body = Request), Errors))]
-async fn transition(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(input): ApiJson<TransitionInput>) -> ApiResult<Json<Request>> {
-    Ok(Json(s.app.transition_request(&auth.0, RequestId(id), input).await?))
+async fn transition(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<TransitionInput>,
+) -> ApiResult<Json<Request>> {
+    Ok(Json(
+        s.app
+            .transition_request(&auth.0, RequestId(id), input)
+            .await?,
+    ))
 }
 
 /// Assign (or unassign with `null`).
 #[utoipa::path(post, path = "/api/v1/requests/{id}/assign", tag = "requests", params(("id" = i64, Path)),
     request_body = AssignInput, responses((status = 200, body = Request), Errors))]
-async fn assign(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(input): ApiJson<AssignInput>) -> ApiResult<Json<Request>> {
-    Ok(Json(s.app.assign_request(&auth.0, RequestId(id), input).await?))
+async fn assign(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<AssignInput>,
+) -> ApiResult<Json<Request>> {
+    Ok(Json(
+        s.app.assign_request(&auth.0, RequestId(id), input).await?,
+    ))
 }
 
 /// The thread, oldest first. Contacts never see internal notes.
 #[utoipa::path(get, path = "/api/v1/requests/{id}/messages", tag = "requests", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = MessageList), Errors))]
-async fn messages(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<MessageList>> {
+async fn messages(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<MessageList>> {
     let limit = rapport_app::limit(q.limit)?;
-    Ok(Json(s.app.list_messages(&auth.0, RequestId(id), q.cursor.as_deref(), limit).await?.into()))
+    Ok(Json(
+        s.app
+            .list_messages(&auth.0, RequestId(id), q.cursor.as_deref(), limit)
+            .await?
+            .into(),
+    ))
 }
 
 /// Add a note or a reply (members) or a message (contacts).
 #[utoipa::path(post, path = "/api/v1/requests/{id}/messages", tag = "requests", params(("id" = i64, Path)),
     request_body = NewMessage, responses((status = 201, body = Message), Errors))]
-async fn add_message(State(s): State<AppState>, auth: Auth, Id(id): Id, ApiJson(input): ApiJson<NewMessage>) -> ApiResult<(StatusCode, Json<Message>)> {
-    Ok((StatusCode::CREATED, Json(s.app.add_message(&auth.0, RequestId(id), input).await?)))
+async fn add_message(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<NewMessage>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.add_message(&auth.0, RequestId(id), input).await?),
+    ))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

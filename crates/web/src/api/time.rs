@@ -35,7 +35,11 @@ pub struct TimeQuery {
 
 #[utoipa::path(get, path = "/api/v1/time-entries", tag = "time", params(TimeQuery),
     responses((status = 200, body = TimeEntryList), Errors))]
-async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<TimeQuery>) -> ApiResult<Json<TimeEntryList>> {
+async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<TimeQuery>,
+) -> ApiResult<Json<TimeEntryList>> {
     let f = TimeFilter {
         member: q.member_id.map(MemberId),
         request: q.request_id.map(RequestId),
@@ -51,8 +55,15 @@ async fn list(State(s): State<AppState>, auth: Auth, ApiQuery(q): ApiQuery<TimeQ
 /// Log time (your own; managers may log for others).
 #[utoipa::path(post, path = "/api/v1/time-entries", tag = "time", request_body = NewTimeEntry,
     responses((status = 201, body = TimeEntry), Errors))]
-async fn create(State(s): State<AppState>, auth: Auth, ApiJson(input): ApiJson<NewTimeEntry>) -> ApiResult<(StatusCode, Json<TimeEntry>)> {
-    Ok((StatusCode::CREATED, Json(s.app.log_time(&auth.0, input).await?)))
+async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewTimeEntry>,
+) -> ApiResult<(StatusCode, Json<TimeEntry>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.log_time(&auth.0, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/time-entries/{id}", tag = "time", params(("id" = i64, Path)),
@@ -62,5 +73,7 @@ async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Jso
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get))
 }
