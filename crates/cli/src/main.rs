@@ -1,6 +1,7 @@
 //! `rapport`: the one binary. Each verb lives in its own module under `commands/`.
 
 mod commands;
+mod config;
 mod failure;
 
 use std::process::ExitCode;
@@ -21,6 +22,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the workspace, the portal and the API (migrates the database first).
+    Serve(commands::serve::ServeArgs),
+    /// Apply pending database migrations.
+    Migrate(commands::migrate::MigrateArgs),
+    /// Fill a database with a believable demo workspace.
+    Demo(commands::demo::DemoArgs),
+    /// Manage members.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
     /// Print the version and build information.
     Version,
     /// Business-time arithmetic: add business minutes, count them between two instants.
@@ -37,6 +50,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Migrate(args) => commands::migrate::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::User(cmd) => commands::user::run(cmd),
+        Command::Token(cmd) => commands::token::run(cmd),
         Command::Version => commands::version::run(),
         Command::Calendar(args) => commands::calendar::run(args),
         Command::Scope(cmd) => commands::scope::run(cmd),

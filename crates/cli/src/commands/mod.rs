@@ -1,9 +1,14 @@
 //! One module per verb.
 
 pub mod calendar;
+pub mod demo;
+pub mod migrate;
 pub mod lint;
 pub mod scope;
+pub mod serve;
 pub mod sentiment;
+pub mod token;
+pub mod user;
 pub mod version;
 
 use std::io::{ErrorKind, StdoutLock, Write};

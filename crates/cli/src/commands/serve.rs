@@ -1,0 +1,123 @@
+//! `rapport serve`: open (and migrate) the database, then serve HTTP until told to stop.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use rapport_app::{App, Settings};
+use rapport_web::{AppState, WebConfig};
+
+use crate::config::{self, DEFAULT_LISTEN, DbArgs, FileConfig};
+use crate::failure::{CmdResult, Failure};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "RAPPORT_LISTEN")]
+    pub listen: Option<String>,
+    /// Fill a fresh database with the demo workspace first (default file: rapport-demo.db,
+    /// recreated on every start), and print how to sign in.
+    #[arg(long)]
+    pub demo: bool,
+    /// Mark session cookies Secure (serve behind HTTPS).
+    #[arg(long, env = "RAPPORT_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Log format: text or json.
+    #[arg(long, env = "RAPPORT_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Log filter, e.g. info or rapport_web=debug.
+    #[arg(long, env = "RAPPORT_LOG")]
+    pub log_level: Option<String>,
+}
+
+pub const DEMO_FILE: &str = "rapport-demo.db";
+
+pub fn run(args: ServeArgs) -> CmdResult {
+    let file = FileConfig::load(args.db.config.as_deref())?;
+    config::init_logging(
+        args.log_format.as_deref().or(file.log_format.as_deref()).unwrap_or("text"),
+        args.log_level.as_deref().or(file.log_level.as_deref()).unwrap_or("info"),
+    )?;
+    let mut db = args.db.resolve(&file, true);
+    if args.demo && args.db.db.is_none() && file.db.is_none() {
+        db.url = format!("sqlite://{DEMO_FILE}");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(PathBuf::from(format!("{DEMO_FILE}{suffix}")));
+        }
+    }
+    let listen = args
+        .listen
+        .clone()
+        .or(file.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    let secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);
+    config::runtime()?.block_on(async move {
+        let store = config::open_store(&db).await?;
+        let report = store
+            .migrate()
+            .await
+            .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
+        if !report.applied.is_empty() {
+            tracing::info!(applied = ?report.applied, version = report.current_version, "migrated");
+        }
+        let app = App::new(store, Settings::default());
+        if args.demo {
+            let rep = app.seed_demo().await.map_err(|e| match e {
+                rapport_app::AppError::Conflict { .. } => Failure::Usage(format!(
+                    "--demo needs a fresh database, and {} already holds the demo; drop --db to use a fresh {DEMO_FILE}",
+                    db.url
+                )),
+                other => config::app_failure(other),
+            })?;
+            eprintln!(
+                "Demo workspace ready: {} requests for {} clients.\n  Team sign-in:   {} / {} (org {})\n  Portal sign-in: {} / {}",
+                rep.requests, rep.clients, rep.sign_in, rep.password, rep.org, rep.portal_sign_in, rep.password
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .map_err(|e| Failure::Runtime(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
+        let state = AppState::new(
+            app,
+            WebConfig {
+                secure_cookies,
+                ..WebConfig::default()
+            },
+        );
+        // The first line on stdout is the address: scripts and tests read it.
+        println!("Rapport is serving at http://{addr}");
+        tracing::info!(%addr, engine = state.app.store.engine().name(), "serving");
+        rapport_web::serve(listener, state, shutdown_signal())
+            .await
+            .map_err(|e| Failure::Runtime(anyhow::anyhow!("server error: {e}")))?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
