@@ -38,23 +38,15 @@ fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> Problem {
         )
         .with_type("malformed-json");
     }
-    // "unknown field `x`, expected ...": the field is the unknown one.
-    let field = match message
-        .strip_prefix("unknown field `")
-        .and_then(|r| r.split('`').next())
-    {
-        Some(name) if path == "." || path.is_empty() => name.to_string(),
-        Some(name) => format!("{path}.{name}"),
-        None if path == "." => String::new(),
-        None => path,
-    };
+    // The path already ends at an unknown key; a missing field's path stops at its parent.
+    let path = if path == "." { String::new() } else { path };
     let field = match message
         .strip_prefix("missing field `")
         .and_then(|r| r.split('`').next())
     {
-        Some(name) if field.is_empty() => name.to_string(),
-        Some(name) => format!("{field}.{name}"),
-        None => field,
+        Some(name) if path.is_empty() => name.to_string(),
+        Some(name) => format!("{path}.{name}"),
+        None => path,
     };
     Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
