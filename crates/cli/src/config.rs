@@ -47,14 +47,18 @@ impl FileConfig {
         };
         if !path.exists() {
             return if required {
-                Err(Failure::Usage(format!("--config {}: no such file", path.display())))
+                Err(Failure::Usage(format!(
+                    "--config {}: no such file",
+                    path.display()
+                )))
             } else {
                 Ok(FileConfig::default())
             };
         }
         let text = std::fs::read_to_string(&path)
             .map_err(|e| Failure::Usage(format!("--config {}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.message())))
+        toml::from_str(&text)
+            .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.message())))
     }
 }
 
@@ -112,11 +116,17 @@ pub fn init_logging(format: &str, level: &str) -> Result<(), Failure> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(level)
         .map_err(|e| Failure::Usage(format!("--log-level {level:?}: {e}")))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         "json" => builder.json().flatten_event(true).init(),
         "text" => builder.init(),
-        other => return Err(Failure::Usage(format!("--log-format {other:?}: use text or json"))),
+        other => {
+            return Err(Failure::Usage(format!(
+                "--log-format {other:?}: use text or json"
+            )));
+        }
     }
     Ok(())
 }

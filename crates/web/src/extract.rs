@@ -98,19 +98,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 )
             }
         })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        let value: T = serde_path_to_error::deserialize(de).map_err(json_error)?;
-        // Trailing garbage after the JSON value is malformed input too.
-        let mut de = serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>();
-        let _ = de.next();
-        if de.next().is_some() {
+        // Syntax first (one JSON value, nothing after it), so that broken JSON is a 400 and
+        // never a field complaint about whatever part happened to parse.
+        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+            let message = e.to_string();
             return Err(Problem::new(
                 StatusCode::BAD_REQUEST,
-                "malformed JSON: trailing characters after the value",
+                format!("malformed JSON: {message}"),
             )
             .with_type("malformed-json")
             .into());
         }
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        let value: T = serde_path_to_error::deserialize(de).map_err(json_error)?;
         Ok(ApiJson(value))
     }
 }

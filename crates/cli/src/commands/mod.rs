@@ -2,11 +2,11 @@
 
 pub mod calendar;
 pub mod demo;
-pub mod migrate;
 pub mod lint;
+pub mod migrate;
 pub mod scope;
-pub mod serve;
 pub mod sentiment;
+pub mod serve;
 pub mod token;
 pub mod user;
 pub mod version;

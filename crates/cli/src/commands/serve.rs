@@ -36,8 +36,14 @@ pub const DEMO_FILE: &str = "rapport-demo.db";
 pub fn run(args: ServeArgs) -> CmdResult {
     let file = FileConfig::load(args.db.config.as_deref())?;
     config::init_logging(
-        args.log_format.as_deref().or(file.log_format.as_deref()).unwrap_or("text"),
-        args.log_level.as_deref().or(file.log_level.as_deref()).unwrap_or("info"),
+        args.log_format
+            .as_deref()
+            .or(file.log_format.as_deref())
+            .unwrap_or("text"),
+        args.log_level
+            .as_deref()
+            .or(file.log_level.as_deref())
+            .unwrap_or("info"),
     )?;
     let mut db = args.db.resolve(&file, true);
     if args.demo && args.db.db.is_none() && file.db.is_none() {

@@ -44,14 +44,24 @@ pub fn run(cmd: TokenCommand) -> CmdResult {
             .member_by_email(org.id, &args.email)
             .await
             .map_err(config::app_failure)?
-            .ok_or_else(|| Failure::Usage(format!("--email {:?}: no such member in {}", args.email, org.slug)))?;
-        let ctx = app.ctx_for_member(org.id, member.id).await.map_err(config::app_failure)?;
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "--email {:?}: no such member in {}",
+                    args.email, org.slug
+                ))
+            })?;
+        let ctx = app
+            .ctx_for_member(org.id, member.id)
+            .await
+            .map_err(config::app_failure)?;
         let (info, secret) = app
             .create_token_for(&ctx, member.id, &args.name)
             .await
             .map_err(config::app_failure)?;
         if args.json {
-            return print_json(&serde_json::json!({"id": info.id, "name": info.name, "token": secret}));
+            return print_json(
+                &serde_json::json!({"id": info.id, "name": info.name, "token": secret}),
+            );
         }
         println!("{secret}");
         Ok(())

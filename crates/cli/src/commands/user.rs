@@ -67,7 +67,11 @@ pub fn run(cmd: UserCommand) -> CmdResult {
             .await
             .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
         let app = App::new(store, Settings::default());
-        let org = match app.org_by_slug(&args.org).await.map_err(config::app_failure)? {
+        let org = match app
+            .org_by_slug(&args.org)
+            .await
+            .map_err(config::app_failure)?
+        {
             Some(o) => o,
             None => app
                 .create_org(&args.org, args.org_name.as_deref().unwrap_or(&args.org))
@@ -95,7 +99,10 @@ pub fn run(cmd: UserCommand) -> CmdResult {
         if args.json {
             return print_json(&member);
         }
-        println!("added {} ({}) to {} as {}", member.name, member.email, org.slug, member.role);
+        println!(
+            "added {} ({}) to {} as {}",
+            member.name, member.email, org.slug, member.role
+        );
         Ok(())
     })
 }

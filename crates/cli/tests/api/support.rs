@@ -1,0 +1,370 @@
+//! A real server on 127.0.0.1:0 over a fresh database, and a small HTTP client for it.
+
+use std::net::SocketAddr;
+
+use rapport_app::{App, Settings};
+use rapport_core::access::Role;
+use rapport_core::ids::OrgId;
+use rapport_core::member::NewMember;
+use rapport_store::testing::TestDb;
+use rapport_store::{Engine, params};
+use rapport_web::{AppState, WebConfig};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// One test body, run on both engines. The PostgreSQL variant skips (with a message) only when
+/// `RAPPORT_TEST_POSTGRES_URL` is unset outside CI; on CI it fails instead.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::support::TestApp::spawn(rapport_store::Engine::Sqlite)
+                    .await
+                    .unwrap();
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) =
+                    $crate::support::TestApp::spawn(rapport_store::Engine::Postgres).await
+                else {
+                    eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+                    return;
+                };
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub org: OrgId,
+    pub owner: String,
+    pub http: reqwest::Client,
+    _db: TestDb,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// An answer: status and JSON body (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Res {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Res {
+    #[track_caller]
+    pub fn ok(self, status: u16) -> Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        self.body
+    }
+
+    /// The fields a problem answer names.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn problem(self, status: u16) -> Res {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        let ct = self
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert_eq!(
+            ct, "application/problem+json",
+            "problem answers are problem+json"
+        );
+        assert_eq!(self.body["status"], status, "{}", self.body);
+        assert!(
+            self.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{}",
+            self.body
+        );
+        self
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Option<TestApp> {
+        let db = TestDb::new(engine)?;
+        let store = db.store().await.expect("open and migrate");
+        let app = App::new(store, Settings::default());
+        let org = app
+            .create_org("acme", "Acme Consulting")
+            .await
+            .expect("org");
+        let owner_member = app
+            .add_member_as_operator(
+                org.id,
+                member("owner@acme.example", "Olu Owner", Role::Owner),
+            )
+            .await
+            .expect("owner");
+        let ctx = app.ctx_for_member(org.id, owner_member.id).await.unwrap();
+        let (_, owner) = app
+            .create_token_for(&ctx, owner_member.id, "tests")
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(app.clone(), WebConfig::default());
+        tokio::spawn(async move {
+            rapport_web::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Some(TestApp {
+            base: format!("http://{addr}"),
+            app,
+            org: org.id,
+            owner,
+            http: reqwest::Client::builder()
+                .cookie_store(false)
+                .build()
+                .unwrap(),
+            _db: db,
+            _shutdown: tx,
+        })
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Res {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Res {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Res {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    /// A raw body with a content type (for malformed-input tests).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Res {
+        let res = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        Res {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+        }
+    }
+
+    /// A member with `role` and a bearer token for them.
+    pub async fn member_token(&self, email: &str, role: Role) -> String {
+        let m = self
+            .app
+            .add_member_as_operator(
+                self.org,
+                member(email, email.split('@').next().unwrap(), role),
+            )
+            .await
+            .unwrap();
+        let ctx = self.app.ctx_for_member(self.org, m.id).await.unwrap();
+        self.app
+            .create_token_for(&ctx, m.id, "tests")
+            .await
+            .unwrap()
+            .1
+    }
+
+    /// A client (with default calendar) created through the API; returns its id.
+    pub async fn client(&self, name: &str) -> i64 {
+        self.post(
+            "/api/v1/clients",
+            &self.owner,
+            json!({"name": name, "calendar": {"tz": "Europe/London"}}),
+        )
+        .await
+        .ok(201)["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub async fn contact(&self, client: i64, email: &str, password: Option<&str>) -> i64 {
+        let mut body = json!({"client_id": client, "name": "Pat Contact", "email": email});
+        if let Some(p) = password {
+            body["portal_password"] = json!(p);
+        }
+        self.post("/api/v1/contacts", &self.owner, body)
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub async fn request(&self, client: i64, title: &str) -> Value {
+        self.post(
+            "/api/v1/requests",
+            &self.owner,
+            json!({"client_id": client, "title": title}),
+        )
+        .await
+        .ok(201)
+    }
+
+    /// Sign a contact in to the portal; returns (cookie header value, csrf token).
+    pub async fn portal_session(&self, email: &str, password: &str) -> (String, String) {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/portal/login", self.base))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap()
+            .to_string();
+        let body: Value = res.json().await.unwrap();
+        (cookie, body["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    /// Call with a session cookie (and the CSRF header when given).
+    pub async fn with_cookie(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: &str,
+        csrf: Option<&str>,
+        body: Option<Value>,
+    ) -> Res {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", cookie);
+        if let Some(c) = csrf {
+            req = req.header("x-csrf-token", c);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        Res {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+        }
+    }
+
+    /// Rows in a table for this test's org (to prove nothing was written).
+    pub async fn count(&self, table: &'static str) -> i64 {
+        let org = self.org;
+        self.app
+            .store
+            .read(move |db| {
+                db.scalar::<i64>(
+                    &format!("SELECT COUNT(*) FROM {table} WHERE org_id = $1"),
+                    params![org],
+                )
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Every row count that a write could touch, to compare before and after.
+    pub async fn snapshot(&self) -> Vec<i64> {
+        let mut out = Vec::new();
+        for t in [
+            "members",
+            "clients",
+            "contacts",
+            "engagements",
+            "requests",
+            "request_tags",
+            "messages",
+            "promises",
+            "promise_changes",
+            "time_entries",
+            "api_tokens",
+        ] {
+            out.push(self.count(t).await);
+        }
+        // Audit events record attempts too (e.g. failed sign-ins), so only changes are compared.
+        out
+    }
+}
+
+pub fn member(email: &str, name: &str, role: Role) -> NewMember {
+    NewMember {
+        email: email.into(),
+        name: name.into(),
+        role,
+        tz: "Europe/London".into(),
+        working_hours: None,
+        weekly_capacity_minutes: None,
+        password: Some(PASSWORD.into()),
+    }
+}
