@@ -69,6 +69,15 @@ impl Rng {
     }
 }
 
+/// name, email, preferred name, form of address, forms to avoid.
+type DemoContact = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
 struct ClientPlan {
     name: &'static str,
     tz: &'static str,
@@ -78,13 +87,7 @@ struct ClientPlan {
     tone: Tone,
     avoid: &'static [&'static str],
     glossary: &'static [(&'static str, &'static str)],
-    contacts: &'static [(
-        &'static str,
-        &'static str,
-        Option<&'static str>,
-        Option<&'static str>,
-        &'static [&'static str],
-    )],
+    contacts: &'static [DemoContact],
     engagement: &'static str,
     currency: &'static str,
     rate_minor: i64,

@@ -193,7 +193,8 @@ both!(authorization_matrix, |app: TestApp| async move {
     }
 
     // Creation: who may create what. Each body is unique so successes do not collide.
-    let creates: Vec<(&str, Box<dyn Fn() -> Value>, [u16; 7])> = vec![
+    type Create<'a> = (&'a str, Box<dyn Fn() -> Value + 'a>, [u16; 7]);
+    let creates: Vec<Create> = vec![
         (
             "/api/v1/clients",
             Box::new(
