@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cursor;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod org;
 pub mod people;
 pub mod promises;

@@ -13,6 +13,7 @@ pub mod client;
 pub mod engagement;
 pub mod etiquette;
 pub mod ids;
+pub mod jobs;
 pub mod member;
 pub mod message;
 pub mod money;

@@ -23,10 +23,12 @@ macro_rules! migrations {
 
 pub const SQLITE: &[Migration] = migrations!("sqlite":
     1 "0001_init",
+    2 "0002_jobs",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_init",
+    2 "0002_jobs",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -122,6 +122,21 @@ impl TestDb {
     pub fn schema(&self) -> Option<&str> {
         self.schema.as_deref()
     }
+
+    /// A URL that selects this database on its own, for other processes (`rapport serve
+    /// --db ...`): for PostgreSQL the schema travels as a connection option.
+    pub fn standalone_url(&self) -> String {
+        match &self.schema {
+            None => self.url.clone(),
+            Some(schema) => {
+                let sep = if self.url.contains('?') { '&' } else { '?' };
+                format!(
+                    "{}{sep}options=-c%20search_path%3D{schema}%2Cpublic",
+                    self.url
+                )
+            }
+        }
+    }
 }
 
 impl Drop for TestDb {

@@ -29,6 +29,23 @@ pub struct ServeArgs {
     /// Log filter, e.g. info or rapport_web=debug.
     #[arg(long, env = "RAPPORT_LOG")]
     pub log_level: Option<String>,
+    /// Seconds a worker holds a job before another may take it over.
+    #[arg(long, env = "RAPPORT_JOB_LEASE_SECS", default_value_t = 60)]
+    pub job_lease_secs: u64,
+    /// Jobs this process runs at once (0: run no job worker in this process).
+    #[arg(long, env = "RAPPORT_JOB_CONCURRENCY", default_value_t = 4)]
+    pub job_concurrency: usize,
+}
+
+/// `host:pid`: names this process in job leases.
+fn worker_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "rapport".into());
+    format!("{host}:{}", std::process::id())
 }
 
 pub const DEMO_FILE: &str = "rapport-demo.db";
@@ -87,6 +104,13 @@ pub fn run(args: ServeArgs) -> CmdResult {
         let addr = listener
             .local_addr()
             .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
+        let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+        let worker = (args.job_concurrency > 0).then(|| {
+            let mut cfg = rapport_app::jobs::WorkerConfig::new(worker_id());
+            cfg.lease = jiff::SignedDuration::from_secs(args.job_lease_secs.max(1) as i64);
+            cfg.concurrency = args.job_concurrency;
+            tokio::spawn(std::sync::Arc::new(app.clone()).run_worker(cfg, jobs_stopped))
+        });
         let state = AppState::new(
             app,
             WebConfig {
@@ -100,6 +124,11 @@ pub fn run(args: ServeArgs) -> CmdResult {
         rapport_web::serve(listener, state, shutdown_signal())
             .await
             .map_err(|e| Failure::Runtime(anyhow::anyhow!("server error: {e}")))?;
+        // Stop taking jobs and let the ones in flight finish (bounded by the lease).
+        let _ = stop_jobs.send(true);
+        if let Some(w) = worker {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(args.job_lease_secs.max(1)), w).await;
+        }
         tracing::info!("stopped");
         Ok(())
     })

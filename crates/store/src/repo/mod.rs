@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod clients;
 pub mod engagements;
+pub mod jobs;
 pub mod members;
 pub mod messages;
 pub mod orgs;

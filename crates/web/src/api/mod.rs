@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod clients;
 mod engagements;
+mod jobs;
 mod members;
 mod promises;
 mod requests;
@@ -113,6 +114,7 @@ impl Modify for SecuritySchemes {
         (name = "promises", description = "Commitments to clients"),
         (name = "time", description = "Time entries"),
         (name = "audit", description = "Who did what, when"),
+        (name = "jobs", description = "The job queue"),
     )
 )]
 pub struct ApiDoc;
@@ -128,4 +130,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(promises::router())
         .merge(time::router())
         .merge(audit::router())
+        .merge(jobs::router())
 }

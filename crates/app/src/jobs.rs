@@ -1,0 +1,364 @@
+//! Running the job queue. Every `rapport serve` runs a worker; on PostgreSQL several processes
+//! share the queue. A job's database effects commit in the same transaction that marks it done,
+//! and only while the worker still holds its lease: a worker that lost its lease (it was too
+//! slow, or it died and another took over) commits nothing, so database effects happen exactly
+//! once. Effects outside the database (mail, webhooks) are at least once and are made
+//! idempotent by their handlers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use rapport_core::access::{Actor, Permission};
+use rapport_core::audit::AuditEntry;
+use rapport_core::ids::OrgId;
+use rapport_core::jobs::{self, DEFAULT_MAX_ATTEMPTS, Job, JobStatus};
+use rapport_store::Db;
+use rapport_store::repo::{audit, jobs as store};
+use serde::Deserialize;
+
+use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Identifies the worker in leases (host:pid:n).
+    pub id: String,
+    /// How long a claimed job is ours before another worker may take it.
+    pub lease: SignedDuration,
+    /// Jobs run at once by this worker.
+    pub concurrency: usize,
+    /// Pause between polls when the queue is empty.
+    pub idle_poll: Duration,
+}
+
+impl WorkerConfig {
+    pub fn new(id: impl Into<String>) -> Self {
+        WorkerConfig {
+            id: id.into(),
+            lease: SignedDuration::from_secs(60),
+            concurrency: 4,
+            idle_poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// A handler failed: retried with backoff until the job's attempts run out.
+#[derive(Debug, Clone)]
+pub struct JobFailure(pub String);
+
+impl From<AppError> for JobFailure {
+    fn from(e: AppError) -> Self {
+        JobFailure(e.to_string())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ProbePayload {
+    #[serde(default)]
+    sleep_ms: u64,
+    #[serde(default)]
+    fail: bool,
+}
+
+impl App {
+    /// Queue a job for `org`. Returns `None` when a live job with the same dedupe key exists.
+    pub async fn enqueue(
+        &self,
+        org: OrgId,
+        kind: &str,
+        payload: serde_json::Value,
+        run_at: Option<Timestamp>,
+        dedupe_key: Option<String>,
+    ) -> AppResult<Option<i64>> {
+        let now = self.now();
+        let kind = kind.to_string();
+        Ok(self
+            .store
+            .write(move |db| {
+                store::enqueue(
+                    db,
+                    org,
+                    &store::NewJob {
+                        kind: &kind,
+                        payload: &payload,
+                        run_at: run_at.unwrap_or(now),
+                        max_attempts: DEFAULT_MAX_ATTEMPTS,
+                        dedupe_key: dedupe_key.as_deref(),
+                    },
+                    now,
+                )
+            })
+            .await?)
+    }
+
+    /// Claim and run one batch of due jobs. Returns how many were claimed.
+    pub async fn run_due_jobs(&self, cfg: &WorkerConfig) -> AppResult<usize> {
+        let now = self.now();
+        let lease_until = now
+            .checked_add(cfg.lease)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let worker = cfg.id.clone();
+        let limit = cfg.concurrency.max(1);
+        let claimed = self
+            .store
+            .write(move |db| store::claim(db, &worker, now, lease_until, limit))
+            .await?;
+        let n = claimed.len();
+        let runs = claimed.into_iter().map(|job| {
+            let app = self.clone();
+            let worker = cfg.id.clone();
+            async move { app.run_one(job, &worker).await }
+        });
+        for result in futures_join_all(runs).await {
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "recording a job outcome failed");
+            }
+        }
+        Ok(n)
+    }
+
+    async fn run_one(&self, job: Job, worker: &str) -> AppResult<()> {
+        if job.attempts > job.max_attempts {
+            // Its leases expired too often (workers died while holding it): give up on it.
+            return self
+                .job_failed(&job, worker, "lease expired on every attempt".into())
+                .await;
+        }
+        let outcome = self.dispatch(&job, worker).await;
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(JobFailure(message)) => {
+                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %message, "job failed");
+                self.job_failed(&job, worker, message).await
+            }
+        }
+    }
+
+    async fn job_failed(&self, job: &Job, worker: &str, message: String) -> AppResult<()> {
+        let now = self.now();
+        let retry_at = jobs::after_failure(job, now);
+        let (org, id, worker) = (job.org_id, job.id, worker.to_string());
+        let kind = job.kind.clone();
+        self.store
+            .write(move |db| -> AppResult<()> {
+                let updated = store::fail(db, org, id, &worker, &message, retry_at, now)?;
+                if updated && retry_at.is_none() {
+                    audit::record(
+                        db,
+                        org,
+                        now,
+                        None,
+                        &AuditEntry::new(Actor::System, "job.dead")
+                            .target("job", id)
+                            .details(serde_json::json!({"kind": kind, "error": message})),
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// Commit a job's database effects together with its completion, if the lease is still
+    /// ours; otherwise commit nothing.
+    pub(crate) async fn finish_job<F>(
+        &self,
+        job: &Job,
+        worker: &str,
+        effects: F,
+    ) -> Result<(), JobFailure>
+    where
+        F: FnOnce(&mut Db<'_>, Timestamp) -> AppResult<()> + Send + 'static,
+    {
+        let now = self.now();
+        let (org, id, worker) = (job.org_id, job.id, worker.to_string());
+        let result = self
+            .store
+            .write(move |db| -> AppResult<bool> {
+                if !store::complete(db, org, id, &worker, now)? {
+                    return Err(AppError::conflict("lease", "the job's lease was lost"));
+                }
+                effects(db, now)?;
+                Ok(true)
+            })
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(AppError::Conflict { .. }) => {
+                tracing::warn!(
+                    job = id,
+                    "lease lost before completion; another worker has it"
+                );
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn dispatch(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
+        match job.kind.as_str() {
+            // A harmless job that records that it ran: lets operators (and tests) check that
+            // workers are alive and that each job runs exactly once.
+            "probe" => {
+                let p: ProbePayload = serde_json::from_value(job.payload.clone())
+                    .map_err(|e| JobFailure(format!("bad probe payload: {e}")))?;
+                if p.sleep_ms > 0 {
+                    tokio::time::sleep(Duration::from_millis(p.sleep_ms.min(600_000))).await;
+                }
+                if p.fail {
+                    return Err(JobFailure("probe asked to fail".into()));
+                }
+                let (org, id, attempt) = (job.org_id, job.id, job.attempts);
+                let worker_id = worker.to_string();
+                self.finish_job(job, worker, move |db, now| {
+                    audit::record(
+                        db,
+                        org,
+                        now,
+                        None,
+                        &AuditEntry::new(Actor::System, "job.probe")
+                            .target("job", id)
+                            .details(serde_json::json!({"worker": worker_id, "attempt": attempt})),
+                    )?;
+                    Ok(())
+                })
+                .await
+            }
+            other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
+        }
+    }
+
+    /// Run the worker until `shutdown` resolves; a job in flight is finished first.
+    pub async fn run_worker(
+        self: Arc<Self>,
+        cfg: WorkerConfig,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        tracing::info!(worker = %cfg.id, "job worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let claimed = match self.run_due_jobs(&cfg).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "job worker could not claim jobs");
+                    0
+                }
+            };
+            if claimed == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(cfg.idle_poll) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        tracing::info!(worker = %cfg.id, "job worker stopped");
+    }
+
+    pub async fn list_jobs(
+        &self,
+        ctx: &Ctx,
+        status: Option<JobStatus>,
+        kind: Option<String>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> AppResult<Listing<Job>> {
+        ctx.require(Permission::ReadAudit)?;
+        let org = ctx.org();
+        let after = cursor::after_id(after)?;
+        Ok(self
+            .store
+            .read(move |db| store::list(db, org, status, kind.as_deref(), after, limit))
+            .await?
+            .into())
+    }
+
+    pub async fn get_job(&self, ctx: &Ctx, id: i64) -> AppResult<Job> {
+        ctx.require(Permission::ReadAudit)?;
+        let org = ctx.org();
+        self.store
+            .read(move |db| store::get(db, org, id).map_err(|_| AppError::NotFound("job")))
+            .await
+    }
+
+    /// Put a dead job back in the queue (admins).
+    pub async fn retry_job(&self, ctx: &Ctx, id: i64) -> AppResult<Job> {
+        ctx.require(Permission::ReadAudit)?;
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Job> {
+                let job = store::get(db, org, id).map_err(|_| AppError::NotFound("job"))?;
+                if !store::retry(db, org, id, now)? {
+                    return Err(AppError::conflict(
+                        "status",
+                        format!("only dead jobs can be retried (this one is {})", job.status),
+                    ));
+                }
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "job.retry").target("job", id),
+                )?;
+                Ok(store::get(db, org, id)?)
+            })
+            .await
+    }
+
+    /// Queue `count` probe jobs (admins): a check that workers are alive.
+    pub async fn probe_jobs(&self, ctx: &Ctx, count: usize, sleep_ms: u64) -> AppResult<Vec<i64>> {
+        ctx.require(Permission::ReadAudit)?;
+        if !(1..=10_000).contains(&count) {
+            return Err(AppError::invalid("count", "must be 1 to 10000"));
+        }
+        if sleep_ms > 600_000 {
+            return Err(AppError::invalid("sleep_ms", "must be at most 600000"));
+        }
+        let org = ctx.org();
+        let now = self.now();
+        let payload = serde_json::json!({"sleep_ms": sleep_ms});
+        self.store
+            .write(move |db| -> AppResult<Vec<i64>> {
+                let mut ids = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let id = store::enqueue(
+                        db,
+                        org,
+                        &store::NewJob {
+                            kind: "probe",
+                            payload: &payload,
+                            run_at: now,
+                            max_attempts: DEFAULT_MAX_ATTEMPTS,
+                            dedupe_key: None,
+                        },
+                        now,
+                    )?
+                    .ok_or_else(|| AppError::Internal("probe job deduplicated".into()))?;
+                    ids.push(id);
+                }
+                Ok(ids)
+            })
+            .await
+    }
+}
+
+/// Await every future and collect their outputs (a small join_all without another dependency).
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F: Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        match h.await {
+            Ok(v) => out.push(v),
+            Err(e) => tracing::error!(error = %e, "a job task panicked"),
+        }
+    }
+    out
+}

@@ -1,0 +1,391 @@
+//! Several `rapport serve` processes on one database: the job queue shares work without running
+//! anything twice, a killed worker's job is taken over, and a session works on every instance.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rapport_store::testing::TestDb;
+use rapport_store::{Engine, params};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rapport");
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(db: &str, extra: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--db",
+                db,
+                "--listen",
+                "127.0.0.1:0",
+                "--log-level",
+                "warn",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rapport serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the address line");
+        let base = line
+            .trim()
+            .strip_prefix("Rapport is serving at ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_string();
+        Server { child, base }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn cli(db: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--db", db])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "rapport {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// An org with an owner (password known) and a token, made through the CLI.
+fn bootstrap(db: &str) -> String {
+    cli(
+        db,
+        &[
+            "user",
+            "add",
+            "--org",
+            "acme",
+            "--email",
+            "owner@acme.example",
+            "--name",
+            "Owner",
+            "--role",
+            "owner",
+        ],
+        &[("RAPPORT_PASSWORD", "correct horse battery staple")],
+    );
+    cli(
+        db,
+        &[
+            "token",
+            "create",
+            "--org",
+            "acme",
+            "--email",
+            "owner@acme.example",
+        ],
+        &[],
+    )
+    .trim()
+    .to_string()
+}
+
+fn postgres() -> Option<TestDb> {
+    let db = TestDb::new(Engine::Postgres);
+    if db.is_none() {
+        eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+    }
+    db
+}
+
+async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !f().await {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_run_each_of_1000_jobs_exactly_once() {
+    let Some(db) = postgres() else { return };
+    let url = db.standalone_url();
+    let token = bootstrap(&url);
+    let a = Server::start(&url, &["--job-concurrency", "8"]);
+    let b = Server::start(&url, &["--job-concurrency", "8"]);
+    let http = reqwest::Client::new();
+    let mut ids: Vec<i64> = Vec::new();
+    for (i, server) in [&a, &b].iter().cycle().take(4).enumerate() {
+        let res: Value = http
+            .post(format!("{}/api/v1/jobs/probe", server.base))
+            .bearer_auth(&token)
+            .json(&json!({"count": 250}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let batch: Vec<i64> = res["job_ids"]
+            .as_array()
+            .unwrap_or_else(|| panic!("batch {i}: {res}"))
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        ids.extend(batch);
+    }
+    assert_eq!(ids.len(), 1000);
+    let store = db.store().await.unwrap();
+    let s = store.clone();
+    wait_for("every job to finish", Duration::from_secs(120), || {
+        let s = s.clone();
+        async move {
+            s.read(|db| {
+                db.scalar::<i64>(
+                    "SELECT COUNT(*) FROM jobs WHERE kind = 'probe' AND status = 'done'",
+                    params![],
+                )
+            })
+            .await
+            .unwrap()
+                == 1000
+        }
+    })
+    .await;
+    // Exactly once: one probe record per job, no more.
+    let runs: Vec<(i64, i64, String)> = store
+        .read(|db| {
+            db.query_map(
+                "SELECT target_id, COUNT(*), MIN(details) FROM audit_events WHERE action = 'job.probe' GROUP BY target_id",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1000, "every job recorded its run");
+    assert!(runs.iter().all(|(_, n, _)| *n == 1), "a job ran twice");
+    let mut seen: Vec<i64> = runs.iter().map(|r| r.0).collect();
+    seen.sort();
+    ids.sort();
+    assert_eq!(seen, ids);
+    // Both processes took part.
+    let workers: std::collections::BTreeSet<String> = runs
+        .iter()
+        .map(|(_, _, d)| {
+            serde_json::from_str::<Value>(d).unwrap()["worker"]
+                .as_str()
+                .unwrap()
+                .split(':')
+                .next_back()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(workers.len(), 2, "both servers ran jobs: {workers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_workers_job_is_retried_by_another() {
+    let Some(db) = postgres() else { return };
+    let url = db.standalone_url();
+    let token = bootstrap(&url);
+    let mut a = Server::start(&url, &["--job-lease-secs", "2"]);
+    let http = reqwest::Client::new();
+    let res: Value = http
+        .post(format!("{}/api/v1/jobs/probe", a.base))
+        .bearer_auth(&token)
+        .json(&json!({"count": 1, "sleep_ms": 4000}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = res["job_ids"][0].as_i64().unwrap();
+    let job = |base: String| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            http.get(format!("{base}/api/v1/jobs/{id}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let a_pid = a.child.id();
+    let base_a = a.base.clone();
+    wait_for("A to take the job", Duration::from_secs(30), || {
+        let j = job(base_a.clone());
+        async move { j.await["status"] == "running" }
+    })
+    .await;
+    let running = job(a.base.clone()).await;
+    assert!(
+        running["locked_by"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(":{a_pid}")),
+        "{running}"
+    );
+    a.kill(); // SIGKILL in the middle of the job's sleep.
+
+    let b = Server::start(&url, &["--job-lease-secs", "30"]);
+    let base_b = b.base.clone();
+    wait_for("B to finish the job", Duration::from_secs(60), || {
+        let j = job(base_b.clone());
+        async move { j.await["status"] == "done" }
+    })
+    .await;
+    let done = job(b.base.clone()).await;
+    assert_eq!(done["attempts"], 2, "{done}");
+    let store = db.store().await.unwrap();
+    let runs: Vec<String> = store
+        .read(move |db| {
+            db.query_map(
+                "SELECT details FROM audit_events WHERE action = 'job.probe' AND target_id = $1",
+                params![id],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        runs.len(),
+        1,
+        "the killed attempt recorded nothing: {runs:?}"
+    );
+    let b_pid = b.child.id();
+    assert!(runs[0].contains(&format!(":{b_pid}")), "{runs:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_from_one_instance_works_on_another() {
+    let Some(db) = postgres() else { return };
+    let url = db.standalone_url();
+    bootstrap(&url);
+    let a = Server::start(&url, &[]);
+    let b = Server::start(&url, &[]);
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{}/api/v1/auth/login", a.base))
+        .json(&json!({"email": "owner@acme.example", "password": "correct horse battery staple"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = res.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let me = http
+        .get(format!("{}/api/v1/me", b.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status().as_u16(), 200);
+    // And a write through B with A's session, then sign out through B ends it on A too.
+    let created = http
+        .post(format!("{}/api/v1/clients", b.base))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "Made on B", "calendar": {"tz": "UTC"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let out = http
+        .post(format!("{}/api/v1/auth/logout", b.base))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 204);
+    let me = http
+        .get(format!("{}/api/v1/me", a.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status().as_u16(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_runs_jobs_in_process_and_dead_letters_failures() {
+    let db = TestDb::new(Engine::Sqlite).unwrap();
+    let url = db.standalone_url();
+    let token = bootstrap(&url);
+    let server = Server::start(&url, &[]);
+    let http = reqwest::Client::new();
+    let res: Value = http
+        .post(format!("{}/api/v1/jobs/probe", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"count": 50}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["job_ids"].as_array().unwrap().len(), 50);
+    let store = db.store().await.unwrap();
+    let s = store.clone();
+    wait_for("50 probes", Duration::from_secs(60), || {
+        let s = s.clone();
+        async move {
+            s.read(|db| {
+                db.scalar::<i64>(
+                    "SELECT COUNT(*) FROM audit_events WHERE action = 'job.probe'",
+                    params![],
+                )
+            })
+            .await
+            .unwrap()
+                == 50
+        }
+    })
+    .await;
+    let list: Value = http
+        .get(format!("{}/api/v1/jobs?status=done&limit=200", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 50);
+}

@@ -1,0 +1,181 @@
+//! The job queue. Claims lease jobs to one worker; on PostgreSQL concurrent claimers skip each
+//! other's rows (FOR UPDATE SKIP LOCKED), on SQLite the single writer serialises claims.
+
+use jiff::Timestamp;
+use rapport_core::ids::OrgId;
+use rapport_core::jobs::{Job, JobStatus};
+
+use crate::db::{Db, Engine};
+use crate::error::StoreError;
+use crate::params;
+use crate::repo::{Filter, Page};
+use crate::value::{Json, Param, Row};
+
+const COLUMNS: &str = "id, org_id, kind, payload, status, run_at, attempts, max_attempts, locked_by, locked_until, \
+    last_error, dedupe_key, created_at, updated_at, finished_at";
+
+fn from_row(r: &Row) -> Result<Job, StoreError> {
+    Ok(Job {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        kind: r.get(2)?,
+        payload: r.json(3)?,
+        status: r.word(4)?,
+        run_at: r.get(5)?,
+        attempts: r.get(6)?,
+        max_attempts: r.get(7)?,
+        locked_by: r.get(8)?,
+        locked_until: r.get(9)?,
+        last_error: r.get(10)?,
+        dedupe_key: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+        finished_at: r.get(14)?,
+    })
+}
+
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub payload: &'a serde_json::Value,
+    pub run_at: Timestamp,
+    pub max_attempts: i64,
+    /// At most one queued or running job per key and org.
+    pub dedupe_key: Option<&'a str>,
+}
+
+/// Queue a job; `None` when a live job with the same dedupe key exists.
+pub fn enqueue(
+    db: &mut Db<'_>,
+    org: OrgId,
+    j: &NewJob<'_>,
+    now: Timestamp,
+) -> Result<Option<i64>, StoreError> {
+    let row = db.query_opt(
+        "INSERT INTO jobs (org_id, kind, payload, status, run_at, attempts, max_attempts, dedupe_key, created_at, updated_at)
+         VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6, $7, $7)
+         ON CONFLICT DO NOTHING RETURNING id",
+        params![org, j.kind, Json(j.payload), j.run_at, j.max_attempts, j.dedupe_key, now],
+    )?;
+    row.map(|r| r.get(0)).transpose()
+}
+
+/// Lease up to `limit` due jobs (queued and due, or running with an expired lease) to `worker`
+/// until `lease_until`. Each claim counts as an attempt.
+pub fn claim(
+    db: &mut Db<'_>,
+    worker: &str,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: usize,
+) -> Result<Vec<Job>, StoreError> {
+    let lock = match db.engine() {
+        Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        Engine::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+         WHERE (org_id, id) IN (
+             SELECT org_id, id FROM jobs
+             WHERE status IN ('queued', 'running') AND run_at <= $3
+               AND (status = 'queued' OR locked_until < $3)
+             ORDER BY run_at, id LIMIT $4{lock}
+         )
+         RETURNING {COLUMNS}"
+    );
+    db.query_map(&sql, params![worker, lease_until, now, limit], from_row)
+}
+
+/// Mark done, if `worker` still holds the lease. Returns whether it did.
+pub fn complete(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: i64,
+    worker: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = db.execute(
+        "UPDATE jobs SET status = 'done', finished_at = $4, locked_by = NULL, locked_until = NULL, updated_at = $4
+         WHERE org_id = $1 AND id = $2 AND status = 'running' AND locked_by = $3",
+        params![org, id, worker, now],
+    )?;
+    Ok(n == 1)
+}
+
+/// Record a failed attempt: back to the queue at `retry_at`, or dead when `None`.
+pub fn fail(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: i64,
+    worker: &str,
+    error: &str,
+    retry_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let error: String = error.chars().take(4000).collect();
+    let n = match retry_at {
+        Some(at) => db.execute(
+            "UPDATE jobs SET status = 'queued', run_at = $5, last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = $6
+             WHERE org_id = $1 AND id = $2 AND status = 'running' AND locked_by = $3",
+            params![org, id, worker, error, at, now],
+        )?,
+        None => db.execute(
+            "UPDATE jobs SET status = 'dead', last_error = $4, finished_at = $5, locked_by = NULL, locked_until = NULL, updated_at = $5
+             WHERE org_id = $1 AND id = $2 AND status = 'running' AND locked_by = $3",
+            params![org, id, worker, error, now],
+        )?,
+    };
+    Ok(n == 1)
+}
+
+pub fn get(db: &mut Db<'_>, org: OrgId, id: i64) -> Result<Job, StoreError> {
+    from_row(&db.query_one(
+        &format!("SELECT {COLUMNS} FROM jobs WHERE org_id = $1 AND id = $2"),
+        params![org, id],
+    )?)
+}
+
+/// A dead job back in the queue, with a fresh set of attempts.
+pub fn retry(db: &mut Db<'_>, org: OrgId, id: i64, now: Timestamp) -> Result<bool, StoreError> {
+    let n = db.execute(
+        "UPDATE jobs SET status = 'queued', run_at = $3, attempts = 0, finished_at = NULL, updated_at = $3
+         WHERE org_id = $1 AND id = $2 AND status = 'dead'",
+        params![org, id, now],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn list(
+    db: &mut Db<'_>,
+    org: OrgId,
+    status: Option<JobStatus>,
+    kind: Option<&str>,
+    after_id: Option<i64>,
+    limit: usize,
+) -> Result<Page<Job>, StoreError> {
+    let mut f = Filter::new(org);
+    if let Some(s) = status {
+        f.and("status = {}", Param::Text(s.as_str().into()));
+    }
+    if let Some(k) = kind {
+        f.and("kind = {}", Param::Text(k.to_string().into()));
+    }
+    if let Some(a) = after_id {
+        f.and("id > {}", Param::Int(a));
+    }
+    let limit = limit.clamp(1, super::MAX_PAGE);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM jobs WHERE {} ORDER BY id LIMIT {}",
+        f.sql(),
+        limit + 1
+    );
+    let rows = db.query_map(&sql, &f.params(), from_row)?;
+    Ok(Page::from_rows(rows, limit, |j| (j.id, j.id)))
+}
+
+/// Remove finished jobs older than `before` (the queue is not an archive).
+pub fn purge_finished(db: &mut Db<'_>, before: Timestamp) -> Result<u64, StoreError> {
+    db.execute(
+        "DELETE FROM jobs WHERE status = 'done' AND finished_at < $1",
+        params![before],
+    )
+}
