@@ -7,6 +7,7 @@ pub mod labels;
 
 pub mod access;
 pub mod audit;
+mod business_time;
 pub mod calendar;
 pub mod change_order;
 pub mod client;
@@ -22,5 +23,6 @@ pub mod promise;
 pub mod rating;
 pub mod request;
 pub mod scope;
+pub mod sla;
 pub mod time_entry;
 pub mod validate;
