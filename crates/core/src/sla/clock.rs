@@ -122,12 +122,15 @@ impl Wait<'_> {
         let mut due = None;
         let mut breached = false;
         let mut last_end = self.start;
-        for &(a, b) in self.active {
+        // Only the stretches between `start` and `end` matter; a request with a long history has
+        // many waits, and each should cost its own stretches, not the whole history.
+        let first = self.active.partition_point(|&(_, b)| b <= self.start);
+        for &(a, b) in &self.active[first..] {
+            if a >= end {
+                break;
+            }
             let (a, b) = (a.max(self.start), b.min(end));
             if a >= b {
-                if a > end {
-                    break;
-                }
                 continue;
             }
             let run = bt::between(cal, a, b);

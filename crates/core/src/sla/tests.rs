@@ -499,6 +499,29 @@ fn next_change_tells_the_job_when_to_look_again() {
 }
 
 #[test]
+fn a_calendar_with_a_minute_a_week_gives_no_deadline_rather_than_looping() {
+    // Default urgent resolution (1440 minutes) is 27 years of this calendar: past the ten-year
+    // horizon, so no deadline, and the answer comes at once.
+    let c = cal("Pacific/Apia", &["sun 10:00-10:01"]);
+    let created = ts("2026-03-02T10:00:00Z");
+    let now = ts("2026-06-02T10:00:00Z");
+    let s = evaluate(
+        &SlaPolicy::default(),
+        &c,
+        Priority::Urgent,
+        created,
+        &[],
+        now,
+    );
+    assert_eq!(s.resolution.due_at, None);
+    assert_eq!(s.resolution.state, ClockStatus::Ok);
+    assert!(s.resolution.running);
+    assert!(s.resolution.elapsed_business_minutes <= 14);
+    // First response (60 minutes) fits: sixty Sundays.
+    assert!(s.first_response.due_at.unwrap() > ts("2027-04-01T00:00:00Z"));
+}
+
+#[test]
 fn policies_serialise_into_the_api_shape() {
     let c = new_york();
     let s = evaluate(
