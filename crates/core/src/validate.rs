@@ -185,11 +185,7 @@ pub fn email(value: &str) -> Result<String, String> {
     if !domain_ok {
         return Err(format!("{v:?} is not an email address (bad domain)"));
     }
-    Ok(format!(
-        "{}@{}",
-        local.to_lowercase(),
-        domain.to_lowercase()
-    ))
+    Ok(format!("{}@{}", local.to_lowercase(), domain.to_lowercase()))
 }
 
 /// An IANA time zone name known to the bundled tz database.

@@ -51,7 +51,9 @@ pub struct ClockState {
     pub due_at: Option<Timestamp>,
     /// When the clock was satisfied (reply sent, work delivered).
     pub met_at: Option<Timestamp>,
-    /// Counting now (time outside business hours still adds nothing).
+    /// Counting now (time outside business hours still adds nothing). An unmet clock that is
+    /// neither running nor paused belongs to delivered or closed work: it stands still until the
+    /// request is reopened.
     pub running: bool,
     /// Held because the request is waiting on the client.
     pub paused: bool,

@@ -141,12 +141,13 @@ pub fn evaluate(
     let paused = timeline.status_now == Status::WaitingOnClient;
     let measure = |target: i64, start, stop| {
         let target_nanos = bt::minutes(target);
-        let o = wait(start, stop).measure(target_nanos, target_nanos * percent / 100);
+        let at_risk = target_nanos * percent / 100;
+        let o = wait(start, stop).measure(target_nanos, at_risk);
         let state = if o.breached {
             ClockStatus::Breached
         } else if stop.is_some() {
             ClockStatus::Met
-        } else if o.elapsed >= target_nanos * percent / 100 {
+        } else if o.elapsed >= at_risk {
             ClockStatus::AtRisk
         } else {
             ClockStatus::Ok
