@@ -3,8 +3,10 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::Calendar;
 use crate::ids::{ClientId, ContactId, MemberId, OrgId, PromiseId, RequestId};
 use crate::label_enum;
+use crate::promise_stats::business_margin_minutes;
 use crate::validate::{self, Violations, limits};
 
 label_enum!(PromiseKind {
@@ -85,6 +87,21 @@ impl Promise {
         self.broken_at = Some(at);
         self.margin_minutes = Some(self.due_at.duration_since(at).as_secs() / 60);
         self.updated_at = at;
+        Ok(())
+    }
+
+    /// [`Promise::keep`], with the margin in business minutes of the client's `calendar`: the
+    /// measure the promise ledger reports (see [`crate::promise_stats`]).
+    pub fn keep_in(&mut self, calendar: &Calendar, at: Timestamp) -> Result<(), PromiseError> {
+        self.keep(at)?;
+        self.margin_minutes = Some(business_margin_minutes(calendar, self.due_at, at));
+        Ok(())
+    }
+
+    /// [`Promise::break_at`], with the margin in business minutes of the client's `calendar`.
+    pub fn break_in(&mut self, calendar: &Calendar, at: Timestamp) -> Result<(), PromiseError> {
+        self.break_at(at)?;
+        self.margin_minutes = Some(business_margin_minutes(calendar, self.due_at, at));
         Ok(())
     }
 
@@ -244,6 +261,32 @@ mod tests {
         let mut p = promise("2026-03-02T17:00:00Z");
         p.keep("2026-03-02T18:00:00Z".parse().unwrap()).unwrap();
         assert_eq!(p.margin_minutes, Some(-60));
+    }
+
+    #[test]
+    fn keeping_in_a_calendar_records_business_minutes() {
+        let c = crate::calendar::CalendarSpec::office_hours("UTC")
+            .compile()
+            .unwrap();
+        let mut p = promise("2026-03-02T17:00:00Z"); // Monday
+        p.keep_in(&c, "2026-03-02T18:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            p.margin_minutes,
+            Some(0),
+            "kept after hours loses no business time"
+        );
+        let mut p = promise("2026-03-02T17:00:00Z");
+        p.break_in(&c, "2026-03-03T11:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            (p.status, p.margin_minutes),
+            (PromiseStatus::Broken, Some(-120))
+        );
+        assert!(
+            p.keep_in(&c, "2026-03-03T11:00:00Z".parse().unwrap())
+                .is_err()
+        );
     }
 
     #[test]

@@ -1,0 +1,258 @@
+//! Silence: no client waits longer than the engagement's policy without word from us, and no
+//! promised proposal goes unsent past its date.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::business_time as bt;
+use crate::calendar::Calendar;
+use crate::ids::PromiseId;
+use crate::promise::{Promise, PromiseKind};
+use crate::request::{Request, Status};
+use crate::validate::{self, Violations};
+
+/// Two working days of eight hours.
+pub const DEFAULT_SILENCE_MINUTES: i64 = 16 * 60;
+/// A working year: longer is not a policy against silence.
+pub const MAX_SILENCE_MINUTES: i64 = 2_000 * 60;
+
+/// Per engagement: "no client waits more than `max_business_minutes` of their business time
+/// without word from us on an open request". Stored as JSON; `{}` is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct SilencePolicy {
+    /// 1 to 120000 business minutes; default 960 (16 hours).
+    pub max_business_minutes: i64,
+}
+
+impl Default for SilencePolicy {
+    fn default() -> Self {
+        SilencePolicy {
+            max_business_minutes: DEFAULT_SILENCE_MINUTES,
+        }
+    }
+}
+
+impl SilencePolicy {
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut v = Violations::new();
+        v.check(
+            "max_business_minutes",
+            validate::range(self.max_business_minutes, 1, MAX_SILENCE_MINUTES),
+        );
+        v.finish(|| ())
+    }
+}
+
+/// A client waiting on us for longer than the policy allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Silence {
+    /// The client's last word, unanswered since. Together with the request id it identifies this
+    /// silence, so a job alerts it once.
+    pub waiting_since: Timestamp,
+    /// When the wait reached the policy's limit; the silence is everything after it.
+    pub silent_since: Timestamp,
+    /// Business minutes of the client's calendar since their last word.
+    pub business_minutes_waiting: i64,
+    /// Business minutes beyond the limit.
+    pub over_by_minutes: i64,
+}
+
+/// Whether the client is waiting on us beyond the policy at `now`.
+///
+/// In silence means: the request is open and not waiting on the client; the client's last word
+/// (`last_inbound`) is newer than ours (`last_outbound`), or we never wrote; and more than the
+/// policy's business minutes of the client's `calendar` have passed since it. Exactly at the limit
+/// is not yet silence. Auto-replies are neither the client's word nor ours (the mail layer keeps
+/// them out of these instants).
+pub fn silence(
+    now: Timestamp,
+    calendar: &Calendar,
+    policy: &SilencePolicy,
+    last_inbound: Option<Timestamp>,
+    last_outbound: Option<Timestamp>,
+    status: Status,
+) -> Option<Silence> {
+    if !status.is_open() || status == Status::WaitingOnClient {
+        return None;
+    }
+    let since = last_inbound?;
+    if last_outbound.is_some_and(|ours| ours >= since) {
+        return None;
+    }
+    let limit = bt::minutes(policy.max_business_minutes);
+    let waiting = bt::between(calendar, since, now);
+    if waiting <= limit {
+        return None;
+    }
+    Some(Silence {
+        waiting_since: since,
+        // Reached already, so always within the calendar's range.
+        silent_since: bt::add(calendar, since, limit).unwrap_or(now),
+        business_minutes_waiting: bt::whole_minutes(waiting),
+        over_by_minutes: bt::whole_minutes(waiting - limit),
+    })
+}
+
+/// [`silence`] for a stored request, from its status and last message instants.
+pub fn request_silence(
+    now: Timestamp,
+    calendar: &Calendar,
+    policy: &SilencePolicy,
+    request: &Request,
+) -> Option<Silence> {
+    silence(
+        now,
+        calendar,
+        policy,
+        request.last_inbound_at,
+        request.last_outbound_at,
+        request.status,
+    )
+}
+
+/// Pending promises of a proposal that are past their due instant: always an alert, whatever the
+/// silence policy says. In the order given.
+pub fn overdue_proposals(now: Timestamp, promises: &[Promise]) -> Vec<PromiseId> {
+    promises
+        .iter()
+        .filter(|p| p.kind == PromiseKind::Proposal && p.is_overdue(now))
+        .map(|p| p.id)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::CalendarSpec;
+    use crate::ids::{ClientId, MemberId, OrgId};
+    use crate::promise::PromiseStatus;
+    use proptest::prelude::*;
+
+    fn cal(tz: &str) -> Calendar {
+        CalendarSpec::office_hours(tz).compile().unwrap()
+    }
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn sixteen_business_hours_cross_a_weekend() {
+        let c = cal("Europe/Paris");
+        let p = SilencePolicy::default();
+        // Thursday 15:00: 2 h Thursday, 8 h Friday, 6 h Monday -> the limit is Monday 15:00.
+        let asked = ts("2026-03-05T15:00:00+01:00");
+        let at = |now: &str, ours: Option<Timestamp>, status| {
+            silence(ts(now), &c, &p, Some(asked), ours, status)
+        };
+        assert_eq!(at("2026-03-09T15:00:00+01:00", None, Status::New), None);
+        let s = at("2026-03-09T16:30:00+01:00", None, Status::InProgress).unwrap();
+        assert_eq!(s.waiting_since, asked);
+        assert_eq!(s.silent_since, ts("2026-03-09T15:00:00+01:00"));
+        assert_eq!(s.business_minutes_waiting, 16 * 60 + 90);
+        assert_eq!(s.over_by_minutes, 90);
+
+        // An older reply of ours does not count; a newer one does.
+        let before = Some(ts("2026-03-05T10:00:00+01:00"));
+        assert!(at("2026-03-09T16:30:00+01:00", before, Status::New).is_some());
+        let after = Some(ts("2026-03-06T10:00:00+01:00"));
+        assert_eq!(at("2026-03-09T16:30:00+01:00", after, Status::New), None);
+        // Waiting on the client, delivered or closed: no silence on our side.
+        for st in [Status::WaitingOnClient, Status::Delivered, Status::Closed] {
+            assert_eq!(at("2026-03-20T16:30:00+01:00", None, st), None);
+        }
+    }
+
+    #[test]
+    fn no_word_from_the_client_is_no_silence() {
+        let c = cal("UTC");
+        let p = SilencePolicy::default();
+        let now = ts("2026-06-01T12:00:00Z");
+        assert_eq!(silence(now, &c, &p, None, None, Status::New), None);
+    }
+
+    #[test]
+    fn policy_json_and_validation() {
+        let p: SilencePolicy = serde_json::from_str("{}").unwrap();
+        assert_eq!(p.max_business_minutes, 960);
+        assert!(p.validate().is_ok());
+        for bad in [0, -1, MAX_SILENCE_MINUTES + 1] {
+            let e = SilencePolicy {
+                max_business_minutes: bad,
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(e.0[0].field, "max_business_minutes");
+        }
+        assert!(serde_json::from_str::<SilencePolicy>(r#"{"max_minutes": 5}"#).is_err());
+    }
+
+    fn promise(id: i64, kind: PromiseKind, due: &str, status: PromiseStatus) -> Promise {
+        let t = ts("2026-03-01T09:00:00Z");
+        Promise {
+            id: PromiseId(id),
+            org_id: OrgId(1),
+            client_id: ClientId(1),
+            request_id: None,
+            contact_id: None,
+            kind,
+            description: String::new(),
+            due_at: ts(due),
+            made_by: MemberId(1),
+            status,
+            kept_at: None,
+            broken_at: None,
+            margin_minutes: None,
+            renegotiations: 0,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[test]
+    fn unsent_proposals_past_due_are_listed() {
+        use PromiseKind::*;
+        use PromiseStatus::*;
+        let now = ts("2026-03-10T12:00:00Z");
+        let promises = [
+            promise(1, Proposal, "2026-03-09T17:00:00Z", Open),
+            promise(2, Proposal, "2026-03-11T17:00:00Z", Open), // not yet due
+            promise(3, Proposal, "2026-03-09T17:00:00Z", Kept),
+            promise(4, Delivery, "2026-03-09T17:00:00Z", Open), // not a proposal
+            promise(5, Proposal, "2026-03-10T11:59:59Z", Renegotiated),
+            promise(6, Proposal, "2026-03-10T12:00:00Z", Open), // due this instant: not past
+        ];
+        assert_eq!(
+            overdue_proposals(now, &promises),
+            [PromiseId(1), PromiseId(5)]
+        );
+    }
+
+    proptest! {
+        /// Silence starts strictly after the limit and only grows while nobody writes.
+        #[test]
+        fn silence_begins_after_the_limit(
+            asked in 1_767_225_600i64..1_830_000_000,
+            limit in 1i64..3000,
+            later in 0i64..30 * 86_400,
+        ) {
+            let c = cal("Asia/Kolkata");
+            let p = SilencePolicy { max_business_minutes: limit };
+            let asked = Timestamp::from_second(asked).unwrap();
+            let now = asked + jiff::SignedDuration::from_secs(later);
+            let s = silence(now, &c, &p, Some(asked), None, Status::Triaged);
+            let waited = c.business_time_between(asked, now);
+            prop_assert_eq!(s.is_some(), waited > jiff::SignedDuration::from_mins(limit));
+            if let Some(s) = s {
+                prop_assert!(s.silent_since < now);
+                prop_assert_eq!(c.business_minutes_between(asked, s.silent_since), limit);
+                prop_assert_eq!(s.over_by_minutes, s.business_minutes_waiting - limit);
+                // The first instant of silence: at the limit itself there is none.
+                prop_assert_eq!(silence(s.silent_since, &c, &p, Some(asked), None, Status::Triaged), None);
+            }
+        }
+    }
+}
