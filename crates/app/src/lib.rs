@@ -2,6 +2,7 @@
 //! `rapport-core` decide, and records the outcome through `rapport-store` in one transaction
 //! together with its audit event.
 
+pub mod alerts;
 pub mod auth;
 pub mod cursor;
 pub mod demo;

@@ -6,6 +6,7 @@
 pub mod labels;
 
 pub mod access;
+pub mod alert;
 pub mod audit;
 mod business_time;
 pub mod calendar;

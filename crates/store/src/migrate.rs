@@ -24,11 +24,13 @@ macro_rules! migrations {
 pub const SQLITE: &[Migration] = migrations!("sqlite":
     1 "0001_init",
     2 "0002_jobs",
+    3 "0003_alerts",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_init",
     2 "0002_jobs",
+    3 "0003_alerts",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

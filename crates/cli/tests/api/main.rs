@@ -2,6 +2,7 @@
 
 mod support;
 
+mod alerts;
 mod auth;
 mod authz;
 mod crud;

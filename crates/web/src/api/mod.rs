@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1. Handlers are thin: extract, call the application, answer.
 //! The OpenAPI document is generated from these handlers and the types they use.
 
+mod alerts;
 mod audit;
 mod auth;
 mod clients;
@@ -115,6 +116,7 @@ impl Modify for SecuritySchemes {
         (name = "time", description = "Time entries"),
         (name = "audit", description = "Who did what, when"),
         (name = "jobs", description = "The job queue"),
+        (name = "alerts", description = "What needs a person's attention"),
     )
 )]
 pub struct ApiDoc;
@@ -131,4 +133,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(time::router())
         .merge(audit::router())
         .merge(jobs::router())
+        .merge(alerts::router())
 }

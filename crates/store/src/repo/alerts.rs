@@ -1,0 +1,141 @@
+use jiff::Timestamp;
+use rapport_core::alert::{Alert, AlertStatus, NewAlert};
+use rapport_core::ids::{MemberId, OrgId};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::params;
+use crate::repo::{Filter, Page};
+use crate::value::{Param, Row, Word};
+
+const COLUMNS: &str = "id, org_id, kind, severity, subject_kind, subject_id, message, details, recipient_id, status, \
+    created_at, updated_at, acknowledged_by, resolved_at";
+
+fn from_row(r: &Row) -> Result<Alert, StoreError> {
+    Ok(Alert {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        kind: r.get(2)?,
+        severity: r.word(3)?,
+        subject_kind: r.get(4)?,
+        subject_id: r.get(5)?,
+        message: r.get(6)?,
+        details: r.json(7)?,
+        recipient_id: r.get(8)?,
+        status: r.word(9)?,
+        created_at: r.get(10)?,
+        updated_at: r.get(11)?,
+        acknowledged_by: r.get(12)?,
+        resolved_at: r.get(13)?,
+    })
+}
+
+/// Raise an alert unless one with the same dedupe key is still unresolved. Returns the new id.
+pub fn raise(
+    db: &mut Db<'_>,
+    org: OrgId,
+    a: &NewAlert,
+    now: Timestamp,
+) -> Result<Option<i64>, StoreError> {
+    let details = if a.details.is_null() {
+        "{}".to_string()
+    } else {
+        a.details.to_string()
+    };
+    let row = db.query_opt(
+        "INSERT INTO alerts (org_id, kind, severity, subject_kind, subject_id, message, details, recipient_id, status,
+             dedupe_key, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $10)
+         ON CONFLICT DO NOTHING RETURNING id",
+        params![org, a.kind, Word(a.severity.as_str()), a.subject_kind, a.subject_id, a.message, details, a.recipient_id, a.dedupe_key, now],
+    )?;
+    row.map(|r| r.get(0)).transpose()
+}
+
+/// Resolve the unresolved alert with this key (the condition cleared).
+pub fn resolve_key(
+    db: &mut Db<'_>,
+    org: OrgId,
+    dedupe_key: &str,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    db.execute(
+        "UPDATE alerts SET status = 'resolved', resolved_at = $3, updated_at = $3
+         WHERE org_id = $1 AND dedupe_key = $2 AND status <> 'resolved'",
+        params![org, dedupe_key, now],
+    )
+}
+
+pub fn get(db: &mut Db<'_>, org: OrgId, id: i64) -> Result<Alert, StoreError> {
+    from_row(&db.query_one(
+        &format!("SELECT {COLUMNS} FROM alerts WHERE org_id = $1 AND id = $2"),
+        params![org, id],
+    )?)
+}
+
+pub fn set_status(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: i64,
+    status: AlertStatus,
+    by: Option<MemberId>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let resolved = (status == AlertStatus::Resolved).then_some(now);
+    db.execute(
+        "UPDATE alerts SET status = $3, acknowledged_by = COALESCE($4, acknowledged_by), resolved_at = $5, updated_at = $6
+         WHERE org_id = $1 AND id = $2",
+        params![org, id, Word(status.as_str()), by, resolved, now],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlertQuery {
+    pub statuses: Vec<AlertStatus>,
+    pub kind: Option<String>,
+    pub subject_kind: Option<String>,
+    pub subject_id: Option<i64>,
+    pub recipient: Option<MemberId>,
+    pub before_id: Option<i64>,
+    pub limit: usize,
+}
+
+/// Newest first.
+pub fn list(db: &mut Db<'_>, org: OrgId, q: &AlertQuery) -> Result<Page<Alert>, StoreError> {
+    let mut f = Filter::new(org);
+    if !q.statuses.is_empty() {
+        let ps: Vec<String> = q
+            .statuses
+            .iter()
+            .map(|s| f.bind(Param::Text(s.as_str().into())))
+            .collect();
+        f.and_raw(&format!("status IN ({})", ps.join(", ")));
+    }
+    if let Some(k) = &q.kind {
+        f.and("kind = {}", Param::Text(k.clone().into()));
+    }
+    if let Some(k) = &q.subject_kind {
+        f.and("subject_kind = {}", Param::Text(k.clone().into()));
+    }
+    if let Some(id) = q.subject_id {
+        f.and("subject_id = {}", Param::Int(id));
+    }
+    if let Some(m) = q.recipient {
+        f.and(
+            "(recipient_id = {} OR recipient_id IS NULL)",
+            Param::Int(m.0),
+        );
+    }
+    if let Some(b) = q.before_id {
+        f.and("id < {}", Param::Int(b));
+    }
+    let limit = q.limit.clamp(1, super::MAX_PAGE);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM alerts WHERE {} ORDER BY id DESC LIMIT {}",
+        f.sql(),
+        limit + 1
+    );
+    let rows = db.query_map(&sql, &f.params(), from_row)?;
+    Ok(Page::from_rows(rows, limit, |a| (a.id, a.id)))
+}
