@@ -15,7 +15,7 @@ use rapport_core::ids::{MemberId, OrgId, TokenId};
 use rapport_core::org::Org;
 use rapport_core::validate;
 use rapport_store::repo::auth::{self as store_auth, SessionOwner, TokenInfo};
-use rapport_store::repo::{audit, clients, members, orgs};
+use rapport_store::repo::{accounts, audit, clients, members, orgs};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -55,7 +55,7 @@ pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
     ok && real
 }
 
-async fn verify_async(stored: Option<String>, password: String) -> AppResult<bool> {
+pub(crate) async fn verify_async(stored: Option<String>, password: String) -> AppResult<bool> {
     tokio::task::spawn_blocking(move || verify_password(stored.as_deref(), &password))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))
@@ -66,6 +66,8 @@ async fn verify_async(stored: Option<String>, password: String) -> AppResult<boo
 pub enum SecretKind {
     Session,
     ApiToken,
+    PasswordReset,
+    PortalLink,
 }
 
 impl SecretKind {
@@ -73,6 +75,8 @@ impl SecretKind {
         match self {
             SecretKind::Session => "rps",
             SecretKind::ApiToken => "rpt",
+            SecretKind::PasswordReset => "rpr",
+            SecretKind::PortalLink => "rpl",
         }
     }
 }
@@ -105,6 +109,17 @@ pub fn hash_secret(secret: &str) -> String {
 /// Compare hashes without an early exit on the first differing byte.
 fn same_hash(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// What a person types to sign in.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    /// The organisation's slug; optional on a single-organisation server.
+    pub org: Option<String>,
+    pub email: String,
+    pub password: String,
+    /// The one-time code, for members with TOTP enabled.
+    pub totp: Option<String>,
 }
 
 /// A signed-in browser session.
@@ -150,16 +165,67 @@ impl App {
             .await
     }
 
-    /// Sign a member in with email and password.
+    /// Count a sign-in attempt against the per-account and per-IP limits (database counters,
+    /// so every app server sees them). Over a limit: 429 with the seconds to wait.
+    async fn count_sign_in(&self, org: OrgId, email: &str, ip: Option<&str>) -> AppResult<()> {
+        let now = self.now();
+        let (acct, per_ip) = (
+            self.settings.sign_in_per_account,
+            self.settings.sign_in_per_ip,
+        );
+        let account_bucket = format!("signin:account:{email}");
+        let ip_bucket = ip.map(|i| format!("signin:ip:{i}"));
+        let over = self
+            .store
+            .write(move |db| -> AppResult<Option<i64>> {
+                let mut wait = None;
+                let window = acct.window.as_millis() as i64;
+                let (n, start) = accounts::hit(db, org.0, &account_bucket, now, window)?;
+                if n > acct.count {
+                    wait = Some(start + window - now.as_millisecond());
+                }
+                if let Some(b) = &ip_bucket {
+                    // Per-IP counters are not tied to one org: a guesser may try many.
+                    let window = per_ip.window.as_millis() as i64;
+                    let (n, start) = accounts::hit(db, 0, b, now, window)?;
+                    if n > per_ip.count {
+                        wait = Some(wait.unwrap_or(0).max(start + window - now.as_millisecond()));
+                    }
+                }
+                if let Some(ms) = wait {
+                    audit::record(
+                        db,
+                        org,
+                        now,
+                        None,
+                        &AuditEntry::new(Actor::System, "auth.rate_limited")
+                            .details(serde_json::json!({"email": account_bucket})),
+                    )?;
+                    return Ok(Some(ms));
+                }
+                Ok(None)
+            })
+            .await?;
+        match over {
+            Some(ms) => Err(AppError::TooMany((ms.max(1000) as u64).div_ceil(1000))),
+            None => Ok(()),
+        }
+    }
+
+    /// Sign a member in: rate limits, password, then the TOTP code when the member enabled it.
+    /// `previous` is the session the browser held before, ended so that a session id planted
+    /// before sign-in never becomes an authenticated one.
     pub async fn sign_in_member(
         &self,
-        org_slug: Option<String>,
-        email: &str,
-        password: &str,
+        c: Credentials,
         ip: Option<String>,
+        previous: Option<String>,
     ) -> AppResult<SignedIn> {
-        let org = self.resolve_org(org_slug).await?;
-        let email_norm = validate::email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+        let org = self.resolve_org(c.org).await?;
+        let email_norm =
+            validate::email(&c.email).unwrap_or_else(|_| c.email.trim().to_lowercase());
+        self.count_sign_in(org.id, &email_norm, ip.as_deref())
+            .await?;
         let lookup = email_norm.clone();
         let found = self
             .store
@@ -169,7 +235,7 @@ impl App {
             Some((m, h)) => (Some(m), h),
             None => (None, None),
         };
-        let ok = verify_async(hash, password.to_string()).await?;
+        let ok = verify_async(hash, c.password).await?;
         let member = match member {
             Some(m) if ok && m.active => m,
             other => {
@@ -180,6 +246,32 @@ impl App {
                 ));
             }
         };
+        let member_id = member.id;
+        let (sealed, enabled) = self
+            .store
+            .read(move |db| accounts::totp(db, org.id, member_id))
+            .await?;
+        if enabled {
+            let Some(code) = c.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
+                return Err(AppError::SecondFactorRequired);
+            };
+            let secret = self
+                .settings
+                .secrets
+                .open(sealed.as_deref().unwrap_or_default())?;
+            let bytes = crate::totp::from_base32(secret.expose()).unwrap_or_default();
+            if !crate::totp::verify(&bytes, code, self.now()) {
+                self.record_sign_in_failure(org.id, Some(member_id.0), &email_norm, ip)
+                    .await?;
+                return Err(AppError::Unauthorized(
+                    "the one-time code is wrong or expired".into(),
+                ));
+            }
+        }
+        self.clear_sign_in_count(org.id, &email_norm).await?;
+        if let Some(p) = previous {
+            self.sign_out(&p).await?;
+        }
         let principal = Principal::Member {
             org_id: org.id,
             member_id: member.id,
@@ -192,13 +284,15 @@ impl App {
     /// Sign a client contact in to the portal.
     pub async fn sign_in_contact(
         &self,
-        org_slug: Option<String>,
-        email: &str,
-        password: &str,
+        c: Credentials,
         ip: Option<String>,
+        previous: Option<String>,
     ) -> AppResult<SignedIn> {
-        let org = self.resolve_org(org_slug).await?;
-        let email_norm = validate::email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+        let org = self.resolve_org(c.org).await?;
+        let email_norm =
+            validate::email(&c.email).unwrap_or_else(|_| c.email.trim().to_lowercase());
+        self.count_sign_in(org.id, &email_norm, ip.as_deref())
+            .await?;
         let lookup = email_norm.clone();
         let found = self
             .store
@@ -208,7 +302,7 @@ impl App {
             Some((c, h)) => (Some(c), h),
             None => (None, None),
         };
-        let ok = verify_async(hash, password.to_string()).await?;
+        let ok = verify_async(hash, c.password).await?;
         let contact = match contact {
             Some(c) if ok => c,
             _ => {
@@ -219,6 +313,10 @@ impl App {
                 ));
             }
         };
+        self.clear_sign_in_count(org.id, &email_norm).await?;
+        if let Some(p) = previous {
+            self.sign_out(&p).await?;
+        }
         let principal = Principal::Contact {
             org_id: org.id,
             contact_id: contact.id,
@@ -226,6 +324,14 @@ impl App {
         };
         self.open_session(principal, SessionOwner::Contact(contact.id), ip)
             .await
+    }
+
+    async fn clear_sign_in_count(&self, org: OrgId, email: &str) -> AppResult<()> {
+        let bucket = format!("signin:account:{email}");
+        Ok(self
+            .store
+            .write(move |db| accounts::clear(db, org.0, &bucket))
+            .await?)
     }
 
     async fn record_sign_in_failure(
@@ -247,7 +353,7 @@ impl App {
         Ok(())
     }
 
-    async fn open_session(
+    pub(crate) async fn open_session(
         &self,
         principal: Principal,
         owner: SessionOwner,

@@ -23,6 +23,9 @@ pub enum AppError {
         message: String,
         errors: Vec<FieldError>,
     },
+    /// The password was right; now the one-time code from the authenticator app. (HTTP 401)
+    #[error("a one-time code from your authenticator app is required")]
+    SecondFactorRequired,
     /// Too many attempts; try again after this many seconds. (HTTP 429)
     #[error("too many attempts; try again in {0} s")]
     TooMany(u64),

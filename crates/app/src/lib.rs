@@ -2,6 +2,7 @@
 //! `rapport-core` decide, and records the outcome through `rapport-store` in one transaction
 //! together with its audit event.
 
+pub mod accounts;
 pub mod alerts;
 pub mod auth;
 pub mod cursor;
@@ -12,7 +13,9 @@ pub mod org;
 pub mod people;
 pub mod promises;
 pub mod requests;
+pub mod secrets;
 pub mod time;
+pub mod totp;
 pub mod work;
 
 use std::sync::Arc;
@@ -25,17 +28,44 @@ use rapport_store::{Db, Store};
 
 pub use error::{AppError, AppResult};
 
+/// A fixed-window limit: at most `count` events per `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub count: i64,
+    pub window: jiff::SignedDuration,
+}
+
 /// Settings that shape behaviour (not wiring).
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// How long a sign-in lasts.
     pub session_ttl: jiff::SignedDuration,
+    /// Where people reach this server (links in mail point here).
+    pub public_url: String,
+    /// Seals secrets stored in the database.
+    pub secrets: secrets::SecretBox,
+    /// Sign-in attempts per account (email) and per IP address.
+    pub sign_in_per_account: Limit,
+    pub sign_in_per_ip: Limit,
+    /// How long password-reset and sign-in links stay valid.
+    pub link_ttl: jiff::SignedDuration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             session_ttl: jiff::SignedDuration::from_hours(24 * 7),
+            public_url: "http://127.0.0.1:8080".into(),
+            secrets: secrets::SecretBox::default(),
+            sign_in_per_account: Limit {
+                count: 10,
+                window: jiff::SignedDuration::from_mins(15),
+            },
+            sign_in_per_ip: Limit {
+                count: 50,
+                window: jiff::SignedDuration::from_mins(15),
+            },
+            link_ttl: jiff::SignedDuration::from_hours(1),
         }
     }
 }

@@ -34,6 +34,8 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Print a new random key for RAPPORT_SECRET_KEY (seals stored secrets).
+    SecretKey,
     /// Print the version and build information.
     Version,
     /// Business-time arithmetic: add business minutes, count them between two instants.
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::User(cmd) => commands::user::run(cmd),
         Command::Token(cmd) => commands::token::run(cmd),
+        Command::SecretKey => commands::secret_key::run(),
         Command::Version => commands::version::run(),
         Command::Calendar(args) => commands::calendar::run(args),
         Command::Scope(cmd) => commands::scope::run(cmd),

@@ -195,7 +195,8 @@ pub struct Contact {
     pub phone: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub etiquette: ContactEtiquette,
-    /// Whether the contact can sign in to the portal.
+    /// Whether the contact has a portal password. (Any contact can also sign in with an
+    /// emailed one-time link.)
     pub portal_enabled: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

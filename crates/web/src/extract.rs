@@ -216,6 +216,26 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let auth = Self::authenticate(parts, state).await?;
+        if let Some(slot) = parts.extensions.get::<crate::guard::CallerSlot>() {
+            *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(auth.0.clone());
+        }
+        Ok(auth)
+    }
+}
+
+impl Auth {
+    /// Checked before any database lookup, so a flood of calls costs little.
+    fn rate_limit(state: &AppState, credential: &str) -> Result<(), ApiError> {
+        match &state.limiter {
+            Some(l) => l
+                .check(credential)
+                .map_err(|secs| ApiError(Problem::too_many(secs))),
+            None => Ok(()),
+        }
+    }
+
+    async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let ip = client_ip(parts);
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = value
@@ -227,6 +247,7 @@ impl FromRequestParts<AppState> for Auth {
                 })
                 .map(str::trim)
                 .ok_or_else(|| Problem::unauthorized("use Authorization: Bearer <token>"))?;
+            Self::rate_limit(state, token)?;
             return match state.app.api_token(token).await? {
                 Some(p) => Ok(Auth(Ctx::new(p, ip))),
                 None => Err(Problem::unauthorized(
@@ -236,6 +257,7 @@ impl FromRequestParts<AppState> for Auth {
             };
         }
         if let Some(token) = cookie(parts, SESSION_COOKIE) {
+            Self::rate_limit(state, token)?;
             let Some(session) = state.app.session(token).await? else {
                 return Err(Problem::unauthorized("the session has expired; sign in again").into());
             };

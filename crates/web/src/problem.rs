@@ -133,6 +133,13 @@ pub fn problem_for(e: AppError) -> Problem {
             p.errors = errors;
             p
         }
+        AppError::SecondFactorRequired => {
+            let mut p = Problem::unauthorized(
+                "a one-time code from your authenticator app is required: send it as `totp`",
+            );
+            p.kind = "https://rapport.invalid/problems/totp-required".into();
+            p.field("totp", "required")
+        }
         AppError::TooMany(secs) => Problem::too_many(secs),
         AppError::Unavailable(m) => {
             tracing::warn!(error = %m, "dependency unavailable");

@@ -14,6 +14,10 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Version string reported by /healthz.
     pub version: String,
+    /// Requests per second (sustained, and burst) one API token or session may make;
+    /// `None` turns the limit off.
+    pub api_rate: Option<(f64, f64)>,
+    pub limits: crate::server::ServerLimits,
 }
 
 impl Default for WebConfig {
@@ -22,6 +26,8 @@ impl Default for WebConfig {
             secure_cookies: false,
             body_limit: 5 * 1024 * 1024,
             version: env!("CARGO_PKG_VERSION").to_string(),
+            api_rate: Some((20.0, 600.0)),
+            limits: crate::server::ServerLimits::default(),
         }
     }
 }
@@ -31,14 +37,19 @@ pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
+    pub limiter: Option<Arc<crate::guard::RateLimiter>>,
 }
 
 impl AppState {
     pub fn new(app: App, config: WebConfig) -> Self {
+        let limiter = config
+            .api_rate
+            .map(|(rate, burst)| Arc::new(crate::guard::RateLimiter::new(rate, burst)));
         AppState {
             app,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            limiter,
         }
     }
 }

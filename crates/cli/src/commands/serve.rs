@@ -29,6 +29,17 @@ pub struct ServeArgs {
     /// Log filter, e.g. info or rapport_web=debug.
     #[arg(long, env = "RAPPORT_LOG")]
     pub log_level: Option<String>,
+    /// The address people use to reach this server (links in mail point here).
+    /// Default: http://<listen address>.
+    #[arg(long, env = "RAPPORT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Requests per second one API token or session may make (bursts up to 30 s worth);
+    /// 0 turns the limit off.
+    #[arg(long, env = "RAPPORT_API_RATE_LIMIT", default_value_t = 20.0)]
+    pub api_rate_limit: f64,
+    /// Connections served at once; more wait in the listen backlog.
+    #[arg(long, env = "RAPPORT_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
     /// Seconds a worker holds a job before another may take it over.
     #[arg(long, env = "RAPPORT_JOB_LEASE_SECS", default_value_t = 60)]
     pub job_lease_secs: u64,
@@ -84,7 +95,23 @@ pub fn run(args: ServeArgs) -> CmdResult {
         if !report.applied.is_empty() {
             tracing::info!(applied = ?report.applied, version = report.current_version, "migrated");
         }
-        let app = App::new(store, Settings::default());
+        let secrets = rapport_app::secrets::SecretBox::from_env().map_err(Failure::Usage)?;
+        if !secrets.is_configured() {
+            tracing::warn!(
+                "RAPPORT_SECRET_KEY is not set: features that store secrets (two-factor sign-in, mailbox passwords) \
+                 are unavailable; create a key with `rapport secret-key`"
+            );
+        }
+        let public_url = args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let settings = Settings {
+            public_url,
+            secrets,
+            ..Settings::default()
+        };
+        let app = App::new(store, settings);
         if args.demo {
             let rep = app.seed_demo().await.map_err(|e| match e {
                 rapport_app::AppError::Conflict { .. } => Failure::Usage(format!(
@@ -115,6 +142,11 @@ pub fn run(args: ServeArgs) -> CmdResult {
             app,
             WebConfig {
                 secure_cookies,
+                api_rate: (args.api_rate_limit > 0.0).then_some((args.api_rate_limit, args.api_rate_limit * 30.0)),
+                limits: rapport_web::server::ServerLimits {
+                    max_connections: args.max_connections,
+                    ..Default::default()
+                },
                 ..WebConfig::default()
             },
         );

@@ -42,6 +42,8 @@ macro_rules! both {
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
+/// A fixed sealing key for tests (32 bytes, base64url).
+pub const TEST_SECRET_KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ";
 
 pub struct TestApp {
     pub base: String,
@@ -104,9 +106,24 @@ impl Res {
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> Option<TestApp> {
+        // The per-token rate limit has its own test; here it would only slow the suite.
+        Self::spawn_with(engine, |_, web| web.api_rate = None).await
+    }
+
+    /// Spawn with adjusted settings (limits, timeouts) for the tests that need them.
+    pub async fn spawn_with(
+        engine: Engine,
+        adjust: impl FnOnce(&mut Settings, &mut WebConfig),
+    ) -> Option<TestApp> {
         let db = TestDb::new(engine)?;
         let store = db.store().await.expect("open and migrate");
-        let app = App::new(store, Settings::default());
+        let mut settings = Settings {
+            secrets: rapport_app::secrets::SecretBox::from_base64(TEST_SECRET_KEY).unwrap(),
+            ..Settings::default()
+        };
+        let mut web = WebConfig::default();
+        adjust(&mut settings, &mut web);
+        let app = App::new(store, settings);
         let org = app
             .create_org("acme", "Acme Consulting")
             .await
@@ -126,7 +143,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(app.clone(), WebConfig::default());
+        let state = AppState::new(app.clone(), web);
         tokio::spawn(async move {
             rapport_web::serve(listener, state, async {
                 let _ = rx.await;

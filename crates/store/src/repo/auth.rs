@@ -17,7 +17,8 @@ pub struct SessionInfo {
     pub csrf_token: String,
     pub expires_at: Timestamp,
     pub last_seen_at: Timestamp,
-    /// `None` when the member was deactivated or the contact lost portal access since.
+    /// `None` when the member was deactivated since. (A contact's sessions are deleted when
+    /// their portal access changes, so a live contact session is valid.)
     pub principal: Option<Principal>,
 }
 
@@ -78,8 +79,7 @@ pub fn session(
 ) -> Result<Option<SessionInfo>, StoreError> {
     let row = db.query_opt(
         "SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at,
-                m.id, m.role, m.active, c.id, c.client_id,
-                CASE WHEN c.portal_password_hash IS NULL THEN FALSE ELSE TRUE END
+                m.id, m.role, m.active, c.id, c.client_id, TRUE
          FROM sessions s
          LEFT JOIN members m ON m.org_id = s.org_id AND m.id = s.member_id
          LEFT JOIN contacts c ON c.org_id = s.org_id AND c.id = s.contact_id

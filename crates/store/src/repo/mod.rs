@@ -1,6 +1,7 @@
 //! Repositories: the SQL for each entity, written once for both engines. Every function takes
 //! the org it works in and every query is scoped by it.
 
+pub mod accounts;
 pub mod alerts;
 pub mod audit;
 pub mod auth;

@@ -5,7 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use rapport_app::auth::SignedIn;
+use rapport_app::accounts::TotpEnrolment;
+use rapport_app::auth::{Credentials, SignedIn};
 use rapport_core::access::Principal;
 use rapport_core::ids::TokenId;
 use rapport_store::repo::auth::TokenInfo;
@@ -27,6 +28,20 @@ pub struct SignInInput {
     pub org: Option<String>,
     pub email: String,
     pub password: String,
+    /// The 6-digit code from the authenticator app, for members who turned it on.
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+impl SignInInput {
+    fn credentials(self) -> Credentials {
+        Credentials {
+            org: self.org,
+            email: self.email,
+            password: self.password,
+            totp: self.totp,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,17 +83,15 @@ fn signed_in_response(state: &AppState, s: SignedIn) -> Response {
     responses((status = 200, body = SignedInOutput), Errors))]
 async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     parts: axum::extract::ConnectInfo<std::net::SocketAddr>,
     ApiJson(input): ApiJson<SignInInput>,
 ) -> ApiResult<Response> {
+    // The session the browser held before signing in is ended (no session fixation).
+    let previous = crate::extract::cookie_in(&headers, SESSION_COOKIE).map(str::to_string);
     let s = state
         .app
-        .sign_in_member(
-            input.org,
-            &input.email,
-            &input.password,
-            client_ip_from(&parts),
-        )
+        .sign_in_member(input.credentials(), client_ip_from(&parts), previous)
         .await?;
     Ok(signed_in_response(&state, s))
 }
@@ -88,17 +101,15 @@ async fn login(
     responses((status = 200, body = SignedInOutput), Errors))]
 async fn portal_login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     parts: axum::extract::ConnectInfo<std::net::SocketAddr>,
     ApiJson(input): ApiJson<SignInInput>,
 ) -> ApiResult<Response> {
+    // The session the browser held before signing in is ended (no session fixation).
+    let previous = crate::extract::cookie_in(&headers, SESSION_COOKIE).map(str::to_string);
     let s = state
         .app
-        .sign_in_contact(
-            input.org,
-            &input.email,
-            &input.password,
-            client_ip_from(&parts),
-        )
+        .sign_in_contact(input.credentials(), client_ip_from(&parts), previous)
         .await?;
     Ok(signed_in_response(&state, s))
 }
@@ -252,8 +263,158 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    #[serde(default)]
+    pub org: Option<String>,
+    pub email: String,
+}
+
+/// Mail a password-reset link. Always 202, whether or not the account exists.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = LinkRequest, security(()),
+    responses((status = 202), Errors))]
+async fn password_reset(
+    State(state): State<AppState>,
+    parts: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(input): ApiJson<LinkRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .app
+        .request_password_reset(input.org, &input.email, client_ip_from(&parts))
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    /// The token from the emailed link.
+    pub token: String,
+    /// 10-1024 characters.
+    pub password: String,
+}
+
+/// Choose a new password with the emailed token; every session of the member ends.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = NewPassword, security(()),
+    responses((status = 204), Errors))]
+async fn password_reset_confirm(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewPassword>,
+) -> ApiResult<StatusCode> {
+    state
+        .app
+        .reset_password(&input.token, &input.password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mail a contact a one-time portal sign-in link. Always 202.
+#[utoipa::path(post, path = "/api/v1/portal/link", tag = "auth", request_body = LinkRequest, security(()),
+    responses((status = 202), Errors))]
+async fn portal_link(
+    State(state): State<AppState>,
+    parts: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(input): ApiJson<LinkRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .app
+        .request_portal_link(input.org, &input.email, client_ip_from(&parts))
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkToken {
+    pub token: String,
+}
+
+/// Sign in with a portal link (once). Sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/portal/link/consume", tag = "auth", request_body = LinkToken, security(()),
+    responses((status = 200, body = SignedInOutput), Errors))]
+async fn portal_link_consume(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    parts: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(input): ApiJson<LinkToken>,
+) -> ApiResult<Response> {
+    let previous = crate::extract::cookie_in(&headers, SESSION_COOKIE).map(str::to_string);
+    let s = state
+        .app
+        .use_portal_link(&input.token, client_ip_from(&parts), previous)
+        .await?;
+    Ok(signed_in_response(&state, s))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TotpSetup {
+    /// Base32 secret, for typing into the app.
+    pub secret: String,
+    /// For a QR code.
+    pub otpauth_url: String,
+}
+
+impl From<TotpEnrolment> for TotpSetup {
+    fn from(e: TotpEnrolment) -> Self {
+        TotpSetup {
+            secret: e.secret,
+            otpauth_url: e.otpauth_url,
+        }
+    }
+}
+
+/// Start two-factor sign-in: returns a secret for an authenticator app. Not required until
+/// confirmed with a code.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", responses((status = 201, body = TotpSetup), Errors))]
+async fn totp_begin(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<(StatusCode, Json<TotpSetup>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.app.totp_begin(&auth.0).await?.into()),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpCode {
+    /// The current 6-digit code.
+    pub code: String,
+}
+
+/// Turn two-factor sign-in on, proving the app holds the secret.
+#[utoipa::path(post, path = "/api/v1/me/totp/enable", tag = "auth", request_body = TotpCode, responses((status = 204), Errors))]
+async fn totp_enable(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<TotpCode>,
+) -> ApiResult<StatusCode> {
+    state.app.totp_set(&auth.0, &input.code, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turn two-factor sign-in off (needs a current code).
+#[utoipa::path(post, path = "/api/v1/me/totp/disable", tag = "auth", request_body = TotpCode, responses((status = 204), Errors))]
+async fn totp_disable(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<TotpCode>,
+) -> ApiResult<StatusCode> {
+    state.app.totp_set(&auth.0, &input.code, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(password_reset))
+        .routes(routes!(password_reset_confirm))
+        .routes(routes!(portal_link))
+        .routes(routes!(portal_link_consume))
+        .routes(routes!(totp_begin))
+        .routes(routes!(totp_enable))
+        .routes(routes!(totp_disable))
         .routes(routes!(login))
         .routes(routes!(portal_login))
         .routes(routes!(logout))

@@ -1,0 +1,326 @@
+//! Account recovery and the second factor: password reset by an emailed one-time link, portal
+//! sign-in links for contacts, and optional TOTP for members.
+
+use rapport_core::access::{Actor, Principal};
+use rapport_core::audit::AuditEntry;
+use rapport_core::validate;
+use rapport_store::repo::accounts::{self, LinkOwner, LinkProblem};
+use rapport_store::repo::auth::{self as store_auth, SessionOwner};
+use rapport_store::repo::{audit, clients, members};
+use serde::Serialize;
+
+use crate::auth::{SecretKind, SignedIn, hash_password_async, hash_secret, new_secret, secret_org};
+use crate::secrets::Secret;
+use crate::{App, AppError, AppResult, Ctx};
+
+/// A new TOTP secret to put in an authenticator app; not active until confirmed with a code.
+#[derive(Debug, Clone, Serialize)]
+pub struct TotpEnrolment {
+    /// Base32, for typing in by hand.
+    pub secret: String,
+    /// `otpauth://` URL, for a QR code.
+    pub otpauth_url: String,
+}
+
+fn link_error(p: LinkProblem) -> AppError {
+    match p {
+        LinkProblem::Unknown => AppError::NotFound("link"),
+        LinkProblem::Used => AppError::conflict("token", "this link has already been used"),
+        LinkProblem::Expired => {
+            AppError::conflict("token", "this link has expired; ask for a new one")
+        }
+    }
+}
+
+impl App {
+    /// Mail a password-reset link if the member exists. Always answers the same way, so it
+    /// cannot be used to find out who has an account.
+    pub async fn request_password_reset(
+        &self,
+        org: Option<String>,
+        email: &str,
+        ip: Option<String>,
+    ) -> AppResult<()> {
+        let org = match self.resolve_org(org).await {
+            Ok(o) => o,
+            Err(AppError::Unauthorized(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let email = validate::email(email).map_err(|m| AppError::invalid("email", m))?;
+        // Reset mail counts against the same limit as sign-ins: it costs a mail each time.
+        self.count_reset(org.id, &email, ip.as_deref()).await?;
+        let token = new_secret(SecretKind::PasswordReset, org.id);
+        let hash = hash_secret(&token);
+        let now = self.now();
+        let expires = now
+            .checked_add(self.settings.link_ttl)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let link = format!(
+            "{}/reset?token={token}",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        let ttl_minutes = self.settings.link_ttl.as_mins();
+        self.store
+            .write(move |db| -> AppResult<()> {
+                let Some((m, _)) = members::by_email_with_hash(db, org.id, &email)? else {
+                    return Ok(());
+                };
+                if !m.active {
+                    return Ok(());
+                }
+                accounts::create_link(db, org.id, "password_reset", &hash, LinkOwner::Member(m.id), now, expires)?;
+                accounts::queue_mail(
+                    db,
+                    org.id,
+                    "password_reset",
+                    &m.email,
+                    "Reset your Rapport password",
+                    &format!(
+                        "Hello {},\n\nSomeone (we hope you) asked to reset your Rapport password for {}.\n\
+                         Open this link within {ttl_minutes} minutes to choose a new one:\n\n{link}\n\n\
+                         If it was not you, ignore this message: your password has not changed.\n",
+                        m.name, org.name
+                    ),
+                    now,
+                )?;
+                audit::record(db, org.id, now, ip.as_deref(), &AuditEntry::new(Actor::System, "auth.password_reset_requested").target("member", m.id.0))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn count_reset(
+        &self,
+        org: rapport_core::ids::OrgId,
+        email: &str,
+        ip: Option<&str>,
+    ) -> AppResult<()> {
+        let now = self.now();
+        let limit = self.settings.sign_in_per_account;
+        let bucket = format!("reset:account:{email}");
+        let ip_bucket = ip.map(|i| format!("reset:ip:{i}"));
+        let over = self
+            .store
+            .write(move |db| -> AppResult<Option<i64>> {
+                let window = limit.window.as_millis() as i64;
+                let (n, start) = accounts::hit(db, org.0, &bucket, now, window)?;
+                let mut wait = (n > limit.count / 2).then(|| start + window - now.as_millisecond());
+                if let Some(b) = &ip_bucket {
+                    let (n, start) = accounts::hit(db, 0, b, now, window)?;
+                    if n > limit.count {
+                        wait = Some(start + window - now.as_millisecond());
+                    }
+                }
+                Ok(wait)
+            })
+            .await?;
+        match over {
+            Some(ms) => Err(AppError::TooMany((ms.max(1000) as u64).div_ceil(1000))),
+            None => Ok(()),
+        }
+    }
+
+    /// Set a new password with a reset link; ends every session of the member.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> AppResult<()> {
+        validate::password(new_password).map_err(|m| AppError::invalid("password", m))?;
+        let org = secret_org(SecretKind::PasswordReset, token).ok_or(AppError::NotFound("link"))?;
+        let hash = hash_password_async(new_password.to_string()).await?;
+        let token_hash = hash_secret(token);
+        let now = self.now();
+        self.store
+            .write(move |db| -> AppResult<()> {
+                let owner = accounts::consume_link(db, org, "password_reset", &token_hash, now)?
+                    .map_err(link_error)?;
+                let LinkOwner::Member(m) = owner else {
+                    return Err(AppError::NotFound("link"));
+                };
+                members::set_password_hash(db, org, m, &hash, now)?;
+                store_auth::delete_member_sessions(db, org, m)?;
+                audit::record(
+                    db,
+                    org,
+                    now,
+                    None,
+                    &AuditEntry::new(Actor::Member(m), "auth.password_reset").target("member", m.0),
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Mail a contact a link that signs them in to the portal (no password needed).
+    pub async fn request_portal_link(
+        &self,
+        org: Option<String>,
+        email: &str,
+        ip: Option<String>,
+    ) -> AppResult<()> {
+        let org = match self.resolve_org(org).await {
+            Ok(o) => o,
+            Err(AppError::Unauthorized(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let email = validate::email(email).map_err(|m| AppError::invalid("email", m))?;
+        self.count_reset(org.id, &email, ip.as_deref()).await?;
+        let token = new_secret(SecretKind::PortalLink, org.id);
+        let hash = hash_secret(&token);
+        let now = self.now();
+        let expires = now
+            .checked_add(self.settings.link_ttl)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let link = format!(
+            "{}/portal/link?token={token}",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        self.store
+            .write(move |db| -> AppResult<()> {
+                let Some((c, _)) = clients::contact_by_email(db, org.id, &email)? else {
+                    return Ok(());
+                };
+                accounts::create_link(db, org.id, "portal_sign_in", &hash, LinkOwner::Contact(c.id), now, expires)?;
+                accounts::queue_mail(
+                    db,
+                    org.id,
+                    "portal_sign_in",
+                    &c.email,
+                    &format!("Your sign-in link for {}", org.name),
+                    &format!(
+                        "Hello {},\n\nHere is your link to sign in to {}'s client portal:\n\n{link}\n\n\
+                         It works once and expires soon. If you did not ask for it, you can ignore this message.\n",
+                        c.etiquette.preferred_name.as_deref().unwrap_or(&c.name),
+                        org.name
+                    ),
+                    now,
+                )?;
+                audit::record(db, org.id, now, ip.as_deref(), &AuditEntry::new(Actor::System, "auth.portal_link_requested").target("contact", c.id.0))?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Sign a contact in with a portal link.
+    pub async fn use_portal_link(
+        &self,
+        token: &str,
+        ip: Option<String>,
+        previous: Option<String>,
+    ) -> AppResult<SignedIn> {
+        let org = secret_org(SecretKind::PortalLink, token).ok_or(AppError::NotFound("link"))?;
+        let token_hash = hash_secret(token);
+        let now = self.now();
+        let contact = self
+            .store
+            .write(move |db| -> AppResult<rapport_core::client::Contact> {
+                let owner = accounts::consume_link(db, org, "portal_sign_in", &token_hash, now)?
+                    .map_err(link_error)?;
+                let LinkOwner::Contact(c) = owner else {
+                    return Err(AppError::NotFound("link"));
+                };
+                Ok(clients::get_contact(db, org, c)?)
+            })
+            .await?;
+        if let Some(p) = previous {
+            self.sign_out(&p).await?;
+        }
+        let principal = Principal::Contact {
+            org_id: org,
+            contact_id: contact.id,
+            client_id: contact.client_id,
+        };
+        self.open_session(principal, SessionOwner::Contact(contact.id), ip)
+            .await
+    }
+
+    /// Start TOTP enrolment for the calling member: a new secret, not yet required.
+    pub async fn totp_begin(&self, ctx: &Ctx) -> AppResult<TotpEnrolment> {
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("two-factor sign-in is for members"))?;
+        let org = ctx.org();
+        let (_, enabled) = self
+            .store
+            .read(move |db| accounts::totp(db, org, member))
+            .await?;
+        if enabled {
+            return Err(AppError::conflict(
+                "totp",
+                "two-factor sign-in is already on; turn it off first",
+            ));
+        }
+        let mut raw = [0u8; 20];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut raw);
+        let secret = crate::totp::base32(&raw);
+        let sealed = self.settings.secrets.seal(&Secret::new(secret.clone()))?;
+        let m = self.get_member(ctx, member).await?;
+        let org_row = self.org(org).await?;
+        self.store
+            .write(move |db| accounts::set_totp(db, org, member, Some(&sealed), false))
+            .await?;
+        Ok(TotpEnrolment {
+            otpauth_url: crate::totp::otpauth_url(
+                &format!("Rapport {}", org_row.name),
+                &m.email,
+                &secret,
+            ),
+            secret,
+        })
+    }
+
+    /// Turn TOTP on (`enable`) or off; either way the current code proves the secret is held.
+    pub async fn totp_set(&self, ctx: &Ctx, code: &str, enable: bool) -> AppResult<()> {
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("two-factor sign-in is for members"))?;
+        let org = ctx.org();
+        let (sealed, enabled) = self
+            .store
+            .read(move |db| accounts::totp(db, org, member))
+            .await?;
+        let Some(sealed) = sealed else {
+            return Err(AppError::conflict(
+                "totp",
+                "start enrolment first (POST /api/v1/me/totp)",
+            ));
+        };
+        if enable == enabled {
+            return Err(AppError::conflict(
+                "totp",
+                if enable { "already on" } else { "already off" },
+            ));
+        }
+        let secret = self.settings.secrets.open(&sealed)?;
+        let bytes = crate::totp::from_base32(secret.expose()).unwrap_or_default();
+        if !crate::totp::verify(&bytes, code, self.now()) {
+            return Err(AppError::invalid("code", "the code is wrong or expired"));
+        }
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<()> {
+                accounts::set_totp(
+                    db,
+                    org,
+                    member,
+                    if enable { Some(&sealed) } else { None },
+                    enable,
+                )?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(
+                        ctx.principal.actor(),
+                        if enable {
+                            "auth.totp_on"
+                        } else {
+                            "auth.totp_off"
+                        },
+                    )
+                    .target("member", member.0),
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}

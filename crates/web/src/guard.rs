@@ -1,0 +1,258 @@
+//! Cross-cutting protections applied to every request: security headers, a record of every
+//! permission denial, per-credential rate limits, and replay of retried POSTs by
+//! `Idempotency-Key`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rapport_app::Ctx;
+use rapport_app::auth::{SecretKind, secret_org};
+use rapport_core::audit::AuditEntry;
+use rapport_store::repo::accounts::{self, Idempotent};
+use sha2::{Digest, Sha256};
+
+use crate::extract::SESSION_COOKIE;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Headers every response carries. The CSP allows no inline script and no framing.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
+
+/// Where the `Auth` extractor leaves the caller, so a denial can be attributed.
+#[derive(Clone, Default)]
+pub struct CallerSlot(pub Arc<Mutex<Option<Ctx>>>);
+
+/// Audit every 403 with who asked, for what, from where.
+pub async fn record_denials(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let slot = CallerSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
+    let res = next.run(req).await;
+    if res.status() == StatusCode::FORBIDDEN {
+        let caller = slot.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(ctx) = caller {
+            let now = state.app.now();
+            let entry = AuditEntry::new(ctx.principal.actor(), "auth.denied")
+                .details(serde_json::json!({"method": method, "path": path}));
+            let result = state
+                .app
+                .store
+                .write(move |db| ctx.audit(db, now, entry))
+                .await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "could not record a denial");
+            }
+        }
+    }
+    res
+}
+
+/// A token bucket per credential, in this process. Sign-in limits, which matter across app
+/// servers, are counted in the database instead (see rapport_app::auth).
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<[u8; 16], (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_second: f64, burst: f64) -> Self {
+        RateLimiter {
+            per_second,
+            burst: burst.max(1.0),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Take one token for `credential`; `Err(seconds)` when none is left.
+    pub fn check(&self, credential: &str) -> Result<(), u64> {
+        let digest = Sha256::digest(credential.as_bytes());
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        let now = Instant::now();
+        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            // Forget idle credentials rather than grow without bound.
+            map.retain(|_, (_, t)| now.duration_since(*t).as_secs() < 60);
+        }
+        let (tokens, last) = map.entry(key).or_insert((self.burst, now));
+        let refill = now.duration_since(*last).as_secs_f64() * self.per_second;
+        *tokens = (*tokens + refill).min(self.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// The credential a request carries and the org it names.
+fn credential(req: &Request) -> Option<(rapport_core::ids::OrgId, String)> {
+    if let Some(v) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let token = v
+            .strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))?
+            .trim();
+        return secret_org(SecretKind::ApiToken, token).map(|o| (o, token.to_string()));
+    }
+    let cookie = crate::extract::cookie_in(req.headers(), SESSION_COOKIE)?;
+    secret_org(SecretKind::Session, cookie).map(|o| (o, cookie.to_string()))
+}
+
+fn sha_hex(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// `Idempotency-Key` on a POST: the first request runs and its answer is kept; a retry with the
+/// same key and the same request gets the same answer without running again; the same key with
+/// a different request is refused.
+pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST || !req.uri().path().starts_with("/api/v1/") {
+        return next.run(req).await;
+    }
+    let Some(key) = req
+        .headers()
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_string))
+    else {
+        return next.run(req).await;
+    };
+    let key = match key {
+        Ok(k) if (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()) => k,
+        _ => {
+            return Problem::new(
+                StatusCode::BAD_REQUEST,
+                "Idempotency-Key must be 1-255 visible ASCII characters",
+            )
+            .field("Idempotency-Key", "invalid")
+            .into_response();
+        }
+    };
+    let Some((org, cred)) = credential(&req) else {
+        return next.run(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is larger than the server accepts",
+            )
+            .with_type("too-large")
+            .into_response();
+        }
+    };
+    let key_hash = sha_hex(&[cred.as_bytes(), key.as_bytes()]);
+    let request_hash = sha_hex(&[
+        parts.method.as_str().as_bytes(),
+        parts.uri.to_string().as_bytes(),
+        &bytes,
+    ]);
+    let now = state.app.now();
+    let (kh, rh) = (key_hash.clone(), request_hash.clone());
+    let begun = state
+        .app
+        .store
+        .write(move |db| accounts::begin_idempotent(db, org, &kh, &rh, now))
+        .await;
+    let req = Request::from_parts(parts, Body::from(bytes));
+    match begun {
+        // The key cannot be recorded (e.g. the credential names no org): run without it.
+        Err(_) => next.run(req).await,
+        Ok(Idempotent::Mismatch) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "this Idempotency-Key was already used for a different request",
+        )
+        .with_type("idempotency-mismatch")
+        .field("Idempotency-Key", "reused with a different request")
+        .into_response(),
+        Ok(Idempotent::InProgress) => Problem::new(
+            StatusCode::CONFLICT,
+            "a request with this Idempotency-Key is still running",
+        )
+        .with_type("idempotency-in-progress")
+        .into_response(),
+        Ok(Idempotent::Done { status, body }) => {
+            let mut res =
+                (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+            let ct = if status >= 400 {
+                "application/problem+json"
+            } else {
+                "application/json"
+            };
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+            res.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            res
+        }
+        Ok(Idempotent::New) => {
+            let res = next.run(req).await;
+            let (parts, body) = res.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let status = parts.status.as_u16();
+            let kh = key_hash;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let stored = state
+                .app
+                .store
+                .write(move |db| {
+                    if status >= 500 {
+                        // A fault of ours: let the client's retry run again.
+                        accounts::abandon_idempotent(db, org, &kh)
+                    } else {
+                        accounts::finish_idempotent(db, org, &kh, status, &text)
+                    }
+                })
+                .await;
+            if let Err(e) = stored {
+                tracing::warn!(error = %e, "could not record an idempotent answer");
+            }
+            Response::from_parts(parts, Body::from(bytes))
+        }
+    }
+}
