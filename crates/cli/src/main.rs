@@ -8,7 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "rapport", version, about = "Rapport: a client-service desk", propagate_version = true)]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: a client-service desk",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
