@@ -23,12 +23,16 @@ struct Cli {
 enum Command {
     /// Print the version and build information.
     Version,
+    /// Mail: parse messages.
+    #[command(subcommand)]
+    Mail(commands::mail::MailCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Version => commands::version::run(),
+        Command::Mail(command) => commands::mail::run(command),
     };
     failure::exit_code(result)
 }

@@ -28,12 +28,12 @@ impl Mailbox {
         let name = addr
             .name
             .as_deref()
-            .map(str::trim)
+            .map(|n| crate::words::decode_embedded(n).trim().to_string())
             .filter(|n| !n.is_empty())
             // `"bob@x.org" <bob@x.org>` carries no name; showing the address twice is noise.
             .filter(|n| !n.eq_ignore_ascii_case(address));
         Some(Mailbox {
-            name: name.map(str::to_owned),
+            name,
             address: address.to_owned(),
         })
     }

@@ -35,6 +35,8 @@ pub(crate) fn attachments(
         .attachments
         .iter()
         .filter_map(|&id| message.parts.get(id as usize))
+        // A multipart that failed to split is shown as the body, not offered as a file.
+        .filter(|part| !crate::body::is_multipart(part))
         .filter_map(|part| attachment(part, raw, warnings))
         .collect()
 }
@@ -83,7 +85,7 @@ fn attachment(
     Some(Attachment {
         filename: part
             .attachment_name()
-            .and_then(|n| safe_filename(n, warnings)),
+            .and_then(|n| safe_filename(&crate::words::decode_embedded(n), warnings)),
         content_type: media_type(part),
         size: data.len(),
         sha256: hex::encode(Sha256::digest(&data)),

@@ -54,12 +54,33 @@ pub(crate) fn bodies(message: &Message<'_>) -> Bodies {
         None
     };
 
-    if text.is_empty()
-        && let Some(doc) = &html
-    {
-        text = html::to_text(doc);
+    if text.is_empty() {
+        if let Some(doc) = &html {
+            text = html::to_text(doc);
+        } else if let Some(raw) = failed_multipart_text(message) {
+            text = normalise_newlines(raw);
+        }
+    }
+    // Every non-empty text ends with a line break, whatever the last MIME part did.
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
     }
     Bodies { text, html }
+}
+
+/// A multipart whose boundary never appears comes back as one text part holding the raw MIME.
+/// With nothing better to show, that raw text is the body (a warning says why).
+fn failed_multipart_text<'a>(message: &'a Message<'_>) -> Option<&'a str> {
+    message.parts.iter().find_map(|part| match &part.body {
+        PartType::Text(t) if is_multipart(part) => Some(t.as_ref()),
+        _ => None,
+    })
+}
+
+pub(crate) fn is_multipart(part: &mail_parser::MessagePart<'_>) -> bool {
+    use mail_parser::MimeHeaders;
+    part.content_type()
+        .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart"))
 }
 
 fn normalise_newlines(text: &str) -> String {

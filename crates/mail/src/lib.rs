@@ -15,6 +15,7 @@ mod parse;
 mod prescan;
 pub mod reftoken;
 mod structure;
+mod words;
 
 pub use address::Mailbox;
 pub use attachment::Attachment;

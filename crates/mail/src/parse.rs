@@ -104,7 +104,9 @@ pub fn parse(raw: &[u8], limits: &ParseLimits) -> Result<ParsedMessage, ParseErr
         cap,
         &mut warnings,
     );
-    let subject = message.subject().map(str::to_string);
+    let subject = message
+        .subject()
+        .map(|s| crate::words::decode_embedded(s).into_owned());
     let date = date(&message, &mut warnings);
 
     structure::warnings(&message, bytes, &mut warnings);

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
-use mail_parser::{Encoding, Message, MessagePart, MimeHeaders, PartType};
+use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
 pub(crate) fn warnings(message: &Message<'_>, raw: &[u8], warnings: &mut Vec<String>) {
     let closed = closing_delimiters(raw);
@@ -47,15 +47,20 @@ pub(crate) fn warnings(message: &Message<'_>, raw: &[u8], warnings: &mut Vec<Str
                     "part {idx} ({media}) could not be read as a message; kept as bytes"
                 ));
             } else {
-                let enc = match part.encoding {
-                    Encoding::Base64 => "base64",
-                    Encoding::QuotedPrintable => "quoted-printable",
-                    // mail-parser resets the encoding when it gives up on a part.
-                    Encoding::None => part.content_transfer_encoding().unwrap_or("content"),
-                };
-                warnings.push(format!(
-                    "could not decode {enc} in part {idx} ({media}); kept the raw text"
-                ));
+                // mail-parser resets `part.encoding` when it gives up, so ask the header.
+                let cte = part
+                    .content_transfer_encoding()
+                    .map(|c| c.trim().to_ascii_lowercase());
+                match cte.as_deref() {
+                    Some(enc @ ("base64" | "quoted-printable")) => warnings.push(format!(
+                        "could not decode {enc} in part {idx} ({media}): bad data or no \
+                         closing boundary; kept the raw text"
+                    )),
+                    _ => warnings.push(format!(
+                        "part {idx} ({media}) does not end with a boundary; read to the end of \
+                         the message"
+                    )),
+                }
             }
         }
 

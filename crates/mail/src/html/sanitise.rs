@@ -40,6 +40,8 @@ pub fn sanitise_report(html: &str, allow_remote_images: bool) -> Sanitised {
                 .into_iter()
                 .collect(),
         )
+        // Their text is not content: a <title> would show up as a stray line.
+        .add_clean_content_tags(["title", "noscript"])
         .add_tags(["font"])
         .add_tag_attributes("font", ["color", "face", "size"])
         .add_tag_attributes("img", ["title"])
@@ -53,7 +55,8 @@ pub fn sanitise_report(html: &str, allow_remote_images: bool) -> Sanitised {
         .attribute_filter(move |element, attribute, value| {
             filter_attribute(element, attribute, value, allow_remote_images, &counter)
         });
-    let html = builder.clean(html).to_string();
+    // Whitespace around the document (left where <head> was) means nothing in HTML.
+    let html = builder.clean(html).to_string().trim().to_string();
     Sanitised {
         html,
         remote_images_blocked: blocked.load(Ordering::Relaxed),

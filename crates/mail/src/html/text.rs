@@ -314,7 +314,10 @@ mod tests {
 
     #[test]
     fn head_text_after_title_is_still_skipped() {
-        assert_eq!(to_text("<head><title>T</title>stray</head><p>Hi</p>"), "Hi\n");
+        assert_eq!(
+            to_text("<head><title>T</title>stray</head><p>Hi</p>"),
+            "Hi\n"
+        );
     }
 
     #[test]
