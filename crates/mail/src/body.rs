@@ -61,8 +61,11 @@ pub(crate) fn bodies(message: &Message<'_>) -> Bodies {
             text = normalise_newlines(raw);
         }
     }
-    // Every non-empty text ends with a line break, whatever the last MIME part did.
-    if !text.is_empty() && !text.ends_with('\n') {
+    // Blank lines alone say nothing; every other text ends with a line break, whatever the
+    // last MIME part did.
+    if text.trim().is_empty() {
+        text.clear();
+    } else if !text.ends_with('\n') {
         text.push('\n');
     }
     Bodies { text, html }

@@ -6,8 +6,9 @@ use base64::engine::general_purpose::STANDARD;
 
 /// Lines should stay within 78 characters (RFC 5322 2.1.1).
 const FOLD_AT: usize = 78;
-/// An encoded word may be at most 75 characters (RFC 2047 2).
-const MAX_ENCODED_WORD: usize = 75;
+/// RFC 2047 allows 75 characters, but a 75-character word after "Subject: " already breaks the
+/// 76-character line limit it also sets; 60 leaves room for the longest common field name.
+const MAX_ENCODED_WORD: usize = 60;
 const WORD_PREFIX: &str = "=?utf-8?B?";
 const WORD_SUFFIX: &str = "?=";
 
@@ -135,7 +136,8 @@ pub(crate) fn fold_header(name: &str, value: &str) -> String {
 /// Quoted-printable body with CRLF line breaks; output lines are at most 76 characters.
 pub(crate) fn quoted_printable(text: &str) -> String {
     const MAX_LINE: usize = 76;
-    let normalised = text.replace("\r\n", "\n");
+    // RFC 5322 has no bare CR or LF: both are line breaks here, as the parser reads them.
+    let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = String::with_capacity(normalised.len() + normalised.len() / 8);
     let lines: Vec<&str> = normalised.split('\n').collect();
     for (i, line) in lines.iter().enumerate() {

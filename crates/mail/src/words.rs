@@ -53,14 +53,16 @@ fn decode_word(s: &str) -> Option<(String, usize)> {
     let q1 = inner.find('?')?;
     let charset = &inner[..q1];
     let after_charset = &inner[q1 + 1..];
-    let mut chars = after_charset.chars();
-    let encoding = chars.next()?.to_ascii_uppercase();
-    if chars.next()? != '?' {
+    // The encoding letter may be any character in hostile input; step by chars, not bytes.
+    let mut chars = after_charset.char_indices();
+    let (_, encoding) = chars.next()?;
+    let (question, '?') = chars.next()? else {
         return None;
-    }
-    let payload_and_rest = &after_charset[2..];
+    };
+    let payload_and_rest = &after_charset[question + 1..];
     let end = payload_and_rest.find("?=")?;
     let payload = &payload_and_rest[..end];
+    let encoding = encoding.to_ascii_uppercase();
     if payload.contains(char::is_whitespace) || charset.is_empty() {
         return None;
     }
@@ -76,7 +78,7 @@ fn decode_word(s: &str) -> Option<(String, usize)> {
     } else {
         charset_decoder(charset.as_bytes())?(&bytes)
     };
-    let used = 2 + q1 + 1 + 2 + end + 2;
+    let used = s.len() - payload_and_rest[end + 2..].len();
     Some((text, used))
 }
 
@@ -89,6 +91,9 @@ fn decode_q(payload: &str) -> Option<Vec<u8>> {
             b'_' => out.push(b' '),
             b'=' => {
                 let hex = payload.get(i + 1..i + 3)?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 2;
             }
@@ -135,6 +140,13 @@ mod tests {
         ] {
             assert_eq!(decode_embedded(s), s);
         }
+    }
+
+    #[test]
+    fn multibyte_encoding_letter_is_not_a_word() {
+        // Found by the robustness property test: a byte-offset slice split a character.
+        let s = "=?ISO-2022-JP?\u{2039}?GyRCJCo4K0BRJG[kTjdvGyhC?=";
+        assert_eq!(decode_embedded(s), s);
     }
 
     #[test]
