@@ -54,18 +54,20 @@ pub(crate) fn bodies(message: &Message<'_>) -> Bodies {
         None
     };
 
-    if text.is_empty() {
+    // Blank lines alone say nothing: such a plain part counts as no plain part.
+    if text.trim().is_empty() {
+        text.clear();
         if let Some(doc) = &html {
             text = html::to_text(doc);
         } else if let Some(raw) = failed_multipart_text(message) {
             text = normalise_newlines(raw);
         }
+        if text.trim().is_empty() {
+            text.clear();
+        }
     }
-    // Blank lines alone say nothing; every other text ends with a line break, whatever the
-    // last MIME part did.
-    if text.trim().is_empty() {
-        text.clear();
-    } else if !text.ends_with('\n') {
+    // Every text ends with a line break, whatever the last MIME part did.
+    if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
     Bodies { text, html }

@@ -123,7 +123,10 @@ pub fn compose(msg: &OutgoingMessage) -> Result<Vec<u8>, ComposeError> {
                 out.push_str(&format!("--{boundary}\r\n"));
                 out.push_str(&text_part_headers(subtype));
                 out.push_str("\r\n");
-                out.push_str(&body(content));
+                // The CRLF before a boundary belongs to the boundary (RFC 2046 5.1.1), so it
+                // is always added and never taken from the content.
+                out.push_str(&quoted_printable(content));
+                out.push_str("\r\n");
             }
             out.push_str(&format!("--{boundary}--\r\n"));
         }
@@ -137,8 +140,7 @@ fn text_part_headers(subtype: &str) -> String {
     )
 }
 
-/// A body always ends with a line break: the CRLF before a boundary belongs to the boundary,
-/// and SMTP needs the message to end with one.
+/// A single-part body always ends with a line break: SMTP needs the message to end with one.
 fn body(text: &str) -> String {
     let mut encoded = quoted_printable(text);
     if !encoded.ends_with("\r\n") {

@@ -112,7 +112,8 @@ fn recipient_cap_is_configurable() {
 
 #[test]
 fn inputs_that_are_not_messages() {
-    let cases: &[(&[u8], fn(&NotAMessage) -> bool)] = &[
+    type Expect = fn(&NotAMessage) -> bool;
+    let cases: &[(&[u8], Expect)] = &[
         (b"", |e| matches!(e, NotAMessage::Empty)),
         (b"\n\n  \r\n", |e| matches!(e, NotAMessage::Empty)),
         (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", |e| {
