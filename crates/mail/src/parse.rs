@@ -1,6 +1,8 @@
 //! A received message as Rapport uses it: ids for threading, people, dates, bodies, attachments,
 //! whether a machine sent it, and what was wrong with it.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use jiff::Timestamp;
 use jiff::tz::Offset;
 use mail_parser::{DateTime, HeaderName, HeaderValue, Message, MessageParser};
@@ -82,9 +84,13 @@ pub fn parse(raw: &[u8], limits: &ParseLimits) -> Result<ParsedMessage, ParseErr
     let scanned = prescan::prescan(raw, limits.max_header_bytes)?;
     let mut warnings = scanned.warnings;
     let bytes: &[u8] = &scanned.bytes;
-    let message = MessageParser::default()
-        .parse(bytes)
-        .ok_or(NotAMessage::NoMessageFields)?;
+    let message = guarded_mime_parse(
+        bytes,
+        |b| MessageParser::default().parse(b),
+        |b| MessageParser::default().parse_headers(b),
+        &mut warnings,
+    )
+    .ok_or(NotAMessage::NoMessageFields)?;
 
     let message_id = first_id(message.header(HeaderName::MessageId));
     if message_id.is_none() {
@@ -151,6 +157,31 @@ pub fn parse(raw: &[u8], limits: &ParseLimits) -> Result<ParsedMessage, ParseErr
     })
 }
 
+/// Run mail-parser so that a panic inside it cannot take the caller down (an ingest worker must
+/// survive any message). mail-parser promises never to panic, but fuzzing found inputs that trip
+/// its debug assertions, so we do not rely on the promise: on a panic the headers alone are
+/// read and a warning says the body was lost.
+fn guarded_mime_parse<'a>(
+    bytes: &'a [u8],
+    full: impl FnOnce(&'a [u8]) -> Option<Message<'a>>,
+    headers_only: impl FnOnce(&'a [u8]) -> Option<Message<'a>>,
+    warnings: &mut Vec<String>,
+) -> Option<Message<'a>> {
+    match catch_unwind(AssertUnwindSafe(|| full(bytes))) {
+        Ok(message) => message,
+        Err(_) => {
+            warnings.push(
+                "the MIME structure could not be parsed (mail-parser panicked); only the \
+                 headers were read"
+                    .to_string(),
+            );
+            catch_unwind(AssertUnwindSafe(|| headers_only(bytes)))
+                .ok()
+                .flatten()
+        }
+    }
+}
+
 fn ids(value: Option<&HeaderValue<'_>>) -> Vec<String> {
     let clean = |id: &str| {
         let id = id
@@ -208,4 +239,75 @@ fn to_timestamp(dt: &DateTime) -> Option<Timestamp> {
 
 fn unfold(value: &str) -> String {
     value.replace("\r\n", "").replace('\n', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RAW: &[u8] = b"From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n";
+
+    #[test]
+    fn a_panicking_mime_parser_degrades_to_headers() {
+        let mut warnings = Vec::new();
+        let message = guarded_mime_parse(
+            RAW,
+            |_| panic!("simulated mail-parser bug"),
+            |b| MessageParser::default().parse_headers(b),
+            &mut warnings,
+        )
+        .expect("headers survive");
+        assert_eq!(message.subject(), Some("hi"));
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("the MIME structure could not be parsed"));
+    }
+
+    #[test]
+    fn both_parsers_panicking_is_none_not_a_crash() {
+        let mut warnings = Vec::new();
+        let message = guarded_mime_parse(
+            RAW,
+            |_| panic!("simulated"),
+            |_| panic!("simulated"),
+            &mut warnings,
+        );
+        assert!(message.is_none());
+    }
+
+    #[test]
+    fn dates_convert_to_utc_and_reject_impossible_values() {
+        let dt = DateTime {
+            year: 2026,
+            month: 3,
+            day: 6,
+            hour: 11,
+            minute: 30,
+            second: 0,
+            tz_before_gmt: true,
+            tz_hour: 5,
+            tz_minute: 0,
+        };
+        assert_eq!(
+            to_timestamp(&dt).map(|t| t.to_string()).as_deref(),
+            Some("2026-03-06T16:30:00Z")
+        );
+        let leap = DateTime { second: 60, ..dt };
+        assert_eq!(
+            to_timestamp(&leap).map(|t| t.to_string()).as_deref(),
+            Some("2026-03-06T16:30:59Z")
+        );
+        for bad in [
+            DateTime { month: 13, ..dt },
+            DateTime {
+                day: 31,
+                month: 2,
+                ..dt
+            },
+            DateTime { hour: 24, ..dt },
+            DateTime { year: 40_000, ..dt },
+            DateTime { tz_hour: 99, ..dt },
+        ] {
+            assert_eq!(to_timestamp(&bad), None, "{bad:?}");
+        }
+    }
 }
