@@ -57,8 +57,10 @@ pub fn detect(
         }
     }
     if let Some(from) = from
-        && let Some((local, _)) = from.rsplit_once('@').or(Some((from, "")))
-        && local.eq_ignore_ascii_case("mailer-daemon")
+        && from
+            .rsplit_once('@')
+            .map_or(from, |(local, _)| local)
+            .eq_ignore_ascii_case("mailer-daemon")
     {
         return Some(format!("From: {from}"));
     }

@@ -119,9 +119,15 @@ pub fn parse(raw: &[u8], limits: &ParseLimits) -> Result<ParsedMessage, ParseErr
     let bodies = body::bodies(&message);
     let attachments = attachments(&message, bytes, &mut warnings);
 
+    // Sliced with `get`, not through mail-parser's `headers_raw`, which indexes and would
+    // panic if an offset were ever wrong.
     let raw_headers: Vec<(&str, String)> = message
-        .headers_raw()
-        .map(|(name, value)| (name, unfold(value)))
+        .headers()
+        .iter()
+        .filter_map(|h| {
+            let value = bytes.get(h.offset_start as usize..h.offset_end as usize)?;
+            Some((h.name.as_str(), unfold(&String::from_utf8_lossy(value))))
+        })
         .collect();
     let header_pairs: Vec<(&str, &str)> =
         raw_headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
@@ -212,8 +218,18 @@ fn date(message: &Message<'_>, warnings: &mut Vec<String>) -> Option<Timestamp> 
         _ => None,
     };
     if parsed.is_none() {
-        let raw = message.header_raw(HeaderName::Date).unwrap_or("").trim();
-        let shown: String = raw.chars().take(80).collect();
+        let raw = message
+            .headers()
+            .iter()
+            .find(|h| h.name == HeaderName::Date)
+            .and_then(|h| {
+                message
+                    .raw_message
+                    .get(h.offset_start as usize..h.offset_end as usize)
+            })
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        let shown: String = raw.trim().chars().take(80).collect();
         warnings.push(format!("unparseable Date header {shown:?}"));
     }
     parsed

@@ -108,7 +108,18 @@ impl TokenSink for Checker {
                 if attr_name.starts_with("on") {
                     problem = Some(format!("handler {attr_name}"));
                 }
-                if value.starts_with("javascript:") || value.starts_with("data:") {
+                // Only URL-bearing attributes can run or fetch: height="data:..." is just text.
+                let is_url = [
+                    "href",
+                    "src",
+                    "action",
+                    "formaction",
+                    "background",
+                    "poster",
+                    "srcset",
+                ]
+                .contains(&attr_name);
+                if is_url && (value.starts_with("javascript:") || value.starts_with("data:")) {
                     problem = Some(format!("{attr_name}={value}"));
                 }
                 if name == "img"
