@@ -47,6 +47,9 @@ enum Command {
     Sentiment(commands::sentiment::SentimentArgs),
     /// Check an outgoing message against a client's etiquette profile.
     Lint(commands::lint::LintArgs),
+    /// Mail: parse messages.
+    #[command(subcommand)]
+    Mail(commands::mail::MailCommand),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Scope(cmd) => commands::scope::run(cmd),
         Command::Sentiment(args) => commands::sentiment::run(args),
         Command::Lint(args) => commands::lint::run(args),
+        Command::Mail(command) => commands::mail::run(command),
     };
     failure::exit_code(result)
 }

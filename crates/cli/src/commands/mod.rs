@@ -10,6 +10,7 @@ pub mod sentiment;
 pub mod serve;
 pub mod token;
 pub mod user;
+pub mod mail;
 pub mod version;
 
 use std::io::{ErrorKind, StdoutLock, Write};
