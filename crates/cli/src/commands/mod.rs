@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod demo;
 pub mod lint;
+pub mod mail;
 pub mod migrate;
 pub mod scope;
 pub mod secret_key;
@@ -10,7 +11,6 @@ pub mod sentiment;
 pub mod serve;
 pub mod token;
 pub mod user;
-pub mod mail;
 pub mod version;
 
 use std::io::{ErrorKind, StdoutLock, Write};

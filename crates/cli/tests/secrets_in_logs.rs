@@ -1,0 +1,200 @@
+//! Secrets never reach the logs: a full run at debug level, with every kind of secret in play,
+//! and the captured log searched for each of them.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{BIN, cli};
+use rapport_store::Engine;
+use rapport_store::testing::TestDb;
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_is_ever_logged() {
+    let db = TestDb::new(Engine::Sqlite).unwrap();
+    let url = db.standalone_url();
+    let key = String::from_utf8(Command::new(BIN).arg("secret-key").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let password = "Sup3r-secret owner passphrase";
+    cli(
+        &url,
+        &[
+            "user",
+            "add",
+            "--org",
+            "acme",
+            "--email",
+            "owner@acme.example",
+            "--name",
+            "Owner",
+            "--role",
+            "owner",
+        ],
+        &[("RAPPORT_PASSWORD", password)],
+    );
+    let token = cli(
+        &url,
+        &[
+            "token",
+            "create",
+            "--org",
+            "acme",
+            "--email",
+            "owner@acme.example",
+        ],
+        &[],
+    )
+    .trim()
+    .to_string();
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--db",
+            &url,
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--log-level",
+            "debug",
+        ])
+        .env("RAPPORT_SECRET_KEY", &key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    let base = String::from_utf8(line)
+        .unwrap()
+        .trim()
+        .trim_start_matches("Rapport is serving at ")
+        .to_string();
+    let http = reqwest::Client::new();
+
+    // Sign in (a password and a session), use the token, enrol TOTP (a sealed seed), ask for a
+    // password reset (a one-time link), make a portal contact with a password.
+    let res = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "owner@acme.example", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let session = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let csrf = res.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let totp: Value = http
+        .post(format!("{base}/api/v1/me/totp"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let seed = totp["secret"].as_str().unwrap().to_string();
+    http.post(format!("{base}/api/v1/auth/password-reset"))
+        .json(&json!({"email": "owner@acme.example"}))
+        .send()
+        .await
+        .unwrap();
+    let client: Value = http
+        .post(format!("{base}/api/v1/clients"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Kaveri Foods", "calendar": {"tz": "Asia/Kolkata"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let portal_password = "contact portal passphrase 9";
+    http.post(format!("{base}/api/v1/contacts"))
+        .bearer_auth(&token)
+        .json(&json!({"client_id": client["id"], "name": "Priya", "email": "priya@kaveri.example", "portal_password": portal_password}))
+        .send()
+        .await
+        .unwrap();
+    // A failed sign-in with a wrong (but secret) password.
+    let wrong = "not-my-password-but-still-secret";
+    http.post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "owner@acme.example", "password": wrong}))
+        .send()
+        .await
+        .unwrap();
+    http.get(format!("{base}/api/v1/me"))
+        .header("cookie", format!("rapport_session={session}"))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+
+    let store = db.store().await.unwrap();
+    let reset_link: String = store
+        .read(|db| {
+            db.scalar(
+                "SELECT body FROM outbox WHERE kind = 'password_reset'",
+                rapport_store::params![],
+            )
+        })
+        .await
+        .unwrap();
+    let reset_token = reset_link
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    let _ = child.wait();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    assert!(log.lines().count() > 10, "the run logged: {log}");
+    for (what, secret) in [
+        ("secret key", key.as_str()),
+        ("owner password", password),
+        ("API token", token.as_str()),
+        ("session", session.as_str()),
+        ("CSRF token", csrf.as_str()),
+        ("TOTP seed", seed.as_str()),
+        ("reset token", reset_token.as_str()),
+        ("portal password", portal_password),
+        ("wrong password", wrong),
+    ] {
+        assert!(!log.contains(secret), "the {what} appears in the log");
+    }
+}
