@@ -9,6 +9,9 @@ macro_rules! label_enum {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        // The words are the variants in snake_case; saying so at the enum level lets the OpenAPI
+        // derive see them (it does not read renames that arrive through macro fragments).
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $word)] $variant),+
         }
@@ -44,4 +47,40 @@ macro_rules! label_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every word is its variant in snake_case, as the enum-level rename promises.
+    #[test]
+    fn words_are_snake_case_variants() {
+        fn check<T: std::fmt::Debug + serde::Serialize>(all: &[T]) {
+            for v in all {
+                let debug = format!("{v:?}");
+                let mut snake = String::new();
+                for (i, c) in debug.chars().enumerate() {
+                    if c.is_uppercase() && i > 0 {
+                        snake.push('_');
+                    }
+                    snake.extend(c.to_lowercase());
+                }
+                assert_eq!(serde_json::to_value(v).unwrap(), serde_json::json!(snake));
+            }
+        }
+        check(crate::access::Role::ALL);
+        check(crate::request::Status::ALL);
+        check(crate::request::Kind::ALL);
+        check(crate::request::Priority::ALL);
+        check(crate::request::Channel::ALL);
+        check(crate::message::Direction::ALL);
+        check(crate::message::SendStatus::ALL);
+        check(crate::promise::PromiseKind::ALL);
+        check(crate::promise::PromiseStatus::ALL);
+        check(crate::change_order::ChangeOrderStatus::ALL);
+        check(crate::engagement::EngagementStatus::ALL);
+        check(crate::rating::RatingSource::ALL);
+        check(crate::jobs::JobStatus::ALL);
+        check(crate::alert::Severity::ALL);
+        check(crate::alert::AlertStatus::ALL);
+    }
 }

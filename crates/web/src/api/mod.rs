@@ -105,6 +105,7 @@ impl Modify for SecuritySchemes {
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&SecuritySchemes),
+    components(schemas(Problem, rapport_core::validate::FieldError)),
     security(("bearer" = []), ("cookie" = [])),
     tags(
         (name = "auth", description = "Signing in and tokens"),
