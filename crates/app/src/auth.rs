@@ -66,6 +66,8 @@ async fn verify_async(stored: Option<String>, password: String) -> AppResult<boo
 pub enum SecretKind {
     Session,
     ApiToken,
+    /// A one-time link asking a contact to rate delivered work.
+    RatingInvitation,
 }
 
 impl SecretKind {
@@ -73,6 +75,7 @@ impl SecretKind {
         match self {
             SecretKind::Session => "rps",
             SecretKind::ApiToken => "rpt",
+            SecretKind::RatingInvitation => "rpr",
         }
     }
 }
@@ -103,7 +106,7 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// Compare hashes without an early exit on the first differing byte.
-fn same_hash(a: &str, b: &str) -> bool {
+pub(crate) fn same_hash(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 

@@ -4,13 +4,16 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod care;
 pub mod cursor;
 pub mod demo;
 pub mod error;
+pub mod health;
 pub mod jobs;
 pub mod org;
 pub mod people;
 pub mod promises;
+pub mod ratings;
 pub mod requests;
 pub mod time;
 pub mod work;
@@ -25,17 +28,24 @@ use rapport_store::{Db, Store};
 
 pub use error::{AppError, AppResult};
 
+/// Where clients reach a server started with no configuration.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 /// Settings that shape behaviour (not wiring).
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// How long a sign-in lasts.
     pub session_ttl: jiff::SignedDuration,
+    /// Where clients reach this server (links in mail, e.g. rating invitations), without a
+    /// trailing slash.
+    pub public_url: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             session_ttl: jiff::SignedDuration::from_hours(24 * 7),
+            public_url: DEFAULT_PUBLIC_URL.to_string(),
         }
     }
 }

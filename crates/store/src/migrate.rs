@@ -25,12 +25,14 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     1 "0001_init",
     2 "0002_jobs",
     3 "0003_alerts",
+    6 "0006_care",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_init",
     2 "0002_jobs",
     3 "0003_alerts",
+    6 "0006_care",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -20,6 +20,10 @@ pub struct ServeArgs {
     /// recreated on every start), and print how to sign in.
     #[arg(long)]
     pub demo: bool,
+    /// Where clients reach this server, for links in mail such as rating invitations
+    /// (default http://127.0.0.1:8080).
+    #[arg(long, env = "RAPPORT_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Mark session cookies Secure (serve behind HTTPS).
     #[arg(long, env = "RAPPORT_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -75,6 +79,10 @@ pub fn run(args: ServeArgs) -> CmdResult {
         .or(file.listen.clone())
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);
+    let mut settings = Settings::default();
+    if let Some(url) = args.public_url.clone().or(file.public_url.clone()) {
+        settings.public_url = url.trim().trim_end_matches('/').to_string();
+    }
     config::runtime()?.block_on(async move {
         let store = config::open_store(&db).await?;
         let report = store
@@ -84,7 +92,7 @@ pub fn run(args: ServeArgs) -> CmdResult {
         if !report.applied.is_empty() {
             tracing::info!(applied = ?report.applied, version = report.current_version, "migrated");
         }
-        let app = App::new(store, Settings::default());
+        let app = App::new(store, settings);
         if args.demo {
             let rep = app.seed_demo().await.map_err(|e| match e {
                 rapport_app::AppError::Conflict { .. } => Failure::Usage(format!(

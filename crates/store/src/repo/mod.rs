@@ -4,8 +4,10 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod care;
 pub mod clients;
 pub mod engagements;
+pub mod health;
 pub mod jobs;
 pub mod members;
 pub mod messages;
