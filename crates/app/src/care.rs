@@ -17,7 +17,7 @@ use rapport_core::etiquette::{
 };
 use rapport_core::ids::{ClientId, ContactId, MessageId, OrgId, RequestId};
 use rapport_core::message::{Direction, MessageDraft};
-use rapport_core::request::{Channel, Kind, Request};
+use rapport_core::request::{Channel, Kind, Request, Status};
 use rapport_core::sentiment::{self, Sentiment};
 use rapport_core::validate::limits;
 use rapport_store::Db;
@@ -26,7 +26,7 @@ use rapport_store::repo::{clients, members, promises};
 use serde::Serialize;
 
 use crate::requests::visible_request;
-use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
+use crate::{App, AppError, AppResult, Ctx, Listing, Settings, cursor};
 
 /// Texts longer than this are scored off the async runtime (VADER takes about 100 ms a MB).
 const INLINE_SCORE_BYTES: usize = 64 * 1024;
@@ -258,6 +258,24 @@ pub(crate) fn on_inbound(
         )?;
     } else if r.kind == Kind::Complaint {
         flag(db, ctx, r, ComplaintReason::Kind, None, now)?;
+    }
+    Ok(())
+}
+
+/// Hook for a status change, inside its write: delivered work asks the contact for a rating,
+/// and a complaint that is delivered, closed or reopened changes the client's health.
+pub(crate) fn on_status_changed(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    r: &Request,
+    settings: &Settings,
+    now: Timestamp,
+) -> AppResult<()> {
+    if r.status == Status::Delivered {
+        crate::ratings::on_delivered(db, ctx, r, settings, now)?;
+    }
+    if is_complaint(db, r)? {
+        crate::health::touch(db, r.org_id, r.client_id, now)?;
     }
     Ok(())
 }

@@ -388,8 +388,8 @@ impl App {
                         now,
                         "request delivered",
                     )?;
-                    crate::ratings::on_delivered(db, &ctx, &r, &settings, now)?;
                 }
+                crate::care::on_status_changed(db, &ctx, &r, &settings, now)?;
                 Ok(r)
             })
             .await

@@ -180,13 +180,16 @@ both!(
             .await
             .problem(422);
         assert_eq!(r.fields(), ["body"]);
-        app.post(
-            "/api/v1/lint",
-            &app.owner,
-            json!({"request_id": id, "body": "word ".repeat(1_300_000)}),
-        )
-        .await
-        .problem(413);
+        // Several megabytes (within the server's 5 MB body limit): refused by length, not 5xx.
+        let r = app
+            .post(
+                "/api/v1/lint",
+                &app.owner,
+                json!({"request_id": id, "body": "word ".repeat(800_000)}),
+            )
+            .await
+            .problem(422);
+        assert_eq!(r.fields(), ["body"]);
         app.raw(
             Method::POST,
             "/api/v1/lint",
@@ -283,6 +286,41 @@ both!(
         app.post("/api/v1/requests/quick", &app.owner, confirmed)
             .await
             .ok(201);
+
+        // Bad profiles are refused where they are edited, naming the field, and change nothing.
+        let before = app.snapshot().await;
+        let too_many: Vec<String> = (0..201).map(|i| format!("word{i}")).collect();
+        for (etiquette, field) in [
+            (json!({"avoid": too_many}), "etiquette.avoid"),
+            (json!({"avoid": ["ok", "  "]}), "etiquette.avoid[1]"),
+            (json!({"avoid": ["x".repeat(101)]}), "etiquette.avoid[0]"),
+            (json!({"preferred_name": ""}), "etiquette.preferred_name"),
+        ] {
+            let r = app
+                .patch(
+                    &format!("/api/v1/contacts/{contact}"),
+                    &app.owner,
+                    json!({"etiquette": etiquette}),
+                )
+                .await
+                .problem(422);
+            assert_eq!(r.fields(), [field]);
+        }
+        let r = app
+            .patch(
+                &format!("/api/v1/clients/{client}"),
+                &app.owner,
+                json!({"etiquette": {"glossary": [{"ours": "", "theirs": "x"}]}}),
+            )
+            .await
+            .problem(422);
+        assert_eq!(r.fields(), ["etiquette.glossary[0].ours"]);
+        assert_eq!(app.snapshot().await, before);
+        let e = app
+            .get(&format!("/api/v1/contacts/{contact}/etiquette"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(e["address_as"], "Dr Mehta", "unchanged");
 
         // The composer's view of the contact.
         let e = app
@@ -959,9 +997,35 @@ both!(client_health_and_at_risk, |app: TestApp| async move {
         ["complaints", "broken_promises", "sla_breaches"]
     );
 
-    // B has one complaint: better than A, worse than nothing.
+    // B has one complaint and a scope verdict a person overrode: better than A, worse than
+    // nothing.
     let b_contact = app.contact(b, "pat@brightwater.example", None).await;
     request_for(&app, b, b_contact, "Rude reply", "complaint").await;
+    let disputed = request_for(&app, b, b_contact, "Extra page", "feature").await;
+    let store = app.app.store.clone();
+    store
+        .write(move |db| {
+            rapport_store::repo::requests::set_scope(
+                db,
+                org,
+                rapport_core::ids::RequestId(disputed),
+                &rapport_core::request::ScopeRecord {
+                    verdict: rapport_core::scope::Verdict::In,
+                    confidence: 0.8,
+                    evidence: json!({}),
+                    brief_version: 1,
+                    confirmed_by: None,
+                    confirmed_verdict: Some(rapport_core::scope::Verdict::Out),
+                    confirm_reason: Some("not in the brief".into()),
+                },
+                Timestamp::now(),
+            )
+        })
+        .await
+        .unwrap();
+    let h = health(b).await;
+    assert_eq!(h["score"], 85);
+    assert_eq!(factors(&h), ["complaints", "scope_disputes"]);
     app.client("Calm Co").await;
 
     // The changes queued recomputations; the at-risk list is worst first.
@@ -976,7 +1040,7 @@ both!(client_health_and_at_risk, |app: TestApp| async move {
             )
         })
         .collect();
-    assert_eq!(order, [(a, 76), (b, 88)]);
+    assert_eq!(order, [(a, 76), (b, 85)]);
     assert!(items(&risk)[0]["reasons"].as_array().unwrap().len() <= 3);
     assert_eq!(items(&risk)[0]["reasons"][0]["factor"], "complaints");
     assert_eq!(items(&risk)[0]["client_name"], "Okra Foods");
