@@ -68,6 +68,8 @@ pub enum SecretKind {
     ApiToken,
     PasswordReset,
     PortalLink,
+    /// A one-time link asking a contact to rate delivered work.
+    RatingInvitation,
 }
 
 impl SecretKind {
@@ -77,6 +79,7 @@ impl SecretKind {
             SecretKind::ApiToken => "rpt",
             SecretKind::PasswordReset => "rpr",
             SecretKind::PortalLink => "rpl",
+            SecretKind::RatingInvitation => "rpv",
         }
     }
 }
@@ -107,7 +110,7 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// Compare hashes without an early exit on the first differing byte.
-fn same_hash(a: &str, b: &str) -> bool {
+pub(crate) fn same_hash(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 

@@ -26,6 +26,17 @@ pub enum AppError {
     /// The password was right; now the one-time code from the authenticator app. (HTTP 401)
     #[error("a one-time code from your authenticator app is required")]
     SecondFactorRequired,
+    /// An outgoing message has etiquette findings and was not confirmed: nothing was sent.
+    /// `findings` lists them for the composer. (HTTP 409)
+    #[error("{message}")]
+    Unconfirmed {
+        field: String,
+        message: String,
+        findings: serde_json::Value,
+    },
+    /// The thing existed but is no longer usable (an expired link). (HTTP 410)
+    #[error("{0}")]
+    Gone(String),
     /// Too many attempts; try again after this many seconds. (HTTP 429)
     #[error("too many attempts; try again in {0} s")]
     TooMany(u64),

@@ -224,6 +224,8 @@ impl App {
                 })
                 .await
             }
+            crate::health::RECOMPUTE_JOB => self.run_health_recompute(job, worker).await,
+            crate::health::DAILY_JOB => self.run_health_daily(job, worker).await,
             other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
         }
     }

@@ -5,13 +5,16 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod care;
 pub mod cursor;
 pub mod demo;
 pub mod error;
+pub mod health;
 pub mod jobs;
 pub mod org;
 pub mod people;
 pub mod promises;
+pub mod ratings;
 pub mod requests;
 pub mod secrets;
 pub mod time;
@@ -35,6 +38,9 @@ pub struct Limit {
     pub window: jiff::SignedDuration,
 }
 
+/// Where clients reach a server started with no configuration.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 /// Settings that shape behaviour (not wiring).
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -55,7 +61,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             session_ttl: jiff::SignedDuration::from_hours(24 * 7),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: DEFAULT_PUBLIC_URL.to_string(),
             secrets: secrets::SecretBox::default(),
             sign_in_per_account: Limit {
                 count: 10,

@@ -187,6 +187,7 @@ impl App {
                 result.map_err(|e| AppError::conflict("status", e.to_string()))?;
                 p.updated_at = now;
                 store::update(db, &p)?;
+                crate::health::touch(db, org, p.client_id, now)?;
                 ctx.audit(
                     db,
                     now,

@@ -275,6 +275,7 @@ impl App {
         let Some(client) = draft.client_id else {
             return Err(AppError::invalid("client_id", "required"));
         };
+        let body_sentiment = crate::care::score_body(&draft.body).await?;
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
@@ -293,6 +294,7 @@ impl App {
                     r.last_inbound_at = Some(now);
                 }
                 let r = requests::insert(db, &r)?;
+                crate::care::on_request_created(db, &ctx, &r, body_sentiment.as_ref(), now)?;
                 ctx.audit(
                     db,
                     now,
@@ -332,6 +334,7 @@ impl App {
                     )?;
                 }
                 requests::update_fields(db, &before, &after)?;
+                crate::care::on_request_updated(db, &ctx, &before, &after, now)?;
                 ctx.audit(
                     db,
                     now,
@@ -359,6 +362,7 @@ impl App {
         };
         let now = self.now();
         let ctx = ctx.clone();
+        let settings = self.settings.clone();
         self.store
             .write(move |db| -> AppResult<Request> {
                 let mut r = visible_request(db, &ctx.principal, id, true)?;
@@ -385,6 +389,7 @@ impl App {
                         "request delivered",
                     )?;
                 }
+                crate::care::on_status_changed(db, &ctx, &r, &settings, now)?;
                 Ok(r)
             })
             .await
@@ -475,7 +480,9 @@ impl App {
                 )?;
                 let message = match q.reply {
                     Some(body) => {
+                        let findings = crate::care::check_outbound(db, &r, &body, None, q.confirm_findings, "reply")?;
                         let m = messages::insert(db, &outbound(org, r.id, ctx.principal.actor(), body, None, now))?;
+                        crate::care::record_confirmation(db, &ctx, r.id, m.id, &findings, now)?;
                         requests::touch_outbound(db, org, r.id, now)?;
                         Some(m)
                     }
@@ -526,6 +533,7 @@ impl App {
         }
         let now = self.now();
         let draft = input.validate(ctx.principal.is_member(), now)?;
+        let inbound_sentiment = crate::care::score_inbound(&draft).await?;
         let ctx = ctx.clone();
         self.store
             .write(move |db| -> AppResult<Message> {
@@ -534,10 +542,21 @@ impl App {
                 let actor = ctx.principal.actor();
                 let m = match draft.direction {
                     Direction::Outbound => {
+                        // The time it reaches them is checked only when it reaches someone.
+                        let send_at = draft.scheduled_for.or(r.contact_id.map(|_| now));
+                        let findings = crate::care::check_outbound(
+                            db,
+                            &r,
+                            &draft.body,
+                            send_at,
+                            draft.confirm_findings,
+                            "body",
+                        )?;
                         let m = messages::insert(
                             db,
                             &outbound(org, r.id, actor, draft.body, draft.scheduled_for, now),
                         )?;
+                        crate::care::record_confirmation(db, &ctx, r.id, m.id, &findings, now)?;
                         requests::touch_outbound(db, org, r.id, now)?;
                         keep_promises(db, &ctx, r.id, PromiseKind::Reply, now, "reply sent")?;
                         m
@@ -558,12 +577,15 @@ impl App {
                                 send_status: None,
                                 scheduled_for: None,
                                 sent_at: None,
-                                sentiment: None,
+                                sentiment: inbound_sentiment.map(|s| s.compound),
                                 created_at: now,
                             },
                         )?;
                         if direction == Direction::Inbound {
                             requests::touch_inbound(db, org, r.id, now)?;
+                        }
+                        if let Some(s) = &inbound_sentiment {
+                            crate::care::on_inbound(db, &ctx, &r, s, now)?;
                         }
                         m
                     }

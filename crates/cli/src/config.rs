@@ -33,6 +33,7 @@ pub struct FileConfig {
     pub log_level: Option<String>,
     pub secure_cookies: Option<bool>,
     pub pg_max_connections: Option<usize>,
+    pub public_url: Option<String>,
 }
 
 pub const DEFAULT_DB: &str = "sqlite://rapport.db";

@@ -64,6 +64,11 @@ pub struct NewMessage {
     /// Hold an outbound message until this instant (e.g. the client's morning).
     #[serde(default)]
     pub scheduled_for: Option<Timestamp>,
+    /// Send an outbound message even though the etiquette lint has findings (they are recorded
+    /// in the audit trail). Without it, an outbound message with findings is refused with 409
+    /// listing them.
+    #[serde(default)]
+    pub confirm_findings: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +76,7 @@ pub struct MessageDraft {
     pub direction: Direction,
     pub body: String,
     pub scheduled_for: Option<Timestamp>,
+    pub confirm_findings: bool,
 }
 
 impl NewMessage {
@@ -92,6 +98,9 @@ impl NewMessage {
             }
             Direction::Inbound
         };
+        if self.confirm_findings.is_some() && direction != Direction::Outbound {
+            v.add("confirm_findings", "only outbound messages are linted");
+        }
         if let Some(at) = self.scheduled_for {
             if direction != Direction::Outbound {
                 v.add("scheduled_for", "only outbound messages can be scheduled");
@@ -103,6 +112,7 @@ impl NewMessage {
             direction,
             body: body.unwrap_or_default(),
             scheduled_for: self.scheduled_for,
+            confirm_findings: self.confirm_findings.unwrap_or(false),
         })
     }
 }
@@ -145,5 +155,24 @@ mod tests {
         .validate(true, now)
         .unwrap_err();
         assert!(e.0[0].message.contains("future"));
+    }
+
+    #[test]
+    fn only_outbound_messages_confirm_findings() {
+        let now = Timestamp::UNIX_EPOCH;
+        let d = msg(r#"{"body": "x", "direction": "outbound", "confirm_findings": true}"#)
+            .validate(true, now)
+            .unwrap();
+        assert!(d.confirm_findings);
+        assert!(
+            !msg(r#"{"body": "x", "direction": "outbound"}"#)
+                .validate(true, now)
+                .unwrap()
+                .confirm_findings
+        );
+        let e = msg(r#"{"body": "x", "confirm_findings": true}"#)
+            .validate(false, now)
+            .unwrap_err();
+        assert_eq!(e.0[0].field, "confirm_findings");
     }
 }

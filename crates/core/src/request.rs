@@ -373,6 +373,10 @@ pub struct QuickRequest {
     pub reply: Option<String>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// Send the reply even though the etiquette lint has findings (they are recorded in the
+    /// audit trail). Without it, a reply with findings is refused with 409 listing them.
+    #[serde(default)]
+    pub confirm_findings: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -381,6 +385,7 @@ pub struct QuickDraft {
     pub minutes: i64,
     pub billable: bool,
     pub reply: Option<String>,
+    pub confirm_findings: bool,
 }
 
 impl QuickRequest {
@@ -418,6 +423,7 @@ impl QuickRequest {
             minutes: minutes.unwrap_or_default(),
             billable: self.billable.unwrap_or(true),
             reply,
+            confirm_findings: self.confirm_findings.unwrap_or(false),
         })
     }
 }

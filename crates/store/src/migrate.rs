@@ -25,6 +25,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     1 "0001_init",
     2 "0002_jobs",
     3 "0003_alerts",
+    6 "0006_care",
     7 "0007_accounts",
 );
 
@@ -32,6 +33,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_init",
     2 "0002_jobs",
     3 "0003_alerts",
+    6 "0006_care",
     7 "0007_accounts",
 );
 

@@ -19,8 +19,14 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Etiquette lint findings that stopped an unconfirmed outgoing message (409): each with
+    /// its rule, byte span, message and suggestion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub findings: Option<Box<serde_json::Value>>,
+    // u32 seconds (over a century) keeps `Problem`, and every handler's error, small.
     #[serde(skip)]
-    retry_after: Option<u64>,
+    retry_after: Option<u32>,
     #[serde(skip)]
     bearer_challenge: bool,
 }
@@ -33,6 +39,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            findings: None,
             retry_after: None,
             bearer_challenge: false,
         }
@@ -63,7 +70,7 @@ impl Problem {
             format!("too many requests; try again in {retry_after} s"),
         )
         .with_type("rate-limited");
-        p.retry_after = Some(retry_after);
+        p.retry_after = Some(u32::try_from(retry_after).unwrap_or(u32::MAX));
         p
     }
 }
@@ -140,6 +147,18 @@ pub fn problem_for(e: AppError) -> Problem {
             p.kind = "https://rapport.invalid/problems/totp-required".into();
             p.field("totp", "required")
         }
+        AppError::Unconfirmed {
+            field,
+            message,
+            findings,
+        } => {
+            let mut p = Problem::new(StatusCode::CONFLICT, message.clone())
+                .with_type("unconfirmed-findings")
+                .field(field, message);
+            p.findings = Some(Box::new(findings));
+            p
+        }
+        AppError::Gone(m) => Problem::new(StatusCode::GONE, m).with_type("gone"),
         AppError::TooMany(secs) => Problem::too_many(secs),
         AppError::Unavailable(m) => {
             tracing::warn!(error = %m, "dependency unavailable");

@@ -20,6 +20,10 @@ pub struct ServeArgs {
     /// recreated on every start), and print how to sign in.
     #[arg(long)]
     pub demo: bool,
+    /// Where people reach this server, for links in mail (password resets, sign-in links,
+    /// rating invitations). Default: http://<listen address>.
+    #[arg(long, env = "RAPPORT_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Mark session cookies Secure (serve behind HTTPS).
     #[arg(long, env = "RAPPORT_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -29,10 +33,6 @@ pub struct ServeArgs {
     /// Log filter, e.g. info or rapport_web=debug.
     #[arg(long, env = "RAPPORT_LOG")]
     pub log_level: Option<String>,
-    /// The address people use to reach this server (links in mail point here).
-    /// Default: http://<listen address>.
-    #[arg(long, env = "RAPPORT_PUBLIC_URL")]
-    pub public_url: Option<String>,
     /// Requests per second one API token or session may make (bursts up to 30 s worth);
     /// 0 turns the limit off.
     #[arg(long, env = "RAPPORT_API_RATE_LIMIT", default_value_t = 20.0)]
@@ -86,7 +86,15 @@ pub fn run(args: ServeArgs) -> CmdResult {
         .or(file.listen.clone())
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);
+    let mut settings = Settings {
+        public_url: format!("http://{listen}"),
+        ..Settings::default()
+    };
+    if let Some(url) = args.public_url.clone().or(file.public_url.clone()) {
+        settings.public_url = url.trim().trim_end_matches('/').to_string();
+    }
     config::runtime()?.block_on(async move {
+        let mut settings = settings;
         let store = config::open_store(&db).await?;
         let report = store
             .migrate()
@@ -95,22 +103,13 @@ pub fn run(args: ServeArgs) -> CmdResult {
         if !report.applied.is_empty() {
             tracing::info!(applied = ?report.applied, version = report.current_version, "migrated");
         }
-        let secrets = rapport_app::secrets::SecretBox::from_env().map_err(Failure::Usage)?;
-        if !secrets.is_configured() {
+        settings.secrets = rapport_app::secrets::SecretBox::from_env().map_err(Failure::Usage)?;
+        if !settings.secrets.is_configured() {
             tracing::warn!(
                 "RAPPORT_SECRET_KEY is not set: features that store secrets (two-factor sign-in, mailbox passwords) \
                  are unavailable; create a key with `rapport secret-key`"
             );
         }
-        let public_url = args
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{listen}"));
-        let settings = Settings {
-            public_url,
-            secrets,
-            ..Settings::default()
-        };
         let app = App::new(store, settings);
         if args.demo {
             let rep = app.seed_demo().await.map_err(|e| match e {

@@ -5,6 +5,7 @@ mod support;
 mod alerts;
 mod auth;
 mod authz;
+mod care;
 mod crud;
 mod ops;
 mod promises;

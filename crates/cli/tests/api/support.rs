@@ -1,6 +1,8 @@
 //! A real server on 127.0.0.1:0 over a fresh database, and a small HTTP client for it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use rapport_app::{App, Settings};
 use rapport_core::access::Role;
@@ -51,6 +53,8 @@ pub struct TestApp {
     pub org: OrgId,
     pub owner: String,
     pub http: reqwest::Client,
+    /// How far the app's clock runs ahead of the real one, in milliseconds (see `advance`).
+    clock_offset: Arc<AtomicI64>,
     _db: TestDb,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -117,13 +121,23 @@ impl TestApp {
     ) -> Option<TestApp> {
         let db = TestDb::new(engine)?;
         let store = db.store().await.expect("open and migrate");
+        // The real clock unless a test moves it on: tests that compare with
+        // `Timestamp::now()` are unaffected.
+        let clock_offset = Arc::new(AtomicI64::new(0));
+        let offset = Arc::clone(&clock_offset);
         let mut settings = Settings {
             secrets: rapport_app::secrets::SecretBox::from_base64(TEST_SECRET_KEY).unwrap(),
             ..Settings::default()
         };
         let mut web = WebConfig::default();
         adjust(&mut settings, &mut web);
-        let app = App::new(store, settings);
+        let app = App::new(store, settings).with_clock(move || {
+            jiff::Timestamp::now()
+                .checked_add(jiff::SignedDuration::from_millis(
+                    offset.load(Ordering::SeqCst),
+                ))
+                .expect("clock within range")
+        });
         let org = app
             .create_org("acme", "Acme Consulting")
             .await
@@ -160,9 +174,29 @@ impl TestApp {
                 .cookie_store(false)
                 .build()
                 .unwrap(),
+            clock_offset,
             _db: db,
             _shutdown: tx,
         })
+    }
+
+    /// Move the app's clock forward (e.g. past an expiry).
+    pub fn advance(&self, by: jiff::SignedDuration) {
+        let ms = i64::try_from(by.as_millis()).expect("a sane duration");
+        self.clock_offset.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// Run every job that is due, until none is left.
+    pub async fn run_jobs(&self) -> usize {
+        let cfg = rapport_app::jobs::WorkerConfig::new("test-worker");
+        let mut total = 0;
+        loop {
+            let n = self.app.run_due_jobs(&cfg).await.expect("jobs run");
+            if n == 0 {
+                return total;
+            }
+            total += n;
+        }
     }
 
     pub async fn call(
@@ -366,6 +400,12 @@ impl TestApp {
             "promise_changes",
             "time_entries",
             "api_tokens",
+            "ratings",
+            "rating_invitations",
+            "request_care",
+            "client_health",
+            "client_health_history",
+            "perception_flags",
         ] {
             out.push(self.count(t).await);
         }

@@ -40,6 +40,7 @@ pub const MAX_PHRASES: usize = 100_000;
 pub const MAX_PHRASE_CHARS: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     AvoidedForm,
@@ -69,6 +70,7 @@ impl Rule {
 
 /// One problem: `start..end` are byte offsets into the linted text, on character boundaries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub rule: Rule,
     pub start: usize,

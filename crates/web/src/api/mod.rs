@@ -4,11 +4,14 @@
 mod alerts;
 mod audit;
 mod auth;
+mod care;
 mod clients;
 mod engagements;
+mod health;
 mod jobs;
 mod members;
 mod promises;
+mod ratings;
 mod requests;
 mod time;
 
@@ -38,6 +41,9 @@ pub enum Errors {
     /// The state does not allow it (duplicate, illegal transition).
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(#[to_schema] Problem),
+    /// No longer usable (an expired link).
+    #[response(status = 410, content_type = "application/problem+json")]
+    Gone(#[to_schema] Problem),
     /// Body too large.
     #[response(status = 413, content_type = "application/problem+json")]
     TooLarge(#[to_schema] Problem),
@@ -118,6 +124,9 @@ impl Modify for SecuritySchemes {
         (name = "audit", description = "Who did what, when"),
         (name = "jobs", description = "The job queue"),
         (name = "alerts", description = "What needs a person's attention"),
+        (name = "care", description = "Etiquette lint, complaints and first replies"),
+        (name = "ratings", description = "Ratings of delivered work and the perception gap"),
+        (name = "health", description = "Client health and the at-risk list"),
     )
 )]
 pub struct ApiDoc;
@@ -135,4 +144,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(jobs::router())
         .merge(alerts::router())
+        .merge(care::router())
+        .merge(ratings::router())
+        .merge(health::router())
 }

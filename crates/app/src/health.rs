@@ -1,0 +1,289 @@
+//! Client health: gather the signals, let core score them, keep the score current (a
+//! `health.recompute` job per client, queued by every change that matters) and one history row
+//! per client per day (a `health.daily` job re-scores every client once a day).
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use rapport_core::access::Permission;
+use rapport_core::alert::NewAlert;
+use rapport_core::client::Client;
+use rapport_core::health::{self, AtRisk, Health, HealthInputs, HealthPoint, Reason};
+use rapport_core::ids::{ClientId, OrgId, PromiseId, RequestId};
+use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
+use rapport_core::scope::Verdict;
+use rapport_store::Db;
+use rapport_store::repo::health as store;
+use rapport_store::repo::{care, clients, jobs, promises, ratings, requests};
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::JobFailure;
+use crate::{App, AppError, AppResult, Ctx};
+
+pub const RECOMPUTE_JOB: &str = "health.recompute";
+pub const DAILY_JOB: &str = "health.daily";
+/// How far back broken promises, scope disputes and response times count.
+const RECENT_DAYS: i64 = 90;
+/// How far back SLA breaches count.
+const SLA_DAYS: i64 = 30;
+/// Client ratings the average and trend are over.
+const RATINGS_WINDOW: usize = 10;
+/// Answered requests the response time is averaged over.
+const RESPONSE_SAMPLE: usize = 200;
+/// Days of history returned with a client's health.
+const TREND_DAYS: i64 = 90;
+/// Reasons shown per client on the at-risk list.
+const AT_RISK_REASONS: usize = 3;
+
+/// Alert kinds (raised by the SLA clocks and silence checks) that change a client's health.
+const HEALTH_ALERTS: [&str; 3] = ["sla.breached", "silence", "promise.broken"];
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RecomputePayload {
+    client_id: ClientId,
+}
+
+/// A client's health now, with its daily history.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientHealth {
+    pub client_id: ClientId,
+    pub score: u8,
+    pub reasons: Vec<Reason>,
+    pub computed_at: Timestamp,
+    /// One score per day, oldest first, over the last 90 days.
+    pub trend: Vec<HealthPoint>,
+}
+
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * n)
+}
+
+fn before(now: Timestamp, d: SignedDuration) -> Timestamp {
+    now.checked_sub(d).unwrap_or(Timestamp::MIN)
+}
+
+/// Queue a recomputation of the client's health (one pending per client), and make sure the
+/// org's daily snapshot is scheduled. Called from inside the write that changed something.
+pub(crate) fn touch(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    now: Timestamp,
+) -> AppResult<()> {
+    let payload = serde_json::to_value(RecomputePayload { client_id: client })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    jobs::enqueue(
+        db,
+        org,
+        &jobs::NewJob {
+            kind: RECOMPUTE_JOB,
+            payload: &payload,
+            run_at: now,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            dedupe_key: Some(&format!("health:{client}")),
+        },
+        now,
+    )?;
+    schedule_daily(db, org, now)
+}
+
+/// The next daily snapshot: just after the next midnight UTC.
+fn schedule_daily(db: &mut Db<'_>, org: OrgId, now: Timestamp) -> AppResult<()> {
+    let today = TimeZone::UTC.to_datetime(now).date();
+    let next = today
+        .tomorrow()
+        .and_then(|d| TimeZone::UTC.to_timestamp(d.at(0, 1, 0, 0)))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    jobs::enqueue(
+        db,
+        org,
+        &jobs::NewJob {
+            kind: DAILY_JOB,
+            payload: &serde_json::json!({}),
+            run_at: next,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            dedupe_key: Some("health:daily"),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Hook for every raised alert: SLA breaches, silences and broken promises change the health
+/// of the client they concern.
+pub(crate) fn on_alert(db: &mut Db<'_>, org: OrgId, a: &NewAlert, now: Timestamp) -> AppResult<()> {
+    if !HEALTH_ALERTS.contains(&a.kind.as_str()) {
+        return Ok(());
+    }
+    let Some(id) = a.subject_id else {
+        return Ok(());
+    };
+    let client = match a.subject_kind {
+        Some("client") => Some(ClientId(id)),
+        Some("request") => requests::get(db, org, RequestId(id))
+            .ok()
+            .map(|r| r.client_id),
+        Some("promise") => promises::get(db, org, PromiseId(id))
+            .ok()
+            .map(|p| p.client_id),
+        _ => None,
+    };
+    match client {
+        Some(c) => touch(db, org, c, now),
+        None => Ok(()),
+    }
+}
+
+fn zone_of(client: &Client) -> TimeZone {
+    client
+        .calendar
+        .compile()
+        .map(|c| c.zone().clone())
+        .unwrap_or(TimeZone::UTC)
+}
+
+/// Gather what the score is computed from.
+pub(crate) fn inputs(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: &Client,
+    now: Timestamp,
+) -> AppResult<HealthInputs> {
+    let id = client.id;
+    let recent = before(now, days(RECENT_DAYS));
+    let scores = ratings::client_scores(db, org, id, RATINGS_WINDOW)?;
+    let (rating_average, rating_count, rating_trend) =
+        health::rating_summary(&scores, RATINGS_WINDOW);
+    let (broken, overdue) = store::promise_counts(db, org, id, recent, now)?;
+    let silences = store::alert_count(db, org, id, "silence", None)?;
+    let sla = store::alert_count(
+        db,
+        org,
+        id,
+        "sla.breached",
+        Some(before(now, days(SLA_DAYS))),
+    )?;
+    let scope_disputes = store::scope_records(db, org, id, recent)?
+        .iter()
+        .filter(|s| {
+            let overridden = s.confirmed_verdict.is_some_and(|c| c != s.verdict);
+            overridden || s.confirmed_verdict.unwrap_or(s.verdict) == Verdict::Out
+        })
+        .count();
+    let first_response_minutes = match client.calendar.compile() {
+        Ok(cal) => {
+            let waits: Vec<i64> = store::first_responses(db, org, id, recent, RESPONSE_SAMPLE)?
+                .into_iter()
+                .map(|(filed, answered)| cal.business_minutes_between(filed, answered).max(0))
+                .collect();
+            (!waits.is_empty()).then(|| waits.iter().sum::<i64>() / waits.len() as i64)
+        }
+        Err(_) => None,
+    };
+    let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+    Ok(HealthInputs {
+        rating_average,
+        rating_count,
+        rating_trend,
+        open_complaints: count(care::open_complaints(db, org, id)?),
+        broken_promises: count(broken),
+        overdue_promises: count(overdue),
+        silences: count(silences),
+        sla_breaches: count(sla),
+        scope_disputes: count(scope_disputes as i64),
+        first_response_minutes,
+    })
+}
+
+/// Score the client now, and save it as current and as today's history row (in the
+/// client's zone).
+pub(crate) fn recompute(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    now: Timestamp,
+) -> AppResult<Option<Health>> {
+    let Ok(client) = clients::get(db, org, client) else {
+        return Ok(None);
+    };
+    let h = health::score(&inputs(db, org, &client, now)?);
+    let date: Date = zone_of(&client).to_datetime(now).date();
+    store::save(db, org, client.id, &h, date, now)?;
+    Ok(Some(h))
+}
+
+impl App {
+    /// A client's health computed now, with the daily scores of the last 90 days.
+    pub async fn client_health(&self, ctx: &Ctx, id: ClientId) -> AppResult<ClientHealth> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
+        let now = self.now();
+        self.store
+            .read(move |db| -> AppResult<ClientHealth> {
+                let client = clients::get(db, org, id).map_err(|_| AppError::NotFound("client"))?;
+                let h = health::score(&inputs(db, org, &client, now)?);
+                let today = zone_of(&client).to_datetime(now).date();
+                let from = today
+                    .checked_sub(SignedDuration::from_hours(24 * TREND_DAYS))
+                    .unwrap_or(today);
+                Ok(ClientHealth {
+                    client_id: id,
+                    score: h.score,
+                    reasons: h.reasons,
+                    computed_at: now,
+                    trend: store::history(db, org, id, from)?,
+                })
+            })
+            .await
+    }
+
+    /// Clients scoring below `below` (default 100: anything wrong at all), worst first, with
+    /// their top three reasons, as last computed.
+    pub async fn at_risk(
+        &self,
+        ctx: &Ctx,
+        below: Option<i64>,
+        limit: Option<usize>,
+    ) -> AppResult<Vec<AtRisk>> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let below = below.unwrap_or(100);
+        if !(1..=100).contains(&below) {
+            return Err(AppError::invalid(
+                "below",
+                format!("must be 1 to 100 (got {below})"),
+            ));
+        }
+        let limit = crate::limit(limit)?;
+        let org = ctx.org();
+        self.store
+            .read(move |db| Ok(store::at_risk(db, org, below, AT_RISK_REASONS, limit)?))
+            .await
+    }
+
+    pub(crate) async fn run_health_recompute(
+        &self,
+        job: &Job,
+        worker: &str,
+    ) -> Result<(), JobFailure> {
+        let p: RecomputePayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobFailure(format!("bad {RECOMPUTE_JOB} payload: {e}")))?;
+        let org = job.org_id;
+        self.finish_job(job, worker, move |db, now| {
+            recompute(db, org, p.client_id, now)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Re-score every client of the org (a job each), then schedule tomorrow's run.
+    pub(crate) async fn run_health_daily(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
+        let org = job.org_id;
+        self.finish_job(job, worker, move |db, now| {
+            for client in store::client_ids(db, org)? {
+                touch(db, org, client, now)?;
+            }
+            schedule_daily(db, org, now)
+        })
+        .await
+    }
+}

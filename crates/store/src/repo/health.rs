@@ -1,0 +1,182 @@
+//! Client health: the current score per client, one history row per client per day, and the
+//! counts the score is computed from.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rapport_core::health::{AtRisk, Health, HealthPoint, Reason};
+use rapport_core::ids::{ClientId, OrgId};
+use rapport_core::request::ScopeRecord;
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::params;
+use crate::value::Json;
+
+/// Save a client's score as current and as the day's history row (the last score of a day
+/// stands for it).
+pub fn save(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    health: &Health,
+    date: Date,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let score = i64::from(health.score);
+    db.execute(
+        "INSERT INTO client_health (org_id, client_id, score, reasons, computed_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (org_id, client_id) DO UPDATE SET score = excluded.score, reasons = excluded.reasons,
+             computed_at = excluded.computed_at",
+        params![org, client, score, Json(&health.reasons), now],
+    )?;
+    db.execute(
+        "INSERT INTO client_health_history (org_id, client_id, date, score, reasons, computed_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (org_id, client_id, date) DO UPDATE SET score = excluded.score, reasons = excluded.reasons,
+             computed_at = excluded.computed_at",
+        params![org, client, date, score, Json(&health.reasons), now],
+    )?;
+    Ok(())
+}
+
+/// Daily scores from `from` on, oldest first.
+pub fn history(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    from: Date,
+) -> Result<Vec<HealthPoint>, StoreError> {
+    db.query_map(
+        "SELECT date, score FROM client_health_history WHERE org_id = $1 AND client_id = $2 AND date >= $3
+         ORDER BY date",
+        params![org, client, from],
+        |r| {
+            let score: i64 = r.get(1)?;
+            Ok(HealthPoint {
+                date: r.get(0)?,
+                score: u8::try_from(score).map_err(StoreError::decode)?,
+            })
+        },
+    )
+}
+
+/// Clients scoring below `below`, worst first, with their top `reasons` reasons.
+pub fn at_risk(
+    db: &mut Db<'_>,
+    org: OrgId,
+    below: i64,
+    reasons: usize,
+    limit: usize,
+) -> Result<Vec<AtRisk>, StoreError> {
+    db.query_map(
+        "SELECT h.client_id, c.name, h.score, h.reasons, h.computed_at
+         FROM client_health h JOIN clients c ON c.org_id = h.org_id AND c.id = h.client_id
+         WHERE h.org_id = $1 AND h.score < $2
+         ORDER BY h.score, h.client_id LIMIT $3",
+        params![org, below, limit.clamp(1, super::MAX_PAGE)],
+        |r| {
+            let score: i64 = r.get(2)?;
+            let mut rs: Vec<Reason> = r.json(3)?;
+            rs.truncate(reasons);
+            Ok(AtRisk {
+                client_id: r.get(0)?,
+                client_name: r.get(1)?,
+                score: u8::try_from(score).map_err(StoreError::decode)?,
+                reasons: rs,
+                computed_at: r.get(4)?,
+            })
+        },
+    )
+}
+
+/// Every client id of the org, for the daily snapshot.
+pub fn client_ids(db: &mut Db<'_>, org: OrgId) -> Result<Vec<ClientId>, StoreError> {
+    db.query_map(
+        "SELECT id FROM clients WHERE org_id = $1 ORDER BY id",
+        params![org],
+        |r| r.get(0),
+    )
+}
+
+/// Promises to the client broken since `since`, and those still pending past their date.
+pub fn promise_counts(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    since: Timestamp,
+    now: Timestamp,
+) -> Result<(i64, i64), StoreError> {
+    let broken = db.scalar(
+        "SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2 AND status = 'broken' AND broken_at >= $3",
+        params![org, client, since],
+    )?;
+    let overdue = db.scalar(
+        "SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2
+           AND status IN ('open', 'renegotiated') AND due_at < $3",
+        params![org, client, now],
+    )?;
+    Ok((broken, overdue))
+}
+
+/// Alerts of `kind` about the client, its requests or its promises: unresolved ones only, or
+/// (with `since`) every one raised since then. Read by kind so that whoever raises them
+/// (SLA clocks, silence checks) needs no columns of ours.
+pub fn alert_count(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    kind: &str,
+    since: Option<Timestamp>,
+) -> Result<i64, StoreError> {
+    let about = "((subject_kind = 'client' AND subject_id = $3)
+                 OR (subject_kind = 'request' AND subject_id IN
+                        (SELECT id FROM requests WHERE org_id = $1 AND client_id = $3))
+                 OR (subject_kind = 'promise' AND subject_id IN
+                        (SELECT id FROM promises WHERE org_id = $1 AND client_id = $3)))";
+    match since {
+        Some(since) => db.scalar(
+            &format!(
+                "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at >= $4 AND {about}"
+            ),
+            params![org, kind, client, since],
+        ),
+        None => db.scalar(
+            &format!(
+                "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND kind = $2 AND status <> 'resolved' AND {about}"
+            ),
+            params![org, kind, client],
+        ),
+    }
+}
+
+/// The scope records of the client's requests filed since `since`.
+pub fn scope_records(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    since: Timestamp,
+) -> Result<Vec<ScopeRecord>, StoreError> {
+    db.query_map(
+        "SELECT scope FROM requests WHERE org_id = $1 AND client_id = $2 AND created_at >= $3 AND scope IS NOT NULL",
+        params![org, client, since],
+        |r| r.json(0),
+    )
+}
+
+/// (filed, first response) of the client's most recent answered requests filed since `since`.
+pub fn first_responses(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    since: Timestamp,
+    limit: usize,
+) -> Result<Vec<(Timestamp, Timestamp)>, StoreError> {
+    db.query_map(
+        "SELECT created_at, first_response_at FROM requests
+         WHERE org_id = $1 AND client_id = $2 AND created_at >= $3 AND first_response_at IS NOT NULL
+           AND quick = FALSE
+         ORDER BY id DESC LIMIT $4",
+        params![org, client, since, limit],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
