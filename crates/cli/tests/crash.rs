@@ -155,7 +155,8 @@ async fn crash_loop(db: &TestDb) {
 }
 
 async fn verify(store: &Store, acks: &[Ack]) {
-    for ack in acks.iter().cloned() {
+    for ack in acks {
+        let ack = ack.clone();
         let found: bool = store
             .read(move |db| -> Result<bool, rapport_store::StoreError> {
                 Ok(match &ack {
