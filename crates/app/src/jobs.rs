@@ -224,6 +224,9 @@ impl App {
                 })
                 .await
             }
+            crate::clocks::sla::CHECK => self.run_sla_check(job, worker).await,
+            crate::clocks::promises::CHECK => self.run_promise_check(job, worker).await,
+            crate::clocks::silence::CHECK => self.run_silence_check(job, worker).await,
             other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
         }
     }
@@ -235,6 +238,9 @@ impl App {
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         tracing::info!(worker = %cfg.id, "job worker started");
+        if let Err(e) = self.start_clock_checks().await {
+            tracing::warn!(error = %e, "could not queue the periodic clock checks");
+        }
         loop {
             if *shutdown.borrow() {
                 break;

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod clocks;
 pub mod cursor;
 pub mod demo;
 pub mod error;
@@ -30,12 +31,15 @@ pub use error::{AppError, AppResult};
 pub struct Settings {
     /// How long a sign-in lasts.
     pub session_ttl: jiff::SignedDuration,
+    /// SLA, promise, silence and capacity checks.
+    pub clocks: clocks::ClockSettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             session_ttl: jiff::SignedDuration::from_hours(24 * 7),
+            clocks: clocks::ClockSettings::default(),
         }
     }
 }

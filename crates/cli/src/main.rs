@@ -45,6 +45,9 @@ enum Command {
     Sentiment(commands::sentiment::SentimentArgs),
     /// Check an outgoing message against a client's etiquette profile.
     Lint(commands::lint::LintArgs),
+    /// The promise ledger: figures per member, client or engagement.
+    #[command(subcommand)]
+    Promises(commands::promises::PromisesCommand),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Scope(cmd) => commands::scope::run(cmd),
         Command::Sentiment(args) => commands::sentiment::run(args),
         Command::Lint(args) => commands::lint::run(args),
+        Command::Promises(cmd) => commands::promises::run(cmd),
     };
     failure::exit_code(result)
 }

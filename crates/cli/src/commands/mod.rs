@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod demo;
 pub mod lint;
 pub mod migrate;
+pub mod promises;
 pub mod scope;
 pub mod sentiment;
 pub mod serve;

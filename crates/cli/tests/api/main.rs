@@ -5,6 +5,7 @@ mod support;
 mod alerts;
 mod auth;
 mod authz;
+mod clocks;
 mod crud;
 mod ops;
 mod promises;

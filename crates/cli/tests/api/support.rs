@@ -1,6 +1,8 @@
 //! A real server on 127.0.0.1:0 over a fresh database, and a small HTTP client for it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use rapport_app::{App, Settings};
 use rapport_core::access::Role;
@@ -46,6 +48,9 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub base: String,
     pub app: App,
+    /// The app's clock in unix milliseconds; 0 (the default) follows the real time. See
+    /// [`TestApp::set_now`].
+    pub clock: Arc<AtomicI64>,
     pub org: OrgId,
     pub owner: String,
     pub http: reqwest::Client,
@@ -106,7 +111,14 @@ impl TestApp {
     pub async fn spawn(engine: Engine) -> Option<TestApp> {
         let db = TestDb::new(engine)?;
         let store = db.store().await.expect("open and migrate");
-        let app = App::new(store, Settings::default());
+        let clock = Arc::new(AtomicI64::new(0));
+        let read = Arc::clone(&clock);
+        let app = App::new(store, Settings::default()).with_clock(move || {
+            match read.load(Ordering::SeqCst) {
+                0 => jiff::Timestamp::now(),
+                ms => jiff::Timestamp::from_millisecond(ms).expect("a test clock in range"),
+            }
+        });
         let org = app
             .create_org("acme", "Acme Consulting")
             .await
@@ -137,6 +149,7 @@ impl TestApp {
         Some(TestApp {
             base: format!("http://{addr}"),
             app,
+            clock,
             org: org.id,
             owner,
             http: reqwest::Client::builder()
@@ -146,6 +159,33 @@ impl TestApp {
             _db: db,
             _shutdown: tx,
         })
+    }
+
+    /// Fix the app's clock at `at` (RFC 3339), for the server and for jobs run by the test.
+    pub fn set_now(&self, at: &str) {
+        let t: jiff::Timestamp = at.parse().expect("an RFC 3339 instant");
+        self.clock.store(t.as_millisecond(), Ordering::SeqCst);
+    }
+
+    /// Move the fixed clock on by `minutes`.
+    pub fn advance_minutes(&self, minutes: i64) {
+        let now = self.clock.load(Ordering::SeqCst);
+        assert_ne!(now, 0, "set_now first");
+        self.clock.store(now + minutes * 60_000, Ordering::SeqCst);
+    }
+
+    /// Run every job due at the app's time, as a worker would, until none is left.
+    pub async fn run_jobs(&self) -> usize {
+        let cfg = rapport_app::jobs::WorkerConfig::new("tests");
+        let mut total = 0;
+        for _ in 0..100 {
+            let n = self.app.run_due_jobs(&cfg).await.expect("jobs run");
+            if n == 0 {
+                return total;
+            }
+            total += n;
+        }
+        panic!("jobs keep coming due at the same instant");
     }
 
     pub async fn call(
@@ -348,6 +388,9 @@ impl TestApp {
             "promises",
             "promise_changes",
             "time_entries",
+            "request_status_log",
+            "jobs",
+            "alerts",
             "api_tokens",
         ] {
             out.push(self.count(t).await);

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod clients;
+pub mod clocks;
 pub mod engagements;
 pub mod jobs;
 pub mod members;

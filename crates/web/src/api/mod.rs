@@ -5,6 +5,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod clients;
+mod clocks;
 mod engagements;
 mod jobs;
 mod members;
@@ -117,6 +118,7 @@ impl Modify for SecuritySchemes {
         (name = "audit", description = "Who did what, when"),
         (name = "jobs", description = "The job queue"),
         (name = "alerts", description = "What needs a person's attention"),
+        (name = "clocks", description = "Silence and capacity: who waits on us, who can carry what"),
     )
 )]
 pub struct ApiDoc;
@@ -134,4 +136,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(jobs::router())
         .merge(alerts::router())
+        .merge(clocks::router())
 }
