@@ -161,10 +161,12 @@ fn keep_promises(
     because: &str,
 ) -> AppResult<()> {
     let mut calendar = None;
-    for mut p in promises::pending_for_request(db, ctx.org(), request)? {
+    for p in promises::pending_for_request(db, ctx.org(), request)? {
         if p.kind != kind {
             continue;
         }
+        // Locked before it is kept: the promise check may be breaking it at this moment.
+        let mut p = promises::get_for_update(db, ctx.org(), p.id)?;
         if calendar.is_none() {
             calendar = Some(crate::clocks::promises::calendar_of(db, &p)?);
         }

@@ -76,7 +76,20 @@ pub fn on_request_change(
 ) -> AppResult<()> {
     let org = r.org_id;
     match change {
-        Change::Status => store::log_status(db, org, r.id, now, r.status)?,
+        Change::Status => {
+            store::log_status(db, org, r.id, now, r.status)?;
+            if !r.status.is_open() || r.status == Status::WaitingOnClient {
+                // The client no longer waits on us.
+                store::resolve_alerts_about(
+                    db,
+                    org,
+                    super::silence::ALERT,
+                    "request",
+                    r.id.0,
+                    now,
+                )?;
+            }
+        }
         Change::Inbound => super::silence::ensure_check(db, org, now, now)?,
         Change::Created if r.last_inbound_at.is_some() => {
             super::silence::ensure_check(db, org, now, now)?
@@ -86,9 +99,21 @@ pub fn on_request_change(
         }
         Change::Created | Change::Edited => {}
     }
-    let (state, _) = evaluate(db, &mut Lookup::default(), r, now)?;
+    // A request just created has no history, no alerts and no job yet: intake is the hot path,
+    // so it is spared the reads that would find nothing.
+    let fresh = change == Change::Created;
+    let mut lookup = Lookup::default();
+    let (state, _) = if fresh {
+        evaluate_events(db, &mut lookup, r, Vec::new(), now)?
+    } else {
+        evaluate(db, &mut lookup, r, now)?
+    };
     store_summary(db, r, &state)?;
-    let alerted = store::alerted(db, org, r.id)?.unwrap_or_default();
+    let alerted = if fresh {
+        SlaState::default()
+    } else {
+        store::alerted(db, org, r.id)?.unwrap_or_default()
+    };
     let waiting = sla::transitions(&alerted, &state)
         .iter()
         .any(SlaTransition::is_alert);
@@ -97,7 +122,20 @@ pub fn on_request_change(
     } else {
         state.next_change_at(now).map(ceil_ms)
     };
-    check_job(db, org, r.id, at, now)
+    match (fresh, at) {
+        (true, None) => Ok(()),
+        (true, Some(at)) => {
+            let payload = serde_json::json!(CheckPayload { request_id: r.id });
+            let key = format!("sla:{}", r.id.0);
+            let job = KeyedJob {
+                kind: CHECK,
+                payload: &payload,
+                dedupe_key: &key,
+            };
+            Ok(store::ensure(db, org, &job, at, now)?)
+        }
+        (false, at) => check_job(db, org, r.id, at, now),
+    }
 }
 
 /// The clocks of `r` at `now`, and the engagement whose policy they follow.
@@ -107,13 +145,24 @@ pub(crate) fn evaluate(
     r: &Request,
     now: Timestamp,
 ) -> AppResult<(SlaState, Option<Engagement>)> {
+    let events = store::sla_events(db, r.org_id, r.id)?;
+    evaluate_events(db, lookup, r, events, now)
+}
+
+/// [`evaluate`] over a history already read.
+fn evaluate_events(
+    db: &mut Db<'_>,
+    lookup: &mut Lookup,
+    r: &Request,
+    mut events: Vec<SlaEvent>,
+    now: Timestamp,
+) -> AppResult<(SlaState, Option<Engagement>)> {
     let engagement = lookup.engagement(db, r.org_id, r.engagement_id)?;
     let calendar = lookup.calendar(db, r.org_id, r.client_id, r.engagement_id)?;
     let policy = engagement
         .as_ref()
         .map(Engagement::sla_policy_or_default)
         .unwrap_or_default();
-    let mut events = store::sla_events(db, r.org_id, r.id)?;
     complete_history(&mut events, r);
     let state = sla::evaluate(&policy, &calendar, r.priority, r.created_at, &events, now);
     Ok((state, engagement))

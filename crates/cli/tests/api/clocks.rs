@@ -232,6 +232,38 @@ both!(sla_clocks_pause_and_alert_once, |app: TestApp| async move {
         .await
         .ok(200);
     assert_eq!(ids(&bad), [id]);
+
+    // A new policy for the engagement: its open requests are evaluated again by the job.
+    app.patch(
+        &format!("/api/v1/engagements/{engagement}"),
+        &app.owner,
+        json!({"sla_policy": {"targets": {"normal": {"first_response_minutes": 120,
+            "next_response_minutes": 240, "resolution_minutes": 1200}}}}),
+    )
+    .await
+    .ok(200);
+    let stored = |list: &Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()["sla_due_at"]
+            .clone()
+    };
+    let listed = app.get("/api/v1/requests", &app.owner).await.ok(200);
+    assert_eq!(
+        stored(&listed),
+        "2027-03-04T10:30:00Z",
+        "until the job runs"
+    );
+    app.run_jobs().await;
+    let listed = app.get("/api/v1/requests", &app.owner).await.ok(200);
+    assert_eq!(
+        stored(&listed),
+        "2027-03-04T14:30:00Z",
+        "240 business minutes later"
+    );
 });
 
 both!(
@@ -651,6 +683,11 @@ both!(silence_is_listed_and_alerted, |app: TestApp| async move {
     transition(&app, b, "waiting_on_client").await;
     let list = app.get("/api/v1/silence", &app.owner).await.ok(200);
     assert_eq!(list["items"], json!([]));
+    let raised = alerts(&app, "silence").await;
+    assert!(
+        raised.iter().all(|x| x["status"] == "resolved"),
+        "{raised:?}"
+    );
 });
 
 both!(client_office_hours_now, |app: TestApp| async move {
@@ -862,5 +899,41 @@ both!(
             .await
             .ok(200);
         assert_eq!(e["sla_policy"], Value::Null);
+    }
+);
+
+both!(
+    the_clock_endpoints_are_documented,
+    |app: TestApp| async move {
+        let doc = app
+            .call(Method::GET, "/api/openapi.json", None, None)
+            .await
+            .ok(200);
+        for path in [
+            "/api/v1/clients/{id}/now",
+            "/api/v1/silence",
+            "/api/v1/capacity",
+            "/api/v1/members/{id}/capacity",
+            "/api/v1/promises/suggest",
+            "/api/v1/promises/stats",
+        ] {
+            assert!(doc["paths"][path].is_object(), "missing {path}");
+        }
+        let schemas = &doc["components"]["schemas"];
+        assert!(
+            schemas["RequestView"]["properties"]["sla"].is_object()
+                || schemas["RequestView"]["allOf"].is_array(),
+            "{}",
+            schemas["RequestView"]
+        );
+        assert!(schemas["MadePromise"].is_object());
+        assert!(schemas["SlaState"].is_object());
+        let params: Vec<&str> = doc["paths"]["/api/v1/requests"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(params.contains(&"sla_state"), "{params:?}");
     }
 );
