@@ -42,6 +42,7 @@ struct CheckPayload {
     request_id: RequestId,
 }
 
+/// The request's one `sla.check` job: moved to `at`, queued, or (at `None`) removed.
 fn check_job(
     db: &mut Db<'_>,
     org: OrgId,
@@ -49,20 +50,20 @@ fn check_job(
     at: Option<Timestamp>,
     now: Timestamp,
 ) -> AppResult<()> {
+    with_check_job(id, |job| store::schedule(db, org, job, at, now))
+}
+
+fn with_check_job<T>(
+    id: RequestId,
+    f: impl FnOnce(&KeyedJob<'_>) -> Result<T, StoreError>,
+) -> AppResult<T> {
     let payload = serde_json::json!(CheckPayload { request_id: id });
     let key = format!("sla:{}", id.0);
-    store::schedule(
-        db,
-        org,
-        &KeyedJob {
-            kind: CHECK,
-            payload: &payload,
-            dedupe_key: &key,
-        },
-        at,
-        now,
-    )?;
-    Ok(())
+    Ok(f(&KeyedJob {
+        kind: CHECK,
+        payload: &payload,
+        dedupe_key: &key,
+    })?)
 }
 
 /// Keep a request's clocks current after `change`, in the transaction that made it: record a
@@ -124,16 +125,8 @@ pub fn on_request_change(
     };
     match (fresh, at) {
         (true, None) => Ok(()),
-        (true, Some(at)) => {
-            let payload = serde_json::json!(CheckPayload { request_id: r.id });
-            let key = format!("sla:{}", r.id.0);
-            let job = KeyedJob {
-                kind: CHECK,
-                payload: &payload,
-                dedupe_key: &key,
-            };
-            Ok(store::ensure(db, org, &job, at, now)?)
-        }
+        // Nothing to move: one insert.
+        (true, Some(at)) => with_check_job(r.id, |job| store::ensure(db, org, job, at, now)),
         (false, at) => check_job(db, org, r.id, at, now),
     }
 }

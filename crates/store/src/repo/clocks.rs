@@ -145,15 +145,19 @@ pub fn schedule(
     run_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    // `status IN ('queued', 'running')` repeats the predicate of the partial index on
+    // (org_id, dedupe_key): SQLite uses a partial index only when the query states it.
     let Some(at) = run_at else {
         db.execute(
-            "DELETE FROM jobs WHERE org_id = $1 AND dedupe_key = $2 AND status = 'queued'",
+            "DELETE FROM jobs
+             WHERE org_id = $1 AND dedupe_key = $2 AND status IN ('queued', 'running') AND status = 'queued'",
             params![org, job.dedupe_key],
         )?;
         return Ok(());
     };
     let moved = db.execute(
-        "UPDATE jobs SET run_at = $3, updated_at = $4 WHERE org_id = $1 AND dedupe_key = $2 AND status = 'queued'",
+        "UPDATE jobs SET run_at = $3, updated_at = $4
+         WHERE org_id = $1 AND dedupe_key = $2 AND status IN ('queued', 'running') AND status = 'queued'",
         params![org, job.dedupe_key, at, now],
     )?;
     if moved == 0 {

@@ -1,4 +1,5 @@
-//! `rapport promises stats` run as a real process over a database seeded through the app.
+//! The clock verbs run as real processes: `rapport promises stats` over a database seeded
+//! through the app, and the clock settings of `rapport serve`.
 
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -205,4 +206,25 @@ async fn bad_arguments_exit_2_naming_them() {
     let out = rapport(&["promises", "stats", "--org", "nope", "--db", &url]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--org"));
+}
+
+#[test]
+fn serve_refuses_clock_settings_out_of_range() {
+    for (flag, value) in [
+        ("--silence-check-minutes", "0"),
+        ("--silence-check-minutes", "5000"),
+        ("--promise-due-soon-minutes", "-1"),
+        ("--safety-margin-percent", "900"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = rapport(&[
+            "serve",
+            &arg,
+            "--db",
+            "sqlite:///nonexistent/never-opened.db",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(flag), "{flag} {value}: {err}");
+    }
 }
