@@ -560,6 +560,9 @@ fn seed_client(
             budget_fee_minor: Some(plan.budget_hours * plan.rate_minor),
             starts_on: None,
             ends_on: None,
+            sla_policy: None,
+            silence_policy: None,
+            calendar: None,
         }
         .validate()?,
         now,

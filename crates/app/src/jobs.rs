@@ -226,6 +226,9 @@ impl App {
             }
             crate::health::RECOMPUTE_JOB => self.run_health_recompute(job, worker).await,
             crate::health::DAILY_JOB => self.run_health_daily(job, worker).await,
+            crate::clocks::sla::CHECK => self.run_sla_check(job, worker).await,
+            crate::clocks::promises::CHECK => self.run_promise_check(job, worker).await,
+            crate::clocks::silence::CHECK => self.run_silence_check(job, worker).await,
             other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
         }
     }
@@ -237,6 +240,9 @@ impl App {
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         tracing::info!(worker = %cfg.id, "job worker started");
+        if let Err(e) = self.start_clock_checks().await {
+            tracing::warn!(error = %e, "could not queue the periodic clock checks");
+        }
         loop {
             if *shutdown.borrow() {
                 break;

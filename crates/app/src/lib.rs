@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod auth;
 pub mod care;
+pub mod clocks;
 pub mod cursor;
 pub mod demo;
 pub mod error;
@@ -55,6 +56,8 @@ pub struct Settings {
     pub sign_in_per_ip: Limit,
     /// How long password-reset and sign-in links stay valid.
     pub link_ttl: jiff::SignedDuration,
+    /// SLA, promise, silence and capacity checks.
+    pub clocks: clocks::ClockSettings,
 }
 
 impl Default for Settings {
@@ -72,6 +75,7 @@ impl Default for Settings {
                 window: jiff::SignedDuration::from_mins(15),
             },
             link_ttl: jiff::SignedDuration::from_hours(1),
+            clocks: clocks::ClockSettings::default(),
         }
     }
 }

@@ -15,9 +15,13 @@ impl App {
     pub async fn create_org(&self, slug: &str, name: &str) -> AppResult<Org> {
         let draft = OrgDraft::parse(slug, name)?;
         let now = self.now();
+        let first_check = now
+            .checked_add(self.settings.clocks.silence_every)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         self.store
             .write(move |db| -> AppResult<Org> {
                 let org = orgs::insert(db, &draft, now)?;
+                crate::clocks::silence::ensure_check(db, org.id, first_check, now)?;
                 audit::record(
                     db,
                     org.id,

@@ -203,6 +203,9 @@ impl App {
                 let mut after = patch.apply(&before)?;
                 after.updated_at = now;
                 clients::update(db, &after)?;
+                if after.calendar != before.calendar {
+                    crate::clocks::sla::recheck_client(db, org, id, now)?;
+                }
                 ctx.audit(
                     db,
                     now,

@@ -2,14 +2,16 @@
 
 use rapport_core::access::Permission;
 use rapport_core::audit::AuditEntry;
+use rapport_core::capacity::PromiseWarning;
 use rapport_core::ids::{ClientId, MemberId, PromiseId, RequestId};
 use rapport_core::promise::{
-    NewPromise, Promise, PromiseChange, PromiseStatus, RenegotiateInput, SettleInput,
+    NewPromise, Promise, PromiseChange, PromiseKind, PromiseStatus, RenegotiateInput, SettleInput,
 };
 use rapport_core::validate::{self, limits};
 use rapport_store::repo::promises::{self as store, PromiseQuery};
 use rapport_store::repo::{clients, requests as store_requests};
 
+use crate::clocks::{capacity, promises as clock_promises};
 use crate::requests::visible_request;
 use crate::work::check_member;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
@@ -23,6 +25,18 @@ pub struct PromiseFilter {
     pub overdue: bool,
     pub cursor: Option<String>,
     pub limit: Option<usize>,
+}
+
+/// A promise just made, with the warnings it comes with.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MadePromise {
+    #[serde(flatten)]
+    pub promise: Promise,
+    /// Made anyway, but the assignee's queue cannot carry it: a delivery promise due before the
+    /// earliest realistic date gets one warning naming that date. Empty when the date is
+    /// realistic.
+    pub warnings: Vec<PromiseWarning>,
 }
 
 /// A promise with its renegotiation history.
@@ -83,7 +97,9 @@ impl App {
             .await
     }
 
-    pub async fn make_promise(&self, ctx: &Ctx, input: NewPromise) -> AppResult<Promise> {
+    /// Make a promise. A delivery promise on a request that is due before the assignee can
+    /// deliver is still made, with a warning naming the earliest realistic date.
+    pub async fn make_promise(&self, ctx: &Ctx, input: NewPromise) -> AppResult<MadePromise> {
         ctx.require(Permission::DoWork)?;
         let caller = ctx
             .principal
@@ -93,8 +109,10 @@ impl App {
         let d = input.validate(now)?;
         let org = ctx.org();
         let ctx = ctx.clone();
+        let settings = self.settings.clocks.clone();
         self.store
-            .write(move |db| -> AppResult<Promise> {
+            .write(move |db| -> AppResult<MadePromise> {
+                let mut request = None;
                 let client = match d.request_id {
                     Some(rid) => {
                         let r = visible_request(db, &ctx.principal, rid, false)
@@ -102,7 +120,9 @@ impl App {
                         if d.client_id.is_some_and(|c| c != r.client_id) {
                             return Err(AppError::invalid("client_id", "does not match the request's client"));
                         }
-                        r.client_id
+                        let client = r.client_id;
+                        request = Some(r);
+                        client
                     }
                     None => {
                         let c = d.client_id.unwrap_or_default();
@@ -143,14 +163,22 @@ impl App {
                         updated_at: now,
                     },
                 )?;
+                let warnings: Vec<PromiseWarning> = match &request {
+                    Some(r) if p.kind == PromiseKind::Delivery => {
+                        capacity::promise_warning(db, r, made_by, p.due_at, &settings, now)?.into_iter().collect()
+                    }
+                    _ => Vec::new(),
+                };
+                clock_promises::schedule_check(db, &p, settings.promise_due_soon, now)?;
                 ctx.audit(
                     db,
                     now,
                     AuditEntry::new(ctx.principal.actor(), "promise.make")
                         .target("promise", p.id.0)
-                        .details(serde_json::json!({"kind": p.kind, "due_at": p.due_at, "client_id": p.client_id})),
+                        .details(serde_json::json!({"kind": p.kind, "due_at": p.due_at, "client_id": p.client_id,
+                            "warnings": warnings.iter().map(|w| &w.message).collect::<Vec<_>>()})),
                 )?;
-                Ok(p)
+                Ok(MadePromise { promise: p, warnings })
             })
             .await
     }
@@ -183,11 +211,13 @@ impl App {
         self.store
             .write(move |db| -> AppResult<Promise> {
                 let mut p = store::get_for_update(db, org, id).map_err(|_| AppError::NotFound("promise"))?;
-                let result = if keep { p.keep(at) } else { p.break_at(at) };
+                let calendar = clock_promises::calendar_of(db, &p)?;
+                let result = if keep { p.keep_in(&calendar, at) } else { p.break_in(&calendar, at) };
                 result.map_err(|e| AppError::conflict("status", e.to_string()))?;
                 p.updated_at = now;
                 store::update(db, &p)?;
                 crate::health::touch(db, org, p.client_id, now)?;
+                clock_promises::settled(db, &p, now)?;
                 ctx.audit(
                     db,
                     now,
@@ -222,6 +252,7 @@ impl App {
         }
         let org = ctx.org();
         let ctx = ctx.clone();
+        let due_soon = self.settings.clocks.promise_due_soon;
         self.store
             .write(move |db| -> AppResult<PromiseDetail> {
                 let mut p = store::get_for_update(db, org, id)
@@ -230,6 +261,7 @@ impl App {
                     .renegotiate(input.due_at, now)
                     .map_err(|e| AppError::conflict("due_at", e.to_string()))?;
                 store::update(db, &p)?;
+                clock_promises::rescheduled(db, &p, due_soon, now)?;
                 store::insert_change(
                     db,
                     org,

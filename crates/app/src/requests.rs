@@ -13,9 +13,10 @@ use rapport_core::request::{
 use rapport_core::time_entry::TimeEntry;
 use rapport_core::validate::{self, Violations, limits};
 use rapport_store::Db;
-use rapport_store::repo::requests::{AssigneeFilter, RequestQuery, RequestSort};
+use rapport_store::repo::requests::{AssigneeFilter, RequestQuery, RequestSort, RequestWithSla};
 use rapport_store::repo::{clients, engagements, messages, promises, requests, time_entries};
 
+use crate::clocks::sla::{Change, on_request_change};
 use crate::work::check_member;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
@@ -31,7 +32,9 @@ pub struct RequestFilter {
     pub tag: Option<String>,
     pub overdue: Option<bool>,
     pub quick: Option<bool>,
-    /// `-created` (default), `created`, `-updated`, `due`.
+    /// Only requests whose worst SLA clock is in one of these states.
+    pub sla_states: Vec<rapport_core::sla::ClockStatus>,
+    /// `-created` (default), `created`, `-updated`, `due`, `sla_due`.
     pub sort: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<usize>,
@@ -43,9 +46,10 @@ fn parse_sort(s: Option<&str>) -> AppResult<RequestSort> {
         "created" => Ok(RequestSort::Oldest),
         "-updated" => Ok(RequestSort::Updated),
         "due" => Ok(RequestSort::Due),
+        "sla_due" => Ok(RequestSort::SlaDue),
         other => Err(AppError::invalid(
             "sort",
-            format!("{other:?} is not one of: -created, created, -updated, due"),
+            format!("{other:?} is not one of: -created, created, -updated, due, sla_due"),
         )),
     }
 }
@@ -156,12 +160,20 @@ fn keep_promises(
     now: Timestamp,
     because: &str,
 ) -> AppResult<()> {
-    for mut p in promises::pending_for_request(db, ctx.org(), request)? {
+    let mut calendar = None;
+    for p in promises::pending_for_request(db, ctx.org(), request)? {
         if p.kind != kind {
             continue;
         }
-        if p.keep(now).is_ok() {
+        // Locked before it is kept: the promise check may be breaking it at this moment.
+        let mut p = promises::get_for_update(db, ctx.org(), p.id)?;
+        if calendar.is_none() {
+            calendar = Some(crate::clocks::promises::calendar_of(db, &p)?);
+        }
+        let Some(cal) = &calendar else { continue };
+        if p.keep_in(cal, now).is_ok() {
             promises::update(db, &p)?;
+            crate::clocks::promises::settled(db, &p, now)?;
             ctx.audit(
                 db,
                 now,
@@ -176,6 +188,19 @@ fn keep_promises(
 
 impl App {
     pub async fn list_requests(&self, ctx: &Ctx, f: RequestFilter) -> AppResult<Listing<Request>> {
+        let listing = self.list_requests_with_sla(ctx, f).await?;
+        Ok(Listing {
+            items: listing.items.into_iter().map(|r| r.request).collect(),
+            next_cursor: listing.next_cursor,
+        })
+    }
+
+    /// [`App::list_requests`], each request with the queue's view of its SLA clocks.
+    pub async fn list_requests_with_sla(
+        &self,
+        ctx: &Ctx,
+        f: RequestFilter,
+    ) -> AppResult<Listing<RequestWithSla>> {
         let mut q = RequestQuery {
             statuses: f.statuses,
             client: f.client,
@@ -184,6 +209,7 @@ impl App {
             tag: f.tag.map(|t| t.trim().to_lowercase()),
             overdue: f.overdue,
             quick: f.quick,
+            sla_states: f.sla_states.iter().map(|s| s.as_str()).collect(),
             sort: parse_sort(f.sort.as_deref())?,
             after: f.cursor.as_deref().map(cursor::decode).transpose()?,
             limit: crate::limit(f.limit)?,
@@ -218,7 +244,7 @@ impl App {
         let org = ctx.org();
         Ok(self
             .store
-            .read(move |db| requests::list(db, org, &q))
+            .read(move |db| requests::list_with_sla(db, org, &q))
             .await?
             .into())
     }
@@ -295,6 +321,7 @@ impl App {
                 }
                 let r = requests::insert(db, &r)?;
                 crate::care::on_request_created(db, &ctx, &r, body_sentiment.as_ref(), now)?;
+                on_request_change(db, &r, Change::Created, now)?;
                 ctx.audit(
                     db,
                     now,
@@ -335,6 +362,7 @@ impl App {
                 }
                 requests::update_fields(db, &before, &after)?;
                 crate::care::on_request_updated(db, &ctx, &before, &after, now)?;
+                on_request_change(db, &after, Change::Edited, now)?;
                 ctx.audit(
                     db,
                     now,
@@ -370,6 +398,7 @@ impl App {
                 r.transition(input.status, now)
                     .map_err(|e| AppError::conflict("status", e.to_string()))?;
                 requests::update_status(db, &r)?;
+                on_request_change(db, &r, Change::Status, now)?;
                 ctx.audit(
                     db,
                     now,
@@ -488,6 +517,7 @@ impl App {
                     }
                     None => None,
                 };
+                on_request_change(db, &r, Change::Status, now)?;
                 ctx.audit(
                     db,
                     now,
@@ -559,6 +589,7 @@ impl App {
                         crate::care::record_confirmation(db, &ctx, r.id, m.id, &findings, now)?;
                         requests::touch_outbound(db, org, r.id, now)?;
                         keep_promises(db, &ctx, r.id, PromiseKind::Reply, now, "reply sent")?;
+                        on_request_change(db, &r, Change::Outbound, now)?;
                         m
                     }
                     direction => {
@@ -583,6 +614,7 @@ impl App {
                         )?;
                         if direction == Direction::Inbound {
                             requests::touch_inbound(db, org, r.id, now)?;
+                            on_request_change(db, &r, Change::Inbound, now)?;
                         }
                         if let Some(s) = &inbound_sentiment {
                             crate::care::on_inbound(db, &ctx, &r, s, now)?;

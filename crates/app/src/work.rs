@@ -109,6 +109,11 @@ impl App {
                 }
                 after.updated_at = now;
                 engagements::update(db, &after)?;
+                if (after.sla_policy, after.silence_policy, &after.calendar)
+                    != (before.sla_policy, before.silence_policy, &before.calendar)
+                {
+                    crate::clocks::sla::recheck_engagement(db, org, id, now)?;
+                }
                 ctx.audit(
                     db,
                     now,

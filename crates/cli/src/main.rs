@@ -50,6 +50,9 @@ enum Command {
     /// Mail: parse messages.
     #[command(subcommand)]
     Mail(commands::mail::MailCommand),
+    /// The promise ledger: figures per member, client or engagement.
+    #[command(subcommand)]
+    Promises(commands::promises::PromisesCommand),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Sentiment(args) => commands::sentiment::run(args),
         Command::Lint(args) => commands::lint::run(args),
         Command::Mail(command) => commands::mail::run(command),
+        Command::Promises(cmd) => commands::promises::run(cmd),
     };
     failure::exit_code(result)
 }

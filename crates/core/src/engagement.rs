@@ -4,11 +4,15 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::CalendarSpec;
+use crate::client::calendar_spec;
 use crate::ids::{ClientId, EngagementId, MemberId, OrgId};
 use crate::label_enum;
 use crate::money::{self, Currency};
 use crate::patch;
 use crate::scope::Brief;
+use crate::silence::SilencePolicy;
+use crate::sla::SlaPolicy;
 use crate::validate::{self, Violations, limits};
 
 label_enum!(EngagementStatus {
@@ -43,8 +47,27 @@ pub struct Engagement {
     pub budget_fee_minor: Option<i64>,
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,
+    /// SLA targets per priority in business minutes; `null`: the default policy.
+    pub sla_policy: Option<SlaPolicy>,
+    /// The longest a client may wait for word from us; `null`: the default (16 business hours).
+    pub silence_policy: Option<SilencePolicy>,
+    /// The business calendar this engagement's clocks run on; `null`: the client's calendar.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub calendar: Option<CalendarSpec>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl Engagement {
+    /// The SLA policy in force: the engagement's own, or the default.
+    pub fn sla_policy_or_default(&self) -> SlaPolicy {
+        self.sla_policy.unwrap_or_default()
+    }
+
+    /// The silence policy in force: the engagement's own, or the default.
+    pub fn silence_policy_or_default(&self) -> SilencePolicy {
+        self.silence_policy.unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -71,6 +94,19 @@ pub struct NewEngagement {
     pub starts_on: Option<Date>,
     #[serde(default)]
     pub ends_on: Option<Date>,
+    /// `{targets: {urgent|high|normal|low: {first_response_minutes, next_response_minutes,
+    /// resolution_minutes}}, at_risk_percent}`; each target 1-120000 business minutes or `null`
+    /// (that clock does not apply), at_risk_percent 1-99. Omitted: the default policy.
+    #[serde(default)]
+    pub sla_policy: Option<SlaPolicy>,
+    /// `{max_business_minutes}`: 1-120000, default 960.
+    #[serde(default)]
+    pub silence_policy: Option<SilencePolicy>,
+    /// A calendar `{tz, hours?, holidays?, countries?}` for this engagement's clocks when it
+    /// differs from the client's.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub calendar: Option<CalendarSpec>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +121,35 @@ pub struct EngagementDraft {
     pub budget_fee_minor: Option<i64>,
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,
+    pub sla_policy: Option<SlaPolicy>,
+    pub silence_policy: Option<SilencePolicy>,
+    pub calendar: Option<CalendarSpec>,
+}
+
+/// Validate the clock settings of an engagement, each problem under its own field
+/// (`sla_policy.targets.high.resolution_minutes`, `calendar.tz`).
+fn clocks(
+    sla: Option<SlaPolicy>,
+    silence: Option<SilencePolicy>,
+    calendar: Option<CalendarSpec>,
+    v: &mut Violations,
+) -> (
+    Option<SlaPolicy>,
+    Option<SilencePolicy>,
+    Option<CalendarSpec>,
+) {
+    if let Some(p) = &sla
+        && let Err(e) = p.validate()
+    {
+        v.nest("sla_policy", e);
+    }
+    if let Some(p) = &silence
+        && let Err(e) = p.validate()
+    {
+        v.nest("silence_policy", e);
+    }
+    let calendar = calendar.map(|c| calendar_spec(c, "calendar", v));
+    (sla, silence, calendar)
 }
 
 /// Validate a brief: bounded text, bounded items, unique non-empty ids.
@@ -159,6 +224,8 @@ impl NewEngagement {
         let fee = optional_amount("budget_fee_minor", self.budget_fee_minor, &mut v);
         let minutes = budget_minutes(self.budget_minutes, &mut v);
         dates(self.starts_on, self.ends_on, &mut v);
+        let (sla_policy, silence_policy, calendar) =
+            clocks(self.sla_policy, self.silence_policy, self.calendar, &mut v);
         v.finish(|| EngagementDraft {
             client_id: self.client_id,
             name: name.unwrap_or_default(),
@@ -170,6 +237,9 @@ impl NewEngagement {
             budget_fee_minor: fee,
             starts_on: self.starts_on,
             ends_on: self.ends_on,
+            sla_policy,
+            silence_policy,
+            calendar,
         })
     }
 }
@@ -199,6 +269,16 @@ pub struct EngagementPatch {
     pub starts_on: Option<Option<Date>>,
     #[serde(default, deserialize_with = "patch::double_option")]
     pub ends_on: Option<Option<Date>>,
+    /// See [`NewEngagement::sla_policy`]; `null` returns to the default policy.
+    #[serde(default, deserialize_with = "patch::double_option")]
+    pub sla_policy: Option<Option<SlaPolicy>>,
+    /// See [`NewEngagement::silence_policy`]; `null` returns to the default.
+    #[serde(default, deserialize_with = "patch::double_option")]
+    pub silence_policy: Option<Option<SilencePolicy>>,
+    /// `null` returns to the client's calendar.
+    #[serde(default, deserialize_with = "patch::double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub calendar: Option<Option<CalendarSpec>>,
 }
 
 impl EngagementPatch {
@@ -237,6 +317,21 @@ impl EngagementPatch {
         out.starts_on = patch::apply(out.starts_on, self.starts_on);
         out.ends_on = patch::apply(out.ends_on, self.ends_on);
         dates(out.starts_on, out.ends_on, &mut v);
+        let (sla, silence, calendar) = clocks(
+            self.sla_policy.flatten(),
+            self.silence_policy.flatten(),
+            self.calendar.clone().flatten(),
+            &mut v,
+        );
+        if self.sla_policy.is_some() {
+            out.sla_policy = sla;
+        }
+        if self.silence_policy.is_some() {
+            out.silence_policy = silence;
+        }
+        if self.calendar.is_some() {
+            out.calendar = calendar;
+        }
         v.finish(|| out)
     }
 }
@@ -279,6 +374,77 @@ mod tests {
         let err = e.validate().unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["hourly_rate_minor", "ends_on"]);
+    }
+
+    #[test]
+    fn clock_settings_are_validated_under_their_own_fields() {
+        let e: NewEngagement = serde_json::from_str(
+            r#"{"client_id": 1, "name": "Q3", "currency": "EUR",
+                "sla_policy": {"at_risk_percent": 0, "targets": {"high": {"resolution_minutes": 0}}},
+                "silence_policy": {"max_business_minutes": 0},
+                "calendar": {"tz": "Mars/Olympus"}}"#,
+        )
+        .unwrap();
+        let err = e.validate().unwrap_err();
+        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "sla_policy.targets.high.resolution_minutes",
+                "sla_policy.at_risk_percent",
+                "silence_policy.max_business_minutes",
+                "calendar.tz"
+            ]
+        );
+    }
+
+    #[test]
+    fn patch_sets_and_clears_clock_settings() {
+        let e: NewEngagement =
+            serde_json::from_str(r#"{"client_id": 1, "name": "Q3", "currency": "EUR"}"#).unwrap();
+        let d = e.validate().unwrap();
+        let base = Engagement {
+            id: EngagementId(1),
+            org_id: OrgId(1),
+            client_id: d.client_id,
+            name: d.name,
+            status: EngagementStatus::Active,
+            manager_id: None,
+            brief: d.brief,
+            brief_version: 1,
+            currency: d.currency,
+            hourly_rate_minor: None,
+            budget_minutes: None,
+            budget_fee_minor: None,
+            starts_on: None,
+            ends_on: None,
+            sla_policy: None,
+            silence_policy: None,
+            calendar: None,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        };
+        assert_eq!(base.sla_policy_or_default(), SlaPolicy::default());
+        let set: EngagementPatch = serde_json::from_str(
+            r#"{"sla_policy": {"at_risk_percent": 80}, "silence_policy": {"max_business_minutes": 240},
+                "calendar": {"tz": "Asia/Tokyo", "countries": ["jp"]}}"#,
+        )
+        .unwrap();
+        let after = set.apply(&base).unwrap();
+        assert_eq!(after.sla_policy_or_default().at_risk_percent, 80);
+        assert_eq!(after.silence_policy_or_default().max_business_minutes, 240);
+        let cal = after.calendar.clone().unwrap();
+        assert_eq!(cal.hours, ["mon-fri 09:00-17:00"], "hours default");
+        assert_eq!(cal.countries, ["JP"]);
+        // Absent fields stay; null clears.
+        let keep: EngagementPatch = serde_json::from_str(r#"{"name": "Q4"}"#).unwrap();
+        assert_eq!(keep.apply(&after).unwrap().sla_policy, after.sla_policy);
+        let clear: EngagementPatch =
+            serde_json::from_str(r#"{"sla_policy": null, "calendar": null}"#).unwrap();
+        let cleared = clear.apply(&after).unwrap();
+        assert_eq!(cleared.sla_policy, None);
+        assert_eq!(cleared.calendar, None);
+        assert_eq!(cleared.silence_policy, after.silence_policy);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod lint;
 pub mod mail;
 pub mod migrate;
+pub mod promises;
 pub mod scope;
 pub mod secret_key;
 pub mod sentiment;

@@ -46,6 +46,50 @@ pub struct ServeArgs {
     /// Jobs this process runs at once (0: run no job worker in this process).
     #[arg(long, env = "RAPPORT_JOB_CONCURRENCY", default_value_t = 4)]
     pub job_concurrency: usize,
+    /// Minutes before a promise falls due that `promise.due_soon` is raised (0 to 10080).
+    #[arg(long, env = "RAPPORT_PROMISE_DUE_SOON_MINUTES", default_value_t = 240)]
+    pub promise_due_soon_minutes: i64,
+    /// Minutes between the silence checks of each organisation (1 to 1440).
+    #[arg(long, env = "RAPPORT_SILENCE_CHECK_MINUTES", default_value_t = 15)]
+    pub silence_check_minutes: i64,
+    /// Safety margin added to suggested due dates when the caller gives none (0 to 500 %).
+    #[arg(long, env = "RAPPORT_SAFETY_MARGIN_PERCENT", default_value_t = 20)]
+    pub safety_margin_percent: u16,
+}
+
+/// The clock settings from the flags, each checked against its range.
+fn clock_settings(args: &ServeArgs) -> Result<rapport_app::clocks::ClockSettings, Failure> {
+    let check = |flag: &str, value: i64, max: i64| {
+        if (0..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(Failure::Usage(format!(
+                "--{flag} must be between 0 and {max}, got {value}"
+            )))
+        }
+    };
+    let due_soon = check(
+        "promise-due-soon-minutes",
+        args.promise_due_soon_minutes,
+        7 * 24 * 60,
+    )?;
+    let every = check("silence-check-minutes", args.silence_check_minutes, 24 * 60)?;
+    if every == 0 {
+        return Err(Failure::Usage(
+            "--silence-check-minutes must be at least 1".into(),
+        ));
+    }
+    let margin = check(
+        "safety-margin-percent",
+        i64::from(args.safety_margin_percent),
+        i64::from(rapport_core::capacity::MAX_SAFETY_MARGIN_PERCENT),
+    )?;
+    Ok(rapport_app::clocks::ClockSettings {
+        promise_due_soon: jiff::SignedDuration::from_mins(due_soon),
+        silence_every: jiff::SignedDuration::from_mins(every),
+        safety_margin_percent: margin as u16,
+        ..Default::default()
+    })
 }
 
 /// `host:pid`: names this process in job leases.
@@ -62,6 +106,7 @@ fn worker_id() -> String {
 pub const DEMO_FILE: &str = "rapport-demo.db";
 
 pub fn run(args: ServeArgs) -> CmdResult {
+    let clocks = clock_settings(&args)?;
     let file = FileConfig::load(args.db.config.as_deref())?;
     config::init_logging(
         args.log_format
@@ -110,6 +155,7 @@ pub fn run(args: ServeArgs) -> CmdResult {
                  are unavailable; create a key with `rapport secret-key`"
             );
         }
+        settings.clocks = clocks;
         let app = App::new(store, settings);
         if args.demo {
             let rep = app.seed_demo().await.map_err(|e| match e {

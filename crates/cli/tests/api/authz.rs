@@ -83,6 +83,10 @@ both!(authorization_matrix, |app: TestApp| async move {
         ("anonymous", Who::Anonymous),
     ];
 
+    let owner_id = app.get("/api/v1/me", &app.owner).await.ok(200)["member"]["id"]
+        .as_i64()
+        .unwrap();
+
     // (method, path, body, expected status per role in the order above)
     type Case = (Method, String, Option<Value>, [u16; 7]);
     let n = std::sync::atomic::AtomicUsize::new(0);
@@ -183,6 +187,48 @@ both!(authorization_matrix, |app: TestApp| async move {
             "/api/v1/tokens".into(),
             None,
             [200, 200, 200, 200, 403, 200, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/clients/{a}/now"),
+            None,
+            [200, 200, 200, 200, 200, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/clients/{b}/now"),
+            None,
+            [200, 200, 200, 200, 404, 404, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/silence".into(),
+            None,
+            [200, 200, 200, 200, 403, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/capacity".into(),
+            None,
+            [200, 200, 200, 200, 403, 200, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/members/{owner_id}/capacity"),
+            None,
+            [200, 200, 200, 200, 403, 404, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/promises/stats".into(),
+            None,
+            [200, 200, 200, 200, 403, 200, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/promises/suggest".into(),
+            Some(json!({"assignee_id": owner_id, "estimate_minutes": 60})),
+            [200, 200, 200, 200, 403, 422, 401],
         ),
     ];
     for (method, path, body, expected) in cases {

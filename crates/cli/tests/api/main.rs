@@ -6,6 +6,7 @@ mod alerts;
 mod auth;
 mod authz;
 mod care;
+mod clocks;
 mod crud;
 mod ops;
 mod promises;

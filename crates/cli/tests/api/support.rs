@@ -50,6 +50,9 @@ pub const TEST_SECRET_KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ";
 pub struct TestApp {
     pub base: String,
     pub app: App,
+    /// The app's clock in unix milliseconds; 0 (the default) follows the real time. See
+    /// [`TestApp::set_now`].
+    pub clock: Arc<AtomicI64>,
     pub org: OrgId,
     pub owner: String,
     pub http: reqwest::Client,
@@ -121,10 +124,11 @@ impl TestApp {
     ) -> Option<TestApp> {
         let db = TestDb::new(engine)?;
         let store = db.store().await.expect("open and migrate");
-        // The real clock unless a test moves it on: tests that compare with
-        // `Timestamp::now()` are unaffected.
+        // The real clock unless a test fixes it (`set_now`) or moves it on (`advance`): tests
+        // that compare with `Timestamp::now()` are unaffected.
+        let clock = Arc::new(AtomicI64::new(0));
         let clock_offset = Arc::new(AtomicI64::new(0));
-        let offset = Arc::clone(&clock_offset);
+        let (fixed, offset) = (Arc::clone(&clock), Arc::clone(&clock_offset));
         let mut settings = Settings {
             secrets: rapport_app::secrets::SecretBox::from_base64(TEST_SECRET_KEY).unwrap(),
             ..Settings::default()
@@ -132,11 +136,14 @@ impl TestApp {
         let mut web = WebConfig::default();
         adjust(&mut settings, &mut web);
         let app = App::new(store, settings).with_clock(move || {
-            jiff::Timestamp::now()
-                .checked_add(jiff::SignedDuration::from_millis(
-                    offset.load(Ordering::SeqCst),
-                ))
-                .expect("clock within range")
+            let base = match fixed.load(Ordering::SeqCst) {
+                0 => jiff::Timestamp::now(),
+                ms => jiff::Timestamp::from_millisecond(ms).expect("a test clock in range"),
+            };
+            base.checked_add(jiff::SignedDuration::from_millis(
+                offset.load(Ordering::SeqCst),
+            ))
+            .expect("clock within range")
         });
         let org = app
             .create_org("acme", "Acme Consulting")
@@ -168,6 +175,7 @@ impl TestApp {
         Some(TestApp {
             base: format!("http://{addr}"),
             app,
+            clock,
             org: org.id,
             owner,
             http: reqwest::Client::builder()
@@ -185,18 +193,31 @@ impl TestApp {
         let ms = i64::try_from(by.as_millis()).expect("a sane duration");
         self.clock_offset.fetch_add(ms, Ordering::SeqCst);
     }
+    /// Fix the app's clock at `at` (RFC 3339), for the server and for jobs run by the test.
+    pub fn set_now(&self, at: &str) {
+        let t: jiff::Timestamp = at.parse().expect("an RFC 3339 instant");
+        self.clock.store(t.as_millisecond(), Ordering::SeqCst);
+    }
 
-    /// Run every job that is due, until none is left.
+    /// Move the fixed clock on by `minutes`.
+    pub fn advance_minutes(&self, minutes: i64) {
+        let now = self.clock.load(Ordering::SeqCst);
+        assert_ne!(now, 0, "set_now first");
+        self.clock.store(now + minutes * 60_000, Ordering::SeqCst);
+    }
+
+    /// Run every job due at the app's time, as a worker would, until none is left.
     pub async fn run_jobs(&self) -> usize {
-        let cfg = rapport_app::jobs::WorkerConfig::new("test-worker");
+        let cfg = rapport_app::jobs::WorkerConfig::new("tests");
         let mut total = 0;
-        loop {
+        for _ in 0..100 {
             let n = self.app.run_due_jobs(&cfg).await.expect("jobs run");
             if n == 0 {
                 return total;
             }
             total += n;
         }
+        panic!("jobs keep coming due at the same instant");
     }
 
     pub async fn call(
@@ -399,6 +420,9 @@ impl TestApp {
             "promises",
             "promise_changes",
             "time_entries",
+            "request_status_log",
+            "jobs",
+            "alerts",
             "api_tokens",
             "ratings",
             "rating_invitations",

@@ -10,7 +10,8 @@ use crate::repo::{Filter, Page};
 use crate::value::{Json, Param, Row, Word};
 
 const COLUMNS: &str = "id, org_id, client_id, name, status, manager_id, brief, brief_version, currency, \
-    hourly_rate_minor, budget_minutes, budget_fee_minor, starts_on, ends_on, created_at, updated_at";
+    hourly_rate_minor, budget_minutes, budget_fee_minor, starts_on, ends_on, created_at, updated_at, sla_policy, \
+    silence_policy, calendar";
 
 fn from_row(r: &Row) -> Result<Engagement, StoreError> {
     let currency: String = r.get(8)?;
@@ -31,6 +32,9 @@ fn from_row(r: &Row) -> Result<Engagement, StoreError> {
         ends_on: r.get(13)?,
         created_at: r.get(14)?,
         updated_at: r.get(15)?,
+        sla_policy: r.json_opt(16)?,
+        silence_policy: r.json_opt(17)?,
+        calendar: r.json_opt(18)?,
     })
 }
 
@@ -42,11 +46,13 @@ pub fn insert(
 ) -> Result<Engagement, StoreError> {
     let id: i64 = db.scalar(
         "INSERT INTO engagements (org_id, client_id, name, status, manager_id, brief, brief_version, currency,
-             hourly_rate_minor, budget_minutes, budget_fee_minor, starts_on, ends_on, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+             hourly_rate_minor, budget_minutes, budget_fee_minor, starts_on, ends_on, created_at, updated_at,
+             sla_policy, silence_policy, calendar)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16) RETURNING id",
         params![
             org, d.client_id, d.name, Word(EngagementStatus::Active.as_str()), d.manager_id, Json(&d.brief),
-            d.currency.code(), d.hourly_rate_minor, d.budget_minutes, d.budget_fee_minor, d.starts_on, d.ends_on, now
+            d.currency.code(), d.hourly_rate_minor, d.budget_minutes, d.budget_fee_minor, d.starts_on, d.ends_on, now,
+            d.sla_policy.as_ref().map(Json), d.silence_policy.as_ref().map(Json), d.calendar.as_ref().map(Json)
         ],
     )?;
     get(db, org, EngagementId(id))
@@ -86,11 +92,13 @@ pub fn list(
 pub fn update(db: &mut Db<'_>, e: &Engagement) -> Result<(), StoreError> {
     let n = db.execute(
         "UPDATE engagements SET name = $3, status = $4, manager_id = $5, brief = $6, brief_version = $7, currency = $8,
-             hourly_rate_minor = $9, budget_minutes = $10, budget_fee_minor = $11, starts_on = $12, ends_on = $13, updated_at = $14
+             hourly_rate_minor = $9, budget_minutes = $10, budget_fee_minor = $11, starts_on = $12, ends_on = $13, updated_at = $14,
+             sla_policy = $15, silence_policy = $16, calendar = $17
          WHERE org_id = $1 AND id = $2",
         params![
             e.org_id, e.id, e.name, Word(e.status.as_str()), e.manager_id, Json(&e.brief), e.brief_version,
-            e.currency.code(), e.hourly_rate_minor, e.budget_minutes, e.budget_fee_minor, e.starts_on, e.ends_on, e.updated_at
+            e.currency.code(), e.hourly_rate_minor, e.budget_minutes, e.budget_fee_minor, e.starts_on, e.ends_on, e.updated_at,
+            e.sla_policy.as_ref().map(Json), e.silence_policy.as_ref().map(Json), e.calendar.as_ref().map(Json)
         ],
     )?;
     if n == 0 {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod care;
 pub mod clients;
+pub mod clocks;
 pub mod engagements;
 pub mod health;
 pub mod jobs;

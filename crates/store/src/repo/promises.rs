@@ -8,10 +8,10 @@ use crate::params;
 use crate::repo::{Filter, Page};
 use crate::value::{Param, Row, Word};
 
-const COLUMNS: &str = "id, org_id, client_id, request_id, contact_id, kind, description, due_at, made_by, status, \
+pub(crate) const COLUMNS: &str = "id, org_id, client_id, request_id, contact_id, kind, description, due_at, made_by, status, \
     kept_at, broken_at, margin_minutes, renegotiations, created_at, updated_at";
 
-fn from_row(r: &Row) -> Result<Promise, StoreError> {
+pub(crate) fn from_row(r: &Row) -> Result<Promise, StoreError> {
     Ok(Promise {
         id: r.get(0)?,
         org_id: r.get(1)?,

@@ -11,11 +11,11 @@ use crate::params;
 use crate::repo::{Filter, Page};
 use crate::value::{Json, Param, Row, Word};
 
-const COLUMNS: &str = "id, org_id, client_id, engagement_id, contact_id, title, body, kind, priority, status, \
+pub(crate) const COLUMNS: &str = "id, org_id, client_id, engagement_id, contact_id, title, body, kind, priority, status, \
     assignee_id, estimate_minutes, spent_minutes, channel, tags, due_at, quick, scope, created_by_kind, \
     created_by_id, created_at, updated_at, first_response_at, last_inbound_at, last_outbound_at, delivered_at, closed_at";
 
-fn from_row(r: &Row) -> Result<Request, StoreError> {
+pub(crate) fn from_row(r: &Row) -> Result<Request, StoreError> {
     let id: RequestId = r.get(0)?;
     let kind: String = r.get(18)?;
     Ok(Request {
@@ -245,6 +245,9 @@ pub enum RequestSort {
     Updated,
     /// Earliest due date first; undated last.
     Due,
+    /// Earliest SLA due instant first (breached clocks, due in the past, lead); requests with
+    /// no running clock last.
+    SlaDue,
 }
 
 impl RequestSort {
@@ -255,14 +258,17 @@ impl RequestSort {
             RequestSort::Oldest => ("id", "ASC"),
             RequestSort::Updated => ("updated_at", "DESC"),
             RequestSort::Due => ("COALESCE(due_at, 9223372036854775807)", "ASC"),
+            RequestSort::SlaDue => ("COALESCE(sla_due_at, 9223372036854775807)", "ASC"),
         }
     }
 
-    fn key_of(self, r: &Request) -> i64 {
+    fn key_of(self, r: &RequestWithSla) -> i64 {
+        let due = |t: Option<Timestamp>| t.map_or(i64::MAX, |d| d.as_millisecond());
         match self {
-            RequestSort::Newest | RequestSort::Oldest => r.id.0,
-            RequestSort::Updated => r.updated_at.as_millisecond(),
-            RequestSort::Due => r.due_at.map_or(i64::MAX, |d| d.as_millisecond()),
+            RequestSort::Newest | RequestSort::Oldest => r.request.id.0,
+            RequestSort::Updated => r.request.updated_at.as_millisecond(),
+            RequestSort::Due => due(r.request.due_at),
+            RequestSort::SlaDue => due(r.sla_due_at),
         }
     }
 }
@@ -285,13 +291,37 @@ pub struct RequestQuery {
     /// `Some(true)`: only open work past its due date; `Some(false)`: everything else.
     pub overdue: Option<bool>,
     pub quick: Option<bool>,
+    /// Only requests whose worst SLA clock is in one of these states (`at_risk`, `breached`, ...).
+    pub sla_states: Vec<&'static str>,
     pub sort: RequestSort,
     pub after: Option<(i64, i64)>,
     pub limit: usize,
     pub now: Option<Timestamp>,
 }
 
+/// A request with the queue's view of its SLA clocks (see `repo::clocks`).
+#[derive(Debug, Clone)]
+pub struct RequestWithSla {
+    pub request: Request,
+    /// The earliest due instant among its running clocks.
+    pub sla_due_at: Option<Timestamp>,
+    /// The worst state among its clocks; `None` until first evaluated.
+    pub sla_state: Option<String>,
+}
+
 pub fn list(db: &mut Db<'_>, org: OrgId, q: &RequestQuery) -> Result<Page<Request>, StoreError> {
+    let page = list_with_sla(db, org, q)?;
+    Ok(Page {
+        items: page.items.into_iter().map(|r| r.request).collect(),
+        next: page.next,
+    })
+}
+
+pub fn list_with_sla(
+    db: &mut Db<'_>,
+    org: OrgId,
+    q: &RequestQuery,
+) -> Result<Page<RequestWithSla>, StoreError> {
     let mut f = Filter::new(org);
     if !q.statuses.is_empty() {
         let ps: Vec<String> = q
@@ -343,6 +373,14 @@ pub fn list(db: &mut Db<'_>, org: OrgId, q: &RequestQuery) -> Result<Page<Reques
     if let Some(quick) = q.quick {
         f.and("quick = {}", Param::Bool(quick));
     }
+    if !q.sla_states.is_empty() {
+        let ps: Vec<String> = q
+            .sla_states
+            .iter()
+            .map(|s| f.bind(Param::Text((*s).into())))
+            .collect();
+        f.and_raw(&format!("sla_state IN ({})", ps.join(", ")));
+    }
     let (key, dir) = q.sort.key();
     if let Some((k, id)) = q.after {
         let op = if dir == "DESC" { "<" } else { ">" };
@@ -354,13 +392,21 @@ pub fn list(db: &mut Db<'_>, org: OrgId, q: &RequestQuery) -> Result<Page<Reques
     }
     let limit = q.limit.clamp(1, super::MAX_PAGE);
     let sql = format!(
-        "SELECT {COLUMNS} FROM requests WHERE {} ORDER BY {key} {dir}, id {dir} LIMIT {}",
+        "SELECT {COLUMNS}, sla_due_at, sla_state FROM requests WHERE {} ORDER BY {key} {dir}, id {dir} LIMIT {}",
         f.sql(),
         limit + 1
     );
-    let rows = db.query_map(&sql, &f.params(), from_row)?;
+    let rows = db.query_map(&sql, &f.params(), |r| {
+        Ok(RequestWithSla {
+            request: from_row(r)?,
+            sla_due_at: r.get(27)?,
+            sla_state: r.get(28)?,
+        })
+    })?;
     let sort = q.sort;
-    Ok(Page::from_rows(rows, limit, |r| (sort.key_of(r), r.id.0)))
+    Ok(Page::from_rows(rows, limit, |r| {
+        (sort.key_of(r), r.request.id.0)
+    }))
 }
 
 /// Count open requests per status (for navigation counts).

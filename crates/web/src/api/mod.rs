@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod care;
 mod clients;
+mod clocks;
 mod engagements;
 mod health;
 mod jobs;
@@ -127,6 +128,7 @@ impl Modify for SecuritySchemes {
         (name = "care", description = "Etiquette lint, complaints and first replies"),
         (name = "ratings", description = "Ratings of delivered work and the perception gap"),
         (name = "health", description = "Client health and the at-risk list"),
+        (name = "clocks", description = "Silence and capacity: who waits on us, who can carry what"),
     )
 )]
 pub struct ApiDoc;
@@ -147,4 +149,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(care::router())
         .merge(ratings::router())
         .merge(health::router())
+        .merge(clocks::router())
 }

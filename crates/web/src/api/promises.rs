@@ -1,7 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rapport_app::promises::{PromiseDetail, PromiseFilter};
+use rapport_app::promises::{MadePromise, PromiseDetail, PromiseFilter};
 use rapport_core::ids::{ClientId, MemberId, PromiseId, RequestId};
 use rapport_core::promise::{
     NewPromise, Promise, PromiseChange, PromiseStatus, RenegotiateInput, SettleInput,
@@ -88,14 +88,17 @@ async fn list(
     Ok(Json(s.app.list_promises(&auth.0, f).await?.into()))
 }
 
-/// Make a promise to a client.
+/// Make a promise to a client. A `delivery` promise on a request that is due before the
+/// assignee can realistically deliver (their open work ahead of it at their weekly capacity, see
+/// `POST /api/v1/promises/suggest`) is still made: the answer is 201 with a warning in `warnings`
+/// naming the earliest realistic date. Otherwise `warnings` is empty.
 #[utoipa::path(post, path = "/api/v1/promises", tag = "promises", request_body = NewPromise,
-    responses((status = 201, body = Promise), Errors))]
+    responses((status = 201, body = MadePromise), Errors))]
 async fn create(
     State(s): State<AppState>,
     auth: Auth,
     ApiJson(input): ApiJson<NewPromise>,
-) -> ApiResult<(StatusCode, Json<Promise>)> {
+) -> ApiResult<(StatusCode, Json<MadePromise>)> {
     Ok((
         StatusCode::CREATED,
         Json(s.app.make_promise(&auth.0, input).await?),

@@ -1,6 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use rapport_app::clocks::sla::RequestView;
 use rapport_app::requests::RequestFilter;
 use rapport_core::ids::{ClientId, EngagementId, RequestId};
 use rapport_core::message::{Message, NewMessage};
@@ -8,6 +9,7 @@ use rapport_core::request::{
     AssignInput, Channel, Kind, NewRequest, QuickRequest, Request, RequestPatch, Status,
     TransitionInput,
 };
+use rapport_core::sla::ClockStatus;
 use rapport_core::time_entry::TimeEntry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,7 +22,35 @@ use crate::extract::{ApiJson, ApiQuery, Auth, Id};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
-list_type!(RequestList, Request);
+/// A request in a list, with the queue's view of its SLA clocks.
+#[derive(Serialize, ToSchema)]
+pub struct RequestItem {
+    #[serde(flatten)]
+    pub request: Request,
+    /// The earliest due instant among its running SLA clocks (in the past when one breached and
+    /// still runs); `null` when none runs.
+    pub sla_due_at: Option<jiff::Timestamp>,
+    /// The worst state among its clocks: `breached`, `at_risk`, `ok`, `met`, `idle` or
+    /// `not_applicable`.
+    pub sla_state: Option<String>,
+}
+
+impl From<rapport_store::repo::requests::RequestWithSla> for RequestItem {
+    fn from(r: rapport_store::repo::requests::RequestWithSla) -> Self {
+        RequestItem {
+            request: r.request,
+            sla_due_at: r.sla_due_at,
+            sla_state: r.sla_state,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RequestList {
+    pub items: Vec<RequestItem>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
 list_type!(MessageList, Message);
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -37,7 +67,10 @@ pub struct RequestQuery {
     /// `true`: open and past due; `false`: everything else.
     pub overdue: Option<bool>,
     pub quick: Option<bool>,
-    /// `-created` (default), `created`, `-updated`, `due`.
+    /// Worst SLA clock state, comma-separated: `at_risk,breached`.
+    pub sla_state: Option<String>,
+    /// `-created` (default), `created`, `-updated`, `due`, `sla_due` (earliest SLA due instant
+    /// first; requests with no running clock last).
     pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1-200, default 50.
@@ -66,6 +99,28 @@ fn statuses(raw: Option<&str>) -> Result<Vec<Status>, ApiError> {
         .collect()
 }
 
+fn sla_states(raw: Option<&str>) -> Result<Vec<ClockStatus>, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ClockStatus>().map_err(|m| {
+                ApiError(
+                    Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("query parameter sla_state: {m}"),
+                    )
+                    .with_type("bad-query")
+                    .field("sla_state", m),
+                )
+            })
+        })
+        .collect()
+}
+
 /// The book of work, filtered and paginated. Contacts see only their client's requests.
 #[utoipa::path(get, path = "/api/v1/requests", tag = "requests", params(RequestQuery),
     responses((status = 200, body = RequestList), Errors))]
@@ -83,11 +138,16 @@ async fn list(
         tag: q.tag,
         overdue: q.overdue,
         quick: q.quick,
+        sla_states: sla_states(q.sla_state.as_deref())?,
         sort: q.sort,
         cursor: q.cursor,
         limit: q.limit,
     };
-    Ok(Json(s.app.list_requests(&auth.0, filter).await?.into()))
+    let listing = s.app.list_requests_with_sla(&auth.0, filter).await?;
+    Ok(Json(RequestList {
+        items: listing.items.into_iter().map(RequestItem::from).collect(),
+        next_cursor: listing.next_cursor,
+    }))
 }
 
 /// Log a request.
@@ -132,10 +192,12 @@ async fn quick(
     ))
 }
 
+/// One request, with its SLA clocks (`sla`: state, target, elapsed business minutes, at-risk
+/// and due instants of each clock) evaluated now in the client's business calendar.
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
-    responses((status = 200, body = Request), Errors))]
-async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Request>> {
-    Ok(Json(s.app.get_request(&auth.0, RequestId(id)).await?))
+    responses((status = 200, body = RequestView), Errors))]
+async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<RequestView>> {
+    Ok(Json(s.app.request_with_sla(&auth.0, RequestId(id)).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),

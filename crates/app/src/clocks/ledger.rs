@@ -1,0 +1,149 @@
+//! The promise ledger's figures: kept %, median margin (business minutes) and broken count, for
+//! the whole org and per member, client or engagement.
+
+use std::str::FromStr;
+
+use rapport_core::access::Permission;
+use rapport_core::ids::{ClientId, EngagementId, MemberId, OrgId};
+use rapport_core::promise_stats::{self, PromiseStats};
+use rapport_store::repo::clocks as store;
+use rapport_store::repo::{clients, engagements, members};
+use serde::Serialize;
+
+use crate::{App, AppError, AppResult, Ctx};
+
+/// What the figures are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    /// The member who made the promise.
+    Member,
+    /// The client it was made to.
+    Client,
+    /// The engagement of its request (promises without one are left out of the groups).
+    Engagement,
+}
+
+impl FromStr for GroupBy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "member" => Ok(GroupBy::Member),
+            "client" => Ok(GroupBy::Client),
+            "engagement" => Ok(GroupBy::Engagement),
+            other => Err(format!(
+                "{other:?} is not one of: member, client, engagement"
+            )),
+        }
+    }
+}
+
+/// The figures of one group.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupStats {
+    /// The member, client or engagement id.
+    pub id: i64,
+    pub name: String,
+    #[serde(flatten)]
+    pub stats: PromiseStats,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PromiseLedger {
+    pub group_by: Option<GroupBy>,
+    /// Every promise of the org.
+    pub overall: PromiseStats,
+    /// Per group, by id; empty without `group_by`.
+    pub groups: Vec<GroupStats>,
+}
+
+impl App {
+    /// The ledger's figures at this moment (members only).
+    pub async fn promise_stats(
+        &self,
+        ctx: &Ctx,
+        group_by: Option<GroupBy>,
+    ) -> AppResult<PromiseLedger> {
+        ctx.require(Permission::ReadOrgWork)?;
+        self.org_promise_stats(ctx.org(), group_by).await
+    }
+
+    /// [`App::promise_stats`] for the operator (`rapport promises stats`).
+    pub async fn org_promise_stats(
+        &self,
+        org: OrgId,
+        group_by: Option<GroupBy>,
+    ) -> AppResult<PromiseLedger> {
+        let now = self.now();
+        self.store
+            .read(move |db| -> AppResult<PromiseLedger> {
+                let rows = store::promises_with_engagement(db, org)?;
+                let (promises, engagement_of): (Vec<_>, Vec<_>) = rows
+                    .into_iter()
+                    .map(|(p, e)| {
+                        let id = p.id;
+                        (p, (id, e))
+                    })
+                    .unzip();
+                let engagement_of: std::collections::HashMap<_, _> =
+                    engagement_of.into_iter().collect();
+                let overall = promise_stats::stats(&promises, now);
+                let grouped = match group_by {
+                    None => Default::default(),
+                    Some(GroupBy::Member) => {
+                        promise_stats::stats_by(&promises, now, |p| Some(p.made_by.0))
+                    }
+                    Some(GroupBy::Client) => {
+                        promise_stats::stats_by(&promises, now, |p| Some(p.client_id.0))
+                    }
+                    Some(GroupBy::Engagement) => promise_stats::stats_by(&promises, now, |p| {
+                        engagement_of
+                            .get(&p.id)
+                            .copied()
+                            .flatten()
+                            .map(|e: EngagementId| e.0)
+                    }),
+                };
+                let mut groups = Vec::with_capacity(grouped.len());
+                for (id, stats) in grouped {
+                    let name = match group_by {
+                        Some(GroupBy::Member) => {
+                            members::find(db, org, MemberId(id))?.map(|m| m.name)
+                        }
+                        Some(GroupBy::Client) => {
+                            clients::get(db, org, ClientId(id)).ok().map(|c| c.name)
+                        }
+                        Some(GroupBy::Engagement) => engagements::get(db, org, EngagementId(id))
+                            .ok()
+                            .map(|e| e.name),
+                        None => None,
+                    }
+                    .unwrap_or_default();
+                    groups.push(GroupStats { id, name, stats });
+                }
+                Ok(PromiseLedger {
+                    group_by,
+                    overall,
+                    groups,
+                })
+            })
+            .await
+    }
+
+    /// [`App::promise_stats`] with the grouping named as the API takes it.
+    pub async fn promise_stats_by(
+        &self,
+        ctx: &Ctx,
+        group_by: Option<&str>,
+    ) -> AppResult<PromiseLedger> {
+        let group_by = group_by
+            .map(|g| g.trim().parse::<GroupBy>())
+            .transpose()
+            .map_err(|m| AppError::invalid("group_by", m))?;
+        self.promise_stats(ctx, group_by).await
+    }
+}
