@@ -4,6 +4,8 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod budget;
+pub mod change_orders;
 pub mod cursor;
 pub mod demo;
 pub mod error;
@@ -12,6 +14,7 @@ pub mod org;
 pub mod people;
 pub mod promises;
 pub mod requests;
+pub mod scope;
 pub mod time;
 pub mod work;
 
@@ -48,6 +51,8 @@ pub struct App {
     pub store: Store,
     pub settings: Settings,
     clock: Arc<ClockFn>,
+    /// Analysed briefs for the scope check of new requests (derived data, per process).
+    scope_cache: Arc<scope::BriefCache>,
 }
 
 impl App {
@@ -56,6 +61,7 @@ impl App {
             store,
             settings,
             clock: Arc::new(Timestamp::now),
+            scope_cache: Arc::new(scope::BriefCache::default()),
         }
     }
 

@@ -278,6 +278,7 @@ impl App {
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
+        let scope = self.assess_scope(org, draft.engagement_id, &draft.title, &draft.body).await?;
         self.store
             .write(move |db| -> AppResult<Request> {
                 if !clients::exists(db, org, client)? {
@@ -289,6 +290,7 @@ impl App {
                 }
                 let inbound = !ctx.principal.is_member();
                 let mut r = new_request(org, client, draft, ctx.principal.actor(), now);
+                r.scope = scope;
                 if inbound {
                     r.last_inbound_at = Some(now);
                 }
@@ -365,6 +367,7 @@ impl App {
                 let from = r.status;
                 r.transition(input.status, now)
                     .map_err(|e| AppError::conflict("status", e.to_string()))?;
+                crate::scope::guard_in_progress(db, &ctx, &r, input.status, input.override_reason.as_deref(), now)?;
                 requests::update_status(db, &r)?;
                 ctx.audit(
                     db,
@@ -440,6 +443,7 @@ impl App {
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
+        let scope = self.assess_scope(org, q.request.engagement_id, &q.request.title, &q.request.body).await?;
         self.store
             .write(move |db| -> AppResult<(Request, TimeEntry, Option<Message>)> {
                 if !clients::exists(db, org, client)? {
@@ -449,6 +453,7 @@ impl App {
                 let engagement = q.request.engagement_id;
                 let mut r = new_request(org, client, q.request, ctx.principal.actor(), now);
                 r.quick = true;
+                r.scope = scope;
                 r.assignee_id = Some(member);
                 r.spent_minutes = q.minutes;
                 r.transition(Status::Delivered, now)
@@ -473,6 +478,7 @@ impl App {
                         created_at: now,
                     },
                 )?;
+                crate::budget::after_time_logged(db, org, engagement, now)?;
                 let message = match q.reply {
                     Some(body) => {
                         let m = messages::insert(db, &outbound(org, r.id, ctx.principal.actor(), body, None, now))?;

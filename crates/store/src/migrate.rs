@@ -25,12 +25,14 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     1 "0001_init",
     2 "0002_jobs",
     3 "0003_alerts",
+    5 "0005_scope",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_init",
     2 "0002_jobs",
     3 "0003_alerts",
+    5 "0005_scope",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

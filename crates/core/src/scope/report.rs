@@ -262,6 +262,20 @@ fn add(t: &mut ReportRow, r: &ReportRow) {
     t.pending_minutes += r.pending_minutes;
 }
 
+/// A scope report: its range and interval, the rows, and one total per engagement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScopeReport {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub from: Date,
+    /// Inclusive.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub to: Date,
+    pub interval: Interval,
+    pub rows: Vec<ReportRow>,
+    pub totals: Vec<ReportRow>,
+}
+
 /// The CSV header, in column order. Money columns are integer minor units of `currency`;
 /// `period_end` is exclusive; `absorbed_minor` is empty when the engagement has no rate.
 pub const CSV_HEADER: &str = "period_start,period_end,client_id,client_name,engagement_id,engagement_name,currency,\

@@ -4,6 +4,8 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod budget;
+pub mod change_orders;
 pub mod clients;
 pub mod engagements;
 pub mod jobs;
@@ -13,6 +15,7 @@ pub mod orgs;
 pub mod promises;
 pub mod ratings;
 pub mod requests;
+pub mod scope;
 pub mod time_entries;
 
 /// A page of a list, plus the key to continue after its last item.

@@ -4,12 +4,14 @@
 mod alerts;
 mod audit;
 mod auth;
+mod change_orders;
 mod clients;
 mod engagements;
 mod jobs;
 mod members;
 mod promises;
 mod requests;
+mod scope;
 mod time;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
@@ -117,6 +119,8 @@ impl Modify for SecuritySchemes {
         (name = "audit", description = "Who did what, when"),
         (name = "jobs", description = "The job queue"),
         (name = "alerts", description = "What needs a person's attention"),
+        (name = "scope", description = "Scope verdicts, accuracy in use, budget burn and the scope report"),
+        (name = "change-orders", description = "Out-of-scope work priced and approved by the client"),
     )
 )]
 pub struct ApiDoc;
@@ -134,4 +138,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(jobs::router())
         .merge(alerts::router())
+        .merge(scope::router())
+        .merge(change_orders::router())
 }
