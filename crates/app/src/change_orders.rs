@@ -4,9 +4,7 @@
 
 use rapport_core::access::{Actor, Permission, Principal};
 use rapport_core::audit::AuditEntry;
-use rapport_core::change_order::{
-    ChangeOrder, ChangeOrderStatus, DecisionInput, NewChangeOrder,
-};
+use rapport_core::change_order::{ChangeOrder, ChangeOrderStatus, DecisionInput, NewChangeOrder};
 use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, OrgId};
 use rapport_core::message::{Direction, Message, SendStatus};
 use rapport_core::scope::Verdict;
@@ -112,13 +110,21 @@ fn check_requests(
             );
             continue;
         }
-        if let Some((other, status, _)) = store::for_request(db, org, rid)?
-            .into_iter()
-            .find(|(_, s, _)| !matches!(s, ChangeOrderStatus::Declined | ChangeOrderStatus::Withdrawn))
+        if let Some((other, status, _)) =
+            store::for_request(db, org, rid)?
+                .into_iter()
+                .find(|(_, s, _)| {
+                    !matches!(
+                        s,
+                        ChangeOrderStatus::Declined | ChangeOrderStatus::Withdrawn
+                    )
+                })
         {
             conflicts.push(rapport_core::validate::FieldError {
                 field,
-                message: format!("request {rid} is already covered by change order {other} ({status})"),
+                message: format!(
+                    "request {rid} is already covered by change order {other} ({status})"
+                ),
             });
         }
     }

@@ -278,7 +278,7 @@ impl App {
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
-        let scope = self.assess_scope(org, draft.engagement_id, &draft.title, &draft.body).await?;
+        let scope = self.scope_of(org, &draft).await?;
         self.store
             .write(move |db| -> AppResult<Request> {
                 if !clients::exists(db, org, client)? {
@@ -367,7 +367,7 @@ impl App {
                 let from = r.status;
                 r.transition(input.status, now)
                     .map_err(|e| AppError::conflict("status", e.to_string()))?;
-                crate::scope::guard_in_progress(db, &ctx, &r, input.status, input.override_reason.as_deref(), now)?;
+                crate::scope::guard_in_progress(db, &ctx, &r, &input, now)?;
                 requests::update_status(db, &r)?;
                 ctx.audit(
                     db,
@@ -443,7 +443,7 @@ impl App {
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
-        let scope = self.assess_scope(org, q.request.engagement_id, &q.request.title, &q.request.body).await?;
+        let scope = self.scope_of(org, &q.request).await?;
         self.store
             .write(move |db| -> AppResult<(Request, TimeEntry, Option<Message>)> {
                 if !clients::exists(db, org, client)? {

@@ -16,7 +16,7 @@ use rapport_core::access::{Permission, Role};
 use rapport_core::audit::AuditEntry;
 use rapport_core::change_order::ChangeOrderStatus;
 use rapport_core::ids::{ClientId, EngagementId, OrgId, RequestId};
-use rapport_core::request::{Request, ScopeRecord, Status};
+use rapport_core::request::{Request, RequestDraft, ScopeRecord, Status, TransitionInput};
 use rapport_core::scope::report::{self, Interval, ScopeReport};
 use rapport_core::scope::{
     Accuracy, BriefIndex, CheckConfig, ConfirmInput, MAX_BODY_BYTES, MAX_TITLE_BYTES,
@@ -177,11 +177,10 @@ pub(crate) fn guard_in_progress(
     db: &mut Db<'_>,
     ctx: &Ctx,
     r: &Request,
-    to: Status,
-    override_reason: Option<&str>,
+    input: &TransitionInput,
     now: Timestamp,
 ) -> AppResult<()> {
-    if to != Status::InProgress {
+    if input.status != Status::InProgress {
         return Ok(());
     }
     let pending: Vec<_> = change_orders::for_request(db, ctx.org(), r.id)?
@@ -195,7 +194,7 @@ pub(crate) fn guard_in_progress(
         .iter()
         .map(|(id, s, _)| format!("change order {id} ({s})"))
         .collect();
-    let Some(reason) = override_reason else {
+    let Some(reason) = input.override_reason.as_deref() else {
         return Err(AppError::conflict(
             "status",
             format!(
@@ -236,7 +235,9 @@ pub(crate) fn guard_in_progress(
         now,
         AuditEntry::new(ctx.principal.actor(), "request.scope_override")
             .target("request", r.id.0)
-            .details(serde_json::json!({"override_id": id, "change_order_ids": ids, "reason": reason})),
+            .details(
+                serde_json::json!({"override_id": id, "change_order_ids": ids, "reason": reason}),
+            ),
     )?;
     Ok(())
 }
@@ -272,6 +273,16 @@ impl App {
         let cache = self.scope_cache.clone();
         self.store
             .read(move |db| assess_scope(db, &cache, org, engagement, &title, &body))
+            .await
+    }
+
+    /// `assess_scope` for a validated new request.
+    pub(crate) async fn scope_of(
+        &self,
+        org: OrgId,
+        d: &RequestDraft,
+    ) -> AppResult<Option<ScopeRecord>> {
+        self.assess_scope(org, d.engagement_id, &d.title, &d.body)
             .await
     }
 
@@ -350,7 +361,9 @@ impl App {
         let no_engagement = || {
             AppError::conflict(
                 "engagement_id",
-                format!("request {id} has no engagement to check against; set its engagement_id first"),
+                format!(
+                    "request {id} has no engagement to check against; set its engagement_id first"
+                ),
             )
         };
         let engagement = r.engagement_id.ok_or_else(no_engagement)?;
@@ -422,9 +435,8 @@ impl App {
                 .checked_sub(jiff::Span::new().months(11))
                 .map_err(|e| AppError::invalid("to", e.to_string()))?,
         };
-        let periods = report::periods(from, to, interval).map_err(|m| {
-            AppError::invalid(if to < from { "to" } else { "from" }, m)
-        })?;
+        let periods = report::periods(from, to, interval)
+            .map_err(|m| AppError::invalid(if to < from { "to" } else { "from" }, m))?;
         let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
             return Err(AppError::invalid("to", "the range holds no day"));
         };
@@ -474,8 +486,14 @@ mod tests {
         c.put(o, e1, 3, index());
         assert!(c.get(o, e1, 3).is_some());
         c.put(o, e1, 2, index());
-        assert!(c.get(o, e1, 3).is_some(), "an older version never replaces a newer one");
-        assert!(c.get(OrgId(2), e1, 3).is_none(), "orgs do not share entries");
+        assert!(
+            c.get(o, e1, 3).is_some(),
+            "an older version never replaces a newer one"
+        );
+        assert!(
+            c.get(OrgId(2), e1, 3).is_none(),
+            "orgs do not share entries"
+        );
     }
 
     #[test]

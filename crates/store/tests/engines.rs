@@ -62,9 +62,10 @@ both_engines!(migrations_are_idempotent, |db: TestDb| async move {
     let store = db.store().await.unwrap();
     let again = store.migrate().await.unwrap();
     assert!(again.applied.is_empty());
+    // Versions increase but may skip numbers (each branch owns its own), so compare with the last.
     assert_eq!(
         again.current_version,
-        rapport_store::migrate::SQLITE.len() as i64
+        rapport_store::migrate::SQLITE.last().unwrap().version
     );
     store.check_schema().await.unwrap();
 });

@@ -349,6 +349,11 @@ impl TestApp {
             "promise_changes",
             "time_entries",
             "api_tokens",
+            "change_orders",
+            "change_order_requests",
+            "scope_confirmations",
+            "scope_overrides",
+            "alerts",
         ] {
             out.push(self.count(t).await);
         }

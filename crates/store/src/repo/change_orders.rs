@@ -55,10 +55,7 @@ fn with_requests(
         return Ok(orders);
     }
     let mut f = Filter::new(org);
-    let ps: Vec<String> = orders
-        .iter()
-        .map(|o| f.bind(Param::Int(o.id.0)))
-        .collect();
+    let ps: Vec<String> = orders.iter().map(|o| f.bind(Param::Int(o.id.0))).collect();
     f.and_raw(&format!("change_order_id IN ({})", ps.join(", ")));
     let sql = format!(
         "SELECT change_order_id, request_id FROM change_order_requests WHERE {} ORDER BY change_order_id, request_id",

@@ -4,9 +4,7 @@
 use std::collections::HashSet;
 
 use jiff::Timestamp;
-use rapport_core::ids::{
-    ChangeOrderId, ClientId, EngagementId, MemberId, OrgId, RequestId,
-};
+use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, MemberId, OrgId, RequestId};
 use rapport_core::money::Currency;
 use rapport_core::scope::Brief;
 use rapport_core::scope::Verdict;
@@ -89,7 +87,10 @@ pub fn confirmation_counts(
     client: Option<ClientId>,
     engagement: Option<EngagementId>,
 ) -> Result<Vec<(Verdict, Verdict, i64)>, StoreError> {
-    let mut q = Query::new("SELECT check_verdict, person_verdict, COUNT(*) FROM scope_confirmations WHERE org_id = $1", org);
+    let mut q = Query::new(
+        "SELECT check_verdict, person_verdict, COUNT(*) FROM scope_confirmations WHERE org_id = $1",
+        org,
+    );
     q.and_eq("client_id", client.map(|c| c.0));
     q.and_eq("engagement_id", engagement.map(|e| e.0));
     q.push(" GROUP BY check_verdict, person_verdict");
