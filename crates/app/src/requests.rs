@@ -73,7 +73,7 @@ pub(crate) fn visible_request(
     {
         return Err(AppError::NotFound("request"));
     }
-    Ok(r)
+    Ok(crate::scope::client_view(p, r))
 }
 
 /// Check that the engagement and contact of a request belong to its client.
@@ -216,11 +216,8 @@ impl App {
             None => ctx.require(Permission::ReadOrgWork)?,
         }
         let org = ctx.org();
-        Ok(self
-            .store
-            .read(move |db| requests::list(db, org, &q))
-            .await?
-            .into())
+        let page = self.store.read(move |db| requests::list(db, org, &q));
+        Ok(crate::scope::client_page(&ctx.principal, page.await?).into())
     }
 
     pub async fn get_request(&self, ctx: &Ctx, id: RequestId) -> AppResult<Request> {

@@ -780,6 +780,34 @@ both!(
             "one live change order per request"
         );
 
+        // The verdict and the team's reasons are internal: the client's contact does not see them.
+        let seen = portal(
+            &app,
+            &f.portal,
+            Method::GET,
+            &format!("/api/v1/requests/{}", id(&ios)),
+            None,
+        )
+        .await
+        .ok(200);
+        assert!(seen["scope"].is_null(), "{seen}");
+        let listed = portal(&app, &f.portal, Method::GET, "/api/v1/requests", None)
+            .await
+            .ok(200);
+        assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+        assert!(
+            listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["scope"].is_null())
+        );
+        let member_view = app
+            .get(&format!("/api/v1/requests/{}", id(&ios)), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(member_view["scope"]["verdict"], "out");
+
         // Drafts are invisible to the client.
         let list = portal(&app, &f.portal, Method::GET, "/api/v1/change-orders", None)
             .await
