@@ -79,6 +79,16 @@ fn check_requests(
     engagement: EngagementId,
     ids: &[rapport_core::ids::RequestId],
 ) -> AppResult<()> {
+    // Lock the requests (in id order, so two drafts over the same requests cannot deadlock):
+    // two managers cannot put one request on two live change orders at once.
+    let mut sorted = ids.to_vec();
+    sorted.sort();
+    for &rid in &sorted {
+        match requests::get_for_update(db, org, rid) {
+            Ok(_) | Err(rapport_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     let mut invalid = Violations::new();
     let mut conflicts = Vec::new();
     for (i, &rid) in ids.iter().enumerate() {
