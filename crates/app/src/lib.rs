@@ -5,7 +5,9 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod budget;
 pub mod care;
+pub mod change_orders;
 pub mod clocks;
 pub mod cursor;
 pub mod demo;
@@ -17,6 +19,7 @@ pub mod people;
 pub mod promises;
 pub mod ratings;
 pub mod requests;
+pub mod scope;
 pub mod secrets;
 pub mod time;
 pub mod totp;
@@ -88,6 +91,8 @@ pub struct App {
     pub store: Store,
     pub settings: Settings,
     clock: Arc<ClockFn>,
+    /// Analysed briefs for the scope check of new requests (derived data, per process).
+    scope_cache: Arc<scope::BriefCache>,
 }
 
 impl App {
@@ -96,6 +101,7 @@ impl App {
             store,
             settings,
             clock: Arc::new(Timestamp::now),
+            scope_cache: Arc::new(scope::BriefCache::default()),
         }
     }
 

@@ -77,7 +77,7 @@ pub(crate) fn visible_request(
     {
         return Err(AppError::NotFound("request"));
     }
-    Ok(r)
+    Ok(crate::scope::client_view(p, r))
 }
 
 /// Check that the engagement and contact of a request belong to its client.
@@ -242,11 +242,16 @@ impl App {
             None => ctx.require(Permission::ReadOrgWork)?,
         }
         let org = ctx.org();
-        Ok(self
+        let principal = ctx.principal;
+        let mut page = self
             .store
             .read(move |db| requests::list_with_sla(db, org, &q))
-            .await?
-            .into())
+            .await?;
+        // The scope verdict is the team's: contacts see change orders instead.
+        if principal.client_scope().is_some() {
+            page.items.iter_mut().for_each(|r| r.request.scope = None);
+        }
+        Ok(page.into())
     }
 
     pub async fn get_request(&self, ctx: &Ctx, id: RequestId) -> AppResult<Request> {
@@ -305,6 +310,7 @@ impl App {
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
+        let scope = self.scope_of(org, &draft).await?;
         self.store
             .write(move |db| -> AppResult<Request> {
                 if !clients::exists(db, org, client)? {
@@ -316,6 +322,7 @@ impl App {
                 }
                 let inbound = !ctx.principal.is_member();
                 let mut r = new_request(org, client, draft, ctx.principal.actor(), now);
+                r.scope = scope;
                 if inbound {
                     r.last_inbound_at = Some(now);
                 }
@@ -397,6 +404,7 @@ impl App {
                 let from = r.status;
                 r.transition(input.status, now)
                     .map_err(|e| AppError::conflict("status", e.to_string()))?;
+                crate::scope::guard_in_progress(db, &ctx, &r, &input, now)?;
                 requests::update_status(db, &r)?;
                 on_request_change(db, &r, Change::Status, now)?;
                 ctx.audit(
@@ -474,6 +482,7 @@ impl App {
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
+        let scope = self.scope_of(org, &q.request).await?;
         self.store
             .write(move |db| -> AppResult<(Request, TimeEntry, Option<Message>)> {
                 if !clients::exists(db, org, client)? {
@@ -483,6 +492,7 @@ impl App {
                 let engagement = q.request.engagement_id;
                 let mut r = new_request(org, client, q.request, ctx.principal.actor(), now);
                 r.quick = true;
+                r.scope = scope;
                 r.assignee_id = Some(member);
                 r.spent_minutes = q.minutes;
                 r.transition(Status::Delivered, now)
@@ -507,6 +517,7 @@ impl App {
                         created_at: now,
                     },
                 )?;
+                crate::budget::after_time_logged(db, org, engagement, now)?;
                 let message = match q.reply {
                     Some(body) => {
                         let findings = crate::care::check_outbound(db, &r, &body, None, q.confirm_findings, "reply")?;

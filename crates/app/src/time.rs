@@ -111,6 +111,7 @@ impl App {
                 if let Some(rid) = d.request_id {
                     requests::add_spent(db, org, rid, d.minutes)?;
                 }
+                crate::budget::after_time_logged(db, org, engagement, now)?;
                 ctx.audit(
                     db,
                     now,

@@ -21,10 +21,10 @@ label_enum!(EngagementStatus {
     Closed => "closed",
 });
 
-/// Brief limits, in characters / entries.
-pub const BRIEF_TEXT_MAX: usize = 20_000;
-pub const SCOPE_ITEMS_MAX: usize = 200;
-pub const SCOPE_ITEM_MAX: usize = 1_000;
+/// Brief limits, in characters / entries: those of `Brief::validate`, which the API enforces.
+pub const BRIEF_TEXT_MAX: usize = crate::scope::MAX_BRIEF_TEXT_CHARS;
+pub const SCOPE_ITEMS_MAX: usize = crate::scope::MAX_ITEMS;
+pub const SCOPE_ITEM_MAX: usize = crate::scope::MAX_ITEM_TEXT_CHARS;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -152,39 +152,10 @@ fn clocks(
     (sla, silence, calendar)
 }
 
-/// Validate a brief: bounded text, bounded items, unique non-empty ids.
+/// Validate a brief by the scope check's own rules (`Brief::validate`), after trimming ids and
+/// texts, naming each problem's field under `field` (`brief.items[2].id`).
 pub fn brief(b: Brief, field: &str, v: &mut Violations) -> Brief {
-    let n = b.text.chars().count();
-    if n > BRIEF_TEXT_MAX {
-        v.add(
-            format!("{field}.text"),
-            format!("must be at most {BRIEF_TEXT_MAX} characters (got {n})"),
-        );
-    }
-    if b.items.len() > SCOPE_ITEMS_MAX {
-        v.add(
-            format!("{field}.items"),
-            format!("at most {SCOPE_ITEMS_MAX} items"),
-        );
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (i, item) in b.items.iter().enumerate() {
-        v.check(
-            &format!("{field}.items[{i}].id"),
-            validate::line(&item.id, 100),
-        );
-        v.check(
-            &format!("{field}.items[{i}].text"),
-            validate::text(&item.text, SCOPE_ITEM_MAX),
-        );
-        if !seen.insert(item.id.trim().to_string()) {
-            v.add(
-                format!("{field}.items[{i}].id"),
-                format!("duplicate item id {:?}", item.id),
-            );
-        }
-    }
-    Brief {
+    let b = Brief {
         text: b.text.trim().to_string(),
         items: b
             .items
@@ -195,7 +166,11 @@ pub fn brief(b: Brief, field: &str, v: &mut Violations) -> Brief {
                 it
             })
             .collect(),
+    };
+    for problem in b.problems() {
+        v.add(format!("{field}.{}", problem.path()), problem.to_string());
     }
+    b
 }
 
 fn optional_amount(field: &str, value: Option<i64>, v: &mut Violations) -> Option<i64> {
@@ -362,6 +337,65 @@ mod tests {
         );
         assert_eq!(v.0.len(), 1);
         assert_eq!(v.0[0].field, "brief.items[2].id");
+        assert!(
+            v.0[0].message.contains("used more than once"),
+            "{}",
+            v.0[0].message
+        );
+    }
+
+    #[test]
+    fn brief_rules_are_the_scope_checks_and_every_problem_is_named() {
+        let mut v = Violations::new();
+        let b = brief(
+            Brief {
+                text: "  Dashboards for the sales team.  ".into(),
+                items: vec![
+                    ScopeItem {
+                        id: " dash ".into(),
+                        kind: ScopeKind::In,
+                        text: " Monthly dashboard ".into(),
+                    },
+                    ScopeItem {
+                        id: "has space".into(),
+                        kind: ScopeKind::Out,
+                        text: "   ".into(),
+                    },
+                    ScopeItem {
+                        id: "x".repeat(crate::scope::MAX_ID_CHARS + 1),
+                        kind: ScopeKind::Out,
+                        text: "ok".into(),
+                    },
+                ],
+            },
+            "brief",
+            &mut v,
+        );
+        let fields: Vec<_> = v.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "brief.items[1].id",
+                "brief.items[1].text",
+                "brief.items[2].id"
+            ]
+        );
+        assert_eq!(
+            b.items[0].id, "dash",
+            "ids are trimmed before they are checked"
+        );
+        assert_eq!(b.text, "Dashboards for the sales team.");
+        let mut ok = Violations::new();
+        let trimmed = brief(b.clone(), "brief", &mut Violations::new());
+        brief(
+            Brief {
+                items: trimmed.items[..1].to_vec(),
+                ..trimmed
+            },
+            "brief",
+            &mut ok,
+        );
+        assert!(ok.is_empty(), "{ok:?}");
     }
 
     #[test]

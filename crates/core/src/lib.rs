@@ -8,6 +8,7 @@ pub mod labels;
 pub mod access;
 pub mod alert;
 pub mod audit;
+pub mod budget;
 mod business_time;
 pub mod calendar;
 pub mod capacity;

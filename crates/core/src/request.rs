@@ -336,6 +336,11 @@ pub struct TransitionInput {
     /// Why, for the audit trail (optional; up to 10,000 characters).
     #[serde(default)]
     pub reason: Option<String>,
+    /// Managers only: start work (`in_progress`) on a request whose change order is still a
+    /// draft or awaiting the client, and say why (1-10,000 characters). Recorded as work done
+    /// out of scope without a change order ("absorbed", e.g. as goodwill).
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -26,6 +26,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     2 "0002_jobs",
     3 "0003_alerts",
     4 "0004_clocks",
+    5 "0005_scope",
     6 "0006_care",
     7 "0007_accounts",
 );
@@ -35,6 +36,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     2 "0002_jobs",
     3 "0003_alerts",
     4 "0004_clocks",
+    5 "0005_scope",
     6 "0006_care",
     7 "0007_accounts",
 );

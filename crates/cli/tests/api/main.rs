@@ -11,5 +11,6 @@ mod crud;
 mod ops;
 mod promises;
 mod requests;
+mod scope;
 mod security;
 mod validation;

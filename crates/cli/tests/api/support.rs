@@ -430,6 +430,10 @@ impl TestApp {
             "client_health",
             "client_health_history",
             "perception_flags",
+            "change_orders",
+            "change_order_requests",
+            "scope_confirmations",
+            "scope_overrides",
         ] {
             out.push(self.count(t).await);
         }

@@ -37,11 +37,33 @@ pub enum BriefError {
         second: usize,
     },
     #[error("item {id:?} has empty text")]
-    EmptyItemText { id: String },
+    EmptyItemText { index: usize, id: String },
     #[error(
         "item {id:?} has {chars} characters of text; at most {MAX_ITEM_TEXT_CHARS} are allowed"
     )]
-    ItemTextTooLong { id: String, chars: usize },
+    ItemTextTooLong {
+        index: usize,
+        id: String,
+        chars: usize,
+    },
+}
+
+impl BriefError {
+    /// Where in the brief the problem is, as a field path relative to the brief (`text`,
+    /// `items`, `items[2].id`, `items[0].text`), so an API can name the field.
+    pub fn path(&self) -> String {
+        match self {
+            BriefError::TooManyItems { .. } => "items".to_string(),
+            BriefError::TextTooLong { .. } => "text".to_string(),
+            BriefError::EmptyId { index }
+            | BriefError::IdTooLong { index, .. }
+            | BriefError::IdCharacters { index, .. }
+            | BriefError::DuplicateId { second: index, .. } => format!("items[{index}].id"),
+            BriefError::EmptyItemText { index, .. } | BriefError::ItemTextTooLong { index, .. } => {
+                format!("items[{index}].text")
+            }
+        }
+    }
 }
 
 impl Brief {
@@ -50,57 +72,76 @@ impl Brief {
     /// A brief with no items and no text is valid: it simply decides nothing, and every request
     /// checked against it is `unclear`.
     pub fn validate(&self) -> Result<(), BriefError> {
+        match self.problems().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem of the brief, in order (an API answers with all of them at once). Each
+    /// item contributes at most one problem with its id and one with its text.
+    pub fn problems(&self) -> Vec<BriefError> {
+        let mut out = Vec::new();
         if self.items.len() > MAX_ITEMS {
-            return Err(BriefError::TooManyItems {
+            // Past the bound the items are not examined: the brief is rejected whatever they hold.
+            return vec![BriefError::TooManyItems {
                 count: self.items.len(),
-            });
+            }];
         }
         let chars = self.text.chars().count();
         if chars > MAX_BRIEF_TEXT_CHARS {
-            return Err(BriefError::TextTooLong { chars });
+            out.push(BriefError::TextTooLong { chars });
         }
         let mut first_index: HashMap<&str, usize> = HashMap::with_capacity(self.items.len());
         for (index, item) in self.items.iter().enumerate() {
             let id = item.id.as_str();
-            if id.is_empty() {
-                return Err(BriefError::EmptyId { index });
-            }
-            if id.chars().count() > MAX_ID_CHARS {
-                return Err(BriefError::IdTooLong {
-                    index,
-                    id: id.to_string(),
-                });
-            }
-            if !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
-            {
-                return Err(BriefError::IdCharacters {
-                    index,
-                    id: id.to_string(),
-                });
-            }
-            if let Some(&first) = first_index.get(id) {
-                return Err(BriefError::DuplicateId {
-                    id: id.to_string(),
-                    first,
-                    second: index,
-                });
-            }
-            first_index.insert(id, index);
-            if item.text.trim().is_empty() {
-                return Err(BriefError::EmptyItemText { id: id.to_string() });
+            if let Some(e) = id_problem(index, id, &first_index) {
+                out.push(e);
+            } else {
+                first_index.insert(id, index);
             }
             let chars = item.text.chars().count();
-            if chars > MAX_ITEM_TEXT_CHARS {
-                return Err(BriefError::ItemTextTooLong {
+            if item.text.trim().is_empty() {
+                out.push(BriefError::EmptyItemText {
+                    index,
+                    id: id.to_string(),
+                });
+            } else if chars > MAX_ITEM_TEXT_CHARS {
+                out.push(BriefError::ItemTextTooLong {
+                    index,
                     id: id.to_string(),
                     chars,
                 });
             }
         }
-        Ok(())
+        out
     }
+}
+
+fn id_problem(index: usize, id: &str, seen: &HashMap<&str, usize>) -> Option<BriefError> {
+    if id.is_empty() {
+        return Some(BriefError::EmptyId { index });
+    }
+    if id.chars().count() > MAX_ID_CHARS {
+        return Some(BriefError::IdTooLong {
+            index,
+            id: id.to_string(),
+        });
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+    {
+        return Some(BriefError::IdCharacters {
+            index,
+            id: id.to_string(),
+        });
+    }
+    seen.get(id).map(|&first| BriefError::DuplicateId {
+        id: id.to_string(),
+        first,
+        second: index,
+    })
 }
 
 #[cfg(test)]
@@ -165,8 +206,47 @@ mod tests {
     fn blank_item_text_is_rejected() {
         assert_eq!(
             brief(vec![item("a", "  \n")]).validate(),
-            Err(BriefError::EmptyItemText { id: "a".into() })
+            Err(BriefError::EmptyItemText {
+                index: 0,
+                id: "a".into()
+            })
         );
+    }
+
+    #[test]
+    fn problems_are_all_reported_with_their_paths() {
+        let b = Brief {
+            text: "t".repeat(MAX_BRIEF_TEXT_CHARS + 1),
+            items: vec![
+                item("a", "x"),
+                item("bad id", ""),
+                item("a", "y"),
+                item("c", &"z".repeat(MAX_ITEM_TEXT_CHARS + 1)),
+            ],
+        };
+        let paths: Vec<String> = b.problems().iter().map(BriefError::path).collect();
+        assert_eq!(
+            paths,
+            [
+                "text",
+                "items[1].id",
+                "items[1].text",
+                "items[2].id",
+                "items[3].text"
+            ]
+        );
+        assert_eq!(
+            b.validate().unwrap_err().path(),
+            "text",
+            "validate gives the first"
+        );
+        let many = brief((0..=MAX_ITEMS).map(|i| item("", &i.to_string())).collect());
+        assert_eq!(
+            many.problems().len(),
+            1,
+            "an oversized brief is one problem"
+        );
+        assert_eq!(many.problems()[0].path(), "items");
     }
 
     #[test]

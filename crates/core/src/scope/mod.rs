@@ -19,7 +19,9 @@ mod aliases;
 mod bm25;
 mod brief;
 mod check;
+mod confirm;
 pub mod eval;
+pub mod report;
 mod stopwords;
 mod text;
 
@@ -31,6 +33,7 @@ pub use check::{
     Assessment, BRIEF_TEXT_ID, BriefIndex, CheckConfig, Evidence, MAX_BODY_BYTES, MAX_TITLE_BYTES,
     check, check_with,
 };
+pub use confirm::{Accuracy, ConfirmInput, ConfusionCell, VerdictAccuracy, accuracy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -59,10 +62,11 @@ pub struct Brief {
     pub items: Vec<ScopeItem>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    In,
-    Out,
-    Unclear,
-}
+crate::label_enum!(
+    /// What the check (or a person) says of a request against a brief.
+    Verdict {
+        In => "in",
+        Out => "out",
+        Unclear => "unclear",
+    }
+);

@@ -5,7 +5,9 @@ pub mod accounts;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod budget;
 pub mod care;
+pub mod change_orders;
 pub mod clients;
 pub mod clocks;
 pub mod engagements;
@@ -17,6 +19,7 @@ pub mod orgs;
 pub mod promises;
 pub mod ratings;
 pub mod requests;
+pub mod scope;
 pub mod time_entries;
 
 /// A page of a list, plus the key to continue after its last item.

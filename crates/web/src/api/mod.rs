@@ -5,6 +5,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod care;
+mod change_orders;
 mod clients;
 mod clocks;
 mod engagements;
@@ -14,6 +15,7 @@ mod members;
 mod promises;
 mod ratings;
 mod requests;
+mod scope;
 mod time;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
@@ -129,6 +131,8 @@ impl Modify for SecuritySchemes {
         (name = "ratings", description = "Ratings of delivered work and the perception gap"),
         (name = "health", description = "Client health and the at-risk list"),
         (name = "clocks", description = "Silence and capacity: who waits on us, who can carry what"),
+        (name = "scope", description = "Scope verdicts, accuracy in use, budget burn and the scope report"),
+        (name = "change-orders", description = "Out-of-scope work priced and approved by the client"),
     )
 )]
 pub struct ApiDoc;
@@ -150,4 +154,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(ratings::router())
         .merge(health::router())
         .merge(clocks::router())
+        .merge(scope::router())
+        .merge(change_orders::router())
 }

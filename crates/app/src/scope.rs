@@ -1,0 +1,514 @@
+//! Scope in use: the check on every new request, people confirming or changing its verdict,
+//! the block on starting work that waits for a change order (and the manager's override), the
+//! check's accuracy in use, and the scope report.
+//!
+//! The check is CPU work: it runs in a read (on a reader connection, never inside the shared
+//! write transaction) against a `BriefIndex` cached per engagement and brief version, and the
+//! caller stores its result with the request in its own write.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rapport_core::access::{Permission, Principal, Role};
+use rapport_core::audit::AuditEntry;
+use rapport_core::change_order::ChangeOrderStatus;
+use rapport_core::ids::{ClientId, EngagementId, OrgId, RequestId};
+use rapport_core::request::{Request, RequestDraft, ScopeRecord, Status, TransitionInput};
+use rapport_core::scope::report::{self, Interval, ScopeReport};
+use rapport_core::scope::{
+    Accuracy, BriefIndex, CheckConfig, ConfirmInput, MAX_BODY_BYTES, MAX_TITLE_BYTES,
+};
+use rapport_core::validate::{self, limits};
+use rapport_store::Db;
+use rapport_store::repo::scope::{self as store, Confirmation, Override, ReportScope};
+use rapport_store::repo::{change_orders, requests};
+
+use crate::requests::visible_request;
+use crate::{App, AppError, AppResult, Ctx};
+
+/// Analysed briefs, one per engagement at its latest brief version seen, least recently used
+/// evicted. Derived data only: a miss re-reads the brief, and a new brief version replaces the
+/// entry, so several processes may each keep their own.
+pub struct BriefCache {
+    capacity: usize,
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    tick: u64,
+    entries: HashMap<(OrgId, EngagementId), CacheEntry>,
+}
+
+struct CacheEntry {
+    version: i64,
+    index: Arc<BriefIndex>,
+    used: u64,
+}
+
+impl BriefCache {
+    /// Briefs kept by default: a firm's active engagements, many times over (an index of a
+    /// typical brief is a few KiB; of the largest valid one, about a MiB).
+    pub const DEFAULT_CAPACITY: usize = 512;
+
+    pub fn new(capacity: usize) -> Self {
+        BriefCache {
+            capacity: capacity.max(1),
+            inner: Mutex::new(CacheInner::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        // The map holds no invariant a panicking holder could break halfway.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, org: OrgId, e: EngagementId, version: i64) -> Option<Arc<BriefIndex>> {
+        let mut inner = self.lock();
+        inner.tick += 1;
+        let tick = inner.tick;
+        let entry = inner.entries.get_mut(&(org, e))?;
+        if entry.version != version {
+            return None;
+        }
+        entry.used = tick;
+        Some(entry.index.clone())
+    }
+
+    pub fn put(&self, org: OrgId, e: EngagementId, version: i64, index: Arc<BriefIndex>) {
+        let mut inner = self.lock();
+        inner.tick += 1;
+        let tick = inner.tick;
+        if let Some(old) = inner.entries.get(&(org, e))
+            && old.version > version
+        {
+            // A slower reader of an older snapshot must not push out the newer brief.
+            return;
+        }
+        if !inner.entries.contains_key(&(org, e))
+            && inner.entries.len() >= self.capacity
+            && let Some(&oldest) = inner
+                .entries
+                .iter()
+                .min_by_key(|(_, v)| v.used)
+                .map(|(k, _)| k)
+        {
+            inner.entries.remove(&oldest);
+        }
+        inner.entries.insert(
+            (org, e),
+            CacheEntry {
+                version,
+                index,
+                used: tick,
+            },
+        );
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for BriefCache {
+    fn default() -> Self {
+        BriefCache::new(Self::DEFAULT_CAPACITY)
+    }
+}
+
+/// The scope check of a new request against its engagement's current brief, as the request
+/// stores it. `None` when there is no engagement (or no such engagement: the caller's write
+/// rejects it). For adapters that already hold a read (mail intake); others call
+/// [`App::assess_scope`].
+pub fn assess_scope(
+    db: &mut Db<'_>,
+    cache: &BriefCache,
+    org: OrgId,
+    engagement: Option<EngagementId>,
+    title: &str,
+    body: &str,
+) -> AppResult<Option<ScopeRecord>> {
+    let Some(e) = engagement else {
+        return Ok(None);
+    };
+    let Some(version) = store::brief_version(db, org, e)? else {
+        return Ok(None);
+    };
+    let index = match cache.get(org, e, version) {
+        Some(index) => index,
+        None => {
+            let Some((brief, version)) = store::brief(db, org, e)? else {
+                return Ok(None);
+            };
+            let index = Arc::new(BriefIndex::new(&brief, &CheckConfig::default()));
+            cache.put(org, e, version, index.clone());
+            index
+        }
+    };
+    Ok(Some(ScopeRecord::from_assessment(
+        index.check(title, body),
+        version,
+    )))
+}
+
+/// A request as a principal may see it: the scope verdict, its evidence and the team's reasons
+/// are internal, so a client's contact sees none of them (change orders tell the client).
+pub(crate) fn client_view(p: &Principal, mut r: Request) -> Request {
+    if p.client_scope().is_some() {
+        r.scope = None;
+    }
+    r
+}
+
+/// The part of `s` the check reads: at most `max` bytes, cut on a character boundary.
+fn prefix(s: &str, max: usize) -> String {
+    s[..s.floor_char_boundary(max)].to_string()
+}
+
+/// Whether the caller is a manager or above.
+fn is_manager(ctx: &Ctx) -> bool {
+    ctx.principal
+        .role()
+        .is_some_and(|r| r.at_least(Role::Manager))
+}
+
+/// Refuse to start work (`in_progress`) on a request that waits for a change order in draft or
+/// sent, unless a manager overrides with a reason: the override is recorded (out-of-scope work
+/// absorbed) and audited. Called inside the transition's write, after core allowed the move.
+pub(crate) fn guard_in_progress(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    r: &Request,
+    input: &TransitionInput,
+    now: Timestamp,
+) -> AppResult<()> {
+    if input.status != Status::InProgress {
+        return Ok(());
+    }
+    let pending: Vec<_> = change_orders::for_request(db, ctx.org(), r.id)?
+        .into_iter()
+        .filter(|(_, s, _)| matches!(s, ChangeOrderStatus::Draft | ChangeOrderStatus::Sent))
+        .collect();
+    let Some(&(first, _, engagement)) = pending.first() else {
+        return Ok(());
+    };
+    let names: Vec<String> = pending
+        .iter()
+        .map(|(id, s, _)| format!("change order {id} ({s})"))
+        .collect();
+    let Some(reason) = input.override_reason.as_deref() else {
+        return Err(AppError::conflict(
+            "status",
+            format!(
+                "request {} is out of scope and waits for the client to approve {}; a manager can \
+                 start it anyway by sending override_reason (recorded as out-of-scope work absorbed)",
+                r.id,
+                names.join(" and ")
+            ),
+        ));
+    };
+    if !is_manager(ctx) {
+        return Err(AppError::forbidden(
+            "only managers and above may start work that waits for a change order",
+        ));
+    }
+    let reason = validate::text(reason, limits::NOTE)
+        .map_err(|m| AppError::invalid("override_reason", m))?;
+    let member = ctx
+        .principal
+        .member_id()
+        .ok_or_else(|| AppError::forbidden("only members may override"))?;
+    let id = store::insert_override(
+        db,
+        ctx.org(),
+        &Override {
+            request_id: r.id,
+            change_order_id: first,
+            client_id: r.client_id,
+            engagement_id: engagement,
+            member_id: member,
+            reason: reason.clone(),
+            at: now,
+        },
+    )?;
+    let ids: Vec<i64> = pending.iter().map(|(id, _, _)| id.0).collect();
+    ctx.audit(
+        db,
+        now,
+        AuditEntry::new(ctx.principal.actor(), "request.scope_override")
+            .target("request", r.id.0)
+            .details(
+                serde_json::json!({"override_id": id, "change_order_ids": ids, "reason": reason}),
+            ),
+    )?;
+    Ok(())
+}
+
+/// What a scope report is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ReportQuery {
+    pub client: Option<ClientId>,
+    pub engagement: Option<EngagementId>,
+    /// First day (default: the first of the month eleven months before `to`).
+    pub from: Option<Date>,
+    /// Last day, inclusive (default: today, UTC).
+    pub to: Option<Date>,
+    /// Default: month.
+    pub interval: Option<Interval>,
+}
+
+impl App {
+    /// The scope check for a new request, run in a read outside any write (see the module
+    /// doc). Call it before the write that inserts the request and store its result.
+    pub async fn assess_scope(
+        &self,
+        org: OrgId,
+        engagement: Option<EngagementId>,
+        title: &str,
+        body: &str,
+    ) -> AppResult<Option<ScopeRecord>> {
+        if engagement.is_none() {
+            return Ok(None);
+        }
+        let title = prefix(title, MAX_TITLE_BYTES);
+        let body = prefix(body, MAX_BODY_BYTES);
+        let cache = self.scope_cache.clone();
+        self.store
+            .read(move |db| assess_scope(db, &cache, org, engagement, &title, &body))
+            .await
+    }
+
+    /// `assess_scope` for a validated new request.
+    pub(crate) async fn scope_of(
+        &self,
+        org: OrgId,
+        d: &RequestDraft,
+    ) -> AppResult<Option<ScopeRecord>> {
+        self.assess_scope(org, d.engagement_id, &d.title, &d.body)
+            .await
+    }
+
+    /// A person confirms the check's verdict or changes it, with a reason. Counted against the
+    /// check (its accuracy in use) and audited.
+    pub async fn confirm_scope(
+        &self,
+        ctx: &Ctx,
+        id: RequestId,
+        input: ConfirmInput,
+    ) -> AppResult<Request> {
+        ctx.require(Permission::DoWork)?;
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("only members confirm scope"))?;
+        let (verdict, reason) = input.validate()?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Request> {
+                let mut r = visible_request(db, &ctx.principal, id, true)?;
+                let Some(mut record) = r.scope.clone() else {
+                    return Err(AppError::conflict(
+                        "scope",
+                        format!(
+                            "request {id} has no scope check to confirm (it has no engagement); \
+                             set its engagement_id and run POST /api/v1/requests/{id}/scope/check"
+                        ),
+                    ));
+                };
+                let agreed = record.confirm(ctx.principal.actor(), verdict, reason.clone());
+                requests::set_scope(db, ctx.org(), id, &record, now)?;
+                store::upsert_confirmation(
+                    db,
+                    ctx.org(),
+                    &Confirmation {
+                        request_id: id,
+                        client_id: r.client_id,
+                        engagement_id: r.engagement_id,
+                        check_verdict: record.verdict,
+                        person_verdict: verdict,
+                        brief_version: record.brief_version,
+                        confirmed_by: member,
+                        reason: reason.clone(),
+                        at: now,
+                    },
+                )?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "request.scope_confirm")
+                        .target("request", id.0)
+                        .details(serde_json::json!({
+                            "check_verdict": record.verdict, "confidence": record.confidence,
+                            "brief_version": record.brief_version, "verdict": verdict,
+                            "agreed": agreed, "reason": reason,
+                        })),
+                )?;
+                r.scope = Some(record);
+                r.updated_at = now;
+                Ok(r)
+            })
+            .await
+    }
+
+    /// Check a request again against its engagement's current brief (after the brief changed,
+    /// or when the engagement was set after intake). A person's verdict stands.
+    pub async fn recheck_scope(&self, ctx: &Ctx, id: RequestId) -> AppResult<Request> {
+        ctx.require(Permission::DoWork)?;
+        let p = ctx.principal;
+        let r = self
+            .store
+            .read(move |db| visible_request(db, &p, id, false))
+            .await?;
+        let no_engagement = || {
+            AppError::conflict(
+                "engagement_id",
+                format!(
+                    "request {id} has no engagement to check against; set its engagement_id first"
+                ),
+            )
+        };
+        let engagement = r.engagement_id.ok_or_else(no_engagement)?;
+        let fresh = self
+            .assess_scope(ctx.org(), Some(engagement), &r.title, &r.body)
+            .await?
+            .ok_or_else(no_engagement)?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<Request> {
+                let mut r = visible_request(db, &ctx.principal, id, true)?;
+                if r.engagement_id != Some(engagement) {
+                    return Err(AppError::conflict(
+                        "engagement_id",
+                        "the request's engagement changed while it was checked; try again",
+                    ));
+                }
+                let before = r.scope.clone();
+                let record = match &before {
+                    Some(old) => old.rechecked(fresh),
+                    None => fresh,
+                };
+                requests::set_scope(db, ctx.org(), id, &record, now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "request.scope_check")
+                        .target("request", id.0)
+                        .details(serde_json::json!({
+                            "verdict": record.verdict, "confidence": record.confidence,
+                            "brief_version": record.brief_version,
+                            "previous": before.as_ref().map(|b| serde_json::json!({"verdict": b.verdict, "brief_version": b.brief_version})),
+                        })),
+                )?;
+                r.scope = Some(record);
+                r.updated_at = now;
+                Ok(r)
+            })
+            .await
+    }
+
+    /// How often people agreed with the check, per verdict.
+    pub async fn scope_accuracy(
+        &self,
+        ctx: &Ctx,
+        client: Option<ClientId>,
+        engagement: Option<EngagementId>,
+    ) -> AppResult<Accuracy> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
+        let counts = self
+            .store
+            .read(move |db| store::confirmation_counts(db, org, client, engagement))
+            .await?;
+        Ok(rapport_core::scope::accuracy(&counts))
+    }
+
+    /// Out-of-scope work per client and engagement over time: billed vs absorbed.
+    pub async fn scope_report(&self, ctx: &Ctx, q: ReportQuery) -> AppResult<ScopeReport> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let interval = q.interval.unwrap_or(Interval::Month);
+        let today = TimeZone::UTC.to_datetime(self.now()).date();
+        let to = q.to.unwrap_or(today);
+        let from = match q.from {
+            Some(f) => f,
+            None => to
+                .first_of_month()
+                .checked_sub(jiff::Span::new().months(11))
+                .map_err(|e| AppError::invalid("to", e.to_string()))?,
+        };
+        let periods = report::periods(from, to, interval)
+            .map_err(|m| AppError::invalid(if to < from { "to" } else { "from" }, m))?;
+        let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+            return Err(AppError::invalid("to", "the range holds no day"));
+        };
+        let scope = ReportScope {
+            client: q.client,
+            engagement: q.engagement,
+            from: first.start_instant(),
+            to: last.end_instant(),
+        };
+        let org = ctx.org();
+        let facts = self
+            .store
+            .read(move |db| store::report_facts(db, org, &scope))
+            .await?;
+        let (rows, totals) = report::build(&periods, &facts);
+        Ok(ScopeReport {
+            from,
+            to,
+            interval,
+            rows,
+            totals,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rapport_core::scope::Brief;
+
+    fn index() -> Arc<BriefIndex> {
+        Arc::new(BriefIndex::new(&Brief::default(), &CheckConfig::default()))
+    }
+
+    #[test]
+    fn the_cache_keeps_one_version_per_engagement_and_evicts_the_least_recent() {
+        let c = BriefCache::new(2);
+        let (o, e1, e2, e3) = (OrgId(1), EngagementId(1), EngagementId(2), EngagementId(3));
+        c.put(o, e1, 1, index());
+        c.put(o, e2, 1, index());
+        assert!(c.get(o, e1, 1).is_some(), "e1 is now the most recent");
+        assert!(c.get(o, e1, 2).is_none(), "another version is a miss");
+        c.put(o, e3, 1, index());
+        assert_eq!(c.len(), 2);
+        assert!(c.get(o, e2, 1).is_none(), "e2 was the least recently used");
+        assert!(c.get(o, e1, 1).is_some() && c.get(o, e3, 1).is_some());
+        c.put(o, e1, 3, index());
+        assert!(c.get(o, e1, 3).is_some());
+        c.put(o, e1, 2, index());
+        assert!(
+            c.get(o, e1, 3).is_some(),
+            "an older version never replaces a newer one"
+        );
+        assert!(
+            c.get(OrgId(2), e1, 3).is_none(),
+            "orgs do not share entries"
+        );
+    }
+
+    #[test]
+    fn prefixes_cut_on_character_boundaries() {
+        assert_eq!(prefix("héllo", 2), "h");
+        assert_eq!(prefix("héllo", 3), "hé");
+        assert_eq!(prefix("abc", 64), "abc");
+    }
+}

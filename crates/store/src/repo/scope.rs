@@ -1,0 +1,304 @@
+//! Scope in use: briefs read for the check, people's verdicts, overrides, and the facts of the
+//! scope report.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, MemberId, OrgId, RequestId};
+use rapport_core::money::Currency;
+use rapport_core::scope::Brief;
+use rapport_core::scope::Verdict;
+use rapport_core::scope::report::{ApprovedFact, EngagementInfo, ReportFacts, TimeFact};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::params;
+use crate::value::{Param, ToParam, Word};
+
+/// The brief version of an engagement (`None`: no such engagement in this org).
+pub fn brief_version(
+    db: &mut Db<'_>,
+    org: OrgId,
+    engagement: EngagementId,
+) -> Result<Option<i64>, StoreError> {
+    db.query_opt(
+        "SELECT brief_version FROM engagements WHERE org_id = $1 AND id = $2",
+        params![org, engagement],
+    )?
+    .map(|r| r.get(0))
+    .transpose()
+}
+
+/// The brief of an engagement with its version.
+pub fn brief(
+    db: &mut Db<'_>,
+    org: OrgId,
+    engagement: EngagementId,
+) -> Result<Option<(Brief, i64)>, StoreError> {
+    db.query_opt(
+        "SELECT brief, brief_version FROM engagements WHERE org_id = $1 AND id = $2",
+        params![org, engagement],
+    )?
+    .map(|r| Ok((r.json(0)?, r.get(1)?)))
+    .transpose()
+}
+
+/// A person's verdict on a request, against the check's.
+#[derive(Debug, Clone)]
+pub struct Confirmation {
+    pub request_id: RequestId,
+    pub client_id: ClientId,
+    pub engagement_id: Option<EngagementId>,
+    pub check_verdict: Verdict,
+    pub person_verdict: Verdict,
+    pub brief_version: i64,
+    pub confirmed_by: MemberId,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+/// Record the latest person's verdict on a request (replacing an earlier one).
+pub fn upsert_confirmation(
+    db: &mut Db<'_>,
+    org: OrgId,
+    c: &Confirmation,
+) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO scope_confirmations (org_id, request_id, client_id, engagement_id, check_verdict, person_verdict,
+             brief_version, confirmed_by, reason, confirmed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (org_id, request_id) DO UPDATE SET client_id = excluded.client_id,
+             engagement_id = excluded.engagement_id, check_verdict = excluded.check_verdict,
+             person_verdict = excluded.person_verdict, brief_version = excluded.brief_version,
+             confirmed_by = excluded.confirmed_by, reason = excluded.reason, confirmed_at = excluded.confirmed_at",
+        params![
+            org, c.request_id, c.client_id, c.engagement_id, Word(c.check_verdict.as_str()),
+            Word(c.person_verdict.as_str()), c.brief_version, c.confirmed_by, c.reason, c.at
+        ],
+    )?;
+    Ok(())
+}
+
+/// `(check verdict, person verdict, count)` over the confirmations, optionally of one client or
+/// engagement.
+pub fn confirmation_counts(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: Option<ClientId>,
+    engagement: Option<EngagementId>,
+) -> Result<Vec<(Verdict, Verdict, i64)>, StoreError> {
+    let mut q = Query::new(
+        "SELECT check_verdict, person_verdict, COUNT(*) FROM scope_confirmations WHERE org_id = $1",
+        org,
+    );
+    q.and_eq("client_id", client.map(|c| c.0));
+    q.and_eq("engagement_id", engagement.map(|e| e.0));
+    q.push(" GROUP BY check_verdict, person_verdict");
+    q.run(db, |r| Ok((r.word(0)?, r.word(1)?, r.get(2)?)))
+}
+
+/// A manager's override of a pending change order.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub request_id: RequestId,
+    pub change_order_id: ChangeOrderId,
+    pub client_id: ClientId,
+    pub engagement_id: EngagementId,
+    pub member_id: MemberId,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+pub fn insert_override(db: &mut Db<'_>, org: OrgId, o: &Override) -> Result<i64, StoreError> {
+    db.scalar(
+        "INSERT INTO scope_overrides (org_id, request_id, change_order_id, client_id, engagement_id, member_id, reason,
+             created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        params![
+            org, o.request_id, o.change_order_id, o.client_id, o.engagement_id, o.member_id, o.reason, o.at
+        ],
+    )
+}
+
+/// A query with optional equality filters, numbering placeholders as it goes. Column names
+/// are written by callers (never input), values are bound.
+struct Query<'a> {
+    sql: String,
+    params: Vec<Param<'a>>,
+}
+
+impl<'a> Query<'a> {
+    fn new(sql: &str, org: OrgId) -> Self {
+        Query {
+            sql: sql.to_string(),
+            params: vec![Param::Int(org.0)],
+        }
+    }
+
+    fn bind(&mut self, p: Param<'a>) -> String {
+        self.params.push(p);
+        format!("${}", self.params.len())
+    }
+
+    fn and_eq(&mut self, column: &str, value: Option<i64>) {
+        if let Some(v) = value {
+            let p = self.bind(Param::Int(v));
+            self.sql.push_str(&format!(" AND {column} = {p}"));
+        }
+    }
+
+    fn and_range(&mut self, column: &str, from: Timestamp, to: Timestamp) {
+        let a = self.bind(Param::Int(from.as_millisecond()));
+        let b = self.bind(Param::Int(to.as_millisecond()));
+        self.sql
+            .push_str(&format!(" AND {column} >= {a} AND {column} < {b}"));
+    }
+
+    fn push(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+    }
+
+    fn run<T>(
+        &self,
+        db: &mut Db<'_>,
+        f: impl FnMut(&crate::value::Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let ps: Vec<&dyn ToParam> = self.params.iter().map(|p| p as &dyn ToParam).collect();
+        db.query_map(&self.sql, &ps, f)
+    }
+}
+
+/// What the scope report is limited to.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportScope {
+    pub client: Option<ClientId>,
+    pub engagement: Option<EngagementId>,
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+/// Every fact the scope report needs, read in one snapshot. Each query is bounded by the org,
+/// the filters and the time range (or, for the two request sets, by the requests in `time`).
+pub fn report_facts(
+    db: &mut Db<'_>,
+    org: OrgId,
+    s: &ReportScope,
+) -> Result<ReportFacts, StoreError> {
+    let (client, engagement) = (s.client.map(|c| c.0), s.engagement.map(|e| e.0));
+
+    let mut q = Query::new(
+        "SELECT e.id, e.name, e.client_id, c.name, e.currency, e.hourly_rate_minor FROM engagements e
+         JOIN clients c ON c.org_id = e.org_id AND c.id = e.client_id WHERE e.org_id = $1",
+        org,
+    );
+    q.and_eq("e.client_id", client);
+    q.and_eq("e.id", engagement);
+    let engagements = q.run(db, |r| {
+        let currency: String = r.get(4)?;
+        Ok(EngagementInfo {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            client_id: r.get(2)?,
+            client_name: r.get(3)?,
+            currency: Currency::parse(&currency).map_err(StoreError::decode)?,
+            hourly_rate_minor: r.get(5)?,
+        })
+    })?;
+
+    let mut q = Query::new(
+        "SELECT engagement_id, created_at FROM requests
+         WHERE org_id = $1 AND scope_verdict = 'out' AND engagement_id IS NOT NULL",
+        org,
+    );
+    q.and_range("created_at", s.from, s.to);
+    q.and_eq("client_id", client);
+    q.and_eq("engagement_id", engagement);
+    let out_requests = q.run(db, |r| Ok((r.get(0)?, r.get(1)?)))?;
+
+    // Time on out-of-scope requests, then on overridden ones the verdict no longer calls `out`.
+    let time_sql = |which: &str| {
+        format!(
+            "SELECT t.request_id, r.engagement_id, t.started_at, t.minutes FROM requests r
+             JOIN time_entries t ON t.org_id = r.org_id AND t.request_id = r.id
+             WHERE r.org_id = $1 AND r.engagement_id IS NOT NULL AND {which}"
+        )
+    };
+    let mut time = Vec::new();
+    for which in [
+        "r.scope_verdict = 'out'",
+        "(r.scope_verdict IS NULL OR r.scope_verdict <> 'out')
+         AND r.id IN (SELECT o.request_id FROM scope_overrides o WHERE o.org_id = $1)",
+    ] {
+        let mut q = Query::new(&time_sql(which), org);
+        q.and_range("t.started_at", s.from, s.to);
+        q.and_eq("r.client_id", client);
+        q.and_eq("r.engagement_id", engagement);
+        time.extend(q.run(db, |r| {
+            Ok(TimeFact {
+                request_id: r.get(0)?,
+                engagement_id: r.get(1)?,
+                started_at: r.get(2)?,
+                minutes: r.get(3)?,
+            })
+        })?);
+    }
+
+    let mut q = Query::new(
+        "SELECT engagement_id, decided_at, estimate_minutes, price_minor FROM change_orders
+         WHERE org_id = $1 AND status = 'approved'",
+        org,
+    );
+    q.and_range("decided_at", s.from, s.to);
+    q.and_eq("client_id", client);
+    q.and_eq("engagement_id", engagement);
+    let approved = q.run(db, |r| {
+        Ok(ApprovedFact {
+            engagement_id: r.get(0)?,
+            decided_at: r.get(1)?,
+            estimate_minutes: r.get(2)?,
+            price_minor: r.get(3)?,
+        })
+    })?;
+
+    let mut q = Query::new(
+        "SELECT engagement_id, created_at FROM scope_overrides WHERE org_id = $1",
+        org,
+    );
+    q.and_range("created_at", s.from, s.to);
+    q.and_eq("client_id", client);
+    q.and_eq("engagement_id", engagement);
+    let overrides = q.run(db, |r| Ok((r.get(0)?, r.get(1)?)))?;
+
+    let requests: HashSet<RequestId> = time.iter().map(|t| t.request_id).collect();
+    let mut billed_requests = HashSet::new();
+    let mut overridden_requests = HashSet::new();
+    if !requests.is_empty() {
+        let mut q = Query::new(
+            "SELECT l.request_id FROM change_order_requests l
+             JOIN change_orders c ON c.org_id = l.org_id AND c.id = l.change_order_id
+             WHERE l.org_id = $1 AND c.status = 'approved'",
+            org,
+        );
+        q.and_eq("c.client_id", client);
+        q.and_eq("c.engagement_id", engagement);
+        let ids: Vec<RequestId> = q.run(db, |r| r.get(0))?;
+        billed_requests.extend(ids.into_iter().filter(|r| requests.contains(r)));
+        let mut q = Query::new(
+            "SELECT request_id FROM scope_overrides WHERE org_id = $1",
+            org,
+        );
+        q.and_eq("client_id", client);
+        q.and_eq("engagement_id", engagement);
+        let ids: Vec<RequestId> = q.run(db, |r| r.get(0))?;
+        overridden_requests.extend(ids.into_iter().filter(|r| requests.contains(r)));
+    }
+    Ok(ReportFacts {
+        engagements,
+        out_requests,
+        time,
+        approved,
+        overrides,
+        billed_requests,
+        overridden_requests,
+    })
+}
