@@ -12,6 +12,7 @@ pub mod org;
 pub mod people;
 pub mod promises;
 pub mod requests;
+pub mod search;
 pub mod time;
 pub mod work;
 

@@ -45,6 +45,8 @@ enum Command {
     Sentiment(commands::sentiment::SentimentArgs),
     /// Check an outgoing message against a client's etiquette profile.
     Lint(commands::lint::LintArgs),
+    /// Full-text search over an organisation's requests and messages.
+    Search(commands::search::SearchArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Scope(cmd) => commands::scope::run(cmd),
         Command::Sentiment(args) => commands::sentiment::run(args),
         Command::Lint(args) => commands::lint::run(args),
+        Command::Search(args) => commands::search::run(args),
     };
     failure::exit_code(result)
 }

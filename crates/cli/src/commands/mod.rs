@@ -5,6 +5,7 @@ pub mod demo;
 pub mod lint;
 pub mod migrate;
 pub mod scope;
+pub mod search;
 pub mod sentiment;
 pub mod serve;
 pub mod token;

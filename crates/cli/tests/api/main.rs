@@ -9,4 +9,5 @@ mod crud;
 mod ops;
 mod promises;
 mod requests;
+mod search;
 mod validation;

@@ -10,6 +10,7 @@ mod jobs;
 mod members;
 mod promises;
 mod requests;
+mod search;
 mod time;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
@@ -117,6 +118,7 @@ impl Modify for SecuritySchemes {
         (name = "audit", description = "Who did what, when"),
         (name = "jobs", description = "The job queue"),
         (name = "alerts", description = "What needs a person's attention"),
+        (name = "search", description = "Full-text search over requests and messages"),
     )
 )]
 pub struct ApiDoc;
@@ -134,4 +136,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(jobs::router())
         .merge(alerts::router())
+        .merge(search::router())
 }
