@@ -4,7 +4,8 @@
 //! row, so a search never misses a committed write.
 //!
 //! Every query starts from the index (`MATCH` / `@@`) and joins the request by id; filters are
-//! applied to the joined request. Snippets are computed only for the page returned.
+//! applied to the joined request. At most [`CANDIDATES`] matches per index are ranked (the
+//! newest), and snippets are computed only for the page returned.
 
 use jiff::Timestamp;
 use rapport_core::ids::{ClientId, MessageId, OrgId, RequestId};
@@ -29,6 +30,12 @@ pub struct SearchFilter {
     /// Whether internal notes may match (never for client contacts).
     pub include_notes: bool,
 }
+
+/// Matches ranked per index (requests, messages), newest first. A rare term is ranked over all
+/// its matches; a term matching more than this many rows is ranked over its newest matches,
+/// which bounds the cost of common words (ranking is linear in the rows ranked). Must exceed
+/// the deepest page the API allows (offset 1000 + limit 100).
+pub const CANDIDATES: usize = 2000;
 
 /// Words of context around a match in a snippet.
 const SNIPPET_TOKENS: i64 = 16;
@@ -101,19 +108,25 @@ pub fn search(
         " AND m.direction <> 'note'"
     };
     let sql = match db.engine() {
-        // bm25: lower is better. Column weights: title, body, tags. The bare `message_id`
-        // beside MIN() is SQLite's: it comes from the row holding the minimum.
+        // CROSS JOIN keeps the FTS table as the outer loop (SQLite would otherwise walk the
+        // org's requests and probe the index for each). bm25: lower is better; column weights
+        // title, body, tags. The bare `message_id` beside MIN() is SQLite's: it comes from the
+        // row holding the minimum.
         Engine::Sqlite => format!(
             "WITH hits (request_id, message_id, score) AS (
-                 SELECT r.id, NULL, bm25(requests_fts, 10.0, 1.0, 5.0)
-                   FROM requests_fts JOIN requests r ON r.id = requests_fts.rowid
-                  WHERE requests_fts MATCH $2 AND r.org_id = $1{conds}
+                 SELECT * FROM (
+                     SELECT r.id, NULL, bm25(requests_fts, 10.0, 1.0, 5.0)
+                       FROM requests_fts CROSS JOIN requests r ON r.id = requests_fts.rowid
+                      WHERE requests_fts MATCH $2 AND r.org_id = $1{conds}
+                      ORDER BY requests_fts.rowid DESC LIMIT {CANDIDATES})
                  UNION ALL
-                 SELECT m.request_id, m.id, bm25(messages_fts)
-                   FROM messages_fts
-                   JOIN messages m ON m.id = messages_fts.rowid
-                   JOIN requests r ON r.org_id = m.org_id AND r.id = m.request_id
-                  WHERE messages_fts MATCH $2 AND m.org_id = $1{notes}{conds}
+                 SELECT * FROM (
+                     SELECT m.request_id, m.id, bm25(messages_fts)
+                       FROM messages_fts
+                      CROSS JOIN messages m ON m.id = messages_fts.rowid
+                      CROSS JOIN requests r ON r.org_id = m.org_id AND r.id = m.request_id
+                      WHERE messages_fts MATCH $2 AND m.org_id = $1{notes}{conds}
+                      ORDER BY messages_fts.rowid DESC LIMIT {CANDIDATES})
              )
              SELECT request_id, message_id, MIN(score) AS best FROM hits
               GROUP BY request_id
@@ -121,19 +134,22 @@ pub fn search(
               LIMIT {} OFFSET {offset}",
             limit + 1
         ),
-        // ts_rank: higher is better; the request's own vector weighs title A, tags B, body C,
-        // messages the default D.
+        // The GIN indexes (org_id, search) find the rows; ts_rank (higher is better) runs only
+        // on the candidates. The request's own vector weighs title A, tags B, body C; messages
+        // have the default weight D.
         Engine::Postgres => format!(
             "WITH hits AS (
-                 SELECT r.id AS request_id, NULL::bigint AS message_id,
-                        ts_rank(r.search, to_tsquery('english', $2)) AS score
-                   FROM requests r
-                  WHERE r.org_id = $1 AND r.search @@ to_tsquery('english', $2){conds}
+                 SELECT c.id AS request_id, NULL::bigint AS message_id,
+                        ts_rank(c.search, to_tsquery('english', $2)) AS score
+                   FROM (SELECT r.id, r.search FROM requests r
+                          WHERE r.org_id = $1 AND r.search @@ to_tsquery('english', $2){conds}
+                          ORDER BY r.id DESC LIMIT {CANDIDATES}) c
                  UNION ALL
-                 SELECT m.request_id, m.id, ts_rank(m.search, to_tsquery('english', $2))
-                   FROM messages m
-                   JOIN requests r ON r.org_id = m.org_id AND r.id = m.request_id
-                  WHERE m.org_id = $1 AND m.search @@ to_tsquery('english', $2){notes}{conds}
+                 SELECT c.request_id, c.id, ts_rank(c.search, to_tsquery('english', $2))
+                   FROM (SELECT m.request_id, m.id, m.search FROM messages m
+                           JOIN requests r ON r.org_id = m.org_id AND r.id = m.request_id
+                          WHERE m.org_id = $1 AND m.search @@ to_tsquery('english', $2){notes}{conds}
+                          ORDER BY m.id DESC LIMIT {CANDIDATES}) c
              ), best AS (
                  SELECT DISTINCT ON (request_id) request_id, message_id, score FROM hits
                   ORDER BY request_id, score DESC, message_id NULLS FIRST
