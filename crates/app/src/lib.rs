@@ -14,6 +14,7 @@ pub mod promises;
 pub mod requests;
 pub mod search;
 pub mod time;
+pub mod transfer;
 pub mod work;
 
 use std::sync::Arc;

@@ -47,6 +47,10 @@ enum Command {
     Lint(commands::lint::LintArgs),
     /// Full-text search over an organisation's requests and messages.
     Search(commands::search::SearchArgs),
+    /// Write an organisation's data as JSON lines (for `rapport import`).
+    Export(commands::export::ExportArgs),
+    /// Read an export into this database as a new organisation.
+    Import(commands::import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +67,8 @@ fn main() -> ExitCode {
         Command::Sentiment(args) => commands::sentiment::run(args),
         Command::Lint(args) => commands::lint::run(args),
         Command::Search(args) => commands::search::run(args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Import(args) => commands::import::run(args),
     };
     failure::exit_code(result)
 }

@@ -2,6 +2,8 @@
 
 pub mod calendar;
 pub mod demo;
+pub mod export;
+pub mod import;
 pub mod lint;
 pub mod migrate;
 pub mod scope;

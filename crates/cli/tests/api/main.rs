@@ -10,4 +10,5 @@ mod ops;
 mod promises;
 mod requests;
 mod search;
+mod transfer;
 mod validation;
