@@ -51,6 +51,10 @@ enum Command {
     Export(commands::export::ExportArgs),
     /// Read an export into this database as a new organisation.
     Import(commands::import::ImportArgs),
+    /// Copy a live SQLite database to FILE (a consistent snapshot while the server writes).
+    Backup(commands::backup::BackupArgs),
+    /// Replace a SQLite database with a backup (the server must be stopped).
+    Restore(commands::backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +73,8 @@ fn main() -> ExitCode {
         Command::Search(args) => commands::search::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Import(args) => commands::import::run(args),
+        Command::Backup(args) => commands::backup::run_backup(args),
+        Command::Restore(args) => commands::backup::run_restore(args),
     };
     failure::exit_code(result)
 }

@@ -1,5 +1,6 @@
 //! One module per verb.
 
+pub mod backup;
 pub mod calendar;
 pub mod demo;
 pub mod export;
