@@ -100,7 +100,9 @@ fn check(
         Err(_) => 0,
     };
     let version: Option<i64> = conn
-        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
         .map_err(|e| failed("cannot read", path, e))?;
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     Ok(BackupInfo {
@@ -172,7 +174,8 @@ pub fn backup(source: &Path, dest: &Path, overwrite: bool) -> Result<BackupInfo,
         std::fs::File::open(&partial)
             .and_then(|f| f.sync_all())
             .map_err(|e| failed("cannot sync", &partial, e))?;
-        std::fs::rename(&partial, dest).map_err(|e| failed("cannot move the backup to", dest, e))?;
+        std::fs::rename(&partial, dest)
+            .map_err(|e| failed("cannot move the backup to", dest, e))?;
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
         }
@@ -189,9 +192,11 @@ pub fn backup(source: &Path, dest: &Path, overwrite: bool) -> Result<BackupInfo,
 
 /// Whether a database file holds any table.
 fn has_tables(conn: &Connection, path: &Path) -> Result<bool, BackupError> {
-    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map(|n| n > 0)
-        .map_err(|e| BackupError::Invalid(format!("{} is not a SQLite database: {e}", path.display())))
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|n| n > 0)
+    .map_err(|e| BackupError::Invalid(format!("{} is not a SQLite database: {e}", path.display())))
 }
 
 /// Replace the database at `target` with the backup at `file`. Refuses when `target` is in use
@@ -252,7 +257,9 @@ pub fn restore(file: &Path, target: &Path, overwrite: bool) -> Result<BackupInfo
         .map_err(|(_, e)| failed("cannot close", target, e))?;
     Ok(BackupInfo {
         path: target.to_path_buf(),
-        bytes: std::fs::metadata(target).map(|m| m.len()).unwrap_or(info.bytes),
+        bytes: std::fs::metadata(target)
+            .map(|m| m.len())
+            .unwrap_or(info.bytes),
         ..restored
     })
 }
