@@ -37,6 +37,20 @@ fn rapport(args: &[&str]) -> Run {
     }
 }
 
+/// `rapport ARGS < file`.
+fn rapport_stdin(args: &[&str], file: &Path) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .stdin(std::fs::File::open(file).unwrap())
+        .output()
+        .expect("run rapport");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 #[track_caller]
 fn ok(r: Run) -> Run {
     assert_eq!(r.code, 0, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
@@ -349,7 +363,7 @@ async fn sqlite_export_imports_into_postgres_unchanged() {
     let (_source, file, token) = source_export(&dir).await;
     let pg_store = pg.store().await.unwrap();
     let url = pg.standalone_url();
-    let r = ok(rapport(&["import", file.to_str().unwrap(), "--db", &url]));
+    let r = ok(rapport_stdin(&["import", "--db", &url], &file));
     assert!(r.stdout.contains("ids kept"), "{}", r.stdout);
     let again = dir.join("from-postgres.jsonl");
     ok(rapport(&[
