@@ -385,6 +385,29 @@ async fn sqlite_export_imports_into_postgres_unchanged() {
     }
     assert!(!a.tables.contains_key("sessions"), "sessions stay behind");
 
+    // And back: PostgreSQL's export into a fresh SQLite gives the same rows again.
+    let back = TestDb::new(Engine::Sqlite).unwrap();
+    back.store().await.unwrap();
+    ok(rapport(&[
+        "import",
+        again.to_str().unwrap(),
+        "--db",
+        &back.url,
+    ]));
+    let round = dir.join("round-trip.jsonl");
+    ok(rapport(&[
+        "export",
+        "--org",
+        "northwind",
+        "-o",
+        round.to_str().unwrap(),
+        "--db",
+        &back.url,
+    ]));
+    let c = normalise(&round);
+    assert_eq!(c.imports, 2);
+    assert_same(&a, &c);
+
     // The moved org works on PostgreSQL: its token, its password, new rows (the identity
     // sequences moved past the imported ids), and search over the imported text.
     let app = App::new(pg_store, Settings::default());
