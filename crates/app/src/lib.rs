@@ -20,9 +20,11 @@ pub mod promises;
 pub mod ratings;
 pub mod requests;
 pub mod scope;
+pub mod search;
 pub mod secrets;
 pub mod time;
 pub mod totp;
+pub mod transfer;
 pub mod work;
 
 use std::sync::Arc;

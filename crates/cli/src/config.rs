@@ -21,6 +21,10 @@ pub struct DbArgs {
     /// Most PostgreSQL connections this process opens.
     #[arg(long, env = "RAPPORT_PG_MAX_CONNECTIONS")]
     pub pg_max_connections: Option<usize>,
+    /// CA certificate (PEM) to verify PostgreSQL's TLS certificate with; implies
+    /// sslmode=verify-full unless the URL says otherwise.
+    #[arg(long, env = "RAPPORT_DB_CA_CERT")]
+    pub db_ca_cert: Option<PathBuf>,
 }
 
 /// Keys accepted in the TOML file. Unknown keys are an error, so a typo is not silently ignored.
@@ -34,6 +38,7 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub pg_max_connections: Option<usize>,
     pub public_url: Option<String>,
+    pub db_ca_cert: Option<PathBuf>,
 }
 
 pub const DEFAULT_DB: &str = "sqlite://rapport.db";
@@ -83,6 +88,7 @@ impl DbArgs {
         if let Some(n) = self.pg_max_connections.or(file.pg_max_connections) {
             options.postgres.max_connections = n.max(1);
         }
+        options.postgres.ca_cert = self.db_ca_cert.clone().or_else(|| file.db_ca_cert.clone());
         DbConfig { url, options }
     }
 }

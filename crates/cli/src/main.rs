@@ -53,6 +53,16 @@ enum Command {
     /// The promise ledger: figures per member, client or engagement.
     #[command(subcommand)]
     Promises(commands::promises::PromisesCommand),
+    /// Full-text search over an organisation's requests and messages.
+    Search(commands::search::SearchArgs),
+    /// Write an organisation's data as JSON lines (for `rapport import`).
+    Export(commands::export::ExportArgs),
+    /// Read an export into this database as a new organisation.
+    Import(commands::import::ImportArgs),
+    /// Copy a live SQLite database to FILE (a consistent snapshot while the server writes).
+    Backup(commands::backup::BackupArgs),
+    /// Replace a SQLite database with a backup (the server must be stopped).
+    Restore(commands::backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +81,11 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(args),
         Command::Mail(command) => commands::mail::run(command),
         Command::Promises(cmd) => commands::promises::run(cmd),
+        Command::Search(args) => commands::search::run(args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Import(args) => commands::import::run(args),
+        Command::Backup(args) => commands::backup::run_backup(args),
+        Command::Restore(args) => commands::backup::run_restore(args),
     };
     failure::exit_code(result)
 }

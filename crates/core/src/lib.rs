@@ -30,6 +30,7 @@ pub mod promise_stats;
 pub mod rating;
 pub mod request;
 pub mod scope;
+pub mod search;
 pub mod sentiment;
 pub mod silence;
 pub mod sla;

@@ -64,6 +64,9 @@ impl From<rusqlite::Error> for StoreError {
                 }
             }
             rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            // Its Display quotes the whole SQL text (a migration is hundreds of lines): keep
+            // the message, which names the problem.
+            rusqlite::Error::SqlInputError { msg, .. } => StoreError::Backend(msg.clone()),
             _ => StoreError::Backend(e.to_string()),
         }
     }

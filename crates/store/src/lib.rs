@@ -12,6 +12,7 @@ pub mod sqlite;
 mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod transfer;
 pub mod value;
 
 pub use db::{Db, Engine};

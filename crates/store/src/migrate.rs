@@ -168,9 +168,17 @@ fn apply_locked(db: &mut Db<'_>, now_ms: i64, until: i64) -> Result<MigrationRep
             Ok(_) => db.batch("COMMIT")?,
             Err(e) => {
                 let _ = db.batch("ROLLBACK");
+                let e = e.to_string();
+                let hint = if e.contains("already exists") {
+                    " (the database holds part of it without its record in schema_migrations: \
+                     restore a backup, or finish it by hand)"
+                } else {
+                    ""
+                };
                 return Err(StoreError::Schema(format!(
-                    "migration {} failed: {e}",
-                    m.name
+                    "migration {} failed: {}{hint}",
+                    m.name,
+                    e.lines().next().unwrap_or("")
                 )));
             }
         }

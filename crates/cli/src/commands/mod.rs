@@ -1,12 +1,16 @@
 //! One module per verb.
 
+pub mod backup;
 pub mod calendar;
 pub mod demo;
+pub mod export;
+pub mod import;
 pub mod lint;
 pub mod mail;
 pub mod migrate;
 pub mod promises;
 pub mod scope;
+pub mod search;
 pub mod secret_key;
 pub mod sentiment;
 pub mod serve;

@@ -12,5 +12,7 @@ mod ops;
 mod promises;
 mod requests;
 mod scope;
+mod search;
 mod security;
+mod transfer;
 mod validation;

@@ -1,6 +1,9 @@
 //! The PostgreSQL engine: a pool of connections shared by reads and writes. Several app
 //! servers can run against one database; nothing here is process-local state.
 
+pub mod tls;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +18,8 @@ pub struct PgOptions {
     pub acquire_timeout: Duration,
     /// Schema to use (search_path); tests give each test its own.
     pub schema: Option<String>,
+    /// CA certificate(s) (PEM) to verify the server with; see [`tls`].
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl Default for PgOptions {
@@ -24,6 +29,7 @@ impl Default for PgOptions {
             connect_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(30),
             schema: None,
+            ca_cert: None,
         }
     }
 }
@@ -46,18 +52,42 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-fn connect(url: &str, opts: &PgOptions) -> Result<PgConn, StoreError> {
-    let mut config: postgres::Config = url
+/// What every connection of a pool is opened with: the driver's settings and the TLS
+/// configuration, worked out (and the CA read) once.
+struct Target {
+    url: String,
+    config: postgres::Config,
+    tls: Option<rustls::ClientConfig>,
+}
+
+fn target(url: &str, opts: &PgOptions) -> Result<Target, StoreError> {
+    let plan = tls::plan(url, opts.ca_cert.as_deref())?;
+    let mut config: postgres::Config = plan
+        .url
         .parse()
         .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL {}: {e}", redact(url))))?;
     config.connect_timeout(opts.connect_timeout);
     config.application_name("rapport");
-    if config.get_ssl_mode() == postgres::config::SslMode::Require {
-        return Err(StoreError::Unavailable(
-            "sslmode=require: TLS to PostgreSQL is not built into this binary yet".into(),
-        ));
-    }
-    let mut client = config.connect(postgres::NoTls).map_err(|e| {
+    config.ssl_mode(match plan.mode {
+        tls::SslMode::Disable => postgres::config::SslMode::Disable,
+        tls::SslMode::Prefer => postgres::config::SslMode::Prefer,
+        _ => postgres::config::SslMode::Require,
+    });
+    Ok(Target {
+        url: url.to_string(),
+        config,
+        tls: tls::client_config(&plan)?,
+    })
+}
+
+fn connect(t: &Target, opts: &PgOptions) -> Result<PgConn, StoreError> {
+    let connected = match &t.tls {
+        None => t.config.connect(postgres::NoTls),
+        Some(c) => t
+            .config
+            .connect(tokio_postgres_rustls::MakeRustlsConnect::new(c.clone())),
+    };
+    let mut client = connected.map_err(|e| {
         let err = StoreError::from(e);
         let text = match &err {
             StoreError::Unavailable(t) | StoreError::Backend(t) => t.clone(),
@@ -65,7 +95,7 @@ fn connect(url: &str, opts: &PgOptions) -> Result<PgConn, StoreError> {
         };
         StoreError::Unavailable(format!(
             "cannot connect to PostgreSQL at {}: {text}",
-            redact(url)
+            redact(&t.url)
         ))
     })?;
     if let Some(schema) = &opts.schema {
@@ -81,13 +111,13 @@ fn connect(url: &str, opts: &PgOptions) -> Result<PgConn, StoreError> {
 
 impl PgEngine {
     pub(crate) fn open(url: &str, opts: PgOptions) -> Result<Self, StoreError> {
-        let first = connect(url, &opts)?;
-        let url = url.to_string();
+        let t = target(url, &opts)?;
+        let first = connect(&t, &opts)?;
         let o = opts.clone();
         let pool = Pool::new(
             opts.max_connections,
             opts.acquire_timeout,
-            Box::new(move || connect(&url, &o)),
+            Box::new(move || connect(&t, &o)),
             |c: &PgConn| !c.is_closed(),
         );
         pool.give(first);

@@ -20,6 +20,7 @@ pub mod promises;
 pub mod ratings;
 pub mod requests;
 pub mod scope;
+pub mod search;
 pub mod time_entries;
 
 /// A page of a list, plus the key to continue after its last item.

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub mod backup;
+
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::pool::Pool;

@@ -16,6 +16,7 @@ mod promises;
 mod ratings;
 mod requests;
 mod scope;
+mod search;
 mod time;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
@@ -133,6 +134,7 @@ impl Modify for SecuritySchemes {
         (name = "clocks", description = "Silence and capacity: who waits on us, who can carry what"),
         (name = "scope", description = "Scope verdicts, accuracy in use, budget burn and the scope report"),
         (name = "change-orders", description = "Out-of-scope work priced and approved by the client"),
+        (name = "search", description = "Full-text search over requests and messages"),
     )
 )]
 pub struct ApiDoc;
@@ -156,4 +158,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(clocks::router())
         .merge(scope::router())
         .merge(change_orders::router())
+        .merge(search::router())
 }

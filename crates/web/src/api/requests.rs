@@ -77,7 +77,7 @@ pub struct RequestQuery {
     pub limit: Option<usize>,
 }
 
-fn statuses(raw: Option<&str>) -> Result<Vec<Status>, ApiError> {
+pub(super) fn statuses(raw: Option<&str>) -> Result<Vec<Status>, ApiError> {
     let Some(raw) = raw else {
         return Ok(Vec::new());
     };

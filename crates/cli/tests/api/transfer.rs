@@ -1,0 +1,699 @@
+//! Moving an org with `rapport export` and `rapport import`: SQLite to PostgreSQL with every
+//! row compared, a second copy renumbered with every reference following, and broken files
+//! that import nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rapport_app::demo::{DEMO_OWNER, DEMO_PASSWORD};
+use rapport_app::search::SearchInput;
+use rapport_app::{App, Settings};
+use rapport_core::alert::{NewAlert, Severity};
+use rapport_core::ids::OrgId;
+use rapport_core::request::NewRequest;
+use rapport_store::testing::TestDb;
+use rapport_store::transfer::remap::Remap;
+use rapport_store::transfer::spec::{self, Ref, TABLES};
+use rapport_store::{Engine, Store, params};
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rapport");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn rapport(args: &[&str]) -> Run {
+    let out = Command::new(BIN).args(args).output().expect("run rapport");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `rapport ARGS < file`.
+fn rapport_stdin(args: &[&str], file: &Path) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .stdin(std::fs::File::open(file).unwrap())
+        .output()
+        .expect("run rapport");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[track_caller]
+fn ok(r: Run) -> Run {
+    assert_eq!(r.code, 0, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    r
+}
+
+/// A failure: exit 2 and one line naming the problem.
+#[track_caller]
+fn refused(r: Run, mentions: &str) {
+    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "one line: {}", r.stderr);
+    assert!(
+        r.stderr.contains(mentions),
+        "{mentions:?} not in {}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "rapport-transfer-{name}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn sqlite_url(store: &Store) -> String {
+    format!("sqlite://{}", store.sqlite_path().unwrap().display())
+}
+
+/// The demo workspace plus rows made through the API and the app, so that every exported
+/// table holds rows. Returns the org and an API token of its owner.
+async fn varied_org(app: &TestApp) -> (OrgId, String) {
+    let a = &app.app;
+    a.seed_demo().await.unwrap();
+    let org = a.org_by_slug("northwind").await.unwrap().unwrap();
+    let owner = a
+        .member_by_email(org.id, DEMO_OWNER)
+        .await
+        .unwrap()
+        .unwrap();
+    let ctx = a.ctx_for_member(org.id, owner.id).await.unwrap();
+    let (_, token) = a
+        .create_token_for(&ctx, owner.id, "moving day")
+        .await
+        .unwrap();
+    let client = app
+        .post(
+            "/api/v1/clients",
+            &token,
+            json!({"name": "Export Test Client", "calendar": {"tz": "Europe/London"}}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_i64()
+        .unwrap();
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            &token,
+            json!({"client_id": client, "name": "Eve Export", "email": "eve@export.example",
+                   "portal_password": "portal password e"}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_i64()
+        .unwrap();
+    let request = app
+        .post(
+            "/api/v1/requests",
+            &token,
+            json!({"client_id": client, "contact_id": contact, "title": "Aubergine export check",
+                   "body": "Sentinel word zanzibar", "tags": ["moving", "tests"], "kind": "data"}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &format!("/api/v1/requests/{request}/assign"),
+        &token,
+        json!({"assignee_id": owner.id.0}),
+    )
+    .await
+    .ok(200);
+    app.patch(
+        &format!("/api/v1/requests/{request}"),
+        &token,
+        json!({"title": "Aubergine (brinjal) export check", "estimate_minutes": 45}),
+    )
+    .await
+    .ok(200);
+    for (direction, body) in [
+        ("note", "Internal: compare every row"),
+        ("outbound", "We are moving your data today."),
+    ] {
+        app.post(
+            &format!("/api/v1/requests/{request}/messages"),
+            &token,
+            json!({"direction": direction, "body": body}),
+        )
+        .await
+        .ok(201);
+    }
+    let promise = app
+        .post(
+            "/api/v1/promises",
+            &token,
+            json!({"request_id": request, "kind": "delivery", "due_at": "2031-01-01T00:00:00Z"}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &format!("/api/v1/promises/{promise}/renegotiate"),
+        &token,
+        json!({"due_at": "2031-02-01T00:00:00Z", "reason": "the move takes a month"}),
+    )
+    .await
+    .ok(200);
+    app.post(
+        "/api/v1/requests/quick",
+        &token,
+        json!({"client_id": client, "title": "Quick fix", "minutes": 15, "reply": "Done."}),
+    )
+    .await
+    .ok(201);
+    // A session (not exported), an alert, a job, and a change order (no API yet).
+    a.sign_in_member(
+        rapport_app::auth::Credentials {
+            org: Some("northwind".into()),
+            email: DEMO_OWNER.into(),
+            password: DEMO_PASSWORD.into(),
+            totp: None,
+        },
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    let now = a.now();
+    let org_id = org.id;
+    let recipient = owner.id;
+    a.store
+        .write(move |db| -> rapport_app::AppResult<()> {
+            rapport_app::alerts::raise(
+                db,
+                org_id,
+                &NewAlert {
+                    kind: "promise.at_risk".into(),
+                    severity: Severity::Warning,
+                    subject_kind: Some("request"),
+                    subject_id: Some(request),
+                    message: "The delivery is at risk".into(),
+                    details: json!({"request_id": request, "promise_id": promise}),
+                    recipient_id: Some(recipient),
+                    dedupe_key: format!("promise.at_risk:{promise}"),
+                },
+                now,
+            )?;
+            let eng = db.query_one(
+                "SELECT id, client_id FROM engagements WHERE org_id = $1 ORDER BY id LIMIT 1",
+                params![org_id],
+            )?;
+            let (eng_id, eng_client): (i64, i64) = (eng.get(0)?, eng.get(1)?);
+            let req: i64 = db.scalar(
+                "SELECT id FROM requests WHERE org_id = $1 AND engagement_id = $2 ORDER BY id LIMIT 1",
+                params![org_id, eng_id],
+            )?;
+            let co: i64 = db.scalar(
+                "INSERT INTO change_orders (org_id, engagement_id, client_id, title, description, estimate_minutes,
+                     rate_minor, price_minor, currency, status, created_by_kind, created_by_id, created_at, updated_at)
+                 VALUES ($1, $2, $3, 'Extra dashboards', 'Two more', 120, 9000, 18000, 'EUR', 'draft', 'member', $4, $5, $5)
+                 RETURNING id",
+                params![org_id, eng_id, eng_client, recipient, now],
+            )?;
+            db.execute(
+                "INSERT INTO change_order_requests (org_id, change_order_id, request_id) VALUES ($1, $2, $3)",
+                params![org_id, co, req],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    a.enqueue(
+        org.id,
+        "probe",
+        json!({"request_id": request, "sleep_ms": 0}),
+        Some("2031-01-01T00:00:00Z".parse().unwrap()),
+        Some(format!("probe:{request}")),
+    )
+    .await
+    .unwrap();
+    for t in TABLES {
+        let n = app.count_in(org.id, t.name).await;
+        assert!(n > 0, "the varied org has no {} rows", t.name);
+    }
+    (org.id, token)
+}
+
+impl TestApp {
+    async fn count_in(&self, org: OrgId, table: &'static str) -> i64 {
+        count_in(&self.app.store, Some(org), table).await
+    }
+}
+
+async fn count_in(store: &Store, org: Option<OrgId>, table: &'static str) -> i64 {
+    store
+        .read(move |db| match org {
+            Some(o) => db.scalar::<i64>(
+                &format!("SELECT COUNT(*) FROM {table} WHERE org_id = $1"),
+                params![o],
+            ),
+            None => db.scalar::<i64>(&format!("SELECT COUNT(*) FROM {table}"), params![]),
+        })
+        .await
+        .unwrap()
+}
+
+/// A varied org on SQLite, exported with the CLI to `dir/source.jsonl`.
+async fn source_export(dir: &Path) -> (TestApp, PathBuf, String) {
+    let app = TestApp::spawn(Engine::Sqlite).await.unwrap();
+    let (_, token) = varied_org(&app).await;
+    let file = dir.join("source.jsonl");
+    let r = ok(rapport(&[
+        "export",
+        "--org",
+        "northwind",
+        "--output",
+        file.to_str().unwrap(),
+        "--db",
+        &sqlite_url(&app.app.store),
+    ]));
+    assert!(r.stderr.contains("exported northwind"), "{}", r.stderr);
+    (app, file, token)
+}
+
+/// An export as comparable data: the header without what differs by engine and moment, and
+/// each table's rows with JSON text parsed. The `org.import` audit events are taken out and
+/// counted.
+struct Normalised {
+    header: Value,
+    tables: BTreeMap<String, Vec<Value>>,
+    imports: usize,
+}
+
+fn normalise(path: &Path) -> Normalised {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let mut header: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    for k in ["engine", "exported_at", "tables"] {
+        header.as_object_mut().unwrap().remove(k);
+    }
+    let mut tables: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut imports = 0;
+    let mut ended = false;
+    for l in lines {
+        let v: Value = serde_json::from_str(l).unwrap();
+        if v.get("end").is_some() {
+            ended = true;
+            continue;
+        }
+        let table = v["table"].as_str().unwrap().to_string();
+        let mut row = v["row"].clone();
+        if table == "audit_events" && row["action"] == "org.import" {
+            imports += 1;
+            continue;
+        }
+        for (_, val) in row.as_object_mut().unwrap().iter_mut() {
+            if let Value::String(s) = val
+                && let Ok(parsed @ (Value::Object(_) | Value::Array(_))) =
+                    serde_json::from_str::<Value>(s)
+            {
+                *val = parsed;
+            }
+        }
+        tables.entry(table).or_default().push(row);
+    }
+    assert!(ended, "{} has its end marker", path.display());
+    for rows in tables.values_mut() {
+        rows.sort_by_key(|r| r.to_string());
+    }
+    Normalised {
+        header,
+        tables,
+        imports,
+    }
+}
+
+fn assert_same(a: &Normalised, b: &Normalised) {
+    assert_eq!(a.header, b.header);
+    assert_eq!(
+        a.tables.keys().collect::<Vec<_>>(),
+        b.tables.keys().collect::<Vec<_>>()
+    );
+    for (t, rows) in &a.tables {
+        let other = &b.tables[t];
+        assert_eq!(rows.len(), other.len(), "{t}: row count");
+        for (x, y) in rows.iter().zip(other) {
+            assert_eq!(x, y, "{t}: rows differ");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_export_imports_into_postgres_unchanged() {
+    let Some(pg) = TestDb::new(Engine::Postgres) else {
+        eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let dir = temp_dir("pg");
+    let (_source, file, token) = source_export(&dir).await;
+    let pg_store = pg.store().await.unwrap();
+    let url = pg.standalone_url();
+    let r = ok(rapport_stdin(&["import", "--db", &url], &file));
+    assert!(r.stdout.contains("ids kept"), "{}", r.stdout);
+    let again = dir.join("from-postgres.jsonl");
+    ok(rapport(&[
+        "export",
+        "--org",
+        "northwind",
+        "-o",
+        again.to_str().unwrap(),
+        "--db",
+        &url,
+    ]));
+    let a = normalise(&file);
+    let b = normalise(&again);
+    assert_eq!(a.imports, 0);
+    assert_eq!(b.imports, 1, "the import is in the audit trail");
+    assert_same(&a, &b);
+    for t in TABLES {
+        assert!(!a.tables[t.name].is_empty(), "{} compared", t.name);
+    }
+    assert!(!a.tables.contains_key("sessions"), "sessions stay behind");
+
+    // And back: PostgreSQL's export into a fresh SQLite gives the same rows again.
+    let back = TestDb::new(Engine::Sqlite).unwrap();
+    back.store().await.unwrap();
+    ok(rapport(&[
+        "import",
+        again.to_str().unwrap(),
+        "--db",
+        &back.url,
+    ]));
+    let round = dir.join("round-trip.jsonl");
+    ok(rapport(&[
+        "export",
+        "--org",
+        "northwind",
+        "-o",
+        round.to_str().unwrap(),
+        "--db",
+        &back.url,
+    ]));
+    let c = normalise(&round);
+    assert_eq!(c.imports, 2);
+    assert_same(&a, &c);
+
+    // The moved org works on PostgreSQL: its token, its password, new rows (the identity
+    // sequences moved past the imported ids), and search over the imported text.
+    let app = App::new(pg_store, Settings::default());
+    let principal = app.api_token(&token).await.unwrap();
+    assert!(
+        principal.is_some(),
+        "API tokens keep working when ids are kept"
+    );
+    app.sign_in_member(
+        rapport_app::auth::Credentials {
+            org: Some("northwind".into()),
+            email: DEMO_OWNER.into(),
+            password: DEMO_PASSWORD.into(),
+            totp: None,
+        },
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    let org = app.org_by_slug("northwind").await.unwrap().unwrap();
+    let owner = app
+        .member_by_email(org.id, DEMO_OWNER)
+        .await
+        .unwrap()
+        .unwrap();
+    let ctx = app.ctx_for_member(org.id, owner.id).await.unwrap();
+    let max_request = a.tables["requests"]
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .max()
+        .unwrap();
+    let client = a.tables["clients"][0]["id"].as_i64().unwrap();
+    let fresh = app
+        .create_request(
+            &ctx,
+            serde_json::from_value::<NewRequest>(
+                json!({"client_id": client, "title": "First request after the move"}),
+            )
+            .unwrap(),
+            rapport_core::request::Channel::Api,
+        )
+        .await
+        .unwrap();
+    assert!(fresh.id.0 > max_request, "{} > {max_request}", fresh.id.0);
+    let hits = app
+        .search_org(
+            org.id,
+            SearchInput {
+                q: "zanzibar".into(),
+                ..SearchInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(hits.items.len(), 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Import the same export twice into one database: the first keeps the ids, the second is
+/// renumbered; undoing the renumbering gives back exactly the exported rows.
+async fn import_twice(engine: Engine) {
+    let Some(target) = TestDb::new(engine) else {
+        eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let dir = temp_dir("twice");
+    let (_source, file, _) = source_export(&dir).await;
+    let store = target.store().await.unwrap();
+    let url = target.standalone_url();
+    let f = file.to_str().unwrap();
+    ok(rapport(&["import", f, "--db", &url]));
+    refused(rapport(&["import", f, "--db", &url]), "already exists");
+    let r = ok(rapport(&[
+        "import",
+        f,
+        "--as-slug",
+        "northwind-copy",
+        "--json",
+        "--db",
+        &url,
+    ]));
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["remapped"], true, "{report}");
+    assert_eq!(report["slug"], "northwind-copy");
+    let copy = dir.join("copy.jsonl");
+    ok(rapport(&[
+        "export",
+        "--org",
+        "northwind-copy",
+        "-o",
+        copy.to_str().unwrap(),
+        "--db",
+        &url,
+    ]));
+
+    // Per-table offsets, from the id ranges in the two headers.
+    let header = |p: &Path| -> Value {
+        serde_json::from_str(std::fs::read_to_string(p).unwrap().lines().next().unwrap()).unwrap()
+    };
+    let (h_orig, h_copy) = (header(&file), header(&copy));
+    let mut undo = Remap::default();
+    undo.set(
+        "orgs",
+        h_orig["org"]["id"].as_i64().unwrap() - h_copy["org"]["id"].as_i64().unwrap(),
+    );
+    assert_ne!(h_orig["org"]["id"], h_copy["org"]["id"]);
+    for t in TABLES.iter().filter(|t| t.has_id) {
+        let min = |h: &Value| {
+            h["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == t.name)
+                .unwrap()["min_id"]
+                .as_i64()
+                .unwrap()
+        };
+        let delta = min(&h_orig) - min(&h_copy);
+        assert_ne!(delta, 0, "{} renumbered", t.name);
+        undo.set(t.name, delta);
+    }
+    let orig = normalise(&file);
+    let mut back = normalise(&copy);
+    assert_eq!(back.imports, 1);
+    for t in TABLES {
+        let rows = back.tables.get_mut(t.name).unwrap();
+        for row in rows.iter_mut() {
+            let kinds: BTreeMap<String, Value> = row
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let obj = row.as_object_mut().unwrap();
+            obj.insert("org_id".into(), h_orig["org"]["id"].clone());
+            if t.has_id {
+                let id = obj["id"].as_i64().unwrap();
+                obj.insert("id".into(), json!(undo.id(t.name, id)));
+            }
+            for (col, r) in t.refs {
+                let Some(id) = obj[*col].as_i64() else {
+                    continue;
+                };
+                let table: &str = match r {
+                    Ref::Table(table) => table,
+                    Ref::Kind(kind_col) => {
+                        spec::kind_table(kinds[*kind_col].as_str().unwrap()).unwrap()
+                    }
+                };
+                obj.insert((*col).into(), json!(undo.id(table, id)));
+            }
+            for col in t.json_with_ids {
+                undo.json(obj.get_mut(*col).unwrap());
+            }
+        }
+        rows.sort_by_key(|r| r.to_string());
+    }
+    let mut expected_header = orig.header.clone();
+    expected_header["org"]["slug"] = json!("northwind-copy");
+    expected_header["org"]["id"] = h_copy["org"]["id"].clone();
+    assert_eq!(back.header, expected_header);
+    back.header = orig.header.clone();
+    assert_same(&orig, &back);
+
+    // Both copies live side by side; the first kept its ids.
+    assert_eq!(
+        count_in(&store, None, "requests").await,
+        2 * orig.tables["requests"].len() as i64
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_twice_renumbers_consistently_sqlite() {
+    import_twice(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_twice_renumbers_consistently_postgres() {
+    import_twice(Engine::Postgres).await;
+}
+
+/// Broken files and refused imports leave the database as it was.
+async fn broken_imports(engine: Engine) {
+    let Some(target) = TestDb::new(engine) else {
+        eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let dir = temp_dir("broken");
+    let (_source, file, _) = source_export(&dir).await;
+    let store = target.store().await.unwrap();
+    let url = target.standalone_url();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let message_line = lines
+        .iter()
+        .position(|l| l.contains("\"table\":\"messages\""))
+        .unwrap();
+    let edit = |f: &dyn Fn(&mut Vec<String>)| -> PathBuf {
+        let mut ls: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+        f(&mut ls);
+        let p = dir.join(format!("broken-{}.jsonl", next_number()));
+        std::fs::write(&p, ls.join("\n") + "\n").unwrap();
+        p
+    };
+    let set = |ls: &mut Vec<String>, at: usize, f: &dyn Fn(&mut Value)| {
+        let mut v: Value = serde_json::from_str(&ls[at]).unwrap();
+        f(&mut v);
+        ls[at] = v.to_string();
+    };
+    let missing_ref_line = format!("line {}", message_line + 1);
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (
+            edit(&|ls| {
+                ls.pop();
+            }),
+            "end marker",
+        ),
+        (
+            edit(&|ls| {
+                set(ls, message_line, &|v| {
+                    v["row"]["request_id"] = json!(987_654_321)
+                })
+            }),
+            &missing_ref_line,
+        ),
+        (
+            edit(&|ls| ls[message_line + 2] = "{not json".into()),
+            "not JSON",
+        ),
+        (
+            edit(&|ls| set(ls, message_line, &|v| v["row"]["colour"] = json!("red"))),
+            "no column \"colour\"",
+        ),
+        (
+            edit(&|ls| set(ls, 0, &|v| v["schema_version"] = json!(999))),
+            "newer",
+        ),
+        (
+            edit(&|ls| set(ls, 0, &|v| v["format"] = json!("something-else"))),
+            "format",
+        ),
+        (edit(&|ls| ls.truncate(0)), "empty"),
+    ];
+    for (path, mentions) in &cases {
+        refused(
+            rapport(&["import", path.to_str().unwrap(), "--db", &url]),
+            mentions,
+        );
+        for t in TABLES {
+            assert_eq!(
+                count_in(&store, None, t.name).await,
+                0,
+                "{} after {mentions}",
+                t.name
+            );
+        }
+        assert_eq!(count_in(&store, None, "orgs").await, 0, "after {mentions}");
+    }
+    // The intact file still imports.
+    ok(rapport(&["import", file.to_str().unwrap(), "--db", &url]));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn next_number() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(1);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_imports_change_nothing_sqlite() {
+    broken_imports(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_imports_change_nothing_postgres() {
+    broken_imports(Engine::Postgres).await;
+}

@@ -1,0 +1,356 @@
+//! What an export holds: every table of an org, in an order that satisfies the foreign keys,
+//! with what each column is, so rows can move between engines and be given new ids.
+//!
+//! A table added to the schema must be added here (or to [`EXCLUDED`] with the reason): a test
+//! compares this list with the live schema of both engines.
+
+/// How a column refers to another row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ref {
+    /// The column holds an id of this table.
+    Table(&'static str),
+    /// The column holds an id whose table is named by a kind column (`member`, `contact`, ...).
+    Kind(&'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TableSpec {
+    pub name: &'static str,
+    /// Every column, in export order. `org_id` is always one of them.
+    pub columns: &'static [&'static str],
+    /// Whether the table has its own `id` (an identity on PostgreSQL).
+    pub has_id: bool,
+    /// The columns that order the rows (and page through them).
+    pub key: &'static [&'static str],
+    /// Booleans: integers on SQLite, `BOOLEAN` on PostgreSQL; `true`/`false` in the export.
+    pub booleans: &'static [&'static str],
+    /// Columns holding ids of other rows (besides `org_id`).
+    pub refs: &'static [(&'static str, Ref)],
+    /// JSON text columns whose ids (keys named `<entity>_id`, and `{kind, id}` actors) are
+    /// rewritten when ids are remapped.
+    pub json_with_ids: &'static [&'static str],
+}
+
+/// Tables deliberately left out of an export, and why.
+pub const EXCLUDED: &[(&str, &str)] = &[
+    (
+        "sessions",
+        "sign-ins are ephemeral: people sign in again after a move",
+    ),
+    (
+        "schema_migrations",
+        "the target database has its own; the export records the version",
+    ),
+    ("orgs", "the org itself travels in the export's header line"),
+];
+
+/// Columns whose names look like references (`*_id`, `*_by`) but hold text of another kind.
+pub const NOT_IDS: &[&str] = &[
+    "messages.mail_message_id", // a mail header
+    "jobs.locked_by",           // a worker's name
+];
+
+/// Derived tables (full-text indexes) rebuilt by the target database from the rows.
+pub const DERIVED: &[&str] = &["requests_fts", "messages_fts"];
+
+/// The kinds that polymorphic columns (`actor_kind`, `target_kind`, `author_kind`, ...) name,
+/// and the table each one's id belongs to. `system` carries no id.
+pub const KINDS: &[(&str, &str)] = &[
+    ("org", "orgs"),
+    ("member", "members"),
+    ("client", "clients"),
+    ("contact", "contacts"),
+    ("engagement", "engagements"),
+    ("request", "requests"),
+    ("message", "messages"),
+    ("promise", "promises"),
+    ("change_order", "change_orders"),
+    ("rating", "ratings"),
+    ("time_entry", "time_entries"),
+    ("token", "api_tokens"),
+    ("api_token", "api_tokens"),
+    ("job", "jobs"),
+    ("alert", "alerts"),
+];
+
+/// The table of a kind word, if it names rows of ours.
+pub fn kind_table(kind: &str) -> Option<&'static str> {
+    KINDS.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t)
+}
+
+/// JSON keys that name ids (in audit details, job payloads, alert details): `request_id` and
+/// friends, plus the roles a member plays.
+pub fn json_key_table(key: &str) -> Option<&'static str> {
+    match key {
+        "assignee_id" | "manager_id" | "recipient_id" | "made_by" | "acknowledged_by"
+        | "changed_by" => Some("members"),
+        "decided_by" => Some("contacts"),
+        _ => key.strip_suffix("_id").and_then(kind_table),
+    }
+}
+
+use Ref::{Kind, Table};
+
+/// Every exported table, parents before children.
+#[rustfmt::skip]
+pub const TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "members",
+        columns: &[
+            "id", "org_id", "email", "name", "role", "tz", "working_hours", "weekly_capacity_minutes", "active",
+            "password_hash", "created_at", "updated_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &["active"],
+        refs: &[],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "clients",
+        columns: &["id", "org_id", "name", "locale", "calendar", "etiquette", "notes", "created_at", "updated_at"],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "contacts",
+        columns: &[
+            "id", "org_id", "client_id", "name", "email", "phone", "etiquette", "portal_password_hash", "created_at",
+            "updated_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("client_id", Table("clients"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "engagements",
+        columns: &[
+            "id", "org_id", "client_id", "name", "status", "manager_id", "brief", "brief_version", "currency",
+            "hourly_rate_minor", "budget_minutes", "budget_fee_minor", "starts_on", "ends_on", "created_at",
+            "updated_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("client_id", Table("clients")), ("manager_id", Table("members"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "requests",
+        columns: &[
+            "id", "org_id", "client_id", "engagement_id", "contact_id", "title", "body", "kind", "priority", "status",
+            "assignee_id", "estimate_minutes", "spent_minutes", "channel", "tags", "due_at", "quick", "scope",
+            "scope_verdict", "created_by_kind", "created_by_id", "created_at", "updated_at", "first_response_at",
+            "last_inbound_at", "last_outbound_at", "delivered_at", "closed_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &["quick"],
+        refs: &[
+            ("client_id", Table("clients")),
+            ("engagement_id", Table("engagements")),
+            ("contact_id", Table("contacts")),
+            ("assignee_id", Table("members")),
+            ("created_by_id", Kind("created_by_kind")),
+        ],
+        json_with_ids: &["scope"],
+    },
+    TableSpec {
+        name: "request_tags",
+        columns: &["org_id", "request_id", "tag"],
+        has_id: false,
+        key: &["request_id", "tag"],
+        booleans: &[],
+        refs: &[("request_id", Table("requests"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "messages",
+        columns: &[
+            "id", "org_id", "request_id", "direction", "author_kind", "author_id", "body", "body_html", "subject",
+            "mail_message_id", "send_status", "scheduled_for", "sent_at", "sentiment", "created_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("request_id", Table("requests")), ("author_id", Kind("author_kind"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "promises",
+        columns: &[
+            "id", "org_id", "client_id", "request_id", "contact_id", "kind", "description", "due_at", "made_by",
+            "status", "kept_at", "broken_at", "margin_minutes", "renegotiations", "created_at", "updated_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[
+            ("client_id", Table("clients")),
+            ("request_id", Table("requests")),
+            ("contact_id", Table("contacts")),
+            ("made_by", Table("members")),
+        ],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "promise_changes",
+        columns: &[
+            "id", "org_id", "promise_id", "old_due_at", "new_due_at", "reason", "changed_by", "changed_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("promise_id", Table("promises")), ("changed_by", Table("members"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "change_orders",
+        columns: &[
+            "id", "org_id", "engagement_id", "client_id", "title", "description", "estimate_minutes", "rate_minor",
+            "price_minor", "currency", "status", "created_by_kind", "created_by_id", "sent_at", "decided_at",
+            "decided_by", "decision_note", "created_at", "updated_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[
+            ("engagement_id", Table("engagements")),
+            ("client_id", Table("clients")),
+            ("created_by_id", Kind("created_by_kind")),
+            ("decided_by", Table("contacts")),
+        ],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "change_order_requests",
+        columns: &["org_id", "change_order_id", "request_id"],
+        has_id: false,
+        key: &["change_order_id", "request_id"],
+        booleans: &[],
+        refs: &[("change_order_id", Table("change_orders")), ("request_id", Table("requests"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "ratings",
+        columns: &[
+            "id", "org_id", "request_id", "source", "contact_id", "member_id", "score", "comment", "created_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[
+            ("request_id", Table("requests")),
+            ("contact_id", Table("contacts")),
+            ("member_id", Table("members")),
+        ],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "time_entries",
+        columns: &[
+            "id", "org_id", "member_id", "client_id", "engagement_id", "request_id", "started_at", "minutes",
+            "billable", "note", "created_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &["billable"],
+        refs: &[
+            ("member_id", Table("members")),
+            ("client_id", Table("clients")),
+            ("engagement_id", Table("engagements")),
+            ("request_id", Table("requests")),
+        ],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "api_tokens",
+        columns: &[
+            "id", "org_id", "member_id", "name", "token_hash", "created_at", "last_used_at", "revoked_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("member_id", Table("members"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "jobs",
+        columns: &[
+            "id", "org_id", "kind", "payload", "status", "run_at", "attempts", "max_attempts", "locked_by",
+            "locked_until", "last_error", "dedupe_key", "created_at", "updated_at", "finished_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[],
+        json_with_ids: &["payload"],
+    },
+    TableSpec {
+        name: "alerts",
+        columns: &[
+            "id", "org_id", "kind", "severity", "subject_kind", "subject_id", "message", "details", "recipient_id",
+            "status", "dedupe_key", "created_at", "updated_at", "acknowledged_by", "resolved_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[
+            ("subject_id", Kind("subject_kind")),
+            ("recipient_id", Table("members")),
+            ("acknowledged_by", Table("members")),
+        ],
+        json_with_ids: &["details"],
+    },
+    TableSpec {
+        name: "audit_events",
+        columns: &[
+            "id", "org_id", "at", "actor_kind", "actor_id", "action", "target_kind", "target_id", "ip", "details",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("actor_id", Kind("actor_kind")), ("target_id", Kind("target_kind"))],
+        json_with_ids: &["details"],
+    },
+];
+
+pub fn table(name: &str) -> Option<&'static TableSpec> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents_come_before_children() {
+        for (i, t) in TABLES.iter().enumerate() {
+            for (col, r) in t.refs {
+                assert!(t.columns.contains(col), "{}.{col} is not a column", t.name);
+                match r {
+                    Ref::Table(parent) => {
+                        let p = TABLES.iter().position(|x| x.name == *parent).unwrap();
+                        assert!(p < i || *parent == t.name, "{} before {parent}", t.name);
+                    }
+                    Ref::Kind(kind_col) => {
+                        assert!(t.columns.contains(kind_col), "{}.{kind_col}", t.name);
+                    }
+                }
+            }
+            for c in t.key.iter().chain(t.booleans).chain(t.json_with_ids) {
+                assert!(t.columns.contains(c), "{}.{c} is not a column", t.name);
+            }
+            assert!(t.columns.contains(&"org_id"), "{} has org_id", t.name);
+            assert_eq!(t.has_id, t.columns.contains(&"id"), "{}", t.name);
+        }
+        for (_, table) in KINDS {
+            assert!(*table == "orgs" || super::table(table).is_some(), "{table}");
+        }
+    }
+}
