@@ -22,6 +22,34 @@ pub struct TotpEnrolment {
     pub otpauth_url: String,
 }
 
+/// Who an emailed link is for.
+struct Addressee {
+    owner: LinkOwner,
+    address: String,
+    name: String,
+}
+
+type FindAddressee = Box<
+    dyn FnOnce(
+            &mut rapport_store::Db<'_>,
+            rapport_core::ids::OrgId,
+            &str,
+        ) -> Result<Option<Addressee>, rapport_store::StoreError>
+        + Send,
+>;
+type ComposeMail = Box<dyn FnOnce(&str, &str, &str) -> (String, String) + Send>;
+
+/// One kind of emailed one-time link: its secret kind, stored purpose, page, audit action, how
+/// to find the person, and the mail (addressee's name, org name, link -> subject, body).
+struct EmailedLink {
+    kind: SecretKind,
+    purpose: &'static str,
+    path: &'static str,
+    audit: &'static str,
+    find: FindAddressee,
+    compose: ComposeMail,
+}
+
 fn link_error(p: LinkProblem) -> AppError {
     match p {
         LinkProblem::Unknown => AppError::NotFound("link"),
@@ -41,49 +69,78 @@ impl App {
         email: &str,
         ip: Option<String>,
     ) -> AppResult<()> {
+        let ttl_minutes = self.settings.link_ttl.as_mins();
+        self.mail_link(org, email, ip, EmailedLink {
+            kind: SecretKind::PasswordReset,
+            purpose: "password_reset",
+            path: "/reset",
+            audit: "auth.password_reset_requested",
+            find: Box::new(|db, org, email| {
+                Ok(members::by_email_with_hash(db, org, email)?
+                    .filter(|(m, _)| m.active)
+                    .map(|(m, _)| Addressee { owner: LinkOwner::Member(m.id), address: m.email, name: m.name }))
+            }),
+            compose: Box::new(move |to, org_name, link| {
+                (
+                    "Reset your Rapport password".to_string(),
+                    format!(
+                        "Hello {to},\n\nSomeone (we hope you) asked to reset your Rapport password for {org_name}.\n\
+                         Open this link within {ttl_minutes} minutes to choose a new one:\n\n{link}\n\n\
+                         If it was not you, ignore this message: your password has not changed.\n"
+                    ),
+                )
+            }),
+        })
+        .await
+    }
+
+    /// Queue an emailed one-time link for whoever `link.find` finds at `email`; nothing (but the
+    /// same answer) when nobody is found. Counts against the reset limits.
+    async fn mail_link(
+        &self,
+        org: Option<String>,
+        email: &str,
+        ip: Option<String>,
+        link: EmailedLink,
+    ) -> AppResult<()> {
         let org = match self.resolve_org(org).await {
             Ok(o) => o,
             Err(AppError::Unauthorized(_)) => return Ok(()),
             Err(e) => return Err(e),
         };
         let email = validate::email(email).map_err(|m| AppError::invalid("email", m))?;
-        // Reset mail counts against the same limit as sign-ins: it costs a mail each time.
+        // Each link costs a mail: the same limits as sign-ins apply.
         self.count_reset(org.id, &email, ip.as_deref()).await?;
-        let token = new_secret(SecretKind::PasswordReset, org.id);
+        let token = new_secret(link.kind, org.id);
         let hash = hash_secret(&token);
         let now = self.now();
         let expires = now
             .checked_add(self.settings.link_ttl)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let link = format!(
-            "{}/reset?token={token}",
-            self.settings.public_url.trim_end_matches('/')
+        let url = format!(
+            "{}{}?token={token}",
+            self.settings.public_url.trim_end_matches('/'),
+            link.path
         );
-        let ttl_minutes = self.settings.link_ttl.as_mins();
         self.store
             .write(move |db| -> AppResult<()> {
-                let Some((m, _)) = members::by_email_with_hash(db, org.id, &email)? else {
+                let Some(who) = (link.find)(db, org.id, &email)? else {
                     return Ok(());
                 };
-                if !m.active {
-                    return Ok(());
-                }
-                accounts::create_link(db, org.id, "password_reset", &hash, LinkOwner::Member(m.id), now, expires)?;
-                accounts::queue_mail(
+                accounts::create_link(db, org.id, link.purpose, &hash, who.owner, now, expires)?;
+                let (subject, body) = (link.compose)(&who.name, &org.name, &url);
+                accounts::queue_mail(db, org.id, link.purpose, &who.address, &subject, &body, now)?;
+                let (kind, id) = match who.owner {
+                    LinkOwner::Member(m) => ("member", m.0),
+                    LinkOwner::Contact(c) => ("contact", c.0),
+                };
+                audit::record(
                     db,
                     org.id,
-                    "password_reset",
-                    &m.email,
-                    "Reset your Rapport password",
-                    &format!(
-                        "Hello {},\n\nSomeone (we hope you) asked to reset your Rapport password for {}.\n\
-                         Open this link within {ttl_minutes} minutes to choose a new one:\n\n{link}\n\n\
-                         If it was not you, ignore this message: your password has not changed.\n",
-                        m.name, org.name
-                    ),
                     now,
+                    ip.as_deref(),
+                    &AuditEntry::new(Actor::System, link.audit).target(kind, id),
                 )?;
-                audit::record(db, org.id, now, ip.as_deref(), &AuditEntry::new(Actor::System, "auth.password_reset_requested").target("member", m.id.0))?;
                 Ok(())
             })
             .await
@@ -155,47 +212,29 @@ impl App {
         email: &str,
         ip: Option<String>,
     ) -> AppResult<()> {
-        let org = match self.resolve_org(org).await {
-            Ok(o) => o,
-            Err(AppError::Unauthorized(_)) => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        let email = validate::email(email).map_err(|m| AppError::invalid("email", m))?;
-        self.count_reset(org.id, &email, ip.as_deref()).await?;
-        let token = new_secret(SecretKind::PortalLink, org.id);
-        let hash = hash_secret(&token);
-        let now = self.now();
-        let expires = now
-            .checked_add(self.settings.link_ttl)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let link = format!(
-            "{}/portal/link?token={token}",
-            self.settings.public_url.trim_end_matches('/')
-        );
-        self.store
-            .write(move |db| -> AppResult<()> {
-                let Some((c, _)) = clients::contact_by_email(db, org.id, &email)? else {
-                    return Ok(());
-                };
-                accounts::create_link(db, org.id, "portal_sign_in", &hash, LinkOwner::Contact(c.id), now, expires)?;
-                accounts::queue_mail(
-                    db,
-                    org.id,
-                    "portal_sign_in",
-                    &c.email,
-                    &format!("Your sign-in link for {}", org.name),
-                    &format!(
-                        "Hello {},\n\nHere is your link to sign in to {}'s client portal:\n\n{link}\n\n\
-                         It works once and expires soon. If you did not ask for it, you can ignore this message.\n",
-                        c.etiquette.preferred_name.as_deref().unwrap_or(&c.name),
-                        org.name
+        self.mail_link(org, email, ip, EmailedLink {
+            kind: SecretKind::PortalLink,
+            purpose: "portal_sign_in",
+            path: "/portal/link",
+            audit: "auth.portal_link_requested",
+            find: Box::new(|db, org, email| {
+                Ok(clients::contact_by_email(db, org, email)?.map(|(c, _)| Addressee {
+                    owner: LinkOwner::Contact(c.id),
+                    name: c.etiquette.preferred_name.clone().unwrap_or_else(|| c.name.clone()),
+                    address: c.email,
+                }))
+            }),
+            compose: Box::new(|to, org_name, link| {
+                (
+                    format!("Your sign-in link for {org_name}"),
+                    format!(
+                        "Hello {to},\n\nHere is your link to sign in to {org_name}'s client portal:\n\n{link}\n\n\
+                         It works once and expires soon. If you did not ask for it, you can ignore this message.\n"
                     ),
-                    now,
-                )?;
-                audit::record(db, org.id, now, ip.as_deref(), &AuditEntry::new(Actor::System, "auth.portal_link_requested").target("contact", c.id.0))?;
-                Ok(())
-            })
-            .await
+                )
+            }),
+        })
+        .await
     }
 
     /// Sign a contact in with a portal link.

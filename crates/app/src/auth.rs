@@ -215,44 +215,87 @@ impl App {
         }
     }
 
+    /// The part of signing in that members and contacts share: the rate limits, the lookup and
+    /// the password check (which costs one verification whether or not the account exists).
+    /// `lookup` returns the account, its password hash, whether it may sign in at all, and the
+    /// member id to name in the audit trail. A failure is recorded and answered alike.
+    async fn check_password<T, F>(
+        &self,
+        c: &Credentials,
+        ip: &Option<String>,
+        lookup: F,
+    ) -> AppResult<(Org, String, T)>
+    where
+        T: Send + 'static,
+        F: FnOnce(
+                &mut rapport_store::Db<'_>,
+                OrgId,
+                &str,
+            ) -> Result<
+                Option<(T, Option<String>, bool, Option<i64>)>,
+                rapport_store::StoreError,
+            > + Send
+            + 'static,
+    {
+        let org = self.resolve_org(c.org.clone()).await?;
+        let email = validate::email(&c.email).unwrap_or_else(|_| c.email.trim().to_lowercase());
+        self.count_sign_in(org.id, &email, ip.as_deref()).await?;
+        let (org_id, key) = (org.id, email.clone());
+        let found = self.store.read(move |db| lookup(db, org_id, &key)).await?;
+        let (account, hash, eligible, audit_id) = match found {
+            Some((a, h, e, id)) => (Some(a), h, e, id),
+            None => (None, None, false, None),
+        };
+        let ok = verify_async(hash, c.password.clone()).await?;
+        match account {
+            Some(a) if ok && eligible => Ok((org, email, a)),
+            _ => {
+                self.record_sign_in_failure(org.id, audit_id, &email, ip.clone())
+                    .await?;
+                Err(AppError::Unauthorized(
+                    "wrong organisation, email or password".into(),
+                ))
+            }
+        }
+    }
+
+    /// The last part: forget the failure count, end the session held before (so a session id
+    /// planted before sign-in never becomes an authenticated one), open a new one.
+    async fn finish_sign_in(
+        &self,
+        org: OrgId,
+        email: &str,
+        principal: Principal,
+        owner: SessionOwner,
+        ip: Option<String>,
+        previous: Option<String>,
+    ) -> AppResult<SignedIn> {
+        self.clear_sign_in_count(org, email).await?;
+        if let Some(p) = previous {
+            self.sign_out(&p).await?;
+        }
+        self.open_session(principal, owner, ip).await
+    }
+
     /// Sign a member in: rate limits, password, then the TOTP code when the member enabled it.
-    /// `previous` is the session the browser held before, ended so that a session id planted
-    /// before sign-in never becomes an authenticated one.
     pub async fn sign_in_member(
         &self,
         c: Credentials,
         ip: Option<String>,
         previous: Option<String>,
     ) -> AppResult<SignedIn> {
-        let org = self.resolve_org(c.org).await?;
-        let email_norm =
-            validate::email(&c.email).unwrap_or_else(|_| c.email.trim().to_lowercase());
-        self.count_sign_in(org.id, &email_norm, ip.as_deref())
+        let (org, email, member) = self
+            .check_password(&c, &ip, |db, org, email| {
+                Ok(members::by_email_with_hash(db, org, email)?.map(|(m, h)| {
+                    let (active, id) = (m.active, m.id.0);
+                    (m, h, active, Some(id))
+                }))
+            })
             .await?;
-        let lookup = email_norm.clone();
-        let found = self
-            .store
-            .read(move |db| members::by_email_with_hash(db, org.id, &lookup))
-            .await?;
-        let (member, hash) = match found {
-            Some((m, h)) => (Some(m), h),
-            None => (None, None),
-        };
-        let ok = verify_async(hash, c.password).await?;
-        let member = match member {
-            Some(m) if ok && m.active => m,
-            other => {
-                self.record_sign_in_failure(org.id, other.map(|m| m.id.0), &email_norm, ip)
-                    .await?;
-                return Err(AppError::Unauthorized(
-                    "wrong organisation, email or password".into(),
-                ));
-            }
-        };
-        let member_id = member.id;
+        let (org_id, member_id) = (org.id, member.id);
         let (sealed, enabled) = self
             .store
-            .read(move |db| accounts::totp(db, org.id, member_id))
+            .read(move |db| accounts::totp(db, org_id, member_id))
             .await?;
         if enabled {
             let Some(code) = c.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
@@ -264,24 +307,27 @@ impl App {
                 .open(sealed.as_deref().unwrap_or_default())?;
             let bytes = crate::totp::from_base32(secret.expose()).unwrap_or_default();
             if !crate::totp::verify(&bytes, code, self.now()) {
-                self.record_sign_in_failure(org.id, Some(member_id.0), &email_norm, ip)
+                self.record_sign_in_failure(org.id, Some(member_id.0), &email, ip)
                     .await?;
                 return Err(AppError::Unauthorized(
                     "the one-time code is wrong or expired".into(),
                 ));
             }
         }
-        self.clear_sign_in_count(org.id, &email_norm).await?;
-        if let Some(p) = previous {
-            self.sign_out(&p).await?;
-        }
         let principal = Principal::Member {
             org_id: org.id,
-            member_id: member.id,
+            member_id,
             role: member.role,
         };
-        self.open_session(principal, SessionOwner::Member(member.id), ip)
-            .await
+        self.finish_sign_in(
+            org.id,
+            &email,
+            principal,
+            SessionOwner::Member(member_id),
+            ip,
+            previous,
+        )
+        .await
     }
 
     /// Sign a client contact in to the portal.
@@ -291,42 +337,25 @@ impl App {
         ip: Option<String>,
         previous: Option<String>,
     ) -> AppResult<SignedIn> {
-        let org = self.resolve_org(c.org).await?;
-        let email_norm =
-            validate::email(&c.email).unwrap_or_else(|_| c.email.trim().to_lowercase());
-        self.count_sign_in(org.id, &email_norm, ip.as_deref())
+        let (org, email, contact) = self
+            .check_password(&c, &ip, |db, org, email| {
+                Ok(clients::contact_by_email(db, org, email)?.map(|(c, h)| (c, h, true, None)))
+            })
             .await?;
-        let lookup = email_norm.clone();
-        let found = self
-            .store
-            .read(move |db| clients::contact_by_email(db, org.id, &lookup))
-            .await?;
-        let (contact, hash) = match found {
-            Some((c, h)) => (Some(c), h),
-            None => (None, None),
-        };
-        let ok = verify_async(hash, c.password).await?;
-        let contact = match contact {
-            Some(c) if ok => c,
-            _ => {
-                self.record_sign_in_failure(org.id, None, &email_norm, ip)
-                    .await?;
-                return Err(AppError::Unauthorized(
-                    "wrong organisation, email or password".into(),
-                ));
-            }
-        };
-        self.clear_sign_in_count(org.id, &email_norm).await?;
-        if let Some(p) = previous {
-            self.sign_out(&p).await?;
-        }
         let principal = Principal::Contact {
             org_id: org.id,
             contact_id: contact.id,
             client_id: contact.client_id,
         };
-        self.open_session(principal, SessionOwner::Contact(contact.id), ip)
-            .await
+        self.finish_sign_in(
+            org.id,
+            &email,
+            principal,
+            SessionOwner::Contact(contact.id),
+            ip,
+            previous,
+        )
+        .await
     }
 
     async fn clear_sign_in_count(&self, org: OrgId, email: &str) -> AppResult<()> {

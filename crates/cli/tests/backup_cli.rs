@@ -230,7 +230,10 @@ async fn backup_while_serving_then_restore_and_serve() {
             &[],
         ));
         let report: Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(report["schema_version"], rapport_store::migrate::SQLITE.last().unwrap().version);
+        assert_eq!(
+            report["schema_version"],
+            rapport_store::migrate::SQLITE.last().unwrap().version
+        );
         backups.push((file, before));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
