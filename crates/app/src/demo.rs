@@ -453,7 +453,126 @@ impl App {
                 Ok(rep)
             })
             .await?;
+        self.enrich_demo(org.id).await?;
         Ok(report)
+    }
+
+    /// Run the demo's requests through what live intake does (scope check, sentiment and the
+    /// complaint flag), and price some out-of-scope work as change orders, so every view of the
+    /// demo has something true to show.
+    async fn enrich_demo(&self, org: OrgId) -> AppResult<()> {
+        let ids: Vec<RequestId> = self
+            .store
+            .read(move |db| {
+                db.query_map(
+                    "SELECT id FROM requests WHERE org_id = $1 ORDER BY id",
+                    rapport_store::params![org],
+                    |r| r.get(0),
+                )
+            })
+            .await?;
+        let mut out_of_scope: Vec<Request> = Vec::new();
+        for id in ids {
+            let r = self
+                .store
+                .read(move |db| requests::get(db, org, id))
+                .await?;
+            let scope = self
+                .assess_scope(org, r.engagement_id, &r.title, &r.body)
+                .await?;
+            let sentiment = crate::care::score_body(&r.body).await?;
+            let contact = r.contact_id.unwrap_or_default();
+            let ctx = crate::Ctx::new(
+                rapport_core::access::Principal::Contact {
+                    org_id: org,
+                    contact_id: contact,
+                    client_id: r.client_id,
+                },
+                None,
+            );
+            let mut r2 = r.clone();
+            r2.scope = scope.clone();
+            if r2
+                .scope
+                .as_ref()
+                .is_some_and(|s| s.verdict == rapport_core::scope::Verdict::Out)
+                && r2.status.is_open()
+            {
+                out_of_scope.push(r2.clone());
+            }
+            self.store
+                .write(move |db| -> AppResult<()> {
+                    if let Some(s) = &r2.scope {
+                        requests::set_scope(db, org, r2.id, s, r2.created_at)?;
+                    }
+                    crate::care::on_request_created(
+                        db,
+                        &ctx,
+                        &r2,
+                        sentiment.as_ref(),
+                        r2.created_at,
+                    )
+                })
+                .await?;
+        }
+        // One change order per engagement with out-of-scope work: the first client approves,
+        // the others are waiting on the client.
+        let manager = self
+            .store
+            .read(move |db| {
+                rapport_store::repo::members::by_email_with_hash(db, org, "ravi@northwind.example")
+            })
+            .await?
+            .map(|(m, _)| m.id)
+            .ok_or(AppError::Internal("demo manager missing".into()))?;
+        let ctx = self.ctx_for_member(org, manager).await?;
+        let mut done = std::collections::HashSet::new();
+        for r in out_of_scope {
+            let Some(engagement) = r.engagement_id else {
+                continue;
+            };
+            if !done.insert(engagement) {
+                continue;
+            }
+            let co = self
+                .create_change_order(
+                    &ctx,
+                    rapport_core::change_order::NewChangeOrder {
+                        engagement_id: engagement,
+                        request_ids: vec![r.id],
+                        title: format!("Change order: {}", r.title),
+                        description: format!(
+                            "Outside the agreed brief: {}. Estimated at 12 hours.",
+                            r.title
+                        ),
+                        estimate_minutes: 12 * 60,
+                        rate_minor: None,
+                    },
+                )
+                .await?;
+            self.send_change_order(&ctx, co.id).await?;
+            if done.len() == 1 {
+                let contact = r.contact_id.unwrap_or_default();
+                let contact_ctx = crate::Ctx::new(
+                    rapport_core::access::Principal::Contact {
+                        org_id: org,
+                        contact_id: contact,
+                        client_id: r.client_id,
+                    },
+                    None,
+                );
+                self.decide_change_order(
+                    &contact_ctx,
+                    co.id,
+                    true,
+                    rapport_core::change_order::DecisionInput {
+                        note: Some("Approved, thank you for asking first.".into()),
+                    },
+                )
+                .await?;
+            }
+        }
+        Ok(())
     }
 }
 
