@@ -83,8 +83,15 @@ mod tests {
         r.set("requests", 1000);
         r.set("members", 10);
         r.set("contacts", 20);
+        r.set("change_orders", 300);
+        r.set("rating_invitations", 40);
+        r.set("scope_overrides", 50);
         let mut v = json!({
             "request_id": 5,
+            "change_order_ids": [1, 2],
+            "invitation_id": 4,
+            "override_id": 5,
+            "source_org_id": 9,
             "assignee_id": {"from": 1, "to": null},
             "confirmed_by": {"kind": "member", "id": 2},
             "author": {"kind": "contact", "id": 3},
@@ -98,6 +105,10 @@ mod tests {
             v,
             json!({
                 "request_id": 1005,
+                "change_order_ids": [301, 302],
+                "invitation_id": 44,
+                "override_id": 55,
+                "source_org_id": 9,
                 "assignee_id": {"from": 11, "to": null},
                 "confirmed_by": {"kind": "member", "id": 12},
                 "author": {"kind": "contact", "id": 23},

@@ -42,6 +42,24 @@ pub const EXCLUDED: &[(&str, &str)] = &[
         "the target database has its own; the export records the version",
     ),
     ("orgs", "the org itself travels in the export's header line"),
+    (
+        "rate_limits",
+        "sign-in counters for a window of minutes; some are per IP, not per org (org_id 0)",
+    ),
+    (
+        "idempotency_keys",
+        "answers kept for clients retrying a POST within hours; a retry after a move runs again",
+    ),
+    (
+        "one_time_links",
+        "password-reset and portal sign-in links: short-lived secrets, each naming the source \
+         org's id in its token; people ask for a new link after a move",
+    ),
+    (
+        "outbox",
+        "system mail (reset and sign-in links): sent mail is spent, and a queued one carries a \
+         one-time link that stays behind, so sending it from the target would mail a dead link",
+    ),
 ];
 
 /// Columns whose names look like references (`*_id`, `*_by`) but hold text of another kind.
@@ -71,6 +89,8 @@ pub const KINDS: &[(&str, &str)] = &[
     ("api_token", "api_tokens"),
     ("job", "jobs"),
     ("alert", "alerts"),
+    ("rating_invitation", "rating_invitations"),
+    ("scope_override", "scope_overrides"),
 ];
 
 /// The table of a kind word, if it names rows of ours.
@@ -83,9 +103,15 @@ pub fn kind_table(kind: &str) -> Option<&'static str> {
 pub fn json_key_table(key: &str) -> Option<&'static str> {
     match key {
         "assignee_id" | "manager_id" | "recipient_id" | "made_by" | "acknowledged_by"
-        | "changed_by" => Some("members"),
+        | "changed_by" | "confirmed_by" => Some("members"),
         "decided_by" => Some("contacts"),
-        _ => key.strip_suffix("_id").and_then(kind_table),
+        "invitation_id" => Some("rating_invitations"),
+        "override_id" => Some("scope_overrides"),
+        // Lists: `request_ids`, `change_order_ids`, `message_ids`.
+        _ => key
+            .strip_suffix("_id")
+            .or_else(|| key.strip_suffix("_ids"))
+            .and_then(kind_table),
     }
 }
 
@@ -98,11 +124,13 @@ pub const TABLES: &[TableSpec] = &[
         name: "members",
         columns: &[
             "id", "org_id", "email", "name", "role", "tz", "working_hours", "weekly_capacity_minutes", "active",
-            "password_hash", "created_at", "updated_at",
+            "password_hash", "created_at", "updated_at", "totp_secret", "totp_enabled",
         ],
         has_id: true,
         key: &["id"],
-        booleans: &["active"],
+        // `totp_secret` is sealed with the server's RAPPORT_SECRET_KEY: it travels as it is and
+        // opens only where the same key is set (elsewhere members with TOTP on cannot sign in).
+        booleans: &["active", "totp_enabled"],
         refs: &[],
         json_with_ids: &[],
     },
@@ -132,7 +160,7 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             "id", "org_id", "client_id", "name", "status", "manager_id", "brief", "brief_version", "currency",
             "hourly_rate_minor", "budget_minutes", "budget_fee_minor", "starts_on", "ends_on", "created_at",
-            "updated_at",
+            "updated_at", "sla_policy", "silence_policy", "calendar",
         ],
         has_id: true,
         key: &["id"],
@@ -146,7 +174,8 @@ pub const TABLES: &[TableSpec] = &[
             "id", "org_id", "client_id", "engagement_id", "contact_id", "title", "body", "kind", "priority", "status",
             "assignee_id", "estimate_minutes", "spent_minutes", "channel", "tags", "due_at", "quick", "scope",
             "scope_verdict", "created_by_kind", "created_by_id", "created_at", "updated_at", "first_response_at",
-            "last_inbound_at", "last_outbound_at", "delivered_at", "closed_at",
+            "last_inbound_at", "last_outbound_at", "delivered_at", "closed_at", "sla_due_at", "sla_state",
+            "sla_alerted",
         ],
         has_id: true,
         key: &["id"],
@@ -167,6 +196,44 @@ pub const TABLES: &[TableSpec] = &[
         key: &["request_id", "tag"],
         booleans: &[],
         refs: &[("request_id", Table("requests"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "request_status_log",
+        columns: &["id", "org_id", "request_id", "at", "status"],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("request_id", Table("requests"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "request_care",
+        columns: &[
+            "org_id", "request_id", "body_sentiment", "last_inbound_sentiment", "complaint", "complaint_reason",
+            "complaint_at", "updated_at",
+        ],
+        has_id: false,
+        key: &["request_id"],
+        booleans: &["complaint"],
+        refs: &[("request_id", Table("requests"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "scope_confirmations",
+        columns: &[
+            "org_id", "request_id", "client_id", "engagement_id", "check_verdict", "person_verdict",
+            "brief_version", "confirmed_by", "reason", "confirmed_at",
+        ],
+        has_id: false,
+        key: &["request_id"],
+        booleans: &[],
+        refs: &[
+            ("request_id", Table("requests")),
+            ("client_id", Table("clients")),
+            ("engagement_id", Table("engagements")),
+            ("confirmed_by", Table("members")),
+        ],
         json_with_ids: &[],
     },
     TableSpec {
@@ -214,7 +281,7 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             "id", "org_id", "engagement_id", "client_id", "title", "description", "estimate_minutes", "rate_minor",
             "price_minor", "currency", "status", "created_by_kind", "created_by_id", "sent_at", "decided_at",
-            "decided_by", "decision_note", "created_at", "updated_at",
+            "decided_by", "decision_note", "created_at", "updated_at", "decided_by_name",
         ],
         has_id: true,
         key: &["id"],
@@ -237,6 +304,24 @@ pub const TABLES: &[TableSpec] = &[
         json_with_ids: &[],
     },
     TableSpec {
+        name: "scope_overrides",
+        columns: &[
+            "id", "org_id", "request_id", "change_order_id", "client_id", "engagement_id", "member_id", "reason",
+            "created_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[
+            ("request_id", Table("requests")),
+            ("change_order_id", Table("change_orders")),
+            ("client_id", Table("clients")),
+            ("engagement_id", Table("engagements")),
+            ("member_id", Table("members")),
+        ],
+        json_with_ids: &[],
+    },
+    TableSpec {
         name: "ratings",
         columns: &[
             "id", "org_id", "request_id", "source", "contact_id", "member_id", "score", "comment", "created_at",
@@ -249,6 +334,51 @@ pub const TABLES: &[TableSpec] = &[
             ("contact_id", Table("contacts")),
             ("member_id", Table("members")),
         ],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        // Only the token's hash is kept; the link in the invitation's message names the source
+        // org's id, so it works after a move only when the ids were kept.
+        name: "rating_invitations",
+        columns: &[
+            "id", "org_id", "request_id", "contact_id", "token_hash", "message_id", "created_at", "expires_at",
+            "used_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[
+            ("request_id", Table("requests")),
+            ("contact_id", Table("contacts")),
+            ("message_id", Table("messages")),
+        ],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "perception_flags",
+        columns: &["org_id", "subject_kind", "subject_id", "flagged", "changed_at"],
+        has_id: false,
+        key: &["subject_kind", "subject_id"],
+        booleans: &["flagged"],
+        refs: &[("subject_id", Kind("subject_kind"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "client_health",
+        columns: &["org_id", "client_id", "score", "reasons", "computed_at"],
+        has_id: false,
+        key: &["client_id"],
+        booleans: &[],
+        refs: &[("client_id", Table("clients"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "client_health_history",
+        columns: &["org_id", "client_id", "date", "score", "reasons", "computed_at"],
+        has_id: false,
+        key: &["client_id", "date"],
+        booleans: &[],
+        refs: &[("client_id", Table("clients"))],
         json_with_ids: &[],
     },
     TableSpec {
