@@ -229,6 +229,9 @@ impl App {
             crate::clocks::sla::CHECK => self.run_sla_check(job, worker).await,
             crate::clocks::promises::CHECK => self.run_promise_check(job, worker).await,
             crate::clocks::silence::CHECK => self.run_silence_check(job, worker).await,
+            crate::mail::send::SEND_JOB => self.run_send_job(job, worker).await,
+            crate::mail::send::OUTBOX_JOB => self.run_outbox_job(job, worker).await,
+            crate::mail::poll::POLL_JOB => self.run_poll_job(job, worker).await,
             other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
         }
     }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod health;
 pub mod jobs;
+pub mod mail;
 pub mod org;
 pub mod people;
 pub mod promises;
@@ -63,6 +64,8 @@ pub struct Settings {
     pub link_ttl: jiff::SignedDuration,
     /// SLA, promise, silence and capacity checks.
     pub clocks: clocks::ClockSettings,
+    /// Mail in and out: From, limits, the SMTP transport and the IMAP reader.
+    pub mail: mail::MailSettings,
 }
 
 impl Default for Settings {
@@ -81,6 +84,7 @@ impl Default for Settings {
             },
             link_ttl: jiff::SignedDuration::from_hours(1),
             clocks: clocks::ClockSettings::default(),
+            mail: mail::MailSettings::default(),
         }
     }
 }

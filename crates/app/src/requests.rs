@@ -150,6 +150,51 @@ fn new_request(
     }
 }
 
+/// Record a new request inside the caller's write: every way a request comes in (the API, the
+/// portal, mail) goes through here, so what happens to a new request happens to all of them.
+/// Record a new request, whatever brought it (API, portal, mail): the checks, the row, what
+/// care and the SLA clocks start on it, and the audit event. The scope verdict and the body's
+/// sentiment are computed by the caller outside the transaction (they cost CPU, and the SQLite
+/// writer is shared).
+pub(crate) fn insert_request(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    client: ClientId,
+    draft: RequestDraft,
+    scope: Option<rapport_core::request::ScopeRecord>,
+    body_sentiment: Option<&rapport_core::sentiment::Sentiment>,
+    now: Timestamp,
+) -> AppResult<Request> {
+    let org = ctx.org();
+    if !clients::exists(db, org, client)? {
+        return Err(AppError::invalid(
+            "client_id",
+            format!("no client {client}"),
+        ));
+    }
+    check_links(db, org, client, draft.engagement_id, draft.contact_id)?;
+    if let Some(a) = draft.assignee_id {
+        check_member(db, org, a, "assignee_id")?;
+    }
+    let inbound = !ctx.principal.is_member();
+    let mut r = new_request(org, client, draft, ctx.principal.actor(), now);
+    r.scope = scope;
+    if inbound {
+        r.last_inbound_at = Some(now);
+    }
+    let r = requests::insert(db, &r)?;
+    crate::care::on_request_created(db, ctx, &r, body_sentiment, now)?;
+    on_request_change(db, &r, Change::Created, now)?;
+    ctx.audit(
+        db,
+        now,
+        AuditEntry::new(ctx.principal.actor(), "request.create")
+            .target("request", r.id.0)
+            .details(serde_json::json!({"title": r.title, "client_id": r.client_id, "channel": r.channel})),
+    )?;
+    Ok(r)
+}
+
 /// Keep every pending promise of `kind` on a request: the reply or delivery that fulfils it
 /// has just happened.
 fn keep_promises(
@@ -312,31 +357,8 @@ impl App {
         let ctx = ctx.clone();
         let scope = self.scope_of(org, &draft).await?;
         self.store
-            .write(move |db| -> AppResult<Request> {
-                if !clients::exists(db, org, client)? {
-                    return Err(AppError::invalid("client_id", format!("no client {client}")));
-                }
-                check_links(db, org, client, draft.engagement_id, draft.contact_id)?;
-                if let Some(a) = draft.assignee_id {
-                    check_member(db, org, a, "assignee_id")?;
-                }
-                let inbound = !ctx.principal.is_member();
-                let mut r = new_request(org, client, draft, ctx.principal.actor(), now);
-                r.scope = scope;
-                if inbound {
-                    r.last_inbound_at = Some(now);
-                }
-                let r = requests::insert(db, &r)?;
-                crate::care::on_request_created(db, &ctx, &r, body_sentiment.as_ref(), now)?;
-                on_request_change(db, &r, Change::Created, now)?;
-                ctx.audit(
-                    db,
-                    now,
-                    AuditEntry::new(ctx.principal.actor(), "request.create")
-                        .target("request", r.id.0)
-                        .details(serde_json::json!({"title": r.title, "client_id": r.client_id, "channel": r.channel})),
-                )?;
-                Ok(r)
+            .write(move |db| {
+                insert_request(db, &ctx, client, draft, scope, body_sentiment.as_ref(), now)
             })
             .await
     }
@@ -483,6 +505,7 @@ impl App {
         let now = self.now();
         let ctx = ctx.clone();
         let scope = self.scope_of(org, &q.request).await?;
+        let mail = self.settings.mail.clone();
         self.store
             .write(move |db| -> AppResult<(Request, TimeEntry, Option<Message>)> {
                 if !clients::exists(db, org, client)? {
@@ -523,6 +546,7 @@ impl App {
                         let findings = crate::care::check_outbound(db, &r, &body, None, q.confirm_findings, "reply")?;
                         let m = messages::insert(db, &outbound(org, r.id, ctx.principal.actor(), body, None, now))?;
                         crate::care::record_confirmation(db, &ctx, r.id, m.id, &findings, now)?;
+                        let m = crate::mail::send::queue_outbound(db, &mail, m, now)?;
                         requests::touch_outbound(db, org, r.id, now)?;
                         Some(m)
                     }
@@ -576,6 +600,7 @@ impl App {
         let draft = input.validate(ctx.principal.is_member(), now)?;
         let inbound_sentiment = crate::care::score_inbound(&draft).await?;
         let ctx = ctx.clone();
+        let mail = self.settings.mail.clone();
         self.store
             .write(move |db| -> AppResult<Message> {
                 let r = visible_request(db, &ctx.principal, id, true)?;
@@ -583,8 +608,13 @@ impl App {
                 let actor = ctx.principal.actor();
                 let m = match draft.direction {
                     Direction::Outbound => {
+                        let scheduled_for = if draft.client_hours {
+                            crate::mail::send::client_hours_start(db, org, r.client_id, now)?
+                        } else {
+                            draft.scheduled_for
+                        };
                         // The time it reaches them is checked only when it reaches someone.
-                        let send_at = draft.scheduled_for.or(r.contact_id.map(|_| now));
+                        let send_at = scheduled_for.or(r.contact_id.map(|_| now));
                         let findings = crate::care::check_outbound(
                             db,
                             &r,
@@ -595,9 +625,10 @@ impl App {
                         )?;
                         let m = messages::insert(
                             db,
-                            &outbound(org, r.id, actor, draft.body, draft.scheduled_for, now),
+                            &outbound(org, r.id, actor, draft.body, scheduled_for, now),
                         )?;
                         crate::care::record_confirmation(db, &ctx, r.id, m.id, &findings, now)?;
+                        let m = crate::mail::send::queue_outbound(db, &mail, m, now)?;
                         requests::touch_outbound(db, org, r.id, now)?;
                         keep_promises(db, &ctx, r.id, PromiseKind::Reply, now, "reply sent")?;
                         on_request_change(db, &r, Change::Outbound, now)?;

@@ -47,7 +47,7 @@ enum Command {
     Sentiment(commands::sentiment::SentimentArgs),
     /// Check an outgoing message against a client's etiquette profile.
     Lint(commands::lint::LintArgs),
-    /// Mail: parse messages.
+    /// Mail: parse messages, ingest them (as a mail server's pipe).
     #[command(subcommand)]
     Mail(commands::mail::MailCommand),
     /// The promise ledger: figures per member, client or engagement.

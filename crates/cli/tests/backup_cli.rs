@@ -23,7 +23,14 @@ impl Server {
     fn start(db: &str) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
-            .args(["--log-level", "warn", "--job-concurrency", "0"])
+            .args([
+                "--log-level",
+                "warn",
+                "--job-concurrency",
+                "0",
+                "--api-rate-limit",
+                "0",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

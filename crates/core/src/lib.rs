@@ -19,6 +19,7 @@ pub mod engagement;
 pub mod etiquette;
 pub mod health;
 pub mod ids;
+pub mod inbox;
 pub mod jobs;
 pub mod member;
 pub mod message;

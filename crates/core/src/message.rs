@@ -69,7 +69,19 @@ pub struct NewMessage {
     /// listing them.
     #[serde(default)]
     pub confirm_findings: Option<bool>,
+    /// `client_hours`: send now if the client is in office, else hold the outbound message until
+    /// their calendar next opens. Not with `scheduled_for`.
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
 }
+
+label_enum!(
+    /// When an outbound message goes out.
+    Schedule {
+        /// In the client's working hours.
+        ClientHours => "client_hours",
+    }
+);
 
 #[derive(Debug, Clone)]
 pub struct MessageDraft {
@@ -77,6 +89,8 @@ pub struct MessageDraft {
     pub body: String,
     pub scheduled_for: Option<Timestamp>,
     pub confirm_findings: bool,
+    /// Hold until the client's working hours (the caller knows their calendar).
+    pub client_hours: bool,
 }
 
 impl NewMessage {
@@ -108,11 +122,19 @@ impl NewMessage {
                 v.add("scheduled_for", "must be in the future");
             }
         }
+        if self.schedule.is_some() {
+            if direction != Direction::Outbound {
+                v.add("schedule", "only outbound messages can be scheduled");
+            } else if self.scheduled_for.is_some() {
+                v.add("schedule", "give schedule or scheduled_for, not both");
+            }
+        }
         v.finish(|| MessageDraft {
             direction,
             body: body.unwrap_or_default(),
             scheduled_for: self.scheduled_for,
             confirm_findings: self.confirm_findings.unwrap_or(false),
+            client_hours: self.schedule == Some(Schedule::ClientHours),
         })
     }
 }
@@ -155,6 +177,16 @@ mod tests {
         .validate(true, now)
         .unwrap_err();
         assert!(e.0[0].message.contains("future"));
+        let e = msg(
+            r#"{"body": "x", "direction": "outbound", "schedule": "client_hours", "scheduled_for": "2026-03-02T09:00:00Z"}"#,
+        )
+        .validate(true, now)
+        .unwrap_err();
+        assert_eq!(e.0[0].field, "schedule");
+        let d = msg(r#"{"body": "x", "direction": "outbound", "schedule": "client_hours"}"#)
+            .validate(true, now)
+            .unwrap();
+        assert!(d.client_hours && d.scheduled_for.is_none());
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! rapport-mail: RFC 5322/MIME in (parse, sanitise) and out (compose).
+//! rapport-mail: RFC 5322/MIME in (parse, sanitise) and out (compose), and the protocol
+//! adapters that move mail: an SMTP client ([`smtp`]), an IMAP reader ([`imap`]) and an LMTP
+//! server ([`lmtp`]).
 //!
-//! No I/O here: callers hand in bytes and get values back. Transport (IMAP, LMTP, SMTP) is built
-//! on top of this crate elsewhere.
+//! Parsing and composing do no I/O: callers hand in bytes and get values back. The adapters do
+//! only protocol work; what a message means is decided by the application, which sees them
+//! through the traits in [`transport`].
 
 mod address;
 mod attachment;
@@ -11,10 +14,15 @@ mod compose;
 mod encode;
 mod error;
 pub mod html;
+pub mod imap;
+pub mod lmtp;
 mod parse;
 mod prescan;
 pub mod reftoken;
+pub mod smtp;
 mod structure;
+mod tls;
+pub mod transport;
 mod words;
 
 pub use address::Mailbox;

@@ -29,6 +29,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     5 "0005_scope",
     6 "0006_care",
     7 "0007_accounts",
+    9 "0009_mail",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -39,6 +40,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     5 "0005_scope",
     6 "0006_care",
     7 "0007_accounts",
+    9 "0009_mail",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

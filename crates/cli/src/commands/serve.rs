@@ -55,6 +55,8 @@ pub struct ServeArgs {
     /// Safety margin added to suggested due dates when the caller gives none (0 to 500 %).
     #[arg(long, env = "RAPPORT_SAFETY_MARGIN_PERCENT", default_value_t = 20)]
     pub safety_margin_percent: u16,
+    #[command(flatten)]
+    pub mail: MailArgs,
 }
 
 /// The clock settings from the flags, each checked against its range.
@@ -90,6 +92,85 @@ fn clock_settings(args: &ServeArgs) -> Result<rapport_app::clocks::ClockSettings
         safety_margin_percent: margin as u16,
         ..Default::default()
     })
+}
+
+/// Mail in and out.
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// SMTP server for outgoing mail: smtp://USER:PASSWORD@HOST:PORT?tls=starttls|tls|none
+    /// (prefer the environment variable: a password on the command line shows in `ps`).
+    #[arg(long, env = "RAPPORT_SMTP", value_name = "URL", hide_env_values = true)]
+    pub smtp: Option<String>,
+    /// The From of outgoing mail, e.g. "Northwind Support <support@northwind.example>";
+    /// required with --smtp. Its domain ends our Message-IDs.
+    #[arg(long, env = "RAPPORT_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Accept mail by LMTP on this address (e.g. 127.0.0.1:2424) from the local mail server.
+    #[arg(long, env = "RAPPORT_LMTP", value_name = "ADDR")]
+    pub lmtp: Option<String>,
+    /// The org (slug) that receives LMTP mail for recipients no --lmtp-route names.
+    #[arg(long, env = "RAPPORT_LMTP_ORG", value_name = "SLUG")]
+    pub lmtp_org: Option<String>,
+    /// Route an LMTP recipient to an org: ADDRESS=SLUG or @DOMAIN=SLUG (repeatable).
+    #[arg(long = "lmtp-route", value_name = "ADDRESS=SLUG")]
+    pub lmtp_routes: Vec<String>,
+    /// Received messages larger than this go to triage with their headers only.
+    #[arg(long, env = "RAPPORT_MAX_MAIL_SIZE", value_name = "BYTES", default_value_t = rapport_mail::DEFAULT_MAX_MESSAGE_BYTES)]
+    pub max_mail_size: usize,
+}
+
+impl MailArgs {
+    /// Mail settings from the flags (the LMTP routes are resolved once the store is open).
+    fn settings(&self) -> Result<rapport_app::mail::MailSettings, Failure> {
+        let mut mail = rapport_app::mail::MailSettings::default();
+        if let Some(from) = &self.mail_from {
+            mail = mail.with_from(from).map_err(Failure::Usage)?;
+        }
+        mail.max_message_bytes = self.max_mail_size.max(1024);
+        if let Some(url) = &self.smtp {
+            let config = rapport_mail::smtp::SmtpConfig::parse(url)
+                .map_err(|e| Failure::Usage(format!("--smtp: {e}")))?;
+            if self.mail_from.is_none() {
+                return Err(Failure::Usage(
+                    "--smtp needs --mail-from (the From of outgoing mail)".into(),
+                ));
+            }
+            let transport = rapport_mail::smtp::SmtpTransport::new(&config, &mail.domain)
+                .map_err(|e| Failure::Usage(format!("--smtp: {e}")))?;
+            tracing::info!(smtp = %config.redacted(), from = %mail.from.address, "sending mail by SMTP");
+            mail.transport = Some(std::sync::Arc::new(transport));
+        }
+        if self.lmtp.is_some() && self.lmtp_org.is_none() && self.lmtp_routes.is_empty() {
+            return Err(Failure::Usage(
+                "--lmtp needs --lmtp-org SLUG or --lmtp-route ADDRESS=SLUG (which org gets the mail)".into(),
+            ));
+        }
+        Ok(mail)
+    }
+
+    async fn routes(&self, app: &App) -> Result<rapport_app::mail::intake::Routes, Failure> {
+        let org = |slug: String| async move {
+            app.org_by_slug(&slug)
+                .await
+                .map_err(config::app_failure)?
+                .map(|o| o.id)
+                .ok_or_else(|| Failure::Usage(format!("no org with slug {slug:?}")))
+        };
+        let mut routes = rapport_app::mail::intake::Routes::default();
+        if let Some(slug) = &self.lmtp_org {
+            routes.default = Some(org(slug.clone()).await?);
+        }
+        for r in &self.lmtp_routes {
+            let (address, slug) = r.split_once('=').ok_or_else(|| {
+                Failure::Usage(format!("--lmtp-route {r:?}: expected ADDRESS=SLUG"))
+            })?;
+            routes.addresses.insert(
+                address.trim().to_lowercase(),
+                org(slug.trim().to_string()).await?,
+            );
+        }
+        Ok(routes)
+    }
 }
 
 /// `host:pid`: names this process in job leases.
@@ -156,6 +237,7 @@ pub fn run(args: ServeArgs) -> CmdResult {
             );
         }
         settings.clocks = clocks;
+        settings.mail = args.mail.settings()?;
         let app = App::new(store, settings);
         if args.demo {
             let rep = app.seed_demo().await.map_err(|e| match e {
@@ -177,6 +259,39 @@ pub fn run(args: ServeArgs) -> CmdResult {
             .local_addr()
             .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+        let lmtp = match &args.mail.lmtp {
+            Some(at) => {
+                let routes = args.mail.routes(&app).await?;
+                let lmtp_listener = tokio::net::TcpListener::bind(at)
+                    .await
+                    .map_err(|e| Failure::Runtime(anyhow::anyhow!("cannot listen for LMTP on {at}: {e}")))?;
+                let lmtp_addr = lmtp_listener
+                    .local_addr()
+                    .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
+                let handler = std::sync::Arc::new(rapport_app::mail::intake::LmtpIntake {
+                    app: app.clone(),
+                    routes,
+                });
+                tracing::info!(%lmtp_addr, "accepting mail by LMTP");
+                Some((
+                    lmtp_addr,
+                    tokio::spawn(rapport_mail::lmtp::serve(
+                        lmtp_listener,
+                        handler,
+                        app.settings.mail.max_message_bytes,
+                        stop_jobs.subscribe(),
+                    )),
+                ))
+            }
+            None => None,
+        };
+        if args.job_concurrency > 0 {
+            match app.ensure_mail_polls().await {
+                Ok(n) if n > 0 => tracing::info!(mailboxes = n, "polling IMAP mailboxes"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not queue mailbox polls"),
+            }
+        }
         let worker = (args.job_concurrency > 0).then(|| {
             let mut cfg = rapport_app::jobs::WorkerConfig::new(worker_id());
             cfg.lease = jiff::SignedDuration::from_secs(args.job_lease_secs.max(1) as i64);
@@ -197,12 +312,18 @@ pub fn run(args: ServeArgs) -> CmdResult {
         );
         // The first line on stdout is the address: scripts and tests read it.
         println!("Rapport is serving at http://{addr}");
+        if let Some((lmtp_addr, _)) = &lmtp {
+            println!("Rapport accepts LMTP at {lmtp_addr}");
+        }
         tracing::info!(%addr, engine = state.app.store.engine().name(), "serving");
         rapport_web::serve(listener, state, shutdown_signal())
             .await
             .map_err(|e| Failure::Runtime(anyhow::anyhow!("server error: {e}")))?;
         // Stop taking jobs and let the ones in flight finish (bounded by the lease).
         let _ = stop_jobs.send(true);
+        if let Some((_, l)) = lmtp {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), l).await;
+        }
         if let Some(w) = worker {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(args.job_lease_secs.max(1)), w).await;
         }

@@ -8,6 +8,7 @@ mod authz;
 mod care;
 mod clocks;
 mod crud;
+mod mail;
 mod ops;
 mod promises;
 mod requests;

@@ -434,6 +434,10 @@ impl TestApp {
             "change_order_requests",
             "scope_confirmations",
             "scope_overrides",
+            "mailboxes",
+            "mail_meta",
+            "attachments",
+            "triage",
         ] {
             out.push(self.count(t).await);
         }

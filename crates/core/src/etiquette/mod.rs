@@ -14,6 +14,7 @@ pub use complaint::{ComplaintReply, draft_complaint_reply};
 pub use effective::EffectiveEtiquette;
 pub use lint::{Finding, LintError, LintOptions, Linter, Recipient, Rule, SendAt, lint};
 pub use profile::{ProfileContact, ProfileError, ProfileFile};
+pub use salutation::{opens_with_greeting, salutation_line};
 
 use serde::{Deserialize, Serialize};
 

@@ -122,6 +122,30 @@ pub(super) fn salutation_name(text: &str) -> Option<(usize, usize)> {
     Some((lead + name_start, lead + name_start + name.len()))
 }
 
+/// Whether the text opens with a greeting ("Dear …", "Hi all", "Good morning"), named or not.
+pub fn opens_with_greeting(text: &str) -> bool {
+    let line = text.trim_start();
+    let line = &line[..line.find(['\n', '\r']).unwrap_or(line.len())];
+    GREETINGS.iter().any(|g| {
+        line.get(..g.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(g))
+            && line[g.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace() || c == ',' || c == '!')
+    })
+}
+
+/// The salutation line for a contact: "Dear Dr Mehta," (formal) or "Hi Priya," (informal), with
+/// the name the contact asked for; `None` when there is no name to use.
+pub fn salutation_line(recipient: &Recipient<'_>, tone: Tone) -> Option<String> {
+    let a = Addressee::new(recipient, tone)?;
+    Some(match tone {
+        Tone::Formal => format!("Dear {},", a.display),
+        Tone::Informal => format!("Hi {},", a.display),
+    })
+}
+
 fn is_generic(name: &str) -> bool {
     let name = normalise(name);
     let first = name.split(' ').next().unwrap_or("");
@@ -164,6 +188,57 @@ mod tests {
             },
             tone,
         )
+    }
+
+    #[test]
+    fn salutation_lines_use_the_preferred_form() {
+        let etiquette = ContactEtiquette {
+            preferred_name: None,
+            form_of_address: Some("Dr".into()),
+            avoid: vec![],
+        };
+        let r = Recipient {
+            name: "Priya Mehta",
+            etiquette: &etiquette,
+        };
+        assert_eq!(
+            salutation_line(&r, Tone::Formal).as_deref(),
+            Some("Dear Dr Mehta,")
+        );
+        assert_eq!(
+            salutation_line(&r, Tone::Informal).as_deref(),
+            Some("Hi Dr Mehta,")
+        );
+        let plain = ContactEtiquette::default();
+        let r = Recipient {
+            name: "Priya Mehta",
+            etiquette: &plain,
+        };
+        assert_eq!(
+            salutation_line(&r, Tone::Informal).as_deref(),
+            Some("Hi Priya,")
+        );
+        let r = Recipient {
+            name: "  ",
+            etiquette: &plain,
+        };
+        assert_eq!(salutation_line(&r, Tone::Formal), None);
+    }
+
+    #[test]
+    fn greetings_are_recognised_at_the_start_only() {
+        for yes in [
+            "Hi all,\nthanks",
+            "  Dear Priya",
+            "Good morning!",
+            "hello",
+            "Hey, quick one",
+        ] {
+            assert!(opens_with_greeting(yes), "{yes}");
+        }
+        for no in ["Thanks for the file", "Hiring update", "We said hi", ""] {
+            assert!(!opens_with_greeting(no), "{no}");
+        }
     }
 
     #[test]

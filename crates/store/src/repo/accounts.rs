@@ -261,11 +261,25 @@ pub fn queue_mail(
     body: &str,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
-    db.scalar(
+    let id: i64 = db.scalar(
         "INSERT INTO outbox (org_id, kind, to_address, subject, body, status, created_at)
          VALUES ($1, $2, $3, $4, $5, 'queued', $6) RETURNING id",
         params![org, kind, to, subject, body, now],
-    )
+    )?;
+    // Sent by the mail worker (the `mail.outbox` job), in the same transaction as the queueing.
+    super::jobs::enqueue(
+        db,
+        org,
+        &super::jobs::NewJob {
+            kind: "mail.outbox",
+            payload: &serde_json::json!({"id": id}),
+            run_at: now,
+            max_attempts: rapport_core::jobs::DEFAULT_MAX_ATTEMPTS,
+            dedupe_key: None,
+        },
+        now,
+    )?;
+    Ok(id)
 }
 
 pub fn get_mail(db: &mut Db<'_>, org: OrgId, id: i64) -> Result<OutboxMail, StoreError> {

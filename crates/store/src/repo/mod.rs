@@ -13,6 +13,7 @@ pub mod clocks;
 pub mod engagements;
 pub mod health;
 pub mod jobs;
+pub mod mail;
 pub mod members;
 pub mod messages;
 pub mod orgs;

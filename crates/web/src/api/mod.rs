@@ -11,6 +11,7 @@ mod clocks;
 mod engagements;
 mod health;
 mod jobs;
+mod mail;
 mod members;
 mod promises;
 mod ratings;
@@ -135,6 +136,7 @@ impl Modify for SecuritySchemes {
         (name = "scope", description = "Scope verdicts, accuracy in use, budget burn and the scope report"),
         (name = "change-orders", description = "Out-of-scope work priced and approved by the client"),
         (name = "search", description = "Full-text search over requests and messages"),
+        (name = "mail", description = "Mailboxes, triage of unrouted mail, attachments and message HTML"),
     )
 )]
 pub struct ApiDoc;
@@ -159,4 +161,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(scope::router())
         .merge(change_orders::router())
         .merge(search::router())
+        .merge(mail::router())
 }

@@ -1,0 +1,243 @@
+//! Polling IMAP mailboxes: one `mail.poll` job per mailbox, re-queued by itself. Each message is
+//! imported in the transaction that moves the mailbox's UID watermark past it, so a message is
+//! imported once even if the poll dies halfway, and never again after it was deleted in Rapport.
+//! A mailbox that cannot be read raises a visible alert at once, and again after a quiet period
+//! while it keeps failing; the alerts resolve when it works again.
+
+use jiff::{SignedDuration, Timestamp};
+use rapport_core::alert::{NewAlert, Severity};
+use rapport_core::ids::OrgId;
+use rapport_core::inbox::{MailSource, Mailbox, MailboxKind};
+use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
+use rapport_mail::transport::{ImapAccount, Processed};
+use rapport_store::Db;
+use rapport_store::repo::jobs;
+use rapport_store::repo::mail as store;
+use serde::Deserialize;
+
+use super::ingest::{IngestOutcome, Received, prepare, record};
+use crate::jobs::JobFailure;
+use crate::secrets::Secret;
+use crate::{App, AppError, AppResult};
+
+pub const POLL_JOB: &str = "mail.poll";
+
+fn dedupe_key(mailbox: i64) -> String {
+    format!("{POLL_JOB}:{mailbox}")
+}
+
+/// Queue the next poll of a mailbox (one live poll job per mailbox).
+pub(crate) fn schedule_poll(
+    db: &mut Db<'_>,
+    org: OrgId,
+    mailbox: i64,
+    at: Timestamp,
+    now: Timestamp,
+) -> AppResult<()> {
+    jobs::enqueue(
+        db,
+        org,
+        &jobs::NewJob {
+            kind: POLL_JOB,
+            payload: &serde_json::json!({"mailbox_id": mailbox}),
+            run_at: at,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            dedupe_key: Some(&dedupe_key(mailbox)),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Record a failed poll; alert when it is the first failure or the quiet period has passed.
+fn record_failure(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: i64,
+    error: &str,
+    quiet: SignedDuration,
+    now: Timestamp,
+) -> AppResult<bool> {
+    let (mb, _) = store::mailbox_for_poll(db, org, id, true)?;
+    let due = match (mb.failing_since, mb.last_alert_at) {
+        (None, _) | (_, None) => true,
+        (Some(_), Some(last)) => now.duration_since(last) >= quiet,
+    };
+    if due {
+        // One open alert per mailbox: a repeat replaces the older one, so it is seen afresh.
+        store::resolve_mailbox_alerts(db, org, id, now)?;
+        crate::alerts::raise(
+            db,
+            org,
+            &NewAlert {
+                kind: "mailbox.failing".into(),
+                severity: Severity::Critical,
+                subject_kind: Some("mailbox"),
+                subject_id: Some(id),
+                message: format!(
+                    "Mailbox {:?} cannot be read, so mail sent to it is not arriving: {error}",
+                    mb.name
+                ),
+                details: serde_json::json!({
+                    "error": error, "failing_since": mb.failing_since.unwrap_or(now), "host": mb.host,
+                }),
+                recipient_id: None,
+                dedupe_key: format!("mailbox.failing:{id}:{}", now.as_millisecond()),
+            },
+            now,
+        )?;
+    }
+    store::mailbox_failed(db, org, id, error, due, now)?;
+    Ok(due)
+}
+
+#[derive(Deserialize)]
+struct PollPayload {
+    mailbox_id: i64,
+}
+
+impl App {
+    /// Make sure every active IMAP mailbox has a poll job (at start-up: a queue restored from a
+    /// backup, or mailboxes created before this version).
+    pub async fn ensure_mail_polls(&self) -> AppResult<usize> {
+        let now = self.now();
+        self.store
+            .write(move |db| -> AppResult<usize> {
+                let all = store::active_imap_mailboxes(db)?;
+                for (org, id) in &all {
+                    schedule_poll(db, *org, *id, now, now)?;
+                }
+                Ok(all.len())
+            })
+            .await
+    }
+
+    pub(crate) async fn run_poll_job(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
+        let p: PollPayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobFailure(format!("bad {POLL_JOB} payload: {e}")))?;
+        let (org, id) = (job.org_id, p.mailbox_id);
+        let found = self
+            .store
+            .read(move |db| store::mailbox_for_poll(db, org, id, false).map_err(AppError::from))
+            .await;
+        let (mailbox, sealed) = match found {
+            Ok(v) => v,
+            // Deleted: nothing more to poll.
+            Err(AppError::NotFound(_)) => return self.finish_job(job, worker, |_, _| Ok(())).await,
+            Err(e) => return Err(e.into()),
+        };
+        if !mailbox.active || mailbox.kind != MailboxKind::Imap {
+            return self.finish_job(job, worker, |_, _| Ok(())).await;
+        }
+        let outcome = self.poll_once(&mailbox, sealed.as_deref()).await;
+        let quiet = self.settings.mail.alert_quiet;
+        let every = SignedDuration::from_secs(mailbox.poll_seconds.max(1));
+        self.finish_job(job, worker, move |db, now| {
+            let next = match &outcome {
+                Ok(more) => {
+                    store::mailbox_ok(db, org, id, now)?;
+                    store::resolve_mailbox_alerts(db, org, id, now)?;
+                    if *more {
+                        now
+                    } else {
+                        now.checked_add(every).unwrap_or(now)
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(org = org.0, mailbox = id, %error, "mailbox poll failed");
+                    record_failure(db, org, id, error, quiet, now)?;
+                    now.checked_add(every).unwrap_or(now)
+                }
+            };
+            schedule_poll(db, org, id, next, now)
+        })
+        .await
+    }
+
+    /// One poll: fetch, import each message with the watermark, mark what was imported.
+    /// `Ok(more)`: more mail waits; `Err`: why the mailbox cannot be read.
+    async fn poll_once(&self, mb: &Mailbox, sealed: Option<&str>) -> Result<bool, String> {
+        let reader = self
+            .settings
+            .mail
+            .reader
+            .clone()
+            .ok_or("no IMAP reader is configured in this process")?;
+        let password = match sealed {
+            Some(s) => self.settings.secrets.open(s).map_err(|e| e.to_string())?,
+            None => Secret::new(""),
+        };
+        let account = ImapAccount {
+            host: mb.host.clone().unwrap_or_default(),
+            port: mb.port.and_then(|p| u16::try_from(p).ok()).unwrap_or(993),
+            tls: mb.tls,
+            username: mb.username.clone().unwrap_or_default(),
+            password: password.expose().to_string(),
+            folder: mb.folder.clone(),
+        };
+        let known = mb.uidvalidity.and_then(|v| u32::try_from(v).ok());
+        let after = u32::try_from(mb.last_uid).unwrap_or(0);
+        let settings = &self.settings.mail;
+        let batch = reader
+            .fetch_new(
+                &account,
+                known,
+                after,
+                settings.max_message_bytes,
+                settings.poll_batch,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let (org, id) = (mb.org_id, mb.id);
+        let uidvalidity = i64::from(batch.uidvalidity);
+        if known != Some(batch.uidvalidity) && mb.uidvalidity.is_some() {
+            let now = self.now();
+            self.store
+                .write(move |db| store::reset_uidvalidity(db, org, id, uidvalidity, now))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let mut processed = Vec::new();
+        for mail in batch.messages {
+            let received = Received {
+                source: MailSource::Imap,
+                mailbox_id: Some(id),
+                size: mail.size,
+                complete: mail.complete,
+            };
+            let uid = mail.uid;
+            let s = settings.clone();
+            let prepared = tokio::task::spawn_blocking(move || prepare(&s, mail.raw, &received))
+                .await
+                .map_err(|e| format!("parsing failed: {e}"))?;
+            let now = self.now();
+            let outcome = self
+                .store
+                .write(move |db| -> AppResult<IngestOutcome> {
+                    let outcome = record(db, org, &prepared, &received, now, None)?;
+                    let new = !matches!(outcome, IngestOutcome::Duplicate { .. });
+                    store::advance_uid(db, org, id, uidvalidity, i64::from(uid), new, now)?;
+                    Ok(outcome)
+                })
+                .await
+                .map_err(|e| format!("recording message UID {uid} failed: {e}"))?;
+            tracing::info!(org = org.0, mailbox = id, uid, outcome = ?outcome, "mail imported");
+            // A message over the limit stays unmarked in the folder, where a person finds it whole.
+            if received.complete {
+                processed.push(uid);
+            }
+        }
+        reader
+            .mark_processed(
+                &account,
+                &processed,
+                &Processed {
+                    action: mb.processed_action,
+                    move_to: mb.move_to.clone(),
+                },
+            )
+            .await
+            .map_err(|e| format!("imported, but marking processed mail failed: {e}"))?;
+        Ok(batch.more)
+    }
+}

@@ -1,0 +1,342 @@
+//! Mail: IMAP mailboxes (admins), the triage queue, attachments and sanitised HTML of messages.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rapport_core::ids::MessageId;
+use rapport_core::inbox::{
+    AttachmentInfo, MailView, Mailbox, NewMailbox, TriageItem, TriageStatus,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Errors, list_type};
+use crate::extract::{ApiJson, ApiQuery, Auth, Id};
+use crate::problem::ApiResult;
+use crate::state::AppState;
+
+list_type!(TriageList, TriageItem);
+
+#[derive(Serialize, ToSchema)]
+pub struct MailboxList {
+    pub items: Vec<Mailbox>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentList {
+    pub items: Vec<AttachmentInfo>,
+}
+
+/// Add an IMAP mailbox to poll (admins). The password is stored sealed and never shown again;
+/// the first poll runs at once. Needs RAPPORT_SECRET_KEY on the server.
+#[utoipa::path(post, path = "/api/v1/mailboxes", tag = "mail", request_body = NewMailbox,
+    responses((status = 201, body = Mailbox), Errors))]
+async fn create_mailbox(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewMailbox>,
+) -> ApiResult<(StatusCode, Json<Mailbox>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_mailbox(&auth.0, input).await?),
+    ))
+}
+
+/// The mailboxes, with their status and last error (admins).
+#[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mail", responses((status = 200, body = MailboxList), Errors))]
+async fn list_mailboxes(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<MailboxList>> {
+    Ok(Json(MailboxList {
+        items: s.app.list_mailboxes(&auth.0).await?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/mailboxes/{id}", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, body = Mailbox), Errors))]
+async fn get_mailbox(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<Mailbox>> {
+    Ok(Json(s.app.get_mailbox(&auth.0, id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxPatch {
+    /// `false` stops polling (the mailbox and its watermark are kept).
+    pub active: bool,
+}
+
+/// Pause or resume polling a mailbox (admins).
+#[utoipa::path(patch, path = "/api/v1/mailboxes/{id}", tag = "mail", params(("id" = i64, Path)),
+    request_body = MailboxPatch, responses((status = 200, body = Mailbox), Errors))]
+async fn update_mailbox(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<MailboxPatch>,
+) -> ApiResult<Json<Mailbox>> {
+    Ok(Json(
+        s.app.set_mailbox_active(&auth.0, id, input.active).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TriageQuery {
+    /// `open` (default), `resolved` or `dismissed`.
+    pub status: Option<TriageStatus>,
+    pub cursor: Option<String>,
+    /// 1-200, default 50.
+    pub limit: Option<usize>,
+}
+
+/// Mail that could not be routed, oldest first, each with the reason.
+#[utoipa::path(get, path = "/api/v1/triage", tag = "mail", params(TriageQuery),
+    responses((status = 200, body = TriageList), Errors))]
+async fn list_triage(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<TriageQuery>,
+) -> ApiResult<Json<TriageList>> {
+    let limit = rapport_app::limit(q.limit)?;
+    Ok(Json(
+        s.app
+            .list_triage(
+                &auth.0,
+                Some(q.status.unwrap_or(TriageStatus::Open)),
+                q.cursor.as_deref(),
+                limit,
+            )
+            .await?
+            .into(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/triage/{id}", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, body = TriageItem), Errors))]
+async fn get_triage(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<TriageItem>> {
+    Ok(Json(s.app.get_triage(&auth.0, id).await?))
+}
+
+/// The message as received, as a download (`message/rfc822`).
+#[utoipa::path(get, path = "/api/v1/triage/{id}/raw", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "message/rfc822", description = "the message"), Errors))]
+async fn triage_raw(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Response> {
+    let raw = s.app.triage_raw(&auth.0, id).await?;
+    Ok(download(raw, "message/rfc822", &format!("triage-{id}.eml")))
+}
+
+/// Route a triaged message again (e.g. after adding its sender as a contact). Answers the
+/// outcome: `new_request`, `threaded`, `duplicate` (the item is then resolved) or `triaged`
+/// again with the current reason.
+#[utoipa::path(post, path = "/api/v1/triage/{id}/retry", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, description = "the outcome", content_type = "application/json"), Errors))]
+async fn retry_triage(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<serde_json::Value>> {
+    let outcome = s.app.retry_triage(&auth.0, id).await?;
+    Ok(Json(serde_json::to_value(outcome).unwrap_or_default()))
+}
+
+/// Close a triage item: it needs nothing.
+#[utoipa::path(post, path = "/api/v1/triage/{id}/dismiss", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, body = TriageItem), Errors))]
+async fn dismiss_triage(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<TriageItem>> {
+    Ok(Json(s.app.dismiss_triage(&auth.0, id).await?))
+}
+
+/// A message's attachments (contacts: their client's messages only).
+#[utoipa::path(get, path = "/api/v1/messages/{id}/attachments", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, body = AttachmentList), Errors))]
+async fn list_attachments(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<AttachmentList>> {
+    Ok(Json(AttachmentList {
+        items: s.app.list_attachments(&auth.0, MessageId(id)).await?,
+    }))
+}
+
+/// Download an attachment: always `Content-Disposition: attachment`, with the stored type.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/octet-stream", description = "the file"), Errors))]
+async fn get_attachment(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Response> {
+    let (info, data) = s.app.get_attachment(&auth.0, id).await?;
+    let name = info
+        .filename
+        .clone()
+        .unwrap_or_else(|| format!("attachment-{id}"));
+    Ok(download(data, &info.content_type, &name))
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteImages {
+    Allow,
+    Block,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlQuery {
+    /// `block` (default) or `allow`: load the images the sender linked from elsewhere.
+    pub remote_images: Option<RemoteImages>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageHtml {
+    /// Sanitised: no scripts, styles that could escape, forms or event handlers.
+    pub html: String,
+    pub remote_images: RemoteImagesWord,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteImagesWord {
+    Allowed,
+    Blocked,
+}
+
+/// A message's HTML body, sanitised; remote images blocked unless asked for.
+#[utoipa::path(get, path = "/api/v1/messages/{id}/html", tag = "mail", params(("id" = i64, Path), HtmlQuery),
+    responses((status = 200, body = MessageHtml), Errors))]
+async fn message_html(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<HtmlQuery>,
+) -> ApiResult<Json<MessageHtml>> {
+    let allow = q.remote_images == Some(RemoteImages::Allow);
+    let html = s.app.message_html(&auth.0, MessageId(id), allow).await?;
+    Ok(Json(MessageHtml {
+        html,
+        remote_images: if allow {
+            RemoteImagesWord::Allowed
+        } else {
+            RemoteImagesWord::Blocked
+        },
+    }))
+}
+
+/// A message's mail facts: where it came from, threading ids, whether a machine wrote it,
+/// parse warnings, send attempts and the last send error (members).
+#[utoipa::path(get, path = "/api/v1/messages/{id}/mail", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, body = MailView), Errors))]
+async fn message_mail(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<MailView>> {
+    Ok(Json(s.app.message_mail(&auth.0, MessageId(id)).await?))
+}
+
+/// A download: the stored type when it is a plausible media type, never sniffed, never shown
+/// in the page.
+fn download(data: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let plausible = content_type.len() <= 200
+        && content_type.contains('/')
+        && content_type
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/+-.".contains(&b));
+    let ctype = if plausible {
+        content_type
+    } else {
+        "application/octet-stream"
+    };
+    let mut res = Response::new(Body::from(data));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(ctype)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(filename)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    res.into_response()
+}
+
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
+pub fn content_disposition(filename: &str) -> String {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in filename.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_mailbox, list_mailboxes))
+        .routes(routes!(get_mailbox, update_mailbox))
+        .routes(routes!(list_triage))
+        .routes(routes!(get_triage))
+        .routes(routes!(triage_raw))
+        .routes(routes!(retry_triage))
+        .routes(routes!(dismiss_triage))
+        .routes(routes!(list_attachments))
+        .routes(routes!(get_attachment))
+        .routes(routes!(message_html))
+        .routes(routes!(message_mail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispositions_are_safe_and_keep_unicode() {
+        assert_eq!(
+            content_disposition("Q1 report.pdf"),
+            "attachment; filename=\"Q1 report.pdf\"; filename*=UTF-8''Q1%20report.pdf"
+        );
+        let d = content_disposition("résumé \"x\"\r\n.txt");
+        assert!(
+            d.starts_with("attachment; filename=\"r_sum_ _x___.txt\""),
+            "{d}"
+        );
+        assert!(
+            d.ends_with("filename*=UTF-8''r%C3%A9sum%C3%A9%20%22x%22%0D%0A.txt"),
+            "{d}"
+        );
+        assert!(HeaderValue::from_str(&d).is_ok());
+    }
+}
