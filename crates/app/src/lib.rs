@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod bench;
 pub mod budget;
 pub mod care;
 pub mod change_orders;

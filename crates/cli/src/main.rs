@@ -63,6 +63,9 @@ enum Command {
     Backup(commands::backup::BackupArgs),
     /// Replace a SQLite database with a backup (the server must be stopped).
     Restore(commands::backup::RestoreArgs),
+    /// Benchmarks: seed a realistic workload, drive load at a server.
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(args),
         Command::Backup(args) => commands::backup::run_backup(args),
         Command::Restore(args) => commands::backup::run_restore(args),
+        Command::Bench(cmd) => commands::bench::run(cmd),
     };
     failure::exit_code(result)
 }

@@ -37,3 +37,4 @@ pub mod silence;
 pub mod sla;
 pub mod time_entry;
 pub mod validate;
+pub mod workload;

@@ -197,6 +197,19 @@ fn complete_history(events: &mut Vec<SlaEvent>, r: &Request) {
     });
 }
 
+/// Record the clocks of a request loaded in bulk (`rapport bench seed`): the same evaluation
+/// and stored summary as a live change, from the row's own dates, without queueing a check
+/// (historical rows have nothing left to alert).
+pub(crate) fn seed_summary(
+    db: &mut Db<'_>,
+    lookup: &mut Lookup,
+    r: &Request,
+    now: Timestamp,
+) -> AppResult<()> {
+    let (state, _) = evaluate_events(db, lookup, r, Vec::new(), now)?;
+    store_summary(db, r, &state)
+}
+
 /// The queue's view of the clocks: the earliest due instant among the clocks still running
 /// (a breached clock that still runs is due in the past, so it sorts first), and the worst state.
 pub fn summary(state: &SlaState) -> (Option<Timestamp>, ClockStatus) {

@@ -1,6 +1,7 @@
 //! One module per verb.
 
 pub mod backup;
+pub mod bench;
 pub mod calendar;
 pub mod demo;
 pub mod export;
