@@ -29,6 +29,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     5 "0005_scope",
     6 "0006_care",
     7 "0007_accounts",
+    8 "0008_bench",
     9 "0009_mail",
 );
 
@@ -40,6 +41,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     5 "0005_scope",
     6 "0006_care",
     7 "0007_accounts",
+    8 "0008_bench",
     9 "0009_mail",
 );
 
