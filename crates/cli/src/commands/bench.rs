@@ -495,10 +495,15 @@ async fn http_op(p: &Plan, rng: &mut rapport_core::workload::Rng, i: u64) -> Res
             .await?;
         }
         Scenario::Dashboard => {
+            // The biggest client (Zipf rank 0) has the most ratings to pair up.
+            let gap = format!(
+                "/api/v1/perception-gap?client_id={}",
+                p.clients.first().copied().unwrap_or(0)
+            );
             for path in [
                 "/api/v1/health/at-risk",
                 "/api/v1/promises/stats",
-                "/api/v1/perception-gap",
+                gap.as_str(),
                 "/api/v1/requests?overdue=true&sort=due&limit=20",
             ] {
                 send(p, p.http.get(url(path)), path).await?;
