@@ -364,10 +364,13 @@ fn list_sql<'a>(org: OrgId, q: &'a RequestQuery) -> (String, Filter<'a>) {
     if let Some(o) = q.overdue {
         let now = Param::Int(q.now.unwrap_or_else(Timestamp::now).as_millisecond());
         if o {
+            // Spelled with the sort expression of `due` (the same for a dated request) and
+            // the open statuses verbatim, so the index of open work by due date serves it.
             f.and(
-                "(due_at < {} AND status NOT IN ('delivered', 'closed'))",
+                "(COALESCE(due_at, 9223372036854775807) < {} AND status NOT IN ('delivered', 'closed'))",
                 now,
             );
+            f.and_raw(OPEN_STATUSES);
         } else {
             // Spelled out rather than NOT(...): NOT (NULL < x) is NULL, which would drop
             // undated requests from "not overdue".
