@@ -146,18 +146,34 @@ impl App {
         while from < opts.requests {
             let to = (from + batch).min(opts.requests);
             let (cast, w) = (cast.clone(), w.clone());
+            // A plain transaction on the connection, not the group-commit writer's savepoint:
+            // SQLite spends most of a large savepoint's time releasing statement savepoints.
             let part = self
                 .store
-                .write(move |db| -> AppResult<SeedReport> {
+                .raw(move |db| {
+                    let begin = match db.engine() {
+                        rapport_store::Engine::Sqlite => "BEGIN IMMEDIATE",
+                        rapport_store::Engine::Postgres => "BEGIN",
+                    };
+                    db.batch(begin)?;
                     let mut rep = SeedReport::default();
                     let mut lookup = Lookup::default();
-                    for i in from..to {
+                    let written = (from..to).try_for_each(|i| {
                         let plan = w.request(i);
-                        seed_request(db, org.id, &cast, &plan, start, now, &mut lookup, &mut rep)?;
+                        seed_request(db, org.id, &cast, &plan, start, now, &mut lookup, &mut rep)
+                    });
+                    match written {
+                        Ok(()) => {
+                            db.batch("COMMIT")?;
+                            Ok(Ok(rep))
+                        }
+                        Err(e) => {
+                            let _ = db.batch("ROLLBACK");
+                            Ok(Err(e))
+                        }
                     }
-                    Ok(rep)
                 })
-                .await?;
+                .await??;
             report.add(&part);
             from = to;
             progress(from);
