@@ -158,6 +158,7 @@ fn bench_seed_and_run_on_postgres() {
 fn bench_run_refuses_bad_flags() {
     for (args, says) in [
         (vec!["--scenario", "lmtp"], "--lmtp"),
+        (vec!["--scenario", "get"], "--path"),
         (vec!["--scenario", "queue", "--duration", "3h"], "unit"),
         (vec!["--scenario", "queue", "--concurrency", "0"], "concurrency"),
     ] {

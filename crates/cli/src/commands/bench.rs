@@ -62,6 +62,8 @@ pub enum Scenario {
     Dashboard,
     /// One message delivered by LMTP per operation (needs --lmtp).
     Lmtp,
+    /// GET the --path given, as is (for comparisons with other systems' list and search calls).
+    Get,
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +88,9 @@ pub struct RunArgs {
     /// The server's LMTP address (host:port) for the lmtp scenario.
     #[arg(long)]
     pub lmtp: Option<String>,
+    /// The path (and query) the `get` scenario fetches, e.g. /api/v1/requests?status=new.
+    #[arg(long)]
+    pub path: Option<String>,
     /// Recipient of LMTP mail.
     #[arg(long, default_value = "support@bench.example")]
     pub rcpt: String,
@@ -235,6 +240,7 @@ struct Plan {
     max_id: i64,
     lmtp: Option<String>,
     rcpt: String,
+    path: String,
 }
 
 async fn get_json(p: &Plan, path: &str) -> Result<Value, String> {
@@ -265,6 +271,11 @@ async fn drive(args: RunArgs) -> CmdResult {
             "--scenario lmtp needs --lmtp HOST:PORT".into(),
         ));
     }
+    if args.scenario == Scenario::Get && args.path.as_deref().is_none_or(|p| !p.starts_with('/')) {
+        return Err(Failure::Usage(
+            "--scenario get needs --path /api/v1/...".into(),
+        ));
+    }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .timeout(Duration::from_secs(30))
@@ -281,6 +292,7 @@ async fn drive(args: RunArgs) -> CmdResult {
         max_id: 0,
         lmtp: args.lmtp.clone(),
         rcpt: args.rcpt.clone(),
+        path: args.path.clone().unwrap_or_default(),
     };
     let ids = |v: &Value| -> Vec<i64> {
         v["items"]
@@ -508,6 +520,9 @@ async fn http_op(p: &Plan, rng: &mut rapport_core::workload::Rng, i: u64) -> Res
             ] {
                 send(p, p.http.get(url(path)), path).await?;
             }
+        }
+        Scenario::Get => {
+            send(p, p.http.get(url(&p.path)), "GET --path").await?;
         }
         Scenario::Lmtp => unreachable!("lmtp is not HTTP"),
     }
