@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The operations ../shared/peers/rt/bench.py measures on Request Tracker, run against Rapport:
 # sequential creates (one at a time), then with 2,000 requests present a "queue + status" list of
-# 50 (RT: Queue='General' AND Status='new', newest first) and a one-word search (RT: Subject
+# 50 (RT: Queue='General' AND Status='new', newest first; here a status filter matching all 2,000) and a one-word search (RT: Subject
 # LIKE '<word>'), one at a time.
 #
 #   scripts/bench_peer.sh [DB_URL] [DURATION]
@@ -31,6 +31,6 @@ run() {
         --concurrency 1 --pid "$PID" --json "$@" > "$OUT/$name.json"
     jq -r --arg n "$name" '"\($n)\tok \(.ok)\terr \(.errors)\t\(.throughput_per_s*10|floor/10)/s\tp50 \(.latency_ms.p50)\tp99 \(.latency_ms.p99)\tpeak RSS \(.peak_rss_bytes/1048576|floor) MiB"' "$OUT/$name.json"
 }
-run list --scenario get --path '/api/v1/requests?status=new&limit=50'
+run list --scenario get --path '/api/v1/requests?status=new,triaged,in_progress,waiting_on_client,delivered,closed&limit=50'
 run word --scenario get --path '/api/v1/search?q=invoice&limit=50'
 run create --scenario intake

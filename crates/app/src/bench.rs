@@ -110,7 +110,10 @@ impl App {
         if self.org_by_slug(&opts.org).await?.is_some() {
             return Err(AppError::conflict(
                 "org",
-                format!("the organisation {:?} already exists in this database", opts.org),
+                format!(
+                    "the organisation {:?} already exists in this database",
+                    opts.org
+                ),
             ));
         }
         let org = self.create_org(&opts.org, "Bench Consulting").await?;
@@ -137,7 +140,9 @@ impl App {
             ..Default::default()
         };
         let ctx = self.ctx_for_member(org.id, cast.members[0]).await?;
-        let (_, token) = self.create_token_for(&ctx, cast.members[0], "bench").await?;
+        let (_, token) = self
+            .create_token_for(&ctx, cast.members[0], "bench")
+            .await?;
         report.token = token;
         let cast = std::sync::Arc::new(cast);
         let w = std::sync::Arc::new(w);
@@ -217,7 +222,8 @@ fn cast(
             password: None,
         }
         .validate()?;
-        cast.members.push(members::insert(db, org, &d, None, at)?.id);
+        cast.members
+            .push(members::insert(db, org, &d, None, at)?.id);
     }
     for c in 0..clients_n {
         let tz = ZONES[c % ZONES.len()];

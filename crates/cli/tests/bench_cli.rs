@@ -44,9 +44,16 @@ fn seed_and_drive(db: &str, scenarios: &[&str]) {
     assert_eq!(rep["clients"], 20, "{rep}");
     assert_eq!(rep["contacts"], 60, "{rep}");
     let messages = rep["messages"].as_u64().unwrap();
-    assert!((1_300..=1_800).contains(&messages), "about 3 a request: {rep}");
+    assert!(
+        (1_300..=1_800).contains(&messages),
+        "about 3 a request: {rep}"
+    );
     // One audit event per request and per message, as the live paths write.
-    assert_eq!(rep["audit_events"].as_u64().unwrap(), 500 + messages, "{rep}");
+    assert_eq!(
+        rep["audit_events"].as_u64().unwrap(),
+        500 + messages,
+        "{rep}"
+    );
     assert!(rep["promises"].as_u64().unwrap() > 200, "{rep}");
     assert!(rep["time_entries"].as_u64().unwrap() > 300, "{rep}");
     assert!(rep["ratings"].as_u64().unwrap() > 50, "{rep}");
@@ -88,14 +95,12 @@ fn seed_and_drive(db: &str, scenarios: &[&str]) {
             .unwrap();
         assert!(!v["items"].as_array().unwrap().is_empty(), "{v}");
         // The queue lists open work, SLA clocks evaluated (due instants ascending).
-        let v: Value = get(
-            "/api/v1/requests?status=new,triaged,in_progress&sort=sla_due&limit=50",
-        )
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        let v: Value = get("/api/v1/requests?status=new,triaged,in_progress&sort=sla_due&limit=50")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let items = v["items"].as_array().unwrap();
         assert!(!items.is_empty(), "{v}");
         assert!(items.iter().all(|r| r["status"] != "closed"), "{v}");
@@ -123,7 +128,10 @@ fn seed_and_drive(db: &str, scenarios: &[&str]) {
         ]);
         assert_eq!(r["errors"], 0, "{scenario}: {r}");
         assert!(r["ok"].as_u64().unwrap() > 0, "{scenario}: {r}");
-        assert!(r["throughput_per_s"].as_f64().unwrap() > 0.0, "{scenario}: {r}");
+        assert!(
+            r["throughput_per_s"].as_f64().unwrap() > 0.0,
+            "{scenario}: {r}"
+        );
         let l = &r["latency_ms"];
         let p = |k: &str| l[k].as_f64().unwrap();
         assert!(p("p50") > 0.0, "{scenario}: {r}");
@@ -160,10 +168,20 @@ fn bench_run_refuses_bad_flags() {
         (vec!["--scenario", "lmtp"], "--lmtp"),
         (vec!["--scenario", "get"], "--path"),
         (vec!["--scenario", "queue", "--duration", "3h"], "unit"),
-        (vec!["--scenario", "queue", "--concurrency", "0"], "concurrency"),
+        (
+            vec!["--scenario", "queue", "--concurrency", "0"],
+            "concurrency",
+        ),
     ] {
         let out = Command::new(BIN)
-            .args(["bench", "run", "--target", "http://127.0.0.1:9", "--token", "x"])
+            .args([
+                "bench",
+                "run",
+                "--target",
+                "http://127.0.0.1:9",
+                "--token",
+                "x",
+            ])
             .args(&args)
             .output()
             .unwrap();

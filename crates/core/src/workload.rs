@@ -94,43 +94,314 @@ impl Zipf {
 /// The words of the book: real words first (the most frequent ranks), then made-up product
 /// and system names, so a search for a rare word finds a handful of requests, not half the book.
 const WORDS: &[&str] = &[
-    "report", "export", "dashboard", "invoice", "customer", "data", "file", "update", "error",
-    "please", "monthly", "weekly", "sales", "figures", "client", "team", "account", "order",
-    "orders", "page", "login", "password", "access", "email", "emails", "template", "chart",
-    "table", "column", "columns", "row", "rows", "total", "totals", "missing", "wrong",
-    "duplicate", "duplicates", "import", "upload", "download", "csv", "spreadsheet", "pdf",
-    "link", "links", "mobile", "app", "website", "form", "forms", "field", "fields", "date",
-    "dates", "time", "zone", "currency", "price", "prices", "discount", "stock", "warehouse",
-    "shipping", "delivery", "supplier", "suppliers", "contract", "contracts", "budget",
-    "forecast", "quarter", "quarterly", "annual", "audit", "compliance", "privacy", "consent",
-    "newsletter", "campaign", "segment", "filter", "filters", "search", "results", "slow",
-    "timeout", "crash", "blank", "screen", "button", "menu", "logo", "colour", "font", "layout",
-    "print", "printing", "label", "labels", "barcode", "scanner", "payroll", "holiday",
-    "holidays", "calendar", "meeting", "schedule", "reminder", "reminders", "notification",
-    "notifications", "integration", "webhook", "api", "sync", "backup", "restore", "server",
-    "migration", "database", "query", "queries", "index", "permissions", "role", "roles",
-    "user", "users", "admin", "approval", "approvals", "workflow", "status", "ticket",
-    "tickets", "request", "change", "changes", "feature", "bug", "question", "urgent", "asap",
-    "tomorrow", "today", "friday", "monday", "deadline", "board", "presentation", "slides",
-    "summary", "breakdown", "region", "regions", "country", "countries", "branch", "branches",
-    "store", "stores", "product", "products", "catalogue", "category", "categories", "variant",
-    "variants", "image", "images", "photo", "photos", "video", "translation", "translations",
-    "french", "german", "spanish", "hindi", "japanese", "portuguese", "receipt", "receipts",
-    "refund", "refunds", "payment", "payments", "card", "bank", "transfer", "reconciliation",
-    "ledger", "journal", "tax", "vat", "gst", "rounding", "decimal", "decimals", "negative",
-    "balance", "balances", "opening", "closing", "month", "end", "year", "fiscal", "period",
-    "periods", "retention", "churn", "cohort", "cohorts", "funnel", "conversion", "traffic",
-    "visitors", "sessions", "bounce", "attribution", "pixel", "tracking", "cookie", "banner",
-    "popup", "checkout", "basket", "cart", "coupon", "voucher", "loyalty", "points", "tier",
-    "tiers", "subscription", "subscriptions", "renewal", "renewals", "trial", "cancellation",
-    "survey", "feedback", "score", "rating", "ratings", "review", "reviews", "complaint",
-    "escalation", "refund", "okra", "mango", "tea", "coffee", "spice", "spices", "textile",
-    "cotton", "silk", "leather", "furniture", "timber", "steel", "cement", "pharmacy",
-    "clinic", "patient", "patients", "appointment", "appointments", "school", "students",
-    "grades", "attendance", "fleet", "vehicle", "vehicles", "route", "routes", "driver",
-    "drivers", "fuel", "mileage", "tyre", "tyres", "insurance", "claim", "claims", "policy",
-    "policies", "premium", "broker", "lease", "tenant", "tenants", "rent", "maintenance",
-    "repair", "repairs", "energy", "meter", "meters", "reading", "readings", "solar", "grid",
+    "report",
+    "export",
+    "dashboard",
+    "invoice",
+    "customer",
+    "data",
+    "file",
+    "update",
+    "error",
+    "please",
+    "monthly",
+    "weekly",
+    "sales",
+    "figures",
+    "client",
+    "team",
+    "account",
+    "order",
+    "orders",
+    "page",
+    "login",
+    "password",
+    "access",
+    "email",
+    "emails",
+    "template",
+    "chart",
+    "table",
+    "column",
+    "columns",
+    "row",
+    "rows",
+    "total",
+    "totals",
+    "missing",
+    "wrong",
+    "duplicate",
+    "duplicates",
+    "import",
+    "upload",
+    "download",
+    "csv",
+    "spreadsheet",
+    "pdf",
+    "link",
+    "links",
+    "mobile",
+    "app",
+    "website",
+    "form",
+    "forms",
+    "field",
+    "fields",
+    "date",
+    "dates",
+    "time",
+    "zone",
+    "currency",
+    "price",
+    "prices",
+    "discount",
+    "stock",
+    "warehouse",
+    "shipping",
+    "delivery",
+    "supplier",
+    "suppliers",
+    "contract",
+    "contracts",
+    "budget",
+    "forecast",
+    "quarter",
+    "quarterly",
+    "annual",
+    "audit",
+    "compliance",
+    "privacy",
+    "consent",
+    "newsletter",
+    "campaign",
+    "segment",
+    "filter",
+    "filters",
+    "search",
+    "results",
+    "slow",
+    "timeout",
+    "crash",
+    "blank",
+    "screen",
+    "button",
+    "menu",
+    "logo",
+    "colour",
+    "font",
+    "layout",
+    "print",
+    "printing",
+    "label",
+    "labels",
+    "barcode",
+    "scanner",
+    "payroll",
+    "holiday",
+    "holidays",
+    "calendar",
+    "meeting",
+    "schedule",
+    "reminder",
+    "reminders",
+    "notification",
+    "notifications",
+    "integration",
+    "webhook",
+    "api",
+    "sync",
+    "backup",
+    "restore",
+    "server",
+    "migration",
+    "database",
+    "query",
+    "queries",
+    "index",
+    "permissions",
+    "role",
+    "roles",
+    "user",
+    "users",
+    "admin",
+    "approval",
+    "approvals",
+    "workflow",
+    "status",
+    "ticket",
+    "tickets",
+    "request",
+    "change",
+    "changes",
+    "feature",
+    "bug",
+    "question",
+    "urgent",
+    "asap",
+    "tomorrow",
+    "today",
+    "friday",
+    "monday",
+    "deadline",
+    "board",
+    "presentation",
+    "slides",
+    "summary",
+    "breakdown",
+    "region",
+    "regions",
+    "country",
+    "countries",
+    "branch",
+    "branches",
+    "store",
+    "stores",
+    "product",
+    "products",
+    "catalogue",
+    "category",
+    "categories",
+    "variant",
+    "variants",
+    "image",
+    "images",
+    "photo",
+    "photos",
+    "video",
+    "translation",
+    "translations",
+    "french",
+    "german",
+    "spanish",
+    "hindi",
+    "japanese",
+    "portuguese",
+    "receipt",
+    "receipts",
+    "refund",
+    "refunds",
+    "payment",
+    "payments",
+    "card",
+    "bank",
+    "transfer",
+    "reconciliation",
+    "ledger",
+    "journal",
+    "tax",
+    "vat",
+    "gst",
+    "rounding",
+    "decimal",
+    "decimals",
+    "negative",
+    "balance",
+    "balances",
+    "opening",
+    "closing",
+    "month",
+    "end",
+    "year",
+    "fiscal",
+    "period",
+    "periods",
+    "retention",
+    "churn",
+    "cohort",
+    "cohorts",
+    "funnel",
+    "conversion",
+    "traffic",
+    "visitors",
+    "sessions",
+    "bounce",
+    "attribution",
+    "pixel",
+    "tracking",
+    "cookie",
+    "banner",
+    "popup",
+    "checkout",
+    "basket",
+    "cart",
+    "coupon",
+    "voucher",
+    "loyalty",
+    "points",
+    "tier",
+    "tiers",
+    "subscription",
+    "subscriptions",
+    "renewal",
+    "renewals",
+    "trial",
+    "cancellation",
+    "survey",
+    "feedback",
+    "score",
+    "rating",
+    "ratings",
+    "review",
+    "reviews",
+    "complaint",
+    "escalation",
+    "refund",
+    "okra",
+    "mango",
+    "tea",
+    "coffee",
+    "spice",
+    "spices",
+    "textile",
+    "cotton",
+    "silk",
+    "leather",
+    "furniture",
+    "timber",
+    "steel",
+    "cement",
+    "pharmacy",
+    "clinic",
+    "patient",
+    "patients",
+    "appointment",
+    "appointments",
+    "school",
+    "students",
+    "grades",
+    "attendance",
+    "fleet",
+    "vehicle",
+    "vehicles",
+    "route",
+    "routes",
+    "driver",
+    "drivers",
+    "fuel",
+    "mileage",
+    "tyre",
+    "tyres",
+    "insurance",
+    "claim",
+    "claims",
+    "policy",
+    "policies",
+    "premium",
+    "broker",
+    "lease",
+    "tenant",
+    "tenants",
+    "rent",
+    "maintenance",
+    "repair",
+    "repairs",
+    "energy",
+    "meter",
+    "meters",
+    "reading",
+    "readings",
+    "solar",
+    "grid",
 ];
 
 const SYLLABLES: &[&str] = &[
@@ -387,8 +658,7 @@ impl Workload {
         } else {
             Status::Closed
         };
-        let assignee =
-            (status != Status::New).then(|| rng.below(self.members as u64) as usize);
+        let assignee = (status != Status::New).then(|| rng.below(self.members as u64) as usize);
         let channel = *rng.pick(&[
             Channel::Email,
             Channel::Email,
@@ -414,16 +684,18 @@ impl Workload {
             self.sentence(&mut rng, len)
         );
         let tags: Vec<String> = if rng.chance(40) {
-            vec![rng.pick(&["billing", "reporting", "urgent", "data-quality", "ui"]).to_string()]
+            vec![
+                rng.pick(&["billing", "reporting", "urgent", "data-quality", "ui"])
+                    .to_string(),
+            ]
         } else {
             vec![]
         };
         let estimate_minutes = rng.chance(70).then(|| 30 * (1 + rng.below(16) as i64));
         let due_after_min = rng.chance(50).then(|| 60 * 24 * (2 + rng.below(14) as i64));
         let done = matches!(status, Status::Delivered | Status::Closed);
-        let delivered_after_min = done.then(|| {
-            (60 * (4 + rng.below(24 * 10) as i64)).min(age_min.saturating_sub(1).max(1))
-        });
+        let delivered_after_min = done
+            .then(|| (60 * (4 + rng.below(24 * 10) as i64)).min(age_min.saturating_sub(1).max(1)));
         let closed_after_delivery_min = (status == Status::Closed).then(|| 60 * 24);
         // About three messages a request: 1 (15%), 2 (20%), 3 (30%), 4 (20%), 5 (10%), 6-8 (5%).
         let roll = rng.below(100);
@@ -601,7 +873,12 @@ mod tests {
         // The biggest client files far more than the median one, and every index is in range.
         let mut sorted = per.clone();
         sorted.sort_unstable();
-        assert!(per[0] > 10 * sorted[50], "top {} median {}", per[0], sorted[50]);
+        assert!(
+            per[0] > 10 * sorted[50],
+            "top {} median {}",
+            per[0],
+            sorted[50]
+        );
         assert!(per[0] > per[10] && per[10] > per[90]);
     }
 
@@ -613,7 +890,11 @@ mod tests {
             let p = w.request(i);
             assert_eq!(p.messages[0].direction, Direction::Inbound);
             assert_eq!(p.messages[0].body, p.body);
-            assert!(p.messages.windows(2).all(|m| m[0].after_min <= m[1].after_min));
+            assert!(
+                p.messages
+                    .windows(2)
+                    .all(|m| m[0].after_min <= m[1].after_min)
+            );
             total += p.messages.len();
         }
         let mean = total as f64 / 5_000.0;
@@ -635,11 +916,17 @@ mod tests {
                 open += 1;
             }
             if let Some(d) = p.delivered_after_min {
-                assert!(p.created_min + d <= w.history_min, "delivered in the future");
+                assert!(
+                    p.created_min + d <= w.history_min,
+                    "delivered in the future"
+                );
                 assert!(p.messages.iter().all(|m| m.after_min <= d.max(1)));
             }
             assert_eq!(p.assignee.is_none(), p.status == Status::New);
-            assert_eq!(p.rating.is_some() && !p.status.is_open(), p.rating.is_some());
+            assert_eq!(
+                p.rating.is_some() && !p.status.is_open(),
+                p.rating.is_some()
+            );
         }
         let share = open as f64 / n as f64;
         assert!((0.02..0.08).contains(&share), "open share {share}");
@@ -669,7 +956,10 @@ mod tests {
         assert!(qs.iter().any(|q| q.starts_with('"') && q.ends_with('"')));
         assert!(qs.iter().any(|q| q.ends_with('*') && q.len() >= 3));
         assert!(qs.iter().any(|q| q.contains(' ') && !q.starts_with('"')));
-        assert!(qs.iter().any(|q| !q.contains(' ') && !q.ends_with('*') && !q.starts_with('"')));
+        assert!(
+            qs.iter()
+                .any(|q| !q.contains(' ') && !q.ends_with('*') && !q.starts_with('"'))
+        );
         // Phrases come from titles: a phrase query has something to match.
         let p = w.request(0);
         assert!(PHRASES.iter().any(|ph| p.title.to_lowercase().contains(ph)));

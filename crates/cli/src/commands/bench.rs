@@ -301,24 +301,30 @@ async fn drive(args: RunArgs) -> CmdResult {
             .unwrap_or_default()
     };
     let fail = |e: String| Failure::Runtime(anyhow::anyhow!("{e}"));
-    plan.clients = ids(&get_json(&plan, "/api/v1/clients?limit=100").await.map_err(fail)?);
+    plan.clients = ids(&get_json(&plan, "/api/v1/clients?limit=100")
+        .await
+        .map_err(fail)?);
     if plan.clients.is_empty() && args.scenario == Scenario::Intake {
-        return Err(Failure::Usage("the token's org has no clients: seed it first".into()));
+        return Err(Failure::Usage(
+            "the token's org has no clients: seed it first".into(),
+        ));
     }
-    plan.max_id = ids(&get_json(&plan, "/api/v1/requests?limit=1").await.map_err(fail)?)
-        .first()
-        .copied()
-        .unwrap_or(0);
-    plan.min_id = ids(
-        &get_json(&plan, "/api/v1/requests?limit=1&sort=created")
-            .await
-            .map_err(fail)?,
-    )
+    plan.max_id = ids(&get_json(&plan, "/api/v1/requests?limit=1")
+        .await
+        .map_err(fail)?)
+    .first()
+    .copied()
+    .unwrap_or(0);
+    plan.min_id = ids(&get_json(&plan, "/api/v1/requests?limit=1&sort=created")
+        .await
+        .map_err(fail)?)
     .first()
     .copied()
     .unwrap_or(0);
     if plan.max_id == 0 && args.scenario == Scenario::Request {
-        return Err(Failure::Usage("the token's org has no requests: seed it first".into()));
+        return Err(Failure::Usage(
+            "the token's org has no requests: seed it first".into(),
+        ));
     }
     let plan = Arc::new(plan);
     let started = Instant::now();
@@ -326,7 +332,9 @@ async fn drive(args: RunArgs) -> CmdResult {
     let mut tasks = Vec::new();
     for w in 0..args.concurrency {
         let plan = plan.clone();
-        tasks.push(tokio::spawn(async move { worker(plan, w as u64, deadline).await }));
+        tasks.push(tokio::spawn(async move {
+            worker(plan, w as u64, deadline).await
+        }));
     }
     let mut hist = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3)
         .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
@@ -489,7 +497,12 @@ async fn http_op(p: &Plan, rng: &mut rapport_core::workload::Rng, i: u64) -> Res
         Scenario::Request => {
             let span = (p.max_id - p.min_id + 1).max(1) as u64;
             let id = p.min_id + rng.below(span) as i64;
-            send(p, p.http.get(url(&format!("/api/v1/requests/{id}"))), "GET request").await?;
+            send(
+                p,
+                p.http.get(url(&format!("/api/v1/requests/{id}"))),
+                "GET request",
+            )
+            .await?;
             send(
                 p,
                 p.http.get(url(&format!("/api/v1/requests/{id}/messages"))),
@@ -501,7 +514,9 @@ async fn http_op(p: &Plan, rng: &mut rapport_core::workload::Rng, i: u64) -> Res
             let q = p.workload.search_query(i);
             send(
                 p,
-                p.http.get(url("/api/v1/search")).query(&[("q", q.as_str())]),
+                p.http
+                    .get(url("/api/v1/search"))
+                    .query(&[("q", q.as_str())]),
                 "GET search",
             )
             .await?;

@@ -419,7 +419,9 @@ pub fn explain_list(
     let (sql, f) = list_sql(org, q);
     match db.engine() {
         crate::Engine::Sqlite => {
-            db.query_map(&format!("EXPLAIN QUERY PLAN {sql}"), &f.params(), |r| r.get(3))
+            db.query_map(&format!("EXPLAIN QUERY PLAN {sql}"), &f.params(), |r| {
+                r.get(3)
+            })
         }
         crate::Engine::Postgres => {
             db.query_map(&format!("EXPLAIN {sql}"), &f.params(), |r| r.get(0))
