@@ -81,6 +81,14 @@ impl App {
         let now = self.now();
         self.store
             .read(move |db| -> AppResult<PromiseLedger> {
+                if group_by.is_none() {
+                    // The overall figures alone: counted by the database, not loaded.
+                    return Ok(PromiseLedger {
+                        group_by,
+                        overall: store::promise_totals(db, org, now)?,
+                        groups: Vec::new(),
+                    });
+                }
                 let rows = store::promises_with_engagement(db, org)?;
                 let (promises, engagement_of): (Vec<_>, Vec<_>) = rows
                     .into_iter()

@@ -236,6 +236,74 @@ pub fn overdue_proposals(
 }
 
 /// Every promise of the org with the engagement of its request (for the ledger's figures).
+/// The ledger's overall figures computed by the database (counts by status, pending promises
+/// past due, the median margin of kept ones) without loading the promises: the same figures as
+/// [`rapport_core::promise_stats::stats`] over every promise of the org. Served by the indexes
+/// `promises_status_due` and `promises_kept_margin` (migration 0008).
+pub fn promise_totals(
+    db: &mut Db<'_>,
+    org: OrgId,
+    now: Timestamp,
+) -> Result<rapport_core::promise_stats::PromiseStats, StoreError> {
+    let rows: Vec<(String, i64, i64)> = db.query_map(
+        "SELECT status, COUNT(*), SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END)
+           FROM promises WHERE org_id = $1 GROUP BY status",
+        params![org, now],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let mut s = rapport_core::promise_stats::PromiseStats {
+        made: 0,
+        kept: 0,
+        broken: 0,
+        pending: 0,
+        overdue: 0,
+        kept_percent: None,
+        median_margin_minutes: None,
+    };
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    for (status, count, past_due) in rows {
+        s.made += n(count);
+        match status.as_str() {
+            "kept" => s.kept += n(count),
+            "broken" => s.broken += n(count),
+            _ => {
+                s.pending += n(count);
+                s.overdue += n(past_due);
+            }
+        }
+    }
+    let settled = s.kept + s.broken;
+    if settled > 0 {
+        s.kept_percent = Some(s.kept as f64 * 100.0 / settled as f64);
+    }
+    let margins: i64 = db.scalar(
+        "SELECT COUNT(*) FROM promises
+          WHERE org_id = $1 AND status = 'kept' AND margin_minutes IS NOT NULL",
+        params![org],
+    )?;
+    if margins > 0 {
+        // The middle one, or the middle two of an even count (their mean, rounded down).
+        let (offset, take) = if margins % 2 == 1 {
+            (margins / 2, 1)
+        } else {
+            (margins / 2 - 1, 2)
+        };
+        let mid: Vec<i64> = db.query_map(
+            "SELECT margin_minutes FROM promises
+              WHERE org_id = $1 AND status = 'kept' AND margin_minutes IS NOT NULL
+              ORDER BY margin_minutes LIMIT $2 OFFSET $3",
+            params![org, take, offset],
+            |r| r.get(0),
+        )?;
+        s.median_margin_minutes = match mid.as_slice() {
+            [m] => Some(*m),
+            [a, b] => Some((a + b).div_euclid(2)),
+            _ => None,
+        };
+    }
+    Ok(s)
+}
+
 pub fn promises_with_engagement(
     db: &mut Db<'_>,
     org: OrgId,
