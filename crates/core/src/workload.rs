@@ -607,7 +607,7 @@ impl Workload {
             p.push_str(&self.sentence(rng, len));
         }
         p.push(' ');
-        p.push_str(*rng.pick(CLOSERS));
+        p.push_str(rng.pick::<&str>(CLOSERS));
         p
     }
 
@@ -696,7 +696,7 @@ impl Workload {
         let done = matches!(status, Status::Delivered | Status::Closed);
         let delivered_after_min = done
             .then(|| (60 * (4 + rng.below(24 * 10) as i64)).min(age_min.saturating_sub(1).max(1)));
-        let closed_after_delivery_min = (status == Status::Closed).then(|| 60 * 24);
+        let closed_after_delivery_min = (status == Status::Closed).then_some(60 * 24);
         // About three messages a request: 1 (15%), 2 (20%), 3 (30%), 4 (20%), 5 (10%), 6-8 (5%).
         let roll = rng.below(100);
         let count = match roll {
@@ -837,7 +837,7 @@ fn vocabulary(seed: u64) -> Vec<String> {
         let n = 2 + rng.below(3);
         let mut w = String::new();
         for _ in 0..n {
-            w.push_str(*rng.pick(SYLLABLES));
+            w.push_str(rng.pick::<&str>(SYLLABLES));
         }
         if seen.insert(w.clone()) {
             words.push(w);

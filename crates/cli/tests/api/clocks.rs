@@ -383,10 +383,7 @@ both!(
         assert!((percent - 100.0 / 3.0).abs() < 1e-9, "{percent}");
         assert_eq!(stats["groups"].as_array().unwrap().len(), 1);
         // Without a grouping the database counts the figures: the same as computed in Rust.
-        let overall = app
-            .get("/api/v1/promises/stats", &app.owner)
-            .await
-            .ok(200);
+        let overall = app.get("/api/v1/promises/stats", &app.owner).await.ok(200);
         assert_eq!(overall["overall"], stats["overall"], "{overall}");
         assert_eq!(overall["groups"], json!([]));
         assert_eq!(stats["groups"][0]["id"], owner);
