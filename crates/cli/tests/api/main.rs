@@ -17,3 +17,4 @@ mod search;
 mod security;
 mod transfer;
 mod validation;
+mod ui;

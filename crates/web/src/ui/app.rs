@@ -51,6 +51,14 @@ pub fn router() -> Router<AppState> {
         .route("/app/clients/{id}", get(client_page))
         .route("/app/dashboard", get(dashboard))
         .route("/app/search", get(search))
+        .route(
+            "/app/attachments/{id}",
+            get(
+                |State(state): State<AppState>, Agent(s): Agent, Path(raw): Path<String>| async move {
+                    super::download(&state, &s, &raw).await
+                },
+            ),
+        )
 }
 
 pub const OPEN: [Status; 4] = [
@@ -630,13 +638,33 @@ fn findings_list(findings: &[serde_json::Value]) -> Markup {
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
+}
+
 async fn request_page(
     State(state): State<AppState>,
     Agent(s): Agent,
     Path(raw): Path<String>,
+    Query(q): Query<DoneQuery>,
 ) -> UiResult<Response> {
     let id = RequestId(parse_id(&raw)?);
-    render_request(&state, &s, id, Extra::default()).await
+    // Only known confirmations are shown (the parameter is not echoed).
+    let notice = match q.done.as_str() {
+        "status changed" => Some("Status changed."),
+        "assigned" => Some("Assignment saved."),
+        "promise made" => Some("Promise recorded."),
+        "scope recorded" => Some("Scope verdict recorded."),
+        "logged" => Some("Logged and finished through the quick lane."),
+        _ => None,
+    };
+    let extra = Extra {
+        notice: notice.map(str::to_string),
+        ..Default::default()
+    };
+    render_request(&state, &s, id, extra).await
 }
 
 async fn render_request(
@@ -648,6 +676,7 @@ async fn render_request(
     let me = me(state, s).await?;
     let r = state.app.get_request(&s.ctx, id).await?;
     let messages = state.app.list_messages(&s.ctx, id, None, 200).await?;
+    let files = super::attachments_of(state, s, &messages.items).await?;
     let client = state.app.get_client(&s.ctx, r.client_id).await?;
     let now = state
         .app
@@ -755,6 +784,7 @@ async fn render_request(
                     }
                     @if let Some(h) = &m.body_html { div class="body html" { (trusted(h)) } }
                     @else { div class="body text" { (m.body) } }
+                    (super::attachment_links(files.get(&m.id.0), "/app"))
                 }
             }
         }

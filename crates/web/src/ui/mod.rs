@@ -407,3 +407,59 @@ pub fn trusted(html: &str) -> PreEscaped<String> {
 pub fn sel(a: &str, b: &str) -> bool {
     a == b
 }
+
+/// Each message's attachments, for the thread.
+pub async fn attachments_of(
+    state: &AppState,
+    s: &Session,
+    messages: &[rapport_core::message::Message],
+) -> Result<std::collections::HashMap<i64, Vec<rapport_core::inbox::AttachmentInfo>>, AppError> {
+    let mut out = std::collections::HashMap::new();
+    for m in messages {
+        let list = state.app.list_attachments(&s.ctx, m.id).await?;
+        if !list.is_empty() {
+            out.insert(m.id.0, list);
+        }
+    }
+    Ok(out)
+}
+
+/// Links to a message's files (`prefix` is /app or /portal).
+pub fn attachment_links(list: Option<&Vec<rapport_core::inbox::AttachmentInfo>>, prefix: &str) -> Markup {
+    html! {
+        @if let Some(list) = list {
+            ul class="files" aria-label="Attachments" {
+                @for a in list {
+                    li {
+                        a href={ (prefix) "/attachments/" (a.id) } download { (a.filename.as_deref().unwrap_or("attachment")) }
+                        " (" (a.content_type) ", " ((a.size + 1023) / 1024) " KiB)"
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Download a file the caller may see; always as an attachment, never rendered in the page.
+pub async fn download(state: &AppState, s: &Session, raw: &str) -> UiResult<Response> {
+    let id = raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(UiError::not_found)?;
+    let (info, data) = state.app.get_attachment(&s.ctx, id).await?;
+    let name: String = info
+        .filename
+        .as_deref()
+        .unwrap_or("attachment")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' })
+        .collect();
+    let mut res = data.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&info.content_type)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}

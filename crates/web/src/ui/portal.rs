@@ -40,6 +40,14 @@ pub fn router() -> Router<AppState> {
         .route("/portal/requests/{id}/reply", post(reply))
         .route("/portal/requests/{id}/rate", post(rate))
         .route("/portal/promises", get(promises))
+        .route(
+            "/portal/attachments/{id}",
+            get(
+                |State(state): State<AppState>, Visitor(s): Visitor, Path(raw): Path<String>| async move {
+                    super::download(&state, &s, &raw).await
+                },
+            ),
+        )
 }
 
 /// The contact, their client's name and zone.
@@ -367,7 +375,7 @@ fn new_form(s: &Session, f: &NewForm, error: Option<&str>) -> Markup {
     html! {
         h1 { "Ask for something new" }
         @if let Some(e) = error { p class="notice error" role="alert" { (e) } }
-        form method="post" action="/portal/requests" class="stack" id="new-request" {
+        form method="post" action="/portal/requests" class="stack" id="new-request" enctype="multipart/form-data" {
             (csrf_field(&s.csrf))
             label for="title" { "In a line, what do you need?" }
             input id="title" name="title" required maxlength="300" value=(f.title);
@@ -379,6 +387,8 @@ fn new_form(s: &Session, f: &NewForm, error: Option<&str>) -> Markup {
             }
             label for="body" { "Details" }
             textarea id="body" name="body" rows="8" { (f.body) }
+            label for="files" { "Files (optional: up to 5; pdf, images, txt, csv, xlsx, docx, zip; 4 MiB each)" }
+            input id="files" name="files" type="file" multiple accept=".pdf,.png,.jpg,.jpeg,.gif,.txt,.csv,.xlsx,.docx,.zip,.md,.log";
             button type="submit" { "Send request" }
         }
     }
@@ -395,11 +405,72 @@ async fn new_page(State(state): State<AppState>, Visitor(s): Visitor) -> UiResul
     ))
 }
 
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> UiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        UiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "What you sent is larger than the server accepts (files may be 4 MiB each).",
+        )
+    } else {
+        UiError::new(StatusCode::BAD_REQUEST, format!("The form could not be read: {}", e.body_text()))
+    }
+}
+
+/// The new-request form: multipart (with files) from a browser, or urlencoded.
+async fn read_new_form(
+    state: &AppState,
+    req: axum::extract::Request,
+) -> UiResult<(NewForm, Vec<rapport_app::uploads::Upload>)> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    if !multipart {
+        let UiForm(f) = UiForm::<NewForm>::from_request(req, state).await?;
+        return Ok((f, vec![]));
+    }
+    let mut mp = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|e| UiError::new(e.status(), e.body_text()))?;
+    let mut f = NewForm::default();
+    let mut files = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "files" {
+            let filename = field.file_name().unwrap_or("").to_string();
+            let content_type = field.content_type().unwrap_or("").to_string();
+            let data = field.bytes().await.map_err(multipart_error)?.to_vec();
+            // A file input left empty still sends one nameless, empty part.
+            if filename.is_empty() && data.is_empty() {
+                continue;
+            }
+            files.push(rapport_app::uploads::Upload {
+                filename,
+                content_type,
+                data,
+            });
+            continue;
+        }
+        let value = field.text().await.map_err(multipart_error)?;
+        match name.as_str() {
+            "csrf" => f.csrf = value,
+            "title" => f.title = value,
+            "body" => f.body = value,
+            "kind" => f.kind = value,
+            _ => {}
+        }
+    }
+    Ok((f, files))
+}
+
 async fn create(
     State(state): State<AppState>,
     Visitor(s): Visitor,
-    UiForm(f): UiForm<NewForm>,
+    req: axum::extract::Request,
 ) -> UiResult<Response> {
+    let (f, files) = read_new_form(&state, req).await?;
     s.check(&f.csrf)?;
     let who = who(&state, &s).await?;
     let kind: Option<Kind> = match f.kind.as_str() {
@@ -428,7 +499,7 @@ async fn create(
     };
     match state
         .app
-        .create_request(&s.ctx, input, rapport_core::request::Channel::Portal)
+        .create_request_with_files(&s.ctx, input, files)
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/portal/requests/{}", r.id.0)).into_response()),
@@ -461,6 +532,7 @@ async fn render_request(
     let who = who(state, s).await?;
     let r = state.app.get_request(&s.ctx, id).await?;
     let messages = state.app.list_messages(&s.ctx, id, None, 200).await?;
+    let files = super::attachments_of(state, s, &messages.items).await?;
     let promises = state
         .app
         .list_promises(
@@ -505,6 +577,7 @@ async fn render_request(
                         }
                         @if let Some(h) = &m.body_html { div class="body html" { (trusted(h)) } }
                         @else { div class="body text" { (m.body) } }
+                        (super::attachment_links(files.get(&m.id.0), "/portal"))
                     }
                 }
             }
