@@ -213,6 +213,20 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     )?;
     shot(c, "workspace-queue").await;
 
+    *step = "agent sorts the view, oldest first";
+    let sort = c
+        .find(Locator::Css("form.filters select[name=sort]"))
+        .await
+        .map_err(err)?;
+    sort.select_by_label("Oldest").await.map_err(err)?;
+    click(c, "form.filters button[type=submit]").await?;
+    wait_text(c, "main h1", "All open").await?;
+    check(path(c).await?.contains("sort=created"), "the sort is in the address")?;
+    let rows = c
+        .find_all(Locator::Css("table.queue tbody tr"))
+        .await
+        .map_err(err)?;
+
     *step = "agent opens a request of Kaveri Foods";
     let mut href = None;
     for row in &rows {
