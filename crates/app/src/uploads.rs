@@ -112,10 +112,13 @@ impl App {
             return self.create_request(ctx, input, Channel::Portal).await;
         }
         let Principal::Contact { contact_id, .. } = ctx.principal else {
-            return Err(AppError::forbidden("uploads with a new request are for contacts"));
+            return Err(AppError::forbidden(
+                "uploads with a new request are for contacts",
+            ));
         };
         let types = check(&files)?;
-        let (draft, client, scope, sentiment) = self.prepare_request(ctx, input, Channel::Portal).await?;
+        let (draft, client, scope, sentiment) =
+            self.prepare_request(ctx, input, Channel::Portal).await?;
         let now = self.now();
         let ctx = ctx.clone();
         self.store

@@ -191,7 +191,10 @@ async fn path(c: &Client) -> Result<String, String> {
 async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     *step = "agent signs in";
     c.goto(&format!("{base}/app")).await.map_err(err)?;
-    check(path(c).await?.starts_with("/app/login"), "the workspace asks to sign in")?;
+    check(
+        path(c).await?.starts_with("/app/login"),
+        "the workspace asks to sign in",
+    )?;
     shot(c, "sign-in").await;
     fill(c, "#email", rapport_app::demo::DEMO_OWNER).await?;
     fill(c, "#password", rapport_app::demo::DEMO_PASSWORD).await?;
@@ -221,7 +224,10 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     sort.select_by_label("Oldest").await.map_err(err)?;
     click(c, "form.filters button[type=submit]").await?;
     wait_text(c, "main h1", "All open").await?;
-    check(path(c).await?.contains("sort=created"), "the sort is in the address")?;
+    check(
+        path(c).await?.contains("sort=created"),
+        "the sort is in the address",
+    )?;
     let rows = c
         .find_all(Locator::Css("table.queue tbody tr"))
         .await
@@ -232,7 +238,10 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     for row in &rows {
         let t = row.text().await.map_err(err)?;
         if t.contains("Kaveri Foods") {
-            let a = row.find(Locator::Css("td:nth-child(2) a")).await.map_err(err)?;
+            let a = row
+                .find(Locator::Css("td:nth-child(2) a"))
+                .await
+                .map_err(err)?;
             href = a.attr("href").await.map_err(err)?;
             break;
         }
@@ -246,7 +255,10 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     fill(c, "#body", "Dear Sir/Madam, the okra figures are updated.").await?;
     wait_text(c, "#lint", "okra").await?;
     let lint = text(c, "#lint").await?;
-    check(lint.contains("ladies' fingers"), format!("the finding suggests their word: {lint}"))?;
+    check(
+        lint.contains("ladies' fingers"),
+        format!("the finding suggests their word: {lint}"),
+    )?;
     shot(c, "request-page").await;
 
     *step = "agent sends the reply, confirming the findings";
@@ -254,7 +266,12 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     wait_text(c, "main", "Send anyway").await?;
     click(c, "#composer input[name=confirm]").await?;
     click(c, "#composer button[type=submit]").await?;
-    wait_text(c, "section[aria-labelledby=thread-h]", "the okra figures are updated").await?;
+    wait_text(
+        c,
+        "section[aria-labelledby=thread-h]",
+        "the okra figures are updated",
+    )
+    .await?;
 
     *step = "agent logs quick work";
     c.goto(&format!("{base}/app/quick")).await.map_err(err)?;
@@ -269,19 +286,32 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     click(c, "#quick button[type=submit]").await?;
     wait_text(c, "main h1", "Re-sent the weekly export").await?;
     let facts = text(c, "dl.facts").await?;
-    check(facts.contains("delivered") || facts.contains("closed"), format!("quick work is finished: {facts}"))?;
+    check(
+        facts.contains("delivered") || facts.contains("closed"),
+        format!("quick work is finished: {facts}"),
+    )?;
 
     *step = "dashboard renders its charts";
-    c.goto(&format!("{base}/app/dashboard")).await.map_err(err)?;
+    c.goto(&format!("{base}/app/dashboard"))
+        .await
+        .map_err(err)?;
     wait_text(c, "main h1", "Dashboard").await?;
     let charts = c.find_all(Locator::Css("svg.chart")).await.map_err(err)?;
-    check(charts.len() >= 2, format!("{} charts on the dashboard", charts.len()))?;
-    let bars = c.find_all(Locator::Css("svg.chart rect.bar")).await.map_err(err)?;
+    check(
+        charts.len() >= 2,
+        format!("{} charts on the dashboard", charts.len()),
+    )?;
+    let bars = c
+        .find_all(Locator::Css("svg.chart rect.bar"))
+        .await
+        .map_err(err)?;
     check(bars.len() > 2, "the charts have bars")?;
     shot(c, "dashboard").await;
 
     *step = "client page";
-    c.goto(&format!("{base}/app/clients/1")).await.map_err(err)?;
+    c.goto(&format!("{base}/app/clients/1"))
+        .await
+        .map_err(err)?;
     wait_text(c, "main h1", "Kaveri Foods").await?;
     wait_text(c, "#client-time", "Asia/Kolkata").await?;
     shot(c, "client-page").await;
@@ -302,7 +332,10 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     click(c, "form.stack button[type=submit]").await?;
     wait_text(c, "main h1", "Your requests").await?;
     let list = text(c, "main").await?;
-    check(list.contains("IST"), "portal dates are in the client's zone (IST)")?;
+    check(
+        list.contains("IST"),
+        "portal dates are in the client's zone (IST)",
+    )?;
     shot(c, "portal").await;
 
     *step = "contact creates a request";
@@ -325,7 +358,9 @@ async fn workspace_and_portal_in_chromium() {
                  (apt-get install chromium chromium-driver)"
             );
         }
-        eprintln!("skipped: chromedriver is not installed (apt-get install chromium chromium-driver)");
+        eprintln!(
+            "skipped: chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
         return;
     };
     let db = TestDb::new(Engine::Sqlite).expect("a SQLite test database");

@@ -16,5 +16,5 @@ mod scope;
 mod search;
 mod security;
 mod transfer;
-mod validation;
 mod ui;
+mod validation;

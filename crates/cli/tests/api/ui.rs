@@ -115,7 +115,11 @@ both!(
         assert_eq!(res.location, "/app/login?next=%2Fapp%3Fview%3Dopen");
         let res = get(&app, "/portal", &[]).await;
         assert_eq!(res.status, 303);
-        assert!(res.location.starts_with("/portal/login"), "{}", res.location);
+        assert!(
+            res.location.starts_with("/portal/login"),
+            "{}",
+            res.location
+        );
 
         // A wrong password: the form again, with a readable message, and no session.
         let login = get(&app, "/app/login", &[]).await;
@@ -124,7 +128,11 @@ both!(
             &app,
             "/app/login",
             &[&lc],
-            &[("csrf", &login.csrf()), ("email", "owner@acme.example"), ("password", "wrong password")],
+            &[
+                ("csrf", &login.csrf()),
+                ("email", "owner@acme.example"),
+                ("password", "wrong password"),
+            ],
         )
         .await;
         assert_eq!(res.status, 401, "{}", res.body);
@@ -136,7 +144,11 @@ both!(
             &app,
             "/app/login",
             &[&lc],
-            &[("csrf", "forged"), ("email", "owner@acme.example"), ("password", PASSWORD)],
+            &[
+                ("csrf", "forged"),
+                ("email", "owner@acme.example"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
         assert_eq!(res.status, 403, "{}", res.body);
@@ -155,7 +167,10 @@ both!(
                 .await
                 .unwrap();
             let csp = res.headers()["content-security-policy"].to_str().unwrap();
-            assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+            assert!(
+                csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+                "{csp}"
+            );
             assert_eq!(res.headers()["x-content-type-options"], "nosniff");
         }
         // htmx is served from our own origin.
@@ -179,13 +194,21 @@ both!(
         let before = app.count("messages").await;
 
         // A stale token, no token, a cross-site origin: refused, nothing written.
-        for (csrf, origin) in [("stale", None), ("", None), (token.as_str(), Some("https://evil.example"))] {
+        for (csrf, origin) in [
+            ("stale", None),
+            ("", None),
+            (token.as_str(), Some("https://evil.example")),
+        ] {
             let res = fetch(
                 &app,
                 reqwest::Method::POST,
                 &format!("/app/requests/{id}/reply"),
                 &[&session],
-                Some(&[("csrf", csrf), ("direction", "note"), ("body", "forged note")]),
+                Some(&[
+                    ("csrf", csrf),
+                    ("direction", "note"),
+                    ("body", "forged note"),
+                ]),
                 origin,
             )
             .await;
@@ -193,13 +216,33 @@ both!(
             assert!(res.body.contains("role=\"alert\""), "{}", res.body);
         }
         for path in ["status", "assign", "promises", "scope"] {
-            let res = post(&app, &format!("/app/requests/{id}/{path}"), &[&session], &[("csrf", "stale"), ("status", "triaged"), ("assignee", "me")]).await;
+            let res = post(
+                &app,
+                &format!("/app/requests/{id}/{path}"),
+                &[&session],
+                &[("csrf", "stale"), ("status", "triaged"), ("assignee", "me")],
+            )
+            .await;
             assert_eq!(res.status, 403, "{path}: {}", res.body);
         }
-        let res = post(&app, "/app/quick", &[&session], &[("csrf", "stale"), ("client", &client.to_string()), ("title", "x"), ("minutes", "5")]).await;
+        let res = post(
+            &app,
+            "/app/quick",
+            &[&session],
+            &[
+                ("csrf", "stale"),
+                ("client", &client.to_string()),
+                ("title", "x"),
+                ("minutes", "5"),
+            ],
+        )
+        .await;
         assert_eq!(res.status, 403);
         assert_eq!(app.count("messages").await, before);
-        let status = app.get(&format!("/api/v1/requests/{id}"), &app.owner).await.ok(200);
+        let status = app
+            .get(&format!("/api/v1/requests/{id}"), &app.owner)
+            .await
+            .ok(200);
         assert_eq!(status["status"], "new");
         assert_eq!(status["assignee_id"], serde_json::Value::Null);
 
@@ -208,7 +251,11 @@ both!(
             &app,
             &format!("/app/requests/{id}/reply"),
             &[&session],
-            &[("csrf", &token), ("direction", "note"), ("body", "Checked the ERP export")],
+            &[
+                ("csrf", &token),
+                ("direction", "note"),
+                ("body", "Checked the ERP export"),
+            ],
         )
         .await;
         assert_eq!(res.status, 303, "{}", res.body);
@@ -229,9 +276,18 @@ both!(
         assert_eq!(app.count("messages").await, before + 1);
 
         // The status form moves the request.
-        let res = post(&app, &format!("/app/requests/{id}/status"), &[&session], &[("csrf", &token), ("status", "in_progress")]).await;
+        let res = post(
+            &app,
+            &format!("/app/requests/{id}/status"),
+            &[&session],
+            &[("csrf", &token), ("status", "in_progress")],
+        )
+        .await;
         assert_eq!(res.status, 303, "{}", res.body);
-        let r = app.get(&format!("/api/v1/requests/{id}"), &app.owner).await.ok(200);
+        let r = app
+            .get(&format!("/api/v1/requests/{id}"), &app.owner)
+            .await
+            .ok(200);
         assert_eq!(r["status"], "in_progress");
 
         // Signing out ends the session: the old cookie no longer opens a page.
@@ -248,9 +304,14 @@ both!(
     |app: TestApp| async move {
         let mine = app.client("Kaveri Foods").await;
         let theirs = app.client("Brightwater Legal").await;
-        app.contact(mine, "priya@kaveri.example", Some(PASSWORD)).await;
-        let own = app.request(mine, "Our weekly dashboard").await["id"].as_i64().unwrap();
-        let other = app.request(theirs, "Brightwater merger memo").await["id"].as_i64().unwrap();
+        app.contact(mine, "priya@kaveri.example", Some(PASSWORD))
+            .await;
+        let own = app.request(mine, "Our weekly dashboard").await["id"]
+            .as_i64()
+            .unwrap();
+        let other = app.request(theirs, "Brightwater merger memo").await["id"]
+            .as_i64()
+            .unwrap();
         // An internal note on the contact's own request.
         app.post(
             &format!("/api/v1/requests/{own}/messages"),
@@ -275,7 +336,13 @@ both!(
         // Nor can they write to it.
         let token = home.csrf();
         let before = app.count("messages").await;
-        let res = post(&app, &format!("/portal/requests/{other}/reply"), &[&session], &[("csrf", &token), ("body", "hello?")]).await;
+        let res = post(
+            &app,
+            &format!("/portal/requests/{other}/reply"),
+            &[&session],
+            &[("csrf", &token), ("body", "hello?")],
+        )
+        .await;
         assert_eq!(res.status, 404);
         assert_eq!(app.count("messages").await, before);
 
@@ -285,7 +352,11 @@ both!(
         assert!(page.body.contains("Our weekly dashboard"));
         assert!(!page.body.contains("price-sensitive"), "{}", page.body);
         // Dates in their client's zone (the test clients keep Europe/London).
-        assert!(page.body.contains("GMT") || page.body.contains("BST"), "{}", page.body);
+        assert!(
+            page.body.contains("GMT") || page.body.contains("BST"),
+            "{}",
+            page.body
+        );
 
         // The workspace is not for contacts: they are sent to the portal.
         let res = get(&app, "/app", &[&session]).await;
@@ -301,7 +372,8 @@ both!(
     portal_forms_validate_and_never_half_write,
     |app: TestApp| async move {
         let mine = app.client("Kaveri Foods").await;
-        app.contact(mine, "priya@kaveri.example", Some(PASSWORD)).await;
+        app.contact(mine, "priya@kaveri.example", Some(PASSWORD))
+            .await;
         let session = sign_in(&app, "portal", "priya@kaveri.example", PASSWORD).await;
         let form = get(&app, "/portal/requests/new", &[&session]).await;
         let token = form.csrf();
@@ -313,30 +385,71 @@ both!(
             (long.as_str(), token.as_str(), 422),
             ("Fine title", "stale", 403),
         ] {
-            let res = post(&app, "/portal/requests", &[&session], &[("csrf", csrf), ("title", title), ("kind", "question")]).await;
+            let res = post(
+                &app,
+                "/portal/requests",
+                &[&session],
+                &[("csrf", csrf), ("title", title), ("kind", "question")],
+            )
+            .await;
             assert_eq!(res.status, status, "{title:?}: {}", res.body);
             assert!(res.body.contains("role=\"alert\""), "{}", res.body);
         }
         assert_eq!(app.count("requests").await, before);
 
-        let res = post(&app, "/portal/requests", &[&session], &[("csrf", &token), ("title", "New cold-chain report"), ("kind", "feature"), ("body", "For the Pune warehouse")]).await;
+        let res = post(
+            &app,
+            "/portal/requests",
+            &[&session],
+            &[
+                ("csrf", &token),
+                ("title", "New cold-chain report"),
+                ("kind", "feature"),
+                ("body", "For the Pune warehouse"),
+            ],
+        )
+        .await;
         assert_eq!(res.status, 303, "{}", res.body);
         assert_eq!(app.count("requests").await, before + 1);
         let page = get(&app, &res.location, &[&session]).await;
         assert!(page.body.contains("New cold-chain report"));
-        let r = app.get(&format!("/api/v1{}", res.location.trim_start_matches("/portal")), &app.owner).await.ok(200);
+        let r = app
+            .get(
+                &format!("/api/v1{}", res.location.trim_start_matches("/portal")),
+                &app.owner,
+            )
+            .await
+            .ok(200);
         assert_eq!(r["channel"], "portal");
         assert_eq!(r["client_id"], mine);
 
         // A rating is offered only for delivered work; out-of-range scores are refused.
         let id = r["id"].as_i64().unwrap();
-        app.post(&format!("/api/v1/requests/{id}/transition"), &app.owner, json!({"status": "delivered"})).await.ok(200);
+        app.post(
+            &format!("/api/v1/requests/{id}/transition"),
+            &app.owner,
+            json!({"status": "delivered"}),
+        )
+        .await
+        .ok(200);
         let page = get(&app, &format!("/portal/requests/{id}"), &[&session]).await;
         assert!(page.body.contains("How did we do?"), "{}", page.body);
-        let res = post(&app, &format!("/portal/requests/{id}/rate"), &[&session], &[("csrf", &token), ("score", "9")]).await;
+        let res = post(
+            &app,
+            &format!("/portal/requests/{id}/rate"),
+            &[&session],
+            &[("csrf", &token), ("score", "9")],
+        )
+        .await;
         assert_eq!(res.status, 422, "{}", res.body);
         assert_eq!(app.count("ratings").await, 0);
-        let res = post(&app, &format!("/portal/requests/{id}/rate"), &[&session], &[("csrf", &token), ("score", "5"), ("comment", "Spot on")]).await;
+        let res = post(
+            &app,
+            &format!("/portal/requests/{id}/rate"),
+            &[&session],
+            &[("csrf", &token), ("score", "5"), ("comment", "Spot on")],
+        )
+        .await;
         assert_eq!(res.status, 303, "{}", res.body);
         assert_eq!(app.count("ratings").await, 1);
     }

@@ -25,9 +25,9 @@ use serde::Deserialize;
 
 use super::charts;
 use super::{
-    Agent, SameOrigin, Session, Side, UiError, UiResult, bare_page, csrf_field, describe,
-    is_htmx, local_value, login_csrf_cookie, login_csrf_ok, parse_local, random_token, safe_next,
-    time_el, trusted, urlencode, when,
+    Agent, SameOrigin, Session, Side, UiError, UiResult, bare_page, csrf_field, describe, is_htmx,
+    local_value, login_csrf_cookie, login_csrf_ok, parse_local, random_token, safe_next, time_el,
+    trusted, urlencode, when,
 };
 use crate::extract::SESSION_COOKIE;
 use crate::state::AppState;
@@ -110,11 +110,7 @@ struct Me {
 }
 
 async fn me(state: &AppState, s: &Session) -> UiResult<Me> {
-    let id = s
-        .ctx
-        .principal
-        .member_id()
-        .ok_or_else(UiError::not_found)?;
+    let id = s.ctx.principal.member_id().ok_or_else(UiError::not_found)?;
     let m = state.app.get_member(&s.ctx, id).await?;
     Ok(Me {
         name: m.name,
@@ -163,11 +159,7 @@ async fn counts(state: &AppState, s: &Session) -> AppResult<HashMap<&'static str
     let mut out = HashMap::new();
     for (view, _) in VIEWS {
         let n = match view {
-            "silence" => state
-                .app
-                .list_silence(&s.ctx, Some(COUNT_CAP))
-                .await?
-                .len(),
+            "silence" => state.app.list_silence(&s.ctx, Some(COUNT_CAP)).await?.len(),
             "complaints" => state
                 .app
                 .list_complaints(&s.ctx, false, None, None, Some(COUNT_CAP))
@@ -359,7 +351,11 @@ async fn queue(
                         .map(|r| Row {
                             note: match (r.sla_state.as_deref(), r.sla_due_at) {
                                 (Some(st), Some(due)) => {
-                                    format!("SLA {} · due {}", st.replace('_', " "), when(due, &me.tz))
+                                    format!(
+                                        "SLA {} · due {}",
+                                        st.replace('_', " "),
+                                        when(due, &me.tz)
+                                    )
                                 }
                                 (Some(st), None) => format!("SLA {}", st.replace('_', " ")),
                                 _ => String::new(),
@@ -510,7 +506,12 @@ pub fn login_form(
 }
 
 /// Answer with a page and a fresh sign-in token cookie.
-pub fn with_login_cookie(state: &AppState, token: &str, status: StatusCode, body: Markup) -> Response {
+pub fn with_login_cookie(
+    state: &AppState,
+    token: &str,
+    status: StatusCode,
+    body: Markup,
+) -> Response {
     let mut res = (status, body).into_response();
     res.headers_mut()
         .append(header::SET_COOKIE, login_csrf_cookie(state, token));
@@ -773,7 +774,7 @@ async fn render_request(
             h2 id="thread-h" { "Thread" }
             article class="msg inbound" {
                 header { strong { "Request" } " · " (time_el(r.created_at, &me.tz)) }
-                div class="body text" { (r.body) }
+                @if r.body.is_empty() { p class="muted" { "(no details)" } } @else { div class="body text" { (r.body) } }
             }
             @for m in &messages.items {
                 article class={ "msg " (m.direction.as_str()) } {
@@ -901,7 +902,8 @@ async fn reply(
         direction: Some(direction),
         body: f.body.clone(),
         scheduled_for: None,
-        confirm_findings: Some(f.confirm == "yes"),
+        // Only outbound messages are linted, so only they may confirm findings.
+        confirm_findings: (direction == Direction::Outbound).then_some(f.confirm == "yes"),
         schedule: None,
     };
     match state.app.add_message(&s.ctx, id, input).await {
@@ -1005,12 +1007,10 @@ async fn action_result(
     done: &str,
 ) -> UiResult<Response> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/app/requests/{}?done={}",
-            id.0,
-            urlencode(done)
-        ))
-        .into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/app/requests/{}?done={}", id.0, urlencode(done)))
+                .into_response(),
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
             let (status, msg) = describe(&e);
             render_request(
@@ -1308,10 +1308,20 @@ async fn client_page(
     let client = state.app.get_client(&s.ctx, id).await?;
     let now = state.app.client_now(&s.ctx, id, None).await?;
     let contacts = state.app.list_contacts(&s.ctx, Some(id), None, 100).await?;
-    let engagements = state.app.list_engagements(&s.ctx, Some(id), None, 100).await?;
+    let engagements = state
+        .app
+        .list_engagements(&s.ctx, Some(id), None, 100)
+        .await?;
     let health = state.app.client_health(&s.ctx, id).await.ok();
-    let ledger = state.app.promise_stats(&s.ctx, Some(GroupBy::Client)).await?;
-    let stats = ledger.groups.iter().find(|g| g.id == id.0).map(|g| &g.stats);
+    let ledger = state
+        .app
+        .promise_stats(&s.ctx, Some(GroupBy::Client))
+        .await?;
+    let stats = ledger
+        .groups
+        .iter()
+        .find(|g| g.id == id.0)
+        .map(|g| &g.stats);
     let body = html! {
         h1 { (client.name) }
         dl class="facts" {
@@ -1387,7 +1397,10 @@ async fn client_page(
 
 async fn dashboard(State(state): State<AppState>, Agent(s): Agent) -> UiResult<Markup> {
     let me = me(&state, &s).await?;
-    let ledger = state.app.promise_stats(&s.ctx, Some(GroupBy::Member)).await?;
+    let ledger = state
+        .app
+        .promise_stats(&s.ctx, Some(GroupBy::Member))
+        .await?;
     let team = state.app.team_capacity(&s.ctx, 1, None).await?;
     let promise_bars: Vec<charts::Group> = ledger
         .groups

@@ -187,7 +187,10 @@ mod tests {
 
     #[test]
     fn trend_draws_one_segment_per_point() {
-        let pts = vec![("2026-01-01".to_string(), 100.0), ("2026-01-02".to_string(), 50.0)];
+        let pts = vec![
+            ("2026-01-01".to_string(), 100.0),
+            ("2026-01-02".to_string(), 50.0),
+        ];
         let svg = trend(&pts, "Health", 100.0).into_string();
         assert!(svg.contains("M36.0,24.0 L632.0,90.0"), "{svg}");
     }

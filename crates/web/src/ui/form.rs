@@ -36,6 +36,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for UiForm<T> {
         })?;
         serde_urlencoded::from_bytes(&bytes)
             .map(UiForm)
-            .map_err(|e| UiError::new(StatusCode::BAD_REQUEST, format!("The form could not be read: {e}")))
+            .map_err(|e| {
+                UiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("The form could not be read: {e}"),
+                )
+            })
     }
 }

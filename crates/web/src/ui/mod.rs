@@ -35,7 +35,10 @@ const UI_JS: &str = include_str!("../../assets/ui.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/assets/htmx.min.js", get(|| asset(HTMX, "text/javascript")))
+        .route(
+            "/assets/htmx.min.js",
+            get(|| asset(HTMX, "text/javascript")),
+        )
         .route(
             "/assets/htmx.LICENSE.txt",
             get(|| asset(HTMX_LICENSE, "text/plain; charset=utf-8")),
@@ -126,11 +129,18 @@ fn cross_site(parts: &Parts) -> bool {
 
 async fn session_for(parts: &mut Parts, state: &AppState, side: Side) -> Result<Session, Response> {
     if cross_site(parts) {
-        return Err(UiError::new(StatusCode::FORBIDDEN, "cross-site form submissions are refused")
-            .into_response());
+        return Err(UiError::new(
+            StatusCode::FORBIDDEN,
+            "cross-site form submissions are refused",
+        )
+        .into_response());
     }
     let to_login = || {
-        let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         let target = if parts.method == Method::GET {
             format!("{}?next={}", side.login(), urlencode(next))
         } else {
@@ -194,10 +204,11 @@ impl FromRequestParts<AppState> for SameOrigin {
     type Rejection = Response;
     async fn from_request_parts(p: &mut Parts, _: &AppState) -> Result<Self, Response> {
         if cross_site(p) {
-            Err(
-                UiError::new(StatusCode::FORBIDDEN, "cross-site form submissions are refused")
-                    .into_response(),
+            Err(UiError::new(
+                StatusCode::FORBIDDEN,
+                "cross-site form submissions are refused",
             )
+            .into_response())
         } else {
             Ok(SameOrigin)
         }
@@ -318,7 +329,10 @@ pub fn csrf_field(token: &str) -> Markup {
 /// An instant as a person in `tz` reads it.
 pub fn when(ts: Timestamp, tz: &str) -> String {
     match jiff::tz::TimeZone::get(tz) {
-        Ok(z) => ts.to_zoned_datetime(z).strftime("%a %-d %b %Y, %H:%M %Z").to_string(),
+        Ok(z) => ts
+            .to_zoned_datetime(z)
+            .strftime("%a %-d %b %Y, %H:%M %Z")
+            .to_string(),
         Err(_) => ts.strftime("%Y-%m-%d %H:%M UTC").to_string(),
     }
 }
@@ -345,7 +359,10 @@ pub fn parse_local(value: &str, tz: &str) -> Result<Timestamp, String> {
 /// The `datetime-local` value of an instant in `tz`.
 pub fn local_value(ts: Timestamp, tz: &str) -> String {
     match jiff::tz::TimeZone::get(tz) {
-        Ok(z) => ts.to_zoned_datetime(z).strftime("%Y-%m-%dT%H:%M").to_string(),
+        Ok(z) => ts
+            .to_zoned_datetime(z)
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string(),
         Err(_) => ts.strftime("%Y-%m-%dT%H:%M").to_string(),
     }
 }
@@ -425,7 +442,10 @@ pub async fn attachments_of(
 }
 
 /// Links to a message's files (`prefix` is /app or /portal).
-pub fn attachment_links(list: Option<&Vec<rapport_core::inbox::AttachmentInfo>>, prefix: &str) -> Markup {
+pub fn attachment_links(
+    list: Option<&Vec<rapport_core::inbox::AttachmentInfo>>,
+    prefix: &str,
+) -> Markup {
     html! {
         @if let Some(list) = list {
             ul class="files" aria-label="Attachments" {
@@ -442,14 +462,24 @@ pub fn attachment_links(list: Option<&Vec<rapport_core::inbox::AttachmentInfo>>,
 
 /// Download a file the caller may see; always as an attachment, never rendered in the page.
 pub async fn download(state: &AppState, s: &Session, raw: &str) -> UiResult<Response> {
-    let id = raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(UiError::not_found)?;
+    let id = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(UiError::not_found)?;
     let (info, data) = state.app.get_attachment(&s.ctx, id).await?;
     let name: String = info
         .filename
         .as_deref()
         .unwrap_or("attachment")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let mut res = data.into_response();
     let h = res.headers_mut();

@@ -144,7 +144,14 @@ async fn login(
     let next = safe_next(Some(&f.next), Side::Portal);
     let retry = |msg: &str, status: StatusCode| {
         let token = random_token();
-        let body = login_form(Side::Portal, &token, &next, Some(msg), &f.email, link_form(&token));
+        let body = login_form(
+            Side::Portal,
+            &token,
+            &next,
+            Some(msg),
+            &f.email,
+            link_form(&token),
+        );
         with_login_cookie(&state, &token, status, body)
     };
     if !login_csrf_ok(&headers, &f.csrf) {
@@ -412,7 +419,10 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> UiError {
             "What you sent is larger than the server accepts (files may be 4 MiB each).",
         )
     } else {
-        UiError::new(StatusCode::BAD_REQUEST, format!("The form could not be read: {}", e.body_text()))
+        UiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("The form could not be read: {}", e.body_text()),
+        )
     }
 }
 
@@ -478,7 +488,13 @@ async fn create(
         k => match k.parse() {
             Ok(k) => Some(k),
             Err(_) => {
-                let m = page(&s, &who, "New request", "new", new_form(&s, &f, Some("Choose what kind of request it is.")));
+                let m = page(
+                    &s,
+                    &who,
+                    "New request",
+                    "new",
+                    new_form(&s, &f, Some("Choose what kind of request it is.")),
+                );
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, m).into_response());
             }
         },
@@ -544,7 +560,11 @@ async fn render_request(
             },
         )
         .await?;
-    let rated = state.app.request_ratings(&s.ctx, id).await.unwrap_or_default();
+    let rated = state
+        .app
+        .request_ratings(&s.ctx, id)
+        .await
+        .unwrap_or_default();
     let base = format!("/portal/requests/{}", id.0);
     let body = html! {
         p class="crumbs" { a href="/portal" { "Your requests" } " › " (r.reference) }
