@@ -58,6 +58,7 @@ async fn serve_demo(db: &TestDb) -> (String, tokio::sync::oneshot::Sender<()>) {
     let store = db.store().await.expect("open and migrate");
     let app = App::new(store, Settings::default());
     app.seed_demo().await.expect("demo data");
+    sent_change_order(&app).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -73,6 +74,58 @@ async fn serve_demo(db: &TestDb) -> (String, tokio::sync::oneshot::Sender<()>) {
         .unwrap();
     });
     (format!("http://{addr}"), tx)
+}
+
+/// A change order sent to Kaveri Foods (the demo's first client) for the portal to approve.
+async fn sent_change_order(app: &App) {
+    use rapport_app::requests::RequestFilter;
+    let org = app
+        .org_by_slug(rapport_app::demo::DEMO_ORG)
+        .await
+        .unwrap()
+        .expect("the demo org");
+    let owner = app
+        .member_by_email(org.id, rapport_app::demo::DEMO_OWNER)
+        .await
+        .unwrap()
+        .expect("the demo owner");
+    let ctx = app.ctx_for_member(org.id, owner.id).await.unwrap();
+    let kaveri = rapport_core::ids::ClientId(1);
+    let engagement = app
+        .list_engagements(&ctx, Some(kaveri), None, 10)
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let request = app
+        .list_requests(
+            &ctx,
+            RequestFilter {
+                engagement: Some(engagement),
+                statuses: vec![rapport_core::request::Status::New],
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let co = app
+        .create_change_order(
+            &ctx,
+            rapport_core::change_order::NewChangeOrder {
+                engagement_id: engagement,
+                request_ids: vec![request],
+                title: "Cold-store sensor feed".into(),
+                description: "A live feed from the cold-store sensors, outside the brief.".into(),
+                estimate_minutes: 6 * 60,
+                rate_minor: None,
+            },
+        )
+        .await
+        .unwrap();
+    app.send_change_order(&ctx, co.id).await.unwrap();
 }
 
 async fn start_browser(driver: &str) -> (Driver, Client) {
@@ -346,6 +399,22 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     wait_text(c, "main h1", "Cold-chain report for the Pune warehouse").await?;
     wait_text(c, "dl.facts", "received").await?;
     shot(c, "portal-request").await;
+
+    *step = "contact approves a change order";
+    click(c, "header a[href='/portal/change-orders']").await?;
+    wait_text(c, "main", "Cold-store sensor feed").await?;
+    shot(c, "portal-change-orders").await;
+    click(c, "article.co form button[value=approve]").await?;
+    wait_text(c, "main h1", "Change orders").await?;
+    let cards = c.find_all(Locator::Css("article.co")).await.map_err(err)?;
+    let mut approved = false;
+    for card in cards {
+        let t = card.text().await.map_err(err)?;
+        if t.contains("Cold-store sensor feed") {
+            approved = t.contains("approved") && t.contains("Priya Mehta");
+        }
+    }
+    check(approved, "the change order shows approved, by Priya Mehta")?;
     Ok(())
 }
 

@@ -454,3 +454,154 @@ both!(
         assert_eq!(app.count("ratings").await, 1);
     }
 );
+
+/// A multipart/form-data body as a browser sends it: (content type, bytes).
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let b = "rapport-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, data) in files {
+        body.extend_from_slice(
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+async fn post_multipart(app: &TestApp, path: &str, cookie: &str, ct: &str, body: Vec<u8>) -> Page {
+    let res = browser()
+        .post(format!("{}{path}", app.base))
+        .header("cookie", cookie)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    Page {
+        status,
+        location,
+        set_cookie: vec![],
+        body: res.text().await.unwrap_or_default(),
+    }
+}
+
+both!(
+    portal_uploads_are_checked_and_stored_with_the_request,
+    |app: TestApp| async move {
+        let mine = app.client("Kaveri Foods").await;
+        let theirs = app.client("Brightwater Legal").await;
+        app.contact(mine, "priya@kaveri.example", Some(PASSWORD))
+            .await;
+        app.contact(theirs, "sam@brightwater.example", Some(PASSWORD))
+            .await;
+        let session = sign_in(&app, "portal", "priya@kaveri.example", PASSWORD).await;
+        let token = get(&app, "/portal/requests/new", &[&session]).await.csrf();
+        let before = counts(&app).await;
+        let fields = [
+            ("csrf", token.as_str()),
+            ("title", "Wastage figures"),
+            ("kind", "data"),
+        ];
+
+        // A file that is not what its name says: a readable refusal, nothing saved.
+        let (ct, body) = multipart(&fields, &[("report.pdf", b"MZ\x90\x00 an executable")]);
+        let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(
+            res.body.contains("does not contain what its name says"),
+            "{}",
+            res.body
+        );
+        assert_eq!(counts(&app).await, before);
+
+        // A file larger than the server takes: refused with a page saying so.
+        let huge = vec![b'a'; 6 * 1024 * 1024];
+        let (ct, body) = multipart(&fields, &[("huge.txt", &huge)]);
+        let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
+        assert_eq!(res.status, 413, "{}", res.body);
+        assert!(
+            res.body.contains("larger than the server accepts"),
+            "{}",
+            res.body
+        );
+        assert_eq!(counts(&app).await, before);
+
+        // A stale token with a good file: refused.
+        let csv: &[u8] = b"week,kg\n14,120\n";
+        let (ct, body) = multipart(
+            &[("csrf", "stale"), ("title", "x")],
+            &[("figures.csv", csv)],
+        );
+        let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
+        assert_eq!(res.status, 403);
+        assert_eq!(counts(&app).await, before);
+
+        // A good file: the request, a message carrying it, and the file, together.
+        let (ct, body) = multipart(&fields, &[("figures.csv", csv)]);
+        let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(
+            counts(&app).await,
+            (before.0 + 1, before.1 + 1, before.2 + 1)
+        );
+        let page = get(&app, &res.location, &[&session]).await;
+        let at = page
+            .body
+            .find("/portal/attachments/")
+            .expect("a link to the file");
+        let id: String = page.body[at + "/portal/attachments/".len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let file = browser()
+            .get(format!("{}/portal/attachments/{id}", app.base))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), 200);
+        assert_eq!(file.headers()["content-type"], "text/csv");
+        assert!(
+            file.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert_eq!(file.bytes().await.unwrap().as_ref(), csv);
+
+        // Another client's contact cannot fetch it; the team can.
+        let other = sign_in(&app, "portal", "sam@brightwater.example", PASSWORD).await;
+        let res = get(&app, &format!("/portal/attachments/{id}"), &[&other]).await;
+        assert_eq!(res.status, 404);
+        assert!(!res.body.contains("week,kg"));
+        let member = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let res = get(&app, &format!("/app/attachments/{id}"), &[&member]).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.body, "week,kg\n14,120\n");
+    }
+);
+
+async fn counts(app: &TestApp) -> (i64, i64, i64) {
+    (
+        app.count("requests").await,
+        app.count("messages").await,
+        app.count("attachments").await,
+    )
+}

@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/requests/{id}/promises", post(make_promise))
         .route("/app/requests/{id}/scope", post(confirm_scope))
         .route("/app/promises/{id}/keep", post(keep_promise))
+        .route("/app/promises/{id}/renegotiate", post(renegotiate_promise))
         .route("/app/quick", get(quick_page).post(quick))
         .route("/app/clients/{id}", get(client_page))
         .route("/app/dashboard", get(dashboard))
@@ -78,11 +79,12 @@ pub const ALL_STATUSES: [Status; 6] = [
 ];
 
 /// The queues in the navigation: id, label.
-pub const VIEWS: [(&str, &str); 7] = [
+pub const VIEWS: [(&str, &str); 8] = [
     ("mine", "Mine"),
     ("unassigned", "Unassigned"),
     ("sla", "At SLA risk"),
     ("silence", "Waiting in silence"),
+    ("change-orders", "Awaiting change order"),
     ("complaints", "Complaints"),
     ("quick", "Quick lane"),
     ("open", "All open"),
@@ -117,6 +119,26 @@ async fn me(state: &AppState, s: &Session) -> UiResult<Me> {
         tz: m.tz,
         id,
     })
+}
+
+/// Change orders sent to clients and not yet decided.
+async fn awaiting_change_orders(
+    state: &AppState,
+    s: &Session,
+    cursor: Option<String>,
+) -> AppResult<rapport_app::Listing<rapport_core::change_order::ChangeOrder>> {
+    state
+        .app
+        .list_change_orders(
+            &s.ctx,
+            rapport_app::change_orders::ChangeOrderFilter {
+                status: Some(rapport_core::change_order::ChangeOrderStatus::Sent),
+                cursor,
+                limit: Some(COUNT_CAP),
+                ..Default::default()
+            },
+        )
+        .await
 }
 
 fn view_filter(view: &str) -> Option<RequestFilter> {
@@ -166,6 +188,7 @@ async fn counts(state: &AppState, s: &Session) -> AppResult<HashMap<&'static str
                 .await?
                 .items
                 .len(),
+            "change-orders" => awaiting_change_orders(state, s, None).await?.items.len(),
             v => {
                 let mut f = view_filter(v).unwrap_or_default();
                 f.limit = Some(COUNT_CAP);
@@ -306,6 +329,30 @@ async fn queue(
                 ),
             })
             .collect(),
+        "change-orders" => awaiting_change_orders(&state, &s, q.cursor.clone())
+            .await
+            .map(|l| {
+                next = l.next_cursor;
+                l.items
+                    .into_iter()
+                    .filter_map(|co| {
+                        Some(Row {
+                            id: *co.request_ids.first()?,
+                            reference: format!("CO-{}", co.id.0),
+                            title: co.title,
+                            client: co.client_id,
+                            status: Status::WaitingOnClient,
+                            note: format!(
+                                "{} awaiting approval{}",
+                                co.currency.format(co.price_minor),
+                                co.sent_at
+                                    .map(|t| format!(" since {}", when(t, &me.tz)))
+                                    .unwrap_or_default()
+                            ),
+                        })
+                    })
+                    .collect()
+            })?,
         "complaints" => state
             .app
             .list_complaints(&s.ctx, false, None, q.cursor.as_deref(), Some(50))
@@ -657,6 +704,7 @@ async fn request_page(
         "status changed" => Some("Status changed."),
         "assigned" => Some("Assignment saved."),
         "promise made" => Some("Promise recorded."),
+        "promise moved" => Some("Promise moved to the new date; the history keeps why."),
         "scope recorded" => Some("Scope verdict recorded."),
         "logged" => Some("Logged and finished through the quick lane."),
         _ => None,
@@ -822,6 +870,15 @@ async fn render_request(
                             form method="post" action={ "/app/promises/" (p.id.0) "/keep" } class="inline" {
                                 (csrf_field(&s.csrf))
                                 button type="submit" { "Mark kept" }
+                            }
+                            details class="inline" {
+                                summary { "Renegotiate" }
+                                form method="post" action={ "/app/promises/" (p.id.0) "/renegotiate" } class="row" {
+                                    (csrf_field(&s.csrf))
+                                    label { "New date (" (me.tz) ") " input type="datetime-local" name="due" required value=(local_value(p.due_at, &me.tz)); }
+                                    label { "Why " input name="reason" required maxlength="10000"; }
+                                    button type="submit" { "Move the date" }
+                                }
                             }
                         }
                     }
@@ -1149,6 +1206,50 @@ async fn keep_promise(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
+struct RenegotiateForm {
+    csrf: String,
+    due: String,
+    reason: String,
+}
+
+async fn renegotiate_promise(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<RenegotiateForm>,
+) -> UiResult<Response> {
+    let pid = PromiseId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let me = me(&state, &s).await?;
+    let p = state.app.get_promise(&s.ctx, pid).await?;
+    let request = p.promise.request_id;
+    let result = async {
+        let due = parse_local(&f.due, &me.tz).map_err(|m| AppError::invalid("due", m))?;
+        state
+            .app
+            .renegotiate_promise(
+                &s.ctx,
+                pid,
+                rapport_core::promise::RenegotiateInput {
+                    due_at: due,
+                    reason: f.reason.clone(),
+                },
+            )
+            .await
+            .map(|_| ())
+    }
+    .await;
+    match request {
+        Some(r) => action_result(&state, &s, r, result, "promise moved").await,
+        None => {
+            result?;
+            Ok(Redirect::to(&format!("/app/clients/{}", p.promise.client_id.0)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct ScopeForm {
     csrf: String,
     verdict: String,
@@ -1349,7 +1450,10 @@ async fn client_page(
                     ul {
                         @for r in &h.reasons { li { (r.detail) " (−" (r.points) ")" } }
                     }
-                    (charts::trend(&h.trend.iter().map(|p| (p.date.to_string(), f64::from(p.score))).collect::<Vec<_>>(), "Health over the last 90 days", 100.0))
+                    figure class="trend" {
+                        (charts::trend(&h.trend.iter().map(|p| (p.date.to_string(), f64::from(p.score))).collect::<Vec<_>>(), "Health over the last 90 days", 100.0))
+                        figcaption { "One score a day, from the daily snapshots." }
+                    }
                 }
             }
         }

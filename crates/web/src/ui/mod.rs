@@ -159,11 +159,10 @@ async fn session_for(parts: &mut Parts, state: &AppState, side: Side) -> Result<
     let Some(s) = found else {
         return Err(to_login());
     };
-    let right_side = match (side, s.principal) {
-        (Side::App, Principal::Member { .. }) => true,
-        (Side::Portal, Principal::Contact { .. }) => true,
-        _ => false,
-    };
+    let right_side = matches!(
+        (side, s.principal),
+        (Side::App, Principal::Member { .. }) | (Side::Portal, Principal::Contact { .. })
+    );
     if !right_side {
         // A contact in the workspace (or a member in the portal) is sent to their own side.
         let home = match side {

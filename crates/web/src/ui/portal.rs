@@ -40,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/portal/requests/{id}/reply", post(reply))
         .route("/portal/requests/{id}/rate", post(rate))
         .route("/portal/promises", get(promises))
+        .route("/portal/change-orders", get(change_orders))
+        .route("/portal/change-orders/{id}/decide", post(decide))
         .route(
             "/portal/attachments/{id}",
             get(
@@ -98,6 +100,8 @@ fn page(s: &Session, who: &Who, title: &str, current: &str, body: Markup) -> Mar
                     a href="/portal/requests/new" aria-current=[(current == "new").then_some("page")] { "New request" }
                     " "
                     a href="/portal/promises" aria-current=[(current == "promises").then_some("page")] { "What we promised" }
+                    " "
+                    a href="/portal/change-orders" aria-current=[(current == "change-orders").then_some("page")] { "Change orders" }
                 }
                 span class="who" { (who.name) " · times in " (who.tz) }
                 form method="post" action="/portal/logout" class="inline" {
@@ -728,4 +732,94 @@ async fn promises(State(state): State<AppState>, Visitor(s): Visitor) -> UiResul
         }
     };
     Ok(page(&s, &who, "What we promised", "promises", body))
+}
+
+/// One change order, with approve/decline while it awaits the client.
+fn change_order_card(
+    s: &Session,
+    who: &Who,
+    co: &rapport_core::change_order::ChangeOrder,
+) -> Markup {
+    html! {
+        article class="msg co" aria-labelledby={ "co-" (co.id.0) } {
+            h3 id={ "co-" (co.id.0) } { (co.title) }
+            p { (co.description) }
+            dl class="facts" {
+                dt { "Estimate" } dd { (co.estimate_minutes / 60) " h " (co.estimate_minutes % 60) " min" }
+                dt { "Price" } dd { (co.currency.format(co.price_minor)) }
+                dt { "Status" } dd { (co.status.as_str()) }
+                @if let Some(t) = co.sent_at { dt { "Sent" } dd { (time_el(t, &who.tz)) } }
+                @if let Some(t) = co.decided_at { dt { "Decided" } dd { (time_el(t, &who.tz)) @if let Some(n) = &co.decided_by_name { " by " (n) } } }
+            }
+            @if co.status == rapport_core::change_order::ChangeOrderStatus::Sent {
+                form method="post" action={ "/portal/change-orders/" (co.id.0) "/decide" } class="stack" {
+                    (csrf_field(&s.csrf))
+                    label for={ "note-" (co.id.0) } { "A note for the team (optional)" }
+                    textarea id={ "note-" (co.id.0) } name="note" rows="2" {}
+                    div {
+                        button type="submit" name="decision" value="approve" { "Approve" }
+                        " "
+                        button type="submit" name="decision" value="decline" class="secondary" { "Decline" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn change_orders(State(state): State<AppState>, Visitor(s): Visitor) -> UiResult<Markup> {
+    let who = who(&state, &s).await?;
+    let list = state
+        .app
+        .list_change_orders(
+            &s.ctx,
+            rapport_app::change_orders::ChangeOrderFilter {
+                limit: Some(100),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let body = html! {
+        h1 { "Change orders" }
+        p class="muted" { "Work outside what we agreed is priced here first; nothing is done until you approve it." }
+        @if list.items.is_empty() { p class="empty" { "No change orders." } }
+        @for co in &list.items { (change_order_card(&s, &who, co)) }
+    };
+    Ok(page(&s, &who, "Change orders", "change-orders", body))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DecideForm {
+    csrf: String,
+    decision: String,
+    note: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    Visitor(s): Visitor,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<DecideForm>,
+) -> UiResult<Response> {
+    let id = rapport_core::ids::ChangeOrderId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        _ => {
+            return Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose Approve or Decline.",
+            ));
+        }
+    };
+    let input = rapport_core::change_order::DecisionInput {
+        note: Some(f.note.clone()).filter(|n| !n.trim().is_empty()),
+    };
+    state
+        .app
+        .decide_change_order(&s.ctx, id, approve, input)
+        .await?;
+    Ok(Redirect::to("/portal/change-orders").into_response())
 }
