@@ -111,6 +111,16 @@ async fn sent_change_order(app: &App) {
         .unwrap()
         .items[0]
         .id;
+    app.confirm_scope(
+        &ctx,
+        request,
+        rapport_core::scope::ConfirmInput {
+            verdict: "out".parse().unwrap(),
+            reason: "A new data feed is not in the brief".into(),
+        },
+    )
+    .await
+    .unwrap();
     let co = app
         .create_change_order(
             &ctx,
