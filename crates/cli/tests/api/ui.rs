@@ -605,3 +605,74 @@ async fn counts(app: &TestApp) -> (i64, i64, i64) {
         app.count("attachments").await,
     )
 }
+
+both!(
+    portal_sign_in_by_emailed_link_in_the_browser,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        app.contact(client, "priya@kaveri.example", None).await;
+        let login = get(&app, "/portal/login", &[]).await;
+        let lc = login.cookie("rapport_login_csrf").unwrap();
+        // The same answer for a known and an unknown address.
+        for email in ["priya@kaveri.example", "nobody@kaveri.example"] {
+            let res = post(
+                &app,
+                "/portal/link/request",
+                &[&lc],
+                &[("csrf", &login.csrf()), ("email", email)],
+            )
+            .await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            assert!(
+                res.body.contains("a sign-in link is on its way"),
+                "{}",
+                res.body
+            );
+        }
+        let (org, to) = (app.org, "priya@kaveri.example".to_string());
+        let mails = app
+            .app
+            .store
+            .read(move |db| rapport_store::repo::accounts::mails_to(db, org, &to))
+            .await
+            .unwrap();
+        let body = &mails.first().expect("a link was mailed").body;
+        let at =
+            body.find("/portal/link?token=").expect("a portal link") + "/portal/link?token=".len();
+        let token = body[at..].split_whitespace().next().unwrap().to_string();
+
+        // Opening the link does not sign in (mail scanners follow links); the button does.
+        let page = get(&app, &format!("/portal/link?token={token}"), &[]).await;
+        assert_eq!(page.status, 200);
+        assert!(page.cookie("rapport_session").is_none());
+        let lc = page.cookie("rapport_login_csrf").unwrap();
+        let res = post(
+            &app,
+            "/portal/link",
+            &[&lc],
+            &[("csrf", &page.csrf()), ("token", &token)],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(res.location, "/portal");
+        let session = res.cookie("rapport_session").expect("signed in");
+        let home = get(&app, "/portal", &[&session]).await;
+        assert!(
+            home.body.contains("<h1>Your requests</h1>"),
+            "{}",
+            home.body
+        );
+
+        // The link works once.
+        let res = post(
+            &app,
+            "/portal/link",
+            &[&lc],
+            &[("csrf", &page.csrf()), ("token", &token)],
+        )
+        .await;
+        assert!(res.status >= 400, "{}", res.status);
+        assert!(res.cookie("rapport_session").is_none());
+        assert!(res.body.contains("role=\"alert\""));
+    }
+);
