@@ -379,6 +379,16 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     wait_text(c, "#client-time", "Asia/Kolkata").await?;
     shot(c, "client-page").await;
 
+    *step = "engagement page with its budget burn";
+    click(c, "section[aria-labelledby=eng-h] a").await?;
+    wait_text(c, "#budget-h", "Budget").await?;
+    let burn = c
+        .find_all(Locator::Css("#main svg.chart rect.bar"))
+        .await
+        .map_err(err)?;
+    check(burn.len() >= 2, "the burn chart has bars")?;
+    shot(c, "engagement").await;
+
     *step = "search as you type";
     fill(c, "#q", "dashboard").await?;
     wait_text(c, "#search-results", "ashboard").await?;

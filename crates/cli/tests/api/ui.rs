@@ -215,7 +215,7 @@ both!(
             assert_eq!(res.status, 403, "{csrf:?} {origin:?}: {}", res.body);
             assert!(res.body.contains("role=\"alert\""), "{}", res.body);
         }
-        for path in ["status", "assign", "promises", "scope"] {
+        for path in ["status", "assign", "promises", "scope", "time"] {
             let res = post(
                 &app,
                 &format!("/app/requests/{id}/{path}"),
@@ -289,6 +289,34 @@ both!(
             .await
             .ok(200);
         assert_eq!(r["status"], "in_progress");
+
+        // Time logged from the request page.
+        let before_time = app.count("time_entries").await;
+        let res = post(
+            &app,
+            &format!("/app/requests/{id}/time"),
+            &[&session],
+            &[
+                ("csrf", &token),
+                ("minutes", "25"),
+                ("note", "ERP check"),
+                ("billable", "yes"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(app.count("time_entries").await, before_time + 1);
+        let res = post(
+            &app,
+            &format!("/app/requests/{id}/time"),
+            &[&session],
+            &[("csrf", &token), ("minutes", "0")],
+        )
+        .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert_eq!(app.count("time_entries").await, before_time + 1);
+        let page = get(&app, &format!("/app/requests/{id}"), &[&session]).await;
+        assert!(page.body.contains("25 minutes spent"), "{}", page.body);
 
         // Signing out ends the session: the old cookie no longer opens a page.
         let res = post(&app, "/app/logout", &[&session], &[("csrf", &token)]).await;

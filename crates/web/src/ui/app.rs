@@ -50,6 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/promises/{id}/renegotiate", post(renegotiate_promise))
         .route("/app/quick", get(quick_page).post(quick))
         .route("/app/clients/{id}", get(client_page))
+        .route("/app/engagements/{id}", get(engagement_page))
+        .route("/app/requests/{id}/time", post(log_time))
         .route("/app/dashboard", get(dashboard))
         .route("/app/search", get(search))
         .route(
@@ -704,6 +706,7 @@ async fn request_page(
         "status changed" => Some("Status changed."),
         "assigned" => Some("Assignment saved."),
         "promise made" => Some("Promise recorded."),
+        "time logged" => Some("Time logged."),
         "promise moved" => Some("Promise moved to the new date; the history keeps why."),
         "scope recorded" => Some("Scope verdict recorded."),
         "logged" => Some("Logged and finished through the quick lane."),
@@ -736,6 +739,17 @@ async fn render_request(
         .list_promises(
             &s.ctx,
             PromiseFilter {
+                request: Some(id),
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let time = state
+        .app
+        .list_time(
+            &s.ctx,
+            rapport_app::time::TimeFilter {
                 request: Some(id),
                 limit: Some(50),
                 ..Default::default()
@@ -897,6 +911,24 @@ async fn render_request(
                 label { "What " input name="description" maxlength="2000"; }
                 button type="submit" { "Promise" }
                 @if suggested.is_some() { span class="muted" { " Suggested from the queue and capacity." } }
+            }
+        }
+        section aria-labelledby="time-h" {
+            h2 id="time-h" { "Time" }
+            p { (r.spent_minutes) " minutes spent" @if let Some(e) = r.estimate_minutes { " of an estimated " (e) } "." }
+            @if !time.items.is_empty() {
+                ul {
+                    @for t in &time.items {
+                        li { (t.minutes) " min · " (time_el(t.started_at, &me.tz)) @if !t.billable { " · not billable" } @if !t.note.is_empty() { " · " (t.note) } }
+                    }
+                }
+            }
+            form method="post" action={ (base) "/time" } class="row" aria-label="Log time" {
+                (csrf_field(&s.csrf))
+                label { "Minutes " input type="number" name="minutes" min="1" max="1440" required; }
+                label { "Note " input name="note" maxlength="2000"; }
+                label { input type="checkbox" name="billable" value="yes" checked; " billable" }
+                button type="submit" { "Log time" }
             }
         }
         section aria-labelledby="scope-h" {
@@ -1206,6 +1238,48 @@ async fn keep_promise(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
+struct TimeForm {
+    csrf: String,
+    minutes: String,
+    note: String,
+    billable: String,
+}
+
+async fn log_time(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<TimeForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let result = match f.minutes.trim().parse::<i64>() {
+        Ok(minutes) => state
+            .app
+            .log_time(
+                &s.ctx,
+                rapport_core::time_entry::NewTimeEntry {
+                    request_id: Some(id),
+                    engagement_id: None,
+                    member_id: None,
+                    started_at: None,
+                    minutes,
+                    billable: Some(f.billable == "yes"),
+                    note: Some(f.note.clone()).filter(|n| !n.trim().is_empty()),
+                },
+            )
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::invalid(
+            "minutes",
+            "a whole number of minutes, 1-1440",
+        )),
+    };
+    action_result(&state, &s, id, result, "time logged").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct RenegotiateForm {
     csrf: String,
     due: String,
@@ -1487,7 +1561,7 @@ async fn client_page(
             ul {
                 @for e in &engagements.items {
                     li {
-                        strong { (e.name) } " · " (format!("{:?}", e.status).to_lowercase())
+                        a href={ "/app/engagements/" (e.id.0) } { strong { (e.name) } } " · " (format!("{:?}", e.status).to_lowercase())
                         @if let Some(b) = e.budget_minutes { " · budget " (b / 60) " h" }
                         p class="muted" { (e.brief.text) }
                     }
@@ -1497,6 +1571,85 @@ async fn client_page(
         p { a href={ "/app?view=open" } { "Open requests" } }
     };
     page(&state, &s, &me, &client.name, "", body).await
+}
+
+async fn engagement_page(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+) -> UiResult<Markup> {
+    let id = rapport_core::ids::EngagementId(parse_id(&raw)?);
+    let me = me(&state, &s).await?;
+    let (e, burn) = state.app.engagement_budget(&s.ctx, id).await?;
+    let client = state.app.get_client(&s.ctx, e.client_id).await?;
+    let cos = state
+        .app
+        .list_change_orders(
+            &s.ctx,
+            rapport_app::change_orders::ChangeOrderFilter {
+                engagement: Some(id),
+                limit: Some(100),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let hours = |m: i64| m as f64 / 60.0;
+    let mut groups = vec![
+        charts::Group {
+            label: "spent".into(),
+            values: vec![hours(burn.spent_minutes)],
+        },
+        charts::Group {
+            label: "forecast".into(),
+            values: vec![hours(burn.forecast_minutes)],
+        },
+    ];
+    if let Some(b) = burn.budget_minutes {
+        groups.push(charts::Group {
+            label: "budget".into(),
+            values: vec![hours(b)],
+        });
+    }
+    let body = html! {
+        p class="crumbs" { a href={ "/app/clients/" (client.id.0) } { (client.name) } " › engagement" }
+        h1 { (e.name) }
+        section aria-labelledby="brief-h" {
+            h2 id="brief-h" { "Brief" }
+            p { (e.brief.text) }
+            ul {
+                @for item in &e.brief.items {
+                    li { strong { (format!("{:?}", item.kind).to_lowercase()) } ": " (item.text) }
+                }
+            }
+        }
+        section aria-labelledby="budget-h" {
+            h2 id="budget-h" { "Budget" }
+            p {
+                (format!("{:.1}", hours(burn.spent_minutes))) " h spent"
+                @if let Some(b) = burn.budget_minutes { " of " (b / 60) " h" }
+                @if let Some(p) = burn.used_minutes_percent { " (" (format!("{p:.1}")) "%)" }
+                "; forecast " (format!("{:.1}", hours(burn.forecast_minutes))) " h with "
+                (burn.open_requests) " open requests"
+                @if burn.unestimated_open_requests > 0 { " (" (burn.unestimated_open_requests) " without an estimate)" }
+                "."
+            }
+            figure class="trend" {
+                (charts::bars("Budget burn, hours", &["hours"], &groups, "hours"))
+                figcaption { "Hours spent, spent plus remaining estimates, and the budget." }
+            }
+        }
+        section aria-labelledby="co-h" {
+            h2 id="co-h" { "Change orders" }
+            @if cos.items.is_empty() { p class="empty" { "None." } }
+            ul {
+                @for co in &cos.items {
+                    li { strong { (co.title) } " · " (co.currency.format(co.price_minor)) " · " (co.status.as_str())
+                        @if let Some(t) = co.decided_at { " on " (time_el(t, &me.tz)) } }
+                }
+            }
+        }
+    };
+    page(&state, &s, &me, &e.name, "", body).await
 }
 
 async fn dashboard(State(state): State<AppState>, Agent(s): Agent) -> UiResult<Markup> {
