@@ -1682,6 +1682,25 @@ async fn dashboard(State(state): State<AppState>, Agent(s): Agent) -> UiResult<M
             }
         })
         .collect();
+    let mut clients: Vec<(ClientId, String)> =
+        client_names(&state, &s).await?.into_iter().collect();
+    clients.sort_by_key(|c| c.0);
+    let mut gap_bars = Vec::new();
+    for (id, name) in clients {
+        let g = state
+            .app
+            .perception_gap(&s.ctx, rapport_app::ratings::GapSubject::Client(id), None)
+            .await?;
+        if g.current.pairs > 0 {
+            gap_bars.push(charts::Group {
+                label: name,
+                values: vec![
+                    g.current.client_average.unwrap_or(0.0),
+                    g.current.team_average.unwrap_or(0.0),
+                ],
+            });
+        }
+    }
     let body = html! {
         h1 { "Dashboard" }
         p {
@@ -1698,6 +1717,10 @@ async fn dashboard(State(state): State<AppState>, Agent(s): Agent) -> UiResult<M
             figure {
                 (charts::bars("Workload and capacity this week, hours", &["committed", "capacity"], &load_bars, "hours"))
                 figcaption { "Hours of open work committed this week against each member's capacity." }
+            }
+            figure {
+                (charts::bars("Ratings: the client's and the team's own, per client", &["client", "team"], &gap_bars, "of 5"))
+                figcaption { "Average ratings of the same delivered work (1-5): where the team rates itself higher, the perception gap." }
             }
         }
     };

@@ -26,10 +26,11 @@ pub fn nice_max(max: f64) -> f64 {
 }
 
 fn fmt(v: f64) -> String {
-    if (v - v.round()).abs() < 0.05 {
+    if (v - v.round()).abs() < 0.005 {
         format!("{v:.0}")
     } else {
-        format!("{v:.1}")
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').to_string()
     }
 }
 
@@ -155,6 +156,14 @@ pub fn trend(points: &[(String, f64)], title: &str, y_max: f64) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_plainly() {
+        assert_eq!(fmt(3.0), "3");
+        assert_eq!(fmt(1.25), "1.25");
+        assert_eq!(fmt(36.333), "36.33");
+        assert_eq!(fmt(2.5), "2.5");
+    }
 
     #[test]
     fn nice_axis_tops() {
