@@ -154,6 +154,23 @@ both!(
         assert_eq!(res.status, 403, "{}", res.body);
         assert!(res.cookie("rapport_session").is_none());
 
+        // The right token from another site (a login-CSRF attempt): refused before any check.
+        let res = fetch(
+            &app,
+            reqwest::Method::POST,
+            "/app/login",
+            &[&lc],
+            Some(&[
+                ("csrf", &login.csrf()),
+                ("email", "owner@acme.example"),
+                ("password", PASSWORD),
+            ]),
+            Some("https://evil.example"),
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        assert!(res.cookie("rapport_session").is_none());
+
         let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
         let page = get(&app, "/app?view=open", &[&session]).await;
         assert_eq!(page.status, 200);

@@ -100,7 +100,7 @@ impl Session {
 
 /// A same-origin check for every state-changing browser request: a cross-site `Origin` or
 /// `Sec-Fetch-Site` is refused before any token is compared.
-fn cross_site(parts: &Parts) -> bool {
+fn cross_site(parts: &Parts, public_url: &str) -> bool {
     if matches!(parts.method, Method::GET | Method::HEAD) {
         return false;
     }
@@ -116,6 +116,8 @@ fn cross_site(parts: &Parts) -> bool {
         h.get(header::HOST).and_then(|v| v.to_str().ok()),
     ) {
         (Some("null"), _) => true,
+        // The address people reach us at (behind a proxy the Host header may differ).
+        (Some(origin), _) if origin == public_url.trim_end_matches('/') => false,
         (Some(origin), Some(host)) => {
             let o = origin
                 .split_once("://")
@@ -128,7 +130,7 @@ fn cross_site(parts: &Parts) -> bool {
 }
 
 async fn session_for(parts: &mut Parts, state: &AppState, side: Side) -> Result<Session, Response> {
-    if cross_site(parts) {
+    if cross_site(parts, &state.app.settings.public_url) {
         return Err(UiError::new(
             StatusCode::FORBIDDEN,
             "cross-site form submissions are refused",
@@ -201,8 +203,8 @@ pub struct SameOrigin;
 
 impl FromRequestParts<AppState> for SameOrigin {
     type Rejection = Response;
-    async fn from_request_parts(p: &mut Parts, _: &AppState) -> Result<Self, Response> {
-        if cross_site(p) {
+    async fn from_request_parts(p: &mut Parts, s: &AppState) -> Result<Self, Response> {
+        if cross_site(p, &s.app.settings.public_url) {
             Err(UiError::new(
                 StatusCode::FORBIDDEN,
                 "cross-site form submissions are refused",
