@@ -169,7 +169,7 @@ async fn start_browser(driver: &str) -> (Driver, Client) {
     }
     caps.insert("goog:chromeOptions".into(), opts);
     let mut last = None;
-    for _ in 0..50 {
+    for _ in 0..150 {
         match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps.clone())
             .connect(&url)

@@ -256,6 +256,13 @@ both!(
         .await;
         assert_eq!(res.status, 403);
         assert_eq!(app.count("messages").await, before);
+        // Each refusal of a signed-in form is in the audit trail.
+        let audit = app
+            .get("/api/v1/audit?action=auth.denied", &app.owner)
+            .await
+            .ok(200);
+        let denied = audit["items"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(denied >= 7, "denials audited: {audit}");
         let status = app
             .get(&format!("/api/v1/requests/{id}"), &app.owner)
             .await

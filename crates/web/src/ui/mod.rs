@@ -153,6 +153,12 @@ async fn session_for(parts: &mut Parts, state: &AppState, side: Side) -> Result<
     let Some(token) = cookie(parts, SESSION_COOKIE).map(str::to_string) else {
         return Err(to_login());
     };
+    // The same per-session limit as the API's.
+    if let Some(limiter) = &state.limiter
+        && let Err(secs) = limiter.check(&token)
+    {
+        return Err(UiError::from(AppError::TooMany(secs)).into_response());
+    }
     let found = state
         .app
         .session(&token)
@@ -173,8 +179,13 @@ async fn session_for(parts: &mut Parts, state: &AppState, side: Side) -> Result<
         };
         return Err(Redirect::to(home).into_response());
     }
+    let ctx = Ctx::new(s.principal, client_ip(parts));
+    // Let the denial guard attribute a refused form (a stale token is a 403) to its session.
+    if let Some(slot) = parts.extensions.get::<crate::guard::CallerSlot>() {
+        *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(ctx.clone());
+    }
     Ok(Session {
-        ctx: Ctx::new(s.principal, client_ip(parts)),
+        ctx,
         csrf: s.csrf_token,
     })
 }
