@@ -415,9 +415,19 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     click(c, "header a[href='/portal/requests/new']").await?;
     fill(c, "#title", "Cold-chain report for the Pune warehouse").await?;
     fill(c, "#body", "Daily temperatures per storage room, please.").await?;
+    let csv = screenshot_dir().join("rooms.csv");
+    std::fs::write(&csv, "room,max_c\nA,4\nB,5\n").map_err(err)?;
+    c.find(Locator::Css("#files"))
+        .await
+        .map_err(err)?
+        .send_keys(&csv.display().to_string())
+        .await
+        .map_err(err)?;
     click(c, "#new-request button[type=submit]").await?;
     wait_text(c, "main h1", "Cold-chain report for the Pune warehouse").await?;
     wait_text(c, "dl.facts", "received").await?;
+    wait_text(c, "section[aria-labelledby=thread-h]", "rooms.csv").await?;
+    let _ = std::fs::remove_file(&csv);
     shot(c, "portal-request").await;
 
     *step = "contact approves a change order";
