@@ -120,6 +120,8 @@ both!(
             "{}",
             res.location
         );
+        let res = get(&app, "/", &[]).await;
+        assert_eq!((res.status, res.location.as_str()), (303, "/app"));
 
         // A wrong password: the form again, with a readable message, and no session.
         let login = get(&app, "/app/login", &[]).await;

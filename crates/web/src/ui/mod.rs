@@ -45,6 +45,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/assets/app.css", get(|| asset(CSS, "text/css")))
         .route("/assets/ui.js", get(|| asset(UI_JS, "text/javascript")))
+        // People who type the bare address land in the workspace (or its sign-in).
+        .route("/", get(|| async { Redirect::to("/app") }))
         .merge(app::router())
         .merge(portal::router())
 }
