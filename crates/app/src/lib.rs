@@ -26,6 +26,7 @@ pub mod secrets;
 pub mod time;
 pub mod totp;
 pub mod transfer;
+pub mod uploads;
 pub mod work;
 
 use std::sync::Arc;

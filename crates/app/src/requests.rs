@@ -20,6 +20,14 @@ use crate::clocks::sla::{Change, on_request_change};
 use crate::work::check_member;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
+/// A new request checked and assessed, ready for its transaction.
+pub(crate) type PreparedRequest = (
+    RequestDraft,
+    ClientId,
+    Option<rapport_core::request::ScopeRecord>,
+    Option<rapport_core::sentiment::Sentiment>,
+);
+
 /// What a list of requests is filtered and sorted by, as adapters receive it.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
@@ -312,6 +320,25 @@ impl App {
         input: NewRequest,
         channel: Channel,
     ) -> AppResult<Request> {
+        let (draft, client, scope, body_sentiment) =
+            self.prepare_request(ctx, input, channel).await?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| {
+                insert_request(db, &ctx, client, draft, scope, body_sentiment.as_ref(), now)
+            })
+            .await
+    }
+
+    /// Everything a new request needs before its transaction: who may file it, the checked
+    /// draft, its client, the scope verdict and the body's sentiment.
+    pub(crate) async fn prepare_request(
+        &self,
+        ctx: &Ctx,
+        input: NewRequest,
+        channel: Channel,
+    ) -> AppResult<PreparedRequest> {
         let mut input = input;
         let default_channel = match ctx.principal {
             Principal::Contact {
@@ -352,15 +379,8 @@ impl App {
             return Err(AppError::invalid("client_id", "required"));
         };
         let body_sentiment = crate::care::score_body(&draft.body).await?;
-        let org = ctx.org();
-        let now = self.now();
-        let ctx = ctx.clone();
-        let scope = self.scope_of(org, &draft).await?;
-        self.store
-            .write(move |db| {
-                insert_request(db, &ctx, client, draft, scope, body_sentiment.as_ref(), now)
-            })
-            .await
+        let scope = self.scope_of(ctx.org(), &draft).await?;
+        Ok((draft, client, scope, body_sentiment))
     }
 
     pub async fn update_request(

@@ -9,6 +9,7 @@ pub mod ops;
 pub mod problem;
 pub mod server;
 pub mod state;
+pub mod ui;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     Router::new()
         .merge(api)
+        .merge(ui::router())
         .route(
             "/api/openapi.json",
             get(move || {

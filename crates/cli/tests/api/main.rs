@@ -16,4 +16,5 @@ mod scope;
 mod search;
 mod security;
 mod transfer;
+mod ui;
 mod validation;

@@ -3,7 +3,7 @@
 
 mod alerts;
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod care;
 mod change_orders;
 mod clients;
