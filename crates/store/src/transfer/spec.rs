@@ -91,6 +91,11 @@ pub const KINDS: &[(&str, &str)] = &[
     ("alert", "alerts"),
     ("rating_invitation", "rating_invitations"),
     ("scope_override", "scope_overrides"),
+    ("canned_reply", "canned_replies"),
+    ("rule", "rules"),
+    ("webhook", "webhooks"),
+    ("webhook_delivery", "webhook_deliveries"),
+    ("calendar_feed", "calendar_feeds"),
 ];
 
 /// The table of a kind word, if it names rows of ours.
@@ -396,6 +401,69 @@ pub const TABLES: &[TableSpec] = &[
             ("engagement_id", Table("engagements")),
             ("request_id", Table("requests")),
         ],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "canned_replies",
+        columns: &[
+            "id", "org_id", "name", "body", "set_status", "set_priority", "add_tags", "assignee_id", "created_at",
+            "updated_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("assignee_id", Table("members"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "webhooks",
+        columns: &["id", "org_id", "url", "events", "secret_sealed", "enabled", "created_at", "updated_at"],
+        has_id: true,
+        key: &["id"],
+        // `secret_sealed` is sealed with RAPPORT_SECRET_KEY, like members.totp_secret.
+        booleans: &["enabled"],
+        refs: &[],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "rules",
+        columns: &["id", "org_id", "name", "event", "conditions", "actions", "enabled", "created_at", "updated_at"],
+        has_id: true,
+        key: &["id"],
+        booleans: &["enabled"],
+        refs: &[],
+        // `client_id` in conditions; `assignee_id`, `canned_reply_id`, `webhook_id` in actions.
+        json_with_ids: &["conditions", "actions"],
+    },
+    TableSpec {
+        name: "webhook_deliveries",
+        columns: &[
+            "id", "org_id", "webhook_id", "event", "payload", "status", "attempts", "last_status_code", "last_error",
+            "created_at", "updated_at", "delivered_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("webhook_id", Table("webhooks"))],
+        // The payload is what was sent, kept as sent.
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "request_redirects",
+        columns: &["org_id", "from_request_id", "to_request_id", "merged_at"],
+        has_id: false,
+        key: &["from_request_id"],
+        booleans: &[],
+        refs: &[("from_request_id", Table("requests")), ("to_request_id", Table("requests"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "calendar_feeds",
+        columns: &["id", "org_id", "subject_kind", "subject_id", "token_hash", "created_at", "revoked_at"],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("subject_id", Kind("subject_kind"))],
         json_with_ids: &[],
     },
     TableSpec {
