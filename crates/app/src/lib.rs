@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod automation;
 pub mod budget;
 pub mod care;
 pub mod change_orders;
@@ -66,6 +67,8 @@ pub struct Settings {
     pub clocks: clocks::ClockSettings,
     /// Mail in and out: From, limits, the SMTP transport and the IMAP reader.
     pub mail: mail::MailSettings,
+    /// Webhook deliveries: which targets are allowed, timeouts.
+    pub webhooks: automation::WebhookSettings,
 }
 
 impl Default for Settings {
@@ -85,6 +88,7 @@ impl Default for Settings {
             link_ttl: jiff::SignedDuration::from_hours(1),
             clocks: clocks::ClockSettings::default(),
             mail: mail::MailSettings::default(),
+            webhooks: automation::WebhookSettings::default(),
         }
     }
 }

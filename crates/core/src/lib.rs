@@ -11,6 +11,7 @@ pub mod audit;
 pub mod budget;
 mod business_time;
 pub mod calendar;
+pub mod canned;
 pub mod capacity;
 pub mod change_order;
 pub mod client;
@@ -30,6 +31,7 @@ pub mod promise;
 pub mod promise_stats;
 pub mod rating;
 pub mod request;
+pub mod rule;
 pub mod scope;
 pub mod search;
 pub mod sentiment;
@@ -37,3 +39,6 @@ pub mod silence;
 pub mod sla;
 pub mod time_entry;
 pub mod validate;
+pub mod webhook;
+
+

@@ -494,7 +494,29 @@ fn thread(
                     .details(serde_json::json!({"from": from, "to": to, "reason": "the client replied by mail"})),
             )?;
             reopened_to = Some(to);
+            crate::automation::emit(
+                db,
+                &r,
+                rapport_core::rule::Event::StatusChanged,
+                &crate::automation::Extra {
+                    from: Some(from.as_str()),
+                    ..Default::default()
+                },
+                &[],
+                now,
+            )?;
         }
+        crate::automation::emit(
+            db,
+            &r,
+            rapport_core::rule::Event::MessageIn,
+            &crate::automation::Extra {
+                message: Some((m.id.0, m.body.clone())),
+                ..Default::default()
+            },
+            &[],
+            now,
+        )?;
     }
     ctx.audit(
         db,

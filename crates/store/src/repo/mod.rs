@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod automation;
 pub mod auth;
 pub mod budget;
 pub mod care;
