@@ -23,10 +23,12 @@ use crate::mail::MailSettings;
 use crate::work::check_member;
 use crate::{App, AppError, AppResult, Ctx, Listing, Settings, cursor};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApplyInput {
+    /// The request to reply on.
+    pub request_id: RequestId,
     /// Send even though the etiquette lint has findings (recorded in the audit trail).
     #[serde(default)]
     pub confirm_findings: bool,
@@ -432,9 +434,9 @@ impl App {
         &self,
         ctx: &Ctx,
         id: CannedReplyId,
-        request: RequestId,
         input: ApplyInput,
     ) -> AppResult<Applied> {
+        let request = input.request_id;
         ctx.require(Permission::DoWork)?;
         let now = self.now();
         let ctx = ctx.clone();

@@ -4,6 +4,7 @@ mod support;
 
 mod alerts;
 mod auth;
+mod automation;
 mod authz;
 mod care;
 mod clocks;

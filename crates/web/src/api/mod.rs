@@ -4,6 +4,7 @@
 mod alerts;
 mod audit;
 mod auth;
+mod automation;
 mod care;
 mod change_orders;
 mod clients;
@@ -137,6 +138,7 @@ impl Modify for SecuritySchemes {
         (name = "change-orders", description = "Out-of-scope work priced and approved by the client"),
         (name = "search", description = "Full-text search over requests and messages"),
         (name = "mail", description = "Mailboxes, triage of unrouted mail, attachments and message HTML"),
+        (name = "automation", description = "Canned replies, rules and webhooks"),
     )
 )]
 pub struct ApiDoc;
@@ -162,4 +164,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(change_orders::router())
         .merge(search::router())
         .merge(mail::router())
+        .merge(automation::router())
 }
