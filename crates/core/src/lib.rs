@@ -40,5 +40,7 @@ pub mod sla;
 pub mod time_entry;
 pub mod validate;
 pub mod webhook;
+pub mod csv;
+pub mod billing;
 
 
