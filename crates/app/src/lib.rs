@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod billing_export;
 pub mod automation;
 pub mod budget;
 pub mod care;
@@ -14,6 +15,7 @@ pub mod cursor;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod imports;
 pub mod jobs;
 pub mod mail;
 pub mod org;

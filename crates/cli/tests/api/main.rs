@@ -9,6 +9,7 @@ mod authz;
 mod care;
 mod clocks;
 mod crud;
+mod exchange;
 mod mail;
 mod ops;
 mod promises;

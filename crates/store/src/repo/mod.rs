@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod audit;
 pub mod automation;
+pub mod billing;
 pub mod auth;
 pub mod budget;
 pub mod care;

@@ -10,6 +10,7 @@ mod change_orders;
 mod clients;
 mod clocks;
 mod engagements;
+mod exchange;
 mod health;
 mod jobs;
 mod mail;
@@ -139,6 +140,7 @@ impl Modify for SecuritySchemes {
         (name = "search", description = "Full-text search over requests and messages"),
         (name = "mail", description = "Mailboxes, triage of unrouted mail, attachments and message HTML"),
         (name = "automation", description = "Canned replies, rules and webhooks"),
+        (name = "imports", description = "CSV imports and the billing export"),
     )
 )]
 pub struct ApiDoc;
@@ -165,4 +167,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(search::router())
         .merge(mail::router())
         .merge(automation::router())
+        .merge(exchange::router())
 }
