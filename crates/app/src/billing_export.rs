@@ -34,7 +34,10 @@ impl App {
             return Err(AppError::invalid("to", format!("{b} is before from ({a})")));
         }
         let until = match f.to {
-            Some(d) => Some(start_of(d.tomorrow().map_err(|e| AppError::invalid("to", e.to_string()))?)?),
+            Some(d) => Some(start_of(
+                d.tomorrow()
+                    .map_err(|e| AppError::invalid("to", e.to_string()))?,
+            )?),
             None => None,
         };
         let q = BillingQuery {

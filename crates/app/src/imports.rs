@@ -116,9 +116,15 @@ fn check(kind: ImportKind, h: &Header, rows: &[Record], k: &Known) -> (Vec<Ready
             ImportKind::Clients => match core::client_row(h, r).validate() {
                 Ok(d) => {
                     if k.clients.contains_key(&d.name) {
-                        errors.push(err("name", format!("a client named {:?} already exists", d.name)));
+                        errors.push(err(
+                            "name",
+                            format!("a client named {:?} already exists", d.name),
+                        ));
                     } else if !seen.insert(d.name.clone()) {
-                        errors.push(err("name", format!("{:?} appears on an earlier line too", d.name)));
+                        errors.push(err(
+                            "name",
+                            format!("{:?} appears on an earlier line too", d.name),
+                        ));
                     } else {
                         ready.push(Ready::Client(d));
                     }
@@ -133,9 +139,15 @@ fn check(kind: ImportKind, h: &Header, rows: &[Record], k: &Known) -> (Vec<Ready
                     Ok(d) => {
                         let email = d.email.to_lowercase();
                         if k.contacts.contains_key(&email) {
-                            errors.push(err("email", format!("a contact with email {email} already exists")));
+                            errors.push(err(
+                                "email",
+                                format!("a contact with email {email} already exists"),
+                            ));
                         } else if !seen.insert(email.clone()) {
-                            errors.push(err("email", format!("{email} appears on an earlier line too")));
+                            errors.push(err(
+                                "email",
+                                format!("{email} appears on an earlier line too"),
+                            ));
                         } else {
                             ready.push(Ready::Contact(d));
                         }
@@ -159,11 +171,17 @@ fn check(kind: ImportKind, h: &Header, rows: &[Record], k: &Known) -> (Vec<Ready
                     match k.contacts.get(&email) {
                         Some((c, cl)) if *cl == client => input.contact_id = Some(*c),
                         Some(_) => {
-                            errors.push(err("contact_email", format!("{email} is a contact of another client")));
+                            errors.push(err(
+                                "contact_email",
+                                format!("{email} is a contact of another client"),
+                            ));
                             continue;
                         }
                         None => {
-                            errors.push(err("contact_email", format!("no contact with email {email}")));
+                            errors.push(err(
+                                "contact_email",
+                                format!("no contact with email {email}"),
+                            ));
                             continue;
                         }
                     }
@@ -194,7 +212,13 @@ fn rename_calendar(v: Violations) -> Violations {
     )
 }
 
-fn report(kind: ImportKind, rows: usize, accepted: usize, errors: Vec<RowError>, applied: bool) -> ImportReport {
+fn report(
+    kind: ImportKind,
+    rows: usize,
+    accepted: usize,
+    errors: Vec<RowError>,
+    applied: bool,
+) -> ImportReport {
     let rejected_count = errors.len();
     let mut rejected = errors;
     rejected.truncate(MAX_LISTED);
@@ -221,7 +245,8 @@ impl App {
     ) -> AppResult<ImportReport> {
         ctx.require(Permission::ManageClients)?;
         let records = core::parse(&bytes).map_err(|e| AppError::invalid("file", e.to_string()))?;
-        let header = Header::new(kind, &records[0]).map_err(|e| AppError::invalid("file", e.to_string()))?;
+        let header =
+            Header::new(kind, &records[0]).map_err(|e| AppError::invalid("file", e.to_string()))?;
         let rows = records.len() - 1;
         let org = ctx.org();
         if dry_run {

@@ -5,8 +5,8 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
-pub mod billing_export;
 pub mod automation;
+pub mod billing_export;
 pub mod budget;
 pub mod care;
 pub mod change_orders;

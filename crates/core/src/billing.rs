@@ -82,7 +82,10 @@ impl Item {
         let amount = self.amount_minor();
         vec![
             self.kind.to_string(),
-            jiff::tz::TimeZone::UTC.to_datetime(self.at).date().to_string(),
+            jiff::tz::TimeZone::UTC
+                .to_datetime(self.at)
+                .date()
+                .to_string(),
             opt(self.client_id),
             self.client.clone(),
             opt(self.engagement_id),
@@ -92,7 +95,10 @@ impl Item {
             self.description.clone(),
             self.minutes.to_string(),
             self.billable.to_string(),
-            self.currency.as_ref().map(|c| c.code().to_string()).unwrap_or_default(),
+            self.currency
+                .as_ref()
+                .map(|c| c.code().to_string())
+                .unwrap_or_default(),
             opt(self.rate_minor),
             amount.to_string(),
             decimal(amount, self.currency.as_ref().map_or(2, Currency::exponent)),

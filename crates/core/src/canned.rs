@@ -335,15 +335,13 @@ mod tests {
 
     #[test]
     fn renders_variables_with_spaces_and_single_braces_as_text() {
-        let t = Template::parse("Dear {{ contact.preferred_name }}, re #{{request.ref}} {x}").unwrap();
+        let t =
+            Template::parse("Dear {{ contact.preferred_name }}, re #{{request.ref}} {x}").unwrap();
         assert_eq!(
             t.variables(),
             vec![Var::ContactPreferredName, Var::RequestRef]
         );
-        assert_eq!(
-            t.render(&[], values).unwrap(),
-            "Dear Dr Mehta, re #42 {x}"
-        );
+        assert_eq!(t.render(&[], values).unwrap(), "Dear Dr Mehta, re #42 {x}");
     }
 
     #[test]
@@ -358,7 +356,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(e.to_string().contains("{{request.nmae}}"), "{e}");
-        assert!(e.to_string().contains("request.ref"), "lists the known ones: {e}");
+        assert!(
+            e.to_string().contains("request.ref"),
+            "lists the known ones: {e}"
+        );
         assert_eq!(
             Template::parse("ok\nthen {{contact.name").unwrap_err(),
             TemplateError::Unclosed { line: 2, column: 6 }
@@ -388,9 +389,7 @@ mod tests {
             theirs: "ladies' fingers".into(),
         }];
         let t = Template::parse("Okra delivered, okra-free? {{contact.name}} bookra").unwrap();
-        let out = t
-            .render(&g, |_| Ok("okra lover".to_string()))
-            .unwrap();
+        let out = t.render(&g, |_| Ok("okra lover".to_string())).unwrap();
         assert_eq!(
             out,
             "Ladies' fingers delivered, ladies' fingers-free? okra lover bookra"

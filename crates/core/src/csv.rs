@@ -41,7 +41,9 @@ pub enum CsvError {
     Empty,
     #[error("line {line}: a quoted field is never closed")]
     Unclosed { line: usize },
-    #[error("line {line}, column {column}: a quote inside an unquoted field (quote the whole field and double inner quotes)")]
+    #[error(
+        "line {line}, column {column}: a quote inside an unquoted field (quote the whole field and double inner quotes)"
+    )]
     StrayQuote { line: usize, column: usize },
     #[error("line {line}, column {column}: text after a closing quote")]
     AfterQuote { line: usize, column: usize },
@@ -83,9 +85,9 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Record>, CsvError> {
     let mut s = S::Start;
     let mut quoted_from = 1;
     let end_record = |fields: &mut Vec<String>,
-                          field: &mut String,
-                          records: &mut Vec<Record>,
-                          start_line: usize|
+                      field: &mut String,
+                      records: &mut Vec<Record>,
+                      start_line: usize|
      -> Result<(), CsvError> {
         fields.push(std::mem::take(field));
         let blank = fields.len() == 1 && fields[0].is_empty();
@@ -166,8 +168,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Record>, CsvError> {
 /// A cell for a CSV line: quoted when it holds a comma, quote or line break. Cells that a
 /// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) get a leading apostrophe.
 pub fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '@']) || (s.starts_with('-') && s.parse::<f64>().is_err())
-    {
+    let s = if s.starts_with(['=', '+', '@']) || (s.starts_with('-') && s.parse::<f64>().is_err()) {
         format!("'{s}")
     } else {
         s.to_string()
@@ -212,7 +213,11 @@ impl Header {
             .map(|f| f.trim().to_ascii_lowercase())
             .collect();
         if names.len() == 1 && (names[0].contains(';') || names[0].contains('\t')) {
-            let sep = if names[0].contains(';') { "semicolons" } else { "tabs" };
+            let sep = if names[0].contains(';') {
+                "semicolons"
+            } else {
+                "tabs"
+            };
             return Err(CsvError::Header(format!(
                 "the header is one column and looks separated by {sep}; Rapport reads comma-separated files (RFC 4180)"
             )));
@@ -309,11 +314,7 @@ pub fn contact_row(h: &Header, r: &Record, client: ClientId) -> NewContact {
 }
 
 /// A requests row, once its client is known. Kind and priority words are checked here.
-pub fn request_row(
-    h: &Header,
-    r: &Record,
-    client: ClientId,
-) -> Result<NewRequest, Vec<RowError>> {
+pub fn request_row(h: &Header, r: &Record, client: ClientId) -> Result<NewRequest, Vec<RowError>> {
     let mut errors = Vec::new();
     let err = |column: &str, message: String| RowError {
         line: r.line,
@@ -325,7 +326,10 @@ pub fn request_row(
         k => match k.parse::<Kind>() {
             Ok(k) => Some(k),
             Err(_) => {
-                errors.push(err("kind", format!("{k:?} is not one of: {}", Kind::expected())));
+                errors.push(err(
+                    "kind",
+                    format!("{k:?} is not one of: {}", Kind::expected()),
+                ));
                 None
             }
         },
@@ -375,7 +379,8 @@ mod tests {
 
     #[test]
     fn quotes_bom_crlf_and_line_breaks_in_fields() {
-        let text = "\u{feff}name,notes\r\n\"Acme, Inc.\",\"said \"\"hi\"\"\nthen left\"\r\n\r\nBeta,\n";
+        let text =
+            "\u{feff}name,notes\r\n\"Acme, Inc.\",\"said \"\"hi\"\"\nthen left\"\r\n\r\nBeta,\n";
         let rs = parse(text.as_bytes()).unwrap();
         assert_eq!(
             fields(&rs),
@@ -412,8 +417,18 @@ mod tests {
         assert!(h("Name,TZ,notes").is_ok());
         let e = h("name;tz;notes").unwrap_err().to_string();
         assert!(e.contains("semicolons"), "{e}");
-        assert!(h("name").unwrap_err().to_string().contains("missing column tz"));
-        assert!(h("name,tz,colour").unwrap_err().to_string().contains("colour"));
+        assert!(
+            h("name")
+                .unwrap_err()
+                .to_string()
+                .contains("missing column tz")
+        );
+        assert!(
+            h("name,tz,colour")
+                .unwrap_err()
+                .to_string()
+                .contains("colour")
+        );
         assert!(h("name,tz,name").unwrap_err().to_string().contains("twice"));
     }
 
@@ -428,7 +443,10 @@ mod tests {
         // What is written reads back the same.
         let tricky = ["x,y", "q\"uote", "multi\nline"];
         let text = line(&tricky.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(fields(&parse(text.as_bytes()).unwrap()), vec![tricky.to_vec()]);
+        assert_eq!(
+            fields(&parse(text.as_bytes()).unwrap()),
+            vec![tricky.to_vec()]
+        );
     }
 
     #[test]

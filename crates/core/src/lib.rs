@@ -8,6 +8,7 @@ pub mod labels;
 pub mod access;
 pub mod alert;
 pub mod audit;
+pub mod billing;
 pub mod budget;
 mod business_time;
 pub mod calendar;
@@ -16,6 +17,7 @@ pub mod capacity;
 pub mod change_order;
 pub mod client;
 pub mod complaint;
+pub mod csv;
 pub mod engagement;
 pub mod etiquette;
 pub mod health;
@@ -40,7 +42,3 @@ pub mod sla;
 pub mod time_entry;
 pub mod validate;
 pub mod webhook;
-pub mod csv;
-pub mod billing;
-
-

@@ -58,16 +58,24 @@ pub struct Conditions {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     /// Assign to a member (`null`: unassign).
-    Assign { assignee_id: Option<MemberId> },
-    Tag { tag: String },
+    Assign {
+        assignee_id: Option<MemberId>,
+    },
+    Tag {
+        tag: String,
+    },
     SetPriority {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         priority: Priority,
     },
     /// Apply a canned reply (its message and side effects) as the rule.
-    ApplyCannedReply { canned_reply_id: CannedReplyId },
+    ApplyCannedReply {
+        canned_reply_id: CannedReplyId,
+    },
     /// Send the event to a webhook (whatever events it subscribes to).
-    CallWebhook { webhook_id: WebhookId },
+    CallWebhook {
+        webhook_id: WebhookId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

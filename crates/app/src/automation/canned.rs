@@ -14,7 +14,9 @@ use rapport_core::promise::PromiseKind;
 use rapport_core::request::{Request, TransitionInput};
 use rapport_core::rule::Event;
 use rapport_store::Db;
-use rapport_store::repo::{automation as store, clients, members, messages, orgs, promises, requests};
+use rapport_store::repo::{
+    automation as store, clients, members, messages, orgs, promises, requests,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -64,9 +66,10 @@ fn check_input(db: &mut Db<'_>, org: OrgId, c: &CannedReplyInput) -> AppResult<(
 
 fn duplicate(e: AppError, name: &str) -> AppError {
     match e {
-        AppError::Conflict { .. } => {
-            AppError::conflict("name", format!("a canned reply named {name:?} already exists"))
-        }
+        AppError::Conflict { .. } => AppError::conflict(
+            "name",
+            format!("a canned reply named {name:?} already exists"),
+        ),
         other => other,
     }
 }
@@ -79,7 +82,8 @@ pub(crate) fn render(
     agent: Option<MemberId>,
 ) -> AppResult<String> {
     let org = r.org_id;
-    let template = Template::parse(&c.body).map_err(|e| AppError::invalid("body", e.to_string()))?;
+    let template =
+        Template::parse(&c.body).map_err(|e| AppError::invalid("body", e.to_string()))?;
     let client = clients::get(db, org, r.client_id)?;
     let contact = match r.contact_id {
         Some(id) => Some(clients::get_contact(db, org, id)?),
@@ -98,7 +102,9 @@ pub(crate) fn render(
         Some(m) if vars.contains(&Var::AgentName) => Some(members::get(db, org, m)?.name),
         _ => None,
     };
-    let org_name = if vars.contains(&Var::OrgName) || (vars.contains(&Var::AgentName) && agent_name.is_none()) {
+    let org_name = if vars.contains(&Var::OrgName)
+        || (vars.contains(&Var::AgentName) && agent_name.is_none())
+    {
         Some(orgs::get(db, org)?.name)
     } else {
         None
@@ -113,19 +119,24 @@ pub(crate) fn render(
     let tz = client.calendar.tz.clone();
     let no_contact = || "the request has no contact".to_string();
     let rendered = template.render(&client.etiquette.glossary, |v| match v {
-        Var::ContactName => contact.as_ref().map(|c| c.name.clone()).ok_or_else(no_contact),
+        Var::ContactName => contact
+            .as_ref()
+            .map(|c| c.name.clone())
+            .ok_or_else(no_contact),
         Var::ContactPreferredName => match (&contact, &addressee) {
             (None, _) => Err(no_contact()),
             (Some(_), Some(a)) => Ok(a.clone()),
-            (Some(c), None) => Ok(c.name.split_whitespace().next().unwrap_or(&c.name).to_string()),
+            (Some(c), None) => Ok(c
+                .name
+                .split_whitespace()
+                .next()
+                .unwrap_or(&c.name)
+                .to_string()),
         },
-        Var::ContactSalutation => recipient
-            .as_ref()
-            .ok_or_else(no_contact)
-            .and_then(|rcp| {
-                salutation_line(rcp, client.etiquette.tone)
-                    .ok_or_else(|| "the contact has no name to greet".to_string())
-            }),
+        Var::ContactSalutation => recipient.as_ref().ok_or_else(no_contact).and_then(|rcp| {
+            salutation_line(rcp, client.etiquette.tone)
+                .ok_or_else(|| "the contact has no name to greet".to_string())
+        }),
         Var::ClientName => Ok(client.name.clone()),
         Var::RequestRef => Ok(r.reference.clone()),
         Var::RequestTitle => Ok(r.title.clone()),
@@ -155,6 +166,7 @@ pub(crate) enum Acting<'a> {
 }
 
 /// Send `c` on request `id` and apply its side effects, inside the caller's write.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn apply_in(
     db: &mut Db<'_>,
     acting: &Acting<'_>,
@@ -177,7 +189,10 @@ pub(crate) fn apply_in(
     let body = render(db, &r, c, agent)?;
     let send_at = r.contact_id.map(|_| now);
     let findings = crate::care::check_outbound(db, &r, &body, send_at, confirm, "body")?;
-    let m = messages::insert(db, &crate::requests::outbound(org, r.id, actor, body, None, now))?;
+    let m = messages::insert(
+        db,
+        &crate::requests::outbound(org, r.id, actor, body, None, now),
+    )?;
     if let Acting::Person(ctx) = acting {
         crate::care::record_confirmation(db, ctx, r.id, m.id, &findings, now)?;
     }

@@ -48,23 +48,27 @@ fn check_refs(db: &mut Db<'_>, org: OrgId, r: &RuleInput) -> AppResult<()> {
         match a {
             Action::Assign {
                 assignee_id: Some(m),
-            } => {
-                if check_member(db, org, *m, "x").is_err() {
-                    v.add(format!("actions[{i}].assignee_id"), format!("no active member {m}"));
-                }
+            } if check_member(db, org, *m, "assignee_id").is_err() => {
+                v.add(
+                    format!("actions[{i}].assignee_id"),
+                    format!("no active member {m}"),
+                );
             }
-            Action::ApplyCannedReply { canned_reply_id } => {
-                if store::get_canned(db, org, *canned_reply_id).is_err() {
-                    v.add(
-                        format!("actions[{i}].canned_reply_id"),
-                        format!("no canned reply {canned_reply_id}"),
-                    );
-                }
+            Action::ApplyCannedReply { canned_reply_id }
+                if store::get_canned(db, org, *canned_reply_id).is_err() =>
+            {
+                v.add(
+                    format!("actions[{i}].canned_reply_id"),
+                    format!("no canned reply {canned_reply_id}"),
+                );
             }
-            Action::CallWebhook { webhook_id } => {
-                if store::get_webhook(db, org, *webhook_id).is_err() {
-                    v.add(format!("actions[{i}].webhook_id"), format!("no webhook {webhook_id}"));
-                }
+            Action::CallWebhook { webhook_id }
+                if store::get_webhook(db, org, *webhook_id).is_err() =>
+            {
+                v.add(
+                    format!("actions[{i}].webhook_id"),
+                    format!("no webhook {webhook_id}"),
+                );
             }
             _ => {}
         }
@@ -82,6 +86,7 @@ fn duplicate(e: AppError, name: &str) -> AppError {
 }
 
 /// Apply one rule's actions to request `id`, inside the caller's write. Returns what was done.
+#[allow(clippy::too_many_arguments)]
 fn apply_rule(
     db: &mut Db<'_>,
     org: OrgId,
@@ -157,7 +162,17 @@ fn apply_rule(
                     rule: rule.id,
                     chain,
                 };
-                apply_in(db, &acting, org, id, &c, false, settings, &settings.mail, now)?;
+                apply_in(
+                    db,
+                    &acting,
+                    org,
+                    id,
+                    &c,
+                    false,
+                    settings,
+                    &settings.mail,
+                    now,
+                )?;
             }
             Action::CallWebhook { webhook_id } => {
                 let data = json!({
@@ -178,7 +193,10 @@ impl App {
     pub async fn list_rules(&self, ctx: &Ctx) -> AppResult<Vec<Rule>> {
         ctx.require(Permission::ManageMembers)?;
         let org = ctx.org();
-        Ok(self.store.read(move |db| store::list_rules(db, org)).await?)
+        Ok(self
+            .store
+            .read(move |db| store::list_rules(db, org))
+            .await?)
     }
 
     pub async fn get_rule(&self, ctx: &Ctx, id: RuleId) -> AppResult<Rule> {

@@ -129,7 +129,11 @@ async fn resolve(t: &Target, settings: &WebhookSettings) -> Result<SocketAddr, S
     }
     // Every address must be public: otherwise a name could point half at the internet and
     // half inside.
-    if let Some(bad) = addrs.iter().map(SocketAddr::ip).find(|ip| !core::is_public(*ip)) {
+    if let Some(bad) = addrs
+        .iter()
+        .map(SocketAddr::ip)
+        .find(|ip| !core::is_public(*ip))
+    {
         return Err(format!(
             "{} resolves to {bad}, a loopback, private or reserved address; refused",
             t.host
@@ -208,7 +212,11 @@ async fn post(
 
 impl App {
     /// Subscribe a URL to events (admins). The secret is returned once.
-    pub async fn create_webhook(&self, ctx: &Ctx, input: WebhookInput) -> AppResult<CreatedWebhook> {
+    pub async fn create_webhook(
+        &self,
+        ctx: &Ctx,
+        input: WebhookInput,
+    ) -> AppResult<CreatedWebhook> {
         ctx.require(Permission::ManageMembers)?;
         let (input, target) = input.validate()?;
         check_target(&target, &self.settings.webhooks).map_err(|m| AppError::invalid("url", m))?;
@@ -244,7 +252,10 @@ impl App {
     pub async fn list_webhooks(&self, ctx: &Ctx) -> AppResult<Vec<Webhook>> {
         ctx.require(Permission::ManageMembers)?;
         let org = ctx.org();
-        Ok(self.store.read(move |db| store::list_webhooks(db, org)).await?)
+        Ok(self
+            .store
+            .read(move |db| store::list_webhooks(db, org))
+            .await?)
     }
 
     pub async fn get_webhook(&self, ctx: &Ctx, id: WebhookId) -> AppResult<Webhook> {
@@ -267,7 +278,8 @@ impl App {
         let ctx = ctx.clone();
         self.store
             .write(move |db| -> AppResult<Webhook> {
-                let w = store::set_webhook_enabled(db, ctx.org(), id, enabled, now).map_err(not_found)?;
+                let w = store::set_webhook_enabled(db, ctx.org(), id, enabled, now)
+                    .map_err(not_found)?;
                 ctx.audit(
                     db,
                     now,
@@ -354,7 +366,15 @@ impl App {
         match outcome {
             Attempt::Delivered(code) => {
                 self.finish_job(job, worker, move |db, now| {
-                    store::record_attempt(db, org, id, DeliveryStatus::Delivered, Some(code.into()), None, now)?;
+                    store::record_attempt(
+                        db,
+                        org,
+                        id,
+                        DeliveryStatus::Delivered,
+                        Some(code.into()),
+                        None,
+                        now,
+                    )?;
                     Ok(())
                 })
                 .await
@@ -362,7 +382,15 @@ impl App {
             Attempt::Refused(reason) => {
                 let r2 = reason.clone();
                 self.finish_job(job, worker, move |db, now| {
-                    store::record_attempt(db, org, id, DeliveryStatus::Failed, None, Some(&r2), now)?;
+                    store::record_attempt(
+                        db,
+                        org,
+                        id,
+                        DeliveryStatus::Failed,
+                        None,
+                        Some(&r2),
+                        now,
+                    )?;
                     rapport_store::repo::audit::record(
                         db,
                         org,
@@ -386,7 +414,15 @@ impl App {
                 let recorded = self
                     .store
                     .write(move |db| {
-                        store::record_attempt(db, org, id, status, code.map(i64::from), Some(&e2), now)
+                        store::record_attempt(
+                            db,
+                            org,
+                            id,
+                            status,
+                            code.map(i64::from),
+                            Some(&e2),
+                            now,
+                        )
                     })
                     .await;
                 if let Err(e) = recorded {

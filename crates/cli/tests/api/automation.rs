@@ -1,7 +1,7 @@
 //! Canned replies, webhooks (with a real receiver on loopback) and rules.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
 
 use hmac::{KeyInit, Mac};
 use rapport_core::access::Role;
@@ -37,8 +37,10 @@ async fn audit_items(app: &TestApp, kind: &str, id: i64) -> Vec<Value> {
         .clone()
 }
 
-both!(canned_replies_render_with_etiquette_and_apply_all_or_nothing, |app: TestApp| async move {
-    let client = app
+both!(
+    canned_replies_render_with_etiquette_and_apply_all_or_nothing,
+    |app: TestApp| async move {
+        let client = app
         .post(
             "/api/v1/clients",
             &app.owner,
@@ -49,18 +51,18 @@ both!(canned_replies_render_with_etiquette_and_apply_all_or_nothing, |app: TestA
         .ok(201)["id"]
         .as_i64()
         .unwrap();
-    let contact = app
-        .post(
-            "/api/v1/contacts",
-            &app.owner,
-            json!({"client_id": client, "name": "Priya Mehta", "email": "priya@kaveri.example",
+        let contact = app
+            .post(
+                "/api/v1/contacts",
+                &app.owner,
+                json!({"client_id": client, "name": "Priya Mehta", "email": "priya@kaveri.example",
                    "etiquette": {"preferred_name": "Dr Mehta"}}),
-        )
-        .await
-        .ok(201)["id"]
-        .as_i64()
-        .unwrap();
-    let req = app
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        let req = app
         .post(
             "/api/v1/requests",
             &app.owner,
@@ -68,10 +70,10 @@ both!(canned_replies_render_with_etiquette_and_apply_all_or_nothing, |app: TestA
         )
         .await
         .ok(201);
-    let rid = req["id"].as_i64().unwrap();
+        let rid = req["id"].as_i64().unwrap();
 
-    // Unknown variables and unclosed braces are refused when saving, naming the variable.
-    let bad = app
+        // Unknown variables and unclosed braces are refused when saving, naming the variable.
+        let bad = app
         .post(
             "/api/v1/canned-replies",
             &app.owner,
@@ -79,31 +81,39 @@ both!(canned_replies_render_with_etiquette_and_apply_all_or_nothing, |app: TestA
         )
         .await
         .problem(422);
-    assert_eq!(bad.fields(), ["body"]);
-    let msg = bad.body["errors"][0]["message"].as_str().unwrap();
-    assert!(msg.contains("{{request.nmae}}") && msg.contains("line 2, column 4"), "{msg}");
-    let unclosed = app
-        .post(
+        assert_eq!(bad.fields(), ["body"]);
+        let msg = bad.body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("{{request.nmae}}") && msg.contains("line 2, column 4"),
+            "{msg}"
+        );
+        let unclosed = app
+            .post(
+                "/api/v1/canned-replies",
+                &app.owner,
+                json!({"name": "Unclosed", "body": "Hello {{contact.name"}),
+            )
+            .await
+            .problem(422);
+        assert!(
+            unclosed.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("never closed")
+        );
+        assert_eq!(app.count("canned_replies").await, 0);
+
+        // Agents use canned replies but do not write them.
+        let agent = app.member_token("ana@acme.example", Role::Agent).await;
+        app.post(
             "/api/v1/canned-replies",
-            &app.owner,
-            json!({"name": "Unclosed", "body": "Hello {{contact.name"}),
+            &agent,
+            json!({"name": "Mine", "body": "hi"}),
         )
         .await
-        .problem(422);
-    assert!(unclosed.body["errors"][0]["message"].as_str().unwrap().contains("never closed"));
-    assert_eq!(app.count("canned_replies").await, 0);
+        .problem(403);
 
-    // Agents use canned replies but do not write them.
-    let agent = app.member_token("ana@acme.example", Role::Agent).await;
-    app.post(
-        "/api/v1/canned-replies",
-        &agent,
-        json!({"name": "Mine", "body": "hi"}),
-    )
-    .await
-    .problem(403);
-
-    let canned = app
+        let canned = app
         .post(
             "/api/v1/canned-replies",
             &app.owner,
@@ -113,50 +123,52 @@ both!(canned_replies_render_with_etiquette_and_apply_all_or_nothing, |app: TestA
         )
         .await
         .ok(201);
-    let cid = canned["id"].as_i64().unwrap();
-    app.post(
-        "/api/v1/canned-replies",
-        &app.owner,
-        json!({"name": "Acknowledge", "body": "again"}),
-    )
-    .await
-    .problem(409);
-
-    let preview = app
-        .get(
-            &format!("/api/v1/canned-replies/{cid}/preview?request_id={rid}"),
-            &agent,
+        let cid = canned["id"].as_i64().unwrap();
+        app.post(
+            "/api/v1/canned-replies",
+            &app.owner,
+            json!({"name": "Acknowledge", "body": "again"}),
         )
         .await
-        .ok(200)["body"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(
-        preview,
-        format!("Dear Dr Mehta,\n\nThank you: request #{rid} about ladies' fingers is in hand.\n\nana")
-    );
+        .problem(409);
 
-    let applied = app
-        .post(
-            &format!("/api/v1/canned-replies/{cid}/apply"),
-            &agent,
-            json!({"request_id": rid}),
-        )
-        .await
-        .ok(200);
-    assert_eq!(applied["message"]["direction"], "outbound");
-    assert_eq!(applied["message"]["body"], preview.as_str());
-    assert_eq!(applied["request"]["status"], "in_progress");
-    assert_eq!(applied["request"]["priority"], "high");
-    assert_eq!(applied["request"]["tags"], json!(["acknowledged"]));
-    let acts = actions(&app, "request", rid).await;
-    for a in ["canned_reply.apply", "request.status", "request.update"] {
-        assert!(acts.iter().any(|x| x == a), "{a} in {acts:?}");
-    }
+        let preview = app
+            .get(
+                &format!("/api/v1/canned-replies/{cid}/preview?request_id={rid}"),
+                &agent,
+            )
+            .await
+            .ok(200)["body"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            preview,
+            format!(
+                "Dear Dr Mehta,\n\nThank you: request #{rid} about ladies' fingers is in hand.\n\nana"
+            )
+        );
 
-    // A variable without a value here is a 422 naming it, and nothing is written.
-    let due = app
+        let applied = app
+            .post(
+                &format!("/api/v1/canned-replies/{cid}/apply"),
+                &agent,
+                json!({"request_id": rid}),
+            )
+            .await
+            .ok(200);
+        assert_eq!(applied["message"]["direction"], "outbound");
+        assert_eq!(applied["message"]["body"], preview.as_str());
+        assert_eq!(applied["request"]["status"], "in_progress");
+        assert_eq!(applied["request"]["priority"], "high");
+        assert_eq!(applied["request"]["tags"], json!(["acknowledged"]));
+        let acts = actions(&app, "request", rid).await;
+        for a in ["canned_reply.apply", "request.status", "request.update"] {
+            assert!(acts.iter().any(|x| x == a), "{a} in {acts:?}");
+        }
+
+        // A variable without a value here is a 422 naming it, and nothing is written.
+        let due = app
         .post(
             "/api/v1/canned-replies",
             &app.owner,
@@ -166,59 +178,72 @@ both!(canned_replies_render_with_etiquette_and_apply_all_or_nothing, |app: TestA
         .ok(201)["id"]
         .as_i64()
         .unwrap();
-    let before = app.snapshot().await;
-    let res = app
-        .post(
-            &format!("/api/v1/canned-replies/{due}/apply"),
+        let before = app.snapshot().await;
+        let res = app
+            .post(
+                &format!("/api/v1/canned-replies/{due}/apply"),
+                &app.owner,
+                json!({"request_id": rid}),
+            )
+            .await
+            .problem(422);
+        assert_eq!(res.fields(), ["promise.due_local"]);
+        assert!(
+            res.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("no open promise")
+        );
+        assert_eq!(app.snapshot().await, before, "nothing half-written");
+
+        // With a promise it renders in the client's zone.
+        app.post(
+            "/api/v1/promises",
             &app.owner,
-            json!({"request_id": rid}),
+            json!({"request_id": rid, "kind": "delivery", "due_at": "2030-03-04T14:00:00Z"}),
+        )
+        .await
+        .ok(201);
+        let p = app
+            .get(
+                &format!("/api/v1/canned-replies/{due}/preview?request_id={rid}"),
+                &app.owner,
+            )
+            .await
+            .ok(200);
+        assert_eq!(
+            p["body"],
+            "It will be ready by Monday 4 March 2030, 14:00 GMT."
+        );
+
+        // Edits are checked like new ones; deletes are audited.
+        app.call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/canned-replies/{cid}"),
+            Some(&app.owner),
+            Some(json!({"name": "Acknowledge", "body": "{{agent.name}} {{agent.title}}"})),
         )
         .await
         .problem(422);
-    assert_eq!(res.fields(), ["promise.due_local"]);
-    assert!(res.body["detail"].as_str().unwrap().contains("no open promise"));
-    assert_eq!(app.snapshot().await, before, "nothing half-written");
-
-    // With a promise it renders in the client's zone.
-    app.post(
-        "/api/v1/promises",
-        &app.owner,
-        json!({"request_id": rid, "kind": "delivery", "due_at": "2030-03-04T14:00:00Z"}),
-    )
-    .await
-    .ok(201);
-    let p = app
-        .get(
-            &format!("/api/v1/canned-replies/{due}/preview?request_id={rid}"),
-            &app.owner,
-        )
-        .await
-        .ok(200);
-    assert_eq!(p["body"], "It will be ready by Monday 4 March 2030, 14:00 GMT.");
-
-    // Edits are checked like new ones; deletes are audited.
-    app.call(
-        reqwest::Method::PUT,
-        &format!("/api/v1/canned-replies/{cid}"),
-        Some(&app.owner),
-        Some(json!({"name": "Acknowledge", "body": "{{agent.name}} {{agent.title}}"})),
-    )
-    .await
-    .problem(422);
-    let res = app
-        .call(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/canned-replies/{cid}"),
-            Some(&app.owner),
-            None,
-        )
-        .await;
-    assert_eq!(res.status, 204);
-    app.get(&format!("/api/v1/canned-replies/{cid}"), &app.owner)
-        .await
-        .problem(404);
-    assert!(actions(&app, "canned_reply", cid).await.contains(&"canned_reply.delete".to_string()));
-});
+        let res = app
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/canned-replies/{cid}"),
+                Some(&app.owner),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 204);
+        app.get(&format!("/api/v1/canned-replies/{cid}"), &app.owner)
+            .await
+            .problem(404);
+        assert!(
+            actions(&app, "canned_reply", cid)
+                .await
+                .contains(&"canned_reply.delete".to_string())
+        );
+    }
+);
 
 /// A webhook receiver on 127.0.0.1: records every call and answers with `status`.
 struct Receiver {
@@ -261,7 +286,8 @@ fn verify(secret: &str, header: &str, body: &str) -> bool {
     };
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{t}.{body}").as_bytes());
-    mac.verify_slice(&hex::decode(v1).unwrap_or_default()).is_ok()
+    mac.verify_slice(&hex::decode(v1).unwrap_or_default())
+        .is_ok()
 }
 
 async fn spawn_allowing_loopback(engine: rapport_store::Engine) -> Option<TestApp> {
@@ -286,7 +312,10 @@ async fn webhooks_deliver_signed_and_retry(app: TestApp) {
     let secret = hook["secret"].as_str().unwrap().to_string();
     assert!(secret.starts_with("whsec_"));
     // The secret is shown once and stored sealed.
-    let got = app.get(&format!("/api/v1/webhooks/{hid}"), &app.owner).await.ok(200);
+    let got = app
+        .get(&format!("/api/v1/webhooks/{hid}"), &app.owner)
+        .await
+        .ok(200);
     assert!(got.get("secret").is_none(), "{got}");
     let org = app.org;
     let sealed: String = app
@@ -361,15 +390,25 @@ async fn webhooks_deliver_signed_and_retry(app: TestApp) {
         let calls = rx.calls.lock().unwrap();
         assert_eq!(calls.len(), 3);
         let v: Value = serde_json::from_str(&calls[2].1).unwrap();
-        assert_eq!((v["data"]["from"].as_str(), v["data"]["to"].as_str()), (Some("new"), Some("triaged")));
+        assert_eq!(
+            (v["data"]["from"].as_str(), v["data"]["to"].as_str()),
+            (Some("new"), Some("triaged"))
+        );
         // The same delivery id on both attempts: receivers can deduplicate.
-        assert_eq!(calls[1].0["rapport-delivery"], calls[2].0["rapport-delivery"]);
+        assert_eq!(
+            calls[1].0["rapport-delivery"],
+            calls[2].0["rapport-delivery"]
+        );
     }
 
     // A paused webhook gets nothing; events it does not subscribe to are not sent.
-    app.patch(&format!("/api/v1/webhooks/{hid}"), &app.owner, json!({"enabled": false}))
-        .await
-        .ok(200);
+    app.patch(
+        &format!("/api/v1/webhooks/{hid}"),
+        &app.owner,
+        json!({"enabled": false}),
+    )
+    .await
+    .ok(200);
     app.request(client, "Another").await;
     app.run_jobs().await;
     assert_eq!(rx.calls.lock().unwrap().len(), 3);
@@ -390,7 +429,9 @@ mod webhooks_deliver_signed {
     use super::*;
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        let app = spawn_allowing_loopback(rapport_store::Engine::Sqlite).await.unwrap();
+        let app = spawn_allowing_loopback(rapport_store::Engine::Sqlite)
+            .await
+            .unwrap();
         webhooks_deliver_signed_and_retry(app).await;
     }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,43 +444,46 @@ mod webhooks_deliver_signed {
     }
 }
 
-both!(webhooks_refuse_private_targets_by_default, |app: TestApp| async move {
-    for url in [
-        "http://127.0.0.1:9/hook",
-        "http://10.1.2.3/hook",
-        "http://169.254.169.254/latest/meta-data",
-        "http://[::1]:8080/",
-        "http://localhost:8080/",
-    ] {
+both!(
+    webhooks_refuse_private_targets_by_default,
+    |app: TestApp| async move {
+        for url in [
+            "http://127.0.0.1:9/hook",
+            "http://10.1.2.3/hook",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]:8080/",
+            "http://localhost:8080/",
+        ] {
+            let res = app
+                .post(
+                    "/api/v1/webhooks",
+                    &app.owner,
+                    json!({"url": url, "events": ["request_created"]}),
+                )
+                .await
+                .problem(422);
+            assert_eq!(res.fields(), ["url"], "{url}");
+        }
         let res = app
             .post(
                 "/api/v1/webhooks",
                 &app.owner,
-                json!({"url": url, "events": ["request_created"]}),
+                json!({"url": "ftp://hooks.example/", "events": [], "secret": "short"}),
             )
             .await
             .problem(422);
-        assert_eq!(res.fields(), ["url"], "{url}");
+        assert_eq!(res.fields(), ["url", "events", "secret"]);
+        let res = app
+            .post(
+                "/api/v1/webhooks",
+                &app.owner,
+                json!({"url": "https://hooks.example/", "events": ["request_deleted"]}),
+            )
+            .await;
+        assert!(res.status == 400 || res.status == 422, "{}", res.status);
+        assert_eq!(app.count("webhooks").await, 0);
     }
-    let res = app
-        .post(
-            "/api/v1/webhooks",
-            &app.owner,
-            json!({"url": "ftp://hooks.example/", "events": [], "secret": "short"}),
-        )
-        .await
-        .problem(422);
-    assert_eq!(res.fields(), ["url", "events", "secret"]);
-    let res = app
-        .post(
-            "/api/v1/webhooks",
-            &app.owner,
-            json!({"url": "https://hooks.example/", "events": ["request_deleted"]}),
-        )
-        .await;
-    assert!(res.status == 400 || res.status == 422, "{}", res.status);
-    assert_eq!(app.count("webhooks").await, 0);
-});
+);
 
 async fn rules_apply_and_cannot_loop(app: TestApp) {
     let rx = receiver().await;
@@ -467,7 +511,10 @@ async fn rules_apply_and_cannot_loop(app: TestApp) {
         )
         .await
         .problem(422);
-    assert_eq!(res.fields(), ["actions[0].canned_reply_id", "actions[1].assignee_id"]);
+    assert_eq!(
+        res.fields(),
+        ["actions[0].canned_reply_id", "actions[1].assignee_id"]
+    );
 
     let rule = app
         .post(
@@ -484,14 +531,24 @@ async fn rules_apply_and_cannot_loop(app: TestApp) {
         .ok(201);
     let rule_id = rule["id"].as_i64().unwrap();
     let client = app.client("Sato Trading").await;
-    let hit = app.request(client, "The INVOICE total is wrong").await["id"].as_i64().unwrap();
-    let miss = app.request(client, "New logo please").await["id"].as_i64().unwrap();
+    let hit = app.request(client, "The INVOICE total is wrong").await["id"]
+        .as_i64()
+        .unwrap();
+    let miss = app.request(client, "New logo please").await["id"]
+        .as_i64()
+        .unwrap();
     app.run_jobs().await;
-    let r = app.get(&format!("/api/v1/requests/{hit}"), &app.owner).await.ok(200);
+    let r = app
+        .get(&format!("/api/v1/requests/{hit}"), &app.owner)
+        .await
+        .ok(200);
     assert_eq!(r["tags"], json!(["billing"]));
     assert_eq!(r["priority"], "high");
     assert_eq!(r["assignee_id"], bea_id);
-    let r = app.get(&format!("/api/v1/requests/{miss}"), &app.owner).await.ok(200);
+    let r = app
+        .get(&format!("/api/v1/requests/{miss}"), &app.owner)
+        .await
+        .ok(200);
     assert_eq!(r["tags"], json!([]));
     assert_eq!(r["priority"], "normal");
     // Audited once, with what it did; the webhook got the match.
@@ -502,7 +559,10 @@ async fn rules_apply_and_cannot_loop(app: TestApp) {
         .collect();
     assert_eq!(applied.len(), 1);
     assert_eq!(applied[0]["details"]["request_id"], hit);
-    assert_eq!(applied[0]["details"]["actions"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        applied[0]["details"]["actions"].as_array().unwrap().len(),
+        4
+    );
     {
         let calls = rx.calls.lock().unwrap();
         assert_eq!(calls.len(), 1);
@@ -566,8 +626,16 @@ async fn rules_apply_and_cannot_loop(app: TestApp) {
     app.run_jobs().await;
     let ping_audit = actions(&app, "rule", ping).await;
     let pong_audit = actions(&app, "rule", pong).await;
-    assert_eq!(ping_audit.iter().filter(|a| *a == "rule.apply").count(), 1, "{ping_audit:?}");
-    assert_eq!(pong_audit.iter().filter(|a| *a == "rule.apply").count(), 1, "{pong_audit:?}");
+    assert_eq!(
+        ping_audit.iter().filter(|a| *a == "rule.apply").count(),
+        1,
+        "{ping_audit:?}"
+    );
+    assert_eq!(
+        pong_audit.iter().filter(|a| *a == "rule.apply").count(),
+        1,
+        "{pong_audit:?}"
+    );
     let skips: Vec<Value> = audit_items(&app, "rule", ping)
         .await
         .into_iter()
@@ -576,7 +644,10 @@ async fn rules_apply_and_cannot_loop(app: TestApp) {
     assert_eq!(skips.len(), 1);
     assert_eq!(skips[0]["details"]["reason"], "loop");
     assert_eq!(skips[0]["details"]["rule_ids"], json!([ping, pong]));
-    let r = app.get(&format!("/api/v1/requests/{miss}"), &app.owner).await.ok(200);
+    let r = app
+        .get(&format!("/api/v1/requests/{miss}"), &app.owner)
+        .await
+        .ok(200);
     assert_eq!(r["status"], "triaged");
     let thread = app
         .get(&format!("/api/v1/requests/{miss}/messages"), &app.owner)
@@ -602,9 +673,14 @@ async fn rules_apply_and_cannot_loop(app: TestApp) {
     )
     .await
     .ok(200);
-    let later = app.request(client, "Invoice again").await["id"].as_i64().unwrap();
+    let later = app.request(client, "Invoice again").await["id"]
+        .as_i64()
+        .unwrap();
     app.run_jobs().await;
-    let r = app.get(&format!("/api/v1/requests/{later}"), &app.owner).await.ok(200);
+    let r = app
+        .get(&format!("/api/v1/requests/{later}"), &app.owner)
+        .await
+        .ok(200);
     assert_eq!(r["tags"], json!([]));
 }
 
@@ -612,7 +688,9 @@ mod rules_apply_and_stop {
     use super::*;
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        let app = spawn_allowing_loopback(rapport_store::Engine::Sqlite).await.unwrap();
+        let app = spawn_allowing_loopback(rapport_store::Engine::Sqlite)
+            .await
+            .unwrap();
         rules_apply_and_cannot_loop(app).await;
     }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

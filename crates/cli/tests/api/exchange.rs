@@ -18,133 +18,201 @@ async fn import(app: &TestApp, kind: &str, dry_run: bool, csv: &str) -> Res {
     .await
 }
 
-both!(csv_imports_check_every_row_then_apply_all_or_nothing, |app: TestApp| async move {
-    app.client("Existing Co").await;
-    // A BOM, CRLF, quoted commas and quotes, blank lines; three bad rows.
-    let clients = "\u{feff}name,tz,hours,notes\r\n\
+both!(
+    csv_imports_check_every_row_then_apply_all_or_nothing,
+    |app: TestApp| async move {
+        app.client("Existing Co").await;
+        // A BOM, CRLF, quoted commas and quotes, blank lines; three bad rows.
+        let clients = "\u{feff}name,tz,hours,notes\r\n\
         \"Kaveri Foods, Ltd\",Asia/Kolkata,mon-fri 09:30-18:00,\"Says \"\"okra\"\"\"\r\n\
         Nordlys AS,Europe/Oslo,,\r\n\
         \r\n\
         Existing Co,Europe/London,,\r\n\
         Nordlys AS,Europe/Oslo,,\r\n\
         Mars Base,Mars/Olympus,,\r\n";
-    let before = app.snapshot().await;
-    let dry = import(&app, "clients", true, clients).await.ok(200);
-    assert_eq!(dry["rows"], 5);
-    assert_eq!(dry["accepted"], 2);
-    assert_eq!(dry["applied"], false);
-    let rejected: Vec<(i64, String)> = dry["rejected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["line"].as_i64().unwrap(), e["column"].as_str().unwrap().to_string()))
-        .collect();
-    assert_eq!(
-        rejected,
-        [(5, "name".to_string()), (6, "name".to_string()), (7, "tz".to_string())]
-    );
-    assert!(dry["rejected"][0]["message"].as_str().unwrap().contains("already exists"));
-    assert!(dry["rejected"][1]["message"].as_str().unwrap().contains("earlier line"));
-    assert_eq!(app.snapshot().await, before, "a dry run writes nothing");
+        let before = app.snapshot().await;
+        let dry = import(&app, "clients", true, clients).await.ok(200);
+        assert_eq!(dry["rows"], 5);
+        assert_eq!(dry["accepted"], 2);
+        assert_eq!(dry["applied"], false);
+        let rejected: Vec<(i64, String)> = dry["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["line"].as_i64().unwrap(),
+                    e["column"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rejected,
+            [
+                (5, "name".to_string()),
+                (6, "name".to_string()),
+                (7, "tz".to_string())
+            ]
+        );
+        assert!(
+            dry["rejected"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("already exists")
+        );
+        assert!(
+            dry["rejected"][1]["message"]
+                .as_str()
+                .unwrap()
+                .contains("earlier line")
+        );
+        assert_eq!(app.snapshot().await, before, "a dry run writes nothing");
 
-    // Applying with any bad row writes nothing and names every one.
-    let res = import(&app, "clients", false, clients).await.problem(422);
-    assert_eq!(res.fields(), ["line 5: name", "line 6: name", "line 7: tz"]);
-    assert_eq!(app.snapshot().await, before, "nothing half-imported");
+        // Applying with any bad row writes nothing and names every one.
+        let res = import(&app, "clients", false, clients).await.problem(422);
+        assert_eq!(res.fields(), ["line 5: name", "line 6: name", "line 7: tz"]);
+        assert_eq!(app.snapshot().await, before, "nothing half-imported");
 
-    // The good rows alone go in, in one step.
-    let good = "name,tz,hours,notes\n\"Kaveri Foods, Ltd\",Asia/Kolkata,mon-fri 09:30-18:00,\"Says \"\"okra\"\"\"\nNordlys AS,Europe/Oslo,,\n";
-    let done = import(&app, "clients", false, good).await.ok(201);
-    assert_eq!((done["accepted"].as_i64(), done["applied"].as_bool()), (Some(2), Some(true)));
-    let list = app.get("/api/v1/clients", &app.owner).await.ok(200);
-    let kaveri = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "Kaveri Foods, Ltd")
-        .unwrap()
-        .clone();
-    assert_eq!(kaveri["notes"], "Says \"okra\"");
-    assert_eq!(kaveri["calendar"]["tz"], "Asia/Kolkata");
-    let kaveri_id = kaveri["id"].as_i64().unwrap();
+        // The good rows alone go in, in one step.
+        let good = "name,tz,hours,notes\n\"Kaveri Foods, Ltd\",Asia/Kolkata,mon-fri 09:30-18:00,\"Says \"\"okra\"\"\"\nNordlys AS,Europe/Oslo,,\n";
+        let done = import(&app, "clients", false, good).await.ok(201);
+        assert_eq!(
+            (done["accepted"].as_i64(), done["applied"].as_bool()),
+            (Some(2), Some(true))
+        );
+        let list = app.get("/api/v1/clients", &app.owner).await.ok(200);
+        let kaveri = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "Kaveri Foods, Ltd")
+            .unwrap()
+            .clone();
+        assert_eq!(kaveri["notes"], "Says \"okra\"");
+        assert_eq!(kaveri["calendar"]["tz"], "Asia/Kolkata");
+        let kaveri_id = kaveri["id"].as_i64().unwrap();
 
-    // Contacts name their client; requests name client and contact.
-    let contacts = "client,name,email,phone\nKaveri Foods, Ltd,Priya,priya@kaveri.example,\n";
-    let res = import(&app, "contacts", true, contacts).await.ok(200);
-    assert_eq!(res["rejected"][0]["message"], "5 cells where the header has 4");
-    let contacts = "client,name,email,phone\n\"Kaveri Foods, Ltd\",Priya Mehta,Priya@Kaveri.example,+91 22 1234\nNobody Inc,X,x@nobody.example,\nNordlys AS,Bad,not-an-email,\n";
-    let res = import(&app, "contacts", true, contacts).await.ok(200);
-    let cols: Vec<&str> = res["rejected"].as_array().unwrap().iter().map(|e| e["column"].as_str().unwrap()).collect();
-    assert_eq!(cols, ["client", "email"]);
-    let contacts = "client,name,email,phone\n\"Kaveri Foods, Ltd\",Priya Mehta,Priya@Kaveri.example,+91 22 1234\n";
-    import(&app, "contacts", false, contacts).await.ok(201);
+        // Contacts name their client; requests name client and contact.
+        let contacts = "client,name,email,phone\nKaveri Foods, Ltd,Priya,priya@kaveri.example,\n";
+        let res = import(&app, "contacts", true, contacts).await.ok(200);
+        assert_eq!(
+            res["rejected"][0]["message"],
+            "5 cells where the header has 4"
+        );
+        let contacts = "client,name,email,phone\n\"Kaveri Foods, Ltd\",Priya Mehta,Priya@Kaveri.example,+91 22 1234\nNobody Inc,X,x@nobody.example,\nNordlys AS,Bad,not-an-email,\n";
+        let res = import(&app, "contacts", true, contacts).await.ok(200);
+        let cols: Vec<&str> = res["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["column"].as_str().unwrap())
+            .collect();
+        assert_eq!(cols, ["client", "email"]);
+        let contacts = "client,name,email,phone\n\"Kaveri Foods, Ltd\",Priya Mehta,Priya@Kaveri.example,+91 22 1234\n";
+        import(&app, "contacts", false, contacts).await.ok(201);
 
-    let requests = "client,title,body,contact_email,kind,priority,tags\n\
+        let requests = "client,title,body,contact_email,kind,priority,tags\n\
         \"Kaveri Foods, Ltd\",March price list,\"Please send\nthe list\",priya@kaveri.example,question,high,prices;march\n\
         Nordlys AS,Logo,,,feature,,\n\
         Nordlys AS,Bad words,,,wish,asap,\n\
         Nordlys AS,Wrong contact,,priya@kaveri.example,,,\n";
-    let res = import(&app, "requests", false, requests).await.problem(422);
-    assert_eq!(res.fields(), ["line 5: kind", "line 5: priority", "line 6: contact_email"]);
-    let requests: String = requests.lines().take(4).collect::<Vec<_>>().join("\n");
-    let done = import(&app, "requests", false, &requests).await.ok(201);
-    assert_eq!(done["accepted"], 2);
-    let list = app
-        .get(&format!("/api/v1/requests?client_id={kaveri_id}"), &app.owner)
-        .await
-        .ok(200);
-    let r = &list["items"][0];
-    assert_eq!(r["title"], "March price list");
-    assert_eq!(r["body"], "Please send\nthe list");
-    assert_eq!(r["priority"], "high");
-    assert_eq!(r["tags"], json!(["march", "prices"]));
-    assert!(r["contact_id"].as_i64().is_some());
+        let res = import(&app, "requests", false, requests).await.problem(422);
+        assert_eq!(
+            res.fields(),
+            ["line 5: kind", "line 5: priority", "line 6: contact_email"]
+        );
+        let requests: String = requests.lines().take(4).collect::<Vec<_>>().join("\n");
+        let done = import(&app, "requests", false, &requests).await.ok(201);
+        assert_eq!(done["accepted"], 2);
+        let list = app
+            .get(
+                &format!("/api/v1/requests?client_id={kaveri_id}"),
+                &app.owner,
+            )
+            .await
+            .ok(200);
+        let r = &list["items"][0];
+        assert_eq!(r["title"], "March price list");
+        assert_eq!(r["body"], "Please send\nthe list");
+        assert_eq!(r["priority"], "high");
+        assert_eq!(r["tags"], json!(["march", "prices"]));
+        assert!(r["contact_id"].as_i64().is_some());
 
-    // Malformed files: clear errors, nothing written.
-    let agent = app.member_token("ana@acme.example", Role::Agent).await;
-    let before = app.snapshot().await;
-    for (csv, needle) in [
-        ("name;tz\nA;Europe/Oslo\n", "semicolons"),
-        ("name\nA\n", "missing column tz"),
-        ("name,tz\n\"A,Europe/Oslo\n", "never closed"),
-        ("name,tz\nA\"b,Europe/Oslo\n", "quote inside an unquoted field"),
-        ("", "empty"),
-    ] {
-        let res = import(&app, "clients", false, csv).await.problem(422);
-        assert_eq!(res.fields(), ["file"], "{csv}");
-        assert!(res.body["detail"].as_str().unwrap().contains(needle), "{}", res.body);
+        // Malformed files: clear errors, nothing written.
+        let agent = app.member_token("ana@acme.example", Role::Agent).await;
+        let before = app.snapshot().await;
+        for (csv, needle) in [
+            ("name;tz\nA;Europe/Oslo\n", "semicolons"),
+            ("name\nA\n", "missing column tz"),
+            ("name,tz\n\"A,Europe/Oslo\n", "never closed"),
+            (
+                "name,tz\nA\"b,Europe/Oslo\n",
+                "quote inside an unquoted field",
+            ),
+            ("", "empty"),
+        ] {
+            let res = import(&app, "clients", false, csv).await.problem(422);
+            assert_eq!(res.fields(), ["file"], "{csv}");
+            assert!(
+                res.body["detail"].as_str().unwrap().contains(needle),
+                "{}",
+                res.body
+            );
+        }
+        let res = app
+            .raw(
+                Method::POST,
+                "/api/v1/imports/csv?kind=clients",
+                &app.owner,
+                "application/json",
+                b"{}".to_vec(),
+            )
+            .await;
+        assert_eq!(res.status, 415);
+        let res = import(&app, "tickets", true, "a\n1\n").await;
+        assert_eq!(res.status, 400, "{}", res.body);
+        // Agents do not import.
+        let res = app
+            .raw(
+                Method::POST,
+                "/api/v1/imports/csv?kind=clients",
+                &agent,
+                "text/csv",
+                good.as_bytes().to_vec(),
+            )
+            .await;
+        assert_eq!(res.status, 403);
+        assert_eq!(app.snapshot().await, before);
     }
-    let res = app
-        .raw(Method::POST, "/api/v1/imports/csv?kind=clients", &app.owner, "application/json", b"{}".to_vec())
-        .await;
-    assert_eq!(res.status, 415);
-    let res = import(&app, "tickets", true, "a\n1\n").await;
-    assert_eq!(res.status, 400, "{}", res.body);
-    // Agents do not import.
-    let res = app
-        .raw(Method::POST, "/api/v1/imports/csv?kind=clients", &agent, "text/csv", good.as_bytes().to_vec())
-        .await;
-    assert_eq!(res.status, 403);
-    assert_eq!(app.snapshot().await, before);
-});
+);
 
-both!(csv_import_of_many_rows_and_too_many, |app: TestApp| async move {
-    let mut big = String::from("name,tz\n");
-    for i in 0..20_000 {
-        big.push_str(&format!("Client {i:05},Europe/London\n"));
+both!(
+    csv_import_of_many_rows_and_too_many,
+    |app: TestApp| async move {
+        let mut big = String::from("name,tz\n");
+        for i in 0..20_000 {
+            big.push_str(&format!("Client {i:05},Europe/London\n"));
+        }
+        let res = import(&app, "clients", false, &big).await.ok(201);
+        assert_eq!(res["accepted"], 20_000);
+        assert_eq!(app.count("clients").await, 20_000);
+        // Over the row limit (1.2 MB, under the body limit): refused as a whole.
+        let mut huge = String::from("name,tz\n");
+        for i in 0..100_001 {
+            huge.push_str(&format!("C{i},UTC\n"));
+        }
+        let res = import(&app, "clients", true, &huge).await.problem(422);
+        assert!(
+            res.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("more than 100000 rows"),
+            "{}",
+            res.body
+        );
+        assert_eq!(app.count("clients").await, 20_000);
     }
-    let res = import(&app, "clients", false, &big).await.ok(201);
-    assert_eq!(res["accepted"], 20_000);
-    assert_eq!(app.count("clients").await, 20_000);
-    // Over the row limit (1.2 MB, under the body limit): refused as a whole.
-    let mut huge = String::from("name,tz\n");
-    for i in 0..100_001 {
-        huge.push_str(&format!("C{i},UTC\n"));
-    }
-    let res = import(&app, "clients", true, &huge).await.problem(422);
-    assert!(res.body["detail"].as_str().unwrap().contains("more than 100000 rows"), "{}", res.body);
-    assert_eq!(app.count("clients").await, 20_000);
-});
+);
 
 fn lines(csv: &str) -> Vec<Vec<String>> {
     csv.split("\r\n")
@@ -153,10 +221,13 @@ fn lines(csv: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-both!(billing_export_of_time_and_approved_change_orders, |app: TestApp| async move {
-    let client = app.client("Kaveri Bakeries").await;
-    app.contact(client, "priya@kaveri.example", Some("portal password a")).await;
-    let eng = app
+both!(
+    billing_export_of_time_and_approved_change_orders,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Bakeries").await;
+        app.contact(client, "priya@kaveri.example", Some("portal password a"))
+            .await;
+        let eng = app
         .post(
             "/api/v1/engagements",
             &app.owner,
@@ -166,22 +237,22 @@ both!(billing_export_of_time_and_approved_change_orders, |app: TestApp| async mo
         .ok(201)["id"]
         .as_i64()
         .unwrap();
-    let req = app
-        .post(
-            "/api/v1/requests",
-            &app.owner,
-            json!({"client_id": client, "engagement_id": eng, "title": "iPhone build"}),
-        )
-        .await
-        .ok(201)["id"]
-        .as_i64()
-        .unwrap();
-    for (minutes, billable, at, note) in [
-        (50, true, "2026-03-02T10:00:00Z", "Android fixes"),
-        (30, false, "2026-03-03T10:00:00Z", "Internal review"),
-        (45, true, "2026-04-01T10:00:00Z", "April work"),
-    ] {
-        app.post(
+        let req = app
+            .post(
+                "/api/v1/requests",
+                &app.owner,
+                json!({"client_id": client, "engagement_id": eng, "title": "iPhone build"}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        for (minutes, billable, at, note) in [
+            (50, true, "2026-03-02T10:00:00Z", "Android fixes"),
+            (30, false, "2026-03-03T10:00:00Z", "Internal review"),
+            (45, true, "2026-04-01T10:00:00Z", "April work"),
+        ] {
+            app.post(
             "/api/v1/time-entries",
             &app.owner,
             json!({"engagement_id": eng, "request_id": req, "minutes": minutes, "billable": billable,
@@ -189,87 +260,133 @@ both!(billing_export_of_time_and_approved_change_orders, |app: TestApp| async mo
         )
         .await
         .ok(201);
-    }
-    // An approved change order: out of scope, priced, sent and approved in the portal.
-    app.post(
-        &format!("/api/v1/requests/{req}/scope"),
-        &app.owner,
-        json!({"verdict": "out", "reason": "iOS is not in the brief"}),
-    )
-    .await
-    .ok(200);
-    let co = app
-        .post(
-            "/api/v1/change-orders",
+        }
+        // An approved change order: out of scope, priced, sent and approved in the portal.
+        app.post(
+            &format!("/api/v1/requests/{req}/scope"),
             &app.owner,
-            json!({"engagement_id": eng, "request_ids": [req], "title": "iPhone app",
-                   "description": "Native iOS build", "estimate_minutes": 90}),
+            json!({"verdict": "out", "reason": "iOS is not in the brief"}),
         )
         .await
-        .ok(201)["id"]
-        .as_i64()
-        .unwrap();
-    app.post(&format!("/api/v1/change-orders/{co}/send"), &app.owner, json!({}))
+        .ok(200);
+        let co = app
+            .post(
+                "/api/v1/change-orders",
+                &app.owner,
+                json!({"engagement_id": eng, "request_ids": [req], "title": "iPhone app",
+                   "description": "Native iOS build", "estimate_minutes": 90}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        app.post(
+            &format!("/api/v1/change-orders/{co}/send"),
+            &app.owner,
+            json!({}),
+        )
         .await
         .ok(200);
-    let (cookie, csrf) = app.portal_session("priya@kaveri.example", "portal password a").await;
-    let res = app
-        .with_cookie(Method::POST, &format!("/api/v1/change-orders/{co}/approve"), &cookie, Some(&csrf), Some(json!({})))
-        .await;
-    assert_eq!(res.status, 200, "{}", res.body);
-    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+        let (cookie, csrf) = app
+            .portal_session("priya@kaveri.example", "portal password a")
+            .await;
+        let res = app
+            .with_cookie(
+                Method::POST,
+                &format!("/api/v1/change-orders/{co}/approve"),
+                &cookie,
+                Some(&csrf),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
 
-    let res = app
-        .call(Method::GET, &format!("/api/v1/exports/billing.csv?client_id={client}&from=2026-03-01&to=2026-03-31"), Some(&app.owner), None)
-        .await;
-    assert_eq!(res.status, 200);
-    assert!(res.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
-    let text = app
-        .http
-        .get(format!("{}/api/v1/exports/billing.csv?client_id={client}&from=2026-03-01&to=2026-03-31", app.base))
-        .bearer_auth(&app.owner)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let l = lines(&text);
-    assert_eq!(
-        l[0].join(","),
-        "type,date,client_id,client,engagement_id,engagement,request_id,member,description,minutes,billable,currency,rate_minor,amount_minor,amount"
-    );
-    assert_eq!(l.len(), 3, "{text}");
-    // 50 minutes at 120.00 EUR/h = 100.00; non-billable time is listed at 0.
-    assert_eq!(
-        l[1][1..].join(","),
-        format!("2026-03-02,{client},Kaveri Bakeries,{eng},Driver app,{req},Olu Owner,Android fixes,50,true,EUR,12000,10000,100.00")
-    );
-    assert_eq!(&l[2][9..], ["30", "false", "EUR", "12000", "0", "0.00"]);
+        let res = app
+            .call(
+                Method::GET,
+                &format!(
+                    "/api/v1/exports/billing.csv?client_id={client}&from=2026-03-01&to=2026-03-31"
+                ),
+                Some(&app.owner),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 200);
+        assert!(
+            res.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let text = app
+            .http
+            .get(format!(
+                "{}/api/v1/exports/billing.csv?client_id={client}&from=2026-03-01&to=2026-03-31",
+                app.base
+            ))
+            .bearer_auth(&app.owner)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let l = lines(&text);
+        assert_eq!(
+            l[0].join(","),
+            "type,date,client_id,client,engagement_id,engagement,request_id,member,description,minutes,billable,currency,rate_minor,amount_minor,amount"
+        );
+        assert_eq!(l.len(), 3, "{text}");
+        // 50 minutes at 120.00 EUR/h = 100.00; non-billable time is listed at 0.
+        assert_eq!(
+            l[1][1..].join(","),
+            format!(
+                "2026-03-02,{client},Kaveri Bakeries,{eng},Driver app,{req},Olu Owner,Android fixes,50,true,EUR,12000,10000,100.00"
+            )
+        );
+        assert_eq!(&l[2][9..], ["30", "false", "EUR", "12000", "0", "0.00"]);
 
-    // Without a period: April's time and the change order approved today (90 min at 120.00).
-    let text = app
-        .http
-        .get(format!("{}/api/v1/exports/billing.csv?engagement_id={eng}", app.base))
-        .bearer_auth(&app.owner)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let l = lines(&text);
-    assert_eq!(l.len(), 5, "{text}");
-    let co_line = l.iter().find(|x| x[0] == "change_order").unwrap();
-    assert_eq!(co_line[1], today);
-    assert_eq!(co_line[8], "iPhone app");
-    assert_eq!(&co_line[9..], ["90", "true", "EUR", "12000", "18000", "180.00"]);
+        // Without a period: April's time and the change order approved today (90 min at 120.00).
+        let text = app
+            .http
+            .get(format!(
+                "{}/api/v1/exports/billing.csv?engagement_id={eng}",
+                app.base
+            ))
+            .bearer_auth(&app.owner)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let l = lines(&text);
+        assert_eq!(l.len(), 5, "{text}");
+        let co_line = l.iter().find(|x| x[0] == "change_order").unwrap();
+        assert_eq!(co_line[1], today);
+        assert_eq!(co_line[8], "iPhone app");
+        assert_eq!(
+            &co_line[9..],
+            ["90", "true", "EUR", "12000", "18000", "180.00"]
+        );
 
-    // Bad periods and callers.
-    let res = app.get("/api/v1/exports/billing.csv?from=2026-03-31&to=2026-03-01", &app.owner).await.problem(422);
-    assert_eq!(res.fields(), ["to"]);
-    let res = app.get("/api/v1/exports/billing.csv?from=March", &app.owner).await;
-    assert_eq!(res.status, 400);
-    let agent = app.member_token("ana@acme.example", Role::Agent).await;
-    app.get("/api/v1/exports/billing.csv", &agent).await.problem(403);
-});
+        // Bad periods and callers.
+        let res = app
+            .get(
+                "/api/v1/exports/billing.csv?from=2026-03-31&to=2026-03-01",
+                &app.owner,
+            )
+            .await
+            .problem(422);
+        assert_eq!(res.fields(), ["to"]);
+        let res = app
+            .get("/api/v1/exports/billing.csv?from=March", &app.owner)
+            .await;
+        assert_eq!(res.status, 400);
+        let agent = app.member_token("ana@acme.example", Role::Agent).await;
+        app.get("/api/v1/exports/billing.csv", &agent)
+            .await
+            .problem(403);
+    }
+);

@@ -4,8 +4,8 @@ mod support;
 
 mod alerts;
 mod auth;
-mod automation;
 mod authz;
+mod automation;
 mod care;
 mod clocks;
 mod crud;

@@ -70,7 +70,11 @@ pub fn update_canned(
     get_canned(db, org, id)
 }
 
-pub fn get_canned(db: &mut Db<'_>, org: OrgId, id: CannedReplyId) -> Result<CannedReply, StoreError> {
+pub fn get_canned(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: CannedReplyId,
+) -> Result<CannedReply, StoreError> {
     canned_row(&db.query_one(
         &format!("SELECT {CANNED} FROM canned_replies WHERE org_id = $1 AND id = $2"),
         params![org, id],
@@ -82,7 +86,11 @@ pub fn delete_canned(db: &mut Db<'_>, org: OrgId, id: CannedReplyId) -> Result<(
         "DELETE FROM canned_replies WHERE org_id = $1 AND id = $2",
         params![org, id],
     )?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 pub fn list_canned(
@@ -123,7 +131,12 @@ fn rule_row(r: &Row) -> Result<Rule, StoreError> {
     })
 }
 
-pub fn insert_rule(db: &mut Db<'_>, org: OrgId, r: &RuleInput, now: Timestamp) -> Result<Rule, StoreError> {
+pub fn insert_rule(
+    db: &mut Db<'_>,
+    org: OrgId,
+    r: &RuleInput,
+    now: Timestamp,
+) -> Result<Rule, StoreError> {
     let id: i64 = db.scalar(
         "INSERT INTO rules (org_id, name, event, conditions, actions, enabled, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -158,8 +171,15 @@ pub fn get_rule(db: &mut Db<'_>, org: OrgId, id: RuleId) -> Result<Rule, StoreEr
 }
 
 pub fn delete_rule(db: &mut Db<'_>, org: OrgId, id: RuleId) -> Result<(), StoreError> {
-    let n = db.execute("DELETE FROM rules WHERE org_id = $1 AND id = $2", params![org, id])?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = db.execute(
+        "DELETE FROM rules WHERE org_id = $1 AND id = $2",
+        params![org, id],
+    )?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 pub fn list_rules(db: &mut Db<'_>, org: OrgId) -> Result<Vec<Rule>, StoreError> {
@@ -302,7 +322,11 @@ pub fn insert_delivery(
     Ok(WebhookDeliveryId(id))
 }
 
-pub fn get_delivery(db: &mut Db<'_>, org: OrgId, id: WebhookDeliveryId) -> Result<Delivery, StoreError> {
+pub fn get_delivery(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: WebhookDeliveryId,
+) -> Result<Delivery, StoreError> {
     delivery_row(&db.query_one(
         &format!("SELECT {DELIVERIES} FROM webhook_deliveries WHERE org_id = $1 AND id = $2"),
         params![org, id],

@@ -4,9 +4,9 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod auth;
 pub mod automation;
 pub mod billing;
-pub mod auth;
 pub mod budget;
 pub mod care;
 pub mod change_orders;

@@ -66,8 +66,14 @@ async fn create_canned(
 
 #[utoipa::path(get, path = "/api/v1/canned-replies/{id}", tag = "automation", params(("id" = i64, Path)),
     responses((status = 200, body = CannedReply), Errors))]
-async fn get_canned(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<CannedReply>> {
-    Ok(Json(s.app.get_canned_reply(&auth.0, CannedReplyId(id)).await?))
+async fn get_canned(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<CannedReply>> {
+    Ok(Json(
+        s.app.get_canned_reply(&auth.0, CannedReplyId(id)).await?,
+    ))
 }
 
 /// Replace a canned reply (managers and above).
@@ -89,7 +95,9 @@ async fn put_canned(
 #[utoipa::path(delete, path = "/api/v1/canned-replies/{id}", tag = "automation", params(("id" = i64, Path)),
     responses((status = 204), Errors))]
 async fn delete_canned(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
-    s.app.delete_canned_reply(&auth.0, CannedReplyId(id)).await?;
+    s.app
+        .delete_canned_reply(&auth.0, CannedReplyId(id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -155,7 +163,10 @@ async fn create_rule(
     auth: Auth,
     ApiJson(input): ApiJson<RuleInput>,
 ) -> ApiResult<(StatusCode, Json<Rule>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_rule(&auth.0, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_rule(&auth.0, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/rules/{id}", tag = "automation", params(("id" = i64, Path)),
@@ -205,12 +216,19 @@ async fn create_webhook(
     auth: Auth,
     ApiJson(input): ApiJson<WebhookInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_webhook(&auth.0, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_webhook(&auth.0, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "automation", params(("id" = i64, Path)),
     responses((status = 200, body = Webhook), Errors))]
-async fn get_webhook(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Webhook>> {
+async fn get_webhook(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<Webhook>> {
     Ok(Json(s.app.get_webhook(&auth.0, WebhookId(id)).await?))
 }
 
@@ -263,7 +281,11 @@ pub struct Queued {
 /// Queue a `ping` delivery to check the URL and the receiver's signature check.
 #[utoipa::path(post, path = "/api/v1/webhooks/{id}/ping", tag = "automation", params(("id" = i64, Path)),
     responses((status = 202, body = Queued), Errors))]
-async fn ping(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<(StatusCode, Json<Queued>)> {
+async fn ping(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<(StatusCode, Json<Queued>)> {
     let d = s.app.ping_webhook(&auth.0, WebhookId(id)).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { delivery_id: d.0 })))
 }

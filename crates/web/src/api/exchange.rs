@@ -1,10 +1,10 @@
 //! CSV in and out: imports of clients, contacts and requests; the billing export.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use rapport_app::billing_export::BillingFilter;
 use rapport_app::imports::ImportReport;
 use rapport_core::csv::ImportKind;
@@ -49,7 +49,12 @@ async fn import_csv(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if mime != "text/csv" {
         return Err(ApiError(
             Problem::new(
@@ -108,7 +113,10 @@ async fn billing(
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"billing.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"billing.csv\"",
+            ),
         ],
         csv,
     )
