@@ -18,6 +18,7 @@ pub mod health;
 pub mod imports;
 pub mod jobs;
 pub mod mail;
+pub mod merge;
 pub mod org;
 pub mod people;
 pub mod promises;

@@ -469,6 +469,8 @@ fn thread(
     auto: bool,
     now: Timestamp,
 ) -> AppResult<IngestOutcome> {
+    // A reply to a merged request lands on the request it was merged into.
+    let request = rapport_store::repo::merge::redirect_of(db, org, request)?.unwrap_or(request);
     let mut r = requests::get_for_update(db, org, request)?;
     let ctx = mail_ctx(org, contact, r.client_id);
     let (m, attachments) = store_message(db, org, r.id, contact, p, parsed, received, now)?;

@@ -11,6 +11,7 @@ mod clocks;
 mod crud;
 mod exchange;
 mod mail;
+mod merge;
 mod ops;
 mod promises;
 mod requests;

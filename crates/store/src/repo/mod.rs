@@ -17,6 +17,7 @@ pub mod health;
 pub mod jobs;
 pub mod mail;
 pub mod members;
+pub mod merge;
 pub mod messages;
 pub mod orgs;
 pub mod promises;

@@ -5,8 +5,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use rapport_app::automation::canned::{Applied, ApplyInput, Preview};
 use rapport_app::automation::webhooks::CreatedWebhook;
+use rapport_app::merge::{MergeInput, Merged, SplitInput};
 use rapport_core::canned::{CannedReply, CannedReplyInput};
-use rapport_core::ids::{CannedReplyId, RequestId, RuleId, WebhookId};
+use rapport_core::ids::{CannedReplyId, MessageId, RequestId, RuleId, WebhookId};
+use rapport_core::request::Request;
 use rapport_core::rule::{Rule, RuleInput};
 use rapport_core::webhook::{Delivery, Webhook, WebhookInput};
 use serde::{Deserialize, Serialize};
@@ -290,6 +292,37 @@ async fn ping(
     Ok((StatusCode::ACCEPTED, Json(Queued { delivery_id: d.0 })))
 }
 
+/// Merge this request into another of the same client (members): its messages, promises and
+/// time move to the other, its tags and minutes are added there, it is closed, and its id
+/// answers 308 pointing at the other from then on. Mail replying to it threads into the other.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/merge", tag = "requests", params(("id" = i64, Path)),
+    request_body = MergeInput, responses((status = 200, body = Merged), Errors))]
+async fn merge(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<MergeInput>,
+) -> ApiResult<Json<Merged>> {
+    Ok(Json(
+        s.app.merge_requests(&auth.0, RequestId(id), input).await?,
+    ))
+}
+
+/// Split a message off into a new request of the same client, contact and engagement (members).
+#[utoipa::path(post, path = "/api/v1/messages/{id}/split", tag = "requests", params(("id" = i64, Path)),
+    request_body = SplitInput, responses((status = 201, body = Request), Errors))]
+async fn split(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<SplitInput>,
+) -> ApiResult<(StatusCode, Json<Request>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.split_message(&auth.0, MessageId(id), input).await?),
+    ))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_canned, create_canned))
@@ -302,4 +335,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_webhook, patch_webhook))
         .routes(routes!(deliveries))
         .routes(routes!(ping))
+        .routes(routes!(merge))
+        .routes(routes!(split))
 }
