@@ -8,6 +8,7 @@ pub mod auth;
 pub mod automation;
 pub mod billing_export;
 pub mod budget;
+pub mod calendar_feeds;
 pub mod care;
 pub mod change_orders;
 pub mod clocks;

@@ -21,6 +21,7 @@ pub mod csv;
 pub mod engagement;
 pub mod etiquette;
 pub mod health;
+pub mod ical;
 pub mod ids;
 pub mod inbox;
 pub mod jobs;

@@ -1,5 +1,6 @@
 //! Merging requests and splitting a message off.
 
+use rapport_core::access::Role;
 use serde_json::json;
 
 use crate::both;
@@ -203,5 +204,130 @@ both!(
         app.post("/api/v1/messages/999999/split", &app.owner, json!({}))
             .await
             .problem(404);
+    }
+);
+
+both!(
+    calendar_feeds_serve_promises_until_revoked,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let r = app.request(client, "Price list").await["id"]
+            .as_i64()
+            .unwrap();
+        app.post(
+        "/api/v1/promises",
+        &app.owner,
+        json!({"request_id": r, "kind": "delivery", "description": "New price list, with VAT", "due_at": "2030-03-04T14:00:00Z"}),
+    )
+    .await
+    .ok(201);
+        let mine = app
+            .post("/api/v1/calendar-feeds", &app.owner, json!({}))
+            .await
+            .ok(201);
+        assert_eq!(mine["subject_kind"], "member");
+        let url = mine["url"].as_str().unwrap();
+        let path = &url[url.find("/api/v1/feeds/").unwrap()..];
+        assert!(path.ends_with(".ics"));
+        let fetch = |path: String| {
+            let http = app.http.clone();
+            let base = app.base.clone();
+            async move {
+                let res = http.get(format!("{base}{path}")).send().await.unwrap();
+                let status = res.status().as_u16();
+                let ct = res
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                (status, ct, res.text().await.unwrap())
+            }
+        };
+        // No sign-in: the URL is the credential.
+        let (status, ct, ics) = fetch(path.to_string()).await;
+        assert_eq!(status, 200);
+        assert!(ct.starts_with("text/calendar"), "{ct}");
+        assert!(
+            ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),
+            "{ics}"
+        );
+        assert!(ics.contains("DTSTART:20300304T140000Z\r\n"), "{ics}");
+        assert!(
+            ics.contains("SUMMARY:Promised delivery due: Kaveri Foods\r\n"),
+            "{ics}"
+        );
+        assert!(
+            ics.contains("DESCRIPTION:New price list\\, with VAT\r\n"),
+            "{ics}"
+        );
+
+        // A client's feed, by a manager; agents make only their own.
+        let cf = app
+            .post(
+                "/api/v1/calendar-feeds",
+                &app.owner,
+                json!({"client_id": client}),
+            )
+            .await
+            .ok(201);
+        let cpath = cf["url"].as_str().unwrap();
+        let cpath = cpath[cpath.find("/api/v1/feeds/").unwrap()..].to_string();
+        assert!(fetch(cpath).await.2.contains("Promised delivery due"));
+        let agent = app.member_token("ana@acme.example", Role::Agent).await;
+        app.post(
+            "/api/v1/calendar-feeds",
+            &agent,
+            json!({"client_id": client}),
+        )
+        .await
+        .problem(403);
+        let own = app
+            .post("/api/v1/calendar-feeds", &agent, json!({}))
+            .await
+            .ok(201);
+        let (_, _, empty) = fetch({
+            let u = own["url"].as_str().unwrap();
+            u[u.find("/api/v1/feeds/").unwrap()..].to_string()
+        })
+        .await;
+        assert_eq!(
+            empty.matches("BEGIN:VEVENT").count(),
+            0,
+            "the agent made no promise"
+        );
+        let listed = app.get("/api/v1/calendar-feeds", &agent).await.ok(200);
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+        let all = app.get("/api/v1/calendar-feeds", &app.owner).await.ok(200);
+        assert_eq!(all["items"].as_array().unwrap().len(), 3);
+
+        // Revoked: gone at once; wrong tokens are not found.
+        let id = mine["id"].as_i64().unwrap();
+        app.post(
+            &format!("/api/v1/calendar-feeds/{id}/revoke"),
+            &agent,
+            json!({}),
+        )
+        .await
+        .problem(404);
+        let revoked = app
+            .post(
+                &format!("/api/v1/calendar-feeds/{id}/revoke"),
+                &app.owner,
+                json!({}),
+            )
+            .await
+            .ok(200);
+        assert!(revoked["revoked_at"].is_string());
+        assert_eq!(fetch(path.to_string()).await.0, 404);
+        app.post(
+            &format!("/api/v1/calendar-feeds/{id}/revoke"),
+            &app.owner,
+            json!({}),
+        )
+        .await
+        .problem(409);
+        let forged = format!("/api/v1/feeds/{}-{}.ics", app.org.0, "0".repeat(48));
+        assert_eq!(fetch(forged).await.0, 404);
+        assert_eq!(fetch("/api/v1/feeds/nonsense.ics".to_string()).await.0, 404);
     }
 );

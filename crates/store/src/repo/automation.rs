@@ -375,3 +375,130 @@ pub fn list_deliveries(
     let rows = db.query_map(&sql, &f.params(), delivery_row)?;
     Ok(Page::from_rows(rows, limit, |d| (d.id.0, d.id.0)))
 }
+
+// ---- calendar feeds ----
+
+/// A feed's id, subject and when it was made and revoked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Feed {
+    pub id: i64,
+    pub subject_kind: String,
+    pub subject_id: i64,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+fn feed_row(r: &Row) -> Result<Feed, StoreError> {
+    Ok(Feed {
+        id: r.get(0)?,
+        subject_kind: r.get(1)?,
+        subject_id: r.get(2)?,
+        created_at: r.get(3)?,
+        revoked_at: r.get(4)?,
+    })
+}
+
+pub fn insert_feed(
+    db: &mut Db<'_>,
+    org: OrgId,
+    kind: &str,
+    subject: i64,
+    token_hash: &str,
+    now: Timestamp,
+) -> Result<Feed, StoreError> {
+    let row = db.query_one(
+        "INSERT INTO calendar_feeds (org_id, subject_kind, subject_id, token_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id, subject_kind, subject_id, created_at, revoked_at",
+        params![org, kind, subject, token_hash, now],
+    )?;
+    feed_row(&row)
+}
+
+pub fn list_feeds(db: &mut Db<'_>, org: OrgId) -> Result<Vec<Feed>, StoreError> {
+    db.query_map(
+        "SELECT id, subject_kind, subject_id, created_at, revoked_at FROM calendar_feeds WHERE org_id = $1 ORDER BY id",
+        params![org],
+        feed_row,
+    )
+}
+
+pub fn get_feed(db: &mut Db<'_>, org: OrgId, id: i64) -> Result<Feed, StoreError> {
+    feed_row(&db.query_one(
+        "SELECT id, subject_kind, subject_id, created_at, revoked_at FROM calendar_feeds WHERE org_id = $1 AND id = $2",
+        params![org, id],
+    )?)
+}
+
+pub fn revoke_feed(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: i64,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    Ok(db.execute(
+        "UPDATE calendar_feeds SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
+        params![org, id, now],
+    )? > 0)
+}
+
+/// The live feed with this token hash.
+pub fn feed_by_token(
+    db: &mut Db<'_>,
+    org: OrgId,
+    token_hash: &str,
+) -> Result<Option<Feed>, StoreError> {
+    db.query_opt(
+        "SELECT id, subject_kind, subject_id, created_at, revoked_at FROM calendar_feeds
+         WHERE org_id = $1 AND token_hash = $2 AND revoked_at IS NULL",
+        params![org, token_hash],
+    )?
+    .map(|r| feed_row(&r))
+    .transpose()
+}
+
+/// A deadline for a feed: (kind, id, due, title, client name, extra).
+pub type Deadline = (String, i64, Timestamp, String, String, String);
+
+/// Open promises and SLA deadlines of open requests: of a member (promises they made, requests
+/// assigned to them) or of a client.
+pub fn deadlines(
+    db: &mut Db<'_>,
+    org: OrgId,
+    kind: &str,
+    subject: i64,
+) -> Result<Vec<Deadline>, StoreError> {
+    let (p_col, r_col) = if kind == "member" {
+        ("p.made_by", "r.assignee_id")
+    } else {
+        ("p.client_id", "r.client_id")
+    };
+    let mut out = db.query_map(
+        &format!(
+            "SELECT p.id, p.due_at, p.kind, p.description, c.name FROM promises p
+             JOIN clients c ON c.org_id = p.org_id AND c.id = p.client_id
+             WHERE p.org_id = $1 AND {p_col} = $2 AND p.status IN ('open', 'renegotiated') ORDER BY p.due_at, p.id"
+        ),
+        params![org, subject],
+        |r| Ok(("promise".to_string(), r.get(0)?, r.get(1)?, r.get::<String>(2)?, r.get(4)?, r.get(3)?)),
+    )?;
+    out.extend(db.query_map(
+        &format!(
+            "SELECT r.id, r.sla_due_at, r.title, c.name FROM requests r
+             JOIN clients c ON c.org_id = r.org_id AND c.id = r.client_id
+             WHERE r.org_id = $1 AND {r_col} = $2 AND r.sla_due_at IS NOT NULL
+               AND r.status NOT IN ('delivered', 'closed') ORDER BY r.sla_due_at, r.id"
+        ),
+        params![org, subject],
+        |r| {
+            Ok((
+                "sla".to_string(),
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<String>(2)?,
+                r.get(3)?,
+                String::new(),
+            ))
+        },
+    )?);
+    Ok(out)
+}

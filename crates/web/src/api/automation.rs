@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use rapport_app::automation::canned::{Applied, ApplyInput, Preview};
 use rapport_app::automation::webhooks::CreatedWebhook;
+use rapport_app::calendar_feeds::{CreatedFeed, FeedInfo, NewFeed};
 use rapport_app::merge::{MergeInput, Merged, SplitInput};
 use rapport_core::canned::{CannedReply, CannedReplyInput};
 use rapport_core::ids::{CannedReplyId, MessageId, RequestId, RuleId, WebhookId};
@@ -323,6 +324,69 @@ async fn split(
     ))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct FeedList {
+    pub items: Vec<FeedInfo>,
+}
+
+/// Make a secret iCalendar feed URL of promises and SLA deadlines: your own, another member's
+/// or a client's (managers). The URL is shown once.
+#[utoipa::path(post, path = "/api/v1/calendar-feeds", tag = "automation", request_body = NewFeed,
+    responses((status = 201, body = CreatedFeed), Errors))]
+async fn create_feed(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<NewFeed>,
+) -> ApiResult<(StatusCode, Json<CreatedFeed>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_feed(&auth.0, input).await?),
+    ))
+}
+
+/// Calendar feeds: all of them for managers, your own otherwise.
+#[utoipa::path(get, path = "/api/v1/calendar-feeds", tag = "automation", responses((status = 200, body = FeedList), Errors))]
+async fn list_feeds(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<FeedList>> {
+    Ok(Json(FeedList {
+        items: s.app.list_feeds(&auth.0).await?,
+    }))
+}
+
+/// Revoke a feed: its URL answers 404 from now on.
+#[utoipa::path(post, path = "/api/v1/calendar-feeds/{id}/revoke", tag = "automation", params(("id" = i64, Path)),
+    responses((status = 200, body = FeedInfo), Errors))]
+async fn revoke_feed(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<FeedInfo>> {
+    Ok(Json(s.app.revoke_feed(&auth.0, id).await?))
+}
+
+/// The feed itself (`text/calendar`, RFC 5545), for calendar apps: no sign-in, the secret URL is
+/// the credential.
+#[utoipa::path(get, path = "/api/v1/feeds/{token}", tag = "automation", params(("token" = String, Path)),
+    security(()), responses((status = 200, content_type = "text/calendar", body = String), (status = 404)))]
+async fn feed(
+    State(s): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let token = token.strip_suffix(".ics").unwrap_or(&token);
+    let ics = s.app.feed_ics(token).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        ics,
+    )
+        .into_response())
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_canned, create_canned))
@@ -337,4 +401,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ping))
         .routes(routes!(merge))
         .routes(routes!(split))
+        .routes(routes!(list_feeds, create_feed))
+        .routes(routes!(revoke_feed))
+        .routes(routes!(feed))
 }
