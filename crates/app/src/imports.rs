@@ -7,11 +7,11 @@ use std::collections::{HashMap, HashSet};
 use rapport_core::access::Permission;
 use rapport_core::audit::AuditEntry;
 use rapport_core::csv::{self as core, Header, ImportKind, Record, RowError};
-use rapport_core::ids::{ClientId, ContactId};
+use rapport_core::ids::{ClientId, ContactId, RequestId};
 use rapport_core::request::Channel;
 use rapport_core::validate::{FieldError, Violations};
 use rapport_store::Db;
-use rapport_store::repo::clients;
+use rapport_store::repo::{clients, messages, requests};
 use serde::Serialize;
 use serde_json::json;
 
@@ -318,5 +318,223 @@ impl App {
                 Ok(report(kind, rows, accepted, Vec::new(), true))
             })
             .await
+    }
+}
+
+/// What a Zendesk import did (or would do).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ZendeskReport {
+    pub clients: usize,
+    pub contacts: usize,
+    pub requests: usize,
+    pub messages: usize,
+    /// Every problem, by its place in the file (`tickets[3].status`).
+    pub rejected: Vec<RowError>,
+    pub applied: bool,
+}
+
+impl App {
+    /// Import a Zendesk export (see `rapport_core::zendesk`) into this org (managers and above):
+    /// all of it in one transaction, or nothing. New clients get the time zone `tz`.
+    pub async fn import_zendesk(
+        &self,
+        ctx: &Ctx,
+        bytes: Vec<u8>,
+        tz: String,
+        dry_run: bool,
+    ) -> AppResult<ZendeskReport> {
+        use rapport_core::access::Actor;
+        use rapport_core::message::{Direction, Message, SendStatus};
+        use rapport_core::zendesk::{self, Author, ClientRef, Existing};
+
+        ctx.require(Permission::ManageClients)?;
+        let export: zendesk::Export = serde_json::from_slice(&bytes)
+            .map_err(|e| AppError::invalid("file", format!("not a Zendesk export: {e}")))?;
+        rapport_core::validate::time_zone(&tz).map_err(|m| AppError::invalid("tz", m))?;
+        let org = ctx.org();
+        let now = self.now();
+        let ctx = ctx.clone();
+        let work = move |db: &mut Db<'_>, write: bool| -> AppResult<ZendeskReport> {
+            let k = known(db, org)?;
+            let members_by_email = db
+                .query_map(
+                    "SELECT email, id FROM members WHERE org_id = $1",
+                    rapport_store::params![org],
+                    |r| {
+                        Ok((
+                            r.get::<String>(0)?.to_lowercase(),
+                            rapport_core::ids::MemberId(r.get(1)?),
+                        ))
+                    },
+                )?
+                .into_iter()
+                .collect();
+            let existing = Existing {
+                client_names: k.clients.keys().cloned().collect(),
+                contact_emails: k.contacts.keys().cloned().collect(),
+                members_by_email,
+            };
+            let plan = match zendesk::plan(&export, &tz, &existing) {
+                Ok(p) => p,
+                Err(errors) if !write => {
+                    return Ok(ZendeskReport {
+                        clients: 0,
+                        contacts: 0,
+                        requests: 0,
+                        messages: 0,
+                        rejected: errors,
+                        applied: false,
+                    });
+                }
+                Err(errors) => {
+                    let mut v = Violations::new();
+                    for e in errors.iter().take(MAX_LISTED) {
+                        v.add(e.column.clone(), e.message.clone());
+                    }
+                    return Err(AppError::Invalid(v));
+                }
+            };
+            let messages: usize = plan.requests.iter().map(|r| r.messages.len()).sum();
+            let mut report = ZendeskReport {
+                clients: plan.clients.len(),
+                contacts: plan.contacts.len(),
+                requests: plan.requests.len(),
+                messages,
+                rejected: Vec::new(),
+                applied: write,
+            };
+            if !write {
+                return Ok(report);
+            }
+            let actor = ctx.principal.actor();
+            let mut client_ids = Vec::with_capacity(plan.clients.len());
+            for d in &plan.clients {
+                let c = clients::insert(db, org, d, now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(actor, "client.create")
+                        .target("client", c.id.0)
+                        .details(json!({"name": c.name, "import": "zendesk"})),
+                )?;
+                client_ids.push(c.id);
+            }
+            let mut contact_ids = Vec::with_capacity(plan.contacts.len());
+            for (ci, d) in &plan.contacts {
+                let mut d = d.clone();
+                d.client_id = client_ids[*ci];
+                let c = clients::insert_contact(db, org, &d, None, now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(actor, "contact.create")
+                        .target("contact", c.id.0)
+                        .details(json!({"client_id": c.client_id, "email": c.email, "import": "zendesk"})),
+                )?;
+                contact_ids.push(c.id);
+            }
+            for p in &plan.requests {
+                let client = match p.client {
+                    ClientRef::New(i) => client_ids[i],
+                    ClientRef::Existing(id) => id,
+                };
+                let last = |dir: Direction| {
+                    p.messages
+                        .iter()
+                        .filter(|m| m.direction == dir)
+                        .map(|m| m.at)
+                        .max()
+                };
+                let first_out = p
+                    .messages
+                    .iter()
+                    .filter(|m| m.direction == Direction::Outbound)
+                    .map(|m| m.at)
+                    .min();
+                let done =
+                    |s: rapport_core::request::Status| (p.status == s).then_some(p.updated_at);
+                let r = rapport_core::request::Request {
+                    id: RequestId(0),
+                    org_id: org,
+                    reference: String::new(),
+                    client_id: client,
+                    engagement_id: None,
+                    contact_id: p.contact.map(|c| contact_ids[c]),
+                    title: p.title.clone(),
+                    body: p.body.clone(),
+                    kind: p.kind,
+                    priority: p.priority,
+                    status: p.status,
+                    assignee_id: None,
+                    estimate_minutes: None,
+                    spent_minutes: 0,
+                    channel: Channel::Other,
+                    tags: p.tags.clone(),
+                    due_at: None,
+                    quick: false,
+                    scope: None,
+                    created_by: actor,
+                    created_at: p.created_at,
+                    updated_at: p.updated_at,
+                    first_response_at: first_out,
+                    last_inbound_at: last(Direction::Inbound).or(Some(p.created_at)),
+                    last_outbound_at: last(Direction::Outbound),
+                    delivered_at: done(rapport_core::request::Status::Delivered),
+                    closed_at: done(rapport_core::request::Status::Closed),
+                };
+                let r = requests::insert(db, &r)?;
+                for m in &p.messages {
+                    let author = match m.author {
+                        Author::Contact(i) => Actor::Contact(contact_ids[i]),
+                        Author::Member(id) => Actor::Member(id),
+                        Author::Unknown => Actor::System,
+                    };
+                    let out = m.direction == Direction::Outbound;
+                    messages::insert(
+                        db,
+                        &Message {
+                            id: Default::default(),
+                            org_id: org,
+                            request_id: r.id,
+                            direction: m.direction,
+                            author,
+                            body: m.body.clone(),
+                            body_html: None,
+                            subject: None,
+                            mail_message_id: None,
+                            // History: already sent by Zendesk, never queued again.
+                            send_status: out.then_some(SendStatus::Sent),
+                            scheduled_for: None,
+                            sent_at: out.then_some(m.at),
+                            sentiment: None,
+                            created_at: m.at,
+                        },
+                    )?;
+                }
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(actor, "request.create")
+                        .target("request", r.id.0)
+                        .details(json!({"title": r.title, "client_id": client, "import": "zendesk", "zendesk_id": p.zendesk_id})),
+                )?;
+            }
+            ctx.audit(
+                db,
+                now,
+                AuditEntry::new(actor, "import.zendesk").details(json!({
+                    "clients": report.clients, "contacts": report.contacts,
+                    "requests": report.requests, "messages": report.messages,
+                })),
+            )?;
+            report.applied = true;
+            Ok(report)
+        };
+        if dry_run {
+            self.store.read(move |db| work(db, false)).await
+        } else {
+            self.store.write(move |db| work(db, true)).await
+        }
     }
 }

@@ -43,3 +43,4 @@ pub mod sla;
 pub mod time_entry;
 pub mod validate;
 pub mod webhook;
+pub mod zendesk;

@@ -390,3 +390,112 @@ both!(
             .problem(403);
     }
 );
+
+both!(
+    zendesk_export_imports_whole_or_not_at_all,
+    |app: TestApp| async move {
+        let sample = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../samples/zendesk-export.json"
+        ))
+        .unwrap();
+        let post = |dry: bool, body: Vec<u8>| {
+            let app = &app;
+            async move {
+                app.raw(
+                    Method::POST,
+                    &format!("/api/v1/imports/zendesk?tz=Europe/London&dry_run={dry}"),
+                    &app.owner,
+                    "application/json",
+                    body,
+                )
+                .await
+            }
+        };
+        let before = app.snapshot().await;
+        let dry = post(true, sample.clone()).await.ok(200);
+        assert_eq!(
+            (
+                dry["clients"].as_i64(),
+                dry["contacts"].as_i64(),
+                dry["requests"].as_i64(),
+                dry["messages"].as_i64()
+            ),
+            (Some(2), Some(2), Some(3), Some(3))
+        );
+        assert_eq!(dry["applied"], false);
+        assert_eq!(app.snapshot().await, before);
+
+        let jobs_before = app.count("jobs").await;
+        let done = post(false, sample.clone()).await.ok(201);
+        assert_eq!(done["applied"], true);
+        let clients = app.get("/api/v1/clients", &app.owner).await.ok(200);
+        let kaveri = clients["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "Kaveri Foods")
+            .unwrap()
+            .clone();
+        assert_eq!(kaveri["calendar"]["tz"], "Europe/London");
+        let kid = kaveri["id"].as_i64().unwrap();
+        let reqs = app
+            .get(&format!("/api/v1/requests?client_id={kid}"), &app.owner)
+            .await
+            .ok(200);
+        let r = &reqs["items"][0];
+        assert_eq!(r["title"], "Price list for March");
+        assert_eq!(r["status"], "delivered");
+        assert_eq!(r["kind"], "question");
+        assert_eq!(r["created_at"], "2024-03-01T10:00:00Z");
+        let rid = r["id"].as_i64().unwrap();
+        let thread = app
+            .get(&format!("/api/v1/requests/{rid}/messages"), &app.owner)
+            .await
+            .ok(200);
+        let items = thread["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        let reply = items.iter().find(|m| m["direction"] == "outbound").unwrap();
+        assert_eq!(reply["body"], "Here it is, attached.");
+        assert_eq!(reply["send_status"], "sent", "history is never sent again");
+        assert_eq!(
+            reply["author"]["kind"], "member",
+            "the owner's email matches a member"
+        );
+        assert!(items.iter().any(|m| m["direction"] == "note"));
+        // Nothing was queued to send.
+        app.run_jobs().await;
+        assert_eq!(app.count("jobs").await, jobs_before);
+
+        // Again: the clients exist now; the whole file is refused and nothing written.
+        let snap = app.snapshot().await;
+        let res = post(false, sample.clone()).await.problem(422);
+        assert!(
+            res.fields().contains(&"organizations[0].name".to_string()),
+            "{:?}",
+            res.fields()
+        );
+        assert_eq!(app.snapshot().await, snap);
+        // Not JSON, or a bad time zone: clear errors.
+        let res = post(true, b"{\"tickets\": [{\"id\": 1}]}".to_vec())
+            .await
+            .problem(422);
+        assert_eq!(res.fields(), ["file"]);
+        assert!(
+            res.body["detail"].as_str().unwrap().contains("created_at"),
+            "{}",
+            res.body
+        );
+        let res = app
+            .raw(
+                Method::POST,
+                "/api/v1/imports/zendesk?tz=Mars/Base",
+                &app.owner,
+                "application/json",
+                sample,
+            )
+            .await
+            .problem(422);
+        assert_eq!(res.fields(), ["tz"]);
+    }
+);

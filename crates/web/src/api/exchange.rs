@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_app::billing_export::BillingFilter;
-use rapport_app::imports::ImportReport;
+use rapport_app::imports::{ImportReport, ZendeskReport};
 use rapport_core::csv::ImportKind;
 use rapport_core::ids::{ClientId, EngagementId};
 use serde::Deserialize;
@@ -123,8 +123,51 @@ async fn billing(
         .into_response())
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ZendeskQuery {
+    /// Time zone (IANA) of the clients created; default UTC.
+    pub tz: Option<String>,
+    /// Only check: report every problem; write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Import a Zendesk export: `{"organizations": [...], "users": [...], "tickets": [...]}` of
+/// Zendesk API objects, each ticket with its `comments`. Organizations become clients, end users
+/// their contacts, tickets requests with their comments as the thread (agents' comments are
+/// attributed to the member with the same email). All in one transaction or nothing; problems
+/// are named by place (`tickets[3].status`).
+#[utoipa::path(post, path = "/api/v1/imports/zendesk", tag = "imports", params(ZendeskQuery),
+    request_body(content = Object, content_type = "application/json"),
+    responses((status = 200, description = "dry run", body = ZendeskReport),
+              (status = 201, description = "imported", body = ZendeskReport), Errors))]
+async fn import_zendesk(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ZendeskQuery>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ZendeskReport>)> {
+    let report = s
+        .app
+        .import_zendesk(
+            &auth.0,
+            body.to_vec(),
+            q.tz.unwrap_or_else(|| "UTC".into()),
+            q.dry_run,
+        )
+        .await?;
+    let status = if report.applied {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report)))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(import_csv))
         .routes(routes!(billing))
+        .routes(routes!(import_zendesk))
 }
