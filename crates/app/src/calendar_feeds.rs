@@ -173,7 +173,8 @@ impl App {
                 let org = ctx.org();
                 let f = store::get_feed(db, org, id)
                     .map_err(|_| AppError::NotFound("calendar feed"))?;
-                if !all && !(f.subject_kind == "member" && f.subject_id == me.0) {
+                let own = f.subject_kind == "member" && f.subject_id == me.0;
+                if !(all || own) {
                     return Err(AppError::NotFound("calendar feed"));
                 }
                 if !store::revoke_feed(db, org, id, now)? {
