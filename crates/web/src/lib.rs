@@ -81,6 +81,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guard::record_denials,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::refuse_oversized,
+        ))
         .layer(axum::middleware::from_fn(guard::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
