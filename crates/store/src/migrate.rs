@@ -30,6 +30,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     6 "0006_care",
     7 "0007_accounts",
     9 "0009_mail",
+    10 "0010_automation",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -41,6 +42,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     6 "0006_care",
     7 "0007_accounts",
     9 "0009_mail",
+    10 "0010_automation",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -557,6 +557,70 @@ async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, cont
         .await
         .unwrap();
     }
+    // Working fast: a canned reply, a webhook with a delivery, a (paused) rule naming both and
+    // a member, a merged request and a calendar feed.
+    let canned = post_id(
+        app,
+        token,
+        "/api/v1/canned-replies",
+        json!({"name": "Ack", "body": "Thanks, {{contact.preferred_name}}: #{{request.ref}}.",
+               "add_tags": ["acked"], "assignee_id": owner.principal.member_id()}),
+    )
+    .await;
+    let hook = post_id(
+        app,
+        token,
+        "/api/v1/webhooks",
+        json!({"url": "https://hooks.example.com/rapport", "events": ["request_created"], "enabled": false}),
+    )
+    .await;
+    app.app
+        .store
+        .write(move |db| {
+            rapport_store::repo::automation::insert_delivery(
+                db,
+                org,
+                rapport_core::ids::WebhookId(hook),
+                "ping",
+                "{}",
+                jiff::Timestamp::now(),
+            )
+        })
+        .await
+        .unwrap();
+    post_id(
+        app,
+        token,
+        "/api/v1/rules",
+        json!({"name": "Route", "event": "request_created", "enabled": false,
+               "conditions": {"client_id": client},
+               "actions": [{"type": "apply_canned_reply", "canned_reply_id": canned},
+                           {"type": "call_webhook", "webhook_id": hook},
+                           {"type": "assign", "assignee_id": owner.principal.member_id()}]}),
+    )
+    .await;
+    let dup = post_id(
+        app,
+        token,
+        "/api/v1/requests",
+        json!({"client_id": client, "title": "Duplicate"}),
+    )
+    .await;
+    let keep = post_id(
+        app,
+        token,
+        "/api/v1/requests",
+        json!({"client_id": client, "title": "Original"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/requests/{dup}/merge"),
+        token,
+        json!({"into": keep}),
+    )
+    .await
+    .ok(200);
+    post_id(app, token, "/api/v1/calendar-feeds", json!({})).await;
     // Client health, current and today's history.
     app.run_jobs().await;
 }
