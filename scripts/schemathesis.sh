@@ -18,11 +18,13 @@ for _ in $(seq 1 50); do grep -q "serving at" "$work/addr" 2>/dev/null && break;
 base="$(sed -n 's/^Rapport is serving at //p' "$work/addr")"
 # Excluded: the calls that would lock the fuzzer out of its own session (revoking its token,
 # signing out).
+# One worker: with two, Hypothesis on Python 3.11 now and then fails inside its own lambda
+# source parsing ("AST constructor recursion depth mismatch"), an error of the tool, not of ours.
 "$st" run "$base/api/openapi.json" \
     -H "Authorization: Bearer $token" \
     --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
     --exclude-path-regex '^/api/v1/(tokens/\{id\}|auth/logout.*)$' \
-    --max-time "$seconds" --workers 2 --seed 20261126 \
+    --max-time "$seconds" --workers 1 --seed 20261126 \
     --report junit --report-dir "$work/report" "${@:2}"
 status=$?
 if grep -q "panicked" "$work/server.log"; then

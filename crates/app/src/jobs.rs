@@ -232,6 +232,8 @@ impl App {
             crate::mail::send::SEND_JOB => self.run_send_job(job, worker).await,
             crate::mail::send::OUTBOX_JOB => self.run_outbox_job(job, worker).await,
             crate::mail::poll::POLL_JOB => self.run_poll_job(job, worker).await,
+            crate::automation::webhooks::DELIVER_JOB => self.run_deliver_job(job, worker).await,
+            crate::automation::rules::RUN_JOB => self.run_rules_job(job, worker).await,
             other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
         }
     }

@@ -5,8 +5,11 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod automation;
 pub mod bench;
+pub mod billing_export;
 pub mod budget;
+pub mod calendar_feeds;
 pub mod care;
 pub mod change_orders;
 pub mod clocks;
@@ -14,8 +17,10 @@ pub mod cursor;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod imports;
 pub mod jobs;
 pub mod mail;
+pub mod merge;
 pub mod org;
 pub mod people;
 pub mod promises;
@@ -27,6 +32,7 @@ pub mod secrets;
 pub mod time;
 pub mod totp;
 pub mod transfer;
+pub mod uploads;
 pub mod work;
 
 use std::sync::Arc;
@@ -67,6 +73,8 @@ pub struct Settings {
     pub clocks: clocks::ClockSettings,
     /// Mail in and out: From, limits, the SMTP transport and the IMAP reader.
     pub mail: mail::MailSettings,
+    /// Webhook deliveries: which targets are allowed, timeouts.
+    pub webhooks: automation::WebhookSettings,
 }
 
 impl Default for Settings {
@@ -86,6 +94,7 @@ impl Default for Settings {
             link_ttl: jiff::SignedDuration::from_hours(1),
             clocks: clocks::ClockSettings::default(),
             mail: mail::MailSettings::default(),
+            webhooks: automation::WebhookSettings::default(),
         }
     }
 }

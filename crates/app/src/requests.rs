@@ -20,6 +20,14 @@ use crate::clocks::sla::{Change, on_request_change};
 use crate::work::check_member;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
+/// A new request checked and assessed, ready for its transaction.
+pub(crate) type PreparedRequest = (
+    RequestDraft,
+    ClientId,
+    Option<rapport_core::request::ScopeRecord>,
+    Option<rapport_core::sentiment::Sentiment>,
+);
+
 /// What a list of requests is filtered and sorted by, as adapters receive it.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
@@ -192,12 +200,20 @@ pub(crate) fn insert_request(
             .target("request", r.id.0)
             .details(serde_json::json!({"title": r.title, "client_id": r.client_id, "channel": r.channel})),
     )?;
+    crate::automation::emit(
+        db,
+        &r,
+        rapport_core::rule::Event::RequestCreated,
+        &Default::default(),
+        &[],
+        now,
+    )?;
     Ok(r)
 }
 
 /// Keep every pending promise of `kind` on a request: the reply or delivery that fulfils it
 /// has just happened.
-fn keep_promises(
+pub(crate) fn keep_promises(
     db: &mut Db<'_>,
     ctx: &Ctx,
     request: RequestId,
@@ -229,6 +245,49 @@ fn keep_promises(
         }
     }
     Ok(())
+}
+
+/// Move a request to another status inside the caller's write: the checks, the clocks, the
+/// audit, the promises it keeps, the care hooks, and the `status_changed` event.
+pub(crate) fn transition_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    id: RequestId,
+    input: &TransitionInput,
+    reason: Option<String>,
+    settings: &crate::Settings,
+    now: Timestamp,
+) -> AppResult<Request> {
+    let mut r = visible_request(db, &ctx.principal, id, true)?;
+    let from = r.status;
+    r.transition(input.status, now)
+        .map_err(|e| AppError::conflict("status", e.to_string()))?;
+    crate::scope::guard_in_progress(db, ctx, &r, input, now)?;
+    requests::update_status(db, &r)?;
+    on_request_change(db, &r, Change::Status, now)?;
+    ctx.audit(
+        db,
+        now,
+        AuditEntry::new(ctx.principal.actor(), "request.status")
+            .target("request", id.0)
+            .details(serde_json::json!({"from": from, "to": r.status, "reason": reason})),
+    )?;
+    if r.status == Status::Delivered {
+        keep_promises(db, ctx, id, PromiseKind::Delivery, now, "request delivered")?;
+    }
+    crate::care::on_status_changed(db, ctx, &r, settings, now)?;
+    crate::automation::emit(
+        db,
+        &r,
+        rapport_core::rule::Event::StatusChanged,
+        &crate::automation::Extra {
+            from: Some(from.as_str()),
+            ..Default::default()
+        },
+        &[],
+        now,
+    )?;
+    Ok(r)
 }
 
 impl App {
@@ -312,6 +371,25 @@ impl App {
         input: NewRequest,
         channel: Channel,
     ) -> AppResult<Request> {
+        let (draft, client, scope, body_sentiment) =
+            self.prepare_request(ctx, input, channel).await?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| {
+                insert_request(db, &ctx, client, draft, scope, body_sentiment.as_ref(), now)
+            })
+            .await
+    }
+
+    /// Everything a new request needs before its transaction: who may file it, the checked
+    /// draft, its client, the scope verdict and the body's sentiment.
+    pub(crate) async fn prepare_request(
+        &self,
+        ctx: &Ctx,
+        input: NewRequest,
+        channel: Channel,
+    ) -> AppResult<PreparedRequest> {
         let mut input = input;
         let default_channel = match ctx.principal {
             Principal::Contact {
@@ -352,15 +430,8 @@ impl App {
             return Err(AppError::invalid("client_id", "required"));
         };
         let body_sentiment = crate::care::score_body(&draft.body).await?;
-        let org = ctx.org();
-        let now = self.now();
-        let ctx = ctx.clone();
-        let scope = self.scope_of(org, &draft).await?;
-        self.store
-            .write(move |db| {
-                insert_request(db, &ctx, client, draft, scope, body_sentiment.as_ref(), now)
-            })
-            .await
+        let scope = self.scope_of(ctx.org(), &draft).await?;
+        Ok((draft, client, scope, body_sentiment))
     }
 
     pub async fn update_request(
@@ -421,36 +492,7 @@ impl App {
         let ctx = ctx.clone();
         let settings = self.settings.clone();
         self.store
-            .write(move |db| -> AppResult<Request> {
-                let mut r = visible_request(db, &ctx.principal, id, true)?;
-                let from = r.status;
-                r.transition(input.status, now)
-                    .map_err(|e| AppError::conflict("status", e.to_string()))?;
-                crate::scope::guard_in_progress(db, &ctx, &r, &input, now)?;
-                requests::update_status(db, &r)?;
-                on_request_change(db, &r, Change::Status, now)?;
-                ctx.audit(
-                    db,
-                    now,
-                    AuditEntry::new(ctx.principal.actor(), "request.status")
-                        .target("request", id.0)
-                        .details(
-                            serde_json::json!({"from": from, "to": r.status, "reason": reason}),
-                        ),
-                )?;
-                if r.status == Status::Delivered {
-                    keep_promises(
-                        db,
-                        &ctx,
-                        id,
-                        PromiseKind::Delivery,
-                        now,
-                        "request delivered",
-                    )?;
-                }
-                crate::care::on_status_changed(db, &ctx, &r, &settings, now)?;
-                Ok(r)
-            })
+            .write(move |db| transition_in(db, &ctx, id, &input, reason, &settings, now))
             .await
     }
 
@@ -657,6 +699,17 @@ impl App {
                         if direction == Direction::Inbound {
                             requests::touch_inbound(db, org, r.id, now)?;
                             on_request_change(db, &r, Change::Inbound, now)?;
+                            crate::automation::emit(
+                                db,
+                                &r,
+                                rapport_core::rule::Event::MessageIn,
+                                &crate::automation::Extra {
+                                    message: Some((m.id.0, m.body.clone())),
+                                    ..Default::default()
+                                },
+                                &[],
+                                now,
+                            )?;
                         }
                         if let Some(s) = &inbound_sentiment {
                             crate::care::on_inbound(db, &ctx, &r, s, now)?;
@@ -677,7 +730,7 @@ impl App {
     }
 }
 
-fn outbound(
+pub(crate) fn outbound(
     org: OrgId,
     request: RequestId,
     author: Actor,

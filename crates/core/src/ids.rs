@@ -57,3 +57,7 @@ id_type!(RatingId);
 id_type!(TimeEntryId);
 id_type!(AuditEventId);
 id_type!(TokenId);
+id_type!(CannedReplyId);
+id_type!(RuleId);
+id_type!(WebhookId);
+id_type!(WebhookDeliveryId);

@@ -109,8 +109,9 @@ pub struct ScopeRecord {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub verdict: Verdict,
     pub confidence: f64,
-    /// The matched scope items and terms, as produced by the check.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    /// The matched scope items and terms, as produced by the check:
+    /// `[{item_id, kind, score, terms[]}]`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub evidence: serde_json::Value,
     pub brief_version: i64,
     /// Set when a person confirmed or changed the verdict.

@@ -31,6 +31,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     7 "0007_accounts",
     8 "0008_bench",
     9 "0009_mail",
+    10 "0010_automation",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -43,6 +44,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     7 "0007_accounts",
     8 "0008_bench",
     9 "0009_mail",
+    10 "0010_automation",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

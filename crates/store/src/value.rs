@@ -166,7 +166,11 @@ from_raw!(
     RatingId,
     TimeEntryId,
     AuditEventId,
-    TokenId
+    TokenId,
+    CannedReplyId,
+    RuleId,
+    WebhookId,
+    WebhookDeliveryId
 );
 
 use rapport_core::ids::*;
@@ -183,7 +187,11 @@ id_params!(
     RatingId,
     TimeEntryId,
     AuditEventId,
-    TokenId
+    TokenId,
+    CannedReplyId,
+    RuleId,
+    WebhookId,
+    WebhookDeliveryId
 );
 
 /// Bind a label enum (anything with `as_str`) as its word.

@@ -21,6 +21,42 @@ use crate::extract::SESSION_COOKIE;
 use crate::problem::Problem;
 use crate::state::AppState;
 
+/// The most of an over-long body read off the connection before answering 413, and how long
+/// that may take. Past either bound the connection is simply closed.
+const DRAIN_MAX_BYTES: u64 = 64 * 1024 * 1024;
+const DRAIN_MAX_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Refuse a body whose declared length is over the limit without handing it to anything, but
+/// read it off the connection first (within bounds): a client still sending would otherwise see
+/// the connection reset and never read the 413 that explains why.
+pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = state.config.body_limit as u64;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit => {
+            if n <= DRAIN_MAX_BYTES {
+                use http_body_util::BodyExt;
+                let mut body = req.into_body();
+                let _ = tokio::time::timeout(DRAIN_MAX_TIME, async {
+                    while let Some(Ok(_)) = body.frame().await {}
+                })
+                .await;
+            }
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than the server accepts ({limit} bytes)"),
+            )
+            .with_type("too-large")
+            .into_response()
+        }
+        _ => next.run(req).await,
+    }
+}
+
 /// Headers every response carries. The CSP allows no inline script and no framing.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;

@@ -9,6 +9,7 @@ pub mod ops;
 pub mod problem;
 pub mod server;
 pub mod state;
+pub mod ui;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     Router::new()
         .merge(api)
+        .merge(ui::router())
         .route(
             "/api/openapi.json",
             get(move || {
@@ -80,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::record_denials,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::refuse_oversized,
         ))
         .layer(axum::middleware::from_fn(guard::security_headers))
         .layer(axum::middleware::from_fn_with_state(

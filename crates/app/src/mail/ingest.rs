@@ -469,6 +469,8 @@ fn thread(
     auto: bool,
     now: Timestamp,
 ) -> AppResult<IngestOutcome> {
+    // A reply to a merged request lands on the request it was merged into.
+    let request = rapport_store::repo::merge::redirect_of(db, org, request)?.unwrap_or(request);
     let mut r = requests::get_for_update(db, org, request)?;
     let ctx = mail_ctx(org, contact, r.client_id);
     let (m, attachments) = store_message(db, org, r.id, contact, p, parsed, received, now)?;
@@ -494,7 +496,29 @@ fn thread(
                     .details(serde_json::json!({"from": from, "to": to, "reason": "the client replied by mail"})),
             )?;
             reopened_to = Some(to);
+            crate::automation::emit(
+                db,
+                &r,
+                rapport_core::rule::Event::StatusChanged,
+                &crate::automation::Extra {
+                    from: Some(from.as_str()),
+                    ..Default::default()
+                },
+                &[],
+                now,
+            )?;
         }
+        crate::automation::emit(
+            db,
+            &r,
+            rapport_core::rule::Event::MessageIn,
+            &crate::automation::Extra {
+                message: Some((m.id.0, m.body.clone())),
+                ..Default::default()
+            },
+            &[],
+            now,
+        )?;
     }
     ctx.audit(
         db,

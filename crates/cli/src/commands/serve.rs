@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// Safety margin added to suggested due dates when the caller gives none (0 to 500 %).
     #[arg(long, env = "RAPPORT_SAFETY_MARGIN_PERCENT", default_value_t = 20)]
     pub safety_margin_percent: u16,
+    /// Let webhooks call loopback and private addresses (refused by default: a server must
+    /// not be made to call into its own network). For single-machine setups and tests.
+    #[arg(long, env = "RAPPORT_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -238,6 +242,7 @@ pub fn run(args: ServeArgs) -> CmdResult {
         }
         settings.clocks = clocks;
         settings.mail = args.mail.settings()?;
+        settings.webhooks.allow_private = args.webhooks_allow_private;
         let app = App::new(store, settings);
         if args.demo {
             let rep = app.seed_demo().await.map_err(|e| match e {

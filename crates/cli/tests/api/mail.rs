@@ -1225,7 +1225,8 @@ both_with!(
         {
             let org = app.org;
             app.app.store.write(move |db| {
-                for t in ["attachments", "mail_meta", "messages", "requests"] {
+                for t in ["attachments", "mail_meta", "messages", "request_care",
+                          "scope_confirmations", "request_status_log", "request_tags", "requests"] {
                     db.execute(&format!("DELETE FROM {t} WHERE org_id = $1"), params![org])?;
                 }
                 db.execute("UPDATE jobs SET run_at = 0 WHERE org_id = $1 AND kind = 'mail.poll' AND status = 'queued'", params![org])

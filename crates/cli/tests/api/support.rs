@@ -438,6 +438,10 @@ impl TestApp {
             "mail_meta",
             "attachments",
             "triage",
+            "canned_replies",
+            "rules",
+            "webhooks",
+            "webhook_deliveries",
         ] {
             out.push(self.count(t).await);
         }

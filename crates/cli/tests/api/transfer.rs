@@ -524,6 +524,103 @@ async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, cont
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 201);
+
+    // Mail: a polled mailbox (its password sealed), a message from the contact with an
+    // attachment (mail facts and the file), and one from a stranger waiting in triage.
+    a.create_mailbox(
+        owner,
+        serde_json::from_value(json!({"name": "Support", "host": "imap.northwind.example",
+            "username": "support", "password": "imap secret"}))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    for (from, id) in [
+        ("eve@export.example", "<moving-1@export.example>"),
+        ("stranger@elsewhere.example", "<moving-2@elsewhere.example>"),
+    ] {
+        let raw = format!(
+            "From: {from}\r\nTo: support@northwind.example\r\nSubject: Figures attached\r\n\
+             Message-ID: {id}\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nThe figures, attached.\r\n--b\r\n\
+             Content-Type: text/csv; name=\"figures.csv\"\r\n\
+             Content-Disposition: attachment; filename=\"figures.csv\"\r\n\r\nmonth,total\r\n\
+             march,42\r\n--b--\r\n"
+        );
+        let n = raw.len();
+        a.ingest_mail(
+            org,
+            raw.into_bytes(),
+            rapport_app::mail::Received::whole(rapport_core::inbox::MailSource::Pipe, n),
+        )
+        .await
+        .unwrap();
+    }
+    // Working fast: a canned reply, a webhook with a delivery, a (paused) rule naming both and
+    // a member, a merged request and a calendar feed.
+    let canned = post_id(
+        app,
+        token,
+        "/api/v1/canned-replies",
+        json!({"name": "Ack", "body": "Thanks, {{contact.preferred_name}}: #{{request.ref}}.",
+               "add_tags": ["acked"], "assignee_id": owner.principal.member_id()}),
+    )
+    .await;
+    let hook = post_id(
+        app,
+        token,
+        "/api/v1/webhooks",
+        json!({"url": "https://hooks.example.com/rapport", "events": ["request_created"], "enabled": false}),
+    )
+    .await;
+    app.app
+        .store
+        .write(move |db| {
+            rapport_store::repo::automation::insert_delivery(
+                db,
+                org,
+                rapport_core::ids::WebhookId(hook),
+                "ping",
+                "{}",
+                jiff::Timestamp::now(),
+            )
+        })
+        .await
+        .unwrap();
+    post_id(
+        app,
+        token,
+        "/api/v1/rules",
+        json!({"name": "Route", "event": "request_created", "enabled": false,
+               "conditions": {"client_id": client},
+               "actions": [{"type": "apply_canned_reply", "canned_reply_id": canned},
+                           {"type": "call_webhook", "webhook_id": hook},
+                           {"type": "assign", "assignee_id": owner.principal.member_id()}]}),
+    )
+    .await;
+    let dup = post_id(
+        app,
+        token,
+        "/api/v1/requests",
+        json!({"client_id": client, "title": "Duplicate"}),
+    )
+    .await;
+    let keep = post_id(
+        app,
+        token,
+        "/api/v1/requests",
+        json!({"client_id": client, "title": "Original"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/requests/{dup}/merge"),
+        token,
+        json!({"into": keep}),
+    )
+    .await
+    .ok(200);
+    post_id(app, token, "/api/v1/calendar-feeds", json!({})).await;
     // Client health, current and today's history.
     app.run_jobs().await;
 }

@@ -135,10 +135,11 @@ pub struct ReportFacts {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportRow {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    /// Null on the `totals` rows, which cover the whole range.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub period_start: Option<Date>,
-    /// Exclusive.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    /// Exclusive; null like `period_start`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub period_end: Option<Date>,
     #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub client_id: ClientId,

@@ -66,6 +66,8 @@ pub const EXCLUDED: &[(&str, &str)] = &[
 pub const NOT_IDS: &[&str] = &[
     "messages.mail_message_id", // a mail header
     "jobs.locked_by",           // a worker's name
+    "triage.mail_message_id",   // a mail header
+    "attachments.content_id",   // a MIME Content-ID
 ];
 
 /// Derived tables (full-text indexes) rebuilt by the target database from the rows.
@@ -91,6 +93,14 @@ pub const KINDS: &[(&str, &str)] = &[
     ("alert", "alerts"),
     ("rating_invitation", "rating_invitations"),
     ("scope_override", "scope_overrides"),
+    ("canned_reply", "canned_replies"),
+    ("rule", "rules"),
+    ("webhook", "webhooks"),
+    ("webhook_delivery", "webhook_deliveries"),
+    ("calendar_feed", "calendar_feeds"),
+    ("mailbox", "mailboxes"),
+    ("triage", "triage"),
+    ("attachment", "attachments"),
 ];
 
 /// The table of a kind word, if it names rows of ours.
@@ -131,6 +141,21 @@ pub const TABLES: &[TableSpec] = &[
         // `totp_secret` is sealed with the server's RAPPORT_SECRET_KEY: it travels as it is and
         // opens only where the same key is set (elsewhere members with TOTP on cannot sign in).
         booleans: &["active", "totp_enabled"],
+        refs: &[],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "mailboxes",
+        columns: &[
+            "id", "org_id", "name", "kind", "host", "port", "tls", "username", "password_sealed", "folder",
+            "processed_action", "move_to", "poll_seconds", "active", "uidvalidity", "last_uid", "status",
+            "last_error", "last_ok_at", "failing_since", "last_alert_at", "imported", "created_at", "updated_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        // `password_sealed` is sealed with RAPPORT_SECRET_KEY: like TOTP secrets it travels as it
+        // is and opens only where the same key is set.
+        booleans: &["active"],
         refs: &[],
         json_with_ids: &[],
     },
@@ -246,6 +271,47 @@ pub const TABLES: &[TableSpec] = &[
         key: &["id"],
         booleans: &[],
         refs: &[("request_id", Table("requests")), ("author_id", Kind("author_kind"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "mail_meta",
+        columns: &[
+            "org_id", "message_id", "source", "mailbox_id", "from_address", "in_reply_to", "mail_references",
+            "auto_submitted", "auto_reason", "raw_html", "warnings", "send_attempts", "send_error",
+        ],
+        has_id: false,
+        key: &["message_id"],
+        booleans: &["auto_submitted"],
+        refs: &[("message_id", Table("messages")), ("mailbox_id", Table("mailboxes"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "attachments",
+        columns: &[
+            "id", "org_id", "message_id", "filename", "content_type", "size", "sha256", "inline", "content_id",
+            "data", "created_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &["inline"],
+        refs: &[("message_id", Table("messages"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "triage",
+        columns: &[
+            "id", "org_id", "reason", "detail", "source", "mailbox_id", "mail_message_id", "from_address",
+            "subject", "size", "raw", "raw_complete", "status", "received_at", "resolved_by", "resolved_at",
+            "request_id",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &["raw_complete"],
+        refs: &[
+            ("mailbox_id", Table("mailboxes")),
+            ("resolved_by", Table("members")),
+            ("request_id", Table("requests")),
+        ],
         json_with_ids: &[],
     },
     TableSpec {
@@ -396,6 +462,69 @@ pub const TABLES: &[TableSpec] = &[
             ("engagement_id", Table("engagements")),
             ("request_id", Table("requests")),
         ],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "canned_replies",
+        columns: &[
+            "id", "org_id", "name", "body", "set_status", "set_priority", "add_tags", "assignee_id", "created_at",
+            "updated_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("assignee_id", Table("members"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "webhooks",
+        columns: &["id", "org_id", "url", "events", "secret_sealed", "enabled", "created_at", "updated_at"],
+        has_id: true,
+        key: &["id"],
+        // `secret_sealed` is sealed with RAPPORT_SECRET_KEY, like members.totp_secret.
+        booleans: &["enabled"],
+        refs: &[],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "rules",
+        columns: &["id", "org_id", "name", "event", "conditions", "actions", "enabled", "created_at", "updated_at"],
+        has_id: true,
+        key: &["id"],
+        booleans: &["enabled"],
+        refs: &[],
+        // `client_id` in conditions; `assignee_id`, `canned_reply_id`, `webhook_id` in actions.
+        json_with_ids: &["conditions", "actions"],
+    },
+    TableSpec {
+        name: "webhook_deliveries",
+        columns: &[
+            "id", "org_id", "webhook_id", "event", "payload", "status", "attempts", "last_status_code", "last_error",
+            "created_at", "updated_at", "delivered_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("webhook_id", Table("webhooks"))],
+        // The payload is what was sent, kept as sent.
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "request_redirects",
+        columns: &["org_id", "from_request_id", "to_request_id", "merged_at"],
+        has_id: false,
+        key: &["from_request_id"],
+        booleans: &[],
+        refs: &[("from_request_id", Table("requests")), ("to_request_id", Table("requests"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "calendar_feeds",
+        columns: &["id", "org_id", "subject_kind", "subject_id", "token_hash", "created_at", "revoked_at"],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("subject_id", Kind("subject_kind"))],
         json_with_ids: &[],
     },
     TableSpec {

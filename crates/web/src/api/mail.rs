@@ -196,6 +196,7 @@ pub enum RemoteImages {
 #[serde(deny_unknown_fields)]
 pub struct HtmlQuery {
     /// `block` (default) or `allow`: load the images the sender linked from elsewhere.
+    #[param(inline)]
     pub remote_images: Option<RemoteImages>,
 }
 

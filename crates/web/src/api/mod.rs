@@ -3,12 +3,14 @@
 
 mod alerts;
 mod audit;
-mod auth;
+pub(crate) mod auth;
+mod automation;
 mod care;
 mod change_orders;
 mod clients;
 mod clocks;
 mod engagements;
+mod exchange;
 mod health;
 mod jobs;
 mod mail;
@@ -137,6 +139,8 @@ impl Modify for SecuritySchemes {
         (name = "change-orders", description = "Out-of-scope work priced and approved by the client"),
         (name = "search", description = "Full-text search over requests and messages"),
         (name = "mail", description = "Mailboxes, triage of unrouted mail, attachments and message HTML"),
+        (name = "automation", description = "Canned replies, rules and webhooks"),
+        (name = "imports", description = "CSV imports and the billing export"),
     )
 )]
 pub struct ApiDoc;
@@ -162,4 +166,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(change_orders::router())
         .merge(search::router())
         .merge(mail::router())
+        .merge(automation::router())
+        .merge(exchange::router())
 }

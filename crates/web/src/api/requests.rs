@@ -193,11 +193,27 @@ async fn quick(
 }
 
 /// One request, with its SLA clocks (`sla`: state, target, elapsed business minutes, at-risk
-/// and due instants of each clock) evaluated now in the client's business calendar.
+/// and due instants of each clock) evaluated now in the client's business calendar. A request
+/// merged into another answers 308 with `Location` naming the one it was merged into.
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
-    responses((status = 200, body = RequestView), Errors))]
-async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<RequestView>> {
-    Ok(Json(s.app.request_with_sla(&auth.0, RequestId(id)).await?))
+    responses((status = 200, body = RequestView), (status = 308, description = "merged: see Location"), Errors))]
+async fn get(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    if let Some(to) = s.app.request_redirect(&auth.0, RequestId(id)).await? {
+        return Ok((
+            StatusCode::PERMANENT_REDIRECT,
+            [(
+                axum::http::header::LOCATION,
+                format!("/api/v1/requests/{to}"),
+            )],
+        )
+            .into_response());
+    }
+    Ok(Json(s.app.request_with_sla(&auth.0, RequestId(id)).await?).into_response())
 }
 
 #[utoipa::path(patch, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),

@@ -1,0 +1,732 @@
+//! The browser pages over HTTP: sign-in, CSRF on every form, a contact never seeing another
+//! client's work, and readable errors for bad input (the Chromium suite is tests/browser.rs).
+
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+use crate::both;
+use crate::support::{PASSWORD, TestApp};
+
+/// A browser-like client: keeps no cookies itself (the test passes them), follows no redirect.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+struct Page {
+    status: u16,
+    location: String,
+    set_cookie: Vec<String>,
+    body: String,
+}
+
+impl Page {
+    /// The value of the first hidden `csrf` field on the page.
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("no csrf field on the page: {}", self.body));
+        let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookie
+            .iter()
+            .map(|c| c.split(';').next().unwrap().to_string())
+            .find(|c| c.starts_with(&format!("{name}=")) && c.len() > name.len() + 1)
+    }
+}
+
+async fn fetch(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    cookies: &[&str],
+    form: Option<&[(&str, &str)]>,
+    origin: Option<&str>,
+) -> Page {
+    let mut req = browser().request(method, format!("{}{path}", app.base));
+    if !cookies.is_empty() {
+        req = req.header("cookie", cookies.join("; "));
+    }
+    if let Some(f) = form {
+        req = req.form(f);
+    }
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let set_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let body = res.text().await.unwrap_or_default();
+    Page {
+        status,
+        location,
+        set_cookie,
+        body,
+    }
+}
+
+async fn get(app: &TestApp, path: &str, cookies: &[&str]) -> Page {
+    fetch(app, reqwest::Method::GET, path, cookies, None, None).await
+}
+
+async fn post(app: &TestApp, path: &str, cookies: &[&str], form: &[(&str, &str)]) -> Page {
+    fetch(app, reqwest::Method::POST, path, cookies, Some(form), None).await
+}
+
+/// Sign in through the HTML form; returns the session cookie.
+async fn sign_in(app: &TestApp, side: &str, email: &str, password: &str) -> String {
+    let login = get(app, &format!("/{side}/login"), &[]).await;
+    assert_eq!(login.status, 200);
+    let token = login.csrf();
+    let lc = login.cookie("rapport_login_csrf").expect("login cookie");
+    let res = post(
+        app,
+        &format!("/{side}/login"),
+        &[&lc],
+        &[("csrf", &token), ("email", email), ("password", password)],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(res.location, format!("/{side}"));
+    res.cookie("rapport_session").expect("a session cookie")
+}
+
+both!(
+    workspace_pages_need_a_member_session,
+    |app: TestApp| async move {
+        let res = get(&app, "/app?view=open", &[]).await;
+        assert_eq!(res.status, 303);
+        assert_eq!(res.location, "/app/login?next=%2Fapp%3Fview%3Dopen");
+        let res = get(&app, "/portal", &[]).await;
+        assert_eq!(res.status, 303);
+        assert!(
+            res.location.starts_with("/portal/login"),
+            "{}",
+            res.location
+        );
+        let res = get(&app, "/", &[]).await;
+        assert_eq!((res.status, res.location.as_str()), (303, "/app"));
+
+        // A wrong password: the form again, with a readable message, and no session.
+        let login = get(&app, "/app/login", &[]).await;
+        let lc = login.cookie("rapport_login_csrf").unwrap();
+        let res = post(
+            &app,
+            "/app/login",
+            &[&lc],
+            &[
+                ("csrf", &login.csrf()),
+                ("email", "owner@acme.example"),
+                ("password", "wrong password"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 401, "{}", res.body);
+        assert!(res.body.contains("role=\"alert\""), "{}", res.body);
+        assert!(res.cookie("rapport_session").is_none());
+
+        // A sign-in form posted without its cookie's token (login CSRF) is refused.
+        let res = post(
+            &app,
+            "/app/login",
+            &[&lc],
+            &[
+                ("csrf", "forged"),
+                ("email", "owner@acme.example"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        assert!(res.cookie("rapport_session").is_none());
+
+        // The right token from another site (a login-CSRF attempt): refused before any check.
+        let res = fetch(
+            &app,
+            reqwest::Method::POST,
+            "/app/login",
+            &[&lc],
+            Some(&[
+                ("csrf", &login.csrf()),
+                ("email", "owner@acme.example"),
+                ("password", PASSWORD),
+            ]),
+            Some("https://evil.example"),
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        assert!(res.cookie("rapport_session").is_none());
+
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let page = get(&app, "/app?view=open", &[&session]).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("<h1>All open</h1>"), "{}", page.body);
+        // The page carries the security headers, with no inline script allowed.
+        for path in ["/app/dashboard", "/app/login"] {
+            let res = browser()
+                .get(format!("{}{path}", app.base))
+                .header("cookie", &session)
+                .send()
+                .await
+                .unwrap();
+            let csp = res.headers()["content-security-policy"].to_str().unwrap();
+            assert!(
+                csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+                "{csp}"
+            );
+            assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        }
+        // htmx is served from our own origin.
+        let js = get(&app, "/assets/htmx.min.js", &[]).await;
+        assert_eq!(js.status, 200);
+        assert!(js.body.contains("htmx"), "not htmx");
+    }
+);
+
+both!(
+    every_workspace_form_checks_the_csrf_token,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let req = app.request(client, "Weekly dashboard numbers").await;
+        let id = req["id"].as_i64().unwrap();
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let page = get(&app, &format!("/app/requests/{id}"), &[&session]).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("Weekly dashboard numbers"));
+        let token = page.csrf();
+        let before = app.count("messages").await;
+
+        // A stale token, no token, a cross-site origin: refused, nothing written.
+        for (csrf, origin) in [
+            ("stale", None),
+            ("", None),
+            (token.as_str(), Some("https://evil.example")),
+        ] {
+            let res = fetch(
+                &app,
+                reqwest::Method::POST,
+                &format!("/app/requests/{id}/reply"),
+                &[&session],
+                Some(&[
+                    ("csrf", csrf),
+                    ("direction", "note"),
+                    ("body", "forged note"),
+                ]),
+                origin,
+            )
+            .await;
+            assert_eq!(res.status, 403, "{csrf:?} {origin:?}: {}", res.body);
+            assert!(res.body.contains("role=\"alert\""), "{}", res.body);
+        }
+        for path in ["status", "assign", "promises", "scope", "time"] {
+            let res = post(
+                &app,
+                &format!("/app/requests/{id}/{path}"),
+                &[&session],
+                &[("csrf", "stale"), ("status", "triaged"), ("assignee", "me")],
+            )
+            .await;
+            assert_eq!(res.status, 403, "{path}: {}", res.body);
+        }
+        let res = post(
+            &app,
+            "/app/quick",
+            &[&session],
+            &[
+                ("csrf", "stale"),
+                ("client", &client.to_string()),
+                ("title", "x"),
+                ("minutes", "5"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 403);
+        assert_eq!(app.count("messages").await, before);
+        // Each refusal of a signed-in form is in the audit trail.
+        let audit = app
+            .get("/api/v1/audit?action=auth.denied", &app.owner)
+            .await
+            .ok(200);
+        let denied = audit["items"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(denied >= 7, "denials audited: {audit}");
+        let status = app
+            .get(&format!("/api/v1/requests/{id}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(status["status"], "new");
+        assert_eq!(status["assignee_id"], serde_json::Value::Null);
+
+        // The right token: the note is added, the browser is sent back to the thread.
+        let res = post(
+            &app,
+            &format!("/app/requests/{id}/reply"),
+            &[&session],
+            &[
+                ("csrf", &token),
+                ("direction", "note"),
+                ("body", "Checked the ERP export"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(app.count("messages").await, before + 1);
+        let page = get(&app, &format!("/app/requests/{id}"), &[&session]).await;
+        assert!(page.body.contains("Checked the ERP export"));
+
+        // An empty message is a readable error on the page, not a half-write.
+        let res = post(
+            &app,
+            &format!("/app/requests/{id}/reply"),
+            &[&session],
+            &[("csrf", &token), ("direction", "note"), ("body", "   ")],
+        )
+        .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("notice error"), "{}", res.body);
+        assert_eq!(app.count("messages").await, before + 1);
+
+        // The status form moves the request.
+        let res = post(
+            &app,
+            &format!("/app/requests/{id}/status"),
+            &[&session],
+            &[("csrf", &token), ("status", "in_progress")],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let r = app
+            .get(&format!("/api/v1/requests/{id}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(r["status"], "in_progress");
+
+        // Time logged from the request page.
+        let before_time = app.count("time_entries").await;
+        let res = post(
+            &app,
+            &format!("/app/requests/{id}/time"),
+            &[&session],
+            &[
+                ("csrf", &token),
+                ("minutes", "25"),
+                ("note", "ERP check"),
+                ("billable", "yes"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(app.count("time_entries").await, before_time + 1);
+        let res = post(
+            &app,
+            &format!("/app/requests/{id}/time"),
+            &[&session],
+            &[("csrf", &token), ("minutes", "0")],
+        )
+        .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert_eq!(app.count("time_entries").await, before_time + 1);
+        let page = get(&app, &format!("/app/requests/{id}"), &[&session]).await;
+        assert!(page.body.contains("25 minutes spent"), "{}", page.body);
+
+        // Signing out ends the session: the old cookie no longer opens a page.
+        let res = post(&app, "/app/logout", &[&session], &[("csrf", &token)]).await;
+        assert_eq!(res.status, 303);
+        let res = get(&app, "/app", &[&session]).await;
+        assert_eq!(res.status, 303);
+        assert!(res.location.starts_with("/app/login"));
+    }
+);
+
+both!(
+    a_contact_sees_only_their_own_clients_work,
+    |app: TestApp| async move {
+        let mine = app.client("Kaveri Foods").await;
+        let theirs = app.client("Brightwater Legal").await;
+        app.contact(mine, "priya@kaveri.example", Some(PASSWORD))
+            .await;
+        let own = app.request(mine, "Our weekly dashboard").await["id"]
+            .as_i64()
+            .unwrap();
+        let other = app.request(theirs, "Brightwater merger memo").await["id"]
+            .as_i64()
+            .unwrap();
+        // An internal note on the contact's own request.
+        app.post(
+            &format!("/api/v1/requests/{own}/messages"),
+            &app.owner,
+            json!({"direction": "note", "body": "Internal: client is price-sensitive"}),
+        )
+        .await
+        .ok(201);
+
+        let session = sign_in(&app, "portal", "priya@kaveri.example", PASSWORD).await;
+        let home = get(&app, "/portal", &[&session]).await;
+        assert_eq!(home.status, 200);
+        assert!(home.body.contains("Our weekly dashboard"));
+        assert!(!home.body.contains("Brightwater"), "{}", home.body);
+
+        // Another client's request: 404 (its existence is not confirmed), no title shown.
+        let res = get(&app, &format!("/portal/requests/{other}"), &[&session]).await;
+        assert_eq!(res.status, 404);
+        assert!(!res.body.contains("merger"), "{}", res.body);
+        let res = get(&app, "/portal/requests/999999", &[&session]).await;
+        assert_eq!(res.status, 404);
+        // Nor can they write to it.
+        let token = home.csrf();
+        let before = app.count("messages").await;
+        let res = post(
+            &app,
+            &format!("/portal/requests/{other}/reply"),
+            &[&session],
+            &[("csrf", &token), ("body", "hello?")],
+        )
+        .await;
+        assert_eq!(res.status, 404);
+        assert_eq!(app.count("messages").await, before);
+
+        // Their own request: the thread without the internal note.
+        let page = get(&app, &format!("/portal/requests/{own}"), &[&session]).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("Our weekly dashboard"));
+        assert!(!page.body.contains("price-sensitive"), "{}", page.body);
+        // Dates in their client's zone (the test clients keep Europe/London).
+        assert!(
+            page.body.contains("GMT") || page.body.contains("BST"),
+            "{}",
+            page.body
+        );
+
+        // The workspace is not for contacts: they are sent to the portal.
+        let res = get(&app, "/app", &[&session]).await;
+        assert_eq!(res.status, 303);
+        assert_eq!(res.location, "/portal");
+        let res = get(&app, &format!("/app/requests/{other}"), &[&session]).await;
+        assert_eq!(res.status, 303);
+        assert_eq!(res.location, "/portal");
+    }
+);
+
+both!(
+    portal_forms_validate_and_never_half_write,
+    |app: TestApp| async move {
+        let mine = app.client("Kaveri Foods").await;
+        app.contact(mine, "priya@kaveri.example", Some(PASSWORD))
+            .await;
+        let session = sign_in(&app, "portal", "priya@kaveri.example", PASSWORD).await;
+        let form = get(&app, "/portal/requests/new", &[&session]).await;
+        let token = form.csrf();
+        let before = app.count("requests").await;
+
+        let long = "x".repeat(301);
+        for (title, csrf, status) in [
+            ("", token.as_str(), 422),
+            (long.as_str(), token.as_str(), 422),
+            ("Fine title", "stale", 403),
+        ] {
+            let res = post(
+                &app,
+                "/portal/requests",
+                &[&session],
+                &[("csrf", csrf), ("title", title), ("kind", "question")],
+            )
+            .await;
+            assert_eq!(res.status, status, "{title:?}: {}", res.body);
+            assert!(res.body.contains("role=\"alert\""), "{}", res.body);
+        }
+        assert_eq!(app.count("requests").await, before);
+
+        let res = post(
+            &app,
+            "/portal/requests",
+            &[&session],
+            &[
+                ("csrf", &token),
+                ("title", "New cold-chain report"),
+                ("kind", "feature"),
+                ("body", "For the Pune warehouse"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(app.count("requests").await, before + 1);
+        let page = get(&app, &res.location, &[&session]).await;
+        assert!(page.body.contains("New cold-chain report"));
+        let r = app
+            .get(
+                &format!("/api/v1{}", res.location.trim_start_matches("/portal")),
+                &app.owner,
+            )
+            .await
+            .ok(200);
+        assert_eq!(r["channel"], "portal");
+        assert_eq!(r["client_id"], mine);
+
+        // A rating is offered only for delivered work; out-of-range scores are refused.
+        let id = r["id"].as_i64().unwrap();
+        app.post(
+            &format!("/api/v1/requests/{id}/transition"),
+            &app.owner,
+            json!({"status": "delivered"}),
+        )
+        .await
+        .ok(200);
+        let page = get(&app, &format!("/portal/requests/{id}"), &[&session]).await;
+        assert!(page.body.contains("How did we do?"), "{}", page.body);
+        let res = post(
+            &app,
+            &format!("/portal/requests/{id}/rate"),
+            &[&session],
+            &[("csrf", &token), ("score", "9")],
+        )
+        .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert_eq!(app.count("ratings").await, 0);
+        let res = post(
+            &app,
+            &format!("/portal/requests/{id}/rate"),
+            &[&session],
+            &[("csrf", &token), ("score", "5"), ("comment", "Spot on")],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(app.count("ratings").await, 1);
+    }
+);
+
+/// A multipart/form-data body as a browser sends it: (content type, bytes).
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let b = "rapport-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, data) in files {
+        body.extend_from_slice(
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+async fn post_multipart(app: &TestApp, path: &str, cookie: &str, ct: &str, body: Vec<u8>) -> Page {
+    let res = browser()
+        .post(format!("{}{path}", app.base))
+        .header("cookie", cookie)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    Page {
+        status,
+        location,
+        set_cookie: vec![],
+        body: res.text().await.unwrap_or_default(),
+    }
+}
+
+both!(
+    portal_uploads_are_checked_and_stored_with_the_request,
+    |app: TestApp| async move {
+        let mine = app.client("Kaveri Foods").await;
+        let theirs = app.client("Brightwater Legal").await;
+        app.contact(mine, "priya@kaveri.example", Some(PASSWORD))
+            .await;
+        app.contact(theirs, "sam@brightwater.example", Some(PASSWORD))
+            .await;
+        let session = sign_in(&app, "portal", "priya@kaveri.example", PASSWORD).await;
+        let token = get(&app, "/portal/requests/new", &[&session]).await.csrf();
+        let before = counts(&app).await;
+        let fields = [
+            ("csrf", token.as_str()),
+            ("title", "Wastage figures"),
+            ("kind", "data"),
+        ];
+
+        // A file that is not what its name says: a readable refusal, nothing saved.
+        let (ct, body) = multipart(&fields, &[("report.pdf", b"MZ\x90\x00 an executable")]);
+        let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(
+            res.body.contains("does not contain what its name says"),
+            "{}",
+            res.body
+        );
+        assert_eq!(counts(&app).await, before);
+
+        // A file larger than the server takes: refused with a page saying so.
+        let huge = vec![b'a'; 6 * 1024 * 1024];
+        let (ct, body) = multipart(&fields, &[("huge.txt", &huge)]);
+        let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
+        assert_eq!(res.status, 413, "{}", res.body);
+        assert!(
+            res.body.contains("larger than the server accepts"),
+            "{}",
+            res.body
+        );
+        assert_eq!(counts(&app).await, before);
+
+        // A stale token with a good file: refused.
+        let csv: &[u8] = b"week,kg\n14,120\n";
+        let (ct, body) = multipart(
+            &[("csrf", "stale"), ("title", "x")],
+            &[("figures.csv", csv)],
+        );
+        let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
+        assert_eq!(res.status, 403);
+        assert_eq!(counts(&app).await, before);
+
+        // A good file: the request, a message carrying it, and the file, together.
+        let (ct, body) = multipart(&fields, &[("figures.csv", csv)]);
+        let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(
+            counts(&app).await,
+            (before.0 + 1, before.1 + 1, before.2 + 1)
+        );
+        let page = get(&app, &res.location, &[&session]).await;
+        let at = page
+            .body
+            .find("/portal/attachments/")
+            .expect("a link to the file");
+        let id: String = page.body[at + "/portal/attachments/".len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let file = browser()
+            .get(format!("{}/portal/attachments/{id}", app.base))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), 200);
+        assert_eq!(file.headers()["content-type"], "text/csv");
+        assert!(
+            file.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert_eq!(file.bytes().await.unwrap().as_ref(), csv);
+
+        // Another client's contact cannot fetch it; the team can.
+        let other = sign_in(&app, "portal", "sam@brightwater.example", PASSWORD).await;
+        let res = get(&app, &format!("/portal/attachments/{id}"), &[&other]).await;
+        assert_eq!(res.status, 404);
+        assert!(!res.body.contains("week,kg"));
+        let member = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let res = get(&app, &format!("/app/attachments/{id}"), &[&member]).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.body, "week,kg\n14,120\n");
+    }
+);
+
+async fn counts(app: &TestApp) -> (i64, i64, i64) {
+    (
+        app.count("requests").await,
+        app.count("messages").await,
+        app.count("attachments").await,
+    )
+}
+
+both!(
+    portal_sign_in_by_emailed_link_in_the_browser,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        app.contact(client, "priya@kaveri.example", None).await;
+        let login = get(&app, "/portal/login", &[]).await;
+        let lc = login.cookie("rapport_login_csrf").unwrap();
+        // The same answer for a known and an unknown address.
+        for email in ["priya@kaveri.example", "nobody@kaveri.example"] {
+            let res = post(
+                &app,
+                "/portal/link/request",
+                &[&lc],
+                &[("csrf", &login.csrf()), ("email", email)],
+            )
+            .await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            assert!(
+                res.body.contains("a sign-in link is on its way"),
+                "{}",
+                res.body
+            );
+        }
+        let (org, to) = (app.org, "priya@kaveri.example".to_string());
+        let mails = app
+            .app
+            .store
+            .read(move |db| rapport_store::repo::accounts::mails_to(db, org, &to))
+            .await
+            .unwrap();
+        let body = &mails.first().expect("a link was mailed").body;
+        let at =
+            body.find("/portal/link?token=").expect("a portal link") + "/portal/link?token=".len();
+        let token = body[at..].split_whitespace().next().unwrap().to_string();
+
+        // Opening the link does not sign in (mail scanners follow links); the button does.
+        let page = get(&app, &format!("/portal/link?token={token}"), &[]).await;
+        assert_eq!(page.status, 200);
+        assert!(page.cookie("rapport_session").is_none());
+        let lc = page.cookie("rapport_login_csrf").unwrap();
+        let res = post(
+            &app,
+            "/portal/link",
+            &[&lc],
+            &[("csrf", &page.csrf()), ("token", &token)],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(res.location, "/portal");
+        let session = res.cookie("rapport_session").expect("signed in");
+        let home = get(&app, "/portal", &[&session]).await;
+        assert!(
+            home.body.contains("<h1>Your requests</h1>"),
+            "{}",
+            home.body
+        );
+
+        // The link works once.
+        let res = post(
+            &app,
+            "/portal/link",
+            &[&lc],
+            &[("csrf", &page.csrf()), ("token", &token)],
+        )
+        .await;
+        assert!(res.status >= 400, "{}", res.status);
+        assert!(res.cookie("rapport_session").is_none());
+        assert!(res.body.contains("role=\"alert\""));
+    }
+);

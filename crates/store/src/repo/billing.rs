@@ -1,0 +1,111 @@
+//! What the billing export reads: time entries and approved change orders in a period.
+
+use jiff::Timestamp;
+use rapport_core::billing::Item;
+use rapport_core::ids::{ClientId, EngagementId, OrgId};
+use rapport_core::money::Currency;
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::repo::Filter;
+use crate::value::Param;
+
+#[derive(Debug, Clone, Default)]
+pub struct BillingQuery {
+    pub client: Option<ClientId>,
+    pub engagement: Option<EngagementId>,
+    /// Instants from (inclusive) and until (exclusive).
+    pub from: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+fn currency(code: Option<String>) -> Result<Option<Currency>, StoreError> {
+    code.map(|c| Currency::parse(&c).map_err(StoreError::decode))
+        .transpose()
+}
+
+/// Time entries then approved change orders, each in time order.
+pub fn items(db: &mut Db<'_>, org: OrgId, q: &BillingQuery) -> Result<Vec<Item>, StoreError> {
+    // `Filter` names columns bare: each query filters its table in a derived table.
+    let scoped = || {
+        let mut f = Filter::new(org);
+        if let Some(c) = q.client {
+            f.and("client_id = {}", Param::Int(c.0));
+        }
+        if let Some(e) = q.engagement {
+            f.and("engagement_id = {}", Param::Int(e.0));
+        }
+        f
+    };
+    let mut time = scoped();
+    if let Some(t) = q.from {
+        time.and("started_at >= {}", Param::Int(t.as_millisecond()));
+    }
+    if let Some(t) = q.until {
+        time.and("started_at < {}", Param::Int(t.as_millisecond()));
+    }
+    let sql = format!(
+        "SELECT t.started_at, t.client_id, c.name, t.engagement_id, e.name, t.request_id, m.name, t.note, t.minutes,
+                t.billable, e.currency, e.hourly_rate_minor
+         FROM (SELECT * FROM time_entries WHERE {}) t
+         JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
+         LEFT JOIN clients c ON c.org_id = t.org_id AND c.id = t.client_id
+         LEFT JOIN engagements e ON e.org_id = t.org_id AND e.id = t.engagement_id
+         ORDER BY t.started_at, t.id",
+        time.sql()
+    );
+    let mut out = db.query_map(&sql, &time.params(), |r| {
+        Ok(Item {
+            kind: "time",
+            at: r.get(0)?,
+            client_id: r.get(1)?,
+            client: r.get::<Option<String>>(2)?.unwrap_or_default(),
+            engagement_id: r.get(3)?,
+            engagement: r.get::<Option<String>>(4)?.unwrap_or_default(),
+            request_id: r.get(5)?,
+            member: r.get(6)?,
+            description: r.get(7)?,
+            minutes: r.get(8)?,
+            billable: r.get(9)?,
+            currency: currency(r.get(10)?)?,
+            rate_minor: r.get(11)?,
+            price_minor: None,
+        })
+    })?;
+    let mut co = scoped();
+    co.and_raw("status = 'approved'");
+    if let Some(t) = q.from {
+        co.and("decided_at >= {}", Param::Int(t.as_millisecond()));
+    }
+    if let Some(t) = q.until {
+        co.and("decided_at < {}", Param::Int(t.as_millisecond()));
+    }
+    let sql = format!(
+        "SELECT o.decided_at, o.client_id, c.name, o.engagement_id, e.name, o.title, o.estimate_minutes, o.currency,
+                o.rate_minor, o.price_minor
+         FROM (SELECT * FROM change_orders WHERE {}) o
+         JOIN clients c ON c.org_id = o.org_id AND c.id = o.client_id
+         JOIN engagements e ON e.org_id = o.org_id AND e.id = o.engagement_id
+         ORDER BY o.decided_at, o.id",
+        co.sql()
+    );
+    out.extend(db.query_map(&sql, &co.params(), |r| {
+        Ok(Item {
+            kind: "change_order",
+            at: r.get(0)?,
+            client_id: r.get(1)?,
+            client: r.get(2)?,
+            engagement_id: r.get(3)?,
+            engagement: r.get(4)?,
+            request_id: None,
+            member: String::new(),
+            description: r.get(5)?,
+            minutes: r.get(6)?,
+            billable: true,
+            currency: currency(Some(r.get(7)?))?,
+            rate_minor: Some(r.get(8)?),
+            price_minor: Some(r.get(9)?),
+        })
+    })?);
+    Ok(out)
+}
