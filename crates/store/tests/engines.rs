@@ -279,3 +279,59 @@ async fn bad_urls_are_clear() {
     assert!(matches!(err, StoreError::Unavailable(_)), "{text}");
     assert!(!text.contains(":pw@"), "password leaked: {text}");
 }
+
+/// Two transactions queue the same two deduplicated jobs in opposite orders, each waiting for
+/// the other's uncommitted row: PostgreSQL fails one of them as a deadlock. Both writes must
+/// still commit, and each job exists once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crossed_dedupe_keys_do_not_fail_writes_postgres() {
+    use rapport_store::repo::jobs::{self, NewJob};
+    use std::sync::{Arc, Barrier};
+    let Some(db) = TestDb::new(Engine::Postgres) else {
+        eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let store = db.store().await.unwrap();
+    let org = org(&store, "northwind").await;
+    let barrier = Arc::new(Barrier::new(2));
+    let queue = |first: &'static str, second: &'static str| {
+        let (store, barrier) = (store.clone(), barrier.clone());
+        async move {
+            store
+                .write(move |db| -> Result<_, StoreError> {
+                    let job = |key: &'static str| NewJob {
+                        kind: "probe",
+                        payload: &serde_json::Value::Null,
+                        run_at: now(),
+                        max_attempts: 3,
+                        dedupe_key: Some(key),
+                    };
+                    let a = jobs::enqueue(db, org, &job(first), now())?;
+                    barrier.wait();
+                    let b = jobs::enqueue(db, org, &job(second), now())?;
+                    Ok((a, b))
+                })
+                .await
+        }
+    };
+    let (one, two) = tokio::join!(queue("k1", "k2"), queue("k2", "k1"));
+    let (one, two) = (one.expect("first write"), two.expect("second write"));
+    assert!(
+        one.0.is_some() && two.0.is_some(),
+        "each queued its first key"
+    );
+    // The deadlock's victim reads its second key as queued by the other; the survivor, once
+    // the victim commits, finds that key taken too.
+    assert_eq!((one.1, two.1), (None, None), "{one:?} {two:?}");
+    let keys: Vec<String> = store
+        .read(move |db| {
+            db.query_map(
+                "SELECT dedupe_key FROM jobs WHERE org_id = $1 ORDER BY dedupe_key",
+                params![org],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(keys, ["k1", "k2"]);
+}

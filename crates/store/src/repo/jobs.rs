@@ -44,7 +44,44 @@ pub struct NewJob<'a> {
 }
 
 /// Queue a job; `None` when a live job with the same dedupe key exists.
+///
+/// On PostgreSQL two transactions that queue the same dedupe keys in different orders wait on
+/// each other's uncommitted rows, and the server breaks the deadlock by failing one of them.
+/// The key it was waiting for is being queued by the other transaction, which is what
+/// deduplication asks for: so the insert runs under a savepoint, and a deadlock on it reads as
+/// "already queued" instead of failing the whole write.
 pub fn enqueue(
+    db: &mut Db<'_>,
+    org: OrgId,
+    j: &NewJob<'_>,
+    now: Timestamp,
+) -> Result<Option<i64>, StoreError> {
+    if db.engine() == crate::Engine::Postgres && j.dedupe_key.is_some() {
+        db.batch("SAVEPOINT rapport_enqueue")?;
+        return match insert_job(db, org, j, now) {
+            Ok(id) => {
+                db.batch("RELEASE SAVEPOINT rapport_enqueue")?;
+                Ok(id)
+            }
+            Err(StoreError::Backend(msg)) if msg.starts_with("40P01") => {
+                db.batch(
+                    "ROLLBACK TO SAVEPOINT rapport_enqueue; RELEASE SAVEPOINT rapport_enqueue",
+                )?;
+                tracing::debug!(kind = j.kind, "deduplicated against a concurrent enqueue");
+                Ok(None)
+            }
+            Err(e) => {
+                db.batch(
+                    "ROLLBACK TO SAVEPOINT rapport_enqueue; RELEASE SAVEPOINT rapport_enqueue",
+                )?;
+                Err(e)
+            }
+        };
+    }
+    insert_job(db, org, j, now)
+}
+
+fn insert_job(
     db: &mut Db<'_>,
     org: OrgId,
     j: &NewJob<'_>,
