@@ -104,3 +104,56 @@ impl App {
             .await
     }
 }
+
+impl App {
+    /// SLA breaches per week (weeks starting Monday, UTC) for the last `weeks` weeks, oldest
+    /// first; weeks without one count zero.
+    pub async fn sla_breaches_by_week(
+        &self,
+        ctx: &Ctx,
+        weeks: usize,
+    ) -> AppResult<Vec<(jiff::civil::Date, usize)>> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let weeks = weeks.clamp(1, 104);
+        let today = jiff::tz::TimeZone::UTC.to_datetime(self.now()).date();
+        let monday = today
+            .checked_sub(jiff::Span::new().days(i64::from(today.weekday().to_monday_zero_offset())))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let first = monday
+            .checked_sub(jiff::Span::new().weeks(weeks as i64 - 1))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let since = jiff::tz::TimeZone::UTC
+            .to_timestamp(first.to_datetime(jiff::civil::Time::midnight()))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let org = ctx.org();
+        let raised = self
+            .store
+            .read(move |db| {
+                Ok::<_, AppError>(store::raised_since(
+                    db,
+                    org,
+                    crate::clocks::sla::BREACHED,
+                    since,
+                )?)
+            })
+            .await?;
+        let mut counts = vec![0usize; weeks];
+        for t in raised {
+            let day = jiff::tz::TimeZone::UTC.to_datetime(t).date();
+            let i = (day - first).get_days() / 7;
+            if let Some(c) = usize::try_from(i).ok().and_then(|i| counts.get_mut(i)) {
+                *c += 1;
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let start = first
+                    .checked_add(jiff::Span::new().weeks(i as i64))
+                    .unwrap_or(first);
+                (start, c)
+            })
+            .collect())
+    }
+}

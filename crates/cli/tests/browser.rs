@@ -361,7 +361,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     wait_text(c, "main h1", "Dashboard").await?;
     let charts = c.find_all(Locator::Css("svg.chart")).await.map_err(err)?;
     check(
-        charts.len() >= 3,
+        charts.len() >= 5,
         format!("{} charts on the dashboard", charts.len()),
     )?;
     let bars = c

@@ -730,3 +730,67 @@ both!(
         assert!(res.body.contains("role=\"alert\""));
     }
 );
+
+both!(
+    the_dashboard_charts_breaches_and_out_of_scope_hours,
+    |app: TestApp| async move {
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let empty = get(&app, "/app/dashboard", &[&session]).await;
+        assert_eq!(empty.status, 200);
+        assert!(
+            empty.body.contains("SLA breaches per week"),
+            "{}",
+            empty.body
+        );
+        assert!(!empty.body.contains("breaches 1 breaches"));
+
+        // Two breaches this week and one a fortnight ago; one alert of another kind.
+        let (org, now) = (app.org, app.app.now());
+        app.app
+            .store
+            .write(move |db| -> rapport_app::AppResult<()> {
+                let alert = |kind: &str, key: &str| rapport_core::alert::NewAlert {
+                    kind: kind.into(),
+                    severity: rapport_core::alert::Severity::Warning,
+                    subject_kind: None,
+                    subject_id: None,
+                    message: "probe".into(),
+                    details: json!({}),
+                    recipient_id: None,
+                    dedupe_key: key.into(),
+                };
+                let earlier = now - jiff::SignedDuration::from_hours(24 * 14);
+                rapport_app::alerts::raise(db, org, &alert("sla.breached", "a"), now)?;
+                rapport_app::alerts::raise(db, org, &alert("sla.breached", "b"), now)?;
+                rapport_app::alerts::raise(db, org, &alert("sla.breached", "c"), earlier)?;
+                rapport_app::alerts::raise(db, org, &alert("silence", "d"), now)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let page = get(&app, "/app/dashboard", &[&session]).await;
+        let chart = page
+            .body
+            .split("<svg")
+            .find(|c| c.contains("SLA breaches per week"))
+            .expect("the breaches chart");
+        let desc = chart
+            .split("<desc>")
+            .nth(1)
+            .and_then(|d| d.split("</desc>").next())
+            .expect("a description for screen readers");
+        let weeks: Vec<&str> = desc.split("; ").collect();
+        assert_eq!(weeks.len(), 8, "{desc}");
+        assert!(weeks[7].ends_with("breaches 2 breaches"), "{desc}");
+        assert!(weeks[5].ends_with("breaches 1 breaches"), "{desc}");
+        assert_eq!(
+            weeks
+                .iter()
+                .filter(|w| w.ends_with("breaches 0 breaches"))
+                .count(),
+            6,
+            "{desc}"
+        );
+        assert!(page.body.contains("Out-of-scope hours, last 12 months"));
+    }
+);

@@ -1701,6 +1701,35 @@ async fn dashboard(State(state): State<AppState>, Agent(s): Agent) -> UiResult<M
             });
         }
     }
+    // Out-of-scope work over the last twelve months, per engagement: billed through approved
+    // change orders, or absorbed (started anyway by a manager's override).
+    let scope = state
+        .app
+        .scope_report(&s.ctx, rapport_app::scope::ReportQuery::default())
+        .await?;
+    let scope_bars: Vec<charts::Group> = scope
+        .totals
+        .iter()
+        .filter(|t| t.billed_minutes + t.absorbed_minutes + t.pending_minutes > 0)
+        .map(|t| charts::Group {
+            label: t.engagement_name.clone(),
+            values: vec![
+                t.billed_minutes as f64 / 60.0,
+                t.absorbed_minutes as f64 / 60.0,
+                t.pending_minutes as f64 / 60.0,
+            ],
+        })
+        .collect();
+    let breach_bars: Vec<charts::Group> = state
+        .app
+        .sla_breaches_by_week(&s.ctx, 8)
+        .await?
+        .into_iter()
+        .map(|(week, n)| charts::Group {
+            label: week.strftime("%b %d").to_string(),
+            values: vec![n as f64],
+        })
+        .collect();
     let body = html! {
         h1 { "Dashboard" }
         p {
@@ -1721,6 +1750,14 @@ async fn dashboard(State(state): State<AppState>, Agent(s): Agent) -> UiResult<M
             figure {
                 (charts::bars("Ratings: the client's and the team's own, per client", &["client", "team"], &gap_bars, "of 5"))
                 figcaption { "Average ratings of the same delivered work (1-5): where the team rates itself higher, the perception gap." }
+            }
+            figure {
+                (charts::bars("Out-of-scope hours, last 12 months", &["billed", "absorbed", "undecided"], &scope_bars, "hours"))
+                figcaption { "Hours of out-of-scope work per engagement: billed through approved change orders, absorbed as goodwill, or not yet decided." }
+            }
+            figure {
+                (charts::bars("SLA breaches per week", &["breaches"], &breach_bars, "breaches"))
+                figcaption { "SLA targets breached each week (weeks from Monday, UTC), the last eight weeks." }
             }
         }
     };

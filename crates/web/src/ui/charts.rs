@@ -88,8 +88,9 @@ pub fn bars(title: &str, series: &[&str], groups: &[Group], unit: &str) -> Marku
                 text x=(left + slot * gi as f64 + slot / 2.0) y=(h - bottom + 16.0) class="axis" text-anchor="middle" { (g.label) }
             }
             @for (si, s) in series.iter().enumerate() {
-                rect x=(w - 170.0 + 80.0 * si as f64) y="6" width="12" height="12" class={ "bar " (SERIES_CLASS[si % 4]) } {}
-                text x=(w - 154.0 + 80.0 * si as f64) y="16" class="axis" { (s) }
+                @let lx = w - 4.0 - 85.0 * (series.len() - si) as f64;
+                rect x=(lx) y="6" width="12" height="12" class={ "bar " (SERIES_CLASS[si % 4]) } {}
+                text x=(lx + 16.0) y="16" class="axis" { (s) }
             }
         }
     }
