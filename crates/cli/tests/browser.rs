@@ -136,6 +136,29 @@ async fn sent_change_order(app: &App) {
         .await
         .unwrap();
     app.send_change_order(&ctx, co.id).await.unwrap();
+
+    // A delivery of Kaveri's, not yet rated, for the portal's rating form.
+    let delivered = app
+        .create_request(
+            &ctx,
+            serde_json::from_value(serde_json::json!({
+                "client_id": kaveri.0, "engagement_id": engagement.0,
+                "title": "Freezer audit summary", "body": "The audit summary for March."
+            }))
+            .unwrap(),
+            rapport_core::request::Channel::Portal,
+        )
+        .await
+        .unwrap();
+    for status in ["in_progress", "delivered"] {
+        app.transition_request(
+            &ctx,
+            delivered.id,
+            serde_json::from_value(serde_json::json!({ "status": status })).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
 }
 
 async fn start_browser(driver: &str) -> (Driver, Client) {
@@ -445,6 +468,22 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
         }
     }
     check(approved, "the change order shows approved, by Priya Mehta")?;
+
+    *step = "contact rates a delivery";
+    click(c, "header a[href='/portal']").await?;
+    wait_text(c, "main", "Freezer audit summary").await?;
+    c.find(Locator::LinkText("Freezer audit summary"))
+        .await
+        .map_err(err)?
+        .click()
+        .await
+        .map_err(err)?;
+    wait_text(c, "#rate-h", "How did we do?").await?;
+    click(c, "fieldset.stars input[value='4']").await?;
+    fill(c, "#comment", "Clear and on time.").await?;
+    click(c, "section[aria-labelledby=rate-h] button[type=submit]").await?;
+    wait_text(c, "section[aria-labelledby=rate-h]", "You rated this 4 / 5").await?;
+    shot(c, "portal-rating").await;
     Ok(())
 }
 
