@@ -189,6 +189,21 @@ fn invitation(db: &mut Db<'_>, token: &str, for_update: bool) -> AppResult<Invit
     Ok(inv)
 }
 
+/// A client's rating is an event rules and webhooks may listen for.
+fn rating_received(db: &mut Db<'_>, r: &Request, rating: &Rating, now: Timestamp) -> AppResult<()> {
+    crate::automation::emit(
+        db,
+        r,
+        rapport_core::rule::Event::RatingReceived,
+        &crate::automation::Extra {
+            rating: Some((rating.id.0, rating.score, rating.comment.clone())),
+            ..Default::default()
+        },
+        &[],
+        now,
+    )
+}
+
 /// After a rating is stored: watch the perception gap of the client and the engagement, and
 /// ask for the client's health again.
 fn after_rating(db: &mut Db<'_>, r: &Request, now: Timestamp) -> AppResult<()> {
@@ -353,6 +368,7 @@ impl App {
                 let rating = insert_rating(db, &r, RatingSource::Client, by, score, comment, now)?;
                 audit_rating(db, r.org_id, by, ip.as_deref(), &rating, "link", now)?;
                 after_rating(db, &r, now)?;
+                rating_received(db, &r, &rating, now)?;
                 Ok(rating)
             })
             .await
@@ -426,6 +442,9 @@ impl App {
                 let rating = insert_rating(db, &r, source, by, score, comment, now)?;
                 audit_rating(db, r.org_id, by, ctx.ip.as_deref(), &rating, "api", now)?;
                 after_rating(db, &r, now)?;
+                if source == RatingSource::Client {
+                    rating_received(db, &r, &rating, now)?;
+                }
                 Ok(rating)
             })
             .await

@@ -19,6 +19,9 @@ label_enum!(
         RequestCreated => "request_created",
         MessageIn => "message_in",
         StatusChanged => "status_changed",
+        SlaAtRisk => "sla_at_risk",
+        PromiseDueSoon => "promise_due_soon",
+        RatingReceived => "rating_received",
     }
 );
 
@@ -76,6 +79,14 @@ pub enum Action {
     CallWebhook {
         webhook_id: WebhookId,
     },
+    /// Raise an alert for a member (`null`: the request's assignee, else the whole team).
+    Notify {
+        #[serde(default)]
+        member_id: Option<MemberId>,
+        message: String,
+    },
+    /// Put the request in the quick lane.
+    AddToQuickLane {},
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +151,14 @@ impl RuleInput {
                 Action::Tag { tag } => {
                     if let Some(tag) = v.check(&format!("actions[{i}].tag"), validate::tag(&tag)) {
                         actions.push(Action::Tag { tag });
+                    }
+                }
+                Action::Notify { member_id, message } => {
+                    if let Some(message) = v.check(
+                        &format!("actions[{i}].message"),
+                        validate::line(&message, limits::NAME),
+                    ) {
+                        actions.push(Action::Notify { member_id, message });
                     }
                 }
                 other => actions.push(other),

@@ -48,6 +48,9 @@ pub(crate) struct Extra {
     pub message: Option<(i64, String)>,
     /// For `status_changed`.
     pub from: Option<&'static str>,
+    /// For `rating_received`: the rating's id, score and comment (the comment is what
+    /// `text_contains` reads).
+    pub rating: Option<(i64, i64, String)>,
 }
 
 /// Record `event` on `r` in the caller's transaction. `chain` is the rules whose actions caused
@@ -68,6 +71,9 @@ pub(crate) fn emit(
     if let Some((id, body)) = &extra.message {
         data["message"] = json!({"id": id, "body": body});
     }
+    if let Some((id, score, comment)) = &extra.rating {
+        data["rating"] = json!({"id": id, "score": score, "comment": comment});
+    }
     if let Some(from) = extra.from {
         data["from"] = json!(from);
         data["to"] = json!(r.status);
@@ -81,7 +87,11 @@ pub(crate) fn emit(
         let payload: Value = json!({
             "event": event,
             "request_id": r.id,
-            "message": extra.message.as_ref().map(|(_, b)| b),
+            "message": extra
+                .message
+                .as_ref()
+                .map(|(_, b)| b)
+                .or(extra.rating.as_ref().map(|(_, _, c)| c)),
             "rule_ids": chain,
         });
         jobs::enqueue(

@@ -62,6 +62,14 @@ fn check_refs(db: &mut Db<'_>, org: OrgId, r: &RuleInput) -> AppResult<()> {
                     format!("no canned reply {canned_reply_id}"),
                 );
             }
+            Action::Notify {
+                member_id: Some(m), ..
+            } if check_member(db, org, *m, "member_id").is_err() => {
+                v.add(
+                    format!("actions[{i}].member_id"),
+                    format!("no active member {m}"),
+                );
+            }
             Action::CallWebhook { webhook_id }
                 if store::get_webhook(db, org, *webhook_id).is_err() =>
             {
@@ -182,6 +190,42 @@ fn apply_rule(
                     "request": before,
                 });
                 super::webhooks::queue_delivery(db, org, *webhook_id, "rule_matched", &data, now)?;
+            }
+            Action::Notify { member_id, message } => {
+                let recipient = member_id.or(before.assignee_id);
+                crate::alerts::raise(
+                    db,
+                    org,
+                    &rapport_core::alert::NewAlert {
+                        kind: "rule.notify".into(),
+                        severity: rapport_core::alert::Severity::Info,
+                        subject_kind: Some("request"),
+                        subject_id: Some(id.0),
+                        message: format!("{message} ({}: {})", before.reference, before.title),
+                        details: json!({"rule_id": rule.id, "request_id": id, "event": event}),
+                        recipient_id: recipient,
+                        dedupe_key: format!("rule.notify:{}:{}:{}", rule.id, id.0, event.as_str()),
+                    },
+                    now,
+                )?;
+            }
+            Action::AddToQuickLane {} => {
+                if before.quick {
+                    continue;
+                }
+                let mut after = before.clone();
+                after.quick = true;
+                after.updated_at = now;
+                requests::set_quick(db, org, id, now)?;
+                audit_store::record(
+                    db,
+                    org,
+                    now,
+                    None,
+                    &AuditEntry::new(Actor::System, "request.update")
+                        .target("request", id.0)
+                        .details(audit::diff(&before, &after)),
+                )?;
             }
         }
         done.push(serde_json::to_value(a).unwrap_or_default());

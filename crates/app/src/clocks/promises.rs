@@ -153,7 +153,18 @@ fn check(
         return settled(db, &p, now);
     }
     if p.due_at.checked_sub(due_soon).is_ok_and(|soon| soon <= now) {
-        crate::alerts::raise(db, p.org_id, &due_soon_alert(&p), now)?;
+        let raised = crate::alerts::raise(db, p.org_id, &due_soon_alert(&p), now)?;
+        if raised && let Some(rid) = p.request_id {
+            let r = rapport_store::repo::requests::get(db, p.org_id, rid)?;
+            crate::automation::emit(
+                db,
+                &r,
+                rapport_core::rule::Event::PromiseDueSoon,
+                &crate::automation::Extra::default(),
+                &[],
+                now,
+            )?;
+        }
     }
     schedule_check(db, &p, due_soon, now)
 }

@@ -347,12 +347,22 @@ fn check(db: &mut Db<'_>, r: &Request, now: Timestamp) -> AppResult<()> {
                 unseen += 1;
             }
             let occurrence = previous.clock(t.clock).breaches + unseen;
-            crate::alerts::raise(
+            let raised = crate::alerts::raise(
                 db,
                 org,
                 &transition_alert(r, &state, &t, manager, occurrence),
                 now,
             )?;
+            if raised && t.to == ClockStatus::AtRisk {
+                crate::automation::emit(
+                    db,
+                    r,
+                    rapport_core::rule::Event::SlaAtRisk,
+                    &crate::automation::Extra::default(),
+                    &[],
+                    now,
+                )?;
+            }
         }
         // Met or breached, the warning that it was at risk has done its work.
         if matches!(t.to, ClockStatus::Met | ClockStatus::Breached)

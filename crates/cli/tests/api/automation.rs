@@ -702,3 +702,195 @@ mod rules_apply_and_stop {
         rules_apply_and_cannot_loop(app).await;
     }
 }
+
+both!(
+    rules_on_client_ratings_notify_and_use_the_quick_lane,
+    |app: TestApp| async move {
+        use rapport_app::Ctx;
+        use rapport_core::access::Principal;
+        use rapport_core::ids::{ClientId, ContactId, RequestId};
+        let agent = app.member_token("bea@acme.example", Role::Agent).await;
+        let bea = app.get("/api/v1/me", &agent).await.ok(200)["member"]["id"]
+            .as_i64()
+            .unwrap();
+
+        // Shape first (an empty message), then references (a member who does not exist).
+        for (action, field) in [
+            (
+                json!({"type": "notify", "message": ""}),
+                "actions[0].message",
+            ),
+            (
+                json!({"type": "notify", "member_id": 999, "message": "Rated"}),
+                "actions[0].member_id",
+            ),
+        ] {
+            let res = app
+                .post(
+                    "/api/v1/rules",
+                    &app.owner,
+                    json!({"name": "Bad", "event": "rating_received", "actions": [action]}),
+                )
+                .await
+                .problem(422);
+            assert_eq!(res.fields(), [field]);
+        }
+        app.post(
+            "/api/v1/rules",
+            &app.owner,
+            json!({"name": "Hear every rating", "event": "rating_received",
+                   "actions": [{"type": "notify", "member_id": bea, "message": "The client rated a delivery"},
+                               {"type": "add_to_quick_lane"}]}),
+        )
+        .await
+        .ok(201);
+
+        let client = app.client("Sato Trading").await;
+        let contact = app
+            .post(
+                "/api/v1/contacts",
+                &app.owner,
+                json!({"client_id": client, "name": "Aiko Sato", "email": "aiko@sato.example"}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        let mut delivered = Vec::new();
+        for title in ["Price list export", "Catalogue export"] {
+            let id = app.request(client, title).await["id"].as_i64().unwrap();
+            for status in ["in_progress", "delivered"] {
+                app.post(
+                    &format!("/api/v1/requests/{id}/transition"),
+                    &app.owner,
+                    json!({"status": status}),
+                )
+                .await
+                .ok(200);
+            }
+            delivered.push(id);
+        }
+        app.run_jobs().await;
+        // The client rates the first; the team rates only the second (not a client's rating).
+        let as_contact = Ctx::new(
+            Principal::Contact {
+                org_id: app.org,
+                contact_id: ContactId(contact),
+                client_id: ClientId(client),
+            },
+            None,
+        );
+        app.app
+            .rate_request(&as_contact, RequestId(delivered[0]), 2, "Late")
+            .await
+            .unwrap();
+        let owner = app
+            .app
+            .member_by_email(app.org, "owner@acme.example")
+            .await
+            .unwrap()
+            .unwrap();
+        let owner_ctx = app.app.ctx_for_member(app.org, owner.id).await.unwrap();
+        app.app
+            .team_rate_request(&owner_ctx, RequestId(delivered[1]), 5, "Fine")
+            .await
+            .unwrap();
+        app.run_jobs().await;
+
+        let quick = |id: i64| {
+            let app = &app;
+            async move {
+                app.get(&format!("/api/v1/requests/{id}"), &app.owner)
+                    .await
+                    .ok(200)["quick"]
+                    .clone()
+            }
+        };
+        assert_eq!(quick(delivered[0]).await, true);
+        assert_eq!(quick(delivered[1]).await, false);
+        let alerts = app
+            .get("/api/v1/alerts?kind=rule.notify", &app.owner)
+            .await
+            .ok(200);
+        let items = alerts["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{alerts}");
+        assert_eq!(items[0]["recipient_id"], bea);
+        assert_eq!(items[0]["subject_id"], delivered[0]);
+        assert!(
+            items[0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("The client rated a delivery"),
+            "{alerts}"
+        );
+    }
+);
+
+both!(
+    rules_on_sla_risk_and_promises_due_soon,
+    |app: TestApp| async move {
+        app.set_now("2027-03-01T16:00:00Z"); // a Monday, an hour before closing
+        for (event, tag) in [
+            ("sla_at_risk", "sla-risk"),
+            ("promise_due_soon", "promise-soon"),
+        ] {
+            app.post(
+                "/api/v1/rules",
+                &app.owner,
+                json!({"name": tag, "event": event,
+                       "actions": [{"type": "tag", "tag": tag}]}),
+            )
+            .await
+            .ok(201);
+        }
+        let client = app.client("Fjord Freight").await;
+        let engagement = app
+            .post(
+                "/api/v1/engagements",
+                &app.owner,
+                json!({"client_id": client, "name": "Freight desk", "currency": "GBP",
+                       "sla_policy": {"targets": {"normal": {"first_response_minutes": 120,
+                           "next_response_minutes": 240, "resolution_minutes": 960}}}}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        let id = app
+            .post(
+                "/api/v1/requests",
+                &app.owner,
+                json!({"client_id": client, "engagement_id": engagement,
+                       "title": "Customs form for Oslo"}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        app.post(
+            "/api/v1/promises",
+            &app.owner,
+            json!({"request_id": id, "kind": "delivery", "due_at": "2027-03-02T12:00:00Z"}),
+        )
+        .await
+        .ok(201);
+        app.run_jobs().await;
+        assert_eq!(tags_of(&app, id).await, json!([]), "nothing is close yet");
+
+        // Tuesday 09:35: the first response (due 10:00) is at risk, the delivery at 12:00 is
+        // due within four hours.
+        app.set_now("2027-03-02T09:35:00Z");
+        app.run_jobs().await;
+        app.run_jobs().await;
+        let mut got: Vec<String> = serde_json::from_value(tags_of(&app, id).await).unwrap();
+        got.sort();
+        assert_eq!(got, ["promise-soon", "sla-risk"]);
+    }
+);
+
+async fn tags_of(app: &TestApp, id: i64) -> Value {
+    app.get(&format!("/api/v1/requests/{id}"), &app.owner)
+        .await
+        .ok(200)["tags"]
+        .clone()
+}

@@ -457,3 +457,20 @@ pub fn count_by_status(db: &mut Db<'_>, org: OrgId) -> Result<Vec<(Status, i64)>
         |r| Ok((r.word(0)?, r.get(1)?)),
     )
 }
+
+/// Put a request in the quick lane (a rule's action).
+pub fn set_quick(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: RequestId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let n = db.execute(
+        "UPDATE requests SET quick = $3, updated_at = $4 WHERE org_id = $1 AND id = $2",
+        params![org, id, true, now],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
