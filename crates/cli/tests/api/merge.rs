@@ -272,7 +272,57 @@ both!(
             .ok(201);
         let cpath = cf["url"].as_str().unwrap();
         let cpath = cpath[cpath.find("/api/v1/feeds/").unwrap()..].to_string();
-        assert!(fetch(cpath).await.2.contains("Promised delivery due"));
+        assert!(
+            fetch(cpath.clone())
+                .await
+                .2
+                .contains("Promised delivery due")
+        );
+        // An open request under an SLA puts its next deadline in the client's feed.
+        let engagement = app
+            .post(
+                "/api/v1/engagements",
+                &app.owner,
+                json!({"client_id": client, "name": "Pricing desk", "currency": "INR",
+                       "sla_policy": {"targets": {"normal": {"first_response_minutes": 120,
+                           "next_response_minutes": 240, "resolution_minutes": 960}}}}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        let timed = app
+            .post(
+                "/api/v1/requests",
+                &app.owner,
+                json!({"client_id": client, "engagement_id": engagement, "title": "Rate card"}),
+            )
+            .await
+            .ok(201);
+        app.run_jobs().await;
+        let timed = app
+            .get(&format!("/api/v1/requests/{}", timed["id"]), &app.owner)
+            .await
+            .ok(200);
+        let due = timed["sla_due_at"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an SLA deadline: {timed}"))
+            .to_string();
+        // iCalendar's UTC form to the second: 2026-11-27T10:00:30.529Z -> 20261127T100030Z.
+        let stamp: String = due[..19]
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .chain(['Z'])
+            .collect();
+        let ics = fetch(cpath).await.2;
+        assert!(
+            ics.contains(&format!(
+                "SUMMARY:SLA due: #{} Rate card (Kaveri Foods)\r\n",
+                timed["id"]
+            )),
+            "{ics}"
+        );
+        assert!(ics.contains(&format!("DTSTART:{stamp}\r\n")), "{due} {ics}");
         let agent = app.member_token("ana@acme.example", Role::Agent).await;
         app.post(
             "/api/v1/calendar-feeds",
