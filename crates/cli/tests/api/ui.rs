@@ -234,7 +234,7 @@ both!(
             assert_eq!(res.status, 403, "{csrf:?} {origin:?}: {}", res.body);
             assert!(res.body.contains("role=\"alert\""), "{}", res.body);
         }
-        for path in ["status", "assign", "promises", "scope", "time"] {
+        for path in ["status", "assign", "promises", "scope", "time", "rating"] {
             let res = post(
                 &app,
                 &format!("/app/requests/{id}/{path}"),
@@ -792,5 +792,74 @@ both!(
             "{desc}"
         );
         assert!(page.body.contains("Out-of-scope hours, last 12 months"));
+    }
+);
+
+both!(
+    the_team_rates_a_delivery_beside_the_client,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let id = app.request(client, "Cold-chain report").await["id"]
+            .as_i64()
+            .unwrap();
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let page = get(&app, &format!("/app/requests/{id}"), &[&session]).await;
+        assert!(
+            !page.body.contains("Rate our work"),
+            "only delivered work is rated"
+        );
+        for status in ["in_progress", "delivered"] {
+            app.post(
+                &format!("/api/v1/requests/{id}/transition"),
+                &app.owner,
+                json!({"status": status}),
+            )
+            .await
+            .ok(200);
+        }
+        let page = get(&app, &format!("/app/requests/{id}"), &[&session]).await;
+        assert!(page.body.contains("Rate our work"), "{}", page.body);
+        assert!(page.body.contains("not rated yet"));
+        let token = page.csrf();
+        let path = format!("/app/requests/{id}/rating");
+
+        // Out of range: a readable message, nothing written.
+        let bad = post(
+            &app,
+            &path,
+            &[&session],
+            &[("csrf", &token), ("score", "9")],
+        )
+        .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains("role=\"alert\""), "{}", bad.body);
+        assert_eq!(app.count("ratings").await, 0);
+
+        let ok = post(
+            &app,
+            &path,
+            &[&session],
+            &[
+                ("csrf", &token),
+                ("score", "4"),
+                ("comment", "Solid, a day late"),
+            ],
+        )
+        .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let page = get(&app, &ok.location, &[&session]).await;
+        assert!(
+            page.body
+                .contains("The team: <strong>4 / 5</strong> — Solid, a day late"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("Rate our work"));
+        let ratings = app
+            .get(&format!("/api/v1/requests/{id}/ratings"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(ratings["items"][0]["source"], "team", "{ratings}");
+        assert_eq!(ratings["items"][0]["score"], 4);
     }
 );

@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/clients/{id}", get(client_page))
         .route("/app/engagements/{id}", get(engagement_page))
         .route("/app/requests/{id}/time", post(log_time))
+        .route("/app/requests/{id}/rating", post(team_rating))
         .route("/app/dashboard", get(dashboard))
         .route("/app/search", get(search))
         .route(
@@ -707,6 +708,7 @@ async fn request_page(
         "assigned" => Some("Assignment saved."),
         "promise made" => Some("Promise recorded."),
         "time logged" => Some("Time logged."),
+        "rated" => Some("The team's rating is recorded beside the client's."),
         "promise moved" => Some("Promise moved to the new date; the history keeps why."),
         "scope recorded" => Some("Scope verdict recorded."),
         "logged" => Some("Logged and finished through the quick lane."),
@@ -727,6 +729,7 @@ async fn render_request(
 ) -> UiResult<Response> {
     let me = me(state, s).await?;
     let r = state.app.get_request(&s.ctx, id).await?;
+    let ratings = state.app.request_ratings(&s.ctx, id).await?;
     let messages = state.app.list_messages(&s.ctx, id, None, 200).await?;
     let files = super::attachments_of(state, s, &messages.items).await?;
     let client = state.app.get_client(&s.ctx, r.client_id).await?;
@@ -929,6 +932,31 @@ async fn render_request(
                 label { "Note " input name="note" maxlength="2000"; }
                 label { input type="checkbox" name="billable" value="yes" checked; " billable" }
                 button type="submit" { "Log time" }
+            }
+        }
+        @if matches!(r.status, Status::Delivered | Status::Closed) {
+            section aria-labelledby="ratings-h" {
+                h2 id="ratings-h" { "Ratings" }
+                @let client_rating = ratings.iter().find(|x| x.source == rapport_core::rating::RatingSource::Client);
+                @let team_rating = ratings.iter().find(|x| x.source == rapport_core::rating::RatingSource::Team);
+                p {
+                    "The client: "
+                    @match client_rating { Some(x) => { strong { (x.score) " / 5" } @if !x.comment.is_empty() { " — " (x.comment) } }, None => "not rated yet" }
+                    "."
+                }
+                @match team_rating {
+                    Some(x) => p { "The team: " strong { (x.score) " / 5" } @if !x.comment.is_empty() { " — " (x.comment) } "." },
+                    None => form method="post" action={ (base) "/rating" } class="row" aria-label="The team's own rating of this delivery" {
+                        (csrf_field(&s.csrf))
+                        label { "The team's own rating "
+                            select name="score" required {
+                                @for n in 1..=5 { option value=(n) { (n) } }
+                            }
+                        }
+                        label { "Comment " input name="comment" maxlength="2000"; }
+                        button type="submit" { "Rate our work" }
+                    },
+                }
             }
         }
         section aria-labelledby="scope-h" {
@@ -1276,6 +1304,34 @@ async fn log_time(
         )),
     };
     action_result(&state, &s, id, result, "time logged").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RatingForm {
+    csrf: String,
+    score: String,
+    comment: String,
+}
+
+/// The team's own rating of delivered work, set against the client's (the perception gap).
+async fn team_rating(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<RatingForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let result = match f.score.trim().parse::<i64>() {
+        Ok(score) => state
+            .app
+            .team_rate_request(&s.ctx, id, score, f.comment.trim())
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::invalid("score", "a whole number from 1 to 5")),
+    };
+    action_result(&state, &s, id, result, "rated").await
 }
 
 #[derive(Deserialize, Default)]
