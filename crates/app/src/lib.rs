@@ -14,6 +14,7 @@ pub mod care;
 pub mod change_orders;
 pub mod clocks;
 pub mod cursor;
+pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod health;

@@ -792,6 +792,53 @@ both!(
             "{desc}"
         );
         assert!(page.body.contains("Out-of-scope hours, last 12 months"));
+
+        // Promises kept and broken this week land in this week's bars.
+        let client = app.client("Fjord Freight").await;
+        let due = (app.app.now() + jiff::SignedDuration::from_hours(48)).to_string();
+        for (action, body) in [
+            ("keep", json!({})),
+            ("break", json!({"reason": "Unreachable"})),
+        ] {
+            let p = app
+                .post(
+                    "/api/v1/promises",
+                    &app.owner,
+                    json!({"client_id": client, "kind": "call", "due_at": due}),
+                )
+                .await
+                .ok(201);
+            app.post(
+                &format!("/api/v1/promises/{}/{action}", p["id"]),
+                &app.owner,
+                body,
+            )
+            .await
+            .ok(200);
+        }
+        let page = get(&app, "/app/dashboard", &[&session]).await;
+        let chart = page
+            .body
+            .split("<svg")
+            .find(|c| c.contains("Promises kept and broken, per week"))
+            .expect("the weekly promises chart");
+        let desc = chart
+            .split("<desc>")
+            .nth(1)
+            .and_then(|d| d.split("</desc>").next())
+            .unwrap();
+        let weeks: Vec<&str> = desc.split("; ").collect();
+        assert_eq!(weeks.len(), 8, "{desc}");
+        assert!(
+            weeks[7].ends_with("kept 1 promises, broken 1 promises"),
+            "{desc}"
+        );
+        assert!(
+            weeks[..7]
+                .iter()
+                .all(|w| w.ends_with("kept 0 promises, broken 0 promises")),
+            "{desc}"
+        );
     }
 );
 

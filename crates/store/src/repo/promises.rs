@@ -170,3 +170,17 @@ pub fn pending_for_request(
         from_row,
     )
 }
+
+/// Promises kept or broken since `since`: whether kept, and when it was settled.
+pub fn settled_since(
+    db: &mut Db<'_>,
+    org: OrgId,
+    since: Timestamp,
+) -> Result<Vec<(bool, Timestamp)>, StoreError> {
+    db.query_map(
+        "SELECT status, COALESCE(kept_at, broken_at) FROM promises
+         WHERE org_id = $1 AND ((status = 'kept' AND kept_at >= $2) OR (status = 'broken' AND broken_at >= $2))",
+        params![org, since],
+        |r| Ok((r.get::<String>(0)? == "kept", r.get(1)?)),
+    )
+}

@@ -1776,6 +1776,16 @@ async fn dashboard(State(state): State<AppState>, Agent(s): Agent) -> UiResult<M
             ],
         })
         .collect();
+    let promise_weeks: Vec<charts::Group> = state
+        .app
+        .promises_by_week(&s.ctx, 8)
+        .await?
+        .into_iter()
+        .map(|w| charts::Group {
+            label: w.week.strftime("%b %d").to_string(),
+            values: vec![w.kept as f64, w.broken as f64],
+        })
+        .collect();
     let breach_bars: Vec<charts::Group> = state
         .app
         .sla_breaches_by_week(&s.ctx, 8)
@@ -1798,6 +1808,10 @@ async fn dashboard(State(state): State<AppState>, Agent(s): Agent) -> UiResult<M
             figure {
                 (charts::bars("Promises kept and broken, per member", &["kept", "broken"], &promise_bars, "promises"))
                 figcaption { "Promises kept (first bar) and broken (second) by the member who made them." }
+            }
+            figure {
+                (charts::bars("Promises kept and broken, per week", &["kept", "broken"], &promise_weeks, "promises"))
+                figcaption { "Promises kept and broken each week (weeks from Monday, UTC), the last eight weeks, by when they were kept or broken." }
             }
             figure {
                 (charts::bars("Workload and capacity this week, hours", &["committed", "capacity"], &load_bars, "hours"))
