@@ -5,12 +5,14 @@
 //! alert, a message over the size limit is refused over LMTP and kept in triage, our own mail
 //! coming back is a loop. Runs on SQLite, and on PostgreSQL when RAPPORT_TEST_POSTGRES_URL is set.
 
+mod common;
 mod mail_servers;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::bootstrap;
 use mail_servers::{Dovecot, SmtpSink, free_port, lmtp_send};
 use rapport_store::Engine;
 use rapport_store::testing::TestDb;
@@ -71,21 +73,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn cli(db: &str, args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .args(["--db", db])
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "rapport {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 struct Api {
@@ -176,36 +163,7 @@ async fn mail_round_trip(db: &str) {
     if !mail_servers::available() {
         return;
     }
-    cli(
-        db,
-        &[
-            "user",
-            "add",
-            "--org",
-            "acme",
-            "--email",
-            "owner@acme.example",
-            "--name",
-            "Owner",
-            "--role",
-            "owner",
-        ],
-        &[("RAPPORT_PASSWORD", "correct horse battery staple")],
-    );
-    let token = cli(
-        db,
-        &[
-            "token",
-            "create",
-            "--org",
-            "acme",
-            "--email",
-            "owner@acme.example",
-        ],
-        &[],
-    )
-    .trim()
-    .to_string();
+    let token = bootstrap(db);
     let dovecot = Dovecot::start();
     let sink = SmtpSink::start();
     let lmtp_port = free_port();
@@ -541,36 +499,7 @@ async fn imap_over_tls_and_starttls() {
     }
     let db = TestDb::new(Engine::Sqlite).unwrap();
     let db = db.standalone_url();
-    cli(
-        &db,
-        &[
-            "user",
-            "add",
-            "--org",
-            "acme",
-            "--email",
-            "owner@acme.example",
-            "--name",
-            "Owner",
-            "--role",
-            "owner",
-        ],
-        &[("RAPPORT_PASSWORD", "correct horse battery staple")],
-    );
-    let token = cli(
-        &db,
-        &[
-            "token",
-            "create",
-            "--org",
-            "acme",
-            "--email",
-            "owner@acme.example",
-        ],
-        &[],
-    )
-    .trim()
-    .to_string();
+    let token = bootstrap(&db);
     let dovecot = Dovecot::start_with_tls();
     let ca = dovecot.ca_file.clone().unwrap().display().to_string();
     let sink = SmtpSink::start_tls(
