@@ -40,6 +40,8 @@ async fn audit_items(app: &TestApp, kind: &str, id: i64) -> Vec<Value> {
 both!(
     canned_replies_render_with_etiquette_and_apply_all_or_nothing,
     |app: TestApp| async move {
+        // Replies to a London client: in its business hours, or they would be held.
+        app.start_clock_in_london_office_hours();
         let client = app
         .post(
             "/api/v1/clients",

@@ -817,6 +817,7 @@ both_with!(
     replies_go_out_threaded_and_failures_show,
     with_fakes,
     |app: TestApp, f: Fakes| async move {
+        app.start_clock_in_london_office_hours();
         let north = app.client("Northwind").await;
         app.post(
             "/api/v1/contacts",

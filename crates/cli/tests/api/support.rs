@@ -199,6 +199,36 @@ impl TestApp {
         self.clock.store(t.as_millisecond(), Ordering::SeqCst);
     }
 
+    /// Start the app's clock at `at` (RFC 3339) and let it run: for tests that need a moment
+    /// of the week (a client's business hours) but also real time passing (retries, waits).
+    pub fn start_clock_at(&self, at: &str) {
+        let t: jiff::Timestamp = at.parse().expect("an RFC 3339 instant");
+        self.clock.store(0, Ordering::SeqCst);
+        let ahead = t.as_millisecond() - jiff::Timestamp::now().as_millisecond();
+        self.clock_offset.store(ahead, Ordering::SeqCst);
+    }
+
+    /// Start the app's clock, running, at 10:00 on a recent Monday in London: inside the
+    /// business hours of the tests' London clients whatever the real hour, so a reply is not
+    /// held for quiet hours. The Monday is in the past (last week's), so nothing the app makes
+    /// is dated ahead of the real clock that other processes (the CLI) read.
+    pub fn start_clock_in_london_office_hours(&self) {
+        let london = jiff::tz::TimeZone::get("Europe/London").expect("tzdb has London");
+        let today = jiff::Timestamp::now()
+            .to_zoned_datetime(london.clone())
+            .date();
+        let back = i64::from(today.weekday().to_monday_zero_offset()) + 7;
+        let monday = today
+            .checked_sub(jiff::Span::new().days(back))
+            .expect("a date in range");
+        let at = monday
+            .at(10, 0, 0, 0)
+            .to_zoned_datetime(london)
+            .expect("10:00 exists in London")
+            .timestamp();
+        self.start_clock_at(&at.to_string());
+    }
+
     /// Move the fixed clock on by `minutes`.
     pub fn advance_minutes(&self, minutes: i64) {
         let now = self.clock.load(Ordering::SeqCst);

@@ -94,6 +94,8 @@ fn sqlite_url(store: &Store) -> String {
 /// The demo workspace plus rows made through the API and the app, so that every exported
 /// table holds rows. Returns the org and an API token of its owner.
 async fn varied_org(app: &TestApp) -> (OrgId, String) {
+    // It replies to London clients: in their business hours, or the replies would be held.
+    app.start_clock_in_london_office_hours();
     let a = &app.app;
     a.seed_demo().await.unwrap();
     let org = a.org_by_slug("northwind").await.unwrap().unwrap();
