@@ -73,6 +73,15 @@ mod skipped {
                     .map(|f| f.to_string_lossy().into_owned())
             })
             .unwrap_or_default();
+        // Cargo names test binaries `name-<16 hex digits>`; the name is what a reader knows.
+        let binary = match binary.rsplit_once('-') {
+            Some((name, hash))
+                if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                name.to_string()
+            }
+            _ => binary,
+        };
         // Not `eprintln!`: a closed stderr must not panic inside an `extern "C"` callback.
         let _ = writeln!(
             std::io::stderr(),
