@@ -30,6 +30,7 @@ pub mod requests;
 pub mod scope;
 pub mod search;
 pub mod secrets;
+mod thread;
 pub mod time;
 pub mod totp;
 pub mod transfer;

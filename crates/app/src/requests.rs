@@ -158,12 +158,11 @@ fn new_request(
     }
 }
 
-/// Record a new request inside the caller's write: every way a request comes in (the API, the
-/// portal, mail) goes through here, so what happens to a new request happens to all of them.
-/// Record a new request, whatever brought it (API, portal, mail): the checks, the row, what
-/// care and the SLA clocks start on it, and the audit event. The scope verdict and the body's
-/// sentiment are computed by the caller outside the transaction (they cost CPU, and the SQLite
-/// writer is shared).
+/// Record a new request inside the caller's write, whatever brought it (the API, the portal,
+/// mail, the quick lane, imports, a split): the checks, the row, what care and the SLA clocks
+/// start on it, the audit event and the `request_created` event, so what happens to a new
+/// request happens to all of them. The scope verdict and the body's sentiment are computed by
+/// the caller outside the transaction (they cost CPU, and the SQLite writer is shared).
 pub(crate) fn insert_request(
     db: &mut Db<'_>,
     ctx: &Ctx,
@@ -172,6 +171,24 @@ pub(crate) fn insert_request(
     scope: Option<rapport_core::request::ScopeRecord>,
     body_sentiment: Option<&rapport_core::sentiment::Sentiment>,
     now: Timestamp,
+) -> AppResult<Request> {
+    insert_request_shaped(db, ctx, client, draft, scope, body_sentiment, now, |_| {
+        Ok(())
+    })
+}
+
+/// [`insert_request`] for a request that is born in another state than `new` (the quick lane's,
+/// already delivered): `shape` sets it on the row before it is written.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_request_shaped(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    client: ClientId,
+    draft: RequestDraft,
+    scope: Option<rapport_core::request::ScopeRecord>,
+    body_sentiment: Option<&rapport_core::sentiment::Sentiment>,
+    now: Timestamp,
+    shape: impl FnOnce(&mut Request) -> AppResult<()>,
 ) -> AppResult<Request> {
     let org = ctx.org();
     if !clients::exists(db, org, client)? {
@@ -190,6 +207,7 @@ pub(crate) fn insert_request(
     if inbound {
         r.last_inbound_at = Some(now);
     }
+    shape(&mut r)?;
     let r = requests::insert(db, &r)?;
     crate::care::on_request_created(db, ctx, &r, body_sentiment, now)?;
     on_request_change(db, &r, Change::Created, now)?;
@@ -550,19 +568,15 @@ impl App {
         let mail = self.settings.mail.clone();
         self.store
             .write(move |db| -> AppResult<(Request, TimeEntry, Option<Message>)> {
-                if !clients::exists(db, org, client)? {
-                    return Err(AppError::invalid("client_id", format!("no client {client}")));
-                }
-                check_links(db, org, client, q.request.engagement_id, q.request.contact_id)?;
                 let engagement = q.request.engagement_id;
-                let mut r = new_request(org, client, q.request, ctx.principal.actor(), now);
-                r.quick = true;
-                r.scope = scope;
-                r.assignee_id = Some(member);
-                r.spent_minutes = q.minutes;
-                r.transition(Status::Delivered, now)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                let r = requests::insert(db, &r)?;
+                let minutes = q.minutes;
+                let r = insert_request_shaped(db, &ctx, client, q.request, scope, None, now, |r| {
+                    r.quick = true;
+                    r.assignee_id = Some(member);
+                    r.spent_minutes = minutes;
+                    r.transition(Status::Delivered, now)
+                        .map_err(|e| AppError::conflict("status", e.to_string()))
+                })?;
                 let started = now
                     .checked_sub(jiff::SignedDuration::from_mins(q.minutes))
                     .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -697,22 +711,19 @@ impl App {
                             },
                         )?;
                         if direction == Direction::Inbound {
-                            requests::touch_inbound(db, org, r.id, now)?;
-                            on_request_change(db, &r, Change::Inbound, now)?;
-                            crate::automation::emit(
+                            let mut r = r.clone();
+                            // Members write notes and outbound messages only: the client's
+                            // word through the API is the portal's.
+                            let via = "the portal";
+                            crate::thread::record_inbound(
                                 db,
-                                &r,
-                                rapport_core::rule::Event::MessageIn,
-                                &crate::automation::Extra {
-                                    message: Some((m.id.0, m.body.clone())),
-                                    ..Default::default()
-                                },
-                                &[],
+                                &ctx,
+                                &mut r,
+                                (m.id.0, &m.body),
+                                inbound_sentiment.as_ref(),
+                                via,
                                 now,
                             )?;
-                        }
-                        if let Some(s) = &inbound_sentiment {
-                            crate::care::on_inbound(db, &ctx, &r, s, now)?;
                         }
                         m
                     }

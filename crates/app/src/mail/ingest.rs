@@ -478,45 +478,13 @@ fn thread(
     // A machine's mail is kept on the thread but is not the client's word: it neither stops
     // SLA or silence clocks nor reopens work.
     if !auto {
-        requests::touch_inbound(db, org, r.id, now)?;
-        // The same care as a portal message: the score is kept, and strong anger flags a complaint.
-        if let Some(s) = &p.sentiment {
-            crate::care::on_inbound(db, &ctx, &r, s, now)?;
-        }
-        if let Some(to) = inbox::status_after_client_reply(r.status) {
-            let from = r.status;
-            r.transition(to, now)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            requests::update_status(db, &r)?;
-            ctx.audit(
-                db,
-                now,
-                AuditEntry::new(ctx.principal.actor(), "request.status")
-                    .target("request", r.id.0)
-                    .details(serde_json::json!({"from": from, "to": to, "reason": "the client replied by mail"})),
-            )?;
-            reopened_to = Some(to);
-            crate::automation::emit(
-                db,
-                &r,
-                rapport_core::rule::Event::StatusChanged,
-                &crate::automation::Extra {
-                    from: Some(from.as_str()),
-                    ..Default::default()
-                },
-                &[],
-                now,
-            )?;
-        }
-        crate::automation::emit(
+        reopened_to = crate::thread::record_inbound(
             db,
-            &r,
-            rapport_core::rule::Event::MessageIn,
-            &crate::automation::Extra {
-                message: Some((m.id.0, m.body.clone())),
-                ..Default::default()
-            },
-            &[],
+            &ctx,
+            &mut r,
+            (m.id.0, &m.body),
+            p.sentiment.as_ref(),
+            "mail",
             now,
         )?;
     }

@@ -18,6 +18,7 @@ mod requests;
 mod scope;
 mod search;
 mod security;
+mod thread;
 mod transfer;
 mod ui;
 mod validation;
