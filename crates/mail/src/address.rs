@@ -39,6 +39,20 @@ impl Mailbox {
     }
 }
 
+/// A display name that is itself an address (`local@domain`, no spaces).
+fn looks_like_address(name: &str) -> bool {
+    let name = name.trim().trim_matches(['\'', '"', '<', '>']);
+    match name.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !name.chars().any(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
 fn addrs<'a>(address: &'a Address<'a>) -> Box<dyn Iterator<Item = &'a Addr<'a>> + 'a> {
     match address {
         Address::List(list) => Box::new(list.iter()),
@@ -98,6 +112,19 @@ pub(crate) fn from_mailbox(message: &Message<'_>, warnings: &mut Vec<String>) ->
         return None;
     };
     let all: Vec<Mailbox> = addrs(address).filter_map(Mailbox::from_addr).collect();
+    if let Some(Mailbox {
+        name: Some(name),
+        address,
+    }) = all.first()
+        && looks_like_address(name)
+    {
+        // `ceo@client.example <someone@elsewhere.example>`: mail clients show the name, so
+        // the reader sees the client's address. We route by the real one and say so.
+        warnings.push(format!(
+            "From display name {name:?} is an address other than the sender's <{address}> \
+             (a common spoofing form); routed by the address in angle brackets"
+        ));
+    }
     match all.len() {
         0 => {
             warnings.push("From header has no address".to_string());

@@ -30,7 +30,9 @@ pub(crate) fn warnings(message: &Message<'_>, raw: &[u8], warnings: &mut Vec<Str
 
         if let Some(cte) = part.content_transfer_encoding() {
             let known = ["7bit", "8bit", "binary", "base64", "quoted-printable"];
-            if !known.iter().any(|k| cte.trim().eq_ignore_ascii_case(k)) {
+            if !known.iter().any(|k| cte.trim().eq_ignore_ascii_case(k))
+                && !crate::attachment::is_uuencode(cte)
+            {
                 warnings.push(format!(
                     "unknown Content-Transfer-Encoding \"{cte}\" in part {idx} ({media}); content kept as is"
                 ));
