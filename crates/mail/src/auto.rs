@@ -1,4 +1,5 @@
-//! Is a message written by a machine (auto-reply, bounce, list or bulk mail)?
+//! Is a message written by a machine (auto-reply, bounce or bulk mail)? Mail through a list or
+//! a group alias is not: people write it.
 //!
 //! Rapport must never answer such mail automatically (no acknowledgement loops) and should not
 //! count it as a client speaking. RFC 3834 is the standard signal; the rest are the de-facto ones
@@ -43,10 +44,12 @@ pub fn detect(
             "x-autoreply" | "x-autorespond" | "x-autoresponder" => {
                 !value.eq_ignore_ascii_case("no") && !value.eq_ignore_ascii_case("false")
             }
-            "precedence" => ["bulk", "list", "junk", "auto_reply"]
+            // `Precedence: list`, `List-Id` and `List-Unsubscribe` say the mail came through a
+            // mailing list or a group alias, which people write to: a client's colleague
+            // copying the team's alias is the client speaking. Only bulk mail is a machine's.
+            "precedence" => ["bulk", "junk", "auto_reply"]
                 .iter()
                 .any(|p| first_token(value).eq_ignore_ascii_case(p)),
-            "list-id" | "list-unsubscribe" => true,
             // The null reverse-path is used for bounces and (RFC 3834) auto-replies.
             "return-path" => value.replace([' ', '\t'], "") == "<>",
             "content-type" => is_report(value),
@@ -159,16 +162,20 @@ mod tests {
 
     #[test]
     fn precedence_values() {
-        for v in ["bulk", "list", "junk", "auto_reply", "Bulk"] {
+        for v in ["bulk", "junk", "auto_reply", "Bulk"] {
             assert!(is_auto(&hdr("Precedence", v)), "{v}");
         }
         assert!(!is_auto(&hdr("Precedence", "first-class")));
+        assert!(
+            !is_auto(&hdr("Precedence", "list")),
+            "a list carries people's mail"
+        );
     }
 
     #[test]
-    fn list_headers() {
-        assert!(is_auto(&hdr("List-Id", "<dev.lists.example.org>")));
-        assert!(is_auto(&hdr(
+    fn list_headers_are_not_a_machine() {
+        assert!(!is_auto(&hdr("List-Id", "<dev.lists.example.org>")));
+        assert!(!is_auto(&hdr(
             "List-Unsubscribe",
             "<mailto:leave@example.org>"
         )));

@@ -269,3 +269,53 @@ both!(
         assert_eq!(items.len(), 1, "{complaints}");
     }
 );
+
+both!(
+    a_contact_writing_through_a_group_alias_is_the_client_speaking,
+    |app: TestApp| async move {
+        app.set_now("2027-03-01T10:00:00Z");
+        let (_client, _contact, _engagement) = client_with_sla(&app).await;
+        let raw = format!(
+            "From: Priya <{CONTACT}>\r\nTo: finance-team@kaveri.example\r\nCc: support@acme.example\r\n\
+             Subject: March figures\r\nMessage-ID: <via-alias@kaveri.example>\r\n\
+             Date: Mon, 1 Mar 2027 10:00:00 +0000\r\nList-Id: Finance team <finance-team.kaveri.example>\r\n\
+             Precedence: list\r\n\r\nCould you send the March figures?\r\n"
+        );
+        let n = raw.len();
+        let outcome = app
+            .app
+            .ingest_mail(
+                app.org,
+                raw.into_bytes(),
+                Received::whole(MailSource::Pipe, n),
+            )
+            .await
+            .unwrap();
+        let IngestOutcome::NewRequest { request_id, .. } = outcome else {
+            panic!("a known contact's mail through a list opens a request, got {outcome:?}");
+        };
+        let r = request(&app, request_id.0).await;
+        assert_eq!(r["title"], "March figures");
+        assert_eq!(r["last_inbound_at"], "2027-03-01T10:00:00Z");
+        // Bulk mail from the same address is still a machine's: kept out of the book of work.
+        let bulk = format!(
+            "From: Priya <{CONTACT}>\r\nTo: support@acme.example\r\nSubject: Our newsletter\r\n\
+             Message-ID: <bulk@kaveri.example>\r\nDate: Mon, 1 Mar 2027 10:05:00 +0000\r\n\
+             Precedence: bulk\r\n\r\nNews from Kaveri.\r\n"
+        );
+        let n = bulk.len();
+        let outcome = app
+            .app
+            .ingest_mail(
+                app.org,
+                bulk.into_bytes(),
+                Received::whole(MailSource::Pipe, n),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, IngestOutcome::Triaged { .. }),
+            "{outcome:?}"
+        );
+    }
+);
