@@ -131,11 +131,13 @@ both_with!(
         assert_eq!(flood.len(), 40);
         let running = || jobs_in(&app, app.org, "probe", "running");
         wait_until(
-            "acme to hold its share",
+            "the worker to start on acme's jobs",
             Duration::from_secs(10),
-            || async { running().await == 2 },
+            || async { running().await >= 2 },
         )
         .await;
+        // Let the worker fill whatever slots it would give acme.
+        tokio::time::sleep(Duration::from_millis(500)).await;
 
         // Globex's ping is delivered within seconds, not after acme's two-minute jobs.
         app.call(
