@@ -177,7 +177,8 @@ impl App {
         }
     }
 
-    /// Set a new password with a reset link; ends every session of the member.
+    /// Set a new password with a reset link; ends every session of the member and makes every
+    /// other reset link of theirs useless.
     pub async fn reset_password(&self, token: &str, new_password: &str) -> AppResult<()> {
         validate::password(new_password).map_err(|m| AppError::invalid("password", m))?;
         let org = secret_org(SecretKind::PasswordReset, token).ok_or(AppError::NotFound("link"))?;
@@ -192,7 +193,9 @@ impl App {
                     return Err(AppError::NotFound("link"));
                 };
                 members::set_password_hash(db, org, m, &hash, now)?;
+                // Whoever had the old password, a session or another reset link loses it.
                 store_auth::delete_member_sessions(db, org, m)?;
+                accounts::use_up_member_links(db, org, m, "password_reset", now)?;
                 audit::record(
                     db,
                     org,

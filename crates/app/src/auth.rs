@@ -141,6 +141,15 @@ pub struct SessionPrincipal {
     pub csrf_token: String,
 }
 
+/// The failure counters a sign-in attempt belongs to: its account from its address, and its
+/// address across accounts (none when the address is unknown).
+fn fail_buckets(email: &str, ip: Option<&str>) -> (String, Option<String>) {
+    (
+        format!("signin:fail:{email}|{}", ip.unwrap_or("-")),
+        ip.map(|i| format!("signin:fail-ip:{i}")),
+    )
+}
+
 impl App {
     /// The org for a sign-in: named by slug, or the only one on a single-firm server.
     pub async fn resolve_org(&self, slug: Option<String>) -> AppResult<Org> {
@@ -168,49 +177,51 @@ impl App {
             .await
     }
 
-    /// Count a sign-in attempt against the per-account and per-IP limits (database counters,
-    /// so every app server sees them). Over a limit: 429 with the seconds to wait.
-    async fn count_sign_in(&self, org: OrgId, email: &str, ip: Option<&str>) -> AppResult<()> {
+    /// Refuse a sign-in attempt while its account-and-address or its address is backing off
+    /// after failures (database counters, so every app server sees them): 429 with the
+    /// seconds to wait. Nothing is counted here; only failures are (see
+    /// [`App::record_sign_in_failure`]).
+    async fn sign_in_allowed(&self, org: OrgId, email: &str, ip: Option<&str>) -> AppResult<()> {
         let now = self.now();
-        let (acct, per_ip) = (
-            self.settings.sign_in_per_account,
-            self.settings.sign_in_per_ip,
-        );
-        let account_bucket = format!("signin:account:{email}");
-        let ip_bucket = ip.map(|i| format!("signin:ip:{i}"));
-        let over = self
+        let limits = self.settings.sign_in;
+        let forget = limits.forget_after.as_millis() as i64;
+        let (pair, address) = fail_buckets(email, ip);
+        let email = email.to_string();
+        let wait = self
             .store
-            .write(move |db| -> AppResult<Option<i64>> {
-                let mut wait = None;
-                let window = acct.window.as_millis() as i64;
-                let (n, start) = accounts::hit(db, org.0, &account_bucket, now, window)?;
-                if n > acct.count {
-                    wait = Some(start + window - now.as_millisecond());
+            .write(move |db| -> AppResult<Option<jiff::SignedDuration>> {
+                let mut checks = vec![(org.0, pair, limits.per_account_and_address)];
+                if let Some(a) = address {
+                    // Per-address counters are not tied to one org: a guesser may try many.
+                    checks.push((0, a, limits.per_address));
                 }
-                if let Some(b) = &ip_bucket {
-                    // Per-IP counters are not tied to one org: a guesser may try many.
-                    let window = per_ip.window.as_millis() as i64;
-                    let (n, start) = accounts::hit(db, 0, b, now, window)?;
-                    if n > per_ip.count {
-                        wait = Some(wait.unwrap_or(0).max(start + window - now.as_millisecond()));
+                let mut wait: Option<jiff::SignedDuration> = None;
+                for (bucket_org, bucket, backoff) in checks {
+                    if let Some((n, last)) =
+                        accounts::failures(db, bucket_org, &bucket, now, forget)?
+                        && let Ok(last) = Timestamp::from_millisecond(last)
+                        && let Some(w) = backoff.wait(n, last, now)
+                    {
+                        wait = Some(wait.map_or(w, |x| x.max(w)));
                     }
                 }
-                if let Some(ms) = wait {
+                if wait.is_some() {
                     audit::record(
                         db,
                         org,
                         now,
                         None,
                         &AuditEntry::new(Actor::System, "auth.rate_limited")
-                            .details(serde_json::json!({"email": account_bucket})),
+                            .details(serde_json::json!({"email": email})),
                     )?;
-                    return Ok(Some(ms));
                 }
-                Ok(None)
+                Ok(wait)
             })
             .await?;
-        match over {
-            Some(ms) => Err(AppError::TooMany((ms.max(1000) as u64).div_ceil(1000))),
+        match wait {
+            Some(w) => Err(AppError::TooMany(
+                (w.as_millis().max(1000) as u64).div_ceil(1000),
+            )),
             None => Ok(()),
         }
     }
@@ -239,7 +250,7 @@ impl App {
     {
         let org = self.resolve_org(c.org.clone()).await?;
         let email = validate::email(&c.email).unwrap_or_else(|_| c.email.trim().to_lowercase());
-        self.count_sign_in(org.id, &email, ip.as_deref()).await?;
+        self.sign_in_allowed(org.id, &email, ip.as_deref()).await?;
         let (org_id, key) = (org.id, email.clone());
         let found = self.store.read(move |db| lookup(db, org_id, &key)).await?;
         let (account, hash, eligible, audit_id) = match found {
@@ -270,7 +281,7 @@ impl App {
         ip: Option<String>,
         previous: Option<String>,
     ) -> AppResult<SignedIn> {
-        self.clear_sign_in_count(org, email).await?;
+        self.clear_sign_in_count(org, email, ip.as_deref()).await?;
         if let Some(p) = previous {
             self.sign_out(&p).await?;
         }
@@ -358,14 +369,23 @@ impl App {
         .await
     }
 
-    async fn clear_sign_in_count(&self, org: OrgId, email: &str) -> AppResult<()> {
-        let bucket = format!("signin:account:{email}");
+    /// A successful sign-in forgets this account-and-address's failures (not the address's:
+    /// a guesser who also holds an account must not wipe their own record by signing in).
+    async fn clear_sign_in_count(
+        &self,
+        org: OrgId,
+        email: &str,
+        ip: Option<&str>,
+    ) -> AppResult<()> {
+        let (pair, _) = fail_buckets(email, ip);
         Ok(self
             .store
-            .write(move |db| accounts::clear(db, org.0, &bucket))
+            .write(move |db| accounts::clear(db, org.0, &pair))
             .await?)
     }
 
+    /// Count a failed sign-in (a wrong password, an unknown account, a wrong one-time code)
+    /// towards the back-off, and record it in the audit trail.
     async fn record_sign_in_failure(
         &self,
         org: OrgId,
@@ -374,13 +394,22 @@ impl App {
         ip: Option<String>,
     ) -> AppResult<()> {
         let now = self.now();
+        let forget = self.settings.sign_in.forget_after.as_millis() as i64;
+        let (pair, address) = fail_buckets(email, ip.as_deref());
         let mut entry = AuditEntry::new(Actor::System, "auth.sign_in_failed")
             .details(serde_json::json!({"email": email}));
         if let Some(m) = member {
             entry = entry.target("member", m);
         }
         self.store
-            .write(move |db| audit::record(db, org, now, ip.as_deref(), &entry))
+            .write(move |db| -> AppResult<()> {
+                accounts::fail(db, org.0, &pair, now, forget)?;
+                if let Some(a) = &address {
+                    accounts::fail(db, 0, a, now, forget)?;
+                }
+                audit::record(db, org, now, ip.as_deref(), &entry)?;
+                Ok(())
+            })
             .await?;
         Ok(())
     }
@@ -432,14 +461,20 @@ impl App {
         };
         let hash = hash_secret(token);
         let now = self.now();
+        let lookup = hash.clone();
         let found = self
             .store
-            .read(move |db| store_auth::session(db, org, &hash))
+            .read(move |db| store_auth::session(db, org, &lookup))
             .await?;
+        if found.as_ref().is_some_and(|s| s.expires_at <= now) {
+            // An expired session is deleted when it is next presented (and by housekeeping
+            // otherwise), so the table holds no dead credentials.
+            self.store
+                .write(move |db| store_auth::delete_session(db, org, &hash))
+                .await?;
+            return Ok(None);
+        }
         Ok(found.and_then(|s| {
-            if s.expires_at <= now {
-                return None;
-            }
             s.principal.map(|principal| SessionPrincipal {
                 principal,
                 csrf_token: s.csrf_token,

@@ -28,8 +28,13 @@ pub struct WorkerConfig {
     pub lease: SignedDuration,
     /// Jobs run at once by this worker.
     pub concurrency: usize,
+    /// Of those, the most one organisation's jobs may hold: a flood from one organisation
+    /// leaves the other slots to everyone else.
+    pub per_org: usize,
     /// Pause between polls when the queue is empty.
     pub idle_poll: Duration,
+    /// How often this worker deletes expired sessions and links.
+    pub housekeeping_every: Duration,
 }
 
 impl WorkerConfig {
@@ -38,7 +43,9 @@ impl WorkerConfig {
             id: id.into(),
             lease: SignedDuration::from_secs(60),
             concurrency: 4,
+            per_org: 2,
             idle_poll: Duration::from_millis(500),
+            housekeeping_every: Duration::from_secs(600),
         }
     }
 }
@@ -238,7 +245,46 @@ impl App {
         }
     }
 
-    /// Run the worker until `shutdown` resolves; a job in flight is finished first.
+    /// Delete what has expired and only takes room or could be misused: sessions past their
+    /// end, and one-time links a day past theirs (kept that long so that a late click still
+    /// hears "expired" rather than "unknown"). Returns how many rows went.
+    pub async fn housekeep(&self) -> AppResult<u64> {
+        let now = self.now();
+        let links_before = now
+            .checked_sub(SignedDuration::from_hours(24))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let n = self
+            .store
+            .write(move |db| -> AppResult<u64> {
+                let sessions = rapport_store::repo::auth::delete_all_expired_sessions(db, now)?;
+                let links = rapport_store::repo::accounts::purge_expired_links(db, links_before)?;
+                Ok(sessions + links)
+            })
+            .await?;
+        if n > 0 {
+            tracing::debug!(rows = n, "housekeeping deleted expired sessions and links");
+        }
+        Ok(n)
+    }
+
+    /// Lease the next due job to this worker, within its per-organisation share.
+    async fn claim_next(&self, cfg: &WorkerConfig) -> AppResult<Option<Job>> {
+        let now = self.now();
+        let lease_until = now
+            .checked_add(cfg.lease)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let worker = cfg.id.clone();
+        let per_org = cfg.per_org.clamp(1, cfg.concurrency.max(1));
+        Ok(self
+            .store
+            .write(move |db| store::claim_next(db, &worker, now, lease_until, per_org))
+            .await?)
+    }
+
+    /// Run the worker until `shutdown` resolves; jobs in flight are finished first.
+    ///
+    /// Each job runs in its own task and frees its slot when it ends, so a slow job never holds
+    /// back the others claimed with it; a freed slot is filled at once.
     pub async fn run_worker(
         self: Arc<Self>,
         cfg: WorkerConfig,
@@ -248,22 +294,59 @@ impl App {
         if let Err(e) = self.start_clock_checks().await {
             tracing::warn!(error = %e, "could not queue the periodic clock checks");
         }
+        let slots = cfg.concurrency.max(1);
+        let mut running = tokio::task::JoinSet::new();
+        let mut housekept: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let claimed = match self.run_due_jobs(&cfg).await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(error = %e, "job worker could not claim jobs");
-                    0
+            if housekept.is_none_or(|t| t.elapsed() >= cfg.housekeeping_every) {
+                housekept = Some(std::time::Instant::now());
+                if let Err(e) = self.housekeep().await {
+                    tracing::warn!(error = %e, "housekeeping failed");
                 }
-            };
+            }
+            while let Some(done) = running.try_join_next() {
+                if let Err(e) = done {
+                    tracing::error!(error = %e, "a job task panicked");
+                }
+            }
+            let mut claimed = 0;
+            while running.len() < slots {
+                match self.claim_next(&cfg).await {
+                    Ok(Some(job)) => {
+                        let (app, worker) = (Arc::clone(&self), cfg.id.clone());
+                        running.spawn(async move {
+                            if let Err(e) = app.run_one(job, &worker).await {
+                                tracing::warn!(error = %e, "recording a job outcome failed");
+                            }
+                        });
+                        claimed += 1;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "job worker could not claim jobs");
+                        break;
+                    }
+                }
+            }
             if claimed == 0 {
+                // Nothing due, or no slot free: wait for a slot, the next poll or the end.
                 tokio::select! {
                     _ = tokio::time::sleep(cfg.idle_poll) => {}
+                    Some(done) = running.join_next(), if !running.is_empty() => {
+                        if let Err(e) = done {
+                            tracing::error!(error = %e, "a job task panicked");
+                        }
+                    }
                     _ = shutdown.changed() => {}
                 }
+            }
+        }
+        while let Some(done) = running.join_next().await {
+            if let Err(e) = done {
+                tracing::error!(error = %e, "a job task panicked");
             }
         }
         tracing::info!(worker = %cfg.id, "job worker stopped");
@@ -320,16 +403,20 @@ impl App {
             .await
     }
 
-    /// Queue `count` probe jobs (admins): a check that workers are alive.
-    pub async fn probe_jobs(&self, ctx: &Ctx, count: usize, sleep_ms: u64) -> AppResult<Vec<i64>> {
-        ctx.require(Permission::ReadAudit)?;
+    /// Queue `count` probe jobs for `org`: an operator's check that workers are alive (`rapport
+    /// jobs probe`). Not offered to organisations: sleeping probes would hold worker slots.
+    pub async fn probe_jobs_as_operator(
+        &self,
+        org: OrgId,
+        count: usize,
+        sleep_ms: u64,
+    ) -> AppResult<Vec<i64>> {
         if !(1..=10_000).contains(&count) {
             return Err(AppError::invalid("count", "must be 1 to 10000"));
         }
         if sleep_ms > 600_000 {
             return Err(AppError::invalid("sleep_ms", "must be at most 600000"));
         }
-        let org = ctx.org();
         let now = self.now();
         let payload = serde_json::json!({"sleep_ms": sleep_ms});
         self.store

@@ -66,9 +66,12 @@ pub struct Settings {
     pub public_url: String,
     /// Seals secrets stored in the database.
     pub secrets: secrets::SecretBox,
-    /// Sign-in attempts per account (email) and per IP address.
+    /// Requests for emailed links (password reset, portal sign-in) per account (email) and
+    /// per IP address.
     pub sign_in_per_account: Limit,
     pub sign_in_per_ip: Limit,
+    /// Back-off after failed sign-ins.
+    pub sign_in: SignInLimits,
     /// How long password-reset and sign-in links stay valid.
     pub link_ttl: jiff::SignedDuration,
     /// SLA, promise, silence and capacity checks.
@@ -93,10 +96,47 @@ impl Default for Settings {
                 count: 50,
                 window: jiff::SignedDuration::from_mins(15),
             },
+            sign_in: SignInLimits::default(),
             link_ttl: jiff::SignedDuration::from_hours(1),
             clocks: clocks::ClockSettings::default(),
             mail: mail::MailSettings::default(),
             webhooks: automation::WebhookSettings::default(),
+        }
+    }
+}
+
+/// Back-off after failed sign-ins. Failures are counted per account and address together, so
+/// a guesser elsewhere never locks the real person out, and per address across accounts, so
+/// one address cannot try many accounts. Behind a reverse proxy the address is the client's
+/// only when the proxy is trusted (`--trusted-proxy`).
+#[derive(Debug, Clone, Copy)]
+pub struct SignInLimits {
+    pub per_account_and_address: rapport_core::backoff::Backoff,
+    pub per_address: rapport_core::backoff::Backoff,
+    /// A counter clears after this long without a failure, and after a successful sign-in
+    /// (the account-and-address one).
+    pub forget_after: jiff::SignedDuration,
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        use rapport_core::backoff::Backoff;
+        let (first_wait, max_wait) = (
+            jiff::SignedDuration::from_secs(30),
+            jiff::SignedDuration::from_mins(15),
+        );
+        SignInLimits {
+            per_account_and_address: Backoff {
+                free: 10,
+                first_wait,
+                max_wait,
+            },
+            per_address: Backoff {
+                free: 50,
+                first_wait,
+                max_wait,
+            },
+            forget_after: jiff::SignedDuration::from_hours(1),
         }
     }
 }

@@ -34,6 +34,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Operate the job queue (probe jobs that check the workers).
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
     /// Print a new random key for RAPPORT_SECRET_KEY (seals stored secrets).
     SecretKey,
     /// Print the version and build information.
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::User(cmd) => commands::user::run(cmd),
         Command::Token(cmd) => commands::token::run(cmd),
+        Command::Jobs(cmd) => commands::jobs::run(cmd),
         Command::SecretKey => commands::secret_key::run(),
         Command::Version => commands::version::run(),
         Command::Calendar(args) => commands::calendar::run(args),

@@ -5,38 +5,47 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, bootstrap, postgres, wait_for};
+use common::{Server, bootstrap, cli, postgres, wait_for};
 use rapport_store::testing::TestDb;
 use rapport_store::{Engine, params};
 use serde_json::{Value, json};
+
+/// Queue `count` probe jobs for acme through the operator's CLI; returns their ids.
+fn probe(db: &str, count: usize, sleep_ms: u64) -> Vec<i64> {
+    let out = cli(
+        db,
+        &[
+            "jobs",
+            "probe",
+            "--org",
+            "acme",
+            "--count",
+            &count.to_string(),
+            "--sleep-ms",
+            &sleep_ms.to_string(),
+        ],
+        &[],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    v["job_ids"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_run_each_of_1000_jobs_exactly_once() {
     let Some(db) = postgres() else { return };
     let url = db.standalone_url();
-    let token = bootstrap(&url);
-    let a = Server::start(&url, &["--job-concurrency", "8"]);
-    let b = Server::start(&url, &["--job-concurrency", "8"]);
-    let http = reqwest::Client::new();
+    bootstrap(&url);
+    let _a = Server::start(&url, &["--job-concurrency", "8"]);
+    let _b = Server::start(&url, &["--job-concurrency", "8"]);
     let mut ids: Vec<i64> = Vec::new();
-    for (i, server) in [&a, &b].iter().cycle().take(4).enumerate() {
-        let res: Value = http
-            .post(format!("{}/api/v1/jobs/probe", server.base))
-            .bearer_auth(&token)
-            .json(&json!({"count": 250}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let batch: Vec<i64> = res["job_ids"]
-            .as_array()
-            .unwrap_or_else(|| panic!("batch {i}: {res}"))
-            .iter()
-            .map(|v| v.as_i64().unwrap())
-            .collect();
-        ids.extend(batch);
+    // Queued in four batches while both servers already work the queue.
+    for _ in 0..4 {
+        ids.extend(probe(&url, 250, 0));
     }
     assert_eq!(ids.len(), 1000);
     let store = db.store().await.unwrap();
@@ -96,17 +105,7 @@ async fn a_killed_workers_job_is_retried_by_another() {
     let token = bootstrap(&url);
     let mut a = Server::start(&url, &["--job-lease-secs", "2"]);
     let http = reqwest::Client::new();
-    let res: Value = http
-        .post(format!("{}/api/v1/jobs/probe", a.base))
-        .bearer_auth(&token)
-        .json(&json!({"count": 1, "sleep_ms": 4000}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = res["job_ids"][0].as_i64().unwrap();
+    let id = probe(&url, 1, 4000)[0];
     let job = |base: String| {
         let (http, token) = (http.clone(), token.clone());
         async move {
@@ -233,17 +232,7 @@ async fn sqlite_runs_jobs_in_process_and_dead_letters_failures() {
     let token = bootstrap(&url);
     let server = Server::start(&url, &[]);
     let http = reqwest::Client::new();
-    let res: Value = http
-        .post(format!("{}/api/v1/jobs/probe", server.base))
-        .bearer_auth(&token)
-        .json(&json!({"count": 50}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(res["job_ids"].as_array().unwrap().len(), 50);
+    assert_eq!(probe(&url, 50, 0).len(), 50);
     let store = db.store().await.unwrap();
     let s = store.clone();
     wait_for("50 probes", Duration::from_secs(60), || {

@@ -41,6 +41,9 @@ impl Server {
                 "127.0.0.1:0",
                 "--log-level",
                 "warn",
+                // Dovecot listens on loopback, on ports of its own: the operator allows both.
+                "--mailboxes-allow-private",
+                "--mailboxes-allow-any-port",
             ])
             .args(extra)
             .env("RAPPORT_SECRET_KEY", SECRET_KEY)

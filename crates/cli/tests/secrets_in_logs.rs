@@ -51,6 +51,7 @@ async fn no_secret_is_ever_logged() {
     )
     .trim()
     .to_string();
+    let metrics_token = "operator-metrics-token-7f3a9c";
     let mut child = Command::new(BIN)
         .args([
             "serve",
@@ -64,6 +65,7 @@ async fn no_secret_is_ever_logged() {
             "debug",
         ])
         .env("RAPPORT_SECRET_KEY", &key)
+        .env("RAPPORT_METRICS_TOKEN", metrics_token)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -169,6 +171,70 @@ async fn no_secret_is_ever_logged() {
         .unwrap()
         .to_string();
 
+    // Credentials that travel in URLs: a calendar feed, the reset link, a portal sign-in link
+    // (each requested as a browser or calendar would), and the metrics token in a header.
+    let feed: Value = http
+        .post(format!("{base}/api/v1/calendar-feeds"))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let feed_path = feed["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{feed}"))
+        .split("/api/v1/feeds/")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let feed_token = feed_path.trim_end_matches(".ics").to_string();
+    let res = http
+        .get(format!("{base}/api/v1/feeds/{feed_path}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    http.get(format!("{base}/reset?token={reset_token}"))
+        .send()
+        .await
+        .unwrap();
+    http.post(format!("{base}/api/v1/portal/link"))
+        .json(&json!({"email": "priya@kaveri.example"}))
+        .send()
+        .await
+        .unwrap();
+    let portal_mail: String = store
+        .read(|db| {
+            db.scalar(
+                "SELECT body FROM outbox WHERE kind = 'portal_sign_in'",
+                rapport_store::params![],
+            )
+        })
+        .await
+        .unwrap();
+    let portal_token = portal_mail
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    http.get(format!("{base}/portal/link?token={portal_token}"))
+        .send()
+        .await
+        .unwrap();
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth(metrics_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status().as_u16(), 200);
+
     std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -194,7 +260,19 @@ async fn no_secret_is_ever_logged() {
         ("reset token", reset_token.as_str()),
         ("portal password", portal_password),
         ("wrong password", wrong),
+        ("calendar feed token", feed_token.as_str()),
+        ("portal sign-in token", portal_token.as_str()),
+        ("metrics token", metrics_token),
     ] {
         assert!(!log.contains(secret), "the {what} appears in the log");
+    }
+    // The requests were logged, with their credentials hidden: the test looked in the right
+    // place.
+    for logged in [
+        "/api/v1/feeds/[redacted]",
+        "/reset?token=[redacted]",
+        "/portal/link?token=[redacted]",
+    ] {
+        assert!(log.contains(logged), "{logged} is not in the log");
     }
 }

@@ -2,8 +2,6 @@
 //! shape, and whether an address is one a server must not be made to call (loopback, private,
 //! link-local...: server-side request forgery).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -148,51 +146,8 @@ pub fn parse_url(url: &str) -> Result<Target, String> {
     })
 }
 
-/// Whether `ip` is an address on the public internet: not loopback, private (RFC 1918, unique
-/// local), link-local (cloud metadata lives there), shared, documentation, multicast,
-/// unspecified or broadcast.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            let s = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00 // unique local
-                || (s[0] & 0xffc0) == 0xfe80 // link-local
-                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-                || (s[0] == 0x0064 && s[1] == 0xff9b)) // NAT64 could reach private v4
-        }
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let o = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || o[0] == 0
-        || (o[0] == 100 && (o[1] & 0xc0) == 64) // shared address space (CGNAT)
-        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
-        || (o[0] == 198 && (o[1] & 0xfe) == 18) // benchmarking
-        || o[0] >= 240)
-}
-
-/// Whether a literal host is an address (as opposed to a name to resolve).
-pub fn literal_ip(host: &str) -> Option<IpAddr> {
-    host.parse::<Ipv4Addr>()
-        .map(IpAddr::V4)
-        .or_else(|_| host.parse::<Ipv6Addr>().map(IpAddr::V6))
-        .ok()
-}
+/// The address classification shared with mailboxes (see [`crate::netaddr`]).
+pub use crate::netaddr::{is_public, literal_ip};
 
 impl WebhookInput {
     pub fn validate(self) -> Result<(WebhookInput, Target), Violations> {
@@ -254,30 +209,6 @@ mod tests {
             "https://bad host/",
         ] {
             assert!(parse_url(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn private_and_special_addresses_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "255.255.255.255",
-            "::1",
-            "fc00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-            "::ffff:10.0.0.1",
-        ] {
-            assert!(!is_public(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
-            assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
     }
 

@@ -56,11 +56,18 @@ async fn tls_wrap(host: &str, tcp: Box<dyn Stream>) -> Result<Box<dyn Stream>, M
 
 async fn connect(account: &ImapAccount) -> Result<ImapSession, MailboxError> {
     let addr = format!("{}:{}", account.host, account.port);
-    let tcp = step(
-        "connect",
-        TcpStream::connect((account.host.as_str(), account.port)),
-        |m| MailboxError::Connect(format!("{addr} ({m})")),
+    // Resolve once, check every address, and connect to the checked one.
+    let checked = step(
+        "resolve",
+        async {
+            crate::guard::resolve_public(&account.host, account.port, account.allow_private).await
+        },
+        MailboxError::Refused,
     )
+    .await?;
+    let tcp = step("connect", TcpStream::connect(checked), |m| {
+        MailboxError::Connect(format!("{addr} ({m})"))
+    })
     .await?;
     let _ = tcp.set_nodelay(true);
     let mut stream: Box<dyn Stream> = Box::new(tcp);
@@ -340,6 +347,7 @@ mod tests {
             username: "u".into(),
             password: "secret-pw".into(),
             folder: "INBOX".into(),
+            allow_private: true,
         };
         let err = ImapReader
             .fetch_new(&account, None, 0, 1000, 10)
@@ -347,5 +355,15 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, MailboxError::Connect(_)), "{err:?}");
         assert!(!format!("{err} {account:?}").contains("secret-pw"));
+        // Without the operator's permission loopback is refused before any connection.
+        let strict = ImapAccount {
+            allow_private: false,
+            ..account
+        };
+        let err = ImapReader
+            .fetch_new(&strict, None, 0, 1000, 10)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MailboxError::Refused(_)), "{err:?}");
     }
 }

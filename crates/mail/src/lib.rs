@@ -13,6 +13,7 @@ mod body;
 mod compose;
 mod encode;
 mod error;
+pub mod guard;
 pub mod html;
 pub mod imap;
 pub mod lmtp;

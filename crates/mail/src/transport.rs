@@ -40,6 +40,9 @@ pub struct ImapAccount {
     pub username: String,
     pub password: String,
     pub folder: String,
+    /// Let the host be (or resolve to) a loopback or private address. Off for tenants'
+    /// mailboxes unless the operator allows it: see [`crate::guard`].
+    pub allow_private: bool,
 }
 
 impl fmt::Debug for ImapAccount {
@@ -51,6 +54,7 @@ impl fmt::Debug for ImapAccount {
             .field("username", &self.username)
             .field("password", &"***")
             .field("folder", &self.folder)
+            .field("allow_private", &self.allow_private)
             .finish()
     }
 }
@@ -79,6 +83,9 @@ pub struct FetchBatch {
 /// Why a mailbox could not be read: shown to people in the mailbox's status and alert.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MailboxError {
+    /// The host is not one a tenant may make the server call (see [`crate::guard`]).
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("cannot connect to {0}")]
     Connect(String),
     #[error("TLS failed: {0}")]

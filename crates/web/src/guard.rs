@@ -3,11 +3,12 @@
 //! `Idempotency-Key`.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -57,10 +58,17 @@ pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next:
     }
 }
 
-/// Headers every response carries. The CSP allows no inline script and no framing.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Headers every response carries. The CSP allows no inline script and no framing; a server
+/// served over HTTPS also tells browsers never to use plain http for it (HSTS).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if state.config.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -78,6 +86,43 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
+}
+
+/// Behind a trusted reverse proxy the connection is the proxy's: take the client's address from
+/// `X-Forwarded-For` instead, reading from the right and skipping the trusted proxies (the
+/// entries further left are the client's own claims and are not believed). From any other peer
+/// the header is ignored, so a client cannot pick the address its sign-in attempts count against.
+pub async fn client_address(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let trusted = &state.config.trusted_proxies;
+    if !trusted.is_empty()
+        && let Some(peer) = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0)
+        && trusted.contains(&peer.ip())
+        && let Some(client) = forwarded_client(req.headers(), trusted)
+    {
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(client, 0)));
+    }
+    next.run(req).await
+}
+
+/// The nearest address in `X-Forwarded-For` (all such headers, in order) that is not one of
+/// the trusted proxies.
+fn forwarded_client(headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|h| h.trim().parse::<IpAddr>().ok())
+        .collect::<Option<Vec<_>>>()?;
+    hops.into_iter().rev().find(|ip| !trusted.contains(ip))
 }
 
 /// Where the `Auth` extractor leaves the caller, so a denial can be attributed.
@@ -171,6 +216,16 @@ fn credential(req: &Request) -> Option<(rapport_core::ids::OrgId, String)> {
     secret_org(SecretKind::Session, cookie).map(|o| (o, cookie.to_string()))
 }
 
+/// Whether `cred` (the bearer token, or else the session cookie) belongs to a live credential.
+async fn authenticated(state: &AppState, bearer: bool, cred: &str) -> bool {
+    let found = if bearer {
+        state.app.api_token(cred).await.map(|p| p.is_some())
+    } else {
+        state.app.session(cred).await.map(|s| s.is_some())
+    };
+    found.unwrap_or(false)
+}
+
 fn sha_hex(parts: &[&[u8]]) -> String {
     let mut h = Sha256::new();
     for p in parts {
@@ -208,6 +263,12 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let Some((org, cred)) = credential(&req) else {
         return next.run(req).await;
     };
+    // Only a caller the server knows may leave a record: a made-up token names an org but
+    // must not write to it. The request runs as usual (and is refused there).
+    let bearer = req.headers().contains_key(header::AUTHORIZATION);
+    if !authenticated(&state, bearer, &cred).await {
+        return next.run(req).await;
+    }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
         Ok(b) => b,

@@ -7,6 +7,7 @@ pub mod guard;
 pub mod metrics;
 pub mod ops;
 pub mod problem;
+pub mod redact;
 pub mod server;
 pub mod state;
 pub mod ui;
@@ -87,7 +88,14 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guard::refuse_oversized,
         ))
-        .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::client_address,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -98,7 +106,17 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // As tower-http's default span, with credentials in the URI hidden.
+                tracing::debug_span!(
+                    "request",
+                    method = %req.method(),
+                    uri = %redact::uri(req.uri()),
+                    version = ?req.version(),
+                )
+            }),
+        )
         .with_state(state)
 }
 

@@ -6,6 +6,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_store::params;
 
+use sha2::Digest;
+
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Liveness: the process answers.
@@ -35,8 +38,31 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text exposition.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text exposition, for a scraper holding the operator's metrics token (request
+/// counts per route and memory use are the operator's business, not the internet's).
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return Problem::new(
+            StatusCode::NOT_FOUND,
+            "metrics are off; the operator turns them on with --metrics-token",
+        )
+        .with_type("not-found")
+        .into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .unwrap_or("");
+    // Compare digests, so the time taken does not depend on where the strings differ.
+    let digest = |s: &str| hex::encode(sha2::Sha256::digest(s.as_bytes()));
+    if !crate::extract::constant_eq(&digest(given), &digest(expected)) {
+        return Problem::unauthorized("send Authorization: Bearer <metrics token>").into_response();
+    }
     let rss = resident_bytes().unwrap_or(0) as f64;
     let body = state.metrics.render(&[(
         "rapport_process_resident_bytes",

@@ -8,8 +8,14 @@ use crate::metrics::Metrics;
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// Mark cookies `Secure` (set when Rapport is served over HTTPS).
+    /// Mark cookies `Secure` and send HSTS. Also on whenever the public URL is https (see
+    /// [`AppState::new`]).
     pub secure_cookies: bool,
+    /// The bearer token `/metrics` asks for; `None`: `/metrics` is not served.
+    pub metrics_token: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client. A request from any other
+    /// peer is taken at its connection's address, whatever headers it sends.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
     /// Version string reported by /healthz.
@@ -24,6 +30,8 @@ impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             secure_cookies: false,
+            metrics_token: None,
+            trusted_proxies: Vec::new(),
             body_limit: 5 * 1024 * 1024,
             version: env!("CARGO_PKG_VERSION").to_string(),
             api_rate: Some((20.0, 600.0)),
@@ -41,7 +49,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(app: App, config: WebConfig) -> Self {
+    pub fn new(app: App, mut config: WebConfig) -> Self {
+        // A server people reach over https keeps its cookies off plain http, whatever the flag.
+        if app
+            .settings
+            .public_url
+            .to_ascii_lowercase()
+            .starts_with("https://")
+        {
+            config.secure_cookies = true;
+        }
         let limiter = config
             .api_rate
             .map(|(rate, burst)| Arc::new(crate::guard::RateLimiter::new(rate, burst)));

@@ -94,52 +94,14 @@ fn not_found(e: rapport_store::StoreError) -> AppError {
 /// Refuse targets on private networks unless allowed. Names are resolved at each delivery (what
 /// a name points at can change); addresses are checked here as well.
 fn check_target(t: &Target, settings: &WebhookSettings) -> Result<(), String> {
-    if settings.allow_private {
-        return Ok(());
-    }
-    if t.host == "localhost" || t.host.ends_with(".localhost") {
-        return Err(format!(
-            "{} is this machine; webhooks may not call loopback or private addresses",
-            t.host
-        ));
-    }
-    if let Some(ip) = core::literal_ip(&t.host)
-        && !core::is_public(ip)
-    {
-        return Err(format!(
-            "{ip} is a loopback, private or reserved address; webhooks may only call public addresses"
-        ));
-    }
-    Ok(())
+    rapport_mail::guard::check_literal(&t.host, settings.allow_private).map_err(|e| e.to_string())
 }
 
 /// Resolve the target and pick the address to connect to, refusing private ones unless allowed.
 async fn resolve(t: &Target, settings: &WebhookSettings) -> Result<SocketAddr, String> {
-    check_target(t, settings)?;
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((t.host.as_str(), t.port))
+    rapport_mail::guard::resolve_public(&t.host, t.port, settings.allow_private)
         .await
-        .map_err(|e| format!("cannot resolve {}: {e}", t.host))?
-        .collect();
-    let first = addrs
-        .first()
-        .copied()
-        .ok_or_else(|| format!("{} has no address", t.host))?;
-    if settings.allow_private {
-        return Ok(first);
-    }
-    // Every address must be public: otherwise a name could point half at the internet and
-    // half inside.
-    if let Some(bad) = addrs
-        .iter()
-        .map(SocketAddr::ip)
-        .find(|ip| !core::is_public(*ip))
-    {
-        return Err(format!(
-            "{} resolves to {bad}, a loopback, private or reserved address; refused",
-            t.host
-        ));
-    }
-    Ok(first)
+        .map_err(|e| e.to_string())
 }
 
 fn random_secret() -> String {
@@ -457,6 +419,15 @@ mod tests {
         let t = core::parse_url("http://127.0.0.1:9/x").unwrap();
         let strict = WebhookSettings::default();
         assert!(check_target(&t, &strict).unwrap_err().contains("127.0.0.1"));
+        // The forms the first guard missed.
+        for url in [
+            "http://[::127.0.0.1]/x",
+            "http://[fec0::1]/x",
+            "http://[64:ff9b::a9fe:a9fe]/x",
+        ] {
+            let t = core::parse_url(url).unwrap();
+            assert!(check_target(&t, &strict).is_err(), "{url}");
+        }
         let lax = WebhookSettings {
             allow_private: true,
             ..Default::default()

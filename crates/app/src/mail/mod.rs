@@ -56,7 +56,18 @@ pub struct MailSettings {
     pub alert_quiet: SignedDuration,
     /// Messages imported per poll (more are fetched by an immediate next poll).
     pub poll_batch: usize,
+    /// The longest one poll may take; what it imported before is kept, and the mailbox is
+    /// marked failing. Bounds how long a slow or stalling server holds a worker slot.
+    pub poll_timeout: std::time::Duration,
+    /// Let mailbox hosts be loopback or private addresses (off: a tenant must not make the
+    /// server probe its own network). For single-machine setups and tests.
+    pub allow_private_hosts: bool,
+    /// Let mailboxes use ports other than IMAP's 143 and 993.
+    pub allow_any_port: bool,
 }
+
+/// The ports a mailbox may use unless the operator allows any.
+pub const IMAP_PORTS: [u16; 2] = [143, 993];
 
 impl fmt::Debug for MailSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -66,6 +77,9 @@ impl fmt::Debug for MailSettings {
             .field("max_message_bytes", &self.max_message_bytes)
             .field("transport", &self.transport.is_some())
             .field("reader", &self.reader.is_some())
+            .field("poll_timeout", &self.poll_timeout)
+            .field("allow_private_hosts", &self.allow_private_hosts)
+            .field("allow_any_port", &self.allow_any_port)
             .finish()
     }
 }
@@ -80,6 +94,9 @@ impl Default for MailSettings {
             reader: Some(Arc::new(rapport_mail::imap::ImapReader)),
             alert_quiet: SignedDuration::from_hours(1),
             poll_batch: 50,
+            poll_timeout: std::time::Duration::from_secs(45),
+            allow_private_hosts: false,
+            allow_any_port: false,
         }
     }
 }

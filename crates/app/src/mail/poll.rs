@@ -9,7 +9,7 @@ use rapport_core::alert::{NewAlert, Severity};
 use rapport_core::ids::OrgId;
 use rapport_core::inbox::{MailSource, Mailbox, MailboxKind};
 use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
-use rapport_mail::transport::{ImapAccount, Processed};
+use rapport_mail::transport::{ImapAccount, MailboxError, Processed};
 use rapport_store::Db;
 use rapport_store::repo::jobs;
 use rapport_store::repo::mail as store;
@@ -91,6 +91,45 @@ fn record_failure(
     Ok(due)
 }
 
+/// Whether a tenant's mailbox may point at `host:port` (the checks that need no lookup; the
+/// reader checks what a name resolves to). `Err((field, why))`.
+pub(crate) fn check_address(
+    settings: &super::MailSettings,
+    host: &str,
+    port: u16,
+) -> Result<(), (&'static str, String)> {
+    rapport_mail::guard::check_literal(host, settings.allow_private_hosts)
+        .map_err(|e| ("host", e.to_string()))?;
+    if !settings.allow_any_port && !super::IMAP_PORTS.contains(&port) {
+        return Err((
+            "port",
+            "must be an IMAP port (143 or 993); this server allows no others".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// What the organisation is told when its mailbox cannot be read. Which step failed (no
+/// connection, no TLS, no IMAP greeting) would tell an open port from a closed one, so those
+/// read alike; the details go to the server log. Sign-in and folder errors come only after a
+/// real IMAP server answered, and are the tenant's to fix, so they are shown.
+fn tenant_message(e: &MailboxError, host: &str, port: u16) -> String {
+    match e {
+        MailboxError::Auth(_) | MailboxError::Folder { .. } => e.to_string(),
+        MailboxError::Refused(_) => format!(
+            "{host} is not a public address (or does not resolve to one); mailboxes may only \
+             reach IMAP servers on the internet"
+        ),
+        MailboxError::Connect(_)
+        | MailboxError::Tls(_)
+        | MailboxError::Protocol(_)
+        | MailboxError::Timeout(_) => format!(
+            "could not reach an IMAP server at {host}:{port} (no connection, TLS or IMAP \
+             greeting failed); the server log has the details"
+        ),
+    }
+}
+
 #[derive(Deserialize)]
 struct PollPayload {
     mailbox_id: i64,
@@ -129,7 +168,15 @@ impl App {
         if !mailbox.active || mailbox.kind != MailboxKind::Imap {
             return self.finish_job(job, worker, |_, _| Ok(())).await;
         }
-        let outcome = self.poll_once(&mailbox, sealed.as_deref()).await;
+        let limit = self.settings.mail.poll_timeout;
+        let outcome =
+            match tokio::time::timeout(limit, self.poll_once(&mailbox, sealed.as_deref())).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(format!(
+                    "a poll took longer than {} s and was stopped; what it imported is kept",
+                    limit.as_secs()
+                )),
+            };
         let quiet = self.settings.mail.alert_quiet;
         let every = SignedDuration::from_secs(mailbox.poll_seconds.max(1));
         self.finish_job(job, worker, move |db, now| {
@@ -167,13 +214,21 @@ impl App {
             Some(s) => self.settings.secrets.open(s).map_err(|e| e.to_string())?,
             None => Secret::new(""),
         };
+        let host = mb.host.clone().unwrap_or_default();
+        let port = mb.port.and_then(|p| u16::try_from(p).ok()).unwrap_or(993);
+        // Mailboxes made before these checks, or under laxer settings, are held to them too.
+        check_address(&self.settings.mail, &host, port).map_err(|(field, why)| match field {
+            "port" => why,
+            _ => tenant_message(&MailboxError::Refused(why), &host, port),
+        })?;
         let account = ImapAccount {
-            host: mb.host.clone().unwrap_or_default(),
-            port: mb.port.and_then(|p| u16::try_from(p).ok()).unwrap_or(993),
+            host: host.clone(),
+            port,
             tls: mb.tls,
             username: mb.username.clone().unwrap_or_default(),
             password: password.expose().to_string(),
             folder: mb.folder.clone(),
+            allow_private: self.settings.mail.allow_private_hosts,
         };
         let known = mb.uidvalidity.and_then(|v| u32::try_from(v).ok());
         let after = u32::try_from(mb.last_uid).unwrap_or(0);
@@ -187,7 +242,10 @@ impl App {
                 settings.poll_batch,
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| {
+                tracing::warn!(org = mb.org_id.0, mailbox = mb.id, error = %e, "mailbox fetch failed");
+                tenant_message(&e, &host, port)
+            })?;
         let (org, id) = (mb.org_id, mb.id);
         let uidvalidity = i64::from(batch.uidvalidity);
         if known != Some(batch.uidvalidity) && mb.uidvalidity.is_some() {
@@ -237,7 +295,13 @@ impl App {
                 },
             )
             .await
-            .map_err(|e| format!("imported, but marking processed mail failed: {e}"))?;
+            .map_err(|e| {
+                tracing::warn!(org = org.0, mailbox = id, error = %e, "marking processed mail failed");
+                format!(
+                    "imported, but marking processed mail failed: {}",
+                    tenant_message(&e, &host, port)
+                )
+            })?;
         Ok(batch.more)
     }
 }

@@ -43,6 +43,8 @@ impl App {
     pub async fn create_mailbox(&self, ctx: &Ctx, input: NewMailbox) -> AppResult<Mailbox> {
         ctx.require(Permission::ManageMembers)?;
         let draft = input.validate()?;
+        super::poll::check_address(&self.settings.mail, &draft.host, draft.port)
+            .map_err(|(field, why)| AppError::invalid(field, why))?;
         let sealed = self
             .settings
             .secrets

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod jobs;
 pub mod lint;
 pub mod mail;
 pub mod migrate;

@@ -24,9 +24,29 @@ pub struct ServeArgs {
     /// rating invitations). Default: http://<listen address>.
     #[arg(long, env = "RAPPORT_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Mark session cookies Secure (serve behind HTTPS).
+    /// Mark session cookies Secure and send HSTS (serve behind HTTPS). On by itself when the
+    /// public URL is https.
     #[arg(long, env = "RAPPORT_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Serve /metrics to scrapers that send `Authorization: Bearer TOKEN` (without it,
+    /// /metrics is off). Prefer the environment variable: flags show in `ps`.
+    #[arg(
+        long,
+        env = "RAPPORT_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+    /// The address of a reverse proxy in front of this server (repeatable): requests from it
+    /// are counted against the client address in its X-Forwarded-For header. Requests from any
+    /// other address are taken at their connection's address.
+    #[arg(
+        long = "trusted-proxy",
+        env = "RAPPORT_TRUSTED_PROXY",
+        value_name = "IP",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Log format: text or json.
     #[arg(long, env = "RAPPORT_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -46,6 +66,10 @@ pub struct ServeArgs {
     /// Jobs this process runs at once (0: run no job worker in this process).
     #[arg(long, env = "RAPPORT_JOB_CONCURRENCY", default_value_t = 4)]
     pub job_concurrency: usize,
+    /// Of those, the most one organisation's jobs may hold (default: half, rounded up), so
+    /// that one organisation's backlog never holds every slot.
+    #[arg(long, env = "RAPPORT_JOB_CONCURRENCY_PER_ORG")]
+    pub job_concurrency_per_org: Option<usize>,
     /// Minutes before a promise falls due that `promise.due_soon` is raised (0 to 10080).
     #[arg(long, env = "RAPPORT_PROMISE_DUE_SOON_MINUTES", default_value_t = 240)]
     pub promise_due_soon_minutes: i64,
@@ -59,6 +83,13 @@ pub struct ServeArgs {
     /// not be made to call into its own network). For single-machine setups and tests.
     #[arg(long, env = "RAPPORT_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: bool,
+    /// Let IMAP mailboxes reach loopback and private addresses (refused by default, like
+    /// webhooks). For a mail server on this machine or the internal network.
+    #[arg(long, env = "RAPPORT_MAILBOXES_ALLOW_PRIVATE")]
+    pub mailboxes_allow_private: bool,
+    /// Let IMAP mailboxes use ports other than 143 and 993.
+    #[arg(long, env = "RAPPORT_MAILBOXES_ALLOW_ANY_PORT")]
+    pub mailboxes_allow_any_port: bool,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -192,6 +223,16 @@ pub const DEMO_FILE: &str = "rapport-demo.db";
 
 pub fn run(args: ServeArgs) -> CmdResult {
     let clocks = clock_settings(&args)?;
+    if args
+        .metrics_token
+        .as_deref()
+        .is_some_and(|t| t.trim().len() < 16)
+    {
+        return Err(Failure::Usage(
+            "--metrics-token must be at least 16 characters (e.g. from `rapport secret-key`)"
+                .into(),
+        ));
+    }
     let file = FileConfig::load(args.db.config.as_deref())?;
     config::init_logging(
         args.log_format
@@ -243,6 +284,8 @@ pub fn run(args: ServeArgs) -> CmdResult {
         settings.clocks = clocks;
         settings.mail = args.mail.settings()?;
         settings.webhooks.allow_private = args.webhooks_allow_private;
+        settings.mail.allow_private_hosts = args.mailboxes_allow_private;
+        settings.mail.allow_any_port = args.mailboxes_allow_any_port;
         let app = App::new(store, settings);
         if args.demo {
             let rep = app.seed_demo().await.map_err(|e| match e {
@@ -301,12 +344,18 @@ pub fn run(args: ServeArgs) -> CmdResult {
             let mut cfg = rapport_app::jobs::WorkerConfig::new(worker_id());
             cfg.lease = jiff::SignedDuration::from_secs(args.job_lease_secs.max(1) as i64);
             cfg.concurrency = args.job_concurrency;
+            cfg.per_org = args
+                .job_concurrency_per_org
+                .unwrap_or(args.job_concurrency.div_ceil(2))
+                .clamp(1, args.job_concurrency);
             tokio::spawn(std::sync::Arc::new(app.clone()).run_worker(cfg, jobs_stopped))
         });
         let state = AppState::new(
             app,
             WebConfig {
                 secure_cookies,
+                metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
+                trusted_proxies: args.trusted_proxies.clone(),
                 api_rate: (args.api_rate_limit > 0.0).then_some((args.api_rate_limit, args.api_rate_limit * 30.0)),
                 limits: rapport_web::server::ServerLimits {
                     max_connections: args.max_connections,

@@ -279,6 +279,21 @@ both!(authorization_matrix, |app: TestApp| async move {
             Box::new(|| json!({"minutes": 5})),
             [201, 201, 201, 201, 403, 201, 401],
         ),
+        // Mailboxes may not point into the server's network, whoever asks (issue 15).
+        (
+            "/api/v1/mailboxes",
+            Box::new(|| {
+                json!({"name": format!("Metadata {}", uniq()), "host": "169.254.169.254", "port": 80,
+                       "tls": "none", "username": "u", "password": "p"})
+            }),
+            [422, 422, 403, 403, 403, 422, 401],
+        ),
+        // Probe jobs (which hold worker slots) are the operator's tool, not any role's.
+        (
+            "/api/v1/jobs/probe",
+            Box::new(|| json!({"count": 40, "sleep_ms": 120000})),
+            [405, 405, 405, 405, 405, 405, 405],
+        ),
     ];
     for (path, body, expected) in creates {
         for ((role, who), want) in roles.iter().zip(expected) {

@@ -455,6 +455,12 @@ both!(
             "http://169.254.169.254/latest/meta-data",
             "http://[::1]:8080/",
             "http://localhost:8080/",
+            // IPv6 forms that reach IPv4 or private networks (missed by the first guard).
+            "http://[::127.0.0.1]/hook",
+            "http://[::169.254.169.254]/latest/meta-data",
+            "http://[fec0::1]/hook",
+            "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+            "http://[2002:7f00:1::1]/hook",
         ] {
             let res = app
                 .post(

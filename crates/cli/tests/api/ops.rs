@@ -19,6 +19,7 @@ both!(
         let text = app
             .http
             .get(format!("{}/metrics", app.base))
+            .bearer_auth(crate::support::METRICS_TOKEN)
             .send()
             .await
             .unwrap()

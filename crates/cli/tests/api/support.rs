@@ -43,7 +43,34 @@ macro_rules! both {
     };
 }
 
+/// As [`both!`], with the server spawned by `$spawn(engine) -> Option<TestApp>` (for tests
+/// that need other settings).
+#[macro_export]
+macro_rules! both_with {
+    ($name:ident, $spawn:path, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $spawn(rapport_store::Engine::Sqlite).await.unwrap();
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) = $spawn(rapport_store::Engine::Postgres).await else {
+                    eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+                    return;
+                };
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The operator's `/metrics` token on every test server (`web.metrics_token`).
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 /// A fixed sealing key for tests (32 bytes, base64url).
 pub const TEST_SECRET_KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ";
 
@@ -87,6 +114,13 @@ impl Res {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Like [`Res::ok`], keeping the headers.
+    #[track_caller]
+    pub fn ok_res(self, status: u16) -> Res {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        self
     }
 
     #[track_caller]
@@ -133,7 +167,10 @@ impl TestApp {
             secrets: rapport_app::secrets::SecretBox::from_base64(TEST_SECRET_KEY).unwrap(),
             ..Settings::default()
         };
-        let mut web = WebConfig::default();
+        let mut web = WebConfig {
+            metrics_token: Some(METRICS_TOKEN.into()),
+            ..WebConfig::default()
+        };
         adjust(&mut settings, &mut web);
         let app = App::new(store, settings).with_clock(move || {
             let base = match fixed.load(Ordering::SeqCst) {

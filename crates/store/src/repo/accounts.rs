@@ -30,6 +30,43 @@ pub fn hit(
     Ok((row.get(0)?, row.get(1)?))
 }
 
+/// Count a failure in `bucket`: the count goes back to 1 when the last failure is more than
+/// `forget_ms` old. Returns the count; the bucket remembers when the last failure was.
+pub fn fail(
+    db: &mut Db<'_>,
+    org: i64,
+    bucket: &str,
+    now: Timestamp,
+    forget_ms: i64,
+) -> Result<i64, StoreError> {
+    let now_ms = now.as_millisecond();
+    let row = db.query_one(
+        "INSERT INTO rate_limits (org_id, bucket, window_start, count) VALUES ($1, $2, $3, 1)
+         ON CONFLICT (org_id, bucket) DO UPDATE SET
+             count = CASE WHEN rate_limits.window_start <= $4 THEN 1 ELSE rate_limits.count + 1 END,
+             window_start = $3
+         RETURNING count",
+        params![org, bucket, now_ms, now_ms - forget_ms],
+    )?;
+    row.get(0)
+}
+
+/// The failures counted in `bucket` and when the last was (unix ms), unless forgotten.
+pub fn failures(
+    db: &mut Db<'_>,
+    org: i64,
+    bucket: &str,
+    now: Timestamp,
+    forget_ms: i64,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    let row = db.query_opt(
+        "SELECT count, window_start FROM rate_limits
+         WHERE org_id = $1 AND bucket = $2 AND window_start > $3",
+        params![org, bucket, now.as_millisecond() - forget_ms],
+    )?;
+    row.map(|r| Ok((r.get(0)?, r.get(1)?))).transpose()
+}
+
 pub fn clear(db: &mut Db<'_>, org: i64, bucket: &str) -> Result<(), StoreError> {
     db.execute(
         "DELETE FROM rate_limits WHERE org_id = $1 AND bucket = $2",
@@ -63,6 +100,30 @@ pub fn create_link(
         params![org, purpose, token_hash, m, c, now, expires_at],
     )?;
     Ok(())
+}
+
+/// Use up every outstanding link of `member` for `purpose` (a reset makes older reset links
+/// worthless). Returns how many there were.
+pub fn use_up_member_links(
+    db: &mut Db<'_>,
+    org: OrgId,
+    member: MemberId,
+    purpose: &str,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    db.execute(
+        "UPDATE one_time_links SET used_at = $4
+         WHERE org_id = $1 AND member_id = $2 AND purpose = $3 AND used_at IS NULL",
+        params![org, member, purpose, now],
+    )
+}
+
+/// Delete links that expired before `before` (housekeeping).
+pub fn purge_expired_links(db: &mut Db<'_>, before: Timestamp) -> Result<u64, StoreError> {
+    db.execute(
+        "DELETE FROM one_time_links WHERE expires_at < $1",
+        params![before],
+    )
 }
 
 /// Why a one-time link cannot be used.

@@ -142,6 +142,11 @@ pub fn delete_contact_sessions(
     )
 }
 
+/// Delete every organisation's expired sessions (housekeeping).
+pub fn delete_all_expired_sessions(db: &mut Db<'_>, now: Timestamp) -> Result<u64, StoreError> {
+    db.execute("DELETE FROM sessions WHERE expires_at <= $1", params![now])
+}
+
 pub fn delete_expired_sessions(
     db: &mut Db<'_>,
     org: OrgId,

@@ -122,6 +122,41 @@ pub fn claim(
     db.query_map(&sql, params![worker, lease_until, now, limit], from_row)
 }
 
+/// Lease the next due job to `worker`, skipping organisations of which this worker already runs
+/// `per_org` jobs: one organisation flooding the queue then holds at most that many of a
+/// worker's slots, and the others' jobs still start. `None` when nothing is due.
+pub fn claim_next(
+    db: &mut Db<'_>,
+    worker: &str,
+    now: Timestamp,
+    lease_until: Timestamp,
+    per_org: usize,
+) -> Result<Option<Job>, StoreError> {
+    let lock = match db.engine() {
+        Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        Engine::Sqlite => "",
+    };
+    let per_org = i64::try_from(per_org.max(1)).unwrap_or(i64::MAX);
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+         WHERE (org_id, id) IN (
+             SELECT org_id, id FROM jobs
+             WHERE status IN ('queued', 'running') AND run_at <= $3
+               AND (status = 'queued' OR locked_until < $3)
+               AND org_id NOT IN (
+                   SELECT org_id FROM jobs
+                   WHERE status = 'running' AND locked_by = $1 AND locked_until >= $3
+                   GROUP BY org_id HAVING COUNT(*) >= $4
+               )
+             ORDER BY run_at, id LIMIT 1{lock}
+         )
+         RETURNING {COLUMNS}"
+    );
+    Ok(db
+        .query_map(&sql, params![worker, lease_until, now, per_org], from_row)?
+        .pop())
+}
+
 /// Mark done, if `worker` still holds the lease. Returns whether it did.
 pub fn complete(
     db: &mut Db<'_>,

@@ -1,14 +1,13 @@
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use rapport_core::jobs::{Job, JobStatus};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Errors, list_type};
-use crate::extract::{ApiJson, ApiQuery, Auth, Id};
+use crate::extract::{ApiQuery, Auth, Id};
 use crate::problem::ApiResult;
 use crate::state::AppState;
 
@@ -51,39 +50,9 @@ async fn retry(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<J
     Ok(Json(s.app.retry_job(&auth.0, id).await?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProbeInput {
-    /// 1-10000 jobs.
-    pub count: usize,
-    /// How long each job sleeps, 0-600000 ms.
-    #[serde(default)]
-    pub sleep_ms: u64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ProbeQueued {
-    pub job_ids: Vec<i64>,
-}
-
-/// Queue probe jobs that only record that they ran: checks that workers are alive.
-#[utoipa::path(post, path = "/api/v1/jobs/probe", tag = "jobs", request_body = ProbeInput, responses((status = 201, body = ProbeQueued), Errors))]
-async fn probe(
-    State(s): State<AppState>,
-    auth: Auth,
-    ApiJson(input): ApiJson<ProbeInput>,
-) -> ApiResult<(StatusCode, Json<ProbeQueued>)> {
-    let job_ids = s
-        .app
-        .probe_jobs(&auth.0, input.count, input.sleep_ms)
-        .await?;
-    Ok((StatusCode::CREATED, Json(ProbeQueued { job_ids })))
-}
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
-        .routes(routes!(probe))
         .routes(routes!(get))
         .routes(routes!(retry))
 }
