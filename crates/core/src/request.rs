@@ -191,6 +191,7 @@ pub const MAX_ESTIMATE_MINUTES: i64 = 500 * 60;
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"client_id": 1, "contact_id": 1, "title": "Export the Q3 figures", "body": "As a CSV, by Friday please.", "kind": "data", "priority": "normal", "tags": ["reporting"]})))]
 #[serde(deny_unknown_fields)]
 pub struct NewRequest {
     /// Required for members; a contact's own client is used for them.

@@ -22,7 +22,7 @@ pub struct Problem {
     /// Etiquette lint findings that stopped an unconfirmed outgoing message (409): each with
     /// its rule, byte span, message and suggestion.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<rapport_core::etiquette::Finding>>)]
     pub findings: Option<Box<serde_json::Value>>,
     // u32 seconds (over a century) keeps `Problem`, and every handler's error, small.
     #[serde(skip)]

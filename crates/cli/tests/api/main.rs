@@ -12,6 +12,7 @@ mod crud;
 mod exchange;
 mod mail;
 mod merge;
+mod openapi;
 mod ops;
 mod promises;
 mod requests;

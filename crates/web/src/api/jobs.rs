@@ -15,6 +15,7 @@ use crate::state::AppState;
 list_type!(JobList, Job);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct JobQuery {
     /// `queued`, `running`, `done` or `dead` (the dead-letter list).
@@ -25,7 +26,7 @@ pub struct JobQuery {
 }
 
 /// The job queue (admins): what is waiting, running, done, and what gave up.
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobQuery), responses((status = 200, body = JobList), Errors))]
+#[utoipa::path(get, operation_id = "listJobs", path = "/api/v1/jobs", tag = "jobs", params(JobQuery), responses((status = 200, body = JobList), Errors))]
 async fn list(
     State(s): State<AppState>,
     auth: Auth,
@@ -40,13 +41,14 @@ async fn list(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = Job), Errors))]
+/// One job of the queue.
+#[utoipa::path(get, operation_id = "getJob", path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = Job), Errors))]
 async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Job>> {
     Ok(Json(s.app.get_job(&auth.0, id).await?))
 }
 
 /// Put a dead job back in the queue.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = Job), Errors))]
+#[utoipa::path(post, operation_id = "retryJob", path = "/api/v1/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = Job), Errors))]
 async fn retry(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Job>> {
     Ok(Json(s.app.retry_job(&auth.0, id).await?))
 }
@@ -67,7 +69,7 @@ pub struct ProbeQueued {
 }
 
 /// Queue probe jobs that only record that they ran: checks that workers are alive.
-#[utoipa::path(post, path = "/api/v1/jobs/probe", tag = "jobs", request_body = ProbeInput, responses((status = 201, body = ProbeQueued), Errors))]
+#[utoipa::path(post, operation_id = "probeJobs", path = "/api/v1/jobs/probe", tag = "jobs", request_body = ProbeInput, responses((status = 201, body = ProbeQueued), Errors))]
 async fn probe(
     State(s): State<AppState>,
     auth: Auth,
