@@ -59,6 +59,7 @@ trap cleanup EXIT
 # start_server DB_URL: a demo workspace, an owner's token in $token, the server's URL in $base.
 start_server() {
     local db="$1" log="$work/server.log"
+    rm -f "$work/addr"
     "$bin" demo --db "$db" >/dev/null
     token="$("$bin" token create --db "$db" --org northwind --email ada@northwind.example --name openapi-check)"
     RAPPORT_SECRET_KEY="$("$bin" secret-key)" "$bin" serve --db "$db" --listen 127.0.0.1:0 \
@@ -140,7 +141,7 @@ stop_server
 
 if [ -n "${RAPPORT_TEST_POSTGRES_URL:-}" ]; then
     pg_schema="openapi_check_$$_$RANDOM"
-    psql "$RAPPORT_TEST_POSTGRES_URL" -qAtc \
+    PGOPTIONS="--client-min-messages=warning" psql "$RAPPORT_TEST_POSTGRES_URL" -qAtc \
         "CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public; CREATE SCHEMA \"$pg_schema\"" >/dev/null
     sep='?'; case "$RAPPORT_TEST_POSTGRES_URL" in *\?*) sep='&';; esac
     start_server "${RAPPORT_TEST_POSTGRES_URL}${sep}options=-c%20search_path%3D${pg_schema}%2Cpublic"
