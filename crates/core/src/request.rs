@@ -111,7 +111,7 @@ pub struct ScopeRecord {
     pub confidence: f64,
     /// The matched scope items and terms, as produced by the check:
     /// `[{item_id, kind, score, terms[]}]`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::scope::Evidence>))]
     pub evidence: serde_json::Value,
     pub brief_version: i64,
     /// Set when a person confirmed or changed the verdict.

@@ -49,7 +49,6 @@ pub struct SignedInOutput {
     /// Echo in `X-CSRF-Token` on state-changing calls made with the session cookie.
     pub csrf_token: String,
     pub expires_at: Timestamp,
-    #[schema(value_type = Object)]
     pub principal: Principal,
 }
 
@@ -147,7 +146,6 @@ async fn logout_everywhere(State(state): State<AppState>, auth: Auth) -> ApiResu
 
 #[derive(Serialize, ToSchema)]
 pub struct Me {
-    #[schema(value_type = Object)]
     pub principal: Principal,
     pub org: rapport_core::org::Org,
     /// The member's profile, for members.
