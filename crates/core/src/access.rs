@@ -37,6 +37,7 @@ impl Role {
 
 /// The authenticated party behind a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Principal {
     Member {

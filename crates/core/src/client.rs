@@ -18,9 +18,7 @@ pub struct Client {
     /// BCP 47 locale for dates and wording, e.g. `en-GB`.
     pub locale: String,
     /// Zone, working hours and holidays the client keeps.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub calendar: CalendarSpec,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub etiquette: ClientEtiquette,
     pub notes: String,
     pub created_at: Timestamp,
@@ -29,18 +27,17 @@ pub struct Client {
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"name": "Northwind Traders", "locale": "en-GB", "calendar": {"tz": "Europe/London", "hours": ["mon-fri 09:00-17:30"], "countries": ["GB"]}, "etiquette": {"tone": "formal", "avoid": ["Dear Sir/Madam"]}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     /// Unique within the firm; 1-200 characters.
     pub name: String,
     /// `{tz, hours?, holidays?, countries?}`; hours default to `mon-fri 09:00-17:00`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub calendar: CalendarSpec,
     /// Default `en`.
     #[serde(default)]
     pub locale: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub etiquette: Option<ClientEtiquette>,
     #[serde(default)]
     pub notes: Option<String>,
@@ -145,10 +142,8 @@ pub struct ClientPatch {
     #[serde(default)]
     pub locale: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub calendar: Option<CalendarSpec>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub etiquette: Option<ClientEtiquette>,
     #[serde(default)]
     pub notes: Option<String>,
@@ -193,7 +188,6 @@ pub struct Contact {
     /// Unique within the firm: inbound mail is routed by it.
     pub email: String,
     pub phone: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub etiquette: ContactEtiquette,
     /// Whether the contact has a portal password. (Any contact can also sign in with an
     /// emailed one-time link.)
@@ -204,6 +198,7 @@ pub struct Contact {
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"client_id": 1, "name": "Priya Mehta", "email": "priya@northwind.example", "etiquette": {"preferred_name": "Dr Mehta", "form_of_address": "Dr"}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewContact {
     pub client_id: ClientId,
@@ -213,7 +208,6 @@ pub struct NewContact {
     #[serde(default)]
     pub phone: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub etiquette: Option<ContactEtiquette>,
     /// Setting a password (10-1024 characters) gives the contact a portal login.
     #[serde(default)]
@@ -287,7 +281,6 @@ pub struct ContactPatch {
     #[serde(default, deserialize_with = "patch::double_option")]
     pub phone: Option<Option<String>>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub etiquette: Option<ContactEtiquette>,
     /// A new portal password; `null` revokes portal access.
     #[serde(default, deserialize_with = "patch::double_option")]

@@ -36,7 +36,6 @@ pub struct Engagement {
     pub status: EngagementStatus,
     /// The member accountable for the engagement (escalations go here).
     pub manager_id: Option<MemberId>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub brief: Brief,
     /// Incremented on every change of the brief; scope verdicts record the version they used.
     pub brief_version: i64,
@@ -52,7 +51,6 @@ pub struct Engagement {
     /// The longest a client may wait for word from us; `null`: the default (16 business hours).
     pub silence_policy: Option<SilencePolicy>,
     /// The business calendar this engagement's clocks run on; `null`: the client's calendar.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub calendar: Option<CalendarSpec>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -80,7 +78,6 @@ pub struct NewEngagement {
     #[serde(default)]
     pub manager_id: Option<MemberId>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub brief: Option<Brief>,
     /// ISO 4217 code, e.g. `EUR`.
     pub currency: Currency,
@@ -105,7 +102,6 @@ pub struct NewEngagement {
     /// A calendar `{tz, hours?, holidays?, countries?}` for this engagement's clocks when it
     /// differs from the client's.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub calendar: Option<CalendarSpec>,
 }
 
@@ -230,7 +226,6 @@ pub struct EngagementPatch {
     #[serde(default, deserialize_with = "patch::double_option")]
     pub manager_id: Option<Option<MemberId>>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub brief: Option<Brief>,
     #[serde(default)]
     pub currency: Option<Currency>,
@@ -252,7 +247,6 @@ pub struct EngagementPatch {
     pub silence_policy: Option<Option<SilencePolicy>>,
     /// `null` returns to the client's calendar.
     #[serde(default, deserialize_with = "patch::double_option")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub calendar: Option<Option<CalendarSpec>>,
 }
 

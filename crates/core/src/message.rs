@@ -54,6 +54,7 @@ pub struct Message {
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"direction": "outbound", "body": "Dear Dr Mehta,\n\nthe Q3 export is attached.\n\nKind regards", "confirm_findings": false})))]
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
     /// `note` (default for members) or `outbound` for members; contacts always write `inbound`.

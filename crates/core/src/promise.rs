@@ -131,6 +131,7 @@ impl Promise {
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"request_id": 1, "kind": "delivery", "description": "The Q3 export", "due_at": "2030-03-08T16:00:00Z"})))]
 #[serde(deny_unknown_fields)]
 pub struct NewPromise {
     /// The request the promise is about; its client is used.

@@ -111,7 +111,7 @@ pub struct ScopeRecord {
     pub confidence: f64,
     /// The matched scope items and terms, as produced by the check:
     /// `[{item_id, kind, score, terms[]}]`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::scope::Evidence>))]
     pub evidence: serde_json::Value,
     pub brief_version: i64,
     /// Set when a person confirmed or changed the verdict.
@@ -191,6 +191,7 @@ pub const MAX_ESTIMATE_MINUTES: i64 = 500 * 60;
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"client_id": 1, "contact_id": 1, "title": "Export the Q3 figures", "body": "As a CSV, by Friday please.", "kind": "data", "priority": "normal", "tags": ["reporting"]})))]
 #[serde(deny_unknown_fields)]
 pub struct NewRequest {
     /// Required for members; a contact's own client is used for them.

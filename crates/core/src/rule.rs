@@ -68,7 +68,6 @@ pub enum Action {
         tag: String,
     },
     SetPriority {
-        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         priority: Priority,
     },
     /// Apply a canned reply (its message and side effects) as the rule.
@@ -95,7 +94,6 @@ pub struct Rule {
     pub id: RuleId,
     pub org_id: OrgId,
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub event: Event,
     pub conditions: Conditions,
     pub actions: Vec<Action>,
@@ -110,7 +108,6 @@ pub struct Rule {
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub event: Event,
     #[serde(default)]
     pub conditions: Conditions,

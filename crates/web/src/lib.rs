@@ -52,7 +52,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api::router().split_for_parts();
-    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    let doc = Arc::new(api::document::render(&doc));
     let body_limit = state.config.body_limit;
     Router::new()
         .merge(api)
@@ -123,7 +123,7 @@ pub fn router(state: AppState) -> Router {
 /// The OpenAPI document as JSON (for `rapport` to print, and tests to check).
 pub fn openapi_json() -> String {
     let (_, doc) = api::router().split_for_parts();
-    doc.to_pretty_json().unwrap_or_default()
+    api::document::render(&doc)
 }
 
 /// Serve until `shutdown` resolves, then finish in-flight requests (bounded).

@@ -10,6 +10,14 @@ use utoipa::ToSchema;
 
 /// A problem detail. `errors` lists every field that was wrong.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "https://rapport.invalid/problems/unconfirmed-findings",
+    "title": "Conflict",
+    "status": 409,
+    "detail": "the message has 1 etiquette finding (first: \"Cheers\" is on the client's list of words to avoid); fix it or send again with \"confirm_findings\": true",
+    "errors": [{"field": "body", "message": "the message has 1 etiquette finding (first: \"Cheers\" is on the client's list of words to avoid); fix it or send again with \"confirm_findings\": true"}],
+    "findings": [{"rule": "avoided_form", "start": 38, "end": 44, "message": "\"Cheers\" is on the client's list of words to avoid", "suggestion": null}]
+}))]
 pub struct Problem {
     /// A URI naming the kind of problem (`about:blank` when the status says it all).
     #[serde(rename = "type")]
@@ -22,7 +30,7 @@ pub struct Problem {
     /// Etiquette lint findings that stopped an unconfirmed outgoing message (409): each with
     /// its rule, byte span, message and suggestion.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<rapport_core::etiquette::Finding>>)]
     pub findings: Option<Box<serde_json::Value>>,
     // u32 seconds (over a century) keeps `Problem`, and every handler's error, small.
     #[serde(skip)]

@@ -48,6 +48,7 @@ impl Received {
 
 /// What became of a message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum IngestOutcome {
     NewRequest {
@@ -59,6 +60,7 @@ pub enum IngestOutcome {
         request_id: RequestId,
         message_id: MessageId,
         /// `headers` (In-Reply-To/References) or `token` (the subject's `[#ref]`).
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         via: &'static str,
         /// Written by a machine: on the thread, but not the client speaking.
         auto_submitted: bool,

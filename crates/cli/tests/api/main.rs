@@ -15,6 +15,7 @@ mod hardening;
 mod mail;
 mod mailbox_guard;
 mod merge;
+mod openapi;
 mod ops;
 mod promises;
 mod requests;

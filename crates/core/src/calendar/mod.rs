@@ -39,6 +39,8 @@ use hours::Week;
 /// * `countries`: ISO 3166-1 alpha-2 codes whose public holidays apply (e.g. `"US"`); see
 ///   [`SUPPORTED_COUNTRIES`] and [`COUNTRY_HOLIDAY_YEARS`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"tz": "Europe/London", "hours": ["mon-fri 09:00-17:30"], "holidays": ["2030-12-24"], "countries": ["GB"]})))]
 #[serde(deny_unknown_fields)]
 pub struct CalendarSpec {
     pub tz: String,

@@ -20,16 +20,13 @@ pub struct EffectiveEtiquette {
     /// The name to greet them by ("Dr Mehta", "Priya"), as the lint expects it.
     pub address_as: Option<String>,
     pub form_of_address: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tone: Tone,
     pub language: Option<String>,
     /// Phrases not to use: the client's, then the contact's own (first spelling kept).
     pub avoid: Vec<String>,
     /// Their word for ours.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub glossary: Vec<GlossaryEntry>,
     /// Their business calendar: outside it is their quiet time.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub calendar: CalendarSpec,
     /// Whether a message sent now arrives in their working hours.
     pub open_now: bool,

@@ -41,6 +41,7 @@ pub const MAX_PHRASE_CHARS: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = LintRule))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     AvoidedForm,

@@ -19,6 +19,7 @@ pub use salutation::{opens_with_greeting, salutation_line};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Tone {
     #[default]
@@ -29,6 +30,7 @@ pub enum Tone {
 /// One entry of a client's glossary: the word the client uses (`theirs`) for a word of ours.
 /// ("okra" for "ladies' fingers", "fall" for "autumn").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GlossaryEntry {
     pub ours: String,
@@ -37,6 +39,8 @@ pub struct GlossaryEntry {
 
 /// The client-wide part of the etiquette profile.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"tone": "formal", "language": "en-GB", "avoid": ["Dear Sir/Madam"], "glossary": [{"ours": "ticket", "theirs": "request"}]})))]
 #[serde(deny_unknown_fields)]
 pub struct ClientEtiquette {
     #[serde(default)]
@@ -53,6 +57,8 @@ pub struct ClientEtiquette {
 
 /// The part of the profile that belongs to one contact.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"preferred_name": "Dr Mehta", "form_of_address": "Dr", "avoid": ["Priya"]})))]
 #[serde(deny_unknown_fields)]
 pub struct ContactEtiquette {
     /// The name to use in a salutation ("Priya", "Dr Mehta").

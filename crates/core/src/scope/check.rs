@@ -92,6 +92,7 @@ impl Default for CheckConfig {
 /// Why an item counted: its raw BM25 score (with phrase bonus, before `out_weight`) and the words
 /// that matched, as the item writes them, strongest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evidence {
     pub item_id: String,
     pub kind: ScopeKind,

@@ -36,6 +36,7 @@ pub use check::{
 pub use confirm::{Accuracy, ConfirmInput, ConfusionCell, VerdictAccuracy, accuracy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScopeKind {
     In,
@@ -44,6 +45,7 @@ pub enum ScopeKind {
 
 /// One line of a brief: something explicitly inside or outside the engagement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScopeItem {
     /// Stable, brief-local identifier chosen by the author (e.g. `"dashboards"`).
@@ -54,6 +56,8 @@ pub struct ScopeItem {
 
 /// The written brief of an engagement: free text plus explicit scope items.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"text": "Monthly reporting for the sales team.", "items": [{"id": "dashboards", "kind": "in", "text": "Sales dashboards"}, {"id": "mobile-app", "kind": "out", "text": "Anything on the mobile app"}]})))]
 #[serde(deny_unknown_fields)]
 pub struct Brief {
     #[serde(default)]

@@ -15,6 +15,7 @@ use crate::state::AppState;
 list_type!(AlertList, Alert);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertQuery {
     /// `open`, `acknowledged` or `resolved`; default: open and acknowledged.
@@ -29,7 +30,7 @@ pub struct AlertQuery {
 }
 
 /// Alerts, newest first.
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, body = AlertList), Errors))]
+#[utoipa::path(get, operation_id = "listAlerts", path = "/api/v1/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, body = AlertList), Errors))]
 async fn list(
     State(s): State<AppState>,
     auth: Auth,
@@ -59,7 +60,7 @@ pub struct AlertUpdate {
 }
 
 /// Acknowledge or resolve an alert.
-#[utoipa::path(post, path = "/api/v1/alerts/{id}", tag = "alerts", params(("id" = i64, Path)), request_body = AlertUpdate,
+#[utoipa::path(post, operation_id = "updateAlert", path = "/api/v1/alerts/{id}", tag = "alerts", params(("id" = i64, Path)), request_body = AlertUpdate,
     responses((status = 200, body = Alert), Errors))]
 async fn update(
     State(s): State<AppState>,

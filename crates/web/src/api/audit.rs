@@ -15,6 +15,7 @@ use crate::state::AppState;
 list_type!(AuditList, AuditEvent);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// e.g. `request.status`, `auth.sign_in_failed`.
@@ -26,7 +27,7 @@ pub struct AuditQuery {
 }
 
 /// The audit trail, newest first (admins and owners). Append-only: nothing deletes it.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, operation_id = "listAuditEvents", path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditList), Errors))]
 async fn list(
     State(s): State<AppState>,

@@ -49,7 +49,6 @@ pub struct SignedInOutput {
     /// Echo in `X-CSRF-Token` on state-changing calls made with the session cookie.
     pub csrf_token: String,
     pub expires_at: Timestamp,
-    #[schema(value_type = Object)]
     pub principal: Principal,
 }
 
@@ -79,7 +78,7 @@ fn signed_in_response(state: &AppState, s: SignedIn) -> Response {
 }
 
 /// Sign a member in. Sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = SignInInput, security(()),
+#[utoipa::path(post, operation_id = "login", path = "/api/v1/auth/login", tag = "auth", request_body = SignInInput, security(()),
     responses((status = 200, body = SignedInOutput), Errors))]
 async fn login(
     State(state): State<AppState>,
@@ -97,7 +96,7 @@ async fn login(
 }
 
 /// Sign a client contact in to the portal. Sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/portal/login", tag = "auth", request_body = SignInInput, security(()),
+#[utoipa::path(post, operation_id = "portalLogin", path = "/api/v1/portal/login", tag = "auth", request_body = SignInInput, security(()),
     responses((status = 200, body = SignedInOutput), Errors))]
 async fn portal_login(
     State(state): State<AppState>,
@@ -115,7 +114,7 @@ async fn portal_login(
 }
 
 /// End this session.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), Errors))]
+#[utoipa::path(post, operation_id = "logout", path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), Errors))]
 async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -136,7 +135,7 @@ pub struct SignedOutEverywhere {
 }
 
 /// End every session of the caller, on every device.
-#[utoipa::path(post, path = "/api/v1/auth/logout-everywhere", tag = "auth", responses((status = 200, body = SignedOutEverywhere), Errors))]
+#[utoipa::path(post, operation_id = "logoutEverywhere", path = "/api/v1/auth/logout-everywhere", tag = "auth", responses((status = 200, body = SignedOutEverywhere), Errors))]
 async fn logout_everywhere(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
     let n = state.app.sign_out_everywhere(&auth.0).await?;
     let mut res = Json(SignedOutEverywhere { sessions_ended: n }).into_response();
@@ -147,7 +146,6 @@ async fn logout_everywhere(State(state): State<AppState>, auth: Auth) -> ApiResu
 
 #[derive(Serialize, ToSchema)]
 pub struct Me {
-    #[schema(value_type = Object)]
     pub principal: Principal,
     pub org: rapport_core::org::Org,
     /// The member's profile, for members.
@@ -157,7 +155,7 @@ pub struct Me {
 }
 
 /// Who am I?
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), Errors))]
+#[utoipa::path(get, operation_id = "getMe", path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), Errors))]
 async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Me>> {
     let ctx = &auth.0;
     let org = state.app.org(ctx.org()).await?;
@@ -216,7 +214,7 @@ pub struct CreatedToken {
 }
 
 /// Create an API token for yourself.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = NewToken,
+#[utoipa::path(post, operation_id = "createToken", path = "/api/v1/tokens", tag = "auth", request_body = NewToken,
     responses((status = 201, body = CreatedToken), Errors))]
 async fn create_token(
     State(state): State<AppState>,
@@ -239,7 +237,7 @@ pub struct TokenList {
 }
 
 /// Your tokens (admins: everyone's).
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = TokenList), Errors))]
+#[utoipa::path(get, operation_id = "listTokens", path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = TokenList), Errors))]
 async fn list_tokens(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<TokenList>> {
     let items = state
         .app
@@ -252,7 +250,7 @@ async fn list_tokens(State(state): State<AppState>, auth: Auth) -> ApiResult<Jso
 }
 
 /// Revoke a token.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
+#[utoipa::path(delete, operation_id = "revokeToken", path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
     responses((status = 204), Errors))]
 async fn revoke_token(
     State(state): State<AppState>,
@@ -272,7 +270,7 @@ pub struct LinkRequest {
 }
 
 /// Mail a password-reset link. Always 202, whether or not the account exists.
-#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = LinkRequest, security(()),
+#[utoipa::path(post, operation_id = "requestPasswordReset", path = "/api/v1/auth/password-reset", tag = "auth", request_body = LinkRequest, security(()),
     responses((status = 202), Errors))]
 async fn password_reset(
     State(state): State<AppState>,
@@ -296,7 +294,7 @@ pub struct NewPassword {
 }
 
 /// Choose a new password with the emailed token; every session of the member ends.
-#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = NewPassword, security(()),
+#[utoipa::path(post, operation_id = "confirmPasswordReset", path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = NewPassword, security(()),
     responses((status = 204), Errors))]
 async fn password_reset_confirm(
     State(state): State<AppState>,
@@ -310,7 +308,7 @@ async fn password_reset_confirm(
 }
 
 /// Mail a contact a one-time portal sign-in link. Always 202.
-#[utoipa::path(post, path = "/api/v1/portal/link", tag = "auth", request_body = LinkRequest, security(()),
+#[utoipa::path(post, operation_id = "createPortalLink", path = "/api/v1/portal/link", tag = "auth", request_body = LinkRequest, security(()),
     responses((status = 202), Errors))]
 async fn portal_link(
     State(state): State<AppState>,
@@ -331,7 +329,7 @@ pub struct LinkToken {
 }
 
 /// Sign in with a portal link (once). Sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/portal/link/consume", tag = "auth", request_body = LinkToken, security(()),
+#[utoipa::path(post, operation_id = "consumePortalLink", path = "/api/v1/portal/link/consume", tag = "auth", request_body = LinkToken, security(()),
     responses((status = 200, body = SignedInOutput), Errors))]
 async fn portal_link_consume(
     State(state): State<AppState>,
@@ -366,7 +364,7 @@ impl From<TotpEnrolment> for TotpSetup {
 
 /// Start two-factor sign-in: returns a secret for an authenticator app. Not required until
 /// confirmed with a code.
-#[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", responses((status = 201, body = TotpSetup), Errors))]
+#[utoipa::path(post, operation_id = "beginTotp", path = "/api/v1/me/totp", tag = "auth", responses((status = 201, body = TotpSetup), Errors))]
 async fn totp_begin(
     State(state): State<AppState>,
     auth: Auth,
@@ -385,7 +383,7 @@ pub struct TotpCode {
 }
 
 /// Turn two-factor sign-in on, proving the app holds the secret.
-#[utoipa::path(post, path = "/api/v1/me/totp/enable", tag = "auth", request_body = TotpCode, responses((status = 204), Errors))]
+#[utoipa::path(post, operation_id = "enableTotp", path = "/api/v1/me/totp/enable", tag = "auth", request_body = TotpCode, responses((status = 204), Errors))]
 async fn totp_enable(
     State(state): State<AppState>,
     auth: Auth,
@@ -396,7 +394,7 @@ async fn totp_enable(
 }
 
 /// Turn two-factor sign-in off (needs a current code).
-#[utoipa::path(post, path = "/api/v1/me/totp/disable", tag = "auth", request_body = TotpCode, responses((status = 204), Errors))]
+#[utoipa::path(post, operation_id = "disableTotp", path = "/api/v1/me/totp/disable", tag = "auth", request_body = TotpCode, responses((status = 204), Errors))]
 async fn totp_disable(
     State(state): State<AppState>,
     auth: Auth,

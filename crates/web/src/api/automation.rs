@@ -26,6 +26,7 @@ list_type!(CannedReplyList, CannedReply);
 list_type!(DeliveryList, Delivery);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub cursor: Option<String>,
@@ -34,7 +35,7 @@ pub struct PageQuery {
 }
 
 /// Canned replies, oldest first.
-#[utoipa::path(get, path = "/api/v1/canned-replies", tag = "automation", params(PageQuery),
+#[utoipa::path(get, operation_id = "listCannedReplies", path = "/api/v1/canned-replies", tag = "automation", params(PageQuery),
     responses((status = 200, body = CannedReplyList), Errors))]
 async fn list_canned(
     State(s): State<AppState>,
@@ -54,7 +55,7 @@ async fn list_canned(
 /// `{{contact.preferred_name}}`, `{{contact.salutation}}`, `{{client.name}}`, `{{request.ref}}`,
 /// `{{request.title}}`, `{{request.status}}`, `{{promise.due_local}}`, `{{agent.name}}`,
 /// `{{org.name}}`. Any other, or an unclosed `{{`, is refused (422 naming it and where).
-#[utoipa::path(post, path = "/api/v1/canned-replies", tag = "automation", request_body = CannedReplyInput,
+#[utoipa::path(post, operation_id = "createCannedReply", path = "/api/v1/canned-replies", tag = "automation", request_body = CannedReplyInput,
     responses((status = 201, body = CannedReply), Errors))]
 async fn create_canned(
     State(s): State<AppState>,
@@ -67,7 +68,8 @@ async fn create_canned(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/canned-replies/{id}", tag = "automation", params(("id" = i64, Path)),
+/// One canned reply.
+#[utoipa::path(get, operation_id = "getCannedReply", path = "/api/v1/canned-replies/{id}", tag = "automation", params(("id" = i64, Path)),
     responses((status = 200, body = CannedReply), Errors))]
 async fn get_canned(
     State(s): State<AppState>,
@@ -80,7 +82,7 @@ async fn get_canned(
 }
 
 /// Replace a canned reply (managers and above).
-#[utoipa::path(put, path = "/api/v1/canned-replies/{id}", tag = "automation", params(("id" = i64, Path)),
+#[utoipa::path(put, operation_id = "replaceCannedReply", path = "/api/v1/canned-replies/{id}", tag = "automation", params(("id" = i64, Path)),
     request_body = CannedReplyInput, responses((status = 200, body = CannedReply), Errors))]
 async fn put_canned(
     State(s): State<AppState>,
@@ -95,7 +97,8 @@ async fn put_canned(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/canned-replies/{id}", tag = "automation", params(("id" = i64, Path)),
+/// Delete a canned reply.
+#[utoipa::path(delete, operation_id = "deleteCannedReply", path = "/api/v1/canned-replies/{id}", tag = "automation", params(("id" = i64, Path)),
     responses((status = 204), Errors))]
 async fn delete_canned(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
     s.app
@@ -105,13 +108,14 @@ async fn delete_canned(State(s): State<AppState>, auth: Auth, Id(id): Id) -> Api
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewQuery {
     pub request_id: i64,
 }
 
 /// What the reply would say on a request, rendered with the client's etiquette; nothing is sent.
-#[utoipa::path(get, path = "/api/v1/canned-replies/{id}/preview", tag = "automation",
+#[utoipa::path(get, operation_id = "previewCannedReply", path = "/api/v1/canned-replies/{id}/preview", tag = "automation",
     params(("id" = i64, Path), PreviewQuery), responses((status = 200, body = Preview), Errors))]
 async fn preview_canned(
     State(s): State<AppState>,
@@ -129,7 +133,7 @@ async fn preview_canned(
 /// Apply a canned reply to a request: the rendered message is queued to the client (through the
 /// etiquette lint: findings answer 409 unless `confirm_findings`) and its status, priority, tags
 /// and assignee are applied, all or nothing.
-#[utoipa::path(post, path = "/api/v1/canned-replies/{id}/apply", tag = "automation", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "applyCannedReply", path = "/api/v1/canned-replies/{id}/apply", tag = "automation", params(("id" = i64, Path)),
     request_body = ApplyInput, responses((status = 200, body = Applied), Errors))]
 async fn apply_canned(
     State(s): State<AppState>,
@@ -150,7 +154,7 @@ pub struct RuleList {
 }
 
 /// Rules (admins).
-#[utoipa::path(get, path = "/api/v1/rules", tag = "automation", responses((status = 200, body = RuleList), Errors))]
+#[utoipa::path(get, operation_id = "listRules", path = "/api/v1/rules", tag = "automation", responses((status = 200, body = RuleList), Errors))]
 async fn list_rules(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<RuleList>> {
     Ok(Json(RuleList {
         items: s.app.list_rules(&auth.0).await?,
@@ -159,7 +163,7 @@ async fn list_rules(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Rul
 
 /// Save a rule (admins): "when `event` and `conditions` then `actions`". Applied by the job
 /// queue after the event; a rule never retriggers itself (see the README).
-#[utoipa::path(post, path = "/api/v1/rules", tag = "automation", request_body = RuleInput,
+#[utoipa::path(post, operation_id = "createRule", path = "/api/v1/rules", tag = "automation", request_body = RuleInput,
     responses((status = 201, body = Rule), Errors))]
 async fn create_rule(
     State(s): State<AppState>,
@@ -172,13 +176,15 @@ async fn create_rule(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/rules/{id}", tag = "automation", params(("id" = i64, Path)),
+/// One automation rule.
+#[utoipa::path(get, operation_id = "getRule", path = "/api/v1/rules/{id}", tag = "automation", params(("id" = i64, Path)),
     responses((status = 200, body = Rule), Errors))]
 async fn get_rule(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Rule>> {
     Ok(Json(s.app.get_rule(&auth.0, RuleId(id)).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/rules/{id}", tag = "automation", params(("id" = i64, Path)),
+/// Replace an automation rule (name, event, conditions, actions, enabled).
+#[utoipa::path(put, operation_id = "replaceRule", path = "/api/v1/rules/{id}", tag = "automation", params(("id" = i64, Path)),
     request_body = RuleInput, responses((status = 200, body = Rule), Errors))]
 async fn put_rule(
     State(s): State<AppState>,
@@ -189,7 +195,8 @@ async fn put_rule(
     Ok(Json(s.app.update_rule(&auth.0, RuleId(id), input).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "automation", params(("id" = i64, Path)),
+/// Delete an automation rule.
+#[utoipa::path(delete, operation_id = "deleteRule", path = "/api/v1/rules/{id}", tag = "automation", params(("id" = i64, Path)),
     responses((status = 204), Errors))]
 async fn delete_rule(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
     s.app.delete_rule(&auth.0, RuleId(id)).await?;
@@ -202,7 +209,7 @@ pub struct WebhookList {
 }
 
 /// Webhook subscriptions (admins).
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "automation", responses((status = 200, body = WebhookList), Errors))]
+#[utoipa::path(get, operation_id = "listWebhooks", path = "/api/v1/webhooks", tag = "automation", responses((status = 200, body = WebhookList), Errors))]
 async fn list_webhooks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<WebhookList>> {
     Ok(Json(WebhookList {
         items: s.app.list_webhooks(&auth.0).await?,
@@ -212,7 +219,7 @@ async fn list_webhooks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<
 /// Subscribe a URL to events (admins). Each delivery is signed:
 /// `Rapport-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. The secret is in
 /// this answer only. Loopback and private targets are refused unless the server allows them.
-#[utoipa::path(post, path = "/api/v1/webhooks", tag = "automation", request_body = WebhookInput,
+#[utoipa::path(post, operation_id = "createWebhook", path = "/api/v1/webhooks", tag = "automation", request_body = WebhookInput,
     responses((status = 201, body = CreatedWebhook), Errors))]
 async fn create_webhook(
     State(s): State<AppState>,
@@ -225,7 +232,8 @@ async fn create_webhook(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "automation", params(("id" = i64, Path)),
+/// One webhook.
+#[utoipa::path(get, operation_id = "getWebhook", path = "/api/v1/webhooks/{id}", tag = "automation", params(("id" = i64, Path)),
     responses((status = 200, body = Webhook), Errors))]
 async fn get_webhook(
     State(s): State<AppState>,
@@ -242,7 +250,7 @@ pub struct WebhookPatch {
 }
 
 /// Pause or resume a subscription (admins).
-#[utoipa::path(patch, path = "/api/v1/webhooks/{id}", tag = "automation", params(("id" = i64, Path)),
+#[utoipa::path(patch, operation_id = "updateWebhook", path = "/api/v1/webhooks/{id}", tag = "automation", params(("id" = i64, Path)),
     request_body = WebhookPatch, responses((status = 200, body = Webhook), Errors))]
 async fn patch_webhook(
     State(s): State<AppState>,
@@ -258,7 +266,7 @@ async fn patch_webhook(
 }
 
 /// The delivery log of a webhook, newest first: status, attempts, last answer or error.
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "automation",
+#[utoipa::path(get, operation_id = "listWebhookDeliveries", path = "/api/v1/webhooks/{id}/deliveries", tag = "automation",
     params(("id" = i64, Path), PageQuery), responses((status = 200, body = DeliveryList), Errors))]
 async fn deliveries(
     State(s): State<AppState>,
@@ -282,7 +290,7 @@ pub struct Queued {
 }
 
 /// Queue a `ping` delivery to check the URL and the receiver's signature check.
-#[utoipa::path(post, path = "/api/v1/webhooks/{id}/ping", tag = "automation", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "pingWebhook", path = "/api/v1/webhooks/{id}/ping", tag = "automation", params(("id" = i64, Path)),
     responses((status = 202, body = Queued), Errors))]
 async fn ping(
     State(s): State<AppState>,
@@ -296,7 +304,7 @@ async fn ping(
 /// Merge this request into another of the same client (members): its messages, promises and
 /// time move to the other, its tags and minutes are added there, it is closed, and its id
 /// answers 308 pointing at the other from then on. Mail replying to it threads into the other.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/merge", tag = "requests", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "mergeRequest", path = "/api/v1/requests/{id}/merge", tag = "requests", params(("id" = i64, Path)),
     request_body = MergeInput, responses((status = 200, body = Merged), Errors))]
 async fn merge(
     State(s): State<AppState>,
@@ -310,7 +318,7 @@ async fn merge(
 }
 
 /// Split a message off into a new request of the same client, contact and engagement (members).
-#[utoipa::path(post, path = "/api/v1/messages/{id}/split", tag = "requests", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "splitMessage", path = "/api/v1/messages/{id}/split", tag = "requests", params(("id" = i64, Path)),
     request_body = SplitInput, responses((status = 201, body = Request), Errors))]
 async fn split(
     State(s): State<AppState>,
@@ -331,7 +339,7 @@ pub struct FeedList {
 
 /// Make a secret iCalendar feed URL of promises and SLA deadlines: your own, another member's
 /// or a client's (managers). The URL is shown once.
-#[utoipa::path(post, path = "/api/v1/calendar-feeds", tag = "automation", request_body = NewFeed,
+#[utoipa::path(post, operation_id = "createCalendarFeed", path = "/api/v1/calendar-feeds", tag = "automation", request_body = NewFeed,
     responses((status = 201, body = CreatedFeed), Errors))]
 async fn create_feed(
     State(s): State<AppState>,
@@ -345,7 +353,7 @@ async fn create_feed(
 }
 
 /// Calendar feeds: all of them for managers, your own otherwise.
-#[utoipa::path(get, path = "/api/v1/calendar-feeds", tag = "automation", responses((status = 200, body = FeedList), Errors))]
+#[utoipa::path(get, operation_id = "listCalendarFeeds", path = "/api/v1/calendar-feeds", tag = "automation", responses((status = 200, body = FeedList), Errors))]
 async fn list_feeds(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<FeedList>> {
     Ok(Json(FeedList {
         items: s.app.list_feeds(&auth.0).await?,
@@ -353,7 +361,7 @@ async fn list_feeds(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Fee
 }
 
 /// Revoke a feed: its URL answers 404 from now on.
-#[utoipa::path(post, path = "/api/v1/calendar-feeds/{id}/revoke", tag = "automation", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "revokeCalendarFeed", path = "/api/v1/calendar-feeds/{id}/revoke", tag = "automation", params(("id" = i64, Path)),
     responses((status = 200, body = FeedInfo), Errors))]
 async fn revoke_feed(
     State(s): State<AppState>,
@@ -365,7 +373,7 @@ async fn revoke_feed(
 
 /// The feed itself (`text/calendar`, RFC 5545), for calendar apps: no sign-in, the secret URL is
 /// the credential.
-#[utoipa::path(get, path = "/api/v1/feeds/{token}", tag = "automation", params(("token" = String, Path)),
+#[utoipa::path(get, operation_id = "getCalendarFeed", path = "/api/v1/feeds/{token}", tag = "automation", params(("token" = String, Path)),
     security(()), responses((status = 200, content_type = "text/calendar", body = String), (status = 404)))]
 async fn feed(
     State(s): State<AppState>,

@@ -66,7 +66,7 @@ impl From<LintOutcome> for LintResult {
 
 /// Lint an outgoing message against the addressee's etiquette (members). Sending an outbound
 /// message runs the same lint and refuses (409, with `findings`) unless `confirm_findings`.
-#[utoipa::path(post, path = "/api/v1/lint", tag = "care", request_body = LintInput,
+#[utoipa::path(post, operation_id = "lintMessage", path = "/api/v1/lint", tag = "care", request_body = LintInput,
     responses((status = 200, body = LintResult), Errors))]
 async fn lint(
     State(s): State<AppState>,
@@ -117,7 +117,7 @@ async fn lint(
 
 /// The effective etiquette for writing to a contact: their client's profile and their own,
 /// the name to greet them by, and whether their calendar is open now.
-#[utoipa::path(get, path = "/api/v1/contacts/{id}/etiquette", tag = "care", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getContactEtiquette", path = "/api/v1/contacts/{id}/etiquette", tag = "care", params(("id" = i64, Path)),
     responses((status = 200, body = EffectiveEtiquette), Errors))]
 async fn etiquette(
     State(s): State<AppState>,
@@ -128,6 +128,7 @@ async fn etiquette(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintQuery {
     /// Include complaints whose request is delivered or closed (default false).
@@ -139,7 +140,7 @@ pub struct ComplaintQuery {
 }
 
 /// Complaints with their age, state and how the client sounded, oldest first.
-#[utoipa::path(get, path = "/api/v1/complaints", tag = "care", params(ComplaintQuery),
+#[utoipa::path(get, operation_id = "listComplaints", path = "/api/v1/complaints", tag = "care", params(ComplaintQuery),
     responses((status = 200, body = ComplaintList), Errors))]
 async fn complaints(
     State(s): State<AppState>,
@@ -191,7 +192,7 @@ impl From<ComplaintDraft> for ComplaintDraftOutput {
 
 /// A first reply to a complaint, addressed per the contact's etiquette; 409 when the request
 /// is not a complaint.
-#[utoipa::path(get, path = "/api/v1/requests/{id}/complaint-draft", tag = "care", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getComplaintDraft", path = "/api/v1/requests/{id}/complaint-draft", tag = "care", params(("id" = i64, Path)),
     responses((status = 200, body = ComplaintDraftOutput), Errors))]
 async fn complaint_draft(
     State(s): State<AppState>,

@@ -21,6 +21,7 @@ use crate::state::AppState;
 list_type!(ChangeOrderList, ChangeOrder);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeOrderQuery {
     pub client_id: Option<i64>,
@@ -32,7 +33,7 @@ pub struct ChangeOrderQuery {
 }
 
 /// Change orders, newest first. Contacts see their client's sent, approved and declined ones.
-#[utoipa::path(get, path = "/api/v1/change-orders", tag = "change-orders", params(ChangeOrderQuery),
+#[utoipa::path(get, operation_id = "listChangeOrders", path = "/api/v1/change-orders", tag = "change-orders", params(ChangeOrderQuery),
     responses((status = 200, body = ChangeOrderList), Errors))]
 async fn list(
     State(s): State<AppState>,
@@ -51,7 +52,7 @@ async fn list(
 
 /// Draft a change order from out-of-scope requests (managers and above): estimate x rate =
 /// price, in integer minor units of the engagement's currency.
-#[utoipa::path(post, path = "/api/v1/change-orders", tag = "change-orders", request_body = NewChangeOrder,
+#[utoipa::path(post, operation_id = "createChangeOrder", path = "/api/v1/change-orders", tag = "change-orders", request_body = NewChangeOrder,
     responses((status = 201, body = ChangeOrder), Errors))]
 async fn create(
     State(s): State<AppState>,
@@ -64,7 +65,8 @@ async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/change-orders/{id}", tag = "change-orders", params(("id" = i64, Path)),
+/// One change order.
+#[utoipa::path(get, operation_id = "getChangeOrder", path = "/api/v1/change-orders/{id}", tag = "change-orders", params(("id" = i64, Path)),
     responses((status = 200, body = ChangeOrder), Errors))]
 async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<ChangeOrder>> {
     Ok(Json(
@@ -80,7 +82,7 @@ pub struct SentChangeOrder {
 }
 
 /// Send a draft to the client: a message rendering it is queued on each request it covers.
-#[utoipa::path(post, path = "/api/v1/change-orders/{id}/send", tag = "change-orders", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "sendChangeOrder", path = "/api/v1/change-orders/{id}/send", tag = "change-orders", params(("id" = i64, Path)),
     responses((status = 200, body = SentChangeOrder), Errors))]
 async fn send(
     State(s): State<AppState>,
@@ -95,7 +97,7 @@ async fn send(
 }
 
 /// Withdraw a draft or sent change order (managers and above).
-#[utoipa::path(post, path = "/api/v1/change-orders/{id}/withdraw", tag = "change-orders", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "withdrawChangeOrder", path = "/api/v1/change-orders/{id}/withdraw", tag = "change-orders", params(("id" = i64, Path)),
     request_body = DecisionInput, responses((status = 200, body = ChangeOrder), Errors))]
 async fn withdraw(
     State(s): State<AppState>,
@@ -112,7 +114,7 @@ async fn withdraw(
 
 /// The client's contact approves a sent change order (portal session; contacts of that client
 /// only). Their id, name and the time are recorded.
-#[utoipa::path(post, path = "/api/v1/change-orders/{id}/approve", tag = "change-orders", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "approveChangeOrder", path = "/api/v1/change-orders/{id}/approve", tag = "change-orders", params(("id" = i64, Path)),
     request_body = DecisionInput, responses((status = 200, body = ChangeOrder), Errors))]
 async fn approve(
     State(s): State<AppState>,
@@ -129,7 +131,7 @@ async fn approve(
 
 /// The client's contact declines a sent change order (portal session; contacts of that client
 /// only).
-#[utoipa::path(post, path = "/api/v1/change-orders/{id}/decline", tag = "change-orders", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "declineChangeOrder", path = "/api/v1/change-orders/{id}/decline", tag = "change-orders", params(("id" = i64, Path)),
     request_body = DecisionInput, responses((status = 200, body = ChangeOrder), Errors))]
 async fn decline(
     State(s): State<AppState>,

@@ -18,7 +18,7 @@ list_type!(ClientList, Client);
 list_type!(ContactList, Contact);
 
 /// Clients (a contact sees only their own).
-#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(PageQuery),
+#[utoipa::path(get, operation_id = "listClients", path = "/api/v1/clients", tag = "clients", params(PageQuery),
     responses((status = 200, body = ClientList), Errors))]
 async fn list(
     State(s): State<AppState>,
@@ -35,7 +35,7 @@ async fn list(
 }
 
 /// Add a client (managers and above).
-#[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = NewClient,
+#[utoipa::path(post, operation_id = "createClient", path = "/api/v1/clients", tag = "clients", request_body = NewClient,
     responses((status = 201, body = Client), Errors))]
 async fn create(
     State(s): State<AppState>,
@@ -48,13 +48,15 @@ async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = i64, Path)),
+/// One client, with its calendar and etiquette profile.
+#[utoipa::path(get, operation_id = "getClient", path = "/api/v1/clients/{id}", tag = "clients", params(("id" = i64, Path)),
     responses((status = 200, body = Client), Errors))]
 async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Client>> {
     Ok(Json(s.app.get_client(&auth.0, ClientId(id)).await?))
 }
 
-#[utoipa::path(patch, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = i64, Path)),
+/// Change a client; omitted fields keep their value.
+#[utoipa::path(patch, operation_id = "updateClient", path = "/api/v1/clients/{id}", tag = "clients", params(("id" = i64, Path)),
     request_body = ClientPatch, responses((status = 200, body = Client), Errors))]
 async fn update(
     State(s): State<AppState>,
@@ -68,6 +70,7 @@ async fn update(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ContactQuery {
     pub client_id: Option<i64>,
@@ -75,7 +78,8 @@ pub struct ContactQuery {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/contacts", tag = "clients", params(ContactQuery),
+/// The contacts of the firm's clients, paginated.
+#[utoipa::path(get, operation_id = "listContacts", path = "/api/v1/contacts", tag = "clients", params(ContactQuery),
     responses((status = 200, body = ContactList), Errors))]
 async fn list_contacts(
     State(s): State<AppState>,
@@ -97,7 +101,7 @@ async fn list_contacts(
 }
 
 /// Add a contact to a client. A `portal_password` gives them a portal login.
-#[utoipa::path(post, path = "/api/v1/contacts", tag = "clients", request_body = NewContact,
+#[utoipa::path(post, operation_id = "createContact", path = "/api/v1/contacts", tag = "clients", request_body = NewContact,
     responses((status = 201, body = Contact), Errors))]
 async fn create_contact(
     State(s): State<AppState>,
@@ -110,7 +114,8 @@ async fn create_contact(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "clients", params(("id" = i64, Path)),
+/// One contact, with their etiquette profile.
+#[utoipa::path(get, operation_id = "getContact", path = "/api/v1/contacts/{id}", tag = "clients", params(("id" = i64, Path)),
     responses((status = 200, body = Contact), Errors))]
 async fn get_contact(
     State(s): State<AppState>,
@@ -120,7 +125,8 @@ async fn get_contact(
     Ok(Json(s.app.get_contact(&auth.0, ContactId(id)).await?))
 }
 
-#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "clients", params(("id" = i64, Path)),
+/// Change a contact; omitted fields keep their value, `null` clears an optional one.
+#[utoipa::path(patch, operation_id = "updateContact", path = "/api/v1/contacts/{id}", tag = "clients", params(("id" = i64, Path)),
     request_body = ContactPatch, responses((status = 200, body = Contact), Errors))]
 async fn update_contact(
     State(s): State<AppState>,

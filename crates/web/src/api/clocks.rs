@@ -23,6 +23,7 @@ use crate::state::AppState;
 const DEFAULT_WEEKS: u32 = 4;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NowQuery {
     /// Use this engagement's calendar when it has its own.
@@ -31,7 +32,7 @@ pub struct NowQuery {
 
 /// The client's local time, whether they are in the office now (within their hours, not on a
 /// holiday) and when their business time next runs.
-#[utoipa::path(get, path = "/api/v1/clients/{id}/now", tag = "clients", params(("id" = i64, Path), NowQuery),
+#[utoipa::path(get, operation_id = "getClientNow", path = "/api/v1/clients/{id}/now", tag = "clients", params(("id" = i64, Path), NowQuery),
     responses((status = 200, body = ClientNow), Errors))]
 async fn client_now(
     State(s): State<AppState>,
@@ -47,6 +48,7 @@ async fn client_now(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SilenceQuery {
     /// 1-200, default 50.
@@ -61,7 +63,7 @@ pub struct SilenceList {
 
 /// Open requests whose client has waited longer than their engagement's silence policy allows
 /// (default 16 business hours) for word from us, longest wait first.
-#[utoipa::path(get, path = "/api/v1/silence", tag = "clocks", params(SilenceQuery),
+#[utoipa::path(get, operation_id = "listSilence", path = "/api/v1/silence", tag = "clocks", params(SilenceQuery),
     responses((status = 200, body = SilenceList), Errors))]
 async fn silence(
     State(s): State<AppState>,
@@ -74,6 +76,7 @@ async fn silence(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CapacityQuery {
     /// 1-265 weeks, default 4.
@@ -84,7 +87,7 @@ pub struct CapacityQuery {
 
 /// A member's weeks: capacity, committed open work (spread up to each due date), overcommitment,
 /// time logged and the part of it outside their own working hours.
-#[utoipa::path(get, path = "/api/v1/members/{id}/capacity", tag = "clocks", params(("id" = i64, Path), CapacityQuery),
+#[utoipa::path(get, operation_id = "getMemberCapacity", path = "/api/v1/members/{id}/capacity", tag = "clocks", params(("id" = i64, Path), CapacityQuery),
     responses((status = 200, body = MemberCapacity), Errors))]
 async fn member_capacity(
     State(s): State<AppState>,
@@ -111,7 +114,7 @@ pub struct CapacityList {
 }
 
 /// The weeks of every active member (see `GET /api/v1/members/{id}/capacity`).
-#[utoipa::path(get, path = "/api/v1/capacity", tag = "clocks", params(CapacityQuery),
+#[utoipa::path(get, operation_id = "getTeamCapacity", path = "/api/v1/capacity", tag = "clocks", params(CapacityQuery),
     responses((status = 200, body = CapacityList), Errors))]
 async fn team_capacity(
     State(s): State<AppState>,
@@ -150,7 +153,7 @@ pub struct SuggestInput {
 /// A due date the assignee can keep: their open work at this priority or above goes first, at
 /// their weekly capacity spread over their working hours, plus the safety margin. `earliest` is
 /// the soonest it can be done if every estimate holds.
-#[utoipa::path(post, path = "/api/v1/promises/suggest", tag = "promises", request_body = SuggestInput,
+#[utoipa::path(post, operation_id = "suggestPromiseDate", path = "/api/v1/promises/suggest", tag = "promises", request_body = SuggestInput,
     responses((status = 200, body = SuggestedDate), Errors))]
 async fn suggest(
     State(s): State<AppState>,
@@ -174,6 +177,7 @@ async fn suggest(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// `member`, `client` or `engagement`; without it only the overall figures.
@@ -183,7 +187,7 @@ pub struct StatsQuery {
 /// The promise ledger's figures: kept % (of those settled), median margin of kept promises in
 /// business minutes of each client's calendar (positive: early), broken, pending and overdue
 /// counts, for the org and per group.
-#[utoipa::path(get, path = "/api/v1/promises/stats", tag = "promises", params(StatsQuery),
+#[utoipa::path(get, operation_id = "getPromiseStats", path = "/api/v1/promises/stats", tag = "promises", params(StatsQuery),
     responses((status = 200, body = PromiseLedger), Errors))]
 async fn promise_stats(
     State(s): State<AppState>,

@@ -16,6 +16,7 @@ use crate::state::AppState;
 list_type!(EngagementList, Engagement);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EngagementQuery {
     pub client_id: Option<i64>,
@@ -23,7 +24,8 @@ pub struct EngagementQuery {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/engagements", tag = "engagements", params(EngagementQuery),
+/// Engagements, paginated.
+#[utoipa::path(get, operation_id = "listEngagements", path = "/api/v1/engagements", tag = "engagements", params(EngagementQuery),
     responses((status = 200, body = EngagementList), Errors))]
 async fn list(
     State(s): State<AppState>,
@@ -45,7 +47,7 @@ async fn list(
 }
 
 /// Start an engagement with its brief (managers and above).
-#[utoipa::path(post, path = "/api/v1/engagements", tag = "engagements", request_body = NewEngagement,
+#[utoipa::path(post, operation_id = "createEngagement", path = "/api/v1/engagements", tag = "engagements", request_body = NewEngagement,
     responses((status = 201, body = Engagement), Errors))]
 async fn create(
     State(s): State<AppState>,
@@ -58,14 +60,15 @@ async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/engagements/{id}", tag = "engagements", params(("id" = i64, Path)),
+/// One engagement, with its brief, SLA policy and calendar.
+#[utoipa::path(get, operation_id = "getEngagement", path = "/api/v1/engagements/{id}", tag = "engagements", params(("id" = i64, Path)),
     responses((status = 200, body = Engagement), Errors))]
 async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Engagement>> {
     Ok(Json(s.app.get_engagement(&auth.0, EngagementId(id)).await?))
 }
 
 /// Edit an engagement; a changed brief gets a new `brief_version`.
-#[utoipa::path(patch, path = "/api/v1/engagements/{id}", tag = "engagements", params(("id" = i64, Path)),
+#[utoipa::path(patch, operation_id = "updateEngagement", path = "/api/v1/engagements/{id}", tag = "engagements", params(("id" = i64, Path)),
     request_body = EngagementPatch, responses((status = 200, body = Engagement), Errors))]
 async fn update(
     State(s): State<AppState>,

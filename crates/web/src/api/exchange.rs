@@ -20,6 +20,7 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// `clients`, `contacts` or `requests` (columns in the README).
@@ -34,7 +35,7 @@ pub struct ImportQuery {
 /// is skipped). With `dry_run=true` the answer reports every rejected row (line, column,
 /// reason). Without it, all rows are imported in one transaction, or none: any rejected row
 /// answers 422 listing them (`errors[].field` is `line N: column`).
-#[utoipa::path(post, path = "/api/v1/imports/csv", tag = "imports", params(ImportQuery),
+#[utoipa::path(post, operation_id = "importCsv", path = "/api/v1/imports/csv", tag = "imports", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, description = "dry run", body = ImportReport),
               (status = 201, description = "imported", body = ImportReport), Errors))]
@@ -77,6 +78,7 @@ async fn import_csv(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BillingQuery {
     pub client_id: Option<i64>,
@@ -91,7 +93,7 @@ pub struct BillingQuery {
 
 /// Time entries and approved change orders as CSV (managers and above): billable and not,
 /// amounts in integer minor units and as a decimal in the currency's digits.
-#[utoipa::path(get, path = "/api/v1/exports/billing.csv", tag = "imports", params(BillingQuery),
+#[utoipa::path(get, operation_id = "exportBillingCsv", path = "/api/v1/exports/billing.csv", tag = "imports", params(BillingQuery),
     responses((status = 200, content_type = "text/csv", body = String), Errors))]
 async fn billing(
     State(s): State<AppState>,
@@ -124,6 +126,7 @@ async fn billing(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ZendeskQuery {
     /// Time zone (IANA) of the clients created; default UTC.
@@ -138,7 +141,7 @@ pub struct ZendeskQuery {
 /// their contacts, tickets requests with their comments as the thread (agents' comments are
 /// attributed to the member with the same email). All in one transaction or nothing; problems
 /// are named by place (`tickets[3].status`).
-#[utoipa::path(post, path = "/api/v1/imports/zendesk", tag = "imports", params(ZendeskQuery),
+#[utoipa::path(post, operation_id = "importZendesk", path = "/api/v1/imports/zendesk", tag = "imports", params(ZendeskQuery),
     request_body(content = Object, content_type = "application/json"),
     responses((status = 200, description = "dry run", body = ZendeskReport),
               (status = 201, description = "imported", body = ZendeskReport), Errors))]

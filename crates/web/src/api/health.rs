@@ -42,7 +42,7 @@ impl From<ClientHealth> for ClientHealthOutput {
 
 /// A client's health, computed now from ratings, complaints, promises, silence, SLA breaches,
 /// scope disputes and response times, with its daily history.
-#[utoipa::path(get, path = "/api/v1/clients/{id}/health", tag = "health", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getClientHealth", path = "/api/v1/clients/{id}/health", tag = "health", params(("id" = i64, Path)),
     responses((status = 200, body = ClientHealthOutput), Errors))]
 async fn client_health(
     State(s): State<AppState>,
@@ -55,6 +55,7 @@ async fn client_health(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AtRiskQuery {
     /// Only clients scoring below this: 1-100, default 100 (anything wrong at all).
@@ -70,7 +71,7 @@ pub struct AtRiskList {
 }
 
 /// Clients at risk, worst score first, as last recomputed (on every change and daily).
-#[utoipa::path(get, path = "/api/v1/health/at-risk", tag = "health", params(AtRiskQuery),
+#[utoipa::path(get, operation_id = "listAtRiskClients", path = "/api/v1/health/at-risk", tag = "health", params(AtRiskQuery),
     responses((status = 200, body = AtRiskList), Errors))]
 async fn at_risk(
     State(s): State<AppState>,

@@ -14,6 +14,7 @@ use crate::state::AppState;
 list_type!(JobList, Job);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct JobQuery {
     /// `queued`, `running`, `done` or `dead` (the dead-letter list).
@@ -24,7 +25,7 @@ pub struct JobQuery {
 }
 
 /// The job queue (admins): what is waiting, running, done, and what gave up.
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobQuery), responses((status = 200, body = JobList), Errors))]
+#[utoipa::path(get, operation_id = "listJobs", path = "/api/v1/jobs", tag = "jobs", params(JobQuery), responses((status = 200, body = JobList), Errors))]
 async fn list(
     State(s): State<AppState>,
     auth: Auth,
@@ -39,13 +40,14 @@ async fn list(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = Job), Errors))]
+/// One job of the queue.
+#[utoipa::path(get, operation_id = "getJob", path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = Job), Errors))]
 async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Job>> {
     Ok(Json(s.app.get_job(&auth.0, id).await?))
 }
 
 /// Put a dead job back in the queue.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = Job), Errors))]
+#[utoipa::path(post, operation_id = "retryJob", path = "/api/v1/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = Job), Errors))]
 async fn retry(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Job>> {
     Ok(Json(s.app.retry_job(&auth.0, id).await?))
 }

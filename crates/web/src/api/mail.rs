@@ -33,7 +33,7 @@ pub struct AttachmentList {
 
 /// Add an IMAP mailbox to poll (admins). The password is stored sealed and never shown again;
 /// the first poll runs at once. Needs RAPPORT_SECRET_KEY on the server.
-#[utoipa::path(post, path = "/api/v1/mailboxes", tag = "mail", request_body = NewMailbox,
+#[utoipa::path(post, operation_id = "createMailbox", path = "/api/v1/mailboxes", tag = "mail", request_body = NewMailbox,
     responses((status = 201, body = Mailbox), Errors))]
 async fn create_mailbox(
     State(s): State<AppState>,
@@ -47,14 +47,15 @@ async fn create_mailbox(
 }
 
 /// The mailboxes, with their status and last error (admins).
-#[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mail", responses((status = 200, body = MailboxList), Errors))]
+#[utoipa::path(get, operation_id = "listMailboxes", path = "/api/v1/mailboxes", tag = "mail", responses((status = 200, body = MailboxList), Errors))]
 async fn list_mailboxes(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<MailboxList>> {
     Ok(Json(MailboxList {
         items: s.app.list_mailboxes(&auth.0).await?,
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/mailboxes/{id}", tag = "mail", params(("id" = i64, Path)),
+/// One mailbox.
+#[utoipa::path(get, operation_id = "getMailbox", path = "/api/v1/mailboxes/{id}", tag = "mail", params(("id" = i64, Path)),
     responses((status = 200, body = Mailbox), Errors))]
 async fn get_mailbox(
     State(s): State<AppState>,
@@ -72,7 +73,7 @@ pub struct MailboxPatch {
 }
 
 /// Pause or resume polling a mailbox (admins).
-#[utoipa::path(patch, path = "/api/v1/mailboxes/{id}", tag = "mail", params(("id" = i64, Path)),
+#[utoipa::path(patch, operation_id = "updateMailbox", path = "/api/v1/mailboxes/{id}", tag = "mail", params(("id" = i64, Path)),
     request_body = MailboxPatch, responses((status = 200, body = Mailbox), Errors))]
 async fn update_mailbox(
     State(s): State<AppState>,
@@ -86,6 +87,7 @@ async fn update_mailbox(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TriageQuery {
     /// `open` (default), `resolved` or `dismissed`.
@@ -96,7 +98,7 @@ pub struct TriageQuery {
 }
 
 /// Mail that could not be routed, oldest first, each with the reason.
-#[utoipa::path(get, path = "/api/v1/triage", tag = "mail", params(TriageQuery),
+#[utoipa::path(get, operation_id = "listTriage", path = "/api/v1/triage", tag = "mail", params(TriageQuery),
     responses((status = 200, body = TriageList), Errors))]
 async fn list_triage(
     State(s): State<AppState>,
@@ -117,7 +119,8 @@ async fn list_triage(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/triage/{id}", tag = "mail", params(("id" = i64, Path)),
+/// One unrouted message waiting for triage.
+#[utoipa::path(get, operation_id = "getTriageItem", path = "/api/v1/triage/{id}", tag = "mail", params(("id" = i64, Path)),
     responses((status = 200, body = TriageItem), Errors))]
 async fn get_triage(
     State(s): State<AppState>,
@@ -128,7 +131,7 @@ async fn get_triage(
 }
 
 /// The message as received, as a download (`message/rfc822`).
-#[utoipa::path(get, path = "/api/v1/triage/{id}/raw", tag = "mail", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getTriageRaw", path = "/api/v1/triage/{id}/raw", tag = "mail", params(("id" = i64, Path)),
     responses((status = 200, content_type = "message/rfc822", description = "the message"), Errors))]
 async fn triage_raw(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Response> {
     let raw = s.app.triage_raw(&auth.0, id).await?;
@@ -138,8 +141,8 @@ async fn triage_raw(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiRes
 /// Route a triaged message again (e.g. after adding its sender as a contact). Answers the
 /// outcome: `new_request`, `threaded`, `duplicate` (the item is then resolved) or `triaged`
 /// again with the current reason.
-#[utoipa::path(post, path = "/api/v1/triage/{id}/retry", tag = "mail", params(("id" = i64, Path)),
-    responses((status = 200, description = "the outcome", content_type = "application/json"), Errors))]
+#[utoipa::path(post, operation_id = "retryTriageItem", path = "/api/v1/triage/{id}/retry", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, description = "the outcome", body = rapport_app::mail::IngestOutcome), Errors))]
 async fn retry_triage(
     State(s): State<AppState>,
     auth: Auth,
@@ -150,7 +153,7 @@ async fn retry_triage(
 }
 
 /// Close a triage item: it needs nothing.
-#[utoipa::path(post, path = "/api/v1/triage/{id}/dismiss", tag = "mail", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "dismissTriageItem", path = "/api/v1/triage/{id}/dismiss", tag = "mail", params(("id" = i64, Path)),
     responses((status = 200, body = TriageItem), Errors))]
 async fn dismiss_triage(
     State(s): State<AppState>,
@@ -161,7 +164,7 @@ async fn dismiss_triage(
 }
 
 /// A message's attachments (contacts: their client's messages only).
-#[utoipa::path(get, path = "/api/v1/messages/{id}/attachments", tag = "mail", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "listMessageAttachments", path = "/api/v1/messages/{id}/attachments", tag = "mail", params(("id" = i64, Path)),
     responses((status = 200, body = AttachmentList), Errors))]
 async fn list_attachments(
     State(s): State<AppState>,
@@ -174,7 +177,7 @@ async fn list_attachments(
 }
 
 /// Download an attachment: always `Content-Disposition: attachment`, with the stored type.
-#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "mail", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getAttachment", path = "/api/v1/attachments/{id}", tag = "mail", params(("id" = i64, Path)),
     responses((status = 200, content_type = "application/octet-stream", description = "the file"), Errors))]
 async fn get_attachment(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Response> {
     let (info, data) = s.app.get_attachment(&auth.0, id).await?;
@@ -193,6 +196,7 @@ pub enum RemoteImages {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HtmlQuery {
     /// `block` (default) or `allow`: load the images the sender linked from elsewhere.
@@ -215,7 +219,7 @@ pub enum RemoteImagesWord {
 }
 
 /// A message's HTML body, sanitised; remote images blocked unless asked for.
-#[utoipa::path(get, path = "/api/v1/messages/{id}/html", tag = "mail", params(("id" = i64, Path), HtmlQuery),
+#[utoipa::path(get, operation_id = "getMessageHtml", path = "/api/v1/messages/{id}/html", tag = "mail", params(("id" = i64, Path), HtmlQuery),
     responses((status = 200, body = MessageHtml), Errors))]
 async fn message_html(
     State(s): State<AppState>,
@@ -237,7 +241,7 @@ async fn message_html(
 
 /// A message's mail facts: where it came from, threading ids, whether a machine wrote it,
 /// parse warnings, send attempts and the last send error (members).
-#[utoipa::path(get, path = "/api/v1/messages/{id}/mail", tag = "mail", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getMessageMail", path = "/api/v1/messages/{id}/mail", tag = "mail", params(("id" = i64, Path)),
     responses((status = 200, body = MailView), Errors))]
 async fn message_mail(
     State(s): State<AppState>,

@@ -16,6 +16,7 @@ use crate::state::AppState;
 list_type!(MemberList, Member);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// `next_cursor` from the previous page.
@@ -25,7 +26,7 @@ pub struct PageQuery {
 }
 
 /// Members of the firm.
-#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(PageQuery),
+#[utoipa::path(get, operation_id = "listMembers", path = "/api/v1/members", tag = "members", params(PageQuery),
     responses((status = 200, body = MemberList), Errors))]
 async fn list(
     State(s): State<AppState>,
@@ -42,7 +43,7 @@ async fn list(
 }
 
 /// Add a member (admins and owners).
-#[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = NewMember,
+#[utoipa::path(post, operation_id = "createMember", path = "/api/v1/members", tag = "members", request_body = NewMember,
     responses((status = 201, body = Member), Errors))]
 async fn create(
     State(s): State<AppState>,
@@ -55,14 +56,15 @@ async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)),
+/// One member of the firm.
+#[utoipa::path(get, operation_id = "getMember", path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)),
     responses((status = 200, body = Member), Errors))]
 async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Member>> {
     Ok(Json(s.app.get_member(&auth.0, MemberId(id)).await?))
 }
 
 /// Edit a member: yourself (name, zone, hours, capacity), or anyone as an admin.
-#[utoipa::path(patch, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)),
+#[utoipa::path(patch, operation_id = "updateMember", path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)),
     request_body = MemberPatch, responses((status = 200, body = Member), Errors))]
 async fn update(
     State(s): State<AppState>,

@@ -9,6 +9,7 @@ mod care;
 mod change_orders;
 mod clients;
 mod clocks;
+pub mod document;
 mod engagements;
 mod exchange;
 mod health;
@@ -35,37 +36,39 @@ use crate::state::AppState;
 pub enum Errors {
     /// Malformed JSON or query parameters.
     #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(#[to_schema] Problem),
+    BadRequest(Problem),
     /// Not signed in, or a bad token.
-    #[response(status = 401, content_type = "application/problem+json")]
-    Unauthorized(#[to_schema] Problem),
+    #[response(status = 401, content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"rapport\"`")))]
+    Unauthorized(Problem),
     /// Signed in but not allowed.
     #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(#[to_schema] Problem),
+    Forbidden(Problem),
     /// No such resource visible to the caller.
     #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(#[to_schema] Problem),
+    NotFound(Problem),
     /// The state does not allow it (duplicate, illegal transition).
     #[response(status = 409, content_type = "application/problem+json")]
-    Conflict(#[to_schema] Problem),
+    Conflict(Problem),
     /// No longer usable (an expired link).
     #[response(status = 410, content_type = "application/problem+json")]
-    Gone(#[to_schema] Problem),
+    Gone(Problem),
     /// Body too large.
     #[response(status = 413, content_type = "application/problem+json")]
-    TooLarge(#[to_schema] Problem),
+    TooLarge(Problem),
     /// Body not JSON.
     #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(#[to_schema] Problem),
+    UnsupportedMediaType(Problem),
     /// Invalid fields; `errors` names each.
     #[response(status = 422, content_type = "application/problem+json")]
-    Invalid(#[to_schema] Problem),
-    /// Rate limited; see Retry-After.
-    #[response(status = 429, content_type = "application/problem+json")]
-    TooMany(#[to_schema] Problem),
+    Invalid(Problem),
+    /// Rate limited: wait the seconds `Retry-After` names, then try again.
+    #[response(status = 429, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again")))]
+    TooMany(Problem),
     /// Database unavailable.
     #[response(status = 503, content_type = "application/problem+json")]
-    Unavailable(#[to_schema] Problem),
+    Unavailable(Problem),
 }
 
 /// Defines a concrete list response type (OpenAPI needs a named schema per item type).
@@ -115,8 +118,9 @@ impl Modify for SecuritySchemes {
         title = "Rapport API",
         description = "The book of work, briefs, promises and care, for firms that serve clients. \
             Errors are RFC 9457 problem details. Lists use cursor pagination: pass `next_cursor` back as `cursor`.",
-        license(name = "AGPL-3.0-or-later")
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
     ),
+    servers((url = "/", description = "This Rapport server (every path starts with /api/v1)")),
     modifiers(&SecuritySchemes),
     components(schemas(Problem, rapport_core::validate::FieldError)),
     security(("bearer" = []), ("cookie" = [])),

@@ -36,6 +36,7 @@ impl From<PromiseDetail> for PromiseWithHistory {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PromiseQuery {
     /// Comma-separated: `open,renegotiated`.
@@ -50,7 +51,7 @@ pub struct PromiseQuery {
 }
 
 /// Promises made to clients. Contacts see what was promised to their client.
-#[utoipa::path(get, path = "/api/v1/promises", tag = "promises", params(PromiseQuery),
+#[utoipa::path(get, operation_id = "listPromises", path = "/api/v1/promises", tag = "promises", params(PromiseQuery),
     responses((status = 200, body = PromiseList), Errors))]
 async fn list(
     State(s): State<AppState>,
@@ -92,7 +93,7 @@ async fn list(
 /// assignee can realistically deliver (their open work ahead of it at their weekly capacity, see
 /// `POST /api/v1/promises/suggest`) is still made: the answer is 201 with a warning in `warnings`
 /// naming the earliest realistic date. Otherwise `warnings` is empty.
-#[utoipa::path(post, path = "/api/v1/promises", tag = "promises", request_body = NewPromise,
+#[utoipa::path(post, operation_id = "createPromise", path = "/api/v1/promises", tag = "promises", request_body = NewPromise,
     responses((status = 201, body = MadePromise), Errors))]
 async fn create(
     State(s): State<AppState>,
@@ -105,7 +106,8 @@ async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/promises/{id}", tag = "promises", params(("id" = i64, Path)),
+/// One promise.
+#[utoipa::path(get, operation_id = "getPromise", path = "/api/v1/promises/{id}", tag = "promises", params(("id" = i64, Path)),
     responses((status = 200, body = PromiseWithHistory), Errors))]
 async fn get(
     State(s): State<AppState>,
@@ -118,7 +120,7 @@ async fn get(
 }
 
 /// Mark a promise kept (now, or at `at`).
-#[utoipa::path(post, path = "/api/v1/promises/{id}/keep", tag = "promises", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "keepPromise", path = "/api/v1/promises/{id}/keep", tag = "promises", params(("id" = i64, Path)),
     request_body = SettleInput, responses((status = 200, body = Promise), Errors))]
 async fn keep(
     State(s): State<AppState>,
@@ -134,7 +136,7 @@ async fn keep(
 }
 
 /// Mark a promise broken.
-#[utoipa::path(post, path = "/api/v1/promises/{id}/break", tag = "promises", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "breakPromise", path = "/api/v1/promises/{id}/break", tag = "promises", params(("id" = i64, Path)),
     request_body = SettleInput, responses((status = 200, body = Promise), Errors))]
 async fn break_(
     State(s): State<AppState>,
@@ -150,7 +152,7 @@ async fn break_(
 }
 
 /// Agree a new date with the client; the old one stays in the history.
-#[utoipa::path(post, path = "/api/v1/promises/{id}/renegotiate", tag = "promises", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "renegotiatePromise", path = "/api/v1/promises/{id}/renegotiate", tag = "promises", params(("id" = i64, Path)),
     request_body = RenegotiateInput, responses((status = 200, body = PromiseWithHistory), Errors))]
 async fn renegotiate(
     State(s): State<AppState>,

@@ -73,7 +73,7 @@ fn token(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> 
 
 /// What a rating link is for (no sign-in: the link is the credential). 404 for an unknown
 /// link, 409 once used, 410 once expired.
-#[utoipa::path(get, path = "/api/v1/ratings/invitations/{token}", tag = "ratings", security(()),
+#[utoipa::path(get, operation_id = "getRatingInvitation", path = "/api/v1/ratings/invitations/{token}", tag = "ratings", security(()),
     params(("token" = String, Path, description = "The token from the link")),
     responses((status = 200, body = InvitationOutput), Errors))]
 async fn invitation(
@@ -85,7 +85,7 @@ async fn invitation(
 }
 
 /// Rate delivered work through a link: once, before it expires (no sign-in).
-#[utoipa::path(post, path = "/api/v1/ratings/invitations/{token}", tag = "ratings", security(()),
+#[utoipa::path(post, operation_id = "rateByInvitation", path = "/api/v1/ratings/invitations/{token}", tag = "ratings", security(()),
     params(("token" = String, Path, description = "The token from the link")),
     request_body = LinkRatingInput, responses((status = 201, body = Rating), Errors))]
 async fn rate_by_link(
@@ -109,7 +109,7 @@ async fn rate_by_link(
 }
 
 /// A contact rates delivered work from the portal (one rating per contact per request).
-#[utoipa::path(post, path = "/api/v1/requests/{id}/rating", tag = "ratings", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "rateRequest", path = "/api/v1/requests/{id}/rating", tag = "ratings", params(("id" = i64, Path)),
     request_body = RatingInput, responses((status = 201, body = Rating), Errors))]
 async fn rate(
     State(s): State<AppState>,
@@ -130,7 +130,7 @@ async fn rate(
 }
 
 /// The team's own rating of delivered work (members; one per request).
-#[utoipa::path(post, path = "/api/v1/requests/{id}/team-rating", tag = "ratings", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "teamRateRequest", path = "/api/v1/requests/{id}/team-rating", tag = "ratings", params(("id" = i64, Path)),
     request_body = RatingInput, responses((status = 201, body = Rating), Errors))]
 async fn team_rate(
     State(s): State<AppState>,
@@ -156,7 +156,7 @@ pub struct RatingList {
 }
 
 /// A request's ratings (contacts see only the client's).
-#[utoipa::path(get, path = "/api/v1/requests/{id}/ratings", tag = "ratings", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "listRequestRatings", path = "/api/v1/requests/{id}/ratings", tag = "ratings", params(("id" = i64, Path)),
     responses((status = 200, body = RatingList), Errors))]
 async fn ratings(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<RatingList>> {
     Ok(Json(RatingList {
@@ -165,6 +165,7 @@ async fn ratings(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GapQuery {
     /// Give this or `engagement_id`.
@@ -202,7 +203,7 @@ impl From<PerceptionGap> for PerceptionGapOutput {
 }
 
 /// How much better the team thinks of its work than the client does, now and per month.
-#[utoipa::path(get, path = "/api/v1/perception-gap", tag = "ratings", params(GapQuery),
+#[utoipa::path(get, operation_id = "getPerceptionGap", path = "/api/v1/perception-gap", tag = "ratings", params(GapQuery),
     responses((status = 200, body = PerceptionGapOutput), Errors))]
 async fn perception_gap(
     State(s): State<AppState>,

@@ -54,6 +54,7 @@ pub struct RequestList {
 list_type!(MessageList, Message);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestQuery {
     /// One or more statuses, comma-separated: `new,triaged`.
@@ -122,7 +123,7 @@ fn sla_states(raw: Option<&str>) -> Result<Vec<ClockStatus>, ApiError> {
 }
 
 /// The book of work, filtered and paginated. Contacts see only their client's requests.
-#[utoipa::path(get, path = "/api/v1/requests", tag = "requests", params(RequestQuery),
+#[utoipa::path(get, operation_id = "listRequests", path = "/api/v1/requests", tag = "requests", params(RequestQuery),
     responses((status = 200, body = RequestList), Errors))]
 async fn list(
     State(s): State<AppState>,
@@ -151,7 +152,7 @@ async fn list(
 }
 
 /// Log a request.
-#[utoipa::path(post, path = "/api/v1/requests", tag = "requests", request_body = NewRequest,
+#[utoipa::path(post, operation_id = "createRequest", path = "/api/v1/requests", tag = "requests", request_body = NewRequest,
     responses((status = 201, body = Request), Errors))]
 async fn create(
     State(s): State<AppState>,
@@ -174,7 +175,7 @@ pub struct QuickResult {
 
 /// The quick lane: log a small piece of finished work, record the time and tell the client, in
 /// one step.
-#[utoipa::path(post, path = "/api/v1/requests/quick", tag = "requests", request_body = QuickRequest,
+#[utoipa::path(post, operation_id = "createQuickRequest", path = "/api/v1/requests/quick", tag = "requests", request_body = QuickRequest,
     responses((status = 201, body = QuickResult), Errors))]
 async fn quick(
     State(s): State<AppState>,
@@ -195,7 +196,7 @@ async fn quick(
 /// One request, with its SLA clocks (`sla`: state, target, elapsed business minutes, at-risk
 /// and due instants of each clock) evaluated now in the client's business calendar. A request
 /// merged into another answers 308 with `Location` naming the one it was merged into.
-#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getRequest", path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
     responses((status = 200, body = RequestView), (status = 308, description = "merged: see Location"), Errors))]
 async fn get(
     State(s): State<AppState>,
@@ -216,7 +217,8 @@ async fn get(
     Ok(Json(s.app.request_with_sla(&auth.0, RequestId(id)).await?).into_response())
 }
 
-#[utoipa::path(patch, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
+/// Change a request; omitted fields keep their value, `null` clears an optional one.
+#[utoipa::path(patch, operation_id = "updateRequest", path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
     request_body = RequestPatch, responses((status = 200, body = Request), Errors))]
 async fn update(
     State(s): State<AppState>,
@@ -230,7 +232,7 @@ async fn update(
 }
 
 /// Move a request to another status; illegal moves answer 409.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/transition", tag = "requests", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "transitionRequest", path = "/api/v1/requests/{id}/transition", tag = "requests", params(("id" = i64, Path)),
     request_body = TransitionInput, responses((status = 200, body = Request), Errors))]
 async fn transition(
     State(s): State<AppState>,
@@ -246,7 +248,7 @@ async fn transition(
 }
 
 /// Assign (or unassign with `null`).
-#[utoipa::path(post, path = "/api/v1/requests/{id}/assign", tag = "requests", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "assignRequest", path = "/api/v1/requests/{id}/assign", tag = "requests", params(("id" = i64, Path)),
     request_body = AssignInput, responses((status = 200, body = Request), Errors))]
 async fn assign(
     State(s): State<AppState>,
@@ -260,7 +262,7 @@ async fn assign(
 }
 
 /// The thread, oldest first. Contacts never see internal notes.
-#[utoipa::path(get, path = "/api/v1/requests/{id}/messages", tag = "requests", params(("id" = i64, Path), PageQuery),
+#[utoipa::path(get, operation_id = "listRequestMessages", path = "/api/v1/requests/{id}/messages", tag = "requests", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = MessageList), Errors))]
 async fn messages(
     State(s): State<AppState>,
@@ -278,7 +280,7 @@ async fn messages(
 }
 
 /// Add a note or a reply (members) or a message (contacts).
-#[utoipa::path(post, path = "/api/v1/requests/{id}/messages", tag = "requests", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "addRequestMessage", path = "/api/v1/requests/{id}/messages", tag = "requests", params(("id" = i64, Path)),
     request_body = NewMessage, responses((status = 201, body = Message), Errors))]
 async fn add_message(
     State(s): State<AppState>,

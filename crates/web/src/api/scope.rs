@@ -25,7 +25,7 @@ use crate::state::AppState;
 /// Confirm the scope check's verdict on a request, or change it, with a reason (members). The
 /// request keeps the check's verdict beside the person's; disagreements are counted in
 /// `/api/v1/scope/accuracy`.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/scope", tag = "scope", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "confirmRequestScope", path = "/api/v1/requests/{id}/scope", tag = "scope", params(("id" = i64, Path)),
     request_body = ConfirmInput, responses((status = 200, body = Request), Errors))]
 async fn confirm(
     State(s): State<AppState>,
@@ -40,13 +40,14 @@ async fn confirm(
 
 /// Check a request again against its engagement's current brief (after the brief changed, or
 /// once an engagement is set). A person's verdict stands.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/scope/check", tag = "scope", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "recheckRequestScope", path = "/api/v1/requests/{id}/scope/check", tag = "scope", params(("id" = i64, Path)),
     responses((status = 200, body = Request), Errors))]
 async fn recheck(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Request>> {
     Ok(Json(s.app.recheck_scope(&auth.0, RequestId(id)).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AccuracyQuery {
     pub client_id: Option<i64>,
@@ -55,7 +56,7 @@ pub struct AccuracyQuery {
 
 /// The scope check's accuracy in use: how often people confirmed its verdicts, per verdict,
 /// with the confusion of check against person.
-#[utoipa::path(get, path = "/api/v1/scope/accuracy", tag = "scope", params(AccuracyQuery),
+#[utoipa::path(get, operation_id = "getScopeAccuracy", path = "/api/v1/scope/accuracy", tag = "scope", params(AccuracyQuery),
     responses((status = 200, body = Accuracy), Errors))]
 async fn accuracy(
     State(s): State<AppState>,
@@ -74,6 +75,7 @@ async fn accuracy(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportParams {
     pub client_id: Option<i64>,
@@ -119,7 +121,7 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError
 /// `period_start,period_end,client_id,client_name,engagement_id,engagement_name,currency,
 /// out_requests,out_minutes,billed_orders,billed_estimate_minutes,billed_minor,billed_minutes,
 /// absorbed_overrides,absorbed_minutes,absorbed_minor,pending_minutes`.
-#[utoipa::path(get, path = "/api/v1/scope/report", tag = "scope", params(ReportParams),
+#[utoipa::path(get, operation_id = "getScopeReport", path = "/api/v1/scope/report", tag = "scope", params(ReportParams),
     responses((status = 200, content((ScopeReport = "application/json"), (String = "text/csv"))), Errors))]
 async fn scope_report(
     State(s): State<AppState>,
@@ -168,7 +170,7 @@ pub struct Budget {
 
 /// Hours and fee spent against the engagement's budget, and the forecast to completion from the
 /// estimates of its open requests.
-#[utoipa::path(get, path = "/api/v1/engagements/{id}/budget", tag = "scope", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getEngagementBudget", path = "/api/v1/engagements/{id}/budget", tag = "scope", params(("id" = i64, Path)),
     responses((status = 200, body = Budget), Errors))]
 async fn budget(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Budget>> {
     let (e, burn) = s.app.engagement_budget(&auth.0, EngagementId(id)).await?;

@@ -16,6 +16,7 @@ use crate::problem::ApiResult;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// What to find: words (all must match, stemmed: `volumes` finds `volume`),
@@ -64,7 +65,7 @@ impl From<SearchResults> for SearchResponse {
 /// Full-text search over requests (title, body, tags) and their messages, ranked, with
 /// highlighted snippets. Contacts search only their client's requests and never match
 /// internal notes.
-#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
+#[utoipa::path(get, operation_id = "search", path = "/api/v1/search", tag = "search", params(SearchParams),
     responses((status = 200, body = SearchResponse), Errors))]
 async fn search(
     State(s): State<AppState>,

@@ -18,6 +18,7 @@ use crate::state::AppState;
 list_type!(TimeEntryList, TimeEntry);
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimeQuery {
     pub member_id: Option<i64>,
@@ -33,7 +34,8 @@ pub struct TimeQuery {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/time-entries", tag = "time", params(TimeQuery),
+/// Time entries, paginated.
+#[utoipa::path(get, operation_id = "listTimeEntries", path = "/api/v1/time-entries", tag = "time", params(TimeQuery),
     responses((status = 200, body = TimeEntryList), Errors))]
 async fn list(
     State(s): State<AppState>,
@@ -53,7 +55,7 @@ async fn list(
 }
 
 /// Log time (your own; managers may log for others).
-#[utoipa::path(post, path = "/api/v1/time-entries", tag = "time", request_body = NewTimeEntry,
+#[utoipa::path(post, operation_id = "createTimeEntry", path = "/api/v1/time-entries", tag = "time", request_body = NewTimeEntry,
     responses((status = 201, body = TimeEntry), Errors))]
 async fn create(
     State(s): State<AppState>,
@@ -66,7 +68,8 @@ async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/time-entries/{id}", tag = "time", params(("id" = i64, Path)),
+/// One time entry.
+#[utoipa::path(get, operation_id = "getTimeEntry", path = "/api/v1/time-entries/{id}", tag = "time", params(("id" = i64, Path)),
     responses((status = 200, body = TimeEntry), Errors))]
 async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<TimeEntry>> {
     Ok(Json(s.app.get_time(&auth.0, TimeEntryId(id)).await?))
