@@ -610,17 +610,21 @@ async fn fixture(app: &TestApp) -> Fixture {
         .post(
             "/api/v1/contacts",
             &app.owner,
-            json!({"client_id": client, "name": "Priya Mehta", "email": "priya@kaveri.example", "portal_password": "portal password a"}),
+            json!({"client_id": client, "name": "Priya Mehta", "email": "priya@kaveri.example"}),
         )
         .await
         .ok(201));
-    app.post(
-        "/api/v1/contacts",
-        &app.owner,
-        json!({"client_id": other, "name": "Ingrid Halvorsen", "email": "ingrid@halvorsen.example", "portal_password": "portal password b"}),
-    )
-    .await
-    .ok(201);
+    app.give_portal_access(contact, "portal password a").await;
+    let other_contact = id(&app
+        .post(
+            "/api/v1/contacts",
+            &app.owner,
+            json!({"client_id": other, "name": "Ingrid Halvorsen", "email": "ingrid@halvorsen.example"}),
+        )
+        .await
+        .ok(201));
+    app.give_portal_access(other_contact, "portal password b")
+        .await;
     let engagement = id(&engagement(
         app,
         client,
@@ -1425,3 +1429,105 @@ both!(overrides_and_the_scope_report, |app: TestApp| async move {
         .await
         .problem(403);
 });
+
+// Issue 15, item 6: every move that means the work was done waits for the change order, not
+// only `in_progress`; once a manager went ahead, delivering needs no second override.
+both!(
+    delivering_waits_for_the_change_order_too,
+    |app: TestApp| async move {
+        let f = fixture(&app).await;
+        let (client, eid) = (f.client, f.engagement);
+        let ios = id(&request(
+            &app,
+            &f.agent,
+            client,
+            Some(eid),
+            "Build the iPhone version of the driver app",
+        )
+        .await);
+        let co = id(&app
+            .post(
+                "/api/v1/change-orders",
+                &f.manager,
+                json!({"engagement_id": eid, "request_ids": [ios], "title": "iPhone app",
+                       "description": "Out of scope.", "estimate_minutes": 600}),
+            )
+            .await
+            .ok(201));
+        let path = format!("/api/v1/requests/{ios}/transition");
+        for status in ["delivered", "in_progress"] {
+            let before = app.snapshot().await;
+            let res = app
+                .post(&path, &f.agent, json!({"status": status}))
+                .await
+                .problem(409);
+            let why = res.body["detail"].as_str().unwrap();
+            assert!(
+                why.contains(&format!("change order {co} (draft)")) && why.contains(status),
+                "{why}"
+            );
+            assert_eq!(app.snapshot().await, before);
+            app.post(
+                &path,
+                &f.agent,
+                json!({"status": status, "override_reason": "They asked nicely"}),
+            )
+            .await
+            .problem(403);
+        }
+        // Sent to the client and still unanswered: the same.
+        app.post(
+            &format!("/api/v1/change-orders/{co}/send"),
+            &f.manager,
+            json!({}),
+        )
+        .await
+        .ok(200);
+        app.post(&path, &f.agent, json!({"status": "delivered"}))
+            .await
+            .problem(409);
+        let shown = app
+            .get(&format!("/api/v1/requests/{ios}"), &app.owner)
+            .await
+            .ok(200);
+        assert_ne!(shown["status"], "delivered");
+        // Closing is not doing the work.
+        let other = id(&request(
+            &app,
+            &f.agent,
+            client,
+            Some(eid),
+            "Add driver timesheets and payroll export",
+        )
+        .await);
+        app.post(
+            "/api/v1/change-orders",
+            &f.manager,
+            json!({"engagement_id": eid, "request_ids": [other], "title": "Payroll",
+                   "description": "Out of scope.", "estimate_minutes": 60}),
+        )
+        .await
+        .ok(201);
+        app.post(
+            &format!("/api/v1/requests/{other}/transition"),
+            &f.agent,
+            json!({"status": "closed"}),
+        )
+        .await
+        .ok(200);
+        // A manager goes ahead; the work can then be delivered without a second override.
+        app.post(
+            &path,
+            &f.manager,
+            json!({"status": "delivered", "override_reason": "Goodwill"}),
+        )
+        .await
+        .ok(200);
+        app.post(&path, &f.agent, json!({"status": "in_progress"}))
+            .await
+            .ok(200);
+        app.post(&path, &f.agent, json!({"status": "delivered"}))
+            .await
+            .ok(200);
+    }
+);

@@ -664,7 +664,9 @@ both!(
     portal_sign_in_by_emailed_link_in_the_browser,
     |app: TestApp| async move {
         let client = app.client("Kaveri Foods").await;
-        app.contact(client, "priya@kaveri.example", None).await;
+        let priya = app.contact(client, "priya@kaveri.example", None).await;
+        // Links are for contacts with portal access: an invitation gives it.
+        app.invite(priya, &app.owner).await;
         let login = get(&app, "/portal/login", &[]).await;
         let lc = login.cookie("rapport_login_csrf").unwrap();
         // The same answer for a known and an unknown address.

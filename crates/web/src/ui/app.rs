@@ -732,7 +732,7 @@ async fn render_request(
     let ratings = state.app.request_ratings(&s.ctx, id).await?;
     let messages = state.app.list_messages(&s.ctx, id, None, 200).await?;
     let files = super::attachments_of(state, s, &messages.items).await?;
-    let client = state.app.get_client(&s.ctx, r.client_id).await?;
+    let client = state.app.client_record(&s.ctx, r.client_id).await?;
     let now = state
         .app
         .client_now(&s.ctx, r.client_id, r.engagement_id)
@@ -1536,7 +1536,7 @@ async fn client_page(
 ) -> UiResult<Markup> {
     let id = ClientId(parse_id(&raw)?);
     let me = me(&state, &s).await?;
-    let client = state.app.get_client(&s.ctx, id).await?;
+    let client = state.app.client_record(&s.ctx, id).await?;
     let now = state.app.client_now(&s.ctx, id, None).await?;
     let contacts = state.app.list_contacts(&s.ctx, Some(id), None, 100).await?;
     let engagements = state
@@ -1637,7 +1637,7 @@ async fn engagement_page(
     let id = rapport_core::ids::EngagementId(parse_id(&raw)?);
     let me = me(&state, &s).await?;
     let (e, burn) = state.app.engagement_budget(&s.ctx, id).await?;
-    let client = state.app.get_client(&s.ctx, e.client_id).await?;
+    let client = state.app.client_record(&s.ctx, e.client_id).await?;
     let cos = state
         .app
         .list_change_orders(
