@@ -352,3 +352,92 @@ both!(
         assert_eq!(who["contact"]["email"], "priya@new.example");
     }
 );
+
+/// A member's session cookie and CSRF token.
+async fn member_session(app: &TestApp, email: &str) -> (String, String) {
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": email, "password": crate::support::PASSWORD})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let csrf = res.body["csrf_token"].as_str().unwrap().to_string();
+    (cookie_of(&res), csrf)
+}
+
+both!(
+    managers_invite_and_revoke_from_the_client_page,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let priya = app.contact(client, "priya@kaveri.example", None).await;
+        app.member_token("manager@acme.example", Role::Manager)
+            .await;
+        app.member_token("agent@acme.example", Role::Agent).await;
+        let page = |cookie: String| {
+            let app = &app;
+            async move {
+                app.http
+                    .get(format!("{}/app/clients/{client}", app.base))
+                    .header("cookie", cookie)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        // Like a browser's form post: the redirect is the answer.
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let post = |cookie: String, csrf: String, action: &'static str| {
+            let (app, browser) = (&app, &browser);
+            async move {
+                browser
+                    .post(format!("{}/app/contacts/{priya}/portal", app.base))
+                    .header("cookie", cookie)
+                    .form(&[("csrf", csrf.as_str()), ("action", action)])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        // An agent sees the state but no button, and the form refuses them.
+        let (agent, agent_csrf) = member_session(&app, "agent@acme.example").await;
+        let html = page(agent.clone()).await;
+        assert!(
+            html.contains("portal off") && !html.contains("Invite to the portal"),
+            "{html}"
+        );
+        assert_eq!(post(agent, agent_csrf, "invite").await, 403);
+        assert_eq!(mails_to(&app, "priya@kaveri.example").await, 0);
+
+        let (manager, csrf) = member_session(&app, "manager@acme.example").await;
+        let html = page(manager.clone()).await;
+        assert!(html.contains("Invite to the portal"), "{html}");
+        assert_eq!(post(manager.clone(), csrf.clone(), "invite").await, 303);
+        assert_eq!(mails_to(&app, "priya@kaveri.example").await, 1);
+        assert_eq!(
+            app.get(&format!("/api/v1/contacts/{priya}"), &app.owner)
+                .await
+                .ok(200)["portal_enabled"],
+            true
+        );
+        // Without the session's CSRF token nothing happens.
+        assert_eq!(post(manager.clone(), "forged".into(), "revoke").await, 403);
+        assert_eq!(post(manager, csrf, "revoke").await, 303);
+        assert_eq!(
+            app.get(&format!("/api/v1/contacts/{priya}"), &app.owner)
+                .await
+                .ok(200)["portal_enabled"],
+            false
+        );
+    }
+);
