@@ -153,7 +153,8 @@ both!(
             .post(
                 &format!("/api/v1/canned-replies/{cid}/apply"),
                 &agent,
-                json!({"request_id": rid}),
+                // Confirmed: at night by the client's clock the reply has a quiet-hours finding.
+                json!({"request_id": rid, "confirm_findings": true}),
             )
             .await
             .ok(200);

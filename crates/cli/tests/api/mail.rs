@@ -843,7 +843,7 @@ both_with!(
             .post(
                 &format!("/api/v1/requests/{rid}/messages"),
                 &app.owner,
-                json!({"direction": "outbound", "body": "We found the cause."}),
+                json!({"direction": "outbound", "body": "We found the cause.", "confirm_findings": true}),
             )
             .await
             .ok(201);
@@ -892,7 +892,7 @@ both_with!(
         app.post(
             &format!("/api/v1/requests/{rid}/messages"),
             &app.owner,
-            json!({"direction": "outbound", "body": "Hi Dr Mehta, it is fixed."}),
+            json!({"direction": "outbound", "body": "Hi Dr Mehta, it is fixed.", "confirm_findings": true}),
         )
         .await
         .ok(201);
@@ -914,7 +914,7 @@ both_with!(
             .post(
                 &format!("/api/v1/requests/{rid}/messages"),
                 &app.owner,
-                json!({"direction": "outbound", "body": "Update."}),
+                json!({"direction": "outbound", "body": "Update.", "confirm_findings": true}),
             )
             .await
             .ok(201);
@@ -937,7 +937,7 @@ both_with!(
             .post(
                 &format!("/api/v1/requests/{rid}/messages"),
                 &app.owner,
-                json!({"direction": "outbound", "body": "Another."}),
+                json!({"direction": "outbound", "body": "Another.", "confirm_findings": true}),
             )
             .await
             .ok(201);
