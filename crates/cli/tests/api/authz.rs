@@ -389,6 +389,18 @@ both!(authorization_matrix, |app: TestApp| async move {
             assert!(!seen.contains(internal), "{path} shows {internal}: {seen}");
         }
     }
+    // The firm's view of the relationship is not the contact's to read.
+    for path in [
+        format!("/api/v1/clients/{a}/health"),
+        format!("/api/v1/contacts/{pat}/etiquette"),
+    ] {
+        call(&app, &roles[4].1, Method::GET, &path, None)
+            .await
+            .problem(403);
+        call(&app, &roles[3].1, Method::GET, &path, None)
+            .await
+            .ok(200);
+    }
     let full = app
         .get(&format!("/api/v1/clients/{a}"), &app.owner)
         .await
