@@ -52,7 +52,7 @@ pub const EXCLUDED: &[(&str, &str)] = &[
     ),
     (
         "one_time_links",
-        "password-reset and portal sign-in links: short-lived secrets, each naming the source \
+        "password-reset, portal sign-in and portal invitation links: short-lived secrets, each naming the source \
          org's id in its token; people ask for a new link after a move",
     ),
     (
