@@ -191,7 +191,8 @@ async fn mail_round_trip(db: &str) {
     let client = api
         .post(
             "/api/v1/clients",
-            json!({"name": "Northwind", "calendar": {"tz": "Europe/London"}}),
+            // Open all week, so replies have no quiet-hours finding at any hour of the run.
+            json!({"name": "Northwind", "calendar": {"tz": "Europe/London", "hours": ["mon-sun 00:00-24:00"]}}),
         )
         .await["id"]
         .as_i64()
@@ -525,7 +526,8 @@ async fn imap_over_tls_and_starttls() {
     let client = api
         .post(
             "/api/v1/clients",
-            json!({"name": "Northwind", "calendar": {"tz": "Europe/London"}}),
+            // Open all week, so replies have no quiet-hours finding at any hour of the run.
+            json!({"name": "Northwind", "calendar": {"tz": "Europe/London", "hours": ["mon-sun 00:00-24:00"]}}),
         )
         .await["id"]
         .as_i64()
