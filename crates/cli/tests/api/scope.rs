@@ -1531,3 +1531,74 @@ both!(
             .ok(200);
     }
 );
+
+// A rule cannot do what needs a manager's override: its move to `delivered` is refused and
+// audited as a failed rule, and nothing of it is left behind.
+both!(
+    rules_cannot_deliver_work_that_waits_for_a_change_order,
+    |app: TestApp| async move {
+        // Tuesday 10:00 in London: the canned reply has no quiet-hours finding.
+        app.set_now("2030-03-05T10:00:00Z");
+        let f = fixture(&app).await;
+        let (client, eid) = (f.client, f.engagement);
+        let ios = id(&request(
+            &app,
+            &f.agent,
+            client,
+            Some(eid),
+            "Build the iPhone version of the driver app",
+        )
+        .await);
+        app.post(
+            "/api/v1/change-orders",
+            &f.manager,
+            json!({"engagement_id": eid, "request_ids": [ios], "title": "iPhone app",
+                   "description": "Out of scope.", "estimate_minutes": 600}),
+        )
+        .await
+        .ok(201);
+        let done = id(&app
+            .post(
+                "/api/v1/canned-replies",
+                &app.owner,
+                json!({"name": "Done", "body": "Thank you, this is done.", "set_status": "delivered"}),
+            )
+            .await
+            .ok(201));
+        app.post(
+            "/api/v1/rules",
+            &app.owner,
+            json!({"name": "Deliver on triage", "event": "status_changed",
+                   "conditions": {"status": ["triaged"]},
+                   "actions": [{"type": "apply_canned_reply", "canned_reply_id": done}]}),
+        )
+        .await
+        .ok(201);
+        let messages = app.count("messages").await;
+        app.post(
+            &format!("/api/v1/requests/{ios}/transition"),
+            &f.agent,
+            json!({"status": "triaged"}),
+        )
+        .await
+        .ok(200);
+        app.run_jobs().await;
+        let r = app
+            .get(&format!("/api/v1/requests/{ios}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(r["status"], "triaged");
+        assert_eq!(
+            app.count("messages").await,
+            messages,
+            "the reply was rolled back"
+        );
+        let failed = audit(&app, "rule.fail").await;
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        let why = failed[0]["details"]["error"].as_str().unwrap();
+        assert!(
+            why.contains("change order") && why.contains("delivered"),
+            "{why}"
+        );
+    }
+);
