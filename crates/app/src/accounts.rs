@@ -1,8 +1,10 @@
 //! Account recovery and the second factor: password reset by an emailed one-time link, portal
 //! sign-in links for contacts, and optional TOTP for members.
 
-use rapport_core::access::{Actor, Principal};
+use jiff::SignedDuration;
+use rapport_core::access::{Actor, Permission, Principal};
 use rapport_core::audit::AuditEntry;
+use rapport_core::ids::ContactId;
 use rapport_core::validate;
 use rapport_store::repo::accounts::{self, LinkOwner, LinkProblem};
 use rapport_store::repo::auth::{self as store_auth, SessionOwner};
@@ -12,6 +14,9 @@ use serde::Serialize;
 use crate::auth::{SecretKind, SignedIn, hash_password_async, hash_secret, new_secret, secret_org};
 use crate::secrets::Secret;
 use crate::{App, AppError, AppResult, Ctx};
+
+/// How long a portal invitation stays open: people read such mail days later.
+const INVITE_TTL: SignedDuration = SignedDuration::from_hours(7 * 24);
 
 /// A new TOTP secret to put in an authenticator app; not active until confirmed with a code.
 #[derive(Debug, Clone, Serialize)]
@@ -220,12 +225,15 @@ impl App {
             purpose: "portal_sign_in",
             path: "/portal/link",
             audit: "auth.portal_link_requested",
+            // Only contacts with portal access get a link; the answer is the same either way.
             find: Box::new(|db, org, email| {
-                Ok(clients::contact_by_email(db, org, email)?.map(|(c, _)| Addressee {
+                Ok(clients::contact_by_email(db, org, email)?
+                    .filter(|(c, _)| c.portal_enabled)
+                    .map(|(c, _)| Addressee {
                     owner: LinkOwner::Contact(c.id),
                     name: c.etiquette.preferred_name.clone().unwrap_or_else(|| c.name.clone()),
                     address: c.email,
-                }))
+                    }))
             }),
             compose: Box::new(|to, org_name, link| {
                 (
@@ -258,7 +266,124 @@ impl App {
                 let LinkOwner::Contact(c) = owner else {
                     return Err(AppError::NotFound("link"));
                 };
-                Ok(clients::get_contact(db, org, c)?)
+                let contact = clients::get_contact(db, org, c)?;
+                if !contact.portal_enabled {
+                    // Revoking cancels outstanding links; this holds if one slipped through.
+                    return Err(AppError::NotFound("link"));
+                }
+                Ok(contact)
+            })
+            .await?;
+        if let Some(p) = previous {
+            self.sign_out(&p).await?;
+        }
+        let principal = Principal::Contact {
+            org_id: org,
+            contact_id: contact.id,
+            client_id: contact.client_id,
+        };
+        self.open_session(principal, SessionOwner::Contact(contact.id), ip)
+            .await
+    }
+
+    /// Invite a contact to the portal (managers and above). Access is on from now; the contact
+    /// gets a link to choose their own password, which staff never set or see. A new
+    /// invitation replaces the contact's unused links.
+    pub async fn invite_contact(&self, ctx: &Ctx, id: ContactId) -> AppResult<()> {
+        ctx.require(Permission::ManagePortalAccess)?;
+        let org = ctx.org();
+        let org_name = self.org(org).await?.name;
+        let token = new_secret(SecretKind::PortalInvite, org);
+        let hash = hash_secret(&token);
+        let now = self.now();
+        let expires = now
+            .checked_add(INVITE_TTL)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let url = format!(
+            "{}/portal/invite?token={token}",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<()> {
+                let c =
+                    clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact"))?;
+                clients::grant_portal(db, org, id, now)?;
+                accounts::cancel_contact_links(db, org, id)?;
+                accounts::create_link(
+                    db,
+                    org,
+                    "portal_invite",
+                    &hash,
+                    LinkOwner::Contact(id),
+                    now,
+                    expires,
+                )?;
+                let to = c.etiquette.preferred_name.as_deref().unwrap_or(&c.name);
+                let days = INVITE_TTL.as_hours() / 24;
+                accounts::queue_mail(
+                    db,
+                    org,
+                    "portal_invite",
+                    &c.email,
+                    &format!("{org_name} invites you to their client portal"),
+                    &format!(
+                        "Hello {to},\n\n{org_name} invites you to their client portal, where you can \
+                         follow your requests, promises and change orders.\n\n\
+                         Open this link within {days} days to choose your password:\n\n{url}\n\n\
+                         If you did not expect this, you can ignore this message.\n"
+                    ),
+                    now,
+                )?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "contact.portal_invited")
+                        .target("contact", id.0),
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Accept a portal invitation: the contact chooses their password and is signed in. Every
+    /// other session of theirs ends.
+    pub async fn accept_portal_invite(
+        &self,
+        token: &str,
+        password: &str,
+        ip: Option<String>,
+        previous: Option<String>,
+    ) -> AppResult<SignedIn> {
+        validate::password(password).map_err(|m| AppError::invalid("password", m))?;
+        let org = secret_org(SecretKind::PortalInvite, token).ok_or(AppError::NotFound("link"))?;
+        let hash = hash_password_async(password.to_string()).await?;
+        let token_hash = hash_secret(token);
+        let now = self.now();
+        let audit_ip = ip.clone();
+        let contact = self
+            .store
+            .write(move |db| -> AppResult<rapport_core::client::Contact> {
+                let owner = accounts::consume_link(db, org, "portal_invite", &token_hash, now)?
+                    .map_err(link_error)?;
+                let LinkOwner::Contact(c) = owner else {
+                    return Err(AppError::NotFound("link"));
+                };
+                let contact = clients::get_contact(db, org, c)?;
+                if !contact.portal_enabled {
+                    return Err(AppError::NotFound("link"));
+                }
+                clients::set_portal_password(db, org, c, &hash, now)?;
+                store_auth::delete_contact_sessions(db, org, c)?;
+                audit::record(
+                    db,
+                    org,
+                    now,
+                    audit_ip.as_deref(),
+                    &AuditEntry::new(Actor::Contact(c), "auth.portal_invite_accepted")
+                        .target("contact", c.0),
+                )?;
+                Ok(contact)
             })
             .await?;
         if let Some(p) = previous {
@@ -309,8 +434,16 @@ impl App {
         })
     }
 
-    /// Turn TOTP on (`enable`) or off; either way the current code proves the secret is held.
-    pub async fn totp_set(&self, ctx: &Ctx, code: &str, enable: bool) -> AppResult<()> {
+    /// Turn TOTP on (`enable`) or off; either way the current code proves the secret is held
+    /// (and is spent). Turning it on also takes the member's password: a session left open
+    /// must not be enough to tie the account to someone else's authenticator.
+    pub async fn totp_set(
+        &self,
+        ctx: &Ctx,
+        code: &str,
+        password: Option<&str>,
+        enable: bool,
+    ) -> AppResult<()> {
         let member = ctx
             .principal
             .member_id()
@@ -332,10 +465,28 @@ impl App {
                 if enable { "already on" } else { "already off" },
             ));
         }
+        if enable {
+            let given = password.unwrap_or_default().to_string();
+            let stored = self
+                .store
+                .read(move |db| accounts::member_password_hash(db, org, member))
+                .await?;
+            let ok = tokio::task::spawn_blocking(move || {
+                crate::auth::verify_password(stored.as_deref(), &given)
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+            if !ok {
+                return Err(AppError::invalid("password", "the password is wrong"));
+            }
+        }
         let secret = self.settings.secrets.open(&sealed)?;
         let bytes = crate::totp::from_base32(secret.expose()).unwrap_or_default();
-        if !crate::totp::verify(&bytes, code, self.now()) {
-            return Err(AppError::invalid("code", "the code is wrong or expired"));
+        if !self.spend_totp(org, member, &bytes, code).await? {
+            return Err(AppError::invalid(
+                "code",
+                "the code is wrong, expired or already used",
+            ));
         }
         let now = self.now();
         let ctx = ctx.clone();

@@ -68,6 +68,8 @@ pub enum SecretKind {
     ApiToken,
     PasswordReset,
     PortalLink,
+    /// A manager's invitation to the portal: the contact chooses their password with it.
+    PortalInvite,
     /// A one-time link asking a contact to rate delivered work.
     RatingInvitation,
 }
@@ -79,6 +81,7 @@ impl SecretKind {
             SecretKind::ApiToken => "rpt",
             SecretKind::PasswordReset => "rpr",
             SecretKind::PortalLink => "rpl",
+            SecretKind::PortalInvite => "rpi",
             SecretKind::RatingInvitation => "rpv",
         }
     }
@@ -317,11 +320,11 @@ impl App {
                 .secrets
                 .open(sealed.as_deref().unwrap_or_default())?;
             let bytes = crate::totp::from_base32(secret.expose()).unwrap_or_default();
-            if !crate::totp::verify(&bytes, code, self.now()) {
+            if !self.spend_totp(org_id, member_id, &bytes, code).await? {
                 self.record_sign_in_failure(org.id, Some(member_id.0), &email, ip)
                     .await?;
                 return Err(AppError::Unauthorized(
-                    "the one-time code is wrong or expired".into(),
+                    "the one-time code is wrong, expired or already used".into(),
                 ));
             }
         }
@@ -350,7 +353,10 @@ impl App {
     ) -> AppResult<SignedIn> {
         let (org, email, contact) = self
             .check_password(&c, &ip, |db, org, email| {
-                Ok(clients::contact_by_email(db, org, email)?.map(|(c, h)| (c, h, true, None)))
+                Ok(clients::contact_by_email(db, org, email)?.map(|(c, h)| {
+                    let enabled = c.portal_enabled;
+                    (c, h, enabled, None)
+                }))
             })
             .await?;
         let principal = Principal::Contact {
@@ -367,6 +373,27 @@ impl App {
             previous,
         )
         .await
+    }
+
+    /// Check a TOTP code and spend its step: true only the first time a valid code is used.
+    pub(crate) async fn spend_totp(
+        &self,
+        org: OrgId,
+        member: rapport_core::ids::MemberId,
+        secret: &[u8],
+        code: &str,
+    ) -> AppResult<bool> {
+        let used = self
+            .store
+            .read(move |db| accounts::totp_last_step(db, org, member))
+            .await?;
+        let Some(step) = crate::totp::verify(secret, code, self.now(), used) else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .write(move |db| accounts::spend_totp_step(db, org, member, step))
+            .await?)
     }
 
     /// A successful sign-in forgets this account-and-address's failures (not the address's:

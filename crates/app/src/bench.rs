@@ -253,7 +253,6 @@ fn cast(
                 email: format!("contact{k}@client{c}.example"),
                 phone: None,
                 etiquette: None,
-                portal_password: None,
             }
             .validate()?;
             contacts.push(clients::insert_contact(db, org, &d, None, at)?.id);

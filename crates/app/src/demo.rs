@@ -640,7 +640,6 @@ fn seed_client(
                 form_of_address: form.map(str::to_string),
                 avoid: avoid.iter().map(|s| s.to_string()).collect(),
             }),
-            portal_password: None,
         }
         .validate()?;
         contacts.push(clients::insert_contact(db, org, &d, Some(hash), now)?.id);

@@ -197,6 +197,10 @@ impl Ctx {
         } else {
             Err(AppError::forbidden(match permission {
                 Permission::ManageClients => "only managers and above may do this",
+                Permission::ManagePortalAccess => {
+                    "only managers and above may invite a contact to the portal, revoke their \
+                     access or change their email address"
+                }
                 Permission::ManageMembers => "only admins and owners may do this",
                 Permission::ReadAudit => "only admins and owners may read the audit trail",
                 Permission::PortalAccess => "this is for client contacts",

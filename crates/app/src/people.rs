@@ -3,11 +3,11 @@
 use rapport_core::access::{Permission, Principal, Role};
 use rapport_core::audit::{self, AuditEntry};
 use rapport_core::client::{
-    Client, ClientPatch, Contact, ContactPatch, NewClient, NewContact, PortalChange,
+    Client, ClientPatch, ClientView, Contact, ContactPatch, NewClient, NewContact, PortalChange,
 };
 use rapport_core::ids::{ClientId, ContactId, MemberId};
 use rapport_core::member::{Member, MemberPatch, NewMember};
-use rapport_store::repo::{auth as store_auth, clients, members};
+use rapport_store::repo::{accounts, auth as store_auth, clients, members};
 
 use crate::auth::hash_password_async;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
@@ -130,12 +130,13 @@ impl App {
             .await
     }
 
+    /// Clients as the caller may see them: a contact gets their own client's contact view.
     pub async fn list_clients(
         &self,
         ctx: &Ctx,
         after: Option<&str>,
         limit: usize,
-    ) -> AppResult<Listing<Client>> {
+    ) -> AppResult<Listing<ClientView>> {
         let org = ctx.org();
         if let Some(own) = ctx.principal.client_scope() {
             let c = self.get_client(ctx, own).await?;
@@ -146,20 +147,38 @@ impl App {
         }
         ctx.require(Permission::ReadOrgWork)?;
         let after = cursor::after_id(after)?;
-        Ok(self
+        let page: Listing<Client> = self
             .store
             .read(move |db| clients::list(db, org, after, limit))
             .await?
-            .into())
+            .into();
+        Ok(Listing {
+            items: page.items.into_iter().map(ClientView::full).collect(),
+            next_cursor: page.next_cursor,
+        })
     }
 
-    /// A contact may read their own client; other clients are "not found" to them.
-    pub async fn get_client(&self, ctx: &Ctx, id: ClientId) -> AppResult<Client> {
-        if let Some(own) = ctx.principal.client_scope()
-            && own != id
-        {
+    /// A client as the caller may see it. A contact may read their own client, without what
+    /// the firm keeps internally; other clients are "not found" to them.
+    pub async fn get_client(&self, ctx: &Ctx, id: ClientId) -> AppResult<ClientView> {
+        let own = ctx.principal.client_scope();
+        if own.is_some_and(|own| own != id) {
             return Err(AppError::NotFound("client"));
         }
+        let org = ctx.org();
+        let c = self
+            .store
+            .read(move |db| clients::get(db, org, id).map_err(|_| AppError::NotFound("client")))
+            .await?;
+        Ok(match own {
+            Some(_) => ClientView::for_contact(c),
+            None => ClientView::full(c),
+        })
+    }
+
+    /// The whole client record, notes and etiquette included: members only.
+    pub async fn client_record(&self, ctx: &Ctx, id: ClientId) -> AppResult<Client> {
+        ctx.require(Permission::ReadOrgWork)?;
         let org = ctx.org();
         self.store
             .read(move |db| clients::get(db, org, id).map_err(|_| AppError::NotFound("client")))
@@ -235,28 +254,30 @@ impl App {
             .into())
     }
 
-    /// Contacts may read only themselves.
+    /// Contacts may read only themselves, without the words staff avoid with them.
     pub async fn get_contact(&self, ctx: &Ctx, id: ContactId) -> AppResult<Contact> {
+        let is_contact = matches!(ctx.principal, Principal::Contact { .. });
         if let Principal::Contact { contact_id, .. } = ctx.principal
             && contact_id != id
         {
             return Err(AppError::NotFound("contact"));
         }
         let org = ctx.org();
-        self.store
+        let mut c = self
+            .store
             .read(move |db| {
                 clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact"))
             })
-            .await
+            .await?;
+        if is_contact {
+            c.etiquette.avoid.clear();
+        }
+        Ok(c)
     }
 
     pub async fn create_contact(&self, ctx: &Ctx, input: NewContact) -> AppResult<Contact> {
         ctx.require(Permission::EditContacts)?;
         let draft = input.validate()?;
-        let hash = match &draft.portal_password {
-            Some(p) => Some(hash_password_async(p.clone()).await?),
-            None => None,
-        };
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
@@ -265,7 +286,7 @@ impl App {
                 if !clients::exists(db, org, draft.client_id)? {
                     return Err(AppError::invalid("client_id", "no such client"));
                 }
-                let c = clients::insert_contact(db, org, &draft, hash.as_deref(), now)?;
+                let c = clients::insert_contact(db, org, &draft, None, now)?;
                 ctx.audit(
                     db,
                     now,
@@ -278,6 +299,9 @@ impl App {
             .await
     }
 
+    /// Edit a contact. Changing their email (where sign-in links go) or revoking portal access
+    /// needs a manager; revoking ends their sessions, password and unused links, and a new
+    /// address cancels links mailed to the old one.
     pub async fn update_contact(
         &self,
         ctx: &Ctx,
@@ -287,42 +311,30 @@ impl App {
         ctx.require(Permission::EditContacts)?;
         let org = ctx.org();
         let now = self.now();
-        // Hash outside the write: argon2 is slow and the writer is shared.
-        let new_hash = match &patch.portal_password {
-            Some(Some(p)) if rapport_core::validate::password(p).is_ok() => {
-                Some(hash_password_async(p.clone()).await?)
-            }
-            _ => None,
-        };
         let ctx = ctx.clone();
         self.store
             .write(move |db| -> AppResult<Contact> {
                 let before =
                     clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact"))?;
                 let (mut after, portal) = patch.apply(&before)?;
+                if before.access_changed(&after) {
+                    ctx.require(Permission::ManagePortalAccess)?;
+                }
                 after.updated_at = now;
-                let hash_change = match portal {
-                    PortalChange::Keep => None,
-                    PortalChange::Revoke => Some(None),
-                    PortalChange::SetPassword(_) => Some(new_hash.as_deref()),
-                };
-                clients::update_contact(db, &after, hash_change)?;
-                if portal != PortalChange::Keep {
-                    // A new or revoked password ends the contact's existing sessions.
+                clients::update_contact(db, &after)?;
+                if portal == PortalChange::Revoke {
+                    clients::revoke_portal(db, org, id, now)?;
                     store_auth::delete_contact_sessions(db, org, id)?;
                 }
-                let mut details = audit::diff(&before, &after);
-                if let (PortalChange::SetPassword(_), Some(map)) =
-                    (&portal, details.as_object_mut())
-                {
-                    map.insert("portal_password".into(), serde_json::json!("changed"));
+                if before.access_changed(&after) {
+                    accounts::cancel_contact_links(db, org, id)?;
                 }
                 ctx.audit(
                     db,
                     now,
                     AuditEntry::new(ctx.principal.actor(), "contact.update")
                         .target("contact", id.0)
-                        .details(details),
+                        .details(audit::diff(&before, &after)),
                 )?;
                 Ok(after)
             })

@@ -15,7 +15,7 @@ use jiff::tz::TimeZone;
 use rapport_core::access::{Permission, Principal, Role};
 use rapport_core::audit::AuditEntry;
 use rapport_core::change_order::ChangeOrderStatus;
-use rapport_core::ids::{ClientId, EngagementId, OrgId, RequestId};
+use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, OrgId, RequestId};
 use rapport_core::request::{Request, RequestDraft, ScopeRecord, Status, TransitionInput};
 use rapport_core::scope::report::{self, Interval, ScopeReport};
 use rapport_core::scope::{
@@ -179,9 +179,47 @@ fn is_manager(ctx: &Ctx) -> bool {
         .is_some_and(|r| r.at_least(Role::Manager))
 }
 
-/// Refuse to start work (`in_progress`) on a request that waits for a change order in draft or
-/// sent, unless a manager overrides with a reason: the override is recorded (out-of-scope work
-/// absorbed) and audited. Called inside the transition's write, after core allowed the move.
+/// The change orders `r` waits for (drafts, or sent and not yet answered): (id, status,
+/// engagement). None once a manager went ahead without them: the work was absorbed, and
+/// delivering it needs no second override.
+fn pending_change_orders(
+    db: &mut Db<'_>,
+    org: OrgId,
+    r: &Request,
+) -> AppResult<Vec<(ChangeOrderId, ChangeOrderStatus, EngagementId)>> {
+    let pending: Vec<_> = change_orders::for_request(db, org, r.id)?
+        .into_iter()
+        .filter(|(_, s, _)| matches!(s, ChangeOrderStatus::Draft | ChangeOrderStatus::Sent))
+        .collect();
+    if pending.is_empty() {
+        return Ok(pending);
+    }
+    let absorbed = store::overridden(db, org, r.id)?;
+    if pending.iter().any(|(id, _, _)| absorbed.contains(id)) {
+        return Ok(Vec::new());
+    }
+    Ok(pending)
+}
+
+fn waits_for(
+    r: &Request,
+    to: Status,
+    pending: &[(ChangeOrderId, ChangeOrderStatus, EngagementId)],
+) -> String {
+    let names: Vec<String> = pending
+        .iter()
+        .map(|(id, s, _)| format!("change order {id} ({s})"))
+        .collect();
+    format!(
+        "request {} is out of scope and waits for the client to approve {}, so it cannot be {to} yet",
+        r.id,
+        names.join(" and ")
+    )
+}
+
+/// Refuse to work on (`in_progress`) or deliver a request that waits for a change order in
+/// draft or sent, unless a manager overrides with a reason: the override is recorded (out-of-scope
+/// work absorbed) and audited. Called inside the transition's write, after core allowed the move.
 pub(crate) fn guard_in_progress(
     db: &mut Db<'_>,
     ctx: &Ctx,
@@ -189,34 +227,26 @@ pub(crate) fn guard_in_progress(
     input: &TransitionInput,
     now: Timestamp,
 ) -> AppResult<()> {
-    if input.status != Status::InProgress {
+    if !input.status.means_work_done() {
         return Ok(());
     }
-    let pending: Vec<_> = change_orders::for_request(db, ctx.org(), r.id)?
-        .into_iter()
-        .filter(|(_, s, _)| matches!(s, ChangeOrderStatus::Draft | ChangeOrderStatus::Sent))
-        .collect();
+    let pending = pending_change_orders(db, ctx.org(), r)?;
     let Some(&(first, _, engagement)) = pending.first() else {
         return Ok(());
     };
-    let names: Vec<String> = pending
-        .iter()
-        .map(|(id, s, _)| format!("change order {id} ({s})"))
-        .collect();
     let Some(reason) = input.override_reason.as_deref() else {
         return Err(AppError::conflict(
             "status",
             format!(
-                "request {} is out of scope and waits for the client to approve {}; a manager can \
-                 start it anyway by sending override_reason (recorded as out-of-scope work absorbed)",
-                r.id,
-                names.join(" and ")
+                "{}; a manager can go ahead anyway by sending override_reason (recorded as \
+                 out-of-scope work absorbed)",
+                waits_for(r, input.status, &pending)
             ),
         ));
     };
     if !is_manager(ctx) {
         return Err(AppError::forbidden(
-            "only managers and above may start work that waits for a change order",
+            "only managers and above may go ahead with work that waits for a change order",
         ));
     }
     let reason = validate::text(reason, limits::NOTE)
@@ -249,6 +279,24 @@ pub(crate) fn guard_in_progress(
             ),
     )?;
     Ok(())
+}
+
+/// A rule may not do what needs a manager's override: it cannot start or deliver work that
+/// waits for a change order.
+pub(crate) fn refuse_for_rule(
+    db: &mut Db<'_>,
+    org: OrgId,
+    r: &Request,
+    to: Status,
+) -> AppResult<()> {
+    if !to.means_work_done() {
+        return Ok(());
+    }
+    let pending = pending_change_orders(db, org, r)?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::conflict("status", waits_for(r, to, &pending)))
 }
 
 /// What a scope report is asked for.

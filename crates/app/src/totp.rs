@@ -22,19 +22,27 @@ pub fn code_at_step(secret: &[u8], step: i64, digits: u32) -> u32 {
     bin % 10u32.pow(digits)
 }
 
-/// Accept the code for now, or one step either side (clock drift, slow typing).
-pub fn verify(secret: &[u8], code: &str, now: Timestamp) -> bool {
+/// The step of `code` when it is the code for now or one step either side (clock drift, slow
+/// typing) and later than `used`, the step last accepted: a code works once (RFC 6238, 5.2), so
+/// one seen over a shoulder or in a log is spent.
+pub fn verify(secret: &[u8], code: &str, now: Timestamp, used: Option<i64>) -> Option<i64> {
     let code = code.trim().replace(' ', "");
     if code.len() != DIGITS as usize || !code.chars().all(|c| c.is_ascii_digit()) {
-        return false;
+        return None;
     }
     let Ok(given) = code.parse::<u32>() else {
-        return false;
+        return None;
     };
     let step = now.as_second().div_euclid(STEP_SECS);
     // Compare all three without an early exit.
-    [-1i64, 0, 1].iter().fold(false, |ok, d| {
-        ok | (code_at_step(secret, step + d, DIGITS) == given)
+    [-1i64, 0, 1].iter().fold(None, |found, d| {
+        let s = step + d;
+        let fresh = used.is_none_or(|u| s > u);
+        if code_at_step(secret, s, DIGITS) == given && fresh {
+            Some(s)
+        } else {
+            found
+        }
     })
 }
 
@@ -119,12 +127,27 @@ mod tests {
         let now = Timestamp::from_second(1111111111).unwrap();
         let code = |step: i64| format!("{:06}", code_at_step(secret, step, 6));
         let step = 1111111111 / 30;
-        assert!(verify(secret, &code(step), now));
-        assert!(verify(secret, &code(step - 1), now));
-        assert!(verify(secret, &code(step + 1), now));
-        assert!(!verify(secret, &code(step + 2), now));
-        assert!(!verify(secret, "abcdef", now));
-        assert!(!verify(secret, "12345", now));
+        assert_eq!(verify(secret, &code(step), now, None), Some(step));
+        assert_eq!(verify(secret, &code(step - 1), now, None), Some(step - 1));
+        assert_eq!(verify(secret, &code(step + 1), now, None), Some(step + 1));
+        assert_eq!(verify(secret, &code(step + 2), now, None), None);
+        assert_eq!(verify(secret, "abcdef", now, None), None);
+        assert_eq!(verify(secret, "12345", now, None), None);
+    }
+
+    #[test]
+    fn a_code_works_once() {
+        let secret = b"12345678901234567890";
+        let now: Timestamp = "2030-03-04T10:00:00Z".parse().unwrap();
+        let step = now.as_second().div_euclid(STEP_SECS);
+        let code = |s: i64| format!("{:06}", code_at_step(secret, s, DIGITS));
+        assert_eq!(verify(secret, &code(step), now, Some(step)), None);
+        assert_eq!(verify(secret, &code(step - 1), now, Some(step)), None);
+        assert_eq!(
+            verify(secret, &code(step + 1), now, Some(step)),
+            Some(step + 1)
+        );
+        assert_eq!(verify(secret, &code(step), now, Some(step - 1)), Some(step));
     }
 
     #[test]

@@ -131,13 +131,23 @@ async fn no_secret_is_ever_logged() {
         .json()
         .await
         .unwrap();
-    let portal_password = "contact portal passphrase 9";
-    http.post(format!("{base}/api/v1/contacts"))
+    let contact: Value = http
+        .post(format!("{base}/api/v1/contacts"))
         .bearer_auth(&token)
-        .json(&json!({"client_id": client["id"], "name": "Priya", "email": "priya@kaveri.example", "portal_password": portal_password}))
+        .json(&json!({"client_id": client["id"], "name": "Priya", "email": "priya@kaveri.example"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let invited = http
+        .post(format!("{base}/api/v1/contacts/{}/invite", contact["id"]))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
+    assert_eq!(invited.status().as_u16(), 202);
     // A failed sign-in with a wrong (but secret) password.
     let wrong = "not-my-password-but-still-secret";
     http.post(format!("{base}/api/v1/auth/login"))
@@ -170,6 +180,33 @@ async fn no_secret_is_ever_logged() {
         .next()
         .unwrap()
         .to_string();
+
+    // The contact accepts the invitation, choosing their own portal password.
+    let invite_mail: String = store
+        .read(|db| {
+            db.scalar(
+                "SELECT body FROM outbox WHERE kind = 'portal_invite'",
+                rapport_store::params![],
+            )
+        })
+        .await
+        .unwrap();
+    let invite_token = invite_mail
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let portal_password = "contact portal passphrase 9";
+    let accepted = http
+        .post(format!("{base}/api/v1/portal/invite/accept"))
+        .json(&json!({"token": invite_token, "password": portal_password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status().as_u16(), 200);
 
     // Credentials that travel in URLs: a calendar feed, the reset link, a portal sign-in link
     // (each requested as a browser or calendar would), and the metrics token in a header.
@@ -259,6 +296,7 @@ async fn no_secret_is_ever_logged() {
         ("TOTP seed", seed.as_str()),
         ("reset token", reset_token.as_str()),
         ("portal password", portal_password),
+        ("portal invitation token", invite_token.as_str()),
         ("wrong password", wrong),
         ("calendar feed token", feed_token.as_str()),
         ("portal sign-in token", portal_token.as_str()),

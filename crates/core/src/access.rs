@@ -103,6 +103,10 @@ pub enum Permission {
     EditContacts,
     /// Create and edit clients and engagements, briefs and budgets.
     ManageClients,
+    /// Invite a contact to the portal, revoke their access, or change the address their
+    /// sign-in links go to. Editing contacts is every member's job; these are the keys to a
+    /// client's portal, so they need a manager.
+    ManagePortalAccess,
     /// Members, roles and other people's tokens.
     ManageMembers,
     /// Read the audit trail.
@@ -156,7 +160,9 @@ impl Principal {
             Principal::Contact { .. } => permission == Permission::PortalAccess,
             Principal::Member { role, .. } => match permission {
                 Permission::ReadOrgWork | Permission::DoWork | Permission::EditContacts => true,
-                Permission::ManageClients => role.at_least(Role::Manager),
+                Permission::ManageClients | Permission::ManagePortalAccess => {
+                    role.at_least(Role::Manager)
+                }
                 Permission::ManageMembers | Permission::ReadAudit => role.at_least(Role::Admin),
                 Permission::PortalAccess => false,
             },
@@ -206,6 +212,10 @@ mod tests {
 
         assert!(member(Role::Agent).allows(Permission::DoWork));
         assert!(!member(Role::Agent).allows(Permission::ManageClients));
+        assert!(member(Role::Agent).allows(Permission::EditContacts));
+        assert!(!member(Role::Agent).allows(Permission::ManagePortalAccess));
+        assert!(member(Role::Manager).allows(Permission::ManagePortalAccess));
+        assert!(!contact.allows(Permission::ManagePortalAccess));
         assert!(member(Role::Manager).allows(Permission::ManageClients));
         assert!(!member(Role::Manager).allows(Permission::ManageMembers));
         assert!(member(Role::Admin).allows(Permission::ReadAudit));

@@ -25,6 +25,59 @@ pub struct Client {
     pub updated_at: Timestamp,
 }
 
+/// A client as an API caller may see it. Members see everything; a client's own contact sees
+/// no more than the firm would tell them: not the firm's notes about them (Zendesk imports put
+/// private notes there) nor the etiquette staff keep for writing to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientView {
+    pub id: ClientId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// BCP 47 locale for dates and wording, e.g. `en-GB`.
+    pub locale: String,
+    /// Zone, working hours and holidays the client keeps.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub calendar: CalendarSpec,
+    /// Members only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub etiquette: Option<ClientEtiquette>,
+    /// Members only: the firm's internal notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl ClientView {
+    /// Everything, for members.
+    pub fn full(mut c: Client) -> Self {
+        let etiquette = std::mem::take(&mut c.etiquette);
+        let notes = std::mem::take(&mut c.notes);
+        ClientView {
+            etiquette: Some(etiquette),
+            notes: Some(notes),
+            ..Self::for_contact(c)
+        }
+    }
+
+    /// What the client's own contact may see.
+    pub fn for_contact(c: Client) -> Self {
+        ClientView {
+            id: c.id,
+            org_id: c.org_id,
+            name: c.name,
+            locale: c.locale,
+            calendar: c.calendar,
+            etiquette: None,
+            notes: None,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"name": "Northwind Traders", "locale": "en-GB", "calendar": {"tz": "Europe/London", "hours": ["mon-fri 09:00-17:30"], "countries": ["GB"]}, "etiquette": {"tone": "formal", "avoid": ["Dear Sir/Madam"]}})))]
@@ -189,8 +242,8 @@ pub struct Contact {
     pub email: String,
     pub phone: Option<String>,
     pub etiquette: ContactEtiquette,
-    /// Whether the contact has a portal password. (Any contact can also sign in with an
-    /// emailed one-time link.)
+    /// Whether the contact may use the client portal: off until a manager invites them, and
+    /// off again when a manager revokes it. Only then do sign-in links and sessions work.
     pub portal_enabled: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -209,9 +262,6 @@ pub struct NewContact {
     pub phone: Option<String>,
     #[serde(default)]
     pub etiquette: Option<ContactEtiquette>,
-    /// Setting a password (10-1024 characters) gives the contact a portal login.
-    #[serde(default)]
-    pub portal_password: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -221,7 +271,6 @@ pub struct ContactDraft {
     pub email: String,
     pub phone: Option<String>,
     pub etiquette: ContactEtiquette,
-    pub portal_password: Option<String>,
 }
 
 fn contact_etiquette(mut e: ContactEtiquette, v: &mut Violations) -> ContactEtiquette {
@@ -256,16 +305,12 @@ impl NewContact {
             .as_deref()
             .and_then(|p| v.check("phone", phone(p)));
         let etiquette = contact_etiquette(self.etiquette.unwrap_or_default(), &mut v);
-        if let Some(p) = &self.portal_password {
-            v.check("portal_password", validate::password(p));
-        }
         v.finish(|| ContactDraft {
             client_id: self.client_id,
             name: name.unwrap_or_default(),
             email: email.unwrap_or_default(),
             phone,
             etiquette,
-            portal_password: self.portal_password,
         })
     }
 }
@@ -282,16 +327,17 @@ pub struct ContactPatch {
     pub phone: Option<Option<String>>,
     #[serde(default)]
     pub etiquette: Option<ContactEtiquette>,
-    /// A new portal password; `null` revokes portal access.
-    #[serde(default, deserialize_with = "patch::double_option")]
-    pub portal_password: Option<Option<String>>,
+    /// `false` revokes portal access (managers and above): the contact's sessions, password and
+    /// unused links end. Access is given by an invitation (`POST /api/v1/contacts/{id}/invite`),
+    /// so `true` is accepted only when access is already on.
+    #[serde(default)]
+    pub portal_enabled: Option<bool>,
 }
 
-/// What a contact patch changes about the portal login.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a contact patch changes about portal access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PortalChange {
     Keep,
-    SetPassword(String),
     Revoke,
 }
 
@@ -317,19 +363,30 @@ impl ContactPatch {
         if let Some(e) = self.etiquette {
             out.etiquette = contact_etiquette(e, &mut v);
         }
-        let portal = match self.portal_password {
-            None => PortalChange::Keep,
-            Some(None) => {
+        let portal = match (self.portal_enabled, c.portal_enabled) {
+            (Some(false), true) => {
                 out.portal_enabled = false;
                 PortalChange::Revoke
             }
-            Some(Some(p)) => {
-                v.check("portal_password", validate::password(&p));
-                out.portal_enabled = true;
-                PortalChange::SetPassword(p)
+            (Some(true), false) => {
+                v.add(
+                    "portal_enabled",
+                    "portal access is given by an invitation the contact accepts \
+                     (POST /api/v1/contacts/{id}/invite)",
+                );
+                PortalChange::Keep
             }
+            _ => PortalChange::Keep,
         };
         v.finish(|| (out, portal))
+    }
+}
+
+impl Contact {
+    /// Whether going from `self` to `after` touches the keys to the portal (where sign-in links
+    /// are mailed, or access itself): staff who may edit contacts may not do that.
+    pub fn access_changed(&self, after: &Contact) -> bool {
+        self.email != after.email || self.portal_enabled != after.portal_enabled
     }
 }
 
@@ -408,11 +465,21 @@ mod tests {
             updated_at: Timestamp::UNIX_EPOCH,
         };
         let p: ContactPatch =
-            serde_json::from_str(r#"{"phone": null, "portal_password": null}"#).unwrap();
+            serde_json::from_str(r#"{"phone": null, "portal_enabled": false}"#).unwrap();
         let (out, portal) = p.apply(&c).unwrap();
         assert_eq!(out.phone, None);
         assert!(!out.portal_enabled);
         assert_eq!(portal, PortalChange::Revoke);
+        assert!(c.access_changed(&out));
+        let again: ContactPatch = serde_json::from_str(r#"{"portal_enabled": true}"#).unwrap();
+        assert_eq!(again.apply(&out).unwrap_err().0[0].field, "portal_enabled");
+        let renamed: ContactPatch = serde_json::from_str(r#"{"name": "Priya M"}"#).unwrap();
+        let (same, portal) = renamed.apply(&c).unwrap();
+        assert_eq!(portal, PortalChange::Keep);
+        assert!(!c.access_changed(&same));
+        let setting: Result<ContactPatch, _> =
+            serde_json::from_str(r#"{"portal_password": "staff choose this"}"#);
+        assert!(setting.is_err(), "staff may not set a contact's password");
         let bad: ContactPatch = serde_json::from_str(r#"{"email": "x"}"#).unwrap();
         assert_eq!(bad.apply(&c).unwrap_err().0[0].field, "email");
     }

@@ -166,9 +166,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Record>, CsvError> {
 }
 
 /// A cell for a CSV line: quoted when it holds a comma, quote or line break. Cells that a
-/// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) get a leading apostrophe.
+/// spreadsheet would run as a formula get a leading apostrophe: those starting with `=`, `+`,
+/// `-` (unless a plain number), `@`, or a tab or carriage return (spreadsheets skip those and
+/// read the formula after them). Every CSV export writes its cells with this.
 pub fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '@']) || (s.starts_with('-') && s.parse::<f64>().is_err()) {
+    let s = if s.starts_with(['=', '+', '@', '\t', '\r'])
+        || (s.starts_with('-') && s.parse::<f64>().is_err())
+    {
         format!("'{s}")
     } else {
         s.to_string()
@@ -309,7 +313,6 @@ pub fn contact_row(h: &Header, r: &Record, client: ClientId) -> NewContact {
         email: h.get(r, "email").to_string(),
         phone: opt(h.get(r, "phone")),
         etiquette: None,
-        portal_password: None,
     }
 }
 
@@ -439,6 +442,10 @@ mod tests {
         assert_eq!(cell("say \"x\""), "\"say \"\"x\"\"\"");
         assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(cell("-12.50"), "-12.50");
+        assert_eq!(cell("-2+3+cmd"), "'-2+3+cmd");
+        assert_eq!(cell("\t=1+1"), "'\t=1+1");
+        assert_eq!(cell("\r=1+1"), "\"'\r=1+1\"");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(line(&["a".into(), "b c".into()]), "a,b c\r\n");
         // What is written reads back the same.
         let tricky = ["x,y", "q\"uote", "multi\nline"];

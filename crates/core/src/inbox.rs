@@ -70,6 +70,9 @@ label_enum!(
         AutoReply => "auto_reply",
         /// The bytes are not a mail message.
         NotAMessage => "not_a_message",
+        /// The organisation requires verified senders, and the receiving server did not verify
+        /// this one (a known contact's address may be forged).
+        Unauthenticated => "unauthenticated",
     }
 );
 
@@ -288,6 +291,9 @@ pub struct MailView {
     pub auto_reason: Option<String>,
     /// What was wrong with the message as received.
     pub warnings: Vec<String>,
+    /// The receiving server's SPF, DKIM and DMARC results (`Authentication-Results`), e.g.
+    /// `mx.example.com: spf=pass (example.net) dkim=pass (example.net) dmarc=pass (example.net)`.
+    pub authentication: Option<String>,
     pub send_status: Option<crate::message::SendStatus>,
     /// Outbound: attempts so far and the last error.
     pub send_attempts: i64,
@@ -318,6 +324,9 @@ pub struct Facts {
     pub dangling_token: Option<u64>,
     /// Why a machine wrote it, if one did.
     pub auto: Option<String>,
+    /// Why the sender is not verified, when the organisation requires it (see
+    /// [`crate::mail_auth::MailPolicy`]). Only a reply to one of our threads goes without.
+    pub unverified: Option<String>,
 }
 
 /// Where a message goes.
@@ -388,6 +397,17 @@ pub fn route(f: &Facts) -> Route {
         );
     };
     let auto = f.auto.is_some();
+    // A reply to our own message names a Message-ID only its recipients saw; a subject token is
+    // a request number anyone can guess. So only the first continues a thread unverified.
+    let replies_to_us = f.thread.is_some_and(|p| p.client == client);
+    if let Some(why) = &f.unverified
+        && !replies_to_us
+    {
+        return triage(
+            TriageReason::Unauthenticated,
+            format!("{from} could not be verified as the sender: {why}"),
+        );
+    }
     let mut refused = Vec::new();
     for (pointer, via) in [(f.thread, ThreadVia::Headers), (f.token, ThreadVia::Token)] {
         let Some(p) = pointer else { continue };
@@ -615,6 +635,46 @@ mod tests {
         };
         assert_eq!(reason, TriageReason::UnknownSender);
         assert!(detail.contains("ann@northwind.example"));
+    }
+
+    #[test]
+    fn unverified_senders_only_continue_our_threads() {
+        let unverified = Facts {
+            unverified: Some("mx.acme.example reported dmarc=fail".into()),
+            ..facts()
+        };
+        let Route::Triage { reason, detail } = route(&unverified) else {
+            panic!("a new request from an unverified sender")
+        };
+        assert_eq!(reason, TriageReason::Unauthenticated);
+        assert!(
+            detail.contains("ann@northwind.example") && detail.contains("dmarc=fail"),
+            "{detail}"
+        );
+        // A guessable subject token is not enough...
+        let by_token = Facts {
+            token: ptr(6, 10),
+            ..unverified.clone()
+        };
+        assert!(matches!(
+            route(&by_token),
+            Route::Triage {
+                reason: TriageReason::Unauthenticated,
+                ..
+            }
+        ));
+        // ...a reply to one of our messages is.
+        let reply = Facts {
+            thread: ptr(5, 10),
+            ..unverified
+        };
+        assert!(matches!(
+            route(&reply),
+            Route::Thread {
+                via: ThreadVia::Headers,
+                ..
+            }
+        ));
     }
 
     #[test]

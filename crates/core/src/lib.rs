@@ -26,6 +26,7 @@ pub mod ical;
 pub mod ids;
 pub mod inbox;
 pub mod jobs;
+pub mod mail_auth;
 pub mod member;
 pub mod message;
 pub mod money;

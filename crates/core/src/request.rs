@@ -68,6 +68,13 @@ pub enum TransitionError {
 }
 
 impl Status {
+    /// A move here means the work is being done or was done (`in_progress`, `delivered`): what
+    /// out-of-scope work may not reach before the client approves its change order. (Closing
+    /// is not: work that will not be done is closed too.)
+    pub const fn means_work_done(self) -> bool {
+        matches!(self, Status::InProgress | Status::Delivered)
+    }
+
     /// Open work: anything not yet delivered or closed.
     pub const fn is_open(self) -> bool {
         !matches!(self, Status::Delivered | Status::Closed)
@@ -338,9 +345,9 @@ pub struct TransitionInput {
     /// Why, for the audit trail (optional; up to 10,000 characters).
     #[serde(default)]
     pub reason: Option<String>,
-    /// Managers only: start work (`in_progress`) on a request whose change order is still a
-    /// draft or awaiting the client, and say why (1-10,000 characters). Recorded as work done
-    /// out of scope without a change order ("absorbed", e.g. as goodwill).
+    /// Managers only: start (`in_progress`) or deliver (`delivered`) a request whose change
+    /// order is still a draft or awaiting the client, and say why (1-10,000 characters).
+    /// Recorded as work done out of scope without a change order ("absorbed", e.g. as goodwill).
     #[serde(default)]
     pub override_reason: Option<String>,
 }

@@ -288,7 +288,6 @@ pub fn plan(export: &Export, tz: &str, existing: &Existing) -> Result<Plan, Vec<
             email,
             phone: u.phone.clone().filter(|p| !p.trim().is_empty()),
             etiquette: None,
-            portal_password: None,
         }
         .validate();
         match draft {

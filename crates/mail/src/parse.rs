@@ -65,6 +65,10 @@ pub struct ParsedMessage {
     pub auto_submitted_reason: Option<String>,
     /// Remote images held back in `html`.
     pub remote_images_blocked: usize,
+    /// The `Authentication-Results` headers (SPF, DKIM, DMARC verdicts of receiving servers),
+    /// topmost (most recent) first, unfolded. Which to believe is the application's call.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authentication_results: Vec<String>,
     pub warnings: Vec<String>,
     /// The HTML as the sender wrote it (charset-decoded). For storage, so the reader can later
     /// re-sanitise with remote images allowed. Never show it unsanitised.
@@ -137,6 +141,12 @@ pub fn parse(raw: &[u8], limits: &ParseLimits) -> Result<ParsedMessage, ParseErr
         subject.as_deref(),
     );
 
+    let authentication_results = raw_headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("Authentication-Results"))
+        .map(|(_, v)| v.trim().to_string())
+        .collect();
+
     let sanitised = bodies
         .html
         .as_deref()
@@ -154,6 +164,7 @@ pub fn parse(raw: &[u8], limits: &ParseLimits) -> Result<ParsedMessage, ParseErr
         date,
         text: bodies.text,
         remote_images_blocked: sanitised.as_ref().map_or(0, |s| s.remote_images_blocked),
+        authentication_results,
         html: sanitised.map(|s| s.html),
         attachments,
         auto_submitted: auto_submitted_reason.is_some(),

@@ -32,6 +32,8 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     8 "0008_bench",
     9 "0009_mail",
     10 "0010_automation",
+    11 "0011_portal_access",
+    12 "0012_mail_auth",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -45,6 +47,8 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     8 "0008_bench",
     9 "0009_mail",
     10 "0010_automation",
+    11 "0011_portal_access",
+    12 "0012_mail_auth",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -148,7 +148,6 @@ both_engines!(
             email: "priya@kaveri.example".into(),
             phone: None,
             etiquette: None,
-            portal_password: None,
         }
         .validate()
         .unwrap();

@@ -58,8 +58,9 @@ pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next:
     }
 }
 
-/// Headers every response carries. The CSP allows no inline script and no framing; a server
-/// served over HTTPS also tells browsers never to use plain http for it (HSTS).
+/// Headers every response carries. The CSP allows no inline script and no framing; an answer
+/// that set a stricter one of its own (downloads: a sandbox) keeps it. A server served over
+/// HTTPS also tells browsers never to use plain http for it (HSTS).
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -69,13 +70,11 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
              frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
-        ),
-    );
+        ));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

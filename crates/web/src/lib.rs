@@ -2,6 +2,7 @@
 //! endpoints. Handlers only translate between HTTP and `rapport-app`.
 
 pub mod api;
+pub mod download;
 pub mod extract;
 pub mod guard;
 pub mod metrics;

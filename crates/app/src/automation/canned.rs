@@ -295,6 +295,7 @@ pub(crate) fn status_by_rule(
     let from = r.status;
     r.transition(to, now)
         .map_err(|e| AppError::conflict("status", e.to_string()))?;
+    crate::scope::refuse_for_rule(db, org, &r, to)?;
     requests::update_status(db, &r)?;
     on_request_change(db, &r, Change::Status, now)?;
     rapport_store::repo::audit::record(

@@ -202,6 +202,19 @@ fn mail_ctx(org: OrgId, contact: ContactId, client: ClientId) -> Ctx {
     )
 }
 
+/// The receiving server's verdicts on a message, as one line: from the server the
+/// organisation's policy names, else the topmost `Authentication-Results`.
+fn authentication(db: &mut Db<'_>, org: OrgId, p: &ParsedMessage) -> AppResult<Option<String>> {
+    if p.authentication_results.is_empty() {
+        return Ok(None);
+    }
+    let policy = store::mail_policy(db, org)?;
+    Ok(
+        rapport_core::mail_auth::pick(&p.authentication_results, policy.authserv_id.as_deref())
+            .map(|r| r.summary()),
+    )
+}
+
 /// The request named by the thread headers, newest first.
 fn thread_pointer(db: &mut Db<'_>, org: OrgId, p: &ParsedMessage) -> AppResult<Option<Pointer>> {
     let mut ids: Vec<String> = Vec::new();
@@ -283,6 +296,13 @@ pub(crate) fn record(
                 },
                 None => (None, token_id),
             };
+            // A person routing a triaged message again has looked at it: they vouch for it.
+            let unverified = match (&from, retry) {
+                (Some(a), None) => {
+                    store::mail_policy(db, org)?.refusal(&parsed.authentication_results, a)
+                }
+                _ => None,
+            };
             let facts = Facts {
                 loop_marker: p.loop_marker.clone(),
                 from,
@@ -291,6 +311,7 @@ pub(crate) fn record(
                 token,
                 dangling_token: dangling,
                 auto: parsed.auto_submitted_reason.clone(),
+                unverified,
             };
             inbox::route(&facts)
         }
@@ -421,6 +442,7 @@ fn store_message(
             created_at: now,
         },
     )?;
+    let auth_results = authentication(db, org, parsed)?;
     store::insert_meta(
         db,
         org,
@@ -437,6 +459,7 @@ fn store_message(
             warnings: parsed.warnings.clone(),
             send_attempts: 0,
             send_error: None,
+            auth_results,
         },
     )?;
     for a in &parsed.attachments {

@@ -25,6 +25,7 @@
 
 pub mod ingest;
 pub mod intake;
+pub mod policy;
 pub mod poll;
 pub mod send;
 pub mod views;

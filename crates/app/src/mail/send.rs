@@ -84,6 +84,7 @@ pub(crate) fn queue_outbound(
             warnings: Vec::new(),
             send_attempts: 0,
             send_error: None,
+            auth_results: None,
         },
     )?;
     jobs::enqueue(

@@ -269,6 +269,7 @@ impl App {
                     auto_submitted: meta.auto_submitted,
                     auto_reason: meta.auto_reason,
                     warnings: meta.warnings,
+                    authentication: meta.auth_results,
                     send_status: m.send_status,
                     send_attempts: meta.send_attempts,
                     send_error: meta.send_error,

@@ -31,7 +31,8 @@ both!(authorization_matrix, |app: TestApp| async move {
     // Our firm: two clients, a contact at each, a request and a note at each.
     let a = app.client("Client A").await;
     let b = app.client("Client B").await;
-    app.contact(a, "pat@a.example", Some("portal password a"))
+    let pat = app
+        .contact(a, "pat@a.example", Some("portal password a"))
         .await;
     app.contact(b, "sam@b.example", Some("portal password b"))
         .await;
@@ -309,6 +310,118 @@ both!(authorization_matrix, |app: TestApp| async move {
             }
         }
     }
+
+    // Agents versus contact credentials: the keys to a contact's portal (an invitation, their
+    // address, access itself) are a manager's; a contact's password is nobody's but theirs.
+    let target = app.contact(a, "kim@a.example", None).await;
+    type Keys<'a> = (Method, String, Box<dyn Fn() -> Value + 'a>, [u16; 7]);
+    let keys: Vec<Keys> = vec![
+        (
+            Method::POST,
+            format!("/api/v1/contacts/{target}/invite"),
+            Box::new(|| json!({})),
+            [202, 202, 202, 403, 403, 404, 401],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/contacts/{target}"),
+            Box::new(|| json!({"email": format!("kim{}@a.example", uniq())})),
+            [200, 200, 200, 403, 403, 404, 401],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/contacts/{target}"),
+            Box::new(|| json!({"portal_password": "chosen by staff 1"})),
+            [422, 422, 422, 422, 422, 422, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/contacts".into(),
+            Box::new(move || {
+                json!({"client_id": a, "name": "N", "email": format!("p{}@a.example", uniq()),
+                               "portal_password": "chosen by staff 1"})
+            }),
+            [422, 422, 422, 422, 422, 422, 401],
+        ),
+    ];
+    for (method, path, body, expected) in keys {
+        for ((role, who), want) in roles.iter().zip(expected) {
+            let before = app.snapshot().await;
+            let res = call(&app, who, method.clone(), &path, Some(body())).await;
+            assert_eq!(res.status, want, "{role} {method} {path}: {}", res.body);
+            if res.status >= 400 {
+                assert_eq!(
+                    app.snapshot().await,
+                    before,
+                    "{role} {method} {path} changed our data"
+                );
+            }
+        }
+    }
+    let revoke = json!({"portal_enabled": false});
+    for (role, who) in &roles[3..] {
+        let res = call(
+            &app,
+            who,
+            Method::PATCH,
+            &format!("/api/v1/contacts/{pat}"),
+            Some(revoke.clone()),
+        )
+        .await;
+        assert!(
+            [401, 403, 404].contains(&res.status),
+            "{role} revoked portal access: {}",
+            res.body
+        );
+    }
+
+    // Contacts versus internal fields: their own client, without what the firm keeps about it.
+    app.patch(
+        &format!("/api/v1/clients/{a}"),
+        &app.owner,
+        json!({"notes": "internal: slow payer", "etiquette": {"avoid": ["mate"]}}),
+    )
+    .await
+    .ok(200);
+    app.patch(
+        &format!("/api/v1/contacts/{pat}"),
+        &app.owner,
+        json!({"etiquette": {"avoid": ["Patty"]}}),
+    )
+    .await
+    .ok(200);
+    for path in [
+        format!("/api/v1/clients/{a}"),
+        "/api/v1/clients".to_string(),
+        "/api/v1/me".to_string(),
+        format!("/api/v1/contacts/{pat}"),
+    ] {
+        let seen = call(&app, &roles[4].1, Method::GET, &path, None)
+            .await
+            .ok(200)
+            .to_string();
+        for internal in ["slow payer", "\"notes\"", "mate", "Patty"] {
+            assert!(!seen.contains(internal), "{path} shows {internal}: {seen}");
+        }
+    }
+    // The firm's view of the relationship is not the contact's to read.
+    for path in [
+        format!("/api/v1/clients/{a}/health"),
+        format!("/api/v1/contacts/{pat}/etiquette"),
+    ] {
+        call(&app, &roles[4].1, Method::GET, &path, None)
+            .await
+            .problem(403);
+        call(&app, &roles[3].1, Method::GET, &path, None)
+            .await
+            .ok(200);
+    }
+    let full = app
+        .get(&format!("/api/v1/clients/{a}"), &app.owner)
+        .await
+        .ok(200);
+    assert_eq!(full["notes"], "internal: slow payer");
+    assert_eq!(full["etiquette"]["avoid"], json!(["mate"]));
 
     // What a contact sees is only their own client's work, and never an internal note.
     let Who::Portal { cookie, csrf } = &roles[4].1 else {

@@ -58,14 +58,14 @@ async fn okra(app: &TestApp, portal: Option<&str>) -> (i64, i64) {
         .ok(201)["id"]
         .as_i64()
         .unwrap();
-    let mut body = json!({"client_id": client, "name": "Priya Mehta", "email": "priya@okra.example",
+    let body = json!({"client_id": client, "name": "Priya Mehta", "email": "priya@okra.example",
         "etiquette": {"preferred_name": "Dr Mehta", "form_of_address": "Dr", "avoid": ["ma'am", "Priya"]}});
-    if let Some(p) = portal {
-        body["portal_password"] = json!(p);
-    }
     let contact = app.post("/api/v1/contacts", &app.owner, body).await.ok(201)["id"]
         .as_i64()
         .unwrap();
+    if let Some(p) = portal {
+        app.give_portal_access(contact, p).await;
+    }
     (client, contact)
 }
 

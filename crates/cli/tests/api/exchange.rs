@@ -499,3 +499,61 @@ both!(
         assert_eq!(res.fields(), ["tz"]);
     }
 );
+
+// Issue 15, item 11: a cell starting with a tab or a carriage return is defused like `=`, `+`,
+// `-` and `@` (spreadsheets skip the whitespace and run what follows). The API trims such text,
+// but imports and older rows can hold it, so the data is planted in the database.
+both!(
+    csv_export_defuses_leading_tabs_and_carriage_returns,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Bakeries").await;
+        let req = app.request(client, "Nightly export").await["id"]
+            .as_i64()
+            .unwrap();
+        app.post(
+            "/api/v1/time-entries",
+            &app.owner,
+            json!({"request_id": req, "minutes": 30, "billable": true,
+                   "started_at": "2026-03-02T10:00:00Z", "note": "placeholder"}),
+        )
+        .await
+        .ok(201);
+        let org = app.org;
+        app.app
+            .store
+            .write(move |db| {
+                db.execute(
+                    "UPDATE time_entries SET note = $2 WHERE org_id = $1",
+                    rapport_store::params![org, "\t=HYPERLINK(\"http://evil.example\")"],
+                )?;
+                db.execute(
+                    "UPDATE clients SET name = $2 WHERE org_id = $1",
+                    rapport_store::params![org, "\r@SUM(A1)"],
+                )
+            })
+            .await
+            .unwrap();
+        let text = app
+            .http
+            .get(format!(
+                "{}/api/v1/exports/billing.csv?client_id={client}&from=2026-03-01&to=2026-03-31",
+                app.base
+            ))
+            .bearer_auth(&app.owner)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains("\"'\t=HYPERLINK(\"\"http://evil.example\"\")\""),
+            "{text:?}"
+        );
+        assert!(text.contains("\"'\r@SUM(A1)\""), "{text:?}");
+        assert!(
+            !text.contains(",\t=") && !text.contains(",\"\t="),
+            "{text:?}"
+        );
+    }
+);

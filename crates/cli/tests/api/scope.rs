@@ -610,17 +610,21 @@ async fn fixture(app: &TestApp) -> Fixture {
         .post(
             "/api/v1/contacts",
             &app.owner,
-            json!({"client_id": client, "name": "Priya Mehta", "email": "priya@kaveri.example", "portal_password": "portal password a"}),
+            json!({"client_id": client, "name": "Priya Mehta", "email": "priya@kaveri.example"}),
         )
         .await
         .ok(201));
-    app.post(
-        "/api/v1/contacts",
-        &app.owner,
-        json!({"client_id": other, "name": "Ingrid Halvorsen", "email": "ingrid@halvorsen.example", "portal_password": "portal password b"}),
-    )
-    .await
-    .ok(201);
+    app.give_portal_access(contact, "portal password a").await;
+    let other_contact = id(&app
+        .post(
+            "/api/v1/contacts",
+            &app.owner,
+            json!({"client_id": other, "name": "Ingrid Halvorsen", "email": "ingrid@halvorsen.example"}),
+        )
+        .await
+        .ok(201));
+    app.give_portal_access(other_contact, "portal password b")
+        .await;
     let engagement = id(&engagement(
         app,
         client,
@@ -1425,3 +1429,176 @@ both!(overrides_and_the_scope_report, |app: TestApp| async move {
         .await
         .problem(403);
 });
+
+// Issue 15, item 6: every move that means the work was done waits for the change order, not
+// only `in_progress`; once a manager went ahead, delivering needs no second override.
+both!(
+    delivering_waits_for_the_change_order_too,
+    |app: TestApp| async move {
+        let f = fixture(&app).await;
+        let (client, eid) = (f.client, f.engagement);
+        let ios = id(&request(
+            &app,
+            &f.agent,
+            client,
+            Some(eid),
+            "Build the iPhone version of the driver app",
+        )
+        .await);
+        let co = id(&app
+            .post(
+                "/api/v1/change-orders",
+                &f.manager,
+                json!({"engagement_id": eid, "request_ids": [ios], "title": "iPhone app",
+                       "description": "Out of scope.", "estimate_minutes": 600}),
+            )
+            .await
+            .ok(201));
+        let path = format!("/api/v1/requests/{ios}/transition");
+        for status in ["delivered", "in_progress"] {
+            let before = app.snapshot().await;
+            let res = app
+                .post(&path, &f.agent, json!({"status": status}))
+                .await
+                .problem(409);
+            let why = res.body["detail"].as_str().unwrap();
+            assert!(
+                why.contains(&format!("change order {co} (draft)")) && why.contains(status),
+                "{why}"
+            );
+            assert_eq!(app.snapshot().await, before);
+            app.post(
+                &path,
+                &f.agent,
+                json!({"status": status, "override_reason": "They asked nicely"}),
+            )
+            .await
+            .problem(403);
+        }
+        // Sent to the client and still unanswered: the same.
+        app.post(
+            &format!("/api/v1/change-orders/{co}/send"),
+            &f.manager,
+            json!({}),
+        )
+        .await
+        .ok(200);
+        app.post(&path, &f.agent, json!({"status": "delivered"}))
+            .await
+            .problem(409);
+        let shown = app
+            .get(&format!("/api/v1/requests/{ios}"), &app.owner)
+            .await
+            .ok(200);
+        assert_ne!(shown["status"], "delivered");
+        // Closing is not doing the work.
+        let other = id(&request(
+            &app,
+            &f.agent,
+            client,
+            Some(eid),
+            "Add driver timesheets and payroll export",
+        )
+        .await);
+        app.post(
+            "/api/v1/change-orders",
+            &f.manager,
+            json!({"engagement_id": eid, "request_ids": [other], "title": "Payroll",
+                   "description": "Out of scope.", "estimate_minutes": 60}),
+        )
+        .await
+        .ok(201);
+        app.post(
+            &format!("/api/v1/requests/{other}/transition"),
+            &f.agent,
+            json!({"status": "closed"}),
+        )
+        .await
+        .ok(200);
+        // A manager goes ahead; the work can then be delivered without a second override.
+        app.post(
+            &path,
+            &f.manager,
+            json!({"status": "delivered", "override_reason": "Goodwill"}),
+        )
+        .await
+        .ok(200);
+        app.post(&path, &f.agent, json!({"status": "in_progress"}))
+            .await
+            .ok(200);
+        app.post(&path, &f.agent, json!({"status": "delivered"}))
+            .await
+            .ok(200);
+    }
+);
+
+// A rule cannot do what needs a manager's override: its move to `delivered` is refused and
+// audited as a failed rule, and nothing of it is left behind.
+both!(
+    rules_cannot_deliver_work_that_waits_for_a_change_order,
+    |app: TestApp| async move {
+        // Tuesday 10:00 in London: the canned reply has no quiet-hours finding.
+        app.set_now("2030-03-05T10:00:00Z");
+        let f = fixture(&app).await;
+        let (client, eid) = (f.client, f.engagement);
+        let ios = id(&request(
+            &app,
+            &f.agent,
+            client,
+            Some(eid),
+            "Build the iPhone version of the driver app",
+        )
+        .await);
+        app.post(
+            "/api/v1/change-orders",
+            &f.manager,
+            json!({"engagement_id": eid, "request_ids": [ios], "title": "iPhone app",
+                   "description": "Out of scope.", "estimate_minutes": 600}),
+        )
+        .await
+        .ok(201);
+        let done = id(&app
+            .post(
+                "/api/v1/canned-replies",
+                &app.owner,
+                json!({"name": "Done", "body": "Thank you, this is done.", "set_status": "delivered"}),
+            )
+            .await
+            .ok(201));
+        app.post(
+            "/api/v1/rules",
+            &app.owner,
+            json!({"name": "Deliver on triage", "event": "status_changed",
+                   "conditions": {"status": ["triaged"]},
+                   "actions": [{"type": "apply_canned_reply", "canned_reply_id": done}]}),
+        )
+        .await
+        .ok(201);
+        let messages = app.count("messages").await;
+        app.post(
+            &format!("/api/v1/requests/{ios}/transition"),
+            &f.agent,
+            json!({"status": "triaged"}),
+        )
+        .await
+        .ok(200);
+        app.run_jobs().await;
+        let r = app
+            .get(&format!("/api/v1/requests/{ios}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(r["status"], "triaged");
+        assert_eq!(
+            app.count("messages").await,
+            messages,
+            "the reply was rolled back"
+        );
+        let failed = audit(&app, "rule.fail").await;
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        let why = failed[0]["details"]["error"].as_str().unwrap();
+        assert!(
+            why.contains("change order") && why.contains("delivered"),
+            "{why}"
+        );
+    }
+);

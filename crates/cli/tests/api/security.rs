@@ -138,6 +138,8 @@ both!(sign_in_rotates_the_session, |app: TestApp| async move {
 });
 
 both!(totp_second_factor, |app: TestApp| async move {
+    // A fixed clock: each code works once, so the test picks which step each one is for.
+    app.set_now("2030-03-04T10:00:00Z");
     let setup = app
         .call(Method::POST, "/api/v1/me/totp", Some(&app.owner), None)
         .await
@@ -150,7 +152,7 @@ both!(totp_second_factor, |app: TestApp| async move {
             .starts_with("otpauth://totp/")
     );
     let code = |offset: i64| {
-        let step = jiff::Timestamp::now().as_second().div_euclid(30) + offset;
+        let step = app.app.now().as_second().div_euclid(30) + offset;
         format!("{:06}", rapport_app::totp::code_at_step(&secret, step, 6))
     };
     // Not required until confirmed.
@@ -165,7 +167,7 @@ both!(totp_second_factor, |app: TestApp| async move {
         .post(
             "/api/v1/me/totp/enable",
             &app.owner,
-            json!({"code": "000000"}),
+            json!({"code": "000000", "password": PASSWORD}),
         )
         .await;
     if code(0) != "000000" {
@@ -174,10 +176,13 @@ both!(totp_second_factor, |app: TestApp| async move {
     app.post(
         "/api/v1/me/totp/enable",
         &app.owner,
-        json!({"code": code(0)}),
+        json!({"code": code(0), "password": PASSWORD}),
     )
     .await
     .ok(204);
+    // The code that turned it on is spent; the next step's code (within the drift allowed)
+    // signs in.
+    app.advance(jiff::SignedDuration::from_secs(30));
     let r = login(
         &app,
         json!({"email": "owner@acme.example", "password": PASSWORD}),
@@ -224,6 +229,7 @@ both!(totp_second_factor, |app: TestApp| async move {
         .unwrap();
     let stored = stored.unwrap();
     assert!(stored.starts_with("sealed1:") && !stored.contains(setup["secret"].as_str().unwrap()));
+    app.advance(jiff::SignedDuration::from_secs(30));
     app.post(
         "/api/v1/me/totp/disable",
         &app.owner,
@@ -324,7 +330,9 @@ both!(password_reset_by_one_time_link, |app: TestApp| async move {
 
 both!(portal_sign_in_by_link, |app: TestApp| async move {
     let client = app.client("Kaveri Foods").await;
-    app.contact(client, "priya@kaveri.example", None).await;
+    let priya = app.contact(client, "priya@kaveri.example", None).await;
+    // Links are for contacts with portal access: an invitation gives it.
+    app.invite(priya, &app.owner).await;
     app.call(
         Method::POST,
         "/api/v1/portal/link",

@@ -385,16 +385,85 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A contact created through the API. With a password, they are also invited to the portal
+    /// and accept with it, as a contact would: staff never set a contact's password.
     pub async fn contact(&self, client: i64, email: &str, password: Option<&str>) -> i64 {
-        let mut body = json!({"client_id": client, "name": "Pat Contact", "email": email});
-        if let Some(p) = password {
-            body["portal_password"] = json!(p);
-        }
-        self.post("/api/v1/contacts", &self.owner, body)
+        let body = json!({"client_id": client, "name": "Pat Contact", "email": email});
+        let id = self
+            .post("/api/v1/contacts", &self.owner, body)
             .await
             .ok(201)["id"]
             .as_i64()
+            .unwrap();
+        if let Some(p) = password {
+            self.give_portal_access(id, p).await;
+        }
+        id
+    }
+
+    /// The owner invites contact `id` and the contact accepts, choosing `password`. Accepting
+    /// signs the contact in; they sign out again, so tests start from a contact with a password
+    /// and no session.
+    pub async fn give_portal_access(&self, id: i64, password: &str) {
+        let token = self.invite(id, &self.owner).await;
+        let res = self
+            .call(
+                Method::POST,
+                "/api/v1/portal/invite/accept",
+                None,
+                Some(json!({"token": token, "password": password})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let cookie = res.headers["set-cookie"]
+            .to_str()
             .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let csrf = res.body["csrf_token"].as_str().unwrap().to_string();
+        self.with_cookie(
+            Method::POST,
+            "/api/v1/auth/logout",
+            &cookie,
+            Some(&csrf),
+            None,
+        )
+        .await
+        .ok(204);
+    }
+
+    /// Invite contact `id` to the portal as `token`'s holder; returns the token from the mail.
+    pub async fn invite(&self, id: i64, token: &str) -> String {
+        self.post(&format!("/api/v1/contacts/{id}/invite"), token, json!({}))
+            .await
+            .ok(202);
+        let email = self
+            .get(&format!("/api/v1/contacts/{id}"), &self.owner)
+            .await
+            .ok(200)["email"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.link_in_mail(&email, "/portal/invite?token=").await
+    }
+
+    /// The token of the link after `marker` in the latest system mail to `to`.
+    pub async fn link_in_mail(&self, to: &str, marker: &str) -> String {
+        let (org, to) = (self.org, to.to_string());
+        let mails = self
+            .app
+            .store
+            .read(move |db| rapport_store::repo::accounts::mails_to(db, org, &to))
+            .await
+            .unwrap();
+        let body = mails.first().map(|m| m.body.clone()).unwrap_or_default();
+        let start = body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no {marker} link in {body:?}"))
+            + marker.len();
+        body[start..].split_whitespace().next().unwrap().to_string()
     }
 
     pub async fn request(&self, client: i64, title: &str) -> Value {

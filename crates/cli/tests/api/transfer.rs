@@ -123,13 +123,19 @@ async fn varied_org(app: &TestApp) -> (OrgId, String) {
         .post(
             "/api/v1/contacts",
             &token,
-            json!({"client_id": client, "name": "Eve Export", "email": "eve@export.example",
-                   "portal_password": "portal password e"}),
+            json!({"client_id": client, "name": "Eve Export", "email": "eve@export.example"}),
         )
         .await
         .ok(201)["id"]
         .as_i64()
         .unwrap();
+    app.post(
+        &format!("/api/v1/contacts/{contact}/invite"),
+        &token,
+        json!({}),
+    )
+    .await
+    .ok(202);
     let request = app
         .post(
             "/api/v1/requests",
@@ -316,7 +322,8 @@ fn totp_code(secret: &str, now: jiff::Timestamp) -> String {
     )
 }
 
-/// Ravi (who turned TOTP on in the varied org) signs in with the current code.
+/// Ravi (who turned TOTP on in the varied org) signs in with the next step's code (accepted
+/// for clock drift): the current one may be the code that turned TOTP on, and a code works once.
 async fn sign_in_with_totp(
     app: &App,
     secret: &str,
@@ -326,7 +333,12 @@ async fn sign_in_with_totp(
             org: Some("northwind".into()),
             email: "ravi@northwind.example".into(),
             password: DEMO_PASSWORD.into(),
-            totp: Some(totp_code(secret, app.now())),
+            totp: Some(totp_code(
+                secret,
+                app.now()
+                    .checked_add(jiff::SignedDuration::from_secs(30))
+                    .unwrap(),
+            )),
         },
         None,
         None,
@@ -342,6 +354,15 @@ async fn sign_in_with_totp(
 async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, contact: i64) {
     let a = &app.app;
     let org = owner.org();
+    // The policy for unverified senders moves with the org.
+    app.call(
+        reqwest::Method::PUT,
+        "/api/v1/mail-policy",
+        Some(token),
+        Some(json!({"require_authentication": false, "authserv_id": "mx.northwind.example"})),
+    )
+    .await
+    .ok(200);
     let engagement = post_id(
         app,
         token,
@@ -507,9 +528,14 @@ async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, cont
         .unwrap();
     let ravi = a.ctx_for_member(org, ravi.id).await.unwrap();
     let enrolment = a.totp_begin(&ravi).await.unwrap();
-    a.totp_set(&ravi, &totp_code(&enrolment.secret, a.now()), true)
-        .await
-        .unwrap();
+    a.totp_set(
+        &ravi,
+        &totp_code(&enrolment.secret, a.now()),
+        Some(DEMO_PASSWORD),
+        true,
+    )
+    .await
+    .unwrap();
 
     // A password reset (a one-time link, a system mail and sign-in counters) and a POST that
     // may be retried (an idempotency key): all stay behind.

@@ -664,7 +664,9 @@ both!(
     portal_sign_in_by_emailed_link_in_the_browser,
     |app: TestApp| async move {
         let client = app.client("Kaveri Foods").await;
-        app.contact(client, "priya@kaveri.example", None).await;
+        let priya = app.contact(client, "priya@kaveri.example", None).await;
+        // Links are for contacts with portal access: an invitation gives it.
+        app.invite(priya, &app.owner).await;
         let login = get(&app, "/portal/login", &[]).await;
         let lc = login.cookie("rapport_login_csrf").unwrap();
         // The same answer for a known and an unknown address.
@@ -908,5 +910,63 @@ both!(
             .ok(200);
         assert_eq!(ratings["items"][0]["source"], "team", "{ratings}");
         assert_eq!(ratings["items"][0]["score"], 4);
+    }
+);
+
+both!(
+    a_contact_accepts_an_invitation_in_the_browser,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let priya = app.contact(client, "priya@kaveri.example", None).await;
+        let token = app.invite(priya, &app.owner).await;
+        // Opening the link shows the form; it signs nobody in.
+        let page = get(&app, &format!("/portal/invite?token={token}"), &[]).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("Choose your portal password"),
+            "{}",
+            page.body
+        );
+        assert!(page.cookie("rapport_session").is_none());
+        let lc = page.cookie("rapport_login_csrf").unwrap();
+        // Too short: the form again, with the reason, and the invitation still good.
+        let res = post(
+            &app,
+            "/portal/invite",
+            &[&lc],
+            &[
+                ("csrf", &page.csrf()),
+                ("token", &token),
+                ("password", "short"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("role=\"alert\""), "{}", res.body);
+        assert!(res.cookie("rapport_session").is_none());
+        let lc = res.cookie("rapport_login_csrf").unwrap();
+        let res = post(
+            &app,
+            "/portal/invite",
+            &[&lc],
+            &[
+                ("csrf", &res.csrf()),
+                ("token", &token),
+                ("password", "chosen by priya 7"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(res.location, "/portal");
+        let session = res.cookie("rapport_session").expect("signed in");
+        let home = get(&app, "/portal", &[&session]).await;
+        assert!(
+            home.body.contains("<h1>Your requests</h1>"),
+            "{}",
+            home.body
+        );
+        // And the password she chose works on the sign-in page.
+        let again = sign_in(&app, "portal", "priya@kaveri.example", "chosen by priya 7").await;
+        assert!(!again.is_empty());
     }
 );

@@ -283,19 +283,10 @@ pub const CSV_HEADER: &str = "period_start,period_end,client_id,client_name,enga
 out_requests,out_minutes,billed_orders,billed_estimate_minutes,billed_minor,billed_minutes,\
 absorbed_overrides,absorbed_minutes,absorbed_minor,pending_minutes";
 
-/// A CSV field: quoted when it holds a separator, a quote or a line break; a leading `=`, `+`,
-/// `-` or `@` is prefixed with `'` so a spreadsheet does not run a client's name as a formula.
+/// A CSV field: the shared cell writer (quoting, and formulas defused so a spreadsheet does
+/// not run a client's name).
 fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    crate::csv::cell(s)
 }
 
 /// The rows as CSV (RFC 4180, CRLF line ends), header first.

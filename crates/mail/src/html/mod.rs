@@ -1,5 +1,6 @@
 //! HTML bodies: plain text for search, previews and text-only readers; sanitised HTML for display.
 
+mod css;
 mod sanitise;
 mod text;
 

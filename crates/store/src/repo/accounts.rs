@@ -175,6 +175,18 @@ pub fn consume_link(
     Ok(Ok(owner))
 }
 
+/// Cancel a contact's links not yet used (their access was revoked or their address changed).
+pub fn cancel_contact_links(
+    db: &mut Db<'_>,
+    org: OrgId,
+    contact: ContactId,
+) -> Result<u64, StoreError> {
+    db.execute(
+        "DELETE FROM one_time_links WHERE org_id = $1 AND contact_id = $2 AND used_at IS NULL",
+        params![org, contact],
+    )
+}
+
 /// (sealed secret, enabled) of a member's TOTP.
 pub fn totp(
     db: &mut Db<'_>,
@@ -186,6 +198,46 @@ pub fn totp(
         params![org, member],
     )?;
     Ok((r.get(0)?, r.get(1)?))
+}
+
+/// The TOTP step the member last signed in (or confirmed a change) with.
+pub fn totp_last_step(
+    db: &mut Db<'_>,
+    org: OrgId,
+    member: MemberId,
+) -> Result<Option<i64>, StoreError> {
+    db.scalar(
+        "SELECT totp_last_step FROM members WHERE org_id = $1 AND id = $2",
+        params![org, member],
+    )
+}
+
+/// Spend a TOTP step: true when it is later than the last one spent (so two requests racing
+/// with the same code cannot both win).
+pub fn spend_totp_step(
+    db: &mut Db<'_>,
+    org: OrgId,
+    member: MemberId,
+    step: i64,
+) -> Result<bool, StoreError> {
+    let n = db.execute(
+        "UPDATE members SET totp_last_step = $3
+         WHERE org_id = $1 AND id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
+        params![org, member, step],
+    )?;
+    Ok(n == 1)
+}
+
+/// The member's password hash (to confirm a sensitive change with the password).
+pub fn member_password_hash(
+    db: &mut Db<'_>,
+    org: OrgId,
+    member: MemberId,
+) -> Result<Option<String>, StoreError> {
+    db.scalar(
+        "SELECT password_hash FROM members WHERE org_id = $1 AND id = $2",
+        params![org, member],
+    )
 }
 
 pub fn set_totp(

@@ -17,8 +17,8 @@ pub struct SessionInfo {
     pub csrf_token: String,
     pub expires_at: Timestamp,
     pub last_seen_at: Timestamp,
-    /// `None` when the member was deactivated since. (A contact's sessions are deleted when
-    /// their portal access changes, so a live contact session is valid.)
+    /// `None` when the member was deactivated since, or the contact's portal access was
+    /// revoked (their sessions are deleted then too; this holds if one slipped through).
     pub principal: Option<Principal>,
 }
 
@@ -79,7 +79,7 @@ pub fn session(
 ) -> Result<Option<SessionInfo>, StoreError> {
     let row = db.query_opt(
         "SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at,
-                m.id, m.role, m.active, c.id, c.client_id, TRUE
+                m.id, m.role, m.active, c.id, c.client_id, c.portal_enabled
          FROM sessions s
          LEFT JOIN members m ON m.org_id = s.org_id AND m.id = s.member_id
          LEFT JOIN contacts c ON c.org_id = s.org_id AND c.id = s.contact_id

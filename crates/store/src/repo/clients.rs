@@ -90,8 +90,8 @@ pub fn update(db: &mut Db<'_>, c: &Client) -> Result<(), StoreError> {
     }
 }
 
-const CONTACT_COLUMNS: &str = "id, org_id, client_id, name, email, phone, etiquette, \
-    CASE WHEN portal_password_hash IS NULL THEN FALSE ELSE TRUE END, created_at, updated_at";
+const CONTACT_COLUMNS: &str =
+    "id, org_id, client_id, name, email, phone, etiquette, portal_enabled, created_at, updated_at";
 
 fn contact_row(r: &Row) -> Result<Contact, StoreError> {
     Ok(Contact {
@@ -108,17 +108,29 @@ fn contact_row(r: &Row) -> Result<Contact, StoreError> {
     })
 }
 
+/// A new contact. `portal_password_hash` is for operator seeding only (the demo workspace): a
+/// contact given one has portal access. Staff add contacts without it and invite them.
 pub fn insert_contact(
     db: &mut Db<'_>,
     org: OrgId,
     d: &ContactDraft,
-    password_hash: Option<&str>,
+    portal_password_hash: Option<&str>,
     now: Timestamp,
 ) -> Result<Contact, StoreError> {
     let id: i64 = db.scalar(
-        "INSERT INTO contacts (org_id, client_id, name, email, phone, etiquette, portal_password_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-        params![org, d.client_id, d.name, d.email, d.phone, Json(&d.etiquette), password_hash, now],
+        "INSERT INTO contacts (org_id, client_id, name, email, phone, etiquette, portal_password_hash, portal_enabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        params![
+            org,
+            d.client_id,
+            d.name,
+            d.email,
+            d.phone,
+            Json(&d.etiquette),
+            portal_password_hash,
+            portal_password_hash.is_some(),
+            now
+        ],
     )?;
     get_contact(db, org, ContactId(id))
 }
@@ -168,12 +180,8 @@ pub fn list_contacts(
     Ok(Page::from_rows(rows, limit, |c| (c.id.0, c.id.0)))
 }
 
-/// Save a contact; `password_hash`: `None` keeps it, `Some(None)` removes portal access.
-pub fn update_contact(
-    db: &mut Db<'_>,
-    c: &Contact,
-    password_hash: Option<Option<&str>>,
-) -> Result<(), StoreError> {
+/// Save a contact's details (not its portal access: see [`grant_portal`], [`revoke_portal`]).
+pub fn update_contact(db: &mut Db<'_>, c: &Contact) -> Result<(), StoreError> {
     let n = db.execute(
         "UPDATE contacts SET name = $3, email = $4, phone = $5, etiquette = $6, updated_at = $7 WHERE org_id = $1 AND id = $2",
         params![c.org_id, c.id, c.name, c.email, c.phone, Json(&c.etiquette), c.updated_at],
@@ -181,11 +189,50 @@ pub fn update_contact(
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    if let Some(hash) = password_hash {
-        db.execute(
-            "UPDATE contacts SET portal_password_hash = $3 WHERE org_id = $1 AND id = $2",
-            params![c.org_id, c.id, hash],
-        )?;
-    }
+    Ok(())
+}
+
+/// Turn portal access on (an invitation was sent).
+pub fn grant_portal(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: ContactId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE contacts SET portal_enabled = TRUE, updated_at = $3 WHERE org_id = $1 AND id = $2",
+        params![org, id, now],
+    )?;
+    Ok(())
+}
+
+/// Turn portal access off: the password goes too, so access comes back only by a new
+/// invitation. (Sessions and links are ended by their own repos in the same write.)
+pub fn revoke_portal(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: ContactId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE contacts SET portal_enabled = FALSE, portal_password_hash = NULL, updated_at = $3
+         WHERE org_id = $1 AND id = $2",
+        params![org, id, now],
+    )?;
+    Ok(())
+}
+
+/// The password the contact chose when accepting an invitation.
+pub fn set_portal_password(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: ContactId,
+    hash: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE contacts SET portal_password_hash = $3, updated_at = $4 WHERE org_id = $1 AND id = $2",
+        params![org, id, hash, now],
+    )?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use rapport_core::ids::{ClientId, MemberId, MessageId, OrgId, RequestId};
 use rapport_core::inbox::{
     AttachmentInfo, MailSource, Mailbox, MailboxDraft, TriageItem, TriageReason, TriageStatus,
 };
+use rapport_core::mail_auth::MailPolicy;
 use rapport_core::message::SendStatus;
 
 use crate::db::Db;
@@ -216,17 +217,19 @@ pub struct MailMeta {
     pub warnings: Vec<String>,
     pub send_attempts: i64,
     pub send_error: Option<String>,
+    /// The receiving server's SPF/DKIM/DMARC results, summarised.
+    pub auth_results: Option<String>,
 }
 
 pub fn insert_meta(db: &mut Db<'_>, org: OrgId, m: &MailMeta) -> Result<(), StoreError> {
     db.execute(
         "INSERT INTO mail_meta (org_id, message_id, source, mailbox_id, from_address, in_reply_to, mail_references,
-             auto_submitted, auto_reason, raw_html, warnings, send_attempts, send_error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             auto_submitted, auto_reason, raw_html, warnings, send_attempts, send_error, auth_results)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         params![
             org, m.message_id, Word(m.source.as_str()), m.mailbox_id, m.from_address, m.in_reply_to,
             Json(&m.references), m.auto_submitted, m.auto_reason, m.raw_html, Json(&m.warnings),
-            m.send_attempts, m.send_error
+            m.send_attempts, m.send_error, m.auth_results
         ],
     )?;
     Ok(())
@@ -239,7 +242,7 @@ pub fn get_meta(
 ) -> Result<Option<MailMeta>, StoreError> {
     db.query_opt(
         "SELECT message_id, source, mailbox_id, from_address, in_reply_to, mail_references, auto_submitted,
-             auto_reason, raw_html, warnings, send_attempts, send_error
+             auto_reason, raw_html, warnings, send_attempts, send_error, auth_results
          FROM mail_meta WHERE org_id = $1 AND message_id = $2",
         params![org, message],
     )?
@@ -257,9 +260,42 @@ pub fn get_meta(
             warnings: r.json(9)?,
             send_attempts: r.get(10)?,
             send_error: r.get(11)?,
+            auth_results: r.get(12)?,
         })
     })
     .transpose()
+}
+
+/// The organisation's policy for unverified senders (the default when none was set).
+pub fn mail_policy(db: &mut Db<'_>, org: OrgId) -> Result<MailPolicy, StoreError> {
+    Ok(db
+        .query_opt(
+            "SELECT require_authentication, trusted_authserv FROM mail_policies WHERE org_id = $1",
+            params![org],
+        )?
+        .map(|r| -> Result<MailPolicy, StoreError> {
+            Ok(MailPolicy {
+                require_authentication: r.get(0)?,
+                authserv_id: r.get(1)?,
+            })
+        })
+        .transpose()?
+        .unwrap_or_default())
+}
+
+pub fn set_mail_policy(
+    db: &mut Db<'_>,
+    org: OrgId,
+    p: &MailPolicy,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO mail_policies (org_id, require_authentication, trusted_authserv, updated_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (org_id) DO UPDATE SET require_authentication = $2, trusted_authserv = $3, updated_at = $4",
+        params![org, p.require_authentication, p.authserv_id, now],
+    )?;
+    Ok(())
 }
 
 /// The message (and its request) that has this Message-ID.

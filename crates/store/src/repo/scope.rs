@@ -120,6 +120,19 @@ pub fn insert_override(db: &mut Db<'_>, org: OrgId, o: &Override) -> Result<i64,
     )
 }
 
+/// The change orders a manager already went ahead without, on this request.
+pub fn overridden(
+    db: &mut Db<'_>,
+    org: OrgId,
+    request: RequestId,
+) -> Result<Vec<ChangeOrderId>, StoreError> {
+    db.query_map(
+        "SELECT change_order_id FROM scope_overrides WHERE org_id = $1 AND request_id = $2",
+        params![org, request],
+        |r| r.get(0),
+    )
+}
+
 /// A query with optional equality filters, numbering placeholders as it goes. Column names
 /// are written by callers (never input), values are bound.
 struct Query<'a> {

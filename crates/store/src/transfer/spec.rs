@@ -52,7 +52,7 @@ pub const EXCLUDED: &[(&str, &str)] = &[
     ),
     (
         "one_time_links",
-        "password-reset and portal sign-in links: short-lived secrets, each naming the source \
+        "password-reset, portal sign-in and portal invitation links: short-lived secrets, each naming the source \
          org's id in its token; people ask for a new link after a move",
     ),
     (
@@ -134,7 +134,7 @@ pub const TABLES: &[TableSpec] = &[
         name: "members",
         columns: &[
             "id", "org_id", "email", "name", "role", "tz", "working_hours", "weekly_capacity_minutes", "active",
-            "password_hash", "created_at", "updated_at", "totp_secret", "totp_enabled",
+            "password_hash", "created_at", "updated_at", "totp_secret", "totp_enabled", "totp_last_step",
         ],
         has_id: true,
         key: &["id"],
@@ -172,11 +172,11 @@ pub const TABLES: &[TableSpec] = &[
         name: "contacts",
         columns: &[
             "id", "org_id", "client_id", "name", "email", "phone", "etiquette", "portal_password_hash", "created_at",
-            "updated_at",
+            "updated_at", "portal_enabled",
         ],
         has_id: true,
         key: &["id"],
-        booleans: &[],
+        booleans: &["portal_enabled"],
         refs: &[("client_id", Table("clients"))],
         json_with_ids: &[],
     },
@@ -274,10 +274,20 @@ pub const TABLES: &[TableSpec] = &[
         json_with_ids: &[],
     },
     TableSpec {
+        name: "mail_policies",
+        columns: &["org_id", "require_authentication", "trusted_authserv", "updated_at"],
+        has_id: false,
+        key: &["org_id"],
+        booleans: &["require_authentication"],
+        refs: &[],
+        json_with_ids: &[],
+    },
+    TableSpec {
         name: "mail_meta",
         columns: &[
             "org_id", "message_id", "source", "mailbox_id", "from_address", "in_reply_to", "mail_references",
             "auto_submitted", "auto_reason", "raw_html", "warnings", "send_attempts", "send_error",
+            "auth_results",
         ],
         has_id: false,
         key: &["message_id"],

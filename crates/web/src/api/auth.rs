@@ -345,6 +345,29 @@ async fn portal_link_consume(
     Ok(signed_in_response(&state, s))
 }
 
+/// Accept a portal invitation: choose a password (10-1024 characters) and sign in. Sets the
+/// session cookie; every other session of the contact ends.
+#[utoipa::path(post, operation_id = "acceptPortalInvitation", path = "/api/v1/portal/invite/accept", tag = "auth", request_body = NewPassword, security(()),
+    responses((status = 200, body = SignedInOutput), Errors))]
+async fn portal_invite_accept(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    parts: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(input): ApiJson<NewPassword>,
+) -> ApiResult<Response> {
+    let previous = crate::extract::cookie_in(&headers, SESSION_COOKIE).map(str::to_string);
+    let s = state
+        .app
+        .accept_portal_invite(
+            &input.token,
+            &input.password,
+            client_ip_from(&parts),
+            previous,
+        )
+        .await?;
+    Ok(signed_in_response(&state, s))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct TotpSetup {
     /// Base32 secret, for typing into the app.
@@ -382,25 +405,41 @@ pub struct TotpCode {
     pub code: String,
 }
 
-/// Turn two-factor sign-in on, proving the app holds the secret.
-#[utoipa::path(post, operation_id = "enableTotp", path = "/api/v1/me/totp/enable", tag = "auth", request_body = TotpCode, responses((status = 204), Errors))]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpEnable {
+    /// The current 6-digit code.
+    pub code: String,
+    /// The member's password: turning the second factor on is confirmed with it.
+    pub password: String,
+}
+
+/// Turn two-factor sign-in on, proving the app holds the secret and the caller knows the
+/// password.
+#[utoipa::path(post, operation_id = "enableTotp", path = "/api/v1/me/totp/enable", tag = "auth", request_body = TotpEnable, responses((status = 204), Errors))]
 async fn totp_enable(
     State(state): State<AppState>,
     auth: Auth,
-    ApiJson(input): ApiJson<TotpCode>,
+    ApiJson(input): ApiJson<TotpEnable>,
 ) -> ApiResult<StatusCode> {
-    state.app.totp_set(&auth.0, &input.code, true).await?;
+    state
+        .app
+        .totp_set(&auth.0, &input.code, Some(&input.password), true)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Turn two-factor sign-in off (needs a current code).
+/// Turn two-factor sign-in off (needs a current code, not used before).
 #[utoipa::path(post, operation_id = "disableTotp", path = "/api/v1/me/totp/disable", tag = "auth", request_body = TotpCode, responses((status = 204), Errors))]
 async fn totp_disable(
     State(state): State<AppState>,
     auth: Auth,
     ApiJson(input): ApiJson<TotpCode>,
 ) -> ApiResult<StatusCode> {
-    state.app.totp_set(&auth.0, &input.code, false).await?;
+    state
+        .app
+        .totp_set(&auth.0, &input.code, None, false)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -410,6 +449,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(password_reset_confirm))
         .routes(routes!(portal_link))
         .routes(routes!(portal_link_consume))
+        .routes(routes!(portal_invite_accept))
         .routes(routes!(totp_begin))
         .routes(routes!(totp_enable))
         .routes(routes!(totp_disable))

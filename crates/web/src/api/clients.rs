@@ -1,7 +1,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rapport_core::client::{Client, ClientPatch, Contact, ContactPatch, NewClient, NewContact};
+use rapport_core::client::{
+    Client, ClientPatch, ClientView, Contact, ContactPatch, NewClient, NewContact,
+};
 use rapport_core::ids::{ClientId, ContactId};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -14,7 +16,7 @@ use crate::extract::{ApiJson, ApiQuery, Auth, Id};
 use crate::problem::ApiResult;
 use crate::state::AppState;
 
-list_type!(ClientList, Client);
+list_type!(ClientList, ClientView);
 list_type!(ContactList, Contact);
 
 /// Clients (a contact sees only their own).
@@ -48,10 +50,10 @@ async fn create(
     ))
 }
 
-/// One client, with its calendar and etiquette profile.
+/// One client. A contact gets their own client without the firm's notes and etiquette.
 #[utoipa::path(get, operation_id = "getClient", path = "/api/v1/clients/{id}", tag = "clients", params(("id" = i64, Path)),
-    responses((status = 200, body = Client), Errors))]
-async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Client>> {
+    responses((status = 200, body = ClientView), Errors))]
+async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<ClientView>> {
     Ok(Json(s.app.get_client(&auth.0, ClientId(id)).await?))
 }
 
@@ -100,7 +102,7 @@ async fn list_contacts(
     ))
 }
 
-/// Add a contact to a client. A `portal_password` gives them a portal login.
+/// Add a contact to a client. They have no portal access until a manager invites them.
 #[utoipa::path(post, operation_id = "createContact", path = "/api/v1/contacts", tag = "clients", request_body = NewContact,
     responses((status = 201, body = Contact), Errors))]
 async fn create_contact(
@@ -139,10 +141,25 @@ async fn update_contact(
     ))
 }
 
+/// Invite a contact to the client portal (managers and above). Access is on from now; the
+/// contact is mailed a link, valid for a week, to choose their own password. A new invitation
+/// replaces their unused links.
+#[utoipa::path(post, operation_id = "inviteContact", path = "/api/v1/contacts/{id}/invite", tag = "clients", params(("id" = i64, Path)),
+    responses((status = 202), Errors))]
+async fn invite_contact(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    s.app.invite_contact(&auth.0, ContactId(id)).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update))
         .routes(routes!(list_contacts, create_contact))
         .routes(routes!(get_contact, update_contact))
+        .routes(routes!(invite_contact))
 }

@@ -15,6 +15,7 @@ mod exchange;
 mod health;
 mod jobs;
 mod mail;
+mod mail_policy;
 mod members;
 mod promises;
 mod ratings;
@@ -170,6 +171,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(change_orders::router())
         .merge(search::router())
         .merge(mail::router())
+        .merge(mail_policy::router())
         .merge(automation::router())
         .merge(exchange::router())
 }

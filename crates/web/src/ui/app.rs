@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/promises/{id}/renegotiate", post(renegotiate_promise))
         .route("/app/quick", get(quick_page).post(quick))
         .route("/app/clients/{id}", get(client_page))
+        .route("/app/contacts/{id}/portal", post(contact_portal))
         .route("/app/engagements/{id}", get(engagement_page))
         .route("/app/requests/{id}/time", post(log_time))
         .route("/app/requests/{id}/rating", post(team_rating))
@@ -732,7 +733,7 @@ async fn render_request(
     let ratings = state.app.request_ratings(&s.ctx, id).await?;
     let messages = state.app.list_messages(&s.ctx, id, None, 200).await?;
     let files = super::attachments_of(state, s, &messages.items).await?;
-    let client = state.app.get_client(&s.ctx, r.client_id).await?;
+    let client = state.app.client_record(&s.ctx, r.client_id).await?;
     let now = state
         .app
         .client_now(&s.ctx, r.client_id, r.engagement_id)
@@ -1266,6 +1267,43 @@ async fn keep_promise(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
+struct PortalForm {
+    csrf: String,
+    /// `invite` or `revoke`.
+    action: String,
+}
+
+/// Invite a contact to the portal or revoke their access, from the client page.
+async fn contact_portal(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<PortalForm>,
+) -> UiResult<Response> {
+    let id = rapport_core::ids::ContactId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    match f.action.as_str() {
+        "invite" => state.app.invite_contact(&s.ctx, id).await?,
+        "revoke" => {
+            let patch = rapport_core::client::ContactPatch {
+                portal_enabled: Some(false),
+                ..Default::default()
+            };
+            state.app.update_contact(&s.ctx, id, patch).await?;
+        }
+        _ => {
+            return Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown action",
+            ));
+        }
+    }
+    let c = state.app.get_contact(&s.ctx, id).await?;
+    Ok(Redirect::to(&format!("/app/clients/{}#contacts-h", c.client_id.0)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct TimeForm {
     csrf: String,
     minutes: String,
@@ -1536,9 +1574,13 @@ async fn client_page(
 ) -> UiResult<Markup> {
     let id = ClientId(parse_id(&raw)?);
     let me = me(&state, &s).await?;
-    let client = state.app.get_client(&s.ctx, id).await?;
+    let client = state.app.client_record(&s.ctx, id).await?;
     let now = state.app.client_now(&s.ctx, id, None).await?;
     let contacts = state.app.list_contacts(&s.ctx, Some(id), None, 100).await?;
+    let manages_portal = s
+        .ctx
+        .principal
+        .allows(rapport_core::access::Permission::ManagePortalAccess);
     let engagements = state
         .app
         .list_engagements(&s.ctx, Some(id), None, 100)
@@ -1600,13 +1642,27 @@ async fn client_page(
                     }
                 }
             }
-            h3 { "Contacts" }
+            h3 id="contacts-h" { "Contacts" }
             ul {
                 @for c in &contacts.items {
                     li {
                         (c.name) " <" (c.email) ">"
                         @if let Some(p) = &c.etiquette.preferred_name { " · greet as " strong { (p) } }
                         @if !c.etiquette.avoid.is_empty() { " · never " (c.etiquette.avoid.join(", ")) }
+                        " · portal " @if c.portal_enabled { "on" } @else { "off" }
+                        // The keys to the portal are a manager's (the API refuses others too).
+                        @if manages_portal {
+                            form method="post" action={ "/app/contacts/" (c.id.0) "/portal" } class="inline" {
+                                (csrf_field(&s.csrf))
+                                @if c.portal_enabled {
+                                    input type="hidden" name="action" value="revoke";
+                                    button type="submit" { "Revoke portal access" }
+                                } @else {
+                                    input type="hidden" name="action" value="invite";
+                                    button type="submit" { "Invite to the portal" }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -1637,7 +1693,7 @@ async fn engagement_page(
     let id = rapport_core::ids::EngagementId(parse_id(&raw)?);
     let me = me(&state, &s).await?;
     let (e, burn) = state.app.engagement_budget(&s.ctx, id).await?;
-    let client = state.app.get_client(&s.ctx, e.client_id).await?;
+    let client = state.app.client_record(&s.ctx, e.client_id).await?;
     let cos = state
         .app
         .list_change_orders(

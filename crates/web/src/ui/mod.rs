@@ -474,7 +474,7 @@ pub fn attachment_links(
     }
 }
 
-/// Download a file the caller may see; always as an attachment, never rendered in the page.
+/// Download a file the caller may see: the same answer as the API's (see [`crate::download`]).
 pub async fn download(state: &AppState, s: &Session, raw: &str) -> UiResult<Response> {
     let id = raw
         .parse::<i64>()
@@ -482,28 +482,9 @@ pub async fn download(state: &AppState, s: &Session, raw: &str) -> UiResult<Resp
         .filter(|n| *n > 0)
         .ok_or_else(UiError::not_found)?;
     let (info, data) = state.app.get_attachment(&s.ctx, id).await?;
-    let name: String = info
+    let name = info
         .filename
-        .as_deref()
-        .unwrap_or("attachment")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut res = data.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&info.content_type)
-            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+        .clone()
+        .unwrap_or_else(|| format!("attachment-{id}"));
+    Ok(crate::download::attachment(data, &info.content_type, &name))
 }

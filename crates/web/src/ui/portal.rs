@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/login", get(login_page).post(login))
         .route("/portal/link", get(link_page).post(link_consume))
         .route("/portal/link/request", post(link_request))
+        .route("/portal/invite", get(invite_page).post(invite_accept))
         .route("/portal/logout", post(logout))
         .route("/portal/requests/new", get(new_page))
         .route("/portal/requests", post(create))
@@ -303,6 +304,83 @@ async fn link_consume(
                 format!("{msg} The link may have been used or expired; ask for a new one."),
             )
             .into_response()
+        }
+    }
+}
+
+fn invite_form(csrf: &str, invite: &str, error: Option<&str>) -> Markup {
+    html! {
+        main id="main" class="narrow" {
+            h1 { "Choose your portal password" }
+            @if let Some(e) = error {
+                p class="notice error" role="alert" { (e) }
+            }
+            form method="post" action="/portal/invite" class="stack" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="token" value=(invite);
+                label for="invite-password" { "Password (at least 10 characters)" }
+                input id="invite-password" name="password" type="password" required minlength="10"
+                    autocomplete="new-password";
+                button type="submit" { "Set password and sign in" }
+            }
+        }
+    }
+}
+
+/// The invitation mail opens this page: the contact chooses their own password here.
+async fn invite_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+    let token = random_token();
+    let body = bare_page(
+        "Accept your invitation",
+        invite_form(&token, &q.token, None),
+    );
+    with_login_cookie(&state, &token, StatusCode::OK, body)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InviteForm {
+    csrf: String,
+    token: String,
+    password: String,
+}
+
+async fn invite_accept(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    headers: HeaderMap,
+    ci: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    UiForm(f): UiForm<InviteForm>,
+) -> Response {
+    let retry = |msg: &str, status: StatusCode| {
+        let csrf = random_token();
+        let body = bare_page(
+            "Accept your invitation",
+            invite_form(&csrf, &f.token, Some(msg)),
+        );
+        with_login_cookie(&state, &csrf, status, body)
+    };
+    if !login_csrf_ok(&headers, &f.csrf) {
+        return retry(
+            "The form expired (stale CSRF token). Please try again.",
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let previous = crate::extract::cookie_in(&headers, SESSION_COOKIE).map(str::to_string);
+    match state
+        .app
+        .accept_portal_invite(
+            &f.token,
+            &f.password,
+            crate::extract::client_ip_from(&ci),
+            previous,
+        )
+        .await
+    {
+        Ok(s) => signed_in(&state, s, "/portal"),
+        Err(e) => {
+            let (status, msg) = describe(&e);
+            retry(&msg, status)
         }
     }
 }

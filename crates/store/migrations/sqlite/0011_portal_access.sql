@@ -1,0 +1,30 @@
+-- Portal access is a state of its own, granted by a manager's invitation and revoked by a
+-- manager; a password alone no longer decides it. Contacts who hold a portal password today
+-- were given access by staff, so they keep it.
+ALTER TABLE contacts ADD COLUMN portal_enabled INTEGER NOT NULL DEFAULT 0;
+UPDATE contacts SET portal_enabled = 1 WHERE portal_password_hash IS NOT NULL;
+
+-- Invitations are one-time links too; SQLite cannot alter a CHECK, so the table is rebuilt.
+CREATE TABLE one_time_links_new (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL,
+    purpose TEXT NOT NULL CHECK (purpose IN ('password_reset', 'portal_sign_in', 'portal_invite')),
+    token_hash TEXT NOT NULL,
+    member_id INTEGER,
+    contact_id INTEGER,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    UNIQUE (org_id, id),
+    UNIQUE (org_id, token_hash),
+    FOREIGN KEY (org_id, member_id) REFERENCES members (org_id, id),
+    FOREIGN KEY (org_id, contact_id) REFERENCES contacts (org_id, id),
+    CHECK ((member_id IS NULL) <> (contact_id IS NULL))
+);
+INSERT INTO one_time_links_new SELECT id, org_id, purpose, token_hash, member_id, contact_id,
+    created_at, expires_at, used_at FROM one_time_links;
+DROP TABLE one_time_links;
+ALTER TABLE one_time_links_new RENAME TO one_time_links;
+
+-- The last TOTP time step a member signed in with: a code is accepted once.
+ALTER TABLE members ADD COLUMN totp_last_step INTEGER;
