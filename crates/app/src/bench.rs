@@ -446,7 +446,11 @@ fn seed_request(
                     .checked_sub(SignedDuration::from_mins(early))
                     .unwrap_or(due)
                     .clamp(created, now);
-                let _ = promise.keep(kept);
+                if kept <= due {
+                    let _ = promise.keep(kept);
+                } else {
+                    let _ = promise.break_at(due.min(now));
+                }
             }
             PromiseOutcome::Broken => {
                 let _ = promise.break_at(due.min(now));

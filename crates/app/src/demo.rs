@@ -880,8 +880,11 @@ fn seed_request(
             updated_at: created,
         };
         if !status.is_open() || due < now {
-            if rng.chance(78) {
-                let kept = ago(due, rng.below(60 * 30) as i64 - 60 * 6).min(now);
+            let kept = ago(due, rng.below(60 * 30) as i64 - 60 * 6)
+                .min(now)
+                .max(created);
+            // Done after its due time is a broken promise, as the checker would have recorded.
+            if rng.chance(78) && kept <= due {
                 let _ = p.keep(kept);
             } else {
                 let _ = p.break_at(due.min(now));

@@ -213,7 +213,12 @@ impl App {
                 let mut p = store::get_for_update(db, org, id).map_err(|_| AppError::NotFound("promise"))?;
                 let calendar = clock_promises::calendar_of(db, &p)?;
                 let result = if keep { p.keep_in(&calendar, at) } else { p.break_in(&calendar, at) };
-                result.map_err(|e| AppError::conflict("status", e.to_string()))?;
+                result.map_err(|e| match e {
+                    rapport_core::promise::PromiseError::BeforeMade { .. } => {
+                        AppError::invalid("at", e.to_string())
+                    }
+                    e => AppError::conflict("status", e.to_string()),
+                })?;
                 p.updated_at = now;
                 store::update(db, &p)?;
                 crate::health::touch(db, org, p.client_id, now)?;

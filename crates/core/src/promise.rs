@@ -60,6 +60,10 @@ pub enum PromiseError {
     Settled(PromiseStatus),
     #[error("the new due date must differ from the current one")]
     SameDue,
+    #[error("a promise cannot be kept before it was made ({made})")]
+    BeforeMade { made: Timestamp },
+    #[error("the promise fell due at {due}: past its due time it is broken, not kept or moved")]
+    PastDue { due: Timestamp },
 }
 
 impl Promise {
@@ -74,6 +78,15 @@ impl Promise {
     /// Kept at `at`: the margin is how early (positive) or late (negative) it was kept.
     pub fn keep(&mut self, at: Timestamp) -> Result<(), PromiseError> {
         self.ensure_pending()?;
+        if at < self.created_at {
+            return Err(PromiseError::BeforeMade {
+                made: self.created_at,
+            });
+        }
+        // Whether the checker has got round to breaking it yet does not change what happened.
+        if at > self.due_at {
+            return Err(PromiseError::PastDue { due: self.due_at });
+        }
         self.status = PromiseStatus::Kept;
         self.kept_at = Some(at);
         self.margin_minutes = Some(self.due_at.duration_since(at).as_secs() / 60);
@@ -112,6 +125,10 @@ impl Promise {
         now: Timestamp,
     ) -> Result<Timestamp, PromiseError> {
         self.ensure_pending()?;
+        // Moving a date that has already passed would hide the miss in the ledger.
+        if now > self.due_at {
+            return Err(PromiseError::PastDue { due: self.due_at });
+        }
         if due == self.due_at {
             return Err(PromiseError::SameDue);
         }
@@ -258,10 +275,28 @@ mod tests {
     }
 
     #[test]
-    fn keeping_late_gives_negative_margin() {
+    fn past_its_due_time_a_promise_is_broken_not_kept() {
         let mut p = promise("2026-03-02T17:00:00Z");
-        p.keep("2026-03-02T18:00:00Z".parse().unwrap()).unwrap();
+        assert_eq!(
+            p.keep("2026-03-02T17:00:01Z".parse().unwrap()),
+            Err(PromiseError::PastDue { due: p.due_at })
+        );
+        assert_eq!(p.status, PromiseStatus::Open, "nothing changed");
+        p.keep(p.due_at).unwrap();
+        assert_eq!(p.margin_minutes, Some(0), "on the dot is kept");
+        let mut p = promise("2026-03-02T17:00:00Z");
+        p.break_at("2026-03-02T18:00:00Z".parse().unwrap()).unwrap();
         assert_eq!(p.margin_minutes, Some(-60));
+    }
+
+    #[test]
+    fn a_promise_is_not_kept_before_it_was_made() {
+        let mut p = promise("2026-03-02T17:00:00Z");
+        assert_eq!(
+            p.keep("2026-03-01T08:59:59Z".parse().unwrap()),
+            Err(PromiseError::BeforeMade { made: p.created_at })
+        );
+        p.keep(p.created_at).unwrap();
     }
 
     #[test]
@@ -270,12 +305,16 @@ mod tests {
             .compile()
             .unwrap();
         let mut p = promise("2026-03-02T17:00:00Z"); // Monday
+        p.keep_in(&c, "2026-03-02T16:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(p.margin_minutes, Some(60), "an hour early in business time");
+        let mut p = promise("2026-03-03T09:00:00Z"); // Tuesday at opening
         p.keep_in(&c, "2026-03-02T18:00:00Z".parse().unwrap())
             .unwrap();
         assert_eq!(
             p.margin_minutes,
             Some(0),
-            "kept after hours loses no business time"
+            "kept the evening before loses no business time"
         );
         let mut p = promise("2026-03-02T17:00:00Z");
         p.break_in(&c, "2026-03-03T11:00:00Z".parse().unwrap())
@@ -301,6 +340,14 @@ mod tests {
         assert_eq!(p.status, PromiseStatus::Renegotiated);
         assert_eq!(p.renegotiations, 1);
         assert_eq!(p.renegotiate(p.due_at, now), Err(PromiseError::SameDue));
+        assert_eq!(
+            p.renegotiate(
+                "2026-03-09T17:00:00Z".parse().unwrap(),
+                "2026-03-05T17:00:01Z".parse().unwrap()
+            ),
+            Err(PromiseError::PastDue { due: p.due_at }),
+            "a date already missed is not moved"
+        );
         p.break_at("2026-03-06T10:00:00Z".parse().unwrap()).unwrap();
         assert_eq!(p.status, PromiseStatus::Broken);
         assert!(

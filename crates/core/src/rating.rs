@@ -224,7 +224,9 @@ pub mod gap {
     pub fn over_last(pairs: &[Pair], last: usize) -> Gap {
         let last = last.max(1);
         let recent = &pairs[pairs.len().saturating_sub(last)..];
-        summarise(recent, MIN_PAIRS.min(last))
+        // Asked about fewer pairs than a pattern needs, the gap is shown but never flagged:
+        // one unhappy rating beside a proud one is an event, not a perception gap.
+        summarise(recent, MIN_PAIRS)
     }
 
     /// The gap per calendar month in `tz`, oldest first; months without pairs are left out.
@@ -367,10 +369,13 @@ mod tests {
         assert!(!g.flagged);
         let g = gap::over_last(&ps[1..3], 10);
         assert!(!g.flagged, "two pairs are not a pattern");
+        let one = gap::over_last(&ps[1..2], 1);
+        assert_eq!(one.gap, Some(1.5), "the gap of one pair is still shown");
         assert!(
-            gap::over_last(&ps[1..2], 1).flagged,
-            "asked about one, one is enough"
+            !one.flagged,
+            "asked about one pair, it is still not a pattern"
         );
+        assert!(gap::over_last(&ps, 3).flagged, "three pairs are enough");
         assert_eq!(gap::over_last(&[], 5).gap, None);
     }
 

@@ -890,6 +890,10 @@ both!(perception_gap_is_flagged_once, |app: TestApp| async move {
         .ok(200);
     assert_eq!(g["current"]["pairs"], 1);
     assert_eq!(g["current"]["gap"], 2.0);
+    assert_eq!(
+        g["current"]["flagged"], false,
+        "one pair is not a perception gap, however wide"
+    );
     app.get(
         &format!("/api/v1/perception-gap?client_id={client}&engagement_id={engagement}"),
         &app.owner,

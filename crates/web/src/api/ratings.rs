@@ -171,7 +171,8 @@ pub struct GapQuery {
     /// Give this or `engagement_id`.
     pub client_id: Option<i64>,
     pub engagement_id: Option<i64>,
-    /// Rated requests (team and client) to average over: 1-100, default 10.
+    /// Rated requests (team and client) to average over: 1-100, default 10. Fewer than 3
+    /// pairs are averaged but never flagged.
     pub last: Option<usize>,
 }
 
