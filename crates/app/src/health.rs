@@ -11,7 +11,6 @@ use rapport_core::client::Client;
 use rapport_core::health::{self, AtRisk, Health, HealthInputs, HealthPoint, Reason};
 use rapport_core::ids::{ClientId, OrgId, PromiseId, RequestId};
 use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
-use rapport_core::scope::Verdict;
 use rapport_store::Db;
 use rapport_store::repo::health as store;
 use rapport_store::repo::{care, clients, jobs, promises, ratings, requests};
@@ -163,13 +162,7 @@ pub(crate) fn inputs(
         "sla.breached",
         Some(before(now, days(SLA_DAYS))),
     )?;
-    let scope_disputes = store::scope_records(db, org, id, recent)?
-        .iter()
-        .filter(|s| {
-            let overridden = s.confirmed_verdict.is_some_and(|c| c != s.verdict);
-            overridden || s.confirmed_verdict.unwrap_or(s.verdict) == Verdict::Out
-        })
-        .count();
+    let scope_disputes = store::scope_disputes(db, org, id, recent)?;
     let first_response_minutes = match client.calendar.compile() {
         Ok(cal) => {
             let waits: Vec<i64> = store::first_responses(db, org, id, recent, RESPONSE_SAMPLE)?
@@ -190,7 +183,7 @@ pub(crate) fn inputs(
         overdue_promises: count(overdue),
         silences: count(silences),
         sla_breaches: count(sla),
-        scope_disputes: count(scope_disputes as i64),
+        scope_disputes: count(scope_disputes),
         first_response_minutes,
     })
 }

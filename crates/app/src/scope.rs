@@ -268,6 +268,8 @@ pub(crate) fn guard_in_progress(
             at: now,
         },
     )?;
+    // Work absorbed while the client has not agreed to pay for it is a scope dispute.
+    crate::health::touch(db, ctx.org(), r.client_id, now)?;
     let ids: Vec<i64> = pending.iter().map(|(id, _, _)| id.0).collect();
     ctx.audit(
         db,

@@ -35,7 +35,8 @@ label_enum!(
         Silence => "silence",
         /// SLA targets missed recently.
         SlaBreaches => "sla_breaches",
-        /// Work whose scope verdict a person overrode, or found out of scope.
+        /// Change orders the client declined, and out-of-scope work absorbed while its change
+        /// order waited.
         ScopeDisputes => "scope_disputes",
         /// Slow first responses.
         ResponseTime => "response_time",
@@ -57,6 +58,8 @@ pub struct HealthInputs {
     /// Requests on which the client is waiting longer than policy (open `silence` alerts).
     pub silences: u32,
     pub sla_breaches: u32,
+    /// Disagreements about scope: change orders the client declined and out-of-scope work
+    /// started anyway while its change order waited. Asking for more work is not one.
     pub scope_disputes: u32,
     /// Mean business minutes to our first response on recent requests.
     pub first_response_minutes: Option<i64>,

@@ -1001,32 +1001,81 @@ both!(client_health_and_at_risk, |app: TestApp| async move {
         ["complaints", "broken_promises", "sla_breaches"]
     );
 
-    // B has one complaint and a scope verdict a person overrode: better than A, worse than
+    // B has one complaint, asks for work outside the brief (not a dispute: asking for more is
+    // business), then declines the change order for it (a dispute): better than A, worse than
     // nothing.
-    let b_contact = app.contact(b, "pat@brightwater.example", None).await;
+    let b_contact = app
+        .contact(b, "pat@brightwater.example", Some("portal password b"))
+        .await;
     request_for(&app, b, b_contact, "Rude reply", "complaint").await;
-    let disputed = request_for(&app, b, b_contact, "Extra page", "feature").await;
-    let store = app.app.store.clone();
-    store
-        .write(move |db| {
-            rapport_store::repo::requests::set_scope(
-                db,
-                org,
-                rapport_core::ids::RequestId(disputed),
-                &rapport_core::request::ScopeRecord {
-                    verdict: rapport_core::scope::Verdict::In,
-                    confidence: 0.8,
-                    evidence: json!({}),
-                    brief_version: 1,
-                    confirmed_by: None,
-                    confirmed_verdict: Some(rapport_core::scope::Verdict::Out),
-                    confirm_reason: Some("not in the brief".into()),
-                },
-                Timestamp::now(),
-            )
-        })
+    let engagement = app
+        .post(
+            "/api/v1/engagements",
+            &app.owner,
+            json!({"client_id": b, "name": "Contracts", "currency": "GBP", "hourly_rate_minor": 12000}),
+        )
         .await
+        .ok(201)["id"]
+        .as_i64()
         .unwrap();
+    let mut extra = Vec::new();
+    for title in ["Extra page", "Second extra page", "Third extra page"] {
+        let id = app
+            .post(
+                "/api/v1/requests",
+                &app.owner,
+                json!({"client_id": b, "contact_id": b_contact, "engagement_id": engagement,
+                       "title": title, "kind": "feature"}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        app.post(
+            &format!("/api/v1/requests/{id}/scope"),
+            &app.owner,
+            json!({"verdict": "out", "reason": "not in the brief"}),
+        )
+        .await
+        .ok(200);
+        extra.push(id);
+    }
+    let h = health(b).await;
+    assert_eq!(
+        (h["score"].as_i64(), factors(&h)),
+        (Some(88), vec!["complaints".to_string()]),
+        "out-of-scope requests do not lower health: {h}"
+    );
+    let co = app
+        .post(
+            "/api/v1/change-orders",
+            &app.owner,
+            json!({"engagement_id": engagement, "request_ids": [extra[0]], "title": "Extra page",
+                   "description": "One more page", "estimate_minutes": 120}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &format!("/api/v1/change-orders/{co}/send"),
+        &app.owner,
+        json!({}),
+    )
+    .await
+    .ok(200);
+    let (cookie, csrf) = app
+        .portal_session("pat@brightwater.example", "portal password b")
+        .await;
+    app.with_cookie(
+        Method::POST,
+        &format!("/api/v1/change-orders/{co}/decline"),
+        &cookie,
+        Some(&csrf),
+        Some(json!({"note": "We thought this was included."})),
+    )
+    .await
+    .ok(200);
     let h = health(b).await;
     assert_eq!(h["score"], 85);
     assert_eq!(factors(&h), ["complaints", "scope_disputes"]);

@@ -5,7 +5,6 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rapport_core::health::{AtRisk, Health, HealthPoint, Reason};
 use rapport_core::ids::{ClientId, OrgId};
-use rapport_core::request::ScopeRecord;
 
 use crate::db::Db;
 use crate::error::StoreError;
@@ -149,17 +148,21 @@ pub fn alert_count(
     }
 }
 
-/// The scope records of the client's requests filed since `since`.
-pub fn scope_records(
+/// Disagreements about scope since `since`: change orders the client declined, and
+/// out-of-scope work a manager started anyway while its change order waited (absorbed after
+/// pushback). Asking for more work is not one; neither is an approved change order.
+pub fn scope_disputes(
     db: &mut Db<'_>,
     org: OrgId,
     client: ClientId,
     since: Timestamp,
-) -> Result<Vec<ScopeRecord>, StoreError> {
-    db.query_map(
-        "SELECT scope FROM requests WHERE org_id = $1 AND client_id = $2 AND created_at >= $3 AND scope IS NOT NULL",
+) -> Result<i64, StoreError> {
+    db.scalar(
+        "SELECT (SELECT COUNT(*) FROM change_orders
+                  WHERE org_id = $1 AND client_id = $2 AND status = 'declined' AND decided_at >= $3)
+              + (SELECT COUNT(*) FROM scope_overrides
+                  WHERE org_id = $1 AND client_id = $2 AND created_at >= $3)",
         params![org, client, since],
-        |r| r.json(0),
     )
 }
 
