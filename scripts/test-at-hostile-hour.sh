@@ -48,5 +48,5 @@ export FAKETIME_DONT_RESET=1
 printf 'hostile clock: %s (TZ=%s, offset %+d s); now reads: ' "$(date -u -d "@$target" '+%A %F %H:%M UTC')" "$TZ" "$offset"
 faketime -f "$(printf '%+d' "$offset")" date '+%A %F %H:%M %Z'
 # --tests: every test binary (unit tests of each library and binary, every integration test),
-# but not doc-tests: rustdoc hangs under libfaketime, and the doc examples read no clock.
+# but not doc-tests: rustdoc hangs under libfaketime (and the workspace has none today).
 faketime -f "$(printf '%+d' "$offset")" cargo test --workspace --locked --tests "$@"
