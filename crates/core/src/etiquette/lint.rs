@@ -197,8 +197,28 @@ fn profile_phrase(phrase: &str, field: impl FnOnce() -> String) -> Result<String
 
 #[derive(Debug, Clone, Copy)]
 enum Glossary {
-    Ours(usize),
+    /// Our word of entry `index`, in the singular or (`plural`) with an `s`/`es` ending.
+    Ours {
+        index: usize,
+        plural: bool,
+    },
     Theirs,
+}
+
+/// The English plural endings the glossary also recognises: "Aubergines" is our word too.
+const PLURAL_ENDINGS: [&str; 2] = ["s", "es"];
+
+/// `word` in the plural, by the regular English rule: enough for a suggestion.
+fn plural_of(word: &str) -> String {
+    let lower = word.to_lowercase();
+    if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    }
 }
 
 /// The built-in phrases of a reply to a complaint. They do not overlap one another, so one
@@ -263,10 +283,31 @@ impl Linter {
                 profile_phrase(&entry.theirs, || format!("client.glossary[{index}].theirs"))?;
             // A spelling-only entry ("ebay" -> "eBay") matches the same text either way; the
             // exact spelling tells them apart when linting.
+            // Patterns are folded text with word-boundary marks, so plurals are folded from
+            // the words as written.
+            let plural = |word: &str, ending: &str| pattern_of(&format!("{}{ending}", word.trim()));
             if theirs != ours {
+                for ending in PLURAL_ENDINGS {
+                    glossary.push((plural(&entry.theirs, ending), Glossary::Theirs));
+                }
                 glossary.push((theirs, Glossary::Theirs));
             }
-            glossary.push((ours, Glossary::Ours(index)));
+            for ending in PLURAL_ENDINGS {
+                glossary.push((
+                    plural(&entry.ours, ending),
+                    Glossary::Ours {
+                        index,
+                        plural: true,
+                    },
+                ));
+            }
+            glossary.push((
+                ours,
+                Glossary::Ours {
+                    index,
+                    plural: false,
+                },
+            ));
         }
 
         let builtin = |phrase: &str| pattern_of(phrase);
@@ -386,12 +427,29 @@ impl Linter {
         }
 
         for (start, end, tag) in self.glossary.find(&folded, &quoted) {
-            let Glossary::Ours(index) = tag else {
+            let Glossary::Ours { index, plural } = tag else {
                 continue;
             };
             let found = &text[start..end];
             let (ours, theirs) = &self.glossary_words[index];
-            if found == theirs {
+            let (ours, theirs) = if plural {
+                // Which ending the text used, so the case of our word as written lines up.
+                let ending = if found.chars().count() == ours.chars().count() + 2 {
+                    "es"
+                } else {
+                    "s"
+                };
+                (
+                    std::borrow::Cow::Owned(format!("{ours}{ending}")),
+                    std::borrow::Cow::Owned(plural_of(theirs)),
+                )
+            } else {
+                (
+                    std::borrow::Cow::Borrowed(ours.as_str()),
+                    std::borrow::Cow::Borrowed(theirs.as_str()),
+                )
+            };
+            if found == theirs.as_ref() {
                 continue;
             }
             findings.push(Finding {
@@ -399,7 +457,7 @@ impl Linter {
                 start,
                 end,
                 message: format!("the client says \"{theirs}\" for \"{ours}\""),
-                suggestion: Some(match_case(found, ours, theirs)),
+                suggestion: Some(match_case(found, &ours, &theirs)),
             });
         }
 

@@ -299,6 +299,25 @@ fn glossary_suggests_their_word_in_the_text_s_case() {
 }
 
 #[test]
+fn glossary_knows_plurals() {
+    let c = client(&[], &[("aubergine", "brinjal"), ("box", "crate")]);
+    let text = "Aubergines and one aubergine; three BOXES. Brinjals are fine.";
+    let got = summary(text, &run(&c, None, text));
+    assert_eq!(
+        got,
+        vec![
+            (Rule::Glossary, "Aubergines", Some("Brinjals".into())),
+            (Rule::Glossary, "aubergine", Some("brinjal".into())),
+            (Rule::Glossary, "BOXES", Some("CRATES".into())),
+        ]
+    );
+    assert!(
+        run(&c, None, "auberginesque")[..].is_empty(),
+        "whole words only"
+    );
+}
+
+#[test]
 fn glossary_words_with_pattern_characters_are_words() {
     let c = client(
         &[],
@@ -422,6 +441,35 @@ fn a_reply_to_a_complaint_needs_an_acknowledgement_and_a_question() {
 }
 
 #[test]
+fn a_non_apology_is_not_an_acknowledgement() {
+    let c = client(&[], &[]);
+    let text = "I am sorry you feel that way, but as I said the numbers are correct.";
+    let got = summary(text, &run_with(&c, None, text, &complaint()));
+    let rules: Vec<Rule> = got.iter().map(|g| g.0).collect();
+    assert_eq!(
+        rules,
+        vec![
+            Rule::NoAcknowledgement,
+            Rule::NoQuestion,
+            Rule::Defensive,
+            Rule::Defensive,
+        ],
+        "{got:?}"
+    );
+    assert_eq!(got[2].1, "sorry you feel");
+    assert_eq!(got[3].1, "as I said");
+    let text = "Sorry if you were inconvenienced. Could you tell us more?";
+    let rules: Vec<Rule> = run_with(&c, None, text, &complaint())
+        .iter()
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(rules, vec![Rule::NoAcknowledgement, Rule::Defensive]);
+    // A real apology still counts.
+    let text = "I am sorry the report was late. Could you tell us which figures are wrong?";
+    assert!(run_with(&c, None, text, &complaint()).is_empty());
+}
+
+#[test]
 fn quoted_lines_are_theirs_not_ours() {
     let c = client(&["madam"], &[("autumn", "fall")]);
     let e = mehta(&[]);
@@ -471,7 +519,10 @@ fn built_in_complaint_phrases_never_contain_one_another() {
     for (a, ka) in &kinds {
         for (b, kb) in &kinds {
             let inside = a != b && format!(" {a} ").contains(&format!(" {b} "));
-            assert!(!(inside && ka != kb), "{b:?} is inside {a:?}");
+            // Except a non-apology, which starts with the apology word it must outrank: at the
+            // same start the longer phrase wins.
+            let outranks = *ka == 0 && *kb == 1 && a.starts_with(&format!("{b} "));
+            assert!(!(inside && ka != kb) || outranks, "{b:?} is inside {a:?}");
         }
     }
 }

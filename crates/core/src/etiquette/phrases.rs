@@ -47,6 +47,21 @@ pub(super) const DEFENSIVE: &[(&str, &str)] = &[
     ("per my last email", REPEAT),
     ("per my previous email", REPEAT),
     ("per my last message", REPEAT),
+    ("as i said", REPEAT),
+    // Apologies for the client's feelings or for a maybe, not for what happened. They begin
+    // with an acknowledgement word on purpose: the longer phrase wins, so "sorry you feel that
+    // way" is not taken for an apology.
+    ("sorry you feel", NON_APOLOGY),
+    ("sorry that you feel", NON_APOLOGY),
+    ("sorry if you", NON_APOLOGY),
+    ("sorry if anyone", NON_APOLOGY),
+    ("sorry if this", NON_APOLOGY),
+    ("sorry if that", NON_APOLOGY),
+    ("sorry if there", NON_APOLOGY),
+    ("apologies if you", NON_APOLOGY),
+    ("apologies if this", NON_APOLOGY),
+    ("apologise if you", NON_APOLOGY),
+    ("apologize if you", NON_APOLOGY),
     ("to be fair", DISMISS),
     ("with all due respect", DISMISS),
     ("you need to understand", DISMISS),
@@ -64,6 +79,8 @@ const BLAME: &str =
 const FAULT: &str = "leave blame out and say what you will do to put it right";
 const REPEAT: &str = "restate the point plainly, without pointing back at earlier messages";
 const DISMISS: &str = "remove it and acknowledge how they feel instead";
+const NON_APOLOGY: &str =
+    "apologise for what happened, not for how they feel: e.g. \"I am sorry the report was late.\"";
 
 /// Thanks, apology or acknowledgement: a reply to a complaint needs one of these.
 pub(super) const ACKNOWLEDGEMENTS: &[&str] = &[
