@@ -384,8 +384,11 @@ impl App {
                 c.decision_note = note.clone();
                 c.updated_at = now;
                 store::update_status(db, &c)?;
-                // A declined change order is a scope dispute in the client's health.
-                crate::health::touch(db, ctx.org(), c.client_id, now)?;
+                // A declined change order is a scope dispute in the client's health; an
+                // approval changes nothing there.
+                if !approve {
+                    crate::health::touch(db, ctx.org(), c.client_id, now)?;
+                }
                 ctx.audit(
                     db,
                     now,

@@ -182,7 +182,7 @@ fn is_manager(ctx: &Ctx) -> bool {
 /// The change orders `r` waits for (drafts, or sent and not yet answered): (id, status,
 /// engagement). None once a manager went ahead without them: the work was absorbed, and
 /// delivering it needs no second override.
-fn pending_change_orders(
+pub(crate) fn pending_change_orders(
     db: &mut Db<'_>,
     org: OrgId,
     r: &Request,

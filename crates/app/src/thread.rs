@@ -4,12 +4,11 @@
 
 use jiff::Timestamp;
 use rapport_core::audit::AuditEntry;
-use rapport_core::change_order::ChangeOrderStatus;
 use rapport_core::inbox;
 use rapport_core::request::{Request, Status};
 use rapport_core::sentiment::Sentiment;
 use rapport_store::Db;
-use rapport_store::repo::{change_orders, requests};
+use rapport_store::repo::requests;
 
 use crate::clocks::sla::{Change, on_request_change};
 use crate::{AppError, AppResult, Ctx};
@@ -52,7 +51,8 @@ pub(crate) fn record_inbound(
 /// The ball is back in our court: waiting work returns to triage, delivered work goes back
 /// into progress, closed work is reopened into triage. Delivered work that waits for the
 /// client's decision on a change order stays delivered (starting it again would do the extra
-/// work before it is agreed); the message still stops the clocks and shows on the thread.
+/// work before it is agreed, unless a manager already absorbed it); the message still stops
+/// the clocks and shows on the thread.
 fn reopen(
     db: &mut Db<'_>,
     ctx: &Ctx,
@@ -63,7 +63,8 @@ fn reopen(
     let Some(to) = inbox::status_after_client_reply(r.status) else {
         return Ok(None);
     };
-    if to == Status::InProgress && awaits_change_order(db, r)? {
+    if to == Status::InProgress && !crate::scope::pending_change_orders(db, r.org_id, r)?.is_empty()
+    {
         return Ok(None);
     }
     let from = r.status;
@@ -92,10 +93,4 @@ fn reopen(
         now,
     )?;
     Ok(Some(to))
-}
-
-fn awaits_change_order(db: &mut Db<'_>, r: &Request) -> AppResult<bool> {
-    Ok(change_orders::for_request(db, r.org_id, r.id)?
-        .iter()
-        .any(|(_, s, _)| matches!(s, ChangeOrderStatus::Draft | ChangeOrderStatus::Sent)))
 }

@@ -163,42 +163,10 @@ async fn no_secret_is_ever_logged() {
         .unwrap();
 
     let store = db.store().await.unwrap();
-    let reset_link: String = store
-        .read(|db| {
-            db.scalar(
-                "SELECT body FROM outbox WHERE kind = 'password_reset'",
-                rapport_store::params![],
-            )
-        })
-        .await
-        .unwrap();
-    let reset_token = reset_link
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let reset_token = token_mailed(&store, "password_reset").await;
 
     // The contact accepts the invitation, choosing their own portal password.
-    let invite_mail: String = store
-        .read(|db| {
-            db.scalar(
-                "SELECT body FROM outbox WHERE kind = 'portal_invite'",
-                rapport_store::params![],
-            )
-        })
-        .await
-        .unwrap();
-    let invite_token = invite_mail
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let invite_token = token_mailed(&store, "portal_invite").await;
     let portal_password = "contact portal passphrase 9";
     let accepted = http
         .post(format!("{base}/api/v1/portal/invite/accept"))
@@ -243,23 +211,7 @@ async fn no_secret_is_ever_logged() {
         .send()
         .await
         .unwrap();
-    let portal_mail: String = store
-        .read(|db| {
-            db.scalar(
-                "SELECT body FROM outbox WHERE kind = 'portal_sign_in'",
-                rapport_store::params![],
-            )
-        })
-        .await
-        .unwrap();
-    let portal_token = portal_mail
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let portal_token = token_mailed(&store, "portal_sign_in").await;
     http.get(format!("{base}/portal/link?token={portal_token}"))
         .send()
         .await
@@ -313,4 +265,24 @@ async fn no_secret_is_ever_logged() {
     ] {
         assert!(log.contains(logged), "{logged} is not in the log");
     }
+}
+
+/// The token in the link of the system mail of `kind` (a reset, an invitation, a sign-in link).
+async fn token_mailed(store: &rapport_store::Store, kind: &'static str) -> String {
+    let body: String = store
+        .read(move |db| {
+            db.scalar(
+                "SELECT body FROM outbox WHERE kind = $1",
+                rapport_store::params![kind],
+            )
+        })
+        .await
+        .unwrap();
+    body.split("token=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no link in the {kind} mail: {body}"))
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
 }

@@ -439,17 +439,11 @@ impl Linter {
                 } else {
                     "s"
                 };
-                (
-                    std::borrow::Cow::Owned(format!("{ours}{ending}")),
-                    std::borrow::Cow::Owned(plural_of(theirs)),
-                )
+                (format!("{ours}{ending}"), plural_of(theirs))
             } else {
-                (
-                    std::borrow::Cow::Borrowed(ours.as_str()),
-                    std::borrow::Cow::Borrowed(theirs.as_str()),
-                )
+                (ours.clone(), theirs.clone())
             };
-            if found == theirs.as_ref() {
+            if found == theirs {
                 continue;
             }
             findings.push(Finding {
