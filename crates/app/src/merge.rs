@@ -1,16 +1,18 @@
 //! Merge two requests of one client (the thread, promises and time move to the surviving one;
 //! the other is closed and its id redirects), and split a message off into a new request.
 
-use rapport_core::access::Permission;
+use jiff::Timestamp;
+use rapport_core::access::{Actor, Permission};
 use rapport_core::audit::{self, AuditEntry};
 use rapport_core::ids::{MessageId, RequestId};
 use rapport_core::request::{NewRequest, Request, Status, TransitionInput};
+use rapport_store::Db;
 use rapport_store::repo::{merge as store, messages, requests};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::access::visible_request;
 use crate::clocks::sla::{Change, on_request_change};
-use crate::requests::visible_request;
 use crate::{App, AppError, AppResult, Ctx};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -47,6 +49,85 @@ fn first_line(body: &str) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or("Split message");
     line.chars().take(120).collect()
+}
+
+/// Move `source`'s work onto `target` (both locked, of one client, neither merged before),
+/// close `source` and leave a redirect; audited as `actor`'s. `why`: set when Rapport merged on
+/// its own (mail found to be one thread), for the audit trail.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn merge_locked(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    actor: Actor,
+    source: &Request,
+    target: &Request,
+    why: Option<&str>,
+    settings: &crate::Settings,
+    now: Timestamp,
+) -> AppResult<Merged> {
+    let org = ctx.org();
+    let moved = store::move_work(db, org, source.id, target.id)?;
+    let mut after = target.clone();
+    for t in &source.tags {
+        if !after.tags.contains(t) {
+            after.tags.push(t.clone());
+        }
+    }
+    after.tags.sort();
+    after.updated_at = now;
+    if after.tags != target.tags {
+        requests::update_fields(db, target, &after)?;
+    }
+    store::set_spent(
+        db,
+        org,
+        target.id,
+        target.spent_minutes + source.spent_minutes,
+        now,
+    )?;
+    if source.status != Status::Closed {
+        crate::requests::transition_in(
+            db,
+            ctx,
+            source.id,
+            &TransitionInput {
+                status: Status::Closed,
+                reason: None,
+                override_reason: None,
+            },
+            Some(format!("merged into {}", target.id)),
+            settings,
+            now,
+        )?;
+    }
+    store::add_redirect(db, org, source.id, target.id, now)?;
+    let merged = requests::get(db, org, target.id)?;
+    on_request_change(db, &merged, Change::Edited, now)?;
+    let details = json!({
+        "from": source.id, "into": target.id, "messages": moved.messages,
+        "promises": moved.promises, "time_entries": moved.time_entries,
+        "spent_minutes": source.spent_minutes, "why": why,
+    });
+    ctx.audit(
+        db,
+        now,
+        AuditEntry::new(actor, "request.merge")
+            .target("request", source.id.0)
+            .details(details.clone()),
+    )?;
+    ctx.audit(
+        db,
+        now,
+        AuditEntry::new(actor, "request.merged_in")
+            .target("request", target.id.0)
+            .details(json!({"merge": details, "changes": audit::diff(target, &merged)})),
+    )?;
+    Ok(Merged {
+        request: merged,
+        moved_messages: moved.messages,
+        moved_promises: moved.promises,
+        moved_time_entries: moved.time_entries,
+    })
 }
 
 impl App {
@@ -97,62 +178,7 @@ impl App {
                         format!("request {into} was merged into {t}; merge into {t} instead"),
                     ));
                 }
-                let moved = store::move_work(db, org, source.id, target.id)?;
-                let mut after = target.clone();
-                for t in &source.tags {
-                    if !after.tags.contains(t) {
-                        after.tags.push(t.clone());
-                    }
-                }
-                after.tags.sort();
-                after.updated_at = now;
-                if after.tags != target.tags {
-                    requests::update_fields(db, &target, &after)?;
-                }
-                store::set_spent(db, org, target.id, target.spent_minutes + source.spent_minutes, now)?;
-                if source.status != Status::Closed {
-                    crate::requests::transition_in(
-                        db,
-                        &ctx,
-                        source.id,
-                        &TransitionInput {
-                            status: Status::Closed,
-                            reason: None,
-                            override_reason: None,
-                        },
-                        Some(format!("merged into {into}")),
-                        &settings,
-                        now,
-                    )?;
-                }
-                store::add_redirect(db, org, source.id, target.id, now)?;
-                let merged = requests::get(db, org, target.id)?;
-                on_request_change(db, &merged, Change::Edited, now)?;
-                let details = json!({
-                    "from": source.id, "into": target.id, "messages": moved.messages,
-                    "promises": moved.promises, "time_entries": moved.time_entries,
-                    "spent_minutes": source.spent_minutes,
-                });
-                ctx.audit(
-                    db,
-                    now,
-                    AuditEntry::new(ctx.principal.actor(), "request.merge")
-                        .target("request", source.id.0)
-                        .details(details.clone()),
-                )?;
-                ctx.audit(
-                    db,
-                    now,
-                    AuditEntry::new(ctx.principal.actor(), "request.merged_in")
-                        .target("request", target.id.0)
-                        .details(json!({"merge": details, "changes": audit::diff(&target, &merged)})),
-                )?;
-                Ok(Merged {
-                    request: merged,
-                    moved_messages: moved.messages,
-                    moved_promises: moved.promises,
-                    moved_time_entries: moved.time_entries,
-                })
+                merge_locked(db, &ctx, ctx.principal.actor(), &source, &target, None, &settings, now)
             })
             .await
     }

@@ -15,7 +15,7 @@ use rapport_core::message::{Direction, Message};
 use rapport_core::request::{Channel, NewRequest, Status};
 use rapport_mail::{ParseError, ParseLimits, ParsedMessage};
 use rapport_store::Db;
-use rapport_store::repo::mail::{self as store, MailMeta, NewAttachment, NewTriage};
+use rapport_store::repo::mail::{self as store, MailMeta, NewAttachment, NewTriage, ThreadHit};
 use rapport_store::repo::{audit, clients, messages, requests};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -215,17 +215,100 @@ fn authentication(db: &mut Db<'_>, org: OrgId, p: &ParsedMessage) -> AppResult<O
     )
 }
 
-/// The request named by the thread headers, newest first.
-fn thread_pointer(db: &mut Db<'_>, org: OrgId, p: &ParsedMessage) -> AppResult<Option<Pointer>> {
+/// The ids a message names as its ancestors, newest first: In-Reply-To, then References from
+/// the end. A hostile References list is long; the newest few name the thread.
+fn named_ids(p: &ParsedMessage) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     ids.extend(p.in_reply_to.iter().cloned());
     ids.extend(p.references.iter().rev().cloned());
     ids.retain(|id| id.len() <= MAX_MAIL_ID);
-    ids.dedup();
-    // A hostile References list is long; the newest few name the thread.
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
     ids.truncate(50);
-    Ok(store::request_for_mail_ids(db, org, &ids)?
-        .map(|(request, client)| Pointer { request, client }))
+    ids
+}
+
+/// The requests a message's thread leads to: by its own Message-ID (a reply to it arrived
+/// first and anchored it), then by the ids it names. Anchors are ids other mail named, which
+/// anyone can put in a header: mail that failed the sender checks follows only stored messages.
+fn thread_hits(
+    db: &mut Db<'_>,
+    org: OrgId,
+    own: &str,
+    p: &ParsedMessage,
+    verified: bool,
+) -> AppResult<Vec<ThreadHit>> {
+    let mut ids = vec![own.to_string()];
+    ids.extend(named_ids(p));
+    let mut hits = store::thread_hits(db, org, &ids)?;
+    if !verified {
+        hits.retain(|h| !h.anchored);
+    }
+    // A reply to a merged request lands on the request it was merged into.
+    for h in &mut hits {
+        if let Some(to) = rapport_store::repo::merge::redirect_of(db, org, h.request)? {
+            h.request = to;
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    hits.retain(|h| seen.insert(h.request));
+    Ok(hits)
+}
+
+/// After a message is stored on `request`: the ids it names that Rapport has not seen become
+/// anchors of that request, and the client's requests its thread led to through an anchor are
+/// one thread with it, merged into the oldest (audited as Rapport's, never across clients).
+/// Returns the request the message is on now.
+#[allow(clippy::too_many_arguments)]
+fn join_thread(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    request: RequestId,
+    own: &str,
+    parsed: &ParsedMessage,
+    hits: &[ThreadHit],
+    settings: &crate::Settings,
+    now: Timestamp,
+) -> AppResult<RequestId> {
+    let org = ctx.org();
+    let here = requests::get(db, org, request)?;
+    store::drop_anchor(db, org, own)?;
+    store::add_anchors(db, org, here.id, here.client_id, &named_ids(parsed), now)?;
+    let same: Vec<&ThreadHit> = hits.iter().filter(|h| h.client == here.client_id).collect();
+    // Requests that hold stored messages of one thread and were never joined were kept apart
+    // by a person (a split): only an anchor (mail that arrived before what it answers) says two
+    // requests are one thread by accident of arrival.
+    if !same.iter().any(|h| h.anchored) {
+        return Ok(here.id);
+    }
+    let mut ids: Vec<RequestId> = same
+        .iter()
+        .filter(|h| h.anchored)
+        .chain(same.iter().find(|h| !h.anchored))
+        .map(|h| h.request)
+        .chain(std::iter::once(here.id))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let Some((&survivor, others)) = ids.split_first() else {
+        return Ok(here.id);
+    };
+    // Lock in id order, as a person's merge does.
+    let target = requests::get_for_update(db, org, survivor)?;
+    for &other in others {
+        let source = requests::get_for_update(db, org, other)?;
+        crate::merge::merge_locked(
+            db,
+            ctx,
+            Actor::System,
+            &source,
+            &target,
+            Some("mail: one thread"),
+            settings,
+            now,
+        )?;
+    }
+    Ok(survivor)
 }
 
 /// Record a prepared message. `retry`: a triage item being routed again by a person.
@@ -236,6 +319,7 @@ pub(crate) fn record(
     received: &Received,
     now: Timestamp,
     retry: Option<i64>,
+    settings: &crate::Settings,
 ) -> AppResult<IngestOutcome> {
     // Our own mail coming back has the Message-ID of the message we sent: it is a loop to
     // record, not a duplicate to ignore.
@@ -259,6 +343,7 @@ pub(crate) fn record(
             triage_id: Some(t.id),
         });
     }
+    let mut hits = Vec::new();
     let route = match (&p.problem, &p.parsed) {
         (Some((reason, detail)), _) => Route::Triage {
             reason: *reason,
@@ -303,11 +388,22 @@ pub(crate) fn record(
                 }
                 _ => None,
             };
+            hits = thread_hits(db, org, &p.mail_id, parsed, unverified.is_none())?;
+            // The sender's own client's thread first. Another client's stored message is
+            // refused; an id another client's mail merely named proves nothing either way.
+            let thread = hits
+                .iter()
+                .find(|h| sender.is_some_and(|(_, c)| c == h.client))
+                .or(hits.iter().find(|h| !h.anchored))
+                .map(|h| Pointer {
+                    request: h.request,
+                    client: h.client,
+                });
             let facts = Facts {
                 loop_marker: p.loop_marker.clone(),
                 from,
                 sender,
-                thread: thread_pointer(db, org, parsed)?,
+                thread,
                 token,
                 dangling_token: dangling,
                 auto: parsed.auto_submitted_reason.clone(),
@@ -330,16 +426,50 @@ pub(crate) fn record(
                 .parsed
                 .as_ref()
                 .ok_or(AppError::Internal("no message".into()))?;
-            thread(
+            let mut outcome = thread(
                 db, org, p, parsed, received, request, contact, via, auto, now,
-            )
+            )?;
+            if let IngestOutcome::Threaded { request_id, .. } = &mut outcome {
+                let ctx = mail_ctx(org, contact, requests::get(db, org, *request_id)?.client_id);
+                // A subject token names a request; only the thread headers say what is one thread.
+                let hits: &[ThreadHit] = if via == ThreadVia::Headers {
+                    &hits
+                } else {
+                    &[]
+                };
+                *request_id = join_thread(
+                    db,
+                    &ctx,
+                    *request_id,
+                    &p.mail_id,
+                    parsed,
+                    hits,
+                    settings,
+                    now,
+                )?;
+            }
+            Ok(outcome)
         }
         Route::NewRequest { contact, client } => {
             let parsed = p
                 .parsed
                 .as_ref()
                 .ok_or(AppError::Internal("no message".into()))?;
-            new_request(db, org, p, parsed, received, contact, client, now)
+            let mut outcome = new_request(db, org, p, parsed, received, contact, client, now)?;
+            if let IngestOutcome::NewRequest { request_id, .. } = &mut outcome {
+                let ctx = mail_ctx(org, contact, client);
+                *request_id = join_thread(
+                    db,
+                    &ctx,
+                    *request_id,
+                    &p.mail_id,
+                    parsed,
+                    &[],
+                    settings,
+                    now,
+                )?;
+            }
+            Ok(outcome)
         }
     }
 }
@@ -592,13 +722,14 @@ impl App {
         received: Received,
     ) -> AppResult<IngestOutcome> {
         let settings = self.settings.mail.clone();
+        let app_settings = self.settings.clone();
         let prepared = tokio::task::spawn_blocking(move || prepare(&settings, raw, &received))
             .await
             .map_err(|e| AppError::Internal(format!("parsing failed: {e}")))?;
         let now = self.now();
         let outcome = self
             .store
-            .write(move |db| record(db, org, &prepared, &received, now, None))
+            .write(move |db| record(db, org, &prepared, &received, now, None, &app_settings))
             .await?;
         tracing::info!(org = org.0, source = %received.source, outcome = ?outcome, "mail ingested");
         Ok(outcome)
@@ -637,6 +768,7 @@ impl App {
             complete: true,
         };
         let settings = self.settings.mail.clone();
+        let app_settings = self.settings.clone();
         let prepared = tokio::task::spawn_blocking(move || prepare(&settings, raw, &received))
             .await
             .map_err(|e| AppError::Internal(format!("parsing failed: {e}")))?;
@@ -651,7 +783,7 @@ impl App {
                         format!("the item is {}", item.status),
                     ));
                 }
-                let outcome = record(db, org, &prepared, &received, now, Some(id))?;
+                let outcome = record(db, org, &prepared, &received, now, Some(id), &app_settings)?;
                 if let Some(request) = outcome.request_id() {
                     store::close_triage(
                         db,

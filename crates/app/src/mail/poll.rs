@@ -269,10 +269,11 @@ impl App {
                 .await
                 .map_err(|e| format!("parsing failed: {e}"))?;
             let now = self.now();
+            let app_settings = self.settings.clone();
             let outcome = self
                 .store
                 .write(move |db| -> AppResult<IngestOutcome> {
-                    let outcome = record(db, org, &prepared, &received, now, None)?;
+                    let outcome = record(db, org, &prepared, &received, now, None, &app_settings)?;
                     let new = !matches!(outcome, IngestOutcome::Duplicate { .. });
                     store::advance_uid(db, org, id, uidvalidity, i64::from(uid), new, now)?;
                     Ok(outcome)

@@ -1227,7 +1227,7 @@ both_with!(
             let org = app.org;
             app.app.store.write(move |db| {
                 for t in ["attachments", "mail_meta", "messages", "request_care",
-                          "scope_confirmations", "request_status_log", "request_tags", "requests"] {
+                          "scope_confirmations", "request_status_log", "request_tags", "mail_anchors", "requests"] {
                     db.execute(&format!("DELETE FROM {t} WHERE org_id = $1"), params![org])?;
                 }
                 db.execute("UPDATE jobs SET run_at = 0 WHERE org_id = $1 AND kind = 'mail.poll' AND status = 'queued'", params![org])
@@ -1236,5 +1236,178 @@ both_with!(
         run_jobs(&app).await;
         assert_eq!(*f.imap_polls.lock().unwrap(), 2, "polled again");
         assert_eq!(app.count("requests").await, 0, "not re-imported");
+    }
+);
+
+/// A 24-message thread as a tree (message i answers message (i - 1) / 2), from one contact.
+/// `full_references`: References carry every ancestor, as most clients write them; otherwise
+/// only In-Reply-To names the parent, as some clients and list digests leave it.
+fn thread_tree(tag: &str, from: &str, full_references: bool) -> Vec<String> {
+    const N: usize = 24;
+    let id = |i: usize| format!("{tag}.{i}@list.example");
+    (0..N)
+        .map(|i| {
+            let mut headers = String::new();
+            if i > 0 {
+                let parent = (i - 1) / 2;
+                let mut chain = vec![parent];
+                while let Some(&a) = chain.last()
+                    && a > 0
+                {
+                    chain.push((a - 1) / 2);
+                }
+                chain.reverse();
+                headers.push_str(&format!("In-Reply-To: <{}>\r\n", id(parent)));
+                if full_references {
+                    let refs: Vec<String> = chain.iter().map(|&a| format!("<{}>", id(a))).collect();
+                    headers.push_str(&format!("References: {}\r\n", refs.join(" ")));
+                }
+            }
+            let subject = if i == 0 {
+                "Quarterly data".to_string()
+            } else {
+                "Re: Quarterly data".to_string()
+            };
+            mail(
+                from,
+                &subject,
+                &id(i),
+                &headers,
+                &format!("message {i} of the thread"),
+            )
+        })
+        .collect()
+}
+
+/// A fixed shuffle (xorshift), so a failure names the order that broke.
+fn shuffled<T: Clone>(items: &[T], seed: u64) -> Vec<T> {
+    let mut out = items.to_vec();
+    let mut x = seed | 1;
+    for i in (1..out.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    out
+}
+
+/// The client's requests that are not closed, through the API.
+async fn open_requests(app: &TestApp, client: i64) -> Vec<Value> {
+    app.get(
+        &format!("/api/v1/requests?client_id={client}&status=new,triaged,in_progress,waiting_on_client,delivered&limit=100"),
+        &app.owner,
+    )
+    .await
+    .ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+both_with!(
+    a_thread_arriving_out_of_order_is_one_request,
+    with_fakes,
+    |app: TestApp, _f: Fakes| async move {
+        let orders: [(&str, Option<u64>); 4] = [
+            ("reverse", None),
+            ("shuffle-a", Some(7)),
+            ("shuffle-b", Some(1234)),
+            ("shuffle-c", Some(99)),
+        ];
+        for full in [true, false] {
+            for (name, seed) in orders {
+                let tag = format!("{name}-{}", if full { "refs" } else { "irt" });
+                let client = app.client(&format!("Client {tag}")).await;
+                let from = format!("priya@{tag}.example");
+                app.contact(client, &from, None).await;
+                let thread = thread_tree(&tag, &from, full);
+                let order = match seed {
+                    None => thread.iter().rev().cloned().collect(),
+                    Some(s) => shuffled(&thread, s),
+                };
+                for raw in order {
+                    let o = ingest(&app, raw).await;
+                    assert!(
+                        matches!(
+                            o,
+                            IngestOutcome::NewRequest { .. } | IngestOutcome::Threaded { .. }
+                        ),
+                        "{tag}: {o:?}"
+                    );
+                }
+                let open = open_requests(&app, client).await;
+                assert_eq!(
+                    open.len(),
+                    1,
+                    "{tag}: one request for the thread, got {open:?}"
+                );
+                let id = open[0]["id"].as_i64().unwrap();
+                assert_eq!(
+                    thread_len(&app, id).await,
+                    thread.len(),
+                    "{tag}: every message on it"
+                );
+            }
+        }
+    }
+);
+
+both_with!(
+    threads_join_only_their_own_thread_and_client,
+    with_fakes,
+    |app: TestApp, _f: Fakes| async move {
+        let north = app.client("Northwind").await;
+        let south = app.client("Southwind").await;
+        app.contact(north, "priya@northwind.example", None).await;
+        app.contact(south, "sam@southwind.example", None).await;
+
+        // Two unrelated threads of one client, interleaved and each in reverse, stay two.
+        let a = thread_tree("alpha", "priya@northwind.example", false);
+        let b = thread_tree("beta", "priya@northwind.example", true);
+        for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+            ingest(&app, x.clone()).await;
+            ingest(&app, y.clone()).await;
+        }
+        let open = open_requests(&app, north).await;
+        assert_eq!(open.len(), 2, "{open:?}");
+        for r in &open {
+            assert_eq!(thread_len(&app, r["id"].as_i64().unwrap()).await, a.len());
+        }
+
+        // Another client's mail naming an id Northwind's mail named (but nobody sent us) is
+        // not joined to Northwind's request, nor refused as forged: it opens its own.
+        let other = mail(
+            "sam@southwind.example",
+            "Re: Quarterly data",
+            "s1@southwind.example",
+            "In-Reply-To: <gamma.missing@list.example>\r\n",
+            "ours",
+        );
+        let stray = mail(
+            "priya@northwind.example",
+            "Re: something",
+            "n9@northwind.example",
+            "In-Reply-To: <gamma.missing@list.example>\r\n",
+            "first",
+        );
+        let northwind_req = created(&ingest(&app, stray).await);
+        let southwind_req = created(&ingest(&app, other).await);
+        assert_ne!(northwind_req, southwind_req);
+        assert_eq!(open_requests(&app, south).await.len(), 1);
+
+        // The merge is Rapport's, audited on both requests.
+        let audit = app
+            .get("/api/v1/audit?action=request.merge&limit=100", &app.owner)
+            .await
+            .ok(200);
+        let merges = audit["items"].as_array().unwrap();
+        assert!(!merges.is_empty(), "the reversed thread needed merges");
+        assert!(
+            merges.iter().all(
+                |e| e["actor"]["kind"] == "system" && e["details"]["why"] == "mail: one thread"
+            ),
+            "{merges:?}"
+        );
     }
 );

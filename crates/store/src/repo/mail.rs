@@ -312,23 +312,89 @@ pub fn message_by_mail_id(
     .transpose()
 }
 
-/// The request, and its client, of the newest message among `mail_ids` (thread headers).
-pub fn request_for_mail_ids(
+/// A request that a message's thread ids lead to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadHit {
+    pub request: RequestId,
+    pub client: ClientId,
+    /// Found through an anchor (an id some stored mail named but Rapport never saw), not
+    /// through a stored message.
+    pub anchored: bool,
+}
+
+/// The requests `mail_ids` lead to, in the order of the ids (newest first: In-Reply-To, then
+/// References from the end), each request once: by a stored message's Message-ID, else by an
+/// anchor.
+pub fn thread_hits(
     db: &mut Db<'_>,
     org: OrgId,
     mail_ids: &[String],
-) -> Result<Option<(RequestId, ClientId)>, StoreError> {
-    // Newest first: In-Reply-To, then References from the end.
+) -> Result<Vec<ThreadHit>, StoreError> {
+    let mut hits: Vec<ThreadHit> = Vec::new();
     for id in mail_ids {
-        if let Some(r) = db.query_opt(
+        let found = match db.query_opt(
             "SELECT r.id, r.client_id FROM messages m JOIN requests r ON r.org_id = m.org_id AND r.id = m.request_id
              WHERE m.org_id = $1 AND m.mail_message_id = $2",
             params![org, id],
         )? {
-            return Ok(Some((r.get(0)?, r.get(1)?)));
+            Some(r) => Some((r.get(0)?, r.get(1)?, false)),
+            None => db
+                .query_opt(
+                    "SELECT request_id, client_id FROM mail_anchors WHERE org_id = $1 AND mail_message_id = $2",
+                    params![org, id],
+                )?
+                .map(|r| -> Result<_, StoreError> { Ok((r.get(0)?, r.get(1)?, true)) })
+                .transpose()?,
+        };
+        if let Some((request, client, anchored)) = found
+            && !hits.iter().any(|h| h.request == request)
+        {
+            hits.push(ThreadHit {
+                request,
+                client,
+                anchored,
+            });
         }
     }
-    Ok(None)
+    Ok(hits)
+}
+
+/// Keep the ids a message on `request` named but no stored message carries, as anchors of
+/// that request; an id already anchored elsewhere keeps its first request.
+pub fn add_anchors(
+    db: &mut Db<'_>,
+    org: OrgId,
+    request: RequestId,
+    client: ClientId,
+    mail_ids: &[String],
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let mut added = 0;
+    for id in mail_ids {
+        let seen = db
+            .query_opt(
+                "SELECT 1 FROM messages WHERE org_id = $1 AND mail_message_id = $2",
+                params![org, id],
+            )?
+            .is_some();
+        if !seen {
+            added += db.execute(
+                "INSERT INTO mail_anchors (org_id, mail_message_id, request_id, client_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                params![org, id, request, client, now],
+            )?;
+        }
+    }
+    Ok(added)
+}
+
+/// The anchored message itself arrived: it is a stored message now, not an anchor.
+pub fn drop_anchor(db: &mut Db<'_>, org: OrgId, mail_id: &str) -> Result<(), StoreError> {
+    db.execute(
+        "DELETE FROM mail_anchors WHERE org_id = $1 AND mail_message_id = $2",
+        params![org, mail_id],
+    )?;
+    Ok(())
 }
 
 /// The Message-ID and References of the newest mail on a request's thread with a Message-ID,

@@ -35,6 +35,11 @@ pub fn move_work(
         "UPDATE time_entries SET request_id = $3 WHERE org_id = $1 AND request_id = $2",
         params![org, from, to],
     )?;
+    // Mail still missing from the merged thread belongs to the surviving request when it comes.
+    db.execute(
+        "UPDATE mail_anchors SET request_id = $3 WHERE org_id = $1 AND request_id = $2",
+        params![org, from, to],
+    )?;
     Ok(Moved {
         messages,
         promises,
