@@ -11,9 +11,9 @@ use rapport_core::audit::AuditEntry;
 use rapport_core::calendar::Calendar;
 use rapport_core::client::{Client, Contact, calendar_field};
 use rapport_core::complaint::{self, ComplaintReason, ComplaintSummary};
+use rapport_core::effective_etiquette::EffectiveEtiquette;
 use rapport_core::etiquette::{
-    ComplaintReply, EffectiveEtiquette, Finding, LintOptions, Linter, Recipient, SendAt,
-    draft_complaint_reply,
+    ComplaintReply, Finding, LintOptions, Linter, Recipient, SendAt, draft_complaint_reply,
 };
 use rapport_core::ids::{ClientId, ContactId, MessageId, OrgId, RequestId};
 use rapport_core::message::{Direction, MessageDraft};
@@ -25,7 +25,7 @@ use rapport_store::repo::care::{self as store, ComplaintQuery};
 use rapport_store::repo::{clients, members, promises};
 use serde::Serialize;
 
-use crate::requests::visible_request;
+use crate::access::visible_request;
 use crate::{App, AppError, AppResult, Ctx, Listing, Settings, cursor};
 
 /// Texts longer than this are scored off the async runtime (VADER takes about 100 ms a MB).

@@ -1,20 +1,21 @@
-//! Running the job queue. Every `rapport serve` runs a worker; on PostgreSQL several processes
-//! share the queue. A job's database effects commit in the same transaction that marks it done,
-//! and only while the worker still holds its lease: a worker that lost its lease (it was too
-//! slow, or it died and another took over) commits nothing, so database effects happen exactly
-//! once. Effects outside the database (mail, webhooks) are at least once and are made
-//! idempotent by their handlers.
+//! The job queue: queueing, finishing and inspecting jobs. A job's database effects commit in
+//! the same transaction that marks it done, and only while the worker still holds its lease: a
+//! worker that lost its lease (it was too slow, or it died and another took over) commits
+//! nothing, so database effects happen exactly once. Effects outside the database (mail,
+//! webhooks) are at least once and are made idempotent by their handlers.
+//!
+//! A leaf: handlers live with their use cases and import this; running them is
+//! [`crate::worker`]'s, which nothing imports.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use rapport_core::access::{Actor, Permission};
+use rapport_core::access::Permission;
 use rapport_core::audit::AuditEntry;
 use rapport_core::ids::OrgId;
-use rapport_core::jobs::{self, DEFAULT_MAX_ATTEMPTS, Job, JobStatus};
+use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job, JobStatus};
 use rapport_store::Db;
-use rapport_store::repo::{audit, jobs as store};
+use rapport_store::repo::jobs as store;
 use serde::Deserialize;
 
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
@@ -61,11 +62,11 @@ impl From<AppError> for JobFailure {
 }
 
 #[derive(Debug, Deserialize)]
-struct ProbePayload {
+pub(crate) struct ProbePayload {
     #[serde(default)]
-    sleep_ms: u64,
+    pub(crate) sleep_ms: u64,
     #[serde(default)]
-    fail: bool,
+    pub(crate) fail: bool,
 }
 
 impl App {
@@ -99,73 +100,6 @@ impl App {
             .await?)
     }
 
-    /// Claim and run one batch of due jobs. Returns how many were claimed.
-    pub async fn run_due_jobs(&self, cfg: &WorkerConfig) -> AppResult<usize> {
-        let now = self.now();
-        let lease_until = now
-            .checked_add(cfg.lease)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let worker = cfg.id.clone();
-        let limit = cfg.concurrency.max(1);
-        let claimed = self
-            .store
-            .write(move |db| store::claim(db, &worker, now, lease_until, limit))
-            .await?;
-        let n = claimed.len();
-        let runs = claimed.into_iter().map(|job| {
-            let app = self.clone();
-            let worker = cfg.id.clone();
-            async move { app.run_one(job, &worker).await }
-        });
-        for result in futures_join_all(runs).await {
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "recording a job outcome failed");
-            }
-        }
-        Ok(n)
-    }
-
-    async fn run_one(&self, job: Job, worker: &str) -> AppResult<()> {
-        if job.attempts > job.max_attempts {
-            // Its leases expired too often (workers died while holding it): give up on it.
-            return self
-                .job_failed(&job, worker, "lease expired on every attempt".into())
-                .await;
-        }
-        let outcome = self.dispatch(&job, worker).await;
-        match outcome {
-            Ok(()) => Ok(()),
-            Err(JobFailure(message)) => {
-                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %message, "job failed");
-                self.job_failed(&job, worker, message).await
-            }
-        }
-    }
-
-    async fn job_failed(&self, job: &Job, worker: &str, message: String) -> AppResult<()> {
-        let now = self.now();
-        let retry_at = jobs::after_failure(job, now);
-        let (org, id, worker) = (job.org_id, job.id, worker.to_string());
-        let kind = job.kind.clone();
-        self.store
-            .write(move |db| -> AppResult<()> {
-                let updated = store::fail(db, org, id, &worker, &message, retry_at, now)?;
-                if updated && retry_at.is_none() {
-                    audit::record(
-                        db,
-                        org,
-                        now,
-                        None,
-                        &AuditEntry::new(Actor::System, "job.dead")
-                            .target("job", id)
-                            .details(serde_json::json!({"kind": kind, "error": message})),
-                    )?;
-                }
-                Ok(())
-            })
-            .await
-    }
-
     /// Commit a job's database effects together with its completion, if the lease is still
     /// ours; otherwise commit nothing.
     pub(crate) async fn finish_job<F>(
@@ -177,179 +111,48 @@ impl App {
     where
         F: FnOnce(&mut Db<'_>, Timestamp) -> AppResult<()> + Send + 'static,
     {
+        self.finish_job_locked(job, worker, |_| Ok(()), move |db, now, ()| effects(db, now))
+            .await
+    }
+
+    /// [`App::finish_job`] for a job about one row: `lock` loads (and on PostgreSQL locks) that
+    /// row before the job is marked done, so rows are locked in the same order as the use cases
+    /// that change them and then reschedule the job (row first, then job); `effects` then runs
+    /// in the same transaction.
+    pub(crate) async fn finish_job_locked<T, L, F>(
+        &self,
+        job: &Job,
+        worker: &str,
+        lock: L,
+        effects: F,
+    ) -> Result<(), JobFailure>
+    where
+        T: Send + 'static,
+        L: FnOnce(&mut Db<'_>) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut Db<'_>, Timestamp, T) -> AppResult<()> + Send + 'static,
+    {
         let now = self.now();
         let (org, id, worker) = (job.org_id, job.id, worker.to_string());
-        let result = self
+        // The lease is told apart from the effects' own errors: a conflict in the effects (a
+        // unique key, say) is the job failing, to be retried and seen, not a lost lease.
+        let held = self
             .store
             .write(move |db| -> AppResult<bool> {
+                let row = lock(db)?;
                 if !store::complete(db, org, id, &worker, now)? {
-                    return Err(AppError::conflict("lease", "the job's lease was lost"));
+                    return Ok(false);
                 }
-                effects(db, now)?;
+                effects(db, now, row)?;
                 Ok(true)
             })
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(AppError::Conflict { .. }) => {
-                tracing::warn!(
-                    job = id,
-                    "lease lost before completion; another worker has it"
-                );
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    async fn dispatch(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
-        match job.kind.as_str() {
-            // A harmless job that records that it ran: lets operators (and tests) check that
-            // workers are alive and that each job runs exactly once.
-            "probe" => {
-                let p: ProbePayload = serde_json::from_value(job.payload.clone())
-                    .map_err(|e| JobFailure(format!("bad probe payload: {e}")))?;
-                if p.sleep_ms > 0 {
-                    tokio::time::sleep(Duration::from_millis(p.sleep_ms.min(600_000))).await;
-                }
-                if p.fail {
-                    return Err(JobFailure("probe asked to fail".into()));
-                }
-                let (org, id, attempt) = (job.org_id, job.id, job.attempts);
-                let worker_id = worker.to_string();
-                self.finish_job(job, worker, move |db, now| {
-                    audit::record(
-                        db,
-                        org,
-                        now,
-                        None,
-                        &AuditEntry::new(Actor::System, "job.probe")
-                            .target("job", id)
-                            .details(serde_json::json!({"worker": worker_id, "attempt": attempt})),
-                    )?;
-                    Ok(())
-                })
-                .await
-            }
-            crate::health::RECOMPUTE_JOB => self.run_health_recompute(job, worker).await,
-            crate::health::DAILY_JOB => self.run_health_daily(job, worker).await,
-            crate::clocks::sla::CHECK => self.run_sla_check(job, worker).await,
-            crate::clocks::promises::CHECK => self.run_promise_check(job, worker).await,
-            crate::clocks::silence::CHECK => self.run_silence_check(job, worker).await,
-            crate::mail::send::SEND_JOB => self.run_send_job(job, worker).await,
-            crate::mail::send::OUTBOX_JOB => self.run_outbox_job(job, worker).await,
-            crate::mail::poll::POLL_JOB => self.run_poll_job(job, worker).await,
-            crate::automation::webhooks::DELIVER_JOB => self.run_deliver_job(job, worker).await,
-            crate::automation::rules::RUN_JOB => self.run_rules_job(job, worker).await,
-            other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
-        }
-    }
-
-    /// Delete what has expired and only takes room or could be misused: sessions past their
-    /// end, and one-time links a day past theirs (kept that long so that a late click still
-    /// hears "expired" rather than "unknown"). Returns how many rows went.
-    pub async fn housekeep(&self) -> AppResult<u64> {
-        let now = self.now();
-        let links_before = now
-            .checked_sub(SignedDuration::from_hours(24))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let n = self
-            .store
-            .write(move |db| -> AppResult<u64> {
-                let sessions = rapport_store::repo::auth::delete_all_expired_sessions(db, now)?;
-                let links = rapport_store::repo::accounts::purge_expired_links(db, links_before)?;
-                Ok(sessions + links)
-            })
             .await?;
-        if n > 0 {
-            tracing::debug!(rows = n, "housekeeping deleted expired sessions and links");
+        if !held {
+            tracing::warn!(
+                job = id,
+                "lease lost before completion; another worker has it"
+            );
         }
-        Ok(n)
-    }
-
-    /// Lease the next due job to this worker, within its per-organisation share.
-    async fn claim_next(&self, cfg: &WorkerConfig) -> AppResult<Option<Job>> {
-        let now = self.now();
-        let lease_until = now
-            .checked_add(cfg.lease)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let worker = cfg.id.clone();
-        let per_org = cfg.per_org.clamp(1, cfg.concurrency.max(1));
-        Ok(self
-            .store
-            .write(move |db| store::claim_next(db, &worker, now, lease_until, per_org))
-            .await?)
-    }
-
-    /// Run the worker until `shutdown` resolves; jobs in flight are finished first.
-    ///
-    /// Each job runs in its own task and frees its slot when it ends, so a slow job never holds
-    /// back the others claimed with it; a freed slot is filled at once.
-    pub async fn run_worker(
-        self: Arc<Self>,
-        cfg: WorkerConfig,
-        mut shutdown: tokio::sync::watch::Receiver<bool>,
-    ) {
-        tracing::info!(worker = %cfg.id, "job worker started");
-        if let Err(e) = self.start_clock_checks().await {
-            tracing::warn!(error = %e, "could not queue the periodic clock checks");
-        }
-        let slots = cfg.concurrency.max(1);
-        let mut running = tokio::task::JoinSet::new();
-        let mut housekept: Option<std::time::Instant> = None;
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            if housekept.is_none_or(|t| t.elapsed() >= cfg.housekeeping_every) {
-                housekept = Some(std::time::Instant::now());
-                if let Err(e) = self.housekeep().await {
-                    tracing::warn!(error = %e, "housekeeping failed");
-                }
-            }
-            while let Some(done) = running.try_join_next() {
-                if let Err(e) = done {
-                    tracing::error!(error = %e, "a job task panicked");
-                }
-            }
-            let mut claimed = 0;
-            while running.len() < slots {
-                match self.claim_next(&cfg).await {
-                    Ok(Some(job)) => {
-                        let (app, worker) = (Arc::clone(&self), cfg.id.clone());
-                        running.spawn(async move {
-                            if let Err(e) = app.run_one(job, &worker).await {
-                                tracing::warn!(error = %e, "recording a job outcome failed");
-                            }
-                        });
-                        claimed += 1;
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "job worker could not claim jobs");
-                        break;
-                    }
-                }
-            }
-            if claimed == 0 {
-                // Nothing due, or no slot free: wait for a slot, the next poll or the end.
-                tokio::select! {
-                    _ = tokio::time::sleep(cfg.idle_poll) => {}
-                    Some(done) = running.join_next(), if !running.is_empty() => {
-                        if let Err(e) = done {
-                            tracing::error!(error = %e, "a job task panicked");
-                        }
-                    }
-                    _ = shutdown.changed() => {}
-                }
-            }
-        }
-        while let Some(done) = running.join_next().await {
-            if let Err(e) = done {
-                tracing::error!(error = %e, "a job task panicked");
-            }
-        }
-        tracing::info!(worker = %cfg.id, "job worker stopped");
+        Ok(())
     }
 
     pub async fn list_jobs(
@@ -444,19 +247,8 @@ impl App {
     }
 }
 
-/// Await every future and collect their outputs (a small join_all without another dependency).
-async fn futures_join_all<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
-    let mut out = Vec::with_capacity(handles.len());
-    for h in handles {
-        match h.await {
-            Ok(v) => out.push(v),
-            Err(e) => tracing::error!(error = %e, "a job task panicked"),
-        }
-    }
-    out
+/// Parse a job payload, naming the job kind when it does not fit.
+pub(crate) fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobFailure> {
+    serde_json::from_value(job.payload.clone())
+        .map_err(|e| JobFailure(format!("bad {} payload: {e}", job.kind)))
 }

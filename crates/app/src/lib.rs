@@ -2,6 +2,7 @@
 //! `rapport-core` decide, and records the outcome through `rapport-store` in one transaction
 //! together with its audit event.
 
+mod access;
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
@@ -17,10 +18,13 @@ pub mod cursor;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+mod events;
 pub mod health;
 pub mod imports;
 pub mod jobs;
 pub mod mail;
+pub mod mail_out;
+pub mod mail_settings;
 pub mod merge;
 pub mod org;
 pub mod people;
@@ -36,6 +40,7 @@ pub mod totp;
 pub mod transfer;
 pub mod uploads;
 pub mod work;
+mod worker;
 
 use std::sync::Arc;
 
@@ -77,7 +82,7 @@ pub struct Settings {
     /// SLA, promise, silence and capacity checks.
     pub clocks: clocks::ClockSettings,
     /// Mail in and out: From, limits, the SMTP transport and the IMAP reader.
-    pub mail: mail::MailSettings,
+    pub mail: mail_settings::MailSettings,
     /// Webhook deliveries: which targets are allowed, timeouts.
     pub webhooks: automation::WebhookSettings,
 }
@@ -99,7 +104,7 @@ impl Default for Settings {
             sign_in: SignInLimits::default(),
             link_ttl: jiff::SignedDuration::from_hours(1),
             clocks: clocks::ClockSettings::default(),
-            mail: mail::MailSettings::default(),
+            mail: mail_settings::MailSettings::default(),
             webhooks: automation::WebhookSettings::default(),
         }
     }

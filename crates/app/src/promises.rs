@@ -11,9 +11,9 @@ use rapport_core::validate::{self, limits};
 use rapport_store::repo::promises::{self as store, PromiseQuery};
 use rapport_store::repo::{clients, requests as store_requests};
 
+use crate::access::check_member;
+use crate::access::visible_request;
 use crate::clocks::{capacity, promises as clock_promises};
-use crate::requests::visible_request;
-use crate::work::check_member;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
 #[derive(Debug, Clone, Default)]

@@ -20,8 +20,8 @@ use rapport_store::repo::{
 };
 use serde::Serialize;
 
+use crate::access::visible_request;
 use crate::auth::{SecretKind, hash_secret, new_secret, same_hash, secret_org};
-use crate::requests::visible_request;
 use crate::{App, AppError, AppResult, Ctx, Settings};
 
 /// What the public rating page shows: what is being rated and who delivered it, nothing else.
@@ -191,11 +191,11 @@ fn invitation(db: &mut Db<'_>, token: &str, for_update: bool) -> AppResult<Invit
 
 /// A client's rating is an event rules and webhooks may listen for.
 fn rating_received(db: &mut Db<'_>, r: &Request, rating: &Rating, now: Timestamp) -> AppResult<()> {
-    crate::automation::emit(
+    crate::events::emit(
         db,
         r,
         rapport_core::rule::Event::RatingReceived,
-        &crate::automation::Extra {
+        &crate::events::Extra {
             rating: Some((rating.id.0, rating.score, rating.comment.clone())),
             ..Default::default()
         },

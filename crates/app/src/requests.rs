@@ -16,8 +16,8 @@ use rapport_store::Db;
 use rapport_store::repo::requests::{AssigneeFilter, RequestQuery, RequestSort, RequestWithSla};
 use rapport_store::repo::{clients, engagements, messages, promises, requests, time_entries};
 
+use crate::access::{check_member, visible_request};
 use crate::clocks::sla::{Change, on_request_change};
-use crate::work::check_member;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
 /// A new request checked and assessed, ready for its transaction.
@@ -60,32 +60,6 @@ fn parse_sort(s: Option<&str>) -> AppResult<RequestSort> {
             format!("{other:?} is not one of: -created, created, -updated, due, sla_due"),
         )),
     }
-}
-
-/// Load a request the caller may see: other orgs' and (for contacts) other clients' requests
-/// do not exist for them.
-pub(crate) fn visible_request(
-    db: &mut Db<'_>,
-    p: &Principal,
-    id: RequestId,
-    for_update: bool,
-) -> AppResult<Request> {
-    let org = p.org_id();
-    let r = if for_update {
-        requests::get_for_update(db, org, id)
-    } else {
-        requests::get(db, org, id)
-    }
-    .map_err(|e| match e {
-        rapport_store::StoreError::NotFound => AppError::NotFound("request"),
-        other => other.into(),
-    })?;
-    if let Some(own) = p.client_scope()
-        && r.client_id != own
-    {
-        return Err(AppError::NotFound("request"));
-    }
-    Ok(crate::scope::client_view(p, r))
 }
 
 /// Check that the engagement and contact of a request belong to its client.
@@ -218,7 +192,7 @@ pub(crate) fn insert_request_shaped(
             .target("request", r.id.0)
             .details(serde_json::json!({"title": r.title, "client_id": r.client_id, "channel": r.channel})),
     )?;
-    crate::automation::emit(
+    crate::events::emit(
         db,
         &r,
         rapport_core::rule::Event::RequestCreated,
@@ -294,11 +268,11 @@ pub(crate) fn transition_in(
         keep_promises(db, ctx, id, PromiseKind::Delivery, now, "request delivered")?;
     }
     crate::care::on_status_changed(db, ctx, &r, settings, now)?;
-    crate::automation::emit(
+    crate::events::emit(
         db,
         &r,
         rapport_core::rule::Event::StatusChanged,
-        &crate::automation::Extra {
+        &crate::events::Extra {
             from: Some(from.as_str()),
             ..Default::default()
         },
@@ -602,7 +576,7 @@ impl App {
                         let findings = crate::care::check_outbound(db, &r, &body, None, q.confirm_findings, "reply")?;
                         let m = messages::insert(db, &outbound(org, r.id, ctx.principal.actor(), body, None, now))?;
                         crate::care::record_confirmation(db, &ctx, r.id, m.id, &findings, now)?;
-                        let m = crate::mail::send::queue_outbound(db, &mail, m, now)?;
+                        let m = crate::mail_out::queue_outbound(db, &mail, m, now)?;
                         requests::touch_outbound(db, org, r.id, now)?;
                         Some(m)
                     }
@@ -665,7 +639,7 @@ impl App {
                 let m = match draft.direction {
                     Direction::Outbound => {
                         let scheduled_for = if draft.client_hours {
-                            crate::mail::send::client_hours_start(db, org, r.client_id, now)?
+                            crate::mail_out::client_hours_start(db, org, r.client_id, now)?
                         } else {
                             draft.scheduled_for
                         };
@@ -684,7 +658,7 @@ impl App {
                             &outbound(org, r.id, actor, draft.body, scheduled_for, now),
                         )?;
                         crate::care::record_confirmation(db, &ctx, r.id, m.id, &findings, now)?;
-                        let m = crate::mail::send::queue_outbound(db, &mail, m, now)?;
+                        let m = crate::mail_out::queue_outbound(db, &mail, m, now)?;
                         requests::touch_outbound(db, org, r.id, now)?;
                         keep_promises(db, &ctx, r.id, PromiseKind::Reply, now, "reply sent")?;
                         on_request_change(db, &r, Change::Outbound, now)?;

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use rapport_core::access::{Permission, Principal, Role};
+use rapport_core::access::{Permission, Role};
 use rapport_core::audit::AuditEntry;
 use rapport_core::change_order::ChangeOrderStatus;
 use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, OrgId, RequestId};
@@ -26,7 +26,7 @@ use rapport_store::Db;
 use rapport_store::repo::scope::{self as store, Confirmation, Override, ReportScope};
 use rapport_store::repo::{change_orders, requests};
 
-use crate::requests::visible_request;
+use crate::access::visible_request;
 use crate::{App, AppError, AppResult, Ctx};
 
 /// Analysed briefs, one per engagement at its latest brief version seen, least recently used
@@ -156,15 +156,6 @@ pub fn assess_scope(
         index.check(title, body),
         version,
     )))
-}
-
-/// A request as a principal may see it: the scope verdict, its evidence and the team's reasons
-/// are internal, so a client's contact sees none of them (change orders tell the client).
-pub(crate) fn client_view(p: &Principal, mut r: Request) -> Request {
-    if p.client_scope().is_some() {
-        r.scope = None;
-    }
-    r
 }
 
 /// The part of `s` the check reads: at most `max` bytes, cut on a character boundary.

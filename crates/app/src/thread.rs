@@ -34,11 +34,11 @@ pub(crate) fn record_inbound(
         crate::care::on_inbound(db, ctx, r, s, now)?;
     }
     let reopened = reopen(db, ctx, r, via, now)?;
-    crate::automation::emit(
+    crate::events::emit(
         db,
         r,
         rapport_core::rule::Event::MessageIn,
-        &crate::automation::Extra {
+        &crate::events::Extra {
             message: Some((message.0, message.1.to_string())),
             ..Default::default()
         },
@@ -81,11 +81,11 @@ fn reopen(
                 "from": from, "to": to, "reason": format!("the client replied by {via}"),
             })),
     )?;
-    crate::automation::emit(
+    crate::events::emit(
         db,
         r,
         rapport_core::rule::Event::StatusChanged,
-        &crate::automation::Extra {
+        &crate::events::Extra {
             from: Some(from.as_str()),
             ..Default::default()
         },

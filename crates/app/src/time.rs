@@ -7,8 +7,8 @@ use rapport_core::time_entry::{NewTimeEntry, TimeEntry};
 use rapport_store::repo::time_entries::{self as store, TimeQuery};
 use rapport_store::repo::{engagements, requests};
 
-use crate::requests::visible_request;
-use crate::work::check_member;
+use crate::access::check_member;
+use crate::access::visible_request;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
 #[derive(Debug, Clone, Default)]

@@ -3,30 +3,11 @@
 use rapport_core::access::Permission;
 use rapport_core::audit::{self, AuditEntry};
 use rapport_core::engagement::{Engagement, EngagementPatch, NewEngagement};
-use rapport_core::ids::{ClientId, EngagementId, MemberId, OrgId};
-use rapport_store::Db;
-use rapport_store::repo::{clients, engagements, members};
+use rapport_core::ids::{ClientId, EngagementId};
+use rapport_store::repo::{clients, engagements};
 
+use crate::access::check_member;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
-
-pub(crate) fn check_member(
-    db: &mut Db<'_>,
-    org: OrgId,
-    id: MemberId,
-    field: &str,
-) -> AppResult<()> {
-    match members::find(db, org, id)? {
-        Some(m) if m.active => Ok(()),
-        Some(_) => Err(AppError::invalid(
-            field,
-            format!("member {id} is deactivated"),
-        )),
-        None => Err(AppError::invalid(
-            field,
-            format!("no member {id} in this organisation"),
-        )),
-    }
-}
 
 impl App {
     pub async fn list_engagements(

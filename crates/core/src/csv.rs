@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+pub use crate::csv_write::{cell, line};
+
 use crate::calendar::CalendarSpec;
 use crate::client::{NewClient, NewContact};
 use crate::ids::ClientId;
@@ -163,32 +165,6 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Record>, CsvError> {
         return Err(CsvError::TooMany);
     }
     Ok(records)
-}
-
-/// A cell for a CSV line: quoted when it holds a comma, quote or line break. Cells that a
-/// spreadsheet would run as a formula get a leading apostrophe: those starting with `=`, `+`,
-/// `-` (unless a plain number), `@`, or a tab or carriage return (spreadsheets skip those and
-/// read the formula after them). Every CSV export writes its cells with this.
-pub fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '@', '\t', '\r'])
-        || (s.starts_with('-') && s.parse::<f64>().is_err())
-    {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-/// One line of cells, ending in CRLF (RFC 4180).
-pub fn line(cells: &[String]) -> String {
-    let mut out = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
-    out.push_str("\r\n");
-    out
 }
 
 /// A problem with one row (line numbers count from 1, the header being line 1).

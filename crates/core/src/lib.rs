@@ -19,6 +19,8 @@ pub mod change_order;
 pub mod client;
 pub mod complaint;
 pub mod csv;
+pub mod csv_write;
+pub mod effective_etiquette;
 pub mod engagement;
 pub mod etiquette;
 pub mod health;

@@ -6,8 +6,14 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Calendar;
 use crate::ids::{ClientId, ContactId, MemberId, OrgId, PromiseId, RequestId};
 use crate::label_enum;
-use crate::promise_stats::business_margin_minutes;
 use crate::validate::{self, Violations, limits};
+
+/// How early (positive) or late (negative) `settled_at` is against `due`, in whole business
+/// minutes of the client's calendar, rounded toward zero. Kept at 17:30 on a 09:00-17:00 day for a
+/// 17:00 promise is 0 (no business time was lost); kept the next morning at 10:00 is -60.
+pub fn business_margin_minutes(calendar: &Calendar, due: Timestamp, settled_at: Timestamp) -> i64 {
+    calendar.business_minutes_between(settled_at, due)
+}
 
 label_enum!(PromiseKind {
     Reply => "reply",
@@ -104,7 +110,7 @@ impl Promise {
     }
 
     /// [`Promise::keep`], with the margin in business minutes of the client's `calendar`: the
-    /// measure the promise ledger reports (see [`crate::promise_stats`]).
+    /// measure the promise ledger reports (see the ledger's figures in `promise_stats`).
     pub fn keep_in(&mut self, calendar: &Calendar, at: Timestamp) -> Result<(), PromiseError> {
         self.keep(at)?;
         self.margin_minutes = Some(business_margin_minutes(calendar, self.due_at, at));

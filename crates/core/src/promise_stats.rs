@@ -6,15 +6,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Calendar;
 use crate::promise::{Promise, PromiseStatus};
-
-/// How early (positive) or late (negative) `settled_at` is against `due`, in whole business
-/// minutes of the client's calendar, rounded toward zero. Kept at 17:30 on a 09:00-17:00 day for a
-/// 17:00 promise is 0 (no business time was lost); kept the next morning at 10:00 is -60.
-pub fn business_margin_minutes(calendar: &Calendar, due: Timestamp, settled_at: Timestamp) -> i64 {
-    calendar.business_minutes_between(settled_at, due)
-}
 
 /// Figures over a set of promises.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -110,6 +102,7 @@ mod tests {
     use crate::calendar::CalendarSpec;
     use crate::ids::{ClientId, MemberId, OrgId, PromiseId};
     use crate::promise::PromiseKind;
+    use crate::promise::business_margin_minutes;
     use proptest::prelude::*;
 
     fn ts(s: &str) -> Timestamp {

@@ -7,7 +7,7 @@ use crate::access::Actor;
 use crate::ids::{ClientId, ContactId, EngagementId, MemberId, OrgId, RequestId};
 use crate::label_enum;
 use crate::patch;
-use crate::scope::Verdict;
+pub use crate::scope::ScopeRecord;
 use crate::validate::{self, Violations, limits};
 
 label_enum!(Kind {
@@ -105,27 +105,6 @@ impl Status {
             Err(TransitionError::Illegal { from: self, to })
         }
     }
-}
-
-/// The scope verdict stored on a request: what the check said, against which brief version,
-/// and whether a person confirmed or overrode it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScopeRecord {
-    /// `in`, `out` or `unclear`.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub verdict: Verdict,
-    pub confidence: f64,
-    /// The matched scope items and terms, as produced by the check:
-    /// `[{item_id, kind, score, terms[]}]`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::scope::Evidence>))]
-    pub evidence: serde_json::Value,
-    pub brief_version: i64,
-    /// Set when a person confirmed or changed the verdict.
-    pub confirmed_by: Option<Actor>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
-    pub confirmed_verdict: Option<Verdict>,
-    pub confirm_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
 /// The session cookie's name.
-pub const SESSION_COOKIE: &str = "rapport_session";
+pub use crate::cookies::{SESSION_COOKIE, cookie_in};
 /// Header a cookie-authenticated API call must echo the session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -186,17 +186,6 @@ pub fn client_ip_from(ci: &ConnectInfo<SocketAddr>) -> Option<String> {
 
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     cookie_in(&parts.headers, name)
-}
-
-pub fn cookie_in<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 /// An authenticated caller: a bearer token, or a session cookie (with the CSRF header on

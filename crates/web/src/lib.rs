@@ -2,12 +2,14 @@
 //! endpoints. Handlers only translate between HTTP and `rapport-app`.
 
 pub mod api;
+pub mod cookies;
 pub mod download;
 pub mod extract;
 pub mod guard;
 pub mod metrics;
 pub mod ops;
 pub mod problem;
+pub mod rate_limit;
 pub mod redact;
 pub mod server;
 pub mod state;
@@ -99,7 +101,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            metrics::track,
+            ops::track,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TimeoutLayer::with_status_code(

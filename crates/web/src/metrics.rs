@@ -4,13 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
-
-use crate::state::AppState;
+use std::time::Duration;
 
 /// Latency buckets in seconds.
 const BUCKETS: [f64; 12] = [
@@ -103,21 +97,4 @@ impl Metrics {
         }
         out
     }
-}
-
-/// Middleware: time every request and count it by route template (not raw path, so ids do
-/// not explode the series).
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = req.method().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
-    let res = next.run(req).await;
-    state
-        .metrics
-        .observe(&method, &route, res.status().as_u16(), start.elapsed());
-    res
 }

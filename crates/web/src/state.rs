@@ -45,7 +45,7 @@ pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
-    pub limiter: Option<Arc<crate::guard::RateLimiter>>,
+    pub limiter: Option<Arc<crate::rate_limit::RateLimiter>>,
 }
 
 impl AppState {
@@ -61,7 +61,7 @@ impl AppState {
         }
         let limiter = config
             .api_rate
-            .map(|(rate, burst)| Arc::new(crate::guard::RateLimiter::new(rate, burst)));
+            .map(|(rate, burst)| Arc::new(crate::rate_limit::RateLimiter::new(rate, burst)));
         AppState {
             app,
             config: Arc::new(config),

@@ -20,9 +20,9 @@ use rapport_store::repo::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::access::check_member;
 use crate::clocks::sla::{Change, on_request_change};
-use crate::mail::MailSettings;
-use crate::work::check_member;
+use crate::mail_settings::MailSettings;
 use crate::{App, AppError, AppResult, Ctx, Listing, Settings, cursor};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,7 +183,7 @@ pub(crate) fn apply_in(
         Acting::Rule { .. } => (Actor::System, None),
     };
     let r = match acting {
-        Acting::Person(ctx) => crate::requests::visible_request(db, &ctx.principal, id, true)?,
+        Acting::Person(ctx) => crate::access::visible_request(db, &ctx.principal, id, true)?,
         Acting::Rule { .. } => requests::get_for_update(db, org, id)?,
     };
     let body = render(db, &r, c, agent)?;
@@ -196,7 +196,7 @@ pub(crate) fn apply_in(
     if let Acting::Person(ctx) = acting {
         crate::care::record_confirmation(db, ctx, r.id, m.id, &findings, now)?;
     }
-    let m = crate::mail::send::queue_outbound(db, mail, m, now)?;
+    let m = crate::mail_out::queue_outbound(db, mail, m, now)?;
     requests::touch_outbound(db, org, r.id, now)?;
     if let Acting::Person(ctx) = acting {
         crate::requests::keep_promises(db, ctx, r.id, PromiseKind::Reply, now, "reply sent")?;
@@ -309,11 +309,11 @@ pub(crate) fn status_by_rule(
     )?;
     let mut next: Vec<RuleId> = chain.to_vec();
     next.push(rule);
-    super::emit(
+    crate::events::emit(
         db,
         &r,
         Event::StatusChanged,
-        &super::Extra {
+        &crate::events::Extra {
             from: Some(from.as_str()),
             ..Default::default()
         },
@@ -436,7 +436,7 @@ impl App {
         self.store
             .read(move |db| -> AppResult<Preview> {
                 let c = store::get_canned(db, p.org_id(), id).map_err(not_found)?;
-                let r = crate::requests::visible_request(db, &p, request, false)?;
+                let r = crate::access::visible_request(db, &p, request, false)?;
                 Ok(Preview {
                     body: render(db, &r, &c, p.member_id())?,
                 })

@@ -12,12 +12,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::canned::{Acting, apply_in};
+use crate::access::check_member;
 use crate::clocks::sla::{Change, on_request_change};
 use crate::jobs::JobFailure;
-use crate::work::check_member;
 use crate::{App, AppError, AppResult, Ctx, Settings};
 
-pub const RUN_JOB: &str = "rules.run";
+pub use crate::events::RULES_RUN_JOB as RUN_JOB;
 
 #[derive(Debug, Deserialize)]
 struct RunPayload {
@@ -189,7 +189,7 @@ fn apply_rule(
                     "trigger": event,
                     "request": before,
                 });
-                super::webhooks::queue_delivery(db, org, *webhook_id, "rule_matched", &data, now)?;
+                crate::events::queue_delivery(db, org, *webhook_id, "rule_matched", &data, now)?;
             }
             Action::Notify { member_id, message } => {
                 let recipient = member_id.or(before.assignee_id);

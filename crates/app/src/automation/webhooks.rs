@@ -11,22 +11,21 @@ use hmac::{KeyInit, Mac};
 use jiff::Timestamp;
 use rapport_core::access::Permission;
 use rapport_core::audit::AuditEntry;
-use rapport_core::ids::{OrgId, WebhookDeliveryId, WebhookId};
+use rapport_core::ids::{WebhookDeliveryId, WebhookId};
 use rapport_core::jobs::Job;
 use rapport_core::webhook::{
     self as core, Delivery, DeliveryStatus, SIGNATURE_HEADER, Target, Webhook, WebhookInput,
 };
-use rapport_store::Db;
-use rapport_store::repo::{automation as store, jobs};
+use rapport_store::repo::automation as store;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::WebhookSettings;
 use crate::jobs::JobFailure;
 use crate::secrets::Secret;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
-pub const DELIVER_JOB: &str = "webhook.deliver";
+pub use crate::events::WEBHOOK_DELIVER_JOB as DELIVER_JOB;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -50,38 +49,6 @@ pub struct CreatedWebhook {
 #[derive(Debug, Deserialize)]
 struct DeliverPayload {
     webhook_delivery_id: WebhookDeliveryId,
-}
-
-/// Queue the delivery of `data` as `event` to `hook`, in the caller's write.
-pub(crate) fn queue_delivery(
-    db: &mut Db<'_>,
-    org: OrgId,
-    hook: WebhookId,
-    event: &str,
-    data: &Value,
-    now: Timestamp,
-) -> AppResult<WebhookDeliveryId> {
-    let body = json!({
-        "event": event,
-        "org_id": org,
-        "occurred_at": now,
-        "data": data,
-    })
-    .to_string();
-    let id = store::insert_delivery(db, org, hook, event, &body, now)?;
-    jobs::enqueue(
-        db,
-        org,
-        &jobs::NewJob {
-            kind: DELIVER_JOB,
-            payload: &json!({"webhook_delivery_id": id}),
-            run_at: now,
-            max_attempts: WebhookSettings::default().max_attempts,
-            dedupe_key: None,
-        },
-        now,
-    )?;
-    Ok(id)
 }
 
 fn not_found(e: rapport_store::StoreError) -> AppError {
@@ -278,7 +245,7 @@ impl App {
         self.store
             .write(move |db| -> AppResult<WebhookDeliveryId> {
                 store::get_webhook(db, org, id).map_err(not_found)?;
-                queue_delivery(db, org, id, "ping", &json!({"webhook_id": id}), now)
+                crate::events::queue_delivery(db, org, id, "ping", &json!({"webhook_id": id}), now)
             })
             .await
     }

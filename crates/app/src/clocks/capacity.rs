@@ -17,7 +17,7 @@ use rapport_store::repo::members;
 use serde::Serialize;
 
 use super::{ClockSettings, member_calendar};
-use crate::requests::visible_request;
+use crate::access::visible_request;
 use crate::{App, AppError, AppResult, Ctx};
 
 /// What a suggested date is asked for: a request (its assignee, remaining estimate and

@@ -32,12 +32,10 @@ use rapport_core::calendar::{Calendar, CalendarSpec};
 use rapport_core::client::Client;
 use rapport_core::engagement::Engagement;
 use rapport_core::ids::{ClientId, EngagementId, OrgId};
-use rapport_core::jobs::Job;
 use rapport_core::member::Member;
 use rapport_store::Db;
-use rapport_store::repo::{clients, engagements, jobs as store_jobs};
+use rapport_store::repo::{clients, engagements};
 
-use crate::jobs::JobFailure;
 use crate::{App, AppError, AppResult};
 
 /// Settings of the clock checks.
@@ -152,47 +150,6 @@ impl Lookup {
 }
 
 impl App {
-    /// [`App::finish_job`] for a job about one row: `lock` loads (and on PostgreSQL locks) that
-    /// row before the job is marked done, so rows are locked in the same order as the use cases
-    /// that change them and then reschedule the job (row first, then job); `effects` then runs
-    /// in the same transaction.
-    pub(crate) async fn finish_job_locked<T, L, F>(
-        &self,
-        job: &Job,
-        worker: &str,
-        lock: L,
-        effects: F,
-    ) -> Result<(), JobFailure>
-    where
-        T: Send + 'static,
-        L: FnOnce(&mut Db<'_>) -> AppResult<T> + Send + 'static,
-        F: FnOnce(&mut Db<'_>, Timestamp, T) -> AppResult<()> + Send + 'static,
-    {
-        let now = self.now();
-        let (org, id, worker) = (job.org_id, job.id, worker.to_string());
-        let result = self
-            .store
-            .write(move |db| -> AppResult<()> {
-                let row = lock(db)?;
-                if !store_jobs::complete(db, org, id, &worker, now)? {
-                    return Err(AppError::conflict("lease", "the job's lease was lost"));
-                }
-                effects(db, now, row)
-            })
-            .await;
-        match result {
-            Ok(()) => Ok(()),
-            Err(AppError::Conflict { .. }) => {
-                tracing::warn!(
-                    job = id,
-                    "lease lost before completion; another worker has it"
-                );
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// Keep the periodic checks of every org queued and evaluate requests whose clocks were
     /// never computed. Run when a worker starts; each job has one live copy whatever the number
     /// of workers.
@@ -212,12 +169,6 @@ impl App {
         }
         Ok(())
     }
-}
-
-/// Parse a job payload, naming the job kind when it does not fit.
-pub(crate) fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobFailure> {
-    serde_json::from_value(job.payload.clone())
-        .map_err(|e| JobFailure(format!("bad {} payload: {e}", job.kind)))
 }
 
 /// The first whole millisecond at or after `t`: job times are stored in milliseconds, and a job

@@ -13,8 +13,8 @@ use rapport_store::repo::{audit, promises, requests};
 use rapport_store::{Db, StoreError};
 use serde::{Deserialize, Serialize};
 
-use super::{Lookup, after, ceil_ms, payload};
-use crate::jobs::JobFailure;
+use super::{Lookup, after, ceil_ms};
+use crate::jobs::{JobFailure, payload};
 use crate::{App, AppError, AppResult};
 
 pub const CHECK: &str = "promise.check";
@@ -156,11 +156,11 @@ fn check(
         let raised = crate::alerts::raise(db, p.org_id, &due_soon_alert(&p), now)?;
         if raised && let Some(rid) = p.request_id {
             let r = rapport_store::repo::requests::get(db, p.org_id, rid)?;
-            crate::automation::emit(
+            crate::events::emit(
                 db,
                 &r,
                 rapport_core::rule::Event::PromiseDueSoon,
-                &crate::automation::Extra::default(),
+                &crate::events::Extra::default(),
                 &[],
                 now,
             )?;

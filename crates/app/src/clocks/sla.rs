@@ -13,9 +13,9 @@ use rapport_store::repo::{alerts as store_alerts, requests};
 use rapport_store::{Db, StoreError};
 use serde::{Deserialize, Serialize};
 
-use super::{Lookup, ceil_ms, payload};
-use crate::jobs::JobFailure;
-use crate::requests::visible_request;
+use super::{Lookup, ceil_ms};
+use crate::access::visible_request;
+use crate::jobs::{JobFailure, payload};
 use crate::{App, AppResult, Ctx};
 
 pub const CHECK: &str = "sla.check";
@@ -354,11 +354,11 @@ fn check(db: &mut Db<'_>, r: &Request, now: Timestamp) -> AppResult<()> {
                 now,
             )?;
             if raised && t.to == ClockStatus::AtRisk {
-                crate::automation::emit(
+                crate::events::emit(
                     db,
                     r,
                     rapport_core::rule::Event::SlaAtRisk,
-                    &crate::automation::Extra::default(),
+                    &crate::events::Extra::default(),
                     &[],
                     now,
                 )?;

@@ -13,7 +13,7 @@ use rapport_store::repo::mail as store;
 use rapport_store::repo::messages;
 
 use super::poll::schedule_poll;
-use crate::requests::visible_request;
+use crate::access::visible_request;
 use crate::secrets::Secret;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 

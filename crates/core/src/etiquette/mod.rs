@@ -2,7 +2,6 @@
 
 pub mod availability;
 pub mod complaint;
-pub mod effective;
 mod fold;
 pub mod lint;
 mod phrases;
@@ -11,7 +10,6 @@ mod salutation;
 
 pub use availability::Availability;
 pub use complaint::{ComplaintReply, draft_complaint_reply};
-pub use effective::EffectiveEtiquette;
 pub use lint::{Finding, LintError, LintOptions, Linter, Recipient, Rule, SendAt, lint};
 pub use profile::{ProfileContact, ProfileError, ProfileFile};
 pub use salutation::{opens_with_greeting, salutation_line};

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Assessment, Verdict};
 use crate::access::Actor;
-use crate::request::ScopeRecord;
 use crate::validate::{self, Violations, limits};
 
 /// A person's verdict on a request, with the reason (kept in the audit trail).
@@ -25,6 +24,27 @@ impl ConfirmInput {
         let reason = v.check("reason", validate::text(&self.reason, limits::NOTE));
         v.finish(|| (self.verdict, reason.unwrap_or_default()))
     }
+}
+
+/// The scope verdict stored on a request: what the check said, against which brief version,
+/// and whether a person confirmed or overrode it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScopeRecord {
+    /// `in`, `out` or `unclear`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub verdict: Verdict,
+    pub confidence: f64,
+    /// The matched scope items and terms, as produced by the check:
+    /// `[{item_id, kind, score, terms[]}]`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<super::Evidence>))]
+    pub evidence: serde_json::Value,
+    pub brief_version: i64,
+    /// Set when a person confirmed or changed the verdict.
+    pub confirmed_by: Option<Actor>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub confirmed_verdict: Option<Verdict>,
+    pub confirm_reason: Option<String>,
 }
 
 impl ScopeRecord {

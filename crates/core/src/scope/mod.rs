@@ -33,7 +33,7 @@ pub use check::{
     Assessment, BRIEF_TEXT_ID, BriefIndex, CheckConfig, Evidence, MAX_BODY_BYTES, MAX_TITLE_BYTES,
     check, check_with,
 };
-pub use confirm::{Accuracy, ConfirmInput, ConfusionCell, VerdictAccuracy, accuracy};
+pub use confirm::{Accuracy, ConfirmInput, ConfusionCell, ScopeRecord, VerdictAccuracy, accuracy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -286,7 +286,7 @@ absorbed_overrides,absorbed_minutes,absorbed_minor,pending_minutes";
 /// A CSV field: the shared cell writer (quoting, and formulas defused so a spreadsheet does
 /// not run a client's name).
 fn field(s: &str) -> String {
-    crate::csv::cell(s)
+    crate::csv_write::cell(s)
 }
 
 /// The rows as CSV (RFC 4180, CRLF line ends), header first.

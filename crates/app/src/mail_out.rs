@@ -20,8 +20,8 @@ use rapport_store::repo::mail::{self as store, MailMeta};
 use rapport_store::repo::{accounts, audit, clients, jobs, messages, requests};
 use serde::Deserialize;
 
-use super::{LOOP_HEADER, MailSettings};
 use crate::jobs::JobFailure;
+use crate::mail_settings::{LOOP_HEADER, MailSettings};
 use crate::{App, AppError, AppResult};
 
 pub const SEND_JOB: &str = "mail.send";

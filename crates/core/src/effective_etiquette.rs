@@ -1,14 +1,15 @@
 //! The effective etiquette for writing to one contact: the client's profile and the contact's
 //! merged, with the name to greet them by and whether their calendar is open now. What a
-//! composer needs in one piece.
+//! composer needs in one piece. Its own module, above both `client` and `etiquette`, since it
+//! reads the records of one and the rules of the other.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::lint::{LintError, Linter, Recipient};
-use super::{GlossaryEntry, Tone};
 use crate::calendar::{Calendar, CalendarSpec};
 use crate::client::{Client, Contact};
+use crate::etiquette::lint::{LintError, Linter, Recipient};
+use crate::etiquette::{GlossaryEntry, Tone};
 use crate::ids::{ClientId, ContactId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,65 @@
+//! Who may see what: the checks every use case makes before it reads or changes a record. A
+//! leaf module, so that any use case can ask without importing another use case.
+
+use rapport_core::access::Principal;
+use rapport_core::ids::{MemberId, OrgId, RequestId};
+use rapport_core::request::Request;
+use rapport_store::Db;
+use rapport_store::repo::{members, requests};
+
+use crate::{AppError, AppResult};
+
+/// Load a request the caller may see: other orgs' and (for contacts) other clients' requests
+/// do not exist for them.
+pub(crate) fn visible_request(
+    db: &mut Db<'_>,
+    p: &Principal,
+    id: RequestId,
+    for_update: bool,
+) -> AppResult<Request> {
+    let org = p.org_id();
+    let r = if for_update {
+        requests::get_for_update(db, org, id)
+    } else {
+        requests::get(db, org, id)
+    }
+    .map_err(|e| match e {
+        rapport_store::StoreError::NotFound => AppError::NotFound("request"),
+        other => other.into(),
+    })?;
+    if let Some(own) = p.client_scope()
+        && r.client_id != own
+    {
+        return Err(AppError::NotFound("request"));
+    }
+    Ok(client_view(p, r))
+}
+
+/// A request as a principal may see it: the scope verdict, its evidence and the team's reasons
+/// are internal, so a client's contact sees none of them (change orders tell the client).
+pub(crate) fn client_view(p: &Principal, mut r: Request) -> Request {
+    if p.client_scope().is_some() {
+        r.scope = None;
+    }
+    r
+}
+
+/// A member that can be given work (an assignee, a manager): in this organisation and active.
+pub(crate) fn check_member(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: MemberId,
+    field: &str,
+) -> AppResult<()> {
+    match members::find(db, org, id)? {
+        Some(m) if m.active => Ok(()),
+        Some(_) => Err(AppError::invalid(
+            field,
+            format!("member {id} is deactivated"),
+        )),
+        None => Err(AppError::invalid(
+            field,
+            format!("no member {id} in this organisation"),
+        )),
+    }
+}
