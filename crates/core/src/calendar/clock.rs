@@ -7,8 +7,10 @@
 //! * an ordinary wall time has one instant;
 //! * a wall time skipped by a gap (spring forward) is reached at the transition itself, so a range
 //!   running across the gap is shorter by the gap;
-//! * a wall time repeated by a fold (fall back) is reached at its earlier occurrence, so the range
-//!   running when the clock goes back is longer by the fold.
+//! * a wall time repeated by a fold (fall back) is reached twice: [`Clock::instant_of`] gives the
+//!   earlier occurrence and [`Clock::repeat_of`] the later one, so a range can count exactly the
+//!   instants whose wall time is inside it — longer by the fold when it runs across the whole
+//!   repeated hour, and without the first pass through that hour when it opens inside it.
 //!
 //! Asking the zone for each boundary costs a tz lookup; [`Clock`] remembers the stretch of time
 //! with one offset it last saw, so consecutive boundaries cost a comparison and a subtraction.
@@ -30,6 +32,8 @@ pub(crate) struct Window {
     pub start: i64,
     pub end: i64,
     pub offset: i64,
+    /// The offset from `end` on: smaller than `offset` when `end` is a fold.
+    pub next_offset: i64,
     pub wall_lo: i64,
     pub wall_hi: i64,
 }
@@ -39,6 +43,7 @@ impl Window {
         start: 0,
         end: 0,
         offset: 0,
+        next_offset: 0,
         wall_lo: 0,
         wall_hi: 0,
     };
@@ -75,6 +80,16 @@ impl<'z> Clock<'z> {
         self.instant_of_slow(wall)
     }
 
+    /// When the clock goes back after the instant `instant_of(wall)` just returned and shows `wall`
+    /// a second time: the instant it goes back (the fold) and the second occurrence of `wall`.
+    /// Must be asked right after `instant_of` for the same `wall`, whose window it reads.
+    #[inline]
+    pub fn repeat_of(&self, wall: i64) -> Option<(i64, i64)> {
+        let w = &self.window;
+        (w.next_offset < w.offset && wall >= w.end + w.next_offset)
+            .then(|| (w.end, wall - w.next_offset))
+    }
+
     #[cold]
     fn instant_of_slow(&mut self, wall: i64) -> Option<i64> {
         let dt = days::wall_to_datetime(wall)?;
@@ -108,15 +123,15 @@ impl<'z> Clock<'z> {
             }
             None => (i64::MIN / 4, offset),
         };
-        let end = self
-            .tz
-            .following(ts)
-            .next()
-            .map_or(i64::MAX / 4, |tr| tr.timestamp().as_second());
+        let (end, next_offset) = match self.tz.following(ts).next() {
+            Some(tr) => (tr.timestamp().as_second(), i64::from(tr.offset().seconds())),
+            None => (i64::MAX / 4, offset),
+        };
         Some(Window {
             start,
             end,
             offset,
+            next_offset,
             // After a gap the skipped wall times belong to the transition instant, and after a
             // fold the repeated ones belong to the earlier occurrence: neither is `wall - offset`.
             wall_lo: start.saturating_add(offset.max(offset_before)),

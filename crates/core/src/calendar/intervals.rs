@@ -13,8 +13,10 @@ pub(crate) type Secs = i64;
 /// The last local day the walk visits: past jiff's last date nothing can be represented anyway.
 const LAST_DAY: i64 = days::from_ymd(9999, 12, 31) + 1;
 
-/// Walks the occurrences of the weekly ranges, day by day, skipping holidays, and yields each as
-/// the instants `[start, end)` during which the wall clock is inside it.
+/// Walks the occurrences of the weekly ranges, day by day, skipping holidays, and yields the
+/// instants `[start, end)` during which the wall clock is inside one, in instant order. A range
+/// that opens or closes inside a repeated hour (fall back) is two stretches, one before the clock
+/// goes back and one after, since only instants whose wall time is inside the range count.
 pub(crate) struct Intervals<'c> {
     week: &'c Week,
     holidays: &'c [i64],
@@ -27,6 +29,12 @@ pub(crate) struct Intervals<'c> {
     /// The end of the last yielded stretch: stretches never overlap or go backwards, even in a zone
     /// whose transitions follow each other so closely that boundaries would otherwise cross.
     floor: Secs,
+    /// The next stretch read from the ranges, not yet yielded.
+    fresh: Option<(Secs, Secs)>,
+    /// Stretches after a fold, waiting until no range read later can start before them (ranges
+    /// read later start later the first time round, but may do so before a repeated hour ends).
+    after_fold: Vec<(Secs, Secs)>,
+    done: bool,
 }
 
 impl<'c> Intervals<'c> {
@@ -46,6 +54,9 @@ impl<'c> Intervals<'c> {
             day,
             range: 0,
             floor: Secs::MIN,
+            fresh: None,
+            after_fold: Vec::new(),
+            done: false,
         })
     }
 
@@ -61,7 +72,8 @@ impl<'c> Intervals<'c> {
     /// `[not_before, not_after]`. Then each week holds exactly [`Week::seconds`] of business time.
     /// Returns the number of weeks jumped.
     pub fn skip_weeks(&mut self, max_weeks: i64, not_before: Secs, not_after: Secs) -> i64 {
-        if self.range != 0 || max_weeks <= 0 {
+        if self.range != 0 || max_weeks <= 0 || self.fresh.is_some() || !self.after_fold.is_empty()
+        {
             return 0;
         }
         let window = *self.clock.window();
@@ -89,10 +101,10 @@ impl<'c> Intervals<'c> {
     }
 }
 
-impl Iterator for Intervals<'_> {
-    type Item = (Secs, Secs);
-
-    fn next(&mut self) -> Option<(Secs, Secs)> {
+impl Intervals<'_> {
+    /// The first stretch of the next range occurrence; a second one, after a fold, waits in
+    /// `after_fold`. `None` once the walk is past what jiff can represent.
+    fn read_range(&mut self) -> Option<(Secs, Secs)> {
         loop {
             if self.day > LAST_DAY {
                 return None;
@@ -111,10 +123,11 @@ impl Iterator for Intervals<'_> {
                 self.day += 1;
                 self.range = 0;
             }
-            let (Some(start), Some(end)) = (
-                self.clock.instant_of(base + r.start),
-                self.clock.instant_of(base + r.end),
-            ) else {
+            let start = self.clock.instant_of(base + r.start);
+            let start_again = self.clock.repeat_of(base + r.start);
+            let end = self.clock.instant_of(base + r.end);
+            let end_again = self.clock.repeat_of(base + r.end);
+            let (Some(start), Some(end)) = (start, end) else {
                 // Before jiff's first instant there is nothing to yield but more may follow;
                 // after its last there is nothing more.
                 if base < 0 {
@@ -122,8 +135,52 @@ impl Iterator for Intervals<'_> {
                 }
                 return None;
             };
+            let Some(fold) = start_again.or(end_again).map(|(fold, _)| fold) else {
+                // A range lying wholly in a gap (spring forward) has no business time that day.
+                if end <= start {
+                    continue;
+                }
+                return Some((start, end));
+            };
+            // A boundary inside the repeated hour: before the fold the range runs from its start
+            // until the clock passes its end or goes back; after the fold, from when the clock
+            // shows its start again (or the fold itself) until it shows its end the last time.
+            let later = (
+                start_again.map_or(start, |(_, t)| t).max(fold),
+                end_again.map_or(end, |(_, t)| t),
+            );
+            if later.0 < later.1 {
+                let at = self.after_fold.partition_point(|s| *s < later);
+                self.after_fold.insert(at, later);
+            }
+            let earlier = (start, end.min(fold));
+            if earlier.0 < earlier.1 {
+                return Some(earlier);
+            }
+        }
+    }
+}
+
+impl Iterator for Intervals<'_> {
+    type Item = (Secs, Secs);
+
+    fn next(&mut self) -> Option<(Secs, Secs)> {
+        loop {
+            if self.fresh.is_none() && !self.done {
+                self.fresh = self.read_range();
+                self.done = self.fresh.is_none();
+            }
+            let waiting = self.after_fold.first().copied();
+            let (start, end) = match (self.fresh, waiting) {
+                (Some(f), Some(w)) if w.0 <= f.0 => self.after_fold.remove(0),
+                (Some(f), _) => {
+                    self.fresh = None;
+                    f
+                }
+                (None, Some(_)) => self.after_fold.remove(0),
+                (None, None) => return None,
+            };
             let start = start.max(self.floor);
-            // A range lying wholly in a gap (spring forward) has no business time that day.
             if end <= start {
                 continue;
             }

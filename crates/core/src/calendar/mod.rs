@@ -7,7 +7,10 @@
 //! Business time is the real time that passes while the zone's wall clock is inside one of the
 //! weekly ranges, on a day that is not a holiday. A range belongs to the day it starts on (a
 //! holiday on Friday removes "fri 22:00-02:00" entirely). When clocks spring forward inside a range
-//! it is shorter by the gap; when they fall back it is longer by the fold (see `clock.rs`).
+//! it is shorter by the gap; when they fall back across the whole repeated hour it is longer by the
+//! fold. A range that opens inside the repeated hour ("01:30-09:00" on the night New York falls
+//! back from 02:00 to 01:00) does not count the first pass through 01:00-01:30: the wall clock
+//! there is before the range opens (see `clock.rs` and `intervals.rs`).
 
 mod arith;
 mod clock;

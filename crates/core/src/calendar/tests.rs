@@ -2,7 +2,7 @@
 //! and properties checked against a brute-force reading of the definition.
 
 use jiff::civil::{Date, DateTime, date};
-use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::tz::AmbiguousOffset;
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
@@ -36,9 +36,20 @@ fn mins(n: i64) -> SignedDuration {
     SignedDuration::from_mins(n)
 }
 
-/// The first instant of a local day (a transition, where midnight itself is skipped).
+/// The first instant of a local day, read straight from the zone: the earlier occurrence where
+/// midnight is repeated, the transition where it is skipped.
 fn day_start(cal: &Calendar, day: Date) -> Timestamp {
-    oracle_boundary(cal.zone(), days::from_date(day), 0)
+    let dt = day.at(0, 0, 0, 0);
+    let tz = cal.zone();
+    match tz.to_ambiguous_timestamp(dt).offset() {
+        AmbiguousOffset::Unambiguous { offset } | AmbiguousOffset::Fold { before: offset, .. } => {
+            offset.to_timestamp(dt).unwrap()
+        }
+        AmbiguousOffset::Gap { before, .. } => {
+            let past_gap = before.to_timestamp(dt).unwrap() + SignedDuration::from_nanos(1);
+            tz.preceding(past_gap).next().unwrap().timestamp()
+        }
+    }
 }
 
 /// Business minutes between the starts of local day `day` and the next.
@@ -206,13 +217,56 @@ fn a_range_inside_the_gap_has_no_time_and_one_across_the_fold_has_more() {
         30,
         "02:00-02:30 does not exist that night"
     );
-    // 01:00-01:30 EDT ends before the clocks go back; 02:00-02:30 EST comes after the repeat.
-    assert_eq!(minutes_on(&c, date(2026, 11, 1)), 60);
-    let c = cal("America/New_York", &["sun 01:30-02:00"]);
+    // 01:00-01:30 is shown twice (EDT, then EST after 02:00 EDT falls back); 02:00-02:30 once.
+    assert_eq!(minutes_on(&c, date(2026, 11, 1)), 90);
+    let c = cal("America/New_York", &["sun 00:30-03:00"]);
     assert_eq!(
         minutes_on(&c, date(2026, 11, 1)),
-        90,
-        "the repeated hour belongs to the range running when clocks go back"
+        210,
+        "the repeated hour belongs to a range running across it"
+    );
+}
+
+#[test]
+fn a_range_opening_inside_the_repeated_hour_skips_its_first_pass_before_the_opening() {
+    // New York falls back at 02:00 EDT (06:00Z) to 01:00 EST. Wall time is inside 01:30-02:00
+    // from 05:30Z to 06:00Z (EDT) and again from 06:30Z to 07:00Z (EST); from 06:00Z to 06:30Z the
+    // clock shows 01:00-01:30, before the range opens.
+    let c = cal("America/New_York", &["sun 01:30-02:00"]);
+    assert_eq!(minutes_on(&c, date(2026, 11, 1)), 60);
+    assert!(c.is_open(ts("2026-11-01T05:45:00Z")));
+    assert!(
+        !c.is_open(ts("2026-11-01T06:15:00Z")),
+        "01:15 EST is before the range opens"
+    );
+    assert_eq!(
+        c.next_open(ts("2026-11-01T06:00:00Z")),
+        Some(ts("2026-11-01T06:30:00Z"))
+    );
+    assert_eq!(
+        c.add_business_minutes(ts("2026-11-01T05:30:00Z"), 40)
+            .unwrap(),
+        ts("2026-11-01T06:40:00Z"),
+        "30 minutes before the fold, 10 after the clock shows 01:30 again"
+    );
+    // Opening inside the repeated hour, closing after it: 8.5 hours pass between the first 01:30
+    // and 09:00, less the half hour the clock shows 01:00-01:30 again (7.5 on other Sundays).
+    let c = cal("America/New_York", &["sun 01:30-09:00"]);
+    assert_eq!(minutes_on(&c, date(2026, 11, 1)), 480);
+    assert_eq!(minutes_on(&c, date(2026, 10, 25)), 450);
+    // Closing inside it: 00:00-01:30 is open until 01:30 EDT and again from 01:00 to 01:30 EST.
+    let c = cal("America/New_York", &["sun 00:00-01:30"]);
+    assert_eq!(minutes_on(&c, date(2026, 11, 1)), 120);
+    assert!(c.is_open(ts("2026-11-01T06:15:00Z")));
+    assert!(!c.is_open(ts("2026-11-01T05:45:00Z")));
+    // Two ranges inside the repeated hour interleave: each is shown twice, in instant order.
+    let c = cal("America/New_York", &["sun 01:00-01:20, 01:40-02:00"]);
+    assert_eq!(minutes_on(&c, date(2026, 11, 1)), 80);
+    assert_eq!(
+        c.add_business_minutes(ts("2026-11-01T05:00:00Z"), 50)
+            .unwrap(),
+        ts("2026-11-01T06:10:00Z"),
+        "01:00-01:20 EDT, 01:40-02:00 EDT, then 01:00-01:10 EST"
     );
 }
 
@@ -619,30 +673,22 @@ fn fixtures() -> Vec<Calendar> {
 /// Calendars whose ranges all end by midnight, so a result's local date is its owning day.
 const SAME_DAY_FIXTURES: [usize; 5] = [0, 1, 2, 3, 6];
 
-/// The first instant the wall clock reaches `secs` into local day `day`, read straight from the
-/// zone: the earlier occurrence in a fold, the transition in a gap.
-fn oracle_boundary(tz: &TimeZone, day: i64, secs: i64) -> Timestamp {
-    let dt = days::wall_to_datetime(day * DAY + secs).unwrap();
-    match tz.to_ambiguous_timestamp(dt).offset() {
-        AmbiguousOffset::Unambiguous { offset } | AmbiguousOffset::Fold { before: offset, .. } => {
-            offset.to_timestamp(dt).unwrap()
-        }
-        AmbiguousOffset::Gap { before, .. } => {
-            let past_gap = before.to_timestamp(dt).unwrap() + SignedDuration::from_nanos(1);
-            tz.preceding(past_gap).next().unwrap().timestamp()
-        }
-    }
-}
-
-/// Open, by the definition: some range of a non-holiday day has `t` between its boundaries.
+/// Open, by the definition: the zone's wall clock at `t` is inside some range of a non-holiday
+/// day (a range runs from its day's start plus `start` to plus `end`, past midnight if it crosses).
 fn oracle_open(c: &Calendar, t: Timestamp) -> bool {
-    let today = days::from_date(c.zone().to_datetime(t).date());
-    (today - 2..=today + 1).any(|day| {
+    let dt = c.zone().to_datetime(t);
+    let today = days::from_date(dt.date());
+    // Boundaries are whole seconds, so the second the clock shows decides.
+    let wall = today * DAY
+        + i64::from(dt.hour()) * 3600
+        + i64::from(dt.minute()) * 60
+        + i64::from(dt.second());
+    (today - 1..=today).any(|day| {
         !c.holidays.contains(&day)
-            && c.week.day(days::weekday(day)).iter().any(|r| {
-                oracle_boundary(c.zone(), day, r.start) <= t
-                    && t < oracle_boundary(c.zone(), day, r.end)
-            })
+            && c.week
+                .day(days::weekday(day))
+                .iter()
+                .any(|r| day * DAY + r.start <= wall && wall < day * DAY + r.end)
     })
 }
 
