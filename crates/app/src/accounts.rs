@@ -121,7 +121,7 @@ impl App {
         let now = self.now();
         let expires = now
             .checked_add(self.settings.link_ttl)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("the link's expiry", e))?;
         let url = format!(
             "{}{}?token={token}",
             self.settings.public_url.trim_end_matches('/'),
@@ -298,7 +298,7 @@ impl App {
         let now = self.now();
         let expires = now
             .checked_add(INVITE_TTL)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("the invitation's expiry", e))?;
         let url = format!(
             "{}/portal/invite?token={token}",
             self.settings.public_url.trim_end_matches('/')
@@ -475,7 +475,7 @@ impl App {
                 crate::auth::verify_password(stored.as_deref(), &given)
             })
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("the password check task", e))?;
             if !ok {
                 return Err(AppError::invalid("password", "the password is wrong"));
             }

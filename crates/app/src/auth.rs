@@ -14,7 +14,8 @@ use rapport_core::audit::AuditEntry;
 use rapport_core::ids::{MemberId, OrgId, TokenId};
 use rapport_core::org::Org;
 use rapport_core::validate;
-use rapport_store::repo::auth::{self as store_auth, SessionOwner, TokenInfo};
+pub use rapport_store::repo::auth::TokenInfo;
+use rapport_store::repo::auth::{self as store_auth, SessionOwner};
 use rapport_store::repo::{accounts, audit, clients, members, orgs};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -27,13 +28,13 @@ pub fn hash_password(password: &str) -> AppResult<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+        .map_err(|e| AppError::internal("password hashing", e))
 }
 
 pub async fn hash_password_async(password: String) -> AppResult<String> {
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::internal("the password hashing task", e))?
 }
 
 /// Check a password against a stored hash. A missing hash still costs one verification, so
@@ -58,7 +59,7 @@ pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
 pub(crate) async fn verify_async(stored: Option<String>, password: String) -> AppResult<bool> {
     tokio::task::spawn_blocking(move || verify_password(stored.as_deref(), &password))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::internal("the password check task", e))
 }
 
 /// The kinds of secret we hand out; the prefix tells them apart in logs and leak scanners.
@@ -453,7 +454,7 @@ impl App {
         let now = self.now();
         let expires_at = now
             .checked_add(self.settings.session_ttl)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("the session's expiry", e))?;
         let hash = hash_secret(&token);
         let csrf = csrf_token.clone();
         let ctx = Ctx::new(principal, ip.clone());

@@ -121,7 +121,7 @@ impl App {
         let w = Workload::new(opts.seed, opts.requests, opts.clients);
         let start = now
             .checked_sub(SignedDuration::from_mins(w.history_min))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("the start of the bench history", e))?;
         let slug = opts.org.clone();
         let members_n = w.members;
         let clients_n = w.clients;
@@ -265,7 +265,8 @@ fn cast(
                 name: format!("Retainer {c:05}"),
                 manager_id: Some(cast.members[1 % cast.members.len()]),
                 brief: None,
-                currency: Currency::parse("EUR").map_err(|e| AppError::Internal(e.to_string()))?,
+                currency: Currency::parse("EUR")
+                    .map_err(|e| AppError::internal("the bench currency", e))?,
                 hourly_rate_minor: Some(9_000),
                 budget_minutes: None,
                 budget_fee_minor: None,

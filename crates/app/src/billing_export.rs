@@ -21,7 +21,7 @@ pub struct BillingFilter {
 fn start_of(d: Date) -> AppResult<jiff::Timestamp> {
     jiff::tz::TimeZone::UTC
         .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::internal("the start of a billing day", e))
 }
 
 impl App {

@@ -41,7 +41,7 @@ pub async fn score(text: &str) -> AppResult<Sentiment> {
     let text = text.to_string();
     tokio::task::spawn_blocking(move || sentiment::analyze(&text))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::internal("the sentiment analysis task", e))
 }
 
 /// The sentiment of a new request's text, when it has any.

@@ -19,7 +19,7 @@ pub struct PromiseWeek {
 
 /// The Monday that starts the first of the last `weeks` weeks up to `now`, and that instant.
 fn first_week(now: Timestamp, weeks: usize) -> AppResult<(Date, Timestamp)> {
-    let internal = |e: jiff::Error| AppError::Internal(e.to_string());
+    let internal = |e: jiff::Error| AppError::internal("the dashboard's weeks", e);
     let today = TimeZone::UTC.to_datetime(now).date();
     let monday = today
         .checked_sub(Span::new().days(i64::from(today.weekday().to_monday_zero_offset())))

@@ -379,7 +379,7 @@ impl App {
         // One hash for every demo login: argon2 is slow by design and the password is public.
         let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+            .map_err(|e| AppError::internal("hashing the demo password", e))??;
         let now = self.now();
         let report = self
             .store
@@ -524,7 +524,7 @@ impl App {
             })
             .await?
             .map(|(m, _)| m.id)
-            .ok_or(AppError::Internal("demo manager missing".into()))?;
+            .ok_or_else(|| AppError::bug("the demo manager is missing"))?;
         let ctx = self.ctx_for_member(org, manager).await?;
         let mut done = std::collections::HashSet::new();
         for r in out_of_scope {
@@ -660,7 +660,8 @@ fn seed_client(
             text: t.to_string(),
         });
     }
-    let currency = Currency::parse(plan.currency).map_err(|e| AppError::Internal(e.to_string()))?;
+    let currency = Currency::parse(plan.currency)
+        .map_err(|e| AppError::internal("the demo plan's currency", e))?;
     let e = engagements::insert(
         db,
         org,

@@ -1,5 +1,8 @@
 //! What can go wrong in a use case, in terms an adapter can answer with.
 
+use std::fmt;
+use std::sync::Arc;
+
 use rapport_core::validate::{FieldError, Violations};
 use rapport_store::StoreError;
 
@@ -43,9 +46,45 @@ pub enum AppError {
     /// The database or another dependency is unavailable. (HTTP 503)
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    /// A fault of ours. Logged in full; the client sees a generic message. (HTTP 500)
+    /// A fault of ours. Logged in full, with its chain of causes; the client sees a generic
+    /// message. (HTTP 500)
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(Fault),
+}
+
+/// A fault of ours: what we were doing, and the error that stopped it (kept, not flattened to
+/// text, so a log or a caller walking `source()` sees the whole chain).
+#[derive(Debug, Clone)]
+pub struct Fault {
+    what: String,
+    cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Fault {
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+}
+
+impl fmt::Display for Fault {
+    /// What failed, then each cause in turn: "session expiry: overflow: ...".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)?;
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Fault {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -68,6 +107,25 @@ impl AppError {
 
     pub fn forbidden(message: impl Into<String>) -> Self {
         AppError::Forbidden(message.into())
+    }
+
+    /// A fault of ours while doing `what`, caused by `cause`.
+    pub fn internal(
+        what: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        AppError::Internal(Fault {
+            what: what.into(),
+            cause: Some(Arc::new(cause)),
+        })
+    }
+
+    /// A fault of ours with no underlying error: a state the code should never reach.
+    pub fn bug(what: impl Into<String>) -> Self {
+        AppError::Internal(Fault {
+            what: what.into(),
+            cause: None,
+        })
     }
 }
 
@@ -102,7 +160,43 @@ impl From<StoreError> for AppError {
                 "refers to something that does not exist in this organisation",
             ),
             StoreError::Unavailable(m) => AppError::Unavailable(m),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::internal("database", other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn a_fault_keeps_its_chain_of_causes() {
+        let e = AppError::internal(
+            "reading the export",
+            Outer(std::io::Error::other("disk full")),
+        );
+        assert_eq!(
+            e.to_string(),
+            "internal error: reading the export: outer: disk full"
+        );
+        let AppError::Internal(fault) = &e else {
+            panic!("{e:?}")
+        };
+        let cause = fault.source().expect("the cause is kept");
+        assert_eq!(cause.to_string(), "outer");
+        assert_eq!(
+            cause.source().expect("and its cause").to_string(),
+            "disk full"
+        );
+        assert!(
+            AppError::bug("unreachable state")
+                .to_string()
+                .ends_with("unreachable state")
+        );
     }
 }

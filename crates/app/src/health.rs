@@ -70,7 +70,7 @@ pub(crate) fn touch(
     now: Timestamp,
 ) -> AppResult<()> {
     let payload = serde_json::to_value(RecomputePayload { client_id: client })
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal("the health recompute payload", e))?;
     jobs::enqueue(
         db,
         org,
@@ -92,7 +92,7 @@ fn schedule_daily(db: &mut Db<'_>, org: OrgId, now: Timestamp) -> AppResult<()> 
     let next = today
         .tomorrow()
         .and_then(|d| TimeZone::UTC.to_timestamp(d.at(0, 1, 0, 0)))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal("the next nightly health recompute", e))?;
     jobs::enqueue(
         db,
         org,

@@ -238,7 +238,7 @@ impl App {
                         },
                         now,
                     )?
-                    .ok_or_else(|| AppError::Internal("probe job deduplicated".into()))?;
+                    .ok_or_else(|| AppError::bug("probe job deduplicated"))?;
                     ids.push(id);
                 }
                 Ok(ids)

@@ -19,6 +19,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 mod events;
+pub mod gate;
 pub mod health;
 pub mod imports;
 pub mod jobs;
@@ -51,6 +52,8 @@ use rapport_core::ids::OrgId;
 use rapport_store::{Db, Store};
 
 pub use error::{AppError, AppResult};
+/// The most items one page of a listing holds.
+pub use rapport_store::repo::MAX_PAGE;
 
 /// A fixed-window limit: at most `count` events per `window`.
 #[derive(Debug, Clone, Copy)]

@@ -46,7 +46,7 @@ pub(crate) fn client_hours_start(
     let calendar = c
         .calendar
         .compile()
-        .map_err(|e| AppError::Internal(format!("client {client}'s calendar: {e}")))?;
+        .map_err(|e| AppError::internal(format!("client {client}'s calendar"), e))?;
     if calendar.is_open(now) {
         Ok(None)
     } else {

@@ -17,7 +17,7 @@ impl App {
         let now = self.now();
         let first_check = now
             .checked_add(self.settings.clocks.silence_every)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("the first silence check", e))?;
         self.store
             .write(move |db| -> AppResult<Org> {
                 let org = orgs::insert(db, &draft, now)?;

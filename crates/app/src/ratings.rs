@@ -107,7 +107,7 @@ pub(crate) fn on_delivered(
     let token = new_secret(SecretKind::RatingInvitation, org);
     let expires_at = now
         .checked_add(SignedDuration::from_hours(24 * rating::INVITATION_DAYS))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal("the rating invitation's expiry", e))?;
     let zone = client
         .calendar
         .compile()

@@ -13,7 +13,8 @@ use rapport_core::request::{
 use rapport_core::time_entry::TimeEntry;
 use rapport_core::validate::{self, Violations, limits};
 use rapport_store::Db;
-use rapport_store::repo::requests::{AssigneeFilter, RequestQuery, RequestSort, RequestWithSla};
+pub use rapport_store::repo::requests::RequestWithSla;
+use rapport_store::repo::requests::{AssigneeFilter, RequestQuery, RequestSort};
 use rapport_store::repo::{clients, engagements, messages, promises, requests, time_entries};
 
 use crate::access::{check_member, visible_request};
@@ -553,7 +554,7 @@ impl App {
                 })?;
                 let started = now
                     .checked_sub(jiff::SignedDuration::from_mins(q.minutes))
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    .map_err(|e| AppError::internal("when the quick-lane work started", e))?;
                 let entry = time_entries::insert(
                     db,
                     &TimeEntry {

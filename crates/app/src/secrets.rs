@@ -114,18 +114,15 @@ impl SecretBox {
         out.extend(
             cipher
                 .encrypt(&nonce, plaintext.expose().as_bytes())
-                .map_err(|_| AppError::Internal("sealing failed".into()))?,
+                .map_err(|_| AppError::bug("sealing a secret failed"))?,
         );
         Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(out)))
     }
 
     pub fn open(&self, sealed: &str) -> AppResult<Secret> {
         let cipher = self.cipher()?;
-        let bad = || {
-            AppError::Internal(
-                "a stored secret could not be opened (wrong RAPPORT_SECRET_KEY?)".into(),
-            )
-        };
+        let bad =
+            || AppError::bug("a stored secret could not be opened (wrong RAPPORT_SECRET_KEY?)");
         let body = sealed.strip_prefix(PREFIX).ok_or_else(bad)?;
         let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| bad())?;
         if bytes.len() < 24 {

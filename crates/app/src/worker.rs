@@ -20,7 +20,7 @@ impl App {
         let now = self.now();
         let lease_until = now
             .checked_add(cfg.lease)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("a job lease's end", e))?;
         let worker = cfg.id.clone();
         let limit = cfg.concurrency.max(1);
         let claimed = self
@@ -131,7 +131,7 @@ impl App {
         let now = self.now();
         let links_before = now
             .checked_sub(SignedDuration::from_hours(24))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("the cut-off for used links", e))?;
         let n = self
             .store
             .write(move |db| -> AppResult<u64> {
@@ -151,7 +151,7 @@ impl App {
         let now = self.now();
         let lease_until = now
             .checked_add(cfg.lease)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("a job lease's end", e))?;
         let worker = cfg.id.clone();
         let per_org = cfg.per_org.clamp(1, cfg.concurrency.max(1));
         Ok(self

@@ -12,8 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rapport_app::Ctx;
 use rapport_app::auth::{SecretKind, secret_org};
-use rapport_core::audit::AuditEntry;
-use rapport_store::repo::accounts::{self, Idempotent};
+use rapport_app::gate::Idempotent;
 use sha2::{Digest, Sha256};
 
 use crate::cookies::{SESSION_COOKIE, cookie_in};
@@ -139,14 +138,7 @@ pub async fn record_denials(
     if res.status() == StatusCode::FORBIDDEN {
         let caller = slot.0.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(ctx) = caller {
-            let now = state.app.now();
-            let entry = AuditEntry::new(ctx.principal.actor(), "auth.denied")
-                .details(serde_json::json!({"method": method, "path": path}));
-            let result = state
-                .app
-                .store
-                .write(move |db| ctx.audit(db, now, entry))
-                .await;
+            let result = state.app.record_denial(ctx, method, path).await;
             if let Err(e) = result {
                 tracing::warn!(error = %e, "could not record a denial");
             }
@@ -243,12 +235,9 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         parts.uri.to_string().as_bytes(),
         &bytes,
     ]);
-    let now = state.app.now();
-    let (kh, rh) = (key_hash.clone(), request_hash.clone());
     let begun = state
         .app
-        .store
-        .write(move |db| accounts::begin_idempotent(db, org, &kh, &rh, now))
+        .begin_idempotent(org, key_hash.clone(), request_hash)
         .await;
     let req = Request::from_parts(parts, Body::from(bytes));
     match begun {
@@ -288,19 +277,10 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
                 .await
                 .unwrap_or_default();
             let status = parts.status.as_u16();
-            let kh = key_hash;
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let stored = state
                 .app
-                .store
-                .write(move |db| {
-                    if status >= 500 {
-                        // A fault of ours: let the client's retry run again.
-                        accounts::abandon_idempotent(db, org, &kh)
-                    } else {
-                        accounts::finish_idempotent(db, org, &kh, status, &text)
-                    }
-                })
+                .finish_idempotent(org, key_hash, status, text)
                 .await;
             if let Err(e) = stored {
                 tracing::warn!(error = %e, "could not record an idempotent answer");

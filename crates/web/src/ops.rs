@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rapport_store::params;
 
 use sha2::Digest;
 
@@ -18,21 +17,16 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 
 /// Readiness: the database answers and its schema is this binary's.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let store = state.app.store.clone();
-    let db = store
-        .read(|db| db.scalar::<i64>("SELECT 1", params![]))
-        .await
-        .map_err(|e| e.to_string());
-    let ready = match db {
-        Ok(_) => store.check_schema().await.map_err(|e| e.to_string()),
-        Err(e) => Err(e),
-    };
-    let engine = store.engine().name();
-    match ready {
-        Ok(()) => Json(serde_json::json!({"status": "ready", "database": engine})).into_response(),
-        Err(e) => (
+    let ready = state.app.readiness().await;
+    match ready.problem {
+        None => {
+            Json(serde_json::json!({"status": "ready", "database": ready.engine})).into_response()
+        }
+        Some(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "not ready", "database": engine, "problem": e})),
+            Json(
+                serde_json::json!({"status": "not ready", "database": ready.engine, "problem": e}),
+            ),
         )
             .into_response(),
     }

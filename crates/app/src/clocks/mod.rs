@@ -66,9 +66,10 @@ impl Default for ClockSettings {
 /// fault of ours, reported with what failed.
 pub(crate) fn compile(spec: &CalendarSpec, whose: &str) -> AppResult<Calendar> {
     spec.compile().map_err(|e| {
-        AppError::Internal(format!(
-            "the stored calendar of {whose} does not compile: {e}"
-        ))
+        AppError::internal(
+            format!("the stored calendar of {whose} does not compile"),
+            e,
+        )
     })
 }
 
@@ -157,7 +158,7 @@ impl App {
         let now = self.now();
         let first = now
             .checked_add(self.settings.clocks.silence_every)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("the first silence check", e))?;
         for org in self.orgs().await? {
             let id = org.id;
             self.store

@@ -135,7 +135,7 @@ fn check(
     if p.is_overdue(now) {
         let calendar = calendar_of(db, &p)?;
         p.break_in(&calendar, now)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("breaking an overdue promise", e))?;
         promises::update(db, &p)?;
         audit::record(
             db,

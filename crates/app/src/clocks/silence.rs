@@ -201,7 +201,7 @@ impl App {
             super::sla::evaluate_unevaluated(db, org, now)?;
             let next = now
                 .checked_add(every)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::internal("the next silence check", e))?;
             ensure_check(db, org, next, now)
         })
         .await

@@ -425,7 +425,7 @@ pub(crate) fn record(
             let parsed = p
                 .parsed
                 .as_ref()
-                .ok_or(AppError::Internal("no message".into()))?;
+                .ok_or_else(|| AppError::bug("prepared mail without its parsed message"))?;
             let mut outcome = thread(
                 db, org, p, parsed, received, request, contact, via, auto, now,
             )?;
@@ -454,7 +454,7 @@ pub(crate) fn record(
             let parsed = p
                 .parsed
                 .as_ref()
-                .ok_or(AppError::Internal("no message".into()))?;
+                .ok_or_else(|| AppError::bug("prepared mail without its parsed message"))?;
             let mut outcome = new_request(db, org, p, parsed, received, contact, client, now)?;
             if let IngestOutcome::NewRequest { request_id, .. } = &mut outcome {
                 let ctx = mail_ctx(org, contact, client);
@@ -725,7 +725,7 @@ impl App {
         let app_settings = self.settings.clone();
         let prepared = tokio::task::spawn_blocking(move || prepare(&settings, raw, &received))
             .await
-            .map_err(|e| AppError::Internal(format!("parsing failed: {e}")))?;
+            .map_err(|e| AppError::internal("the mail parsing task", e))?;
         let now = self.now();
         let outcome = self
             .store
@@ -771,7 +771,7 @@ impl App {
         let app_settings = self.settings.clone();
         let prepared = tokio::task::spawn_blocking(move || prepare(&settings, raw, &received))
             .await
-            .map_err(|e| AppError::Internal(format!("parsing failed: {e}")))?;
+            .map_err(|e| AppError::internal("the mail parsing task", e))?;
         let now = self.now();
         let ctx = ctx.clone();
         self.store

@@ -240,7 +240,7 @@ impl App {
                 Ok(
                     tokio::task::spawn_blocking(move || rapport_mail::html::sanitise(&raw, true))
                         .await
-                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                        .map_err(|e| AppError::internal("the mail HTML sanitiser task", e))?,
                 )
             }
             (_, _, Some(html)) => Ok(html),

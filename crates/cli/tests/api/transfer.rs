@@ -554,7 +554,8 @@ async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, cont
     assert_eq!(res.status().as_u16(), 201);
 
     // Mail: a polled mailbox (its password sealed), a message from the contact with an
-    // attachment (mail facts and the file), and one from a stranger waiting in triage.
+    // attachment (mail facts and the file) answering one never received (an anchor), and one
+    // from a stranger waiting in triage.
     a.create_mailbox(
         owner,
         serde_json::from_value(json!({"name": "Support", "host": "imap.northwind.example",
@@ -569,7 +570,8 @@ async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, cont
     ] {
         let raw = format!(
             "From: {from}\r\nTo: support@northwind.example\r\nSubject: Figures attached\r\n\
-             Message-ID: {id}\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+             Message-ID: {id}\r\nIn-Reply-To: <not-yet-here@export.example>\r\n\
+             Date: Thu, 26 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
              Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
              Content-Type: text/plain; charset=utf-8\r\n\r\nThe figures, attached.\r\n--b\r\n\
              Content-Type: text/csv; name=\"figures.csv\"\r\n\

@@ -35,8 +35,8 @@ pub struct RequestItem {
     pub sla_state: Option<String>,
 }
 
-impl From<rapport_store::repo::requests::RequestWithSla> for RequestItem {
-    fn from(r: rapport_store::repo::requests::RequestWithSla) -> Self {
+impl From<rapport_app::requests::RequestWithSla> for RequestItem {
+    fn from(r: rapport_app::requests::RequestWithSla) -> Self {
         RequestItem {
             request: r.request,
             sla_due_at: r.sla_due_at,
