@@ -368,7 +368,7 @@ fn seed_request(
         },
     };
     let ctx = Ctx::new(principal, None);
-    let sentiment = rapport_core::sentiment::analyze(&r.body);
+    let sentiment = rapport_core::complaint::read(&r.body);
     crate::care::on_request_created(db, &ctx, &r, Some(&sentiment), created)?;
     crate::clocks::sla::seed_summary(db, lookup, &r, now)?;
     audit::record(
@@ -404,7 +404,7 @@ fn seed_request(
                 scheduled_for: None,
                 sent_at: outbound.then_some(*t),
                 sentiment: (*direction == Direction::Inbound)
-                    .then(|| rapport_core::sentiment::analyze(&m.body).compound),
+                    .then(|| rapport_core::complaint::read(&m.body).sentiment.compound),
                 created_at: *t,
             },
         )?;

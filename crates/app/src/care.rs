@@ -10,7 +10,7 @@ use rapport_core::alert::{NewAlert, Severity};
 use rapport_core::audit::AuditEntry;
 use rapport_core::calendar::Calendar;
 use rapport_core::client::{Client, Contact, calendar_field};
-use rapport_core::complaint::{self, ComplaintReason, ComplaintSummary};
+use rapport_core::complaint::{self, ComplaintReason, ComplaintSummary, Reading};
 use rapport_core::effective_etiquette::EffectiveEtiquette;
 use rapport_core::etiquette::{
     ComplaintReply, Finding, LintOptions, Linter, Recipient, SendAt, draft_complaint_reply,
@@ -18,10 +18,9 @@ use rapport_core::etiquette::{
 use rapport_core::ids::{ClientId, ContactId, MessageId, OrgId, RequestId};
 use rapport_core::message::{Direction, MessageDraft};
 use rapport_core::request::{Channel, Kind, Request, Status};
-use rapport_core::sentiment::{self, Sentiment};
 use rapport_core::validate::limits;
 use rapport_store::Db;
-use rapport_store::repo::care::{self as store, ComplaintQuery};
+use rapport_store::repo::care::{self as store, ComplaintQuery, Flagged};
 use rapport_store::repo::{clients, members, promises};
 use serde::Serialize;
 
@@ -33,27 +32,28 @@ const INLINE_SCORE_BYTES: usize = 64 * 1024;
 /// At most this many findings are copied into the audit trail of a confirmed send.
 const AUDITED_FINDINGS: usize = 100;
 
-/// Score client text without holding up the async runtime on a long one.
-pub async fn score(text: &str) -> AppResult<Sentiment> {
+/// Read client text (their own words, scored, and its complaint cues) without holding up the
+/// async runtime on a long one.
+pub async fn score(text: &str) -> AppResult<Reading> {
     if text.len() <= INLINE_SCORE_BYTES {
-        return Ok(sentiment::analyze(text));
+        return Ok(complaint::read(text));
     }
     let text = text.to_string();
-    tokio::task::spawn_blocking(move || sentiment::analyze(&text))
+    tokio::task::spawn_blocking(move || complaint::read(&text))
         .await
         .map_err(|e| AppError::internal("the sentiment analysis task", e))
 }
 
-/// The sentiment of a new request's text, when it has any.
-pub async fn score_body(body: &str) -> AppResult<Option<Sentiment>> {
+/// The reading of a new request's text, when it has any.
+pub async fn score_body(body: &str) -> AppResult<Option<Reading>> {
     if body.trim().is_empty() {
         return Ok(None);
     }
     score(body).await.map(Some)
 }
 
-/// The sentiment of a message, when it is the client's (inbound).
-pub async fn score_inbound(draft: &MessageDraft) -> AppResult<Option<Sentiment>> {
+/// The reading of a message, when it is the client's (inbound).
+pub async fn score_inbound(draft: &MessageDraft) -> AppResult<Option<Reading>> {
     if draft.direction != Direction::Inbound {
         return Ok(None);
     }
@@ -205,25 +205,27 @@ fn client_wrote(r: &Request, p: &Principal) -> bool {
 }
 
 /// Hook for a new request, inside its write: keep the sentiment of its text and flag it as a
-/// complaint when its kind says so or the client's own text is strongly negative.
+/// complaint when its kind says so or the client's own words read as one.
 pub(crate) fn on_request_created(
     db: &mut Db<'_>,
     ctx: &Ctx,
     r: &Request,
-    body: Option<&Sentiment>,
+    body: Option<&Reading>,
     now: Timestamp,
 ) -> AppResult<()> {
-    if let Some(s) = body {
-        store::set_body_sentiment(db, r.org_id, r.id, s.compound, now)?;
+    if let Some(b) = body {
+        store::set_body_sentiment(db, r.org_id, r.id, b.sentiment.compound, now)?;
     }
     let client_text = body.filter(|_| client_wrote(r, &ctx.principal));
     if let Some(reason) = complaint::reason(r.kind, client_text) {
-        flag(db, ctx, r, reason, body.map(|s| s.compound), now)?;
+        flag(db, ctx, r, reason, client_text, now)?;
     }
     Ok(())
 }
 
-/// Hook for an edited request, inside its write: re-filed as a complaint, it is flagged.
+/// Hook for an edited request, inside its write: re-filed as a complaint, it is flagged, and
+/// a complaint flagged from the client's words is confirmed by the person who re-filed it (it
+/// now weighs on health).
 pub(crate) fn on_request_updated(
     db: &mut Db<'_>,
     ctx: &Ctx,
@@ -238,26 +240,18 @@ pub(crate) fn on_request_updated(
 }
 
 /// Hook for a message from the client, inside its write (the message already carries its
-/// score): remember how they sounded, and flag the request when it was strongly negative.
+/// score): remember how they sounded, and flag the request when their words read as a
+/// complaint.
 pub(crate) fn on_inbound(
     db: &mut Db<'_>,
     ctx: &Ctx,
     r: &Request,
-    s: &Sentiment,
+    reading: &Reading,
     now: Timestamp,
 ) -> AppResult<()> {
-    store::set_inbound_sentiment(db, r.org_id, r.id, s.compound, now)?;
-    if sentiment::is_strongly_negative(s) {
-        flag(
-            db,
-            ctx,
-            r,
-            ComplaintReason::Sentiment,
-            Some(s.compound),
-            now,
-        )?;
-    } else if r.kind == Kind::Complaint {
-        flag(db, ctx, r, ComplaintReason::Kind, None, now)?;
+    store::set_inbound_sentiment(db, r.org_id, r.id, reading.sentiment.compound, now)?;
+    if let Some(reason) = complaint::reason(r.kind, Some(reading)) {
+        flag(db, ctx, r, reason, Some(reading), now)?;
     }
     Ok(())
 }
@@ -266,13 +260,13 @@ pub(crate) fn on_inbound(
 /// and a complaint that is delivered, closed or reopened changes the client's health.
 pub(crate) fn on_status_changed(
     db: &mut Db<'_>,
-    ctx: &Ctx,
+    ip: Option<&str>,
     r: &Request,
     settings: &Settings,
     now: Timestamp,
 ) -> AppResult<()> {
     if r.status == Status::Delivered {
-        crate::ratings::on_delivered(db, ctx, r, settings, now)?;
+        crate::ratings::on_delivered(db, ip, r, settings, now)?;
     }
     if is_complaint(db, r)? {
         crate::health::touch(db, r.org_id, r.client_id, now)?;
@@ -280,24 +274,42 @@ pub(crate) fn on_status_changed(
     Ok(())
 }
 
-/// Flag once: the first time raises `complaint.new` and asks for the client's health again.
+/// Flag a complaint: the first time raises `complaint.new`; the first time it weighs on health
+/// (flagged so, or confirmed or strengthened later) asks for the client's health again.
 fn flag(
     db: &mut Db<'_>,
     ctx: &Ctx,
     r: &Request,
     reason: ComplaintReason,
-    compound: Option<f64>,
+    words: Option<&Reading>,
     now: Timestamp,
 ) -> AppResult<()> {
-    if !store::flag_complaint(db, r.org_id, r.id, reason, now)? {
-        return Ok(());
+    let cues = words.map(|w| w.cues.as_slice()).unwrap_or(&[]);
+    let counted = complaint::counts_in_health(reason, words);
+    let compound = words.map(|w| w.sentiment.compound);
+    let outcome = store::flag_complaint(db, r.org_id, r.id, reason, cues, counted, now)?;
+    match outcome {
+        Flagged::Unchanged => return Ok(()),
+        Flagged::NowCounted => {
+            ctx.audit(
+                db,
+                now,
+                AuditEntry::new(ctx.principal.actor(), "request.complaint_counted")
+                    .target("request", r.id.0)
+                    .details(
+                        serde_json::json!({"reason": reason, "sentiment": compound, "cues": cues}),
+                    ),
+            )?;
+            return crate::health::touch(db, r.org_id, r.client_id, now);
+        }
+        Flagged::New => {}
     }
     ctx.audit(
         db,
         now,
         AuditEntry::new(ctx.principal.actor(), "request.complaint")
             .target("request", r.id.0)
-            .details(serde_json::json!({"reason": reason, "sentiment": compound})),
+            .details(serde_json::json!({"reason": reason, "sentiment": compound, "cues": cues, "counts_in_health": counted})),
     )?;
     crate::alerts::raise(
         db,
@@ -308,13 +320,17 @@ fn flag(
             subject_kind: Some("request"),
             subject_id: Some(r.id.0),
             message: format!("Complaint on {}: {}", r.reference, r.title),
-            details: serde_json::json!({"reason": reason, "sentiment": compound, "client_id": r.client_id}),
+            details: serde_json::json!({"reason": reason, "sentiment": compound, "cues": cues,
+                "counts_in_health": counted, "client_id": r.client_id}),
             recipient_id: r.assignee_id,
             dedupe_key: format!("complaint.new:{}", r.id),
         },
         now,
     )?;
-    crate::health::touch(db, r.org_id, r.client_id, now)
+    if counted {
+        crate::health::touch(db, r.org_id, r.client_id, now)?;
+    }
+    Ok(())
 }
 
 /// What a message is linted for: a request (its client, contact, and whether it is a

@@ -1,5 +1,6 @@
-//! Weekly figures for the dashboard: SLA breaches, and promises kept and broken, per week
-//! (weeks from Monday, UTC), oldest first, weeks without any counting zero.
+//! Weekly figures for the dashboard: SLA breaches (by the instant each clock fell due), and
+//! promises kept and broken, per week (weeks from Monday, UTC), oldest first, weeks without any
+//! counting zero.
 
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
@@ -47,7 +48,8 @@ fn week_start(first: Date, i: usize) -> Date {
 }
 
 impl App {
-    /// SLA breaches per week for the last `weeks` weeks (1-104).
+    /// SLA breaches per week for the last `weeks` weeks (1-104), each in the week its clock fell
+    /// due (not when the check noticed it).
     pub async fn sla_breaches_by_week(
         &self,
         ctx: &Ctx,
@@ -60,7 +62,7 @@ impl App {
         let raised = self
             .store
             .read(move |db| {
-                Ok::<_, AppError>(alerts::raised_since(
+                Ok::<_, AppError>(alerts::dated_since(
                     db,
                     org,
                     crate::clocks::sla::BREACHED,

@@ -21,13 +21,14 @@ use crate::{App, AppError, AppResult, Ctx};
 
 pub const RECOMPUTE_JOB: &str = "health.recompute";
 pub const DAILY_JOB: &str = "health.daily";
-/// How far back broken promises, scope disputes and response times count.
+/// How far back broken promises, scope disputes and response times (by when the request was
+/// filed) count.
 const RECENT_DAYS: i64 = 90;
-/// How far back SLA breaches count.
+/// How far back SLA breaches count (by when each clock fell due).
 const SLA_DAYS: i64 = 30;
 /// Client ratings the average and trend are over.
 const RATINGS_WINDOW: usize = 10;
-/// Answered requests the response time is averaged over.
+/// Requests (answered, or open and waiting) the response time is averaged over.
 const RESPONSE_SAMPLE: usize = 200;
 /// Days of history returned with a client's health.
 const TREND_DAYS: i64 = 90;
@@ -154,20 +155,24 @@ pub(crate) fn inputs(
     let (rating_average, rating_count, rating_trend) =
         health::rating_summary(&scores, RATINGS_WINDOW);
     let (broken, overdue) = store::promise_counts(db, org, id, recent, now)?;
-    let silences = store::alert_count(db, org, id, "silence", None)?;
-    let sla = store::alert_count(
-        db,
-        org,
-        id,
-        "sla.breached",
-        Some(before(now, days(SLA_DAYS))),
-    )?;
+    // Requests, not alerts: each request the client waits on past the limit counts once.
+    let silences = crate::clocks::silence::silences(db, org, Some(id), now)?.len() as i64;
+    let sla_since = before(now, days(SLA_DAYS));
+    let sla = store::alerts_dated_since(db, org, id, crate::clocks::sla::BREACHED, sla_since)?
+        .into_iter()
+        .filter(|&due| due >= sla_since)
+        .count() as i64;
     let scope_disputes = store::scope_disputes(db, org, id, recent)?;
     let first_response_minutes = match client.calendar.compile() {
         Ok(cal) => {
+            // A request still unanswered counts with its wait so far: leaving a client waiting
+            // never scores better than answering them.
             let waits: Vec<i64> = store::first_responses(db, org, id, recent, RESPONSE_SAMPLE)?
                 .into_iter()
-                .map(|(filed, answered)| cal.business_minutes_between(filed, answered).max(0))
+                .map(|(filed, answered)| {
+                    cal.business_minutes_between(filed, answered.unwrap_or(now).max(filed))
+                        .max(0)
+                })
                 .collect();
             (!waits.is_empty()).then(|| waits.iter().sum::<i64>() / waits.len() as i64)
         }

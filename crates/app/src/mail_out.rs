@@ -78,8 +78,10 @@ pub(crate) fn queue_outbound(
             from_address: Some(settings.from.address.clone()),
             in_reply_to: None,
             references: Vec::new(),
-            auto_submitted: false,
-            auto_reason: None,
+            // A rule's reply is a machine's (RFC 3834): marked so, so that responders do not
+            // answer it and no SLA clock reads it as our answer.
+            auto_submitted: m.author == Actor::System,
+            auto_reason: (m.author == Actor::System).then(|| "written by a rule".to_string()),
             raw_html: None,
             warnings: Vec::new(),
             send_attempts: 0,
@@ -172,6 +174,9 @@ fn compose_reply(
         Err(e) => return Ok(Err(Unsendable(e.to_string()))),
     };
     let mut bytes = format!("{LOOP_HEADER}: {org}\r\n").into_bytes();
+    if m.author == Actor::System {
+        bytes.extend_from_slice(b"Auto-Submitted: auto-replied\r\n");
+    }
     bytes.extend(composed);
     Ok(Ok(Outgoing {
         request: r.id,

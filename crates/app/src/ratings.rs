@@ -87,7 +87,7 @@ fn validated(score: i64, comment: &str) -> AppResult<(i64, String)> {
 /// they already rated it, or they hold a link that still works.
 pub(crate) fn on_delivered(
     db: &mut Db<'_>,
-    ctx: &Ctx,
+    ip: Option<&str>,
     r: &Request,
     settings: &Settings,
     now: Timestamp,
@@ -164,16 +164,19 @@ pub(crate) fn on_delivered(
         &hash_secret(&token),
         Some(m.id),
     )?;
-    ctx.audit(
+    rapport_store::repo::audit::record(
         db,
+        org,
         now,
-        AuditEntry::new(Actor::System, "rating.invite")
+        ip,
+        &AuditEntry::new(Actor::System, "rating.invite")
             .target("request", r.id.0)
             .details(
                 serde_json::json!({"invitation_id": inv.id, "contact_id": contact_id,
                 "message_id": m.id, "expires_at": expires_at}),
             ),
-    )
+    )?;
+    Ok(())
 }
 
 /// Find the invitation behind a token (locked, in a write): unknown tokens (or another org's,

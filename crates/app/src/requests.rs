@@ -19,6 +19,7 @@ use rapport_store::repo::{clients, engagements, messages, promises, requests, ti
 
 use crate::access::{check_member, visible_request};
 use crate::clocks::sla::{Change, on_request_change};
+use crate::thread::{Reply, Writer};
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
 /// A new request checked and assessed, ready for its transaction.
@@ -26,7 +27,7 @@ pub(crate) type PreparedRequest = (
     RequestDraft,
     ClientId,
     Option<rapport_core::request::ScopeRecord>,
-    Option<rapport_core::sentiment::Sentiment>,
+    Option<rapport_core::complaint::Reading>,
 );
 
 /// What a list of requests is filtered and sorted by, as adapters receive it.
@@ -144,7 +145,7 @@ pub(crate) fn insert_request(
     client: ClientId,
     draft: RequestDraft,
     scope: Option<rapport_core::request::ScopeRecord>,
-    body_sentiment: Option<&rapport_core::sentiment::Sentiment>,
+    body_sentiment: Option<&rapport_core::complaint::Reading>,
     now: Timestamp,
 ) -> AppResult<Request> {
     insert_request_shaped(db, ctx, client, draft, scope, body_sentiment, now, |_| {
@@ -161,7 +162,7 @@ pub(crate) fn insert_request_shaped(
     client: ClientId,
     draft: RequestDraft,
     scope: Option<rapport_core::request::ScopeRecord>,
-    body_sentiment: Option<&rapport_core::sentiment::Sentiment>,
+    body_sentiment: Option<&rapport_core::complaint::Reading>,
     now: Timestamp,
     shape: impl FnOnce(&mut Request) -> AppResult<()>,
 ) -> AppResult<Request> {
@@ -205,33 +206,39 @@ pub(crate) fn insert_request_shaped(
 }
 
 /// Keep every pending promise of `kind` on a request: the reply or delivery that fulfils it
-/// has just happened.
+/// happened at `at` (a promise due before then is not kept: the promise check breaks it).
+/// Audited as `by` (from `ip`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn keep_promises(
     db: &mut Db<'_>,
-    ctx: &Ctx,
+    org: OrgId,
+    by: Actor,
+    ip: Option<&str>,
     request: RequestId,
     kind: PromiseKind,
-    now: Timestamp,
+    at: Timestamp,
     because: &str,
 ) -> AppResult<()> {
     let mut calendar = None;
-    for p in promises::pending_for_request(db, ctx.org(), request)? {
+    for p in promises::pending_for_request(db, org, request)? {
         if p.kind != kind {
             continue;
         }
         // Locked before it is kept: the promise check may be breaking it at this moment.
-        let mut p = promises::get_for_update(db, ctx.org(), p.id)?;
+        let mut p = promises::get_for_update(db, org, p.id)?;
         if calendar.is_none() {
             calendar = Some(crate::clocks::promises::calendar_of(db, &p)?);
         }
         let Some(cal) = &calendar else { continue };
-        if p.keep_in(cal, now).is_ok() {
+        if p.keep_in(cal, at).is_ok() {
             promises::update(db, &p)?;
-            crate::clocks::promises::settled(db, &p, now)?;
-            ctx.audit(
+            crate::clocks::promises::settled(db, &p, at)?;
+            rapport_store::repo::audit::record(
                 db,
-                now,
-                AuditEntry::new(ctx.principal.actor(), "promise.keep")
+                org,
+                at,
+                ip,
+                &AuditEntry::new(by, "promise.keep")
                     .target("promise", p.id.0)
                     .details(serde_json::json!({"automatic": true, "because": because, "margin_minutes": p.margin_minutes})),
             )?;
@@ -266,9 +273,18 @@ pub(crate) fn transition_in(
             .details(serde_json::json!({"from": from, "to": r.status, "reason": reason})),
     )?;
     if r.status == Status::Delivered {
-        keep_promises(db, ctx, id, PromiseKind::Delivery, now, "request delivered")?;
+        keep_promises(
+            db,
+            ctx.org(),
+            ctx.principal.actor(),
+            ctx.ip.as_deref(),
+            id,
+            PromiseKind::Delivery,
+            now,
+            "request delivered",
+        )?;
     }
-    crate::care::on_status_changed(db, ctx, &r, settings, now)?;
+    crate::care::on_status_changed(db, ctx.ip.as_deref(), &r, settings, now)?;
     crate::events::emit(
         db,
         &r,
@@ -573,14 +589,20 @@ impl App {
                 )?;
                 crate::budget::after_time_logged(db, org, engagement, now)?;
                 let message = match q.reply {
-                    Some(body) => {
-                        let findings = crate::care::check_outbound(db, &r, &body, None, q.confirm_findings, "reply")?;
-                        let m = messages::insert(db, &outbound(org, r.id, ctx.principal.actor(), body, None, now))?;
-                        crate::care::record_confirmation(db, &ctx, r.id, m.id, &findings, now)?;
-                        let m = crate::mail_out::queue_outbound(db, &mail, m, now)?;
-                        requests::touch_outbound(db, org, r.id, now)?;
-                        Some(m)
-                    }
+                    Some(body) => Some(crate::thread::send_reply(
+                        db,
+                        Writer::Member(&ctx),
+                        &r,
+                        Reply {
+                            body,
+                            scheduled_for: None,
+                            confirm_findings: q.confirm_findings,
+                            field: "reply",
+                            check_send_time: false,
+                        },
+                        &mail,
+                        now,
+                    )?),
                     None => None,
                 };
                 on_request_change(db, &r, Change::Status, now)?;
@@ -644,26 +666,20 @@ impl App {
                         } else {
                             draft.scheduled_for
                         };
-                        // The time it reaches them is checked only when it reaches someone.
-                        let send_at = scheduled_for.or(r.contact_id.map(|_| now));
-                        let findings = crate::care::check_outbound(
+                        crate::thread::send_reply(
                             db,
+                            Writer::Member(&ctx),
                             &r,
-                            &draft.body,
-                            send_at,
-                            draft.confirm_findings,
-                            "body",
-                        )?;
-                        let m = messages::insert(
-                            db,
-                            &outbound(org, r.id, actor, draft.body, scheduled_for, now),
-                        )?;
-                        crate::care::record_confirmation(db, &ctx, r.id, m.id, &findings, now)?;
-                        let m = crate::mail_out::queue_outbound(db, &mail, m, now)?;
-                        requests::touch_outbound(db, org, r.id, now)?;
-                        keep_promises(db, &ctx, r.id, PromiseKind::Reply, now, "reply sent")?;
-                        on_request_change(db, &r, Change::Outbound, now)?;
-                        m
+                            Reply {
+                                body: draft.body,
+                                scheduled_for,
+                                confirm_findings: draft.confirm_findings,
+                                field: "body",
+                                check_send_time: true,
+                            },
+                            &mail,
+                            now,
+                        )?
                     }
                     direction => {
                         let m = messages::insert(
@@ -681,7 +697,7 @@ impl App {
                                 send_status: None,
                                 scheduled_for: None,
                                 sent_at: None,
-                                sentiment: inbound_sentiment.map(|s| s.compound),
+                                sentiment: inbound_sentiment.as_ref().map(|s| s.sentiment.compound),
                                 created_at: now,
                             },
                         )?;

@@ -3,15 +3,23 @@
 //! care, the reopening of finished work and the rules see the same thing from each.
 
 use jiff::Timestamp;
+use rapport_core::access::Actor;
 use rapport_core::audit::AuditEntry;
+use rapport_core::complaint::Reading;
+use rapport_core::ids::MessageId;
 use rapport_core::inbox;
+use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
+use rapport_core::message::{Direction, Message, SendStatus};
+use rapport_core::promise::PromiseKind;
 use rapport_core::request::{Request, Status};
-use rapport_core::sentiment::Sentiment;
 use rapport_store::Db;
-use rapport_store::repo::requests;
+use rapport_store::repo::{jobs, messages, requests};
+use serde::{Deserialize, Serialize};
 
 use crate::clocks::sla::{Change, on_request_change};
-use crate::{AppError, AppResult, Ctx};
+use crate::jobs::JobFailure;
+use crate::mail_settings::MailSettings;
+use crate::{App, AppError, AppResult, Ctx};
 
 /// The client's word arrived on `r` (locked by the caller) as message `message` (id and text),
 /// by `via` ("portal", "mail", ...). Stops the waiting-on-us clocks, keeps the care signals,
@@ -22,7 +30,7 @@ pub(crate) fn record_inbound(
     ctx: &Ctx,
     r: &mut Request,
     message: (i64, &str),
-    sentiment: Option<&Sentiment>,
+    sentiment: Option<&Reading>,
     via: &str,
     now: Timestamp,
 ) -> AppResult<Option<Status>> {
@@ -93,4 +101,159 @@ fn reopen(
         now,
     )?;
     Ok(Some(to))
+}
+
+/// Who wrote a reply.
+#[derive(Clone, Copy)]
+pub(crate) enum Writer<'a> {
+    /// A member: findings they confirmed are recorded, and the reply answers the client.
+    Member(&'a Ctx),
+    /// A rule (automation) writing for nobody in particular: lint findings stop it (nobody is
+    /// there to confirm them). It keeps reply promises, but a machine's acknowledgement is no
+    /// answer: it meets no SLA clock and does not end a silence.
+    Rule,
+}
+
+impl Writer<'_> {
+    fn actor(&self) -> Actor {
+        match self {
+            Writer::Member(ctx) => ctx.principal.actor(),
+            Writer::Rule => Actor::System,
+        }
+    }
+
+    fn ip(&self) -> Option<&str> {
+        match self {
+            Writer::Member(ctx) => ctx.ip.as_deref(),
+            Writer::Rule => None,
+        }
+    }
+}
+
+/// A reply to send.
+pub(crate) struct Reply {
+    pub body: String,
+    /// Held until then (the client's hours, or a chosen time); `None`: it goes now.
+    pub scheduled_for: Option<Timestamp>,
+    /// Send although the etiquette lint has findings.
+    pub confirm_findings: bool,
+    /// The name of the text in errors (`body`, `reply`).
+    pub field: &'static str,
+    /// Lint the time it reaches the contact against the client's calendar (the quick lane's
+    /// replies are checked for their content only).
+    pub check_send_time: bool,
+}
+
+/// The job that records a scheduled reply reaching the client at its time.
+pub const REACHED_JOB: &str = "reply.reached";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ReachedPayload {
+    message_id: MessageId,
+}
+
+/// We reply on `r` (locked by the caller), whichever path wrote it (the API and portal thread,
+/// the quick lane, a canned reply applied by a person or a rule): the etiquette lint, the
+/// message, its mail, and what the reply does once it reaches the client, now or at its
+/// scheduled time (see [`reached`]). Returns the message.
+pub(crate) fn send_reply(
+    db: &mut Db<'_>,
+    writer: Writer<'_>,
+    r: &Request,
+    reply: Reply,
+    mail: &MailSettings,
+    now: Timestamp,
+) -> AppResult<Message> {
+    let org = r.org_id;
+    // The time it reaches them is checked only when it reaches someone.
+    let send_at = reply
+        .scheduled_for
+        .or(r.contact_id.map(|_| now))
+        .filter(|_| reply.check_send_time);
+    let confirm = matches!(writer, Writer::Member(_)) && reply.confirm_findings;
+    let findings = crate::care::check_outbound(db, r, &reply.body, send_at, confirm, reply.field)?;
+    let m = messages::insert(
+        db,
+        &crate::requests::outbound(
+            org,
+            r.id,
+            writer.actor(),
+            reply.body,
+            reply.scheduled_for,
+            now,
+        ),
+    )?;
+    if let Writer::Member(ctx) = writer {
+        crate::care::record_confirmation(db, ctx, r.id, m.id, &findings, now)?;
+    }
+    let m = crate::mail_out::queue_outbound(db, mail, m, now)?;
+    match reply.scheduled_for.filter(|&at| at > now) {
+        None => reached(db, writer.actor(), writer.ip(), r, now, now)?,
+        Some(at) => {
+            let payload = serde_json::to_value(ReachedPayload { message_id: m.id })
+                .map_err(|e| AppError::internal("the reply.reached payload", e))?;
+            jobs::enqueue(
+                db,
+                org,
+                &jobs::NewJob {
+                    kind: REACHED_JOB,
+                    payload: &payload,
+                    run_at: at,
+                    max_attempts: DEFAULT_MAX_ATTEMPTS,
+                    dedupe_key: Some(&format!("{REACHED_JOB}:{}", m.id)),
+                },
+                now,
+            )?;
+        }
+    }
+    Ok(m)
+}
+
+/// A reply by `by` reached the client at `at`: it keeps the request's reply promises (when in
+/// time), and a person's reply answers the client: the first response, the last word, the
+/// silence over, the SLA clocks re-read. A machine's acknowledgement answers nothing.
+fn reached(
+    db: &mut Db<'_>,
+    by: Actor,
+    ip: Option<&str>,
+    r: &Request,
+    at: Timestamp,
+    now: Timestamp,
+) -> AppResult<()> {
+    let org = r.org_id;
+    crate::requests::keep_promises(db, org, by, ip, r.id, PromiseKind::Reply, at, "reply sent")?;
+    if by == Actor::System {
+        return Ok(());
+    }
+    requests::touch_outbound(db, org, r.id, at)?;
+    on_request_change(db, r, Change::Outbound, now)
+}
+
+impl App {
+    /// A scheduled reply's time came: it reaches the client now (unless it was removed or
+    /// failed for good before).
+    pub(crate) async fn run_reply_reached(
+        &self,
+        job: &Job,
+        worker: &str,
+    ) -> Result<(), JobFailure> {
+        let p: ReachedPayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobFailure(format!("bad {REACHED_JOB} payload: {e}")))?;
+        let org = job.org_id;
+        self.finish_job(job, worker, move |db, now| {
+            let m = match messages::get(db, org, p.message_id) {
+                Ok(m) => m,
+                Err(rapport_store::StoreError::NotFound) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            };
+            if m.direction != Direction::Outbound || m.send_status == Some(SendStatus::Failed) {
+                return Ok(());
+            }
+            let r = requests::get_for_update(db, org, m.request_id)?;
+            // Dated when it reached them, whatever the queue's lag.
+            let at = m.scheduled_for.unwrap_or(m.created_at);
+            reached(db, m.author, None, &r, at, now)
+        })
+        .await
+    }
 }

@@ -116,6 +116,7 @@ impl App {
             crate::clocks::promises::CHECK => self.run_promise_check(job, worker).await,
             crate::clocks::silence::CHECK => self.run_silence_check(job, worker).await,
             crate::mail_out::SEND_JOB => self.run_send_job(job, worker).await,
+            crate::thread::REACHED_JOB => self.run_reply_reached(job, worker).await,
             crate::mail_out::OUTBOX_JOB => self.run_outbox_job(job, worker).await,
             crate::mail::poll::POLL_JOB => self.run_poll_job(job, worker).await,
             crate::automation::webhooks::DELIVER_JOB => self.run_deliver_job(job, worker).await,

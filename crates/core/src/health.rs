@@ -52,16 +52,21 @@ pub struct HealthInputs {
     pub rating_count: u32,
     /// The recent ratings' mean minus the earlier ones': negative when ratings fall.
     pub rating_trend: Option<f64>,
+    /// Complaints still open that a person confirmed (filed or re-filed as a complaint) or whose
+    /// signal is strong (see [`crate::complaint::Reading::is_strong`]).
     pub open_complaints: u32,
     pub broken_promises: u32,
     pub overdue_promises: u32,
-    /// Requests on which the client is waiting longer than policy (open `silence` alerts).
+    /// Requests on which the client is waiting longer than policy now, each once (measured
+    /// from their oldest unanswered word).
     pub silences: u32,
+    /// SLA breaches whose clock fell due in the last 30 days.
     pub sla_breaches: u32,
     /// Disagreements about scope: change orders the client declined and out-of-scope work
     /// started anyway while its change order waited. Asking for more work is not one.
     pub scope_disputes: u32,
-    /// Mean business minutes to our first response on recent requests.
+    /// Mean business minutes to our first response on recent requests; a request still
+    /// unanswered counts with its wait so far.
     pub first_response_minutes: Option<i64>,
 }
 

@@ -17,6 +17,7 @@ pub mod canned;
 pub mod capacity;
 pub mod change_order;
 pub mod client;
+pub mod client_words;
 pub mod complaint;
 pub mod csv;
 pub mod csv_write;

@@ -49,12 +49,12 @@ impl SilencePolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Silence {
-    /// The client's last word, unanswered since. Together with the request id it identifies this
-    /// silence, so a job alerts it once.
+    /// The client's oldest word not yet answered: writing again while they wait does not move
+    /// it.
     pub waiting_since: Timestamp,
     /// When the wait reached the policy's limit; the silence is everything after it.
     pub silent_since: Timestamp,
-    /// Business minutes of the client's calendar since their last word.
+    /// Business minutes of the client's calendar since their oldest unanswered word.
     pub business_minutes_waiting: i64,
     /// Business minutes beyond the limit.
     pub over_by_minutes: i64,
@@ -62,23 +62,25 @@ pub struct Silence {
 
 /// Whether the client is waiting on us beyond the policy at `now`.
 ///
-/// In silence means: the request is open and not waiting on the client; the client's last word
-/// (`last_inbound`) is newer than ours (`last_outbound`), or we never wrote; and more than the
-/// policy's business minutes of the client's `calendar` have passed since it. Exactly at the limit
-/// is not yet silence. Auto-replies are neither the client's word nor ours (the mail layer keeps
-/// them out of these instants).
+/// In silence means: the request is open and not waiting on the client; the client's oldest word
+/// since our last answer (`waiting_since`) is newer than that answer (`last_outbound`), or we
+/// never answered; and more than the policy's business minutes of the client's `calendar` have
+/// passed since it. Measured from the oldest unanswered word, so a client chasing does not
+/// restart the wait. Exactly at the limit is not yet silence. Auto-replies and machines'
+/// acknowledgements are neither the client's word nor ours (the callers keep them out of these
+/// instants).
 pub fn silence(
     now: Timestamp,
     calendar: &Calendar,
     policy: &SilencePolicy,
-    last_inbound: Option<Timestamp>,
+    waiting_since: Option<Timestamp>,
     last_outbound: Option<Timestamp>,
     status: Status,
 ) -> Option<Silence> {
     if !status.is_open() || status == Status::WaitingOnClient {
         return None;
     }
-    let since = last_inbound?;
+    let since = waiting_since?;
     if last_outbound.is_some_and(|ours| ours >= since) {
         return None;
     }
@@ -96,18 +98,41 @@ pub fn silence(
     })
 }
 
-/// [`silence`] for a stored request, from its status and last message instants.
+/// Where the client's wait on `request` began: their oldest word after our last answer. That is
+/// the request itself when they filed it and we never answered, else their oldest message since
+/// the answer (`oldest_message`), else (history without messages) their last word.
+pub fn waiting_since(request: &Request, oldest_message: Option<Timestamp>) -> Option<Timestamp> {
+    let last_word = request.last_inbound_at?;
+    if request
+        .last_outbound_at
+        .is_some_and(|ours| ours >= last_word)
+    {
+        return None;
+    }
+    let filed_by_client = matches!(request.created_by, crate::access::Actor::Contact(_))
+        && request.last_outbound_at.is_none();
+    let since = if filed_by_client {
+        Some(request.created_at)
+    } else {
+        oldest_message
+    };
+    Some(since.map_or(last_word, |s| s.min(last_word)))
+}
+
+/// [`silence`] for a stored request, from its status, its last answer and where the client's
+/// wait began (see [`waiting_since`]).
 pub fn request_silence(
     now: Timestamp,
     calendar: &Calendar,
     policy: &SilencePolicy,
     request: &Request,
+    oldest_message: Option<Timestamp>,
 ) -> Option<Silence> {
     silence(
         now,
         calendar,
         policy,
-        request.last_inbound_at,
+        waiting_since(request, oldest_message),
         request.last_outbound_at,
         request.status,
     )
@@ -164,6 +189,72 @@ mod tests {
         for st in [Status::WaitingOnClient, Status::Delivered, Status::Closed] {
             assert_eq!(at("2026-03-20T16:30:00+01:00", None, st), None);
         }
+    }
+
+    fn asked_by(created_by: crate::access::Actor) -> Request {
+        use crate::ids::{ClientId, OrgId, RequestId};
+        use crate::request::{Channel, Kind, Priority};
+        let t = ts("2026-03-02T09:00:00Z");
+        Request {
+            id: RequestId(7),
+            org_id: OrgId(1),
+            reference: "7".into(),
+            client_id: ClientId(3),
+            engagement_id: None,
+            contact_id: None,
+            title: "Access".into(),
+            body: String::new(),
+            kind: Kind::Question,
+            priority: Priority::Normal,
+            status: Status::New,
+            assignee_id: None,
+            estimate_minutes: None,
+            spent_minutes: 0,
+            channel: Channel::Portal,
+            tags: vec![],
+            due_at: None,
+            quick: false,
+            scope: None,
+            created_by,
+            created_at: t,
+            updated_at: t,
+            first_response_at: None,
+            last_inbound_at: Some(t),
+            last_outbound_at: None,
+            delivered_at: None,
+            closed_at: None,
+        }
+    }
+
+    #[test]
+    fn the_wait_runs_from_the_oldest_unanswered_word() {
+        use crate::access::Actor;
+        use crate::ids::{ContactId, MemberId};
+        let mut r = asked_by(Actor::Contact(ContactId(1)));
+        let filed = r.created_at;
+        // They chase twice: the wait still began when they filed.
+        r.last_inbound_at = Some(ts("2026-03-02T11:00:00Z"));
+        assert_eq!(
+            waiting_since(&r, Some(ts("2026-03-02T10:00:00Z"))),
+            Some(filed)
+        );
+        // We answered at 12:00; they wrote at 13:00 and 14:00: from 13:00.
+        r.last_outbound_at = Some(ts("2026-03-02T12:00:00Z"));
+        r.last_inbound_at = Some(ts("2026-03-02T14:00:00Z"));
+        assert_eq!(
+            waiting_since(&r, Some(ts("2026-03-02T13:00:00Z"))),
+            Some(ts("2026-03-02T13:00:00Z"))
+        );
+        // Our word is the last: nobody waits.
+        r.last_outbound_at = Some(ts("2026-03-02T15:00:00Z"));
+        assert_eq!(waiting_since(&r, None), None);
+        // Filed by us for them: from their first message.
+        let mut ours = asked_by(Actor::Member(MemberId(1)));
+        ours.last_inbound_at = Some(ts("2026-03-02T16:00:00Z"));
+        assert_eq!(
+            waiting_since(&ours, Some(ts("2026-03-02T10:30:00Z"))),
+            Some(ts("2026-03-02T10:30:00Z"))
+        );
     }
 
     #[test]

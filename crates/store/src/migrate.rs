@@ -35,6 +35,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     11 "0011_portal_access",
     12 "0012_mail_auth",
     13 "0013_mail_anchors",
+    14 "0014_signals_complaints",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -51,6 +52,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     11 "0011_portal_access",
     12 "0012_mail_auth",
     13 "0013_mail_anchors",
+    14 "0014_signals_complaints",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -10,19 +10,17 @@ use rapport_core::canned::{CannedReply, CannedReplyInput, Template, Var};
 use rapport_core::etiquette::{Linter, Recipient, salutation_line};
 use rapport_core::ids::{CannedReplyId, MemberId, OrgId, RequestId, RuleId};
 use rapport_core::message::Message;
-use rapport_core::promise::PromiseKind;
 use rapport_core::request::{Request, TransitionInput};
 use rapport_core::rule::Event;
 use rapport_store::Db;
-use rapport_store::repo::{
-    automation as store, clients, members, messages, orgs, promises, requests,
-};
+use rapport_store::repo::{automation as store, clients, members, orgs, promises, requests};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::access::check_member;
 use crate::clocks::sla::{Change, on_request_change};
 use crate::mail_settings::MailSettings;
+use crate::thread::{Reply, Writer};
 use crate::{App, AppError, AppResult, Ctx, Listing, Settings, cursor};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -187,21 +185,24 @@ pub(crate) fn apply_in(
         Acting::Rule { .. } => requests::get_for_update(db, org, id)?,
     };
     let body = render(db, &r, c, agent)?;
-    let send_at = r.contact_id.map(|_| now);
-    let findings = crate::care::check_outbound(db, &r, &body, send_at, confirm, "body")?;
-    let m = messages::insert(
+    let writer = match acting {
+        Acting::Person(ctx) => Writer::Member(ctx),
+        Acting::Rule { .. } => Writer::Rule,
+    };
+    let m = crate::thread::send_reply(
         db,
-        &crate::requests::outbound(org, r.id, actor, body, None, now),
+        writer,
+        &r,
+        Reply {
+            body,
+            scheduled_for: None,
+            confirm_findings: confirm,
+            field: "body",
+            check_send_time: true,
+        },
+        mail,
+        now,
     )?;
-    if let Acting::Person(ctx) = acting {
-        crate::care::record_confirmation(db, ctx, r.id, m.id, &findings, now)?;
-    }
-    let m = crate::mail_out::queue_outbound(db, mail, m, now)?;
-    requests::touch_outbound(db, org, r.id, now)?;
-    if let Acting::Person(ctx) = acting {
-        crate::requests::keep_promises(db, ctx, r.id, PromiseKind::Reply, now, "reply sent")?;
-    }
-    on_request_change(db, &r, Change::Outbound, now)?;
     // Side effects: tags and priority, assignee, then status.
     let mut after = requests::get(db, org, r.id)?;
     let before = after.clone();
@@ -264,7 +265,7 @@ pub(crate) fn apply_in(
                 )?;
             }
             Acting::Rule { rule, chain } => {
-                status_by_rule(db, org, r.id, to, *rule, chain, now)?;
+                status_by_rule(db, org, r.id, to, *rule, chain, settings, now)?;
             }
         }
     }
@@ -280,8 +281,10 @@ pub(crate) fn apply_in(
     Ok((requests::get(db, org, r.id)?, m))
 }
 
-/// A status change made by a rule: the move, the clocks, the audit and the event (carrying the
-/// chain, so the rules that caused it are not applied again).
+/// A status change made by a rule: the move, the clocks, the audit, the care hooks (delivered
+/// work asks for a rating) and the event (carrying the chain, so the rules that caused it are
+/// not applied again).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn status_by_rule(
     db: &mut Db<'_>,
     org: OrgId,
@@ -289,6 +292,7 @@ pub(crate) fn status_by_rule(
     to: rapport_core::request::Status,
     rule: RuleId,
     chain: &[RuleId],
+    settings: &Settings,
     now: Timestamp,
 ) -> AppResult<()> {
     let mut r = requests::get_for_update(db, org, id)?;
@@ -307,6 +311,19 @@ pub(crate) fn status_by_rule(
             .target("request", id.0)
             .details(json!({"from": from, "to": to, "reason": "rule", "rule_id": rule})),
     )?;
+    if to == rapport_core::request::Status::Delivered {
+        crate::requests::keep_promises(
+            db,
+            org,
+            Actor::System,
+            None,
+            id,
+            rapport_core::promise::PromiseKind::Delivery,
+            now,
+            "request delivered",
+        )?;
+    }
+    crate::care::on_status_changed(db, None, &r, settings, now)?;
     let mut next: Vec<RuleId> = chain.to_vec();
     next.push(rule);
     crate::events::emit(

@@ -62,22 +62,25 @@ pub struct SilentRequest {
     pub silence: Silence,
 }
 
-/// Every request of the org in silence at `now`, longest wait first.
-fn silences(
+/// Every request of the org (or of one client) in silence at `now`, longest wait first: each
+/// request once, measured from the client's oldest unanswered word.
+pub(crate) fn silences(
     db: &mut Db<'_>,
     org: OrgId,
+    client: Option<ClientId>,
     now: Timestamp,
 ) -> AppResult<Vec<(Request, SilencePolicy, Silence)>> {
     let mut lookup = Lookup::default();
     let mut out = Vec::new();
-    for r in store::silence_candidates(db, org)? {
+    for r in store::silence_candidates(db, org, client)? {
         let policy = lookup
             .engagement(db, org, r.engagement_id)?
             .as_ref()
             .map(Engagement::silence_policy_or_default)
             .unwrap_or_default();
         let calendar = lookup.calendar(db, org, r.client_id, r.engagement_id)?;
-        if let Some(s) = silence::request_silence(now, &calendar, &policy, &r) {
+        let oldest = store::oldest_inbound_after(db, org, r.id, r.last_outbound_at)?;
+        if let Some(s) = silence::request_silence(now, &calendar, &policy, &r, oldest) {
             out.push((r, policy, s));
         }
     }
@@ -119,7 +122,9 @@ fn silence_alert(r: &Request, policy: &SilencePolicy, s: &Silence) -> NewAlert {
             "max_business_minutes": policy.max_business_minutes,
         }),
         recipient_id: r.assignee_id,
-        dedupe_key: format!("{ALERT}:{}:{}", r.id.0, s.waiting_since.as_millisecond()),
+        // One open silence alert per request: the wait is one, however often the client
+        // chases; an answer resolves it, and a later wait raises a new one.
+        dedupe_key: format!("{ALERT}:{}", r.id.0),
     }
 }
 
@@ -165,7 +170,7 @@ impl App {
         let now = self.now();
         self.store
             .read(move |db| -> AppResult<Vec<SilentRequest>> {
-                Ok(silences(db, org, now)?
+                Ok(silences(db, org, None, now)?
                     .into_iter()
                     .take(limit)
                     .map(|(r, policy, silence)| SilentRequest {
@@ -192,7 +197,7 @@ impl App {
         let org = job.org_id;
         let every = self.settings.clocks.silence_every;
         self.finish_job(job, worker, move |db, now| {
-            for (r, policy, s) in silences(db, org, now)? {
+            for (r, policy, s) in silences(db, org, None, now)? {
                 crate::alerts::raise(db, org, &silence_alert(&r, &policy, &s), now)?;
             }
             for p in store::overdue_proposals(db, org, now)? {

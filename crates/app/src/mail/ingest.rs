@@ -109,8 +109,8 @@ pub(crate) struct Prepared {
     keep: Vec<u8>,
     complete: bool,
     size: usize,
-    /// VADER sentiment of what a person wrote (machines' mail is not scored).
-    sentiment: Option<rapport_core::sentiment::Sentiment>,
+    /// How the client's own words read (machines' mail is not read).
+    sentiment: Option<rapport_core::complaint::Reading>,
 }
 
 /// How much of a message is scored: the new text comes first, quoted history after it.
@@ -177,7 +177,7 @@ pub(crate) fn prepare(settings: &MailSettings, raw: Vec<u8>, received: &Received
         .filter(|p| !p.auto_submitted && !p.text.trim().is_empty())
         .map(|p| {
             let text: String = p.text.chars().take(SCORED_CHARS).collect();
-            rapport_core::sentiment::analyze(&text)
+            rapport_core::complaint::read(&text)
         });
     Prepared {
         sentiment,
@@ -568,7 +568,7 @@ fn store_message(
             send_status: None,
             scheduled_for: None,
             sent_at: None,
-            sentiment: p.sentiment.as_ref().map(|s| s.compound),
+            sentiment: p.sentiment.as_ref().map(|s| s.sentiment.compound),
             created_at: now,
         },
     )?;

@@ -25,6 +25,7 @@ mod scope;
 mod search;
 mod second_factor;
 mod security;
+mod signals;
 mod thread;
 mod transfer;
 mod ui;

@@ -140,19 +140,35 @@ pub fn list(db: &mut Db<'_>, org: OrgId, q: &AlertQuery) -> Result<Page<Alert>, 
     Ok(Page::from_rows(rows, limit, |a| (a.id, a.id)))
 }
 
-/// When each alert of `kind` raised since `since` was raised, oldest first: the dashboard buckets
-/// them by week. Reads the org's alerts through an index that starts with `org_id`; alerts are
-/// few beside requests, so no index of their own by kind.
-pub fn raised_since(
+/// When each alert of `kind` raised since `since` is dated (see [`dated`]), oldest first: the
+/// dashboard buckets them by week. An alert is raised at or after the instant it is dated, so
+/// those raised before `since` are dated before it too. Reads the org's alerts through an index
+/// that starts with `org_id`; alerts are few beside requests, so no index of their own by kind.
+pub fn dated_since(
     db: &mut Db<'_>,
     org: OrgId,
     kind: &str,
     since: Timestamp,
 ) -> Result<Vec<Timestamp>, StoreError> {
-    db.query_map(
-        "SELECT created_at FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at >= $3
-         ORDER BY created_at",
+    let rows = db.query_map(
+        "SELECT created_at, details FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at >= $3",
         params![org, kind, since],
-        |r| r.get(0),
-    )
+        |r| Ok((r.get::<Timestamp>(0)?, r.get::<String>(1)?)),
+    )?;
+    let mut out: Vec<Timestamp> = rows
+        .into_iter()
+        .map(|(raised, details)| dated(raised, &details))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The instant an alert is about: the `due_at` in its details when it has one (an SLA breach
+/// happened when its clock fell due, whenever a job noticed), else when it was raised.
+pub fn dated(raised: Timestamp, details: &str) -> Timestamp {
+    serde_json::from_str::<serde_json::Value>(details)
+        .ok()
+        .and_then(|d| d.get("due_at")?.as_str()?.parse::<Timestamp>().ok())
+        .filter(|&due| due <= raised)
+        .unwrap_or(raised)
 }

@@ -1,7 +1,7 @@
 //! Sentiment and the complaint flag of requests (`request_care`), and the complaint list.
 
 use jiff::Timestamp;
-use rapport_core::complaint::{ComplaintReason, ComplaintSummary};
+use rapport_core::complaint::{ComplaintReason, ComplaintSummary, Cue};
 use rapport_core::ids::{ClientId, OrgId, RequestId};
 use rapport_core::request::reference;
 
@@ -9,7 +9,7 @@ use crate::db::Db;
 use crate::error::StoreError;
 use crate::params;
 use crate::repo::Page;
-use crate::value::{Param, ToParam, Word};
+use crate::value::{Json, Param, ToParam, Word};
 
 /// What is stored about a request's mood.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,6 +17,8 @@ pub struct RequestCare {
     pub body_sentiment: Option<f64>,
     pub last_inbound_sentiment: Option<f64>,
     pub complaint: Option<(ComplaintReason, Timestamp)>,
+    /// Whether the complaint weighs on the client's health.
+    pub counted: bool,
 }
 
 pub fn get(
@@ -25,7 +27,7 @@ pub fn get(
     request: RequestId,
 ) -> Result<Option<RequestCare>, StoreError> {
     let row = db.query_opt(
-        "SELECT body_sentiment, last_inbound_sentiment, complaint_reason, complaint_at
+        "SELECT body_sentiment, last_inbound_sentiment, complaint_reason, complaint_at, complaint_counted
          FROM request_care WHERE org_id = $1 AND request_id = $2",
         params![org, request],
     )?;
@@ -36,6 +38,7 @@ pub fn get(
             body_sentiment: r.get(0)?,
             last_inbound_sentiment: r.get(1)?,
             complaint: reason.zip(at),
+            counted: r.get(4)?,
         })
     })
     .transpose()
@@ -80,34 +83,81 @@ pub fn set_inbound_sentiment(
     Ok(())
 }
 
-/// Flag the request as a complaint. Returns `true` only when it was not flagged before, so the
-/// caller raises its alert once.
+/// What flagging did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flagged {
+    /// Flagged for the first time.
+    New,
+    /// Flagged before without weighing on health; now it does (confirmed, or a strong signal).
+    NowCounted,
+    /// Nothing changed.
+    Unchanged,
+}
+
+/// Flag the request as a complaint, with the cues found and whether it weighs on health. A
+/// flag is never lowered: the first reason stays (unless a person re-files it as a complaint),
+/// cues add up, and once counted it stays counted.
 pub fn flag_complaint(
     db: &mut Db<'_>,
     org: OrgId,
     request: RequestId,
     reason: ComplaintReason,
+    cues: &[Cue],
+    counted: bool,
     now: Timestamp,
-) -> Result<bool, StoreError> {
+) -> Result<Flagged, StoreError> {
     let row = db.query_opt(
-        "INSERT INTO request_care (org_id, request_id, complaint, complaint_reason, complaint_at, updated_at)
-         VALUES ($1, $2, TRUE, $3, $4, $4)
-         ON CONFLICT (org_id, request_id) DO UPDATE SET complaint = TRUE,
-             complaint_reason = excluded.complaint_reason, complaint_at = excluded.complaint_at,
-             updated_at = excluded.updated_at
-         WHERE request_care.complaint = FALSE
-         RETURNING request_id",
-        params![org, request, Word(reason.as_str()), now],
+        "SELECT complaint, complaint_counted, complaint_cues FROM request_care
+         WHERE org_id = $1 AND request_id = $2",
+        params![org, request],
     )?;
-    Ok(row.is_some())
+    let (was_flagged, was_counted, mut all_cues) = match row {
+        Some(r) => (
+            r.get::<bool>(0)?,
+            r.get::<bool>(1)?,
+            r.json_opt::<Vec<Cue>>(2)?.unwrap_or_default(),
+        ),
+        None => (false, false, Vec::new()),
+    };
+    let before = all_cues.len();
+    all_cues.extend_from_slice(cues);
+    all_cues.sort();
+    all_cues.dedup();
+    let outcome = if !was_flagged {
+        Flagged::New
+    } else if counted && !was_counted {
+        Flagged::NowCounted
+    } else {
+        Flagged::Unchanged
+    };
+    if outcome == Flagged::Unchanged && all_cues.len() == before {
+        return Ok(outcome);
+    }
+    let cues_json = (!all_cues.is_empty()).then_some(Json(&all_cues));
+    db.execute(
+        "INSERT INTO request_care (org_id, request_id, complaint, complaint_reason, complaint_at,
+             complaint_cues, complaint_counted, updated_at)
+         VALUES ($1, $2, TRUE, $3, $4, $5, $6, $4)
+         ON CONFLICT (org_id, request_id) DO UPDATE SET complaint = TRUE,
+             complaint_reason = CASE WHEN excluded.complaint_reason = 'kind' THEN 'kind'
+                 ELSE COALESCE(request_care.complaint_reason, excluded.complaint_reason) END,
+             complaint_at = COALESCE(request_care.complaint_at, excluded.complaint_at),
+             complaint_cues = excluded.complaint_cues,
+             complaint_counted = CASE WHEN request_care.complaint THEN
+                 (request_care.complaint_counted OR excluded.complaint_counted)
+                 ELSE excluded.complaint_counted END,
+             updated_at = excluded.updated_at",
+        params![org, request, Word(reason.as_str()), now, cues_json, counted],
+    )?;
+    Ok(outcome)
 }
 
-/// Complaints whose request is still open, for one client (health).
+/// Complaints whose request is still open and that weigh on health, for one client.
 pub fn open_complaints(db: &mut Db<'_>, org: OrgId, client: ClientId) -> Result<i64, StoreError> {
     db.scalar(
         "SELECT COUNT(*) FROM request_care c
          JOIN requests r ON r.org_id = c.org_id AND r.id = c.request_id
-         WHERE c.org_id = $1 AND c.complaint = TRUE AND r.client_id = $2
+         WHERE c.org_id = $1 AND c.complaint = TRUE AND c.complaint_counted = TRUE AND r.client_id = $2
            AND r.status NOT IN ('delivered', 'closed')",
         params![org, client],
     )
@@ -131,7 +181,8 @@ pub fn list(
 ) -> Result<Page<ComplaintSummary>, StoreError> {
     let mut sql = String::from(
         "SELECT c.request_id, r.title, r.client_id, r.contact_id, r.status, c.complaint_reason, c.complaint_at,
-                c.body_sentiment, r.last_inbound_at, c.last_inbound_sentiment
+                c.body_sentiment, r.last_inbound_at, c.last_inbound_sentiment, c.complaint_cues,
+                c.complaint_counted
          FROM request_care c JOIN requests r ON r.org_id = c.org_id AND r.id = c.request_id
          WHERE c.org_id = $1 AND c.complaint = TRUE",
     );
@@ -161,6 +212,8 @@ pub fn list(
             contact_id: r.get(3)?,
             status: r.word(4)?,
             reason: r.word(5)?,
+            cues: r.json_opt(10)?.unwrap_or_default(),
+            counts_in_health: r.get(11)?,
             flagged_at,
             age_minutes: now.duration_since(flagged_at).as_mins().max(0),
             body_sentiment: r.get(7)?,

@@ -45,8 +45,10 @@ pub fn status_log(
 }
 
 /// A request's history as the SLA clocks see it: its status changes, then the client's messages
-/// and our replies (an outbound message counts when it is written: queued mail is our answer).
-/// Internal notes are not events.
+/// and our replies. A reply counts when it reaches the client: at once (queued mail is our
+/// answer), or at the time it was held for. Internal notes are not events, and neither is a
+/// machine's mail: an auto-reply to us (`Auto-Submitted`) starts no clock, and an acknowledgement
+/// written by a rule or the system meets none.
 pub fn sla_events(
     db: &mut Db<'_>,
     org: OrgId,
@@ -57,8 +59,12 @@ pub fn sla_events(
         .map(|(at, status)| SlaEvent::Status { at, status })
         .collect();
     let messages = db.query_map(
-        "SELECT direction, created_at FROM messages
-         WHERE org_id = $1 AND request_id = $2 AND direction IN ('inbound', 'outbound') ORDER BY id",
+        "SELECT m.direction, COALESCE(m.scheduled_for, m.created_at) FROM messages m
+         LEFT JOIN mail_meta mm ON mm.org_id = m.org_id AND mm.message_id = m.id
+         WHERE m.org_id = $1 AND m.request_id = $2 AND m.direction IN ('inbound', 'outbound')
+           AND COALESCE(mm.auto_submitted, FALSE) = FALSE
+           AND NOT (m.direction = 'outbound' AND m.author_kind = 'system')
+         ORDER BY m.id",
         params![org, request],
         |r| {
             let direction: String = r.get(0)?;
@@ -201,20 +207,43 @@ pub fn ensure(
 }
 
 /// Open requests not waiting on the client whose last word is the client's: the only ones
-/// that can be in silence.
-pub fn silence_candidates(db: &mut Db<'_>, org: OrgId) -> Result<Vec<Request>, StoreError> {
+/// that can be in silence (of one client, or of the whole org).
+pub fn silence_candidates(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: Option<ClientId>,
+) -> Result<Vec<Request>, StoreError> {
     db.query_map(
         &format!(
             "SELECT {} FROM requests
              WHERE org_id = $1 AND status IN ('new', 'triaged', 'in_progress')
                AND last_inbound_at IS NOT NULL
                AND (last_outbound_at IS NULL OR last_outbound_at < last_inbound_at)
+               AND ($2 = 0 OR client_id = $2)
              ORDER BY id",
             requests::COLUMNS
         ),
-        params![org],
+        params![org, client.map_or(0, |c| c.0)],
         requests::from_row,
     )
+}
+
+/// The client's oldest message on a request written after `after` (every one when `None`),
+/// not counting machines' mail (auto-replies): where their wait for an answer began.
+pub fn oldest_inbound_after(
+    db: &mut Db<'_>,
+    org: OrgId,
+    request: RequestId,
+    after: Option<Timestamp>,
+) -> Result<Option<Timestamp>, StoreError> {
+    let row = db.query_one(
+        "SELECT MIN(m.created_at) FROM messages m
+         LEFT JOIN mail_meta mm ON mm.org_id = m.org_id AND mm.message_id = m.id
+         WHERE m.org_id = $1 AND m.request_id = $2 AND m.direction = 'inbound'
+           AND COALESCE(mm.auto_submitted, FALSE) = FALSE AND m.created_at > $3",
+        params![org, request, after.unwrap_or(Timestamp::MIN)],
+    )?;
+    row.get(0)
 }
 
 /// Pending promises of a proposal past their due instant.

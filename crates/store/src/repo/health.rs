@@ -166,20 +166,48 @@ pub fn scope_disputes(
     )
 }
 
-/// (filed, first response) of the client's most recent answered requests filed since `since`.
+/// (filed, first response) of the client's most recent requests filed since `since`: those
+/// answered, and those still open and unanswered (with no first response: the client is still
+/// waiting).
 pub fn first_responses(
     db: &mut Db<'_>,
     org: OrgId,
     client: ClientId,
     since: Timestamp,
     limit: usize,
-) -> Result<Vec<(Timestamp, Timestamp)>, StoreError> {
+) -> Result<Vec<(Timestamp, Option<Timestamp>)>, StoreError> {
     db.query_map(
         "SELECT created_at, first_response_at FROM requests
-         WHERE org_id = $1 AND client_id = $2 AND created_at >= $3 AND first_response_at IS NOT NULL
-           AND quick = FALSE
+         WHERE org_id = $1 AND client_id = $2 AND created_at >= $3 AND quick = FALSE
+           AND (first_response_at IS NOT NULL OR status IN ('new', 'triaged', 'in_progress'))
          ORDER BY id DESC LIMIT $4",
         params![org, client, since, limit],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
+}
+
+/// When each alert of `kind` about the client (or its requests or promises) raised since
+/// `since` is dated: the `due_at` in its details when it has one (an SLA breach happened when
+/// its clock fell due, whenever a job noticed), else when it was raised.
+pub fn alerts_dated_since(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    kind: &str,
+    since: Timestamp,
+) -> Result<Vec<Timestamp>, StoreError> {
+    let rows = db.query_map(
+        "SELECT created_at, details FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at >= $4
+           AND ((subject_kind = 'client' AND subject_id = $3)
+                OR (subject_kind = 'request' AND subject_id IN
+                       (SELECT id FROM requests WHERE org_id = $1 AND client_id = $3))
+                OR (subject_kind = 'promise' AND subject_id IN
+                       (SELECT id FROM promises WHERE org_id = $1 AND client_id = $3)))",
+        params![org, kind, client, since],
+        |r| Ok((r.get::<Timestamp>(0)?, r.get::<String>(1)?)),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|(raised, details)| super::alerts::dated(raised, &details))
+        .collect())
 }

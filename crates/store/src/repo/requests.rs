@@ -204,7 +204,8 @@ pub fn touch_inbound(
     Ok(())
 }
 
-/// Record that we wrote to the client; the first time is the first response.
+/// Record that our answer reached the client at `at`; the earliest is the first response. A
+/// scheduled reply recorded late never moves either instant the wrong way.
 pub fn touch_outbound(
     db: &mut Db<'_>,
     org: OrgId,
@@ -212,8 +213,12 @@ pub fn touch_outbound(
     at: Timestamp,
 ) -> Result<(), StoreError> {
     db.execute(
-        "UPDATE requests SET last_outbound_at = $3, updated_at = $3,
-             first_response_at = COALESCE(first_response_at, $3)
+        "UPDATE requests SET
+             last_outbound_at = CASE WHEN last_outbound_at IS NULL OR last_outbound_at < $3
+                 THEN $3 ELSE last_outbound_at END,
+             first_response_at = CASE WHEN first_response_at IS NULL OR first_response_at > $3
+                 THEN $3 ELSE first_response_at END,
+             updated_at = CASE WHEN updated_at < $3 THEN $3 ELSE updated_at END
          WHERE org_id = $1 AND id = $2",
         params![org, id, at],
     )?;

@@ -237,11 +237,11 @@ pub const TABLES: &[TableSpec] = &[
         name: "request_care",
         columns: &[
             "org_id", "request_id", "body_sentiment", "last_inbound_sentiment", "complaint", "complaint_reason",
-            "complaint_at", "updated_at",
+            "complaint_at", "updated_at", "complaint_cues", "complaint_counted",
         ],
         has_id: false,
         key: &["request_id"],
-        booleans: &["complaint"],
+        booleans: &["complaint", "complaint_counted"],
         refs: &[("request_id", Table("requests"))],
         json_with_ids: &[],
     },
