@@ -6,6 +6,7 @@ mod alerts;
 mod auth;
 mod authz;
 mod automation;
+mod budget;
 mod care;
 mod clocks;
 mod crud;
