@@ -10,6 +10,7 @@ mod budget;
 mod care;
 mod clocks;
 mod crud;
+mod dates;
 mod exchange;
 mod fairness;
 mod hardening;
