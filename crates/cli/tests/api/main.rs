@@ -11,6 +11,7 @@ mod care;
 mod clocks;
 mod crud;
 mod dates;
+mod demo;
 mod exchange;
 mod fairness;
 mod hardening;
