@@ -19,7 +19,7 @@ use rapport_core::request::{self as req, Channel, Kind, Priority, Request, Statu
 use rapport_core::scope::{Brief, ScopeItem, ScopeKind};
 use rapport_core::time_entry::TimeEntry;
 use rapport_store::repo::{
-    audit, clients, engagements, messages, promises, ratings, requests, time_entries,
+    audit, clients, clocks, engagements, messages, promises, ratings, requests, time_entries,
 };
 
 use crate::auth::hash_password;
@@ -29,6 +29,8 @@ pub const DEMO_ORG: &str = "northwind";
 pub const DEMO_PASSWORD: &str = "rapport-demo-2026";
 pub const DEMO_OWNER: &str = "ada@northwind.example";
 pub const DEMO_CONTACT: &str = "priya.mehta@kaveri.example";
+/// Days of health history the demo starts with.
+const HEALTH_HISTORY_DAYS: i64 = 56;
 
 /// What the demo created, for the operator.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -344,21 +346,25 @@ const PLANS: &[ClientPlan] = &[
     },
 ];
 
-const INBOUND: &[&str] = &[
+/// The client's first words on a request.
+const OPENINGS: &[&str] = &[
     "Hello, could you take a look at this when you have a moment? Thank you.",
-    "Following up on this one: is there any news?",
-    "Thanks, that works for us.",
     "We noticed this again this morning, please advise.",
-    "Great work, the team is happy with it.",
     "This is getting urgent for us, the board meets on Friday.",
 ];
-
-const OUTBOUND: &[&str] = &[
-    "Thank you for flagging this. We are looking into it and will come back to you by tomorrow.",
-    "We have found the cause and deployed a fix; could you check on your side?",
-    "Here is the extract you asked for, with the notes on how it was built.",
-    "Quick update: still in progress, on track for the date we agreed.",
+/// The client chasing work we have acknowledged.
+const CHASE: &str = "Following up on this one: is there any news?";
+/// The client after the work was delivered.
+const THANKS: &[&str] = &[
+    "Thanks, that works for us.",
+    "Great work, the team is happy with it.",
 ];
+const ACK: &str =
+    "Thank you for flagging this. We are looking into it and will come back to you by tomorrow.";
+const UPDATE: &str = "Quick update: still in progress, on track for the date we agreed.";
+const FIX: &str = "We have found the cause and deployed a fix; could you check on your side?";
+const EXTRACT: &str = "Here is the extract you asked for, with the notes on how it was built.";
+const ANSWER: &str = "Here is the answer, with the figures it rests on.";
 
 const NOTES: &[&str] = &[
     "Checked the ERP export: two files arrived for the same night.",
@@ -454,7 +460,27 @@ impl App {
             })
             .await?;
         self.enrich_demo(org.id).await?;
+        self.demo_health_history(org.id).await?;
         Ok(report)
+    }
+
+    /// Each client's health as it stood at this time of day on each of the last
+    /// [`HEALTH_HISTORY_DAYS`] days (the scores count only what had happened by then), then now:
+    /// the trend a firm using Rapport for two months would see.
+    async fn demo_health_history(&self, org: OrgId) -> AppResult<()> {
+        let now = self.now();
+        self.store
+            .write(move |db| -> AppResult<()> {
+                for client in rapport_store::repo::health::client_ids(db, org)? {
+                    for days in (1..=HEALTH_HISTORY_DAYS).rev() {
+                        let at = ago(now, days * 24 * 60);
+                        crate::health::recompute(db, org, client, at)?;
+                    }
+                    crate::health::recompute(db, org, client, now)?;
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// Run the demo's requests through what live intake does (scope check, sentiment and the
@@ -574,6 +600,82 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// One message of a request's story, and the status the request moves to with it.
+struct Step {
+    direction: Direction,
+    body: &'static str,
+    moves_to: Option<Status>,
+}
+
+fn step(direction: Direction, body: &'static str, moves_to: Option<Status>) -> Step {
+    Step {
+        direction,
+        body,
+        moves_to,
+    }
+}
+
+/// What happened on a request that reached `status`, in order: the client asks; we
+/// acknowledge (triaged, then in progress); we work, with a note, a chase from the client and
+/// our update; we deliver (or ask the client to check: waiting on them); the client thanks us.
+fn story(status: Status, kind: Kind, rng: &mut Rng) -> Vec<Step> {
+    use Direction::{Inbound, Note, Outbound};
+    let opening = *rng.pick(OPENINGS);
+    let mut out = vec![step(Inbound, opening, None)];
+    if status == Status::New {
+        return out;
+    }
+    out.push(step(Outbound, ACK, Some(Status::Triaged)));
+    if status == Status::Triaged {
+        return out;
+    }
+    if rng.chance(40) {
+        let note = *rng.pick(NOTES);
+        out.push(step(Note, note, None));
+    }
+    if rng.chance(40) {
+        out.push(step(Inbound, CHASE, None));
+        out.push(step(Outbound, UPDATE, None));
+    }
+    let delivery = match kind {
+        Kind::Data => EXTRACT,
+        Kind::Question => ANSWER,
+        _ => FIX,
+    };
+    match status {
+        Status::WaitingOnClient => out.push(step(Outbound, FIX, Some(Status::WaitingOnClient))),
+        Status::Delivered | Status::Closed => {
+            out.push(step(Outbound, delivery, Some(Status::Delivered)));
+            if rng.chance(60) {
+                let thanks = *rng.pick(THANKS);
+                out.push(step(Inbound, thanks, None));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `n` instants from `created`, strictly increasing and all before `now`: gaps of half an hour
+/// to a working day, squeezed in proportion when the request is too young to hold them.
+fn spaced_times(created: Timestamp, now: Timestamp, n: usize, rng: &mut Rng) -> Vec<Timestamp> {
+    let mut gaps: Vec<i64> = (1..n).map(|_| 30 + rng.below(60 * 20) as i64).collect();
+    let room = (now.as_second() - created.as_second()) / 60 * 9 / 10;
+    let total: i64 = gaps.iter().sum();
+    if total > room {
+        for g in gaps.iter_mut() {
+            *g = (*g * room / total).max(2);
+        }
+    }
+    let mut t = created;
+    let mut out = vec![t];
+    for g in gaps {
+        t = later(t, g);
+        out.push(t);
+    }
+    out
 }
 
 fn ago(now: Timestamp, minutes: i64) -> Timestamp {
@@ -733,6 +835,7 @@ fn seed_request(
     let contact = *rng.pick(contacts);
     let created = ago(now, 60 * (2 + rng.below(24 * 45) as i64));
     let assignee = (status != Status::New).then(|| *rng.pick(&members[1..]));
+    let worker = assignee.unwrap_or(members[1]);
     let priority = *rng.pick(&[
         Priority::Low,
         Priority::Normal,
@@ -741,6 +844,9 @@ fn seed_request(
         Priority::Urgent,
     ]);
     let estimate = Some(30 * (1 + rng.below(16) as i64));
+    let story = story(status, kind, rng);
+    let times = spaced_times(created, now, story.len(), rng);
+    let opening = story[0].body;
     let mut r = Request {
         id: RequestId(0),
         org_id: org,
@@ -749,7 +855,7 @@ fn seed_request(
         engagement_id: Some(engagement),
         contact_id: Some(contact),
         title: title.to_string(),
-        body: format!("{title}.\n\n{}", *rng.pick(INBOUND)),
+        body: format!("{title}.\n\n{opening}"),
         kind,
         priority,
         status,
@@ -779,79 +885,71 @@ fn seed_request(
         delivered_at: None,
         closed_at: None,
     };
-    if matches!(status, Status::Delivered | Status::Closed) {
-        r.delivered_at = Some(later(created, 60 * (4 + rng.below(24 * 6) as i64)).min(now));
+    let last = *times.last().unwrap_or(&created);
+    for (step, at) in story.iter().zip(&times) {
+        if step.moves_to == Some(Status::Delivered) {
+            r.delivered_at = Some(*at);
+        }
     }
     if status == Status::Closed {
-        r.closed_at = Some(later(r.delivered_at.unwrap_or(created), 60 * 24).min(now));
+        // Closed a while after the last word, and before now.
+        let wait = ((now.as_second() - last.as_second()) / 2).min(24 * 3600);
+        r.closed_at = Some(later(last, wait / 60).max(last));
     }
     let r = requests::insert(db, &r)?;
     rep.requests += 1;
 
-    // The thread: the client's message, then replies and notes as far as the status implies.
-    let mut t = created;
-    let replies = match status {
-        Status::New => 0,
-        Status::Triaged => 1,
-        _ => 1 + rng.below(3),
-    };
-    for i in 0..=replies {
-        let (direction, author, body): (Direction, Actor, &str) = if i == 0 {
-            (
-                Direction::Inbound,
-                Actor::Contact(contact),
-                *rng.pick(INBOUND),
-            )
-        } else if i % 2 == 1 {
-            (
-                Direction::Outbound,
-                Actor::Member(assignee.unwrap_or(members[1])),
-                *rng.pick(OUTBOUND),
-            )
-        } else if rng.chance(50) {
-            (
-                Direction::Note,
-                Actor::Member(assignee.unwrap_or(members[1])),
-                *rng.pick(NOTES),
-            )
-        } else {
-            (
-                Direction::Inbound,
-                Actor::Contact(contact),
-                *rng.pick(INBOUND),
-            )
+    // The thread, in the order it happened: each message strictly after the one before, every
+    // reply after the message it answers; the status moves with it, as live intake logs it.
+    let mut first_reply = None;
+    for (step, &t) in story.iter().zip(&times) {
+        let author = match step.direction {
+            Direction::Inbound => Actor::Contact(contact),
+            _ => Actor::Member(worker),
         };
-        if i > 0 {
-            t = later(t, 30 + rng.below(60 * 20) as i64).min(now);
-        }
         messages::insert(
             db,
             &Message {
                 id: Default::default(),
                 org_id: org,
                 request_id: r.id,
-                direction,
+                direction: step.direction,
                 author,
-                body: body.to_string(),
+                body: step.body.to_string(),
                 body_html: None,
                 subject: Some(format!("[#{}] {}", req::reference(r.id), r.title)),
                 mail_message_id: None,
-                send_status: (direction == Direction::Outbound).then_some(SendStatus::Sent),
+                send_status: (step.direction == Direction::Outbound).then_some(SendStatus::Sent),
                 scheduled_for: None,
-                sent_at: (direction == Direction::Outbound).then_some(t),
+                sent_at: (step.direction == Direction::Outbound).then_some(t),
                 sentiment: None,
                 created_at: t,
             },
         )?;
-        match direction {
-            Direction::Outbound => requests::touch_outbound(db, org, r.id, t)?,
+        match step.direction {
+            Direction::Outbound => {
+                first_reply.get_or_insert(t);
+                requests::touch_outbound(db, org, r.id, t)?
+            }
             Direction::Inbound => requests::touch_inbound(db, org, r.id, t)?,
             Direction::Note => {}
         }
+        if let Some(s) = step.moves_to {
+            clocks::log_status(db, org, r.id, t, s)?;
+            if s == Status::Triaged && status != Status::Triaged {
+                // Work starts a minute after the acknowledgement.
+                clocks::log_status(db, org, r.id, later(t, 1), Status::InProgress)?;
+            }
+        }
         rep.messages += 1;
     }
+    if let Some(at) = r.closed_at {
+        clocks::log_status(db, org, r.id, at, Status::Closed)?;
+    }
 
-    // Promises: most requests got one; done work kept or broke it, open work still owes it.
+    // Promises: most requests got one. A reply promise is kept by the first reply and a
+    // delivery promise by the delivery, when they came in time; past its due time without
+    // either it broke there; other promises were kept when the work was done.
     if rng.chance(70) {
         let kind = *rng.pick(&[
             PromiseKind::Reply,
@@ -860,8 +958,14 @@ fn seed_request(
             PromiseKind::Proposal,
             PromiseKind::Call,
         ]);
-        let made_by = assignee.unwrap_or(members[1]);
-        let due = later(created, 60 * (8 + rng.below(24 * 7) as i64));
+        let made = match kind {
+            PromiseKind::Delivery => first_reply.unwrap_or(created),
+            _ => created,
+        };
+        let due = match kind {
+            PromiseKind::Reply => later(made, 60 * (2 + rng.below(22) as i64)),
+            _ => later(made, 60 * (8 + rng.below(24 * 7) as i64)),
+        };
         let mut p = Promise {
             id: Default::default(),
             org_id: org,
@@ -871,27 +975,38 @@ fn seed_request(
             kind,
             description: format!("{} for \"{}\"", kind, r.title),
             due_at: due,
-            made_by,
+            made_by: worker,
             status: PromiseStatus::Open,
             kept_at: None,
             broken_at: None,
             margin_minutes: None,
             renegotiations: 0,
-            created_at: created,
-            updated_at: created,
+            created_at: made,
+            updated_at: made,
         };
-        if !status.is_open() || due < now {
-            let kept = ago(due, rng.below(60 * 30) as i64 - 60 * 6)
-                .min(now)
-                .max(created);
-            // Done after its due time is a broken promise, as the checker would have recorded.
-            if rng.chance(78) && kept <= due {
-                let _ = p.keep(kept);
-            } else {
-                let _ = p.break_at(due.min(now));
+        let done = match kind {
+            PromiseKind::Reply => first_reply,
+            PromiseKind::Delivery => r.delivered_at,
+            // A call or a proposal, some time between the promise and the end of the work.
+            _ => (!status.is_open()).then(|| {
+                let end = r.delivered_at.unwrap_or(now);
+                let span = (end.as_second() - made.as_second()).max(60) / 60;
+                later(made, rng.below(span as u64) as i64)
+            }),
+        };
+        match done {
+            Some(at) if at <= due && at <= now => {
+                let _ = p.keep(at);
             }
-        } else if rng.chance(20) {
-            let _ = p.renegotiate(later(due, 60 * 48), created);
+            _ if due < now => {
+                let _ = p.break_at(due);
+            }
+            _ if rng.chance(20) => {
+                // Moved once, half-way to its date, while it could still be moved.
+                let at = later(made, (due.as_second() - made.as_second()) / 120);
+                let _ = p.renegotiate(later(due, 60 * 48), at.min(now));
+            }
+            _ => {}
         }
         promises::insert(db, &p)?;
         rep.promises += 1;
@@ -910,11 +1025,11 @@ fn seed_request(
                 client_id: Some(client),
                 engagement_id: Some(engagement),
                 request_id: Some(r.id),
-                started_at: later(created, 60),
+                started_at: later(first_reply.unwrap_or(created), 1),
                 minutes: spent,
                 billable: rng.chance(85),
                 note: String::new(),
-                created_at: later(created, 60 + spent),
+                created_at: later(first_reply.unwrap_or(created), 1 + spent).min(now),
             },
         )?;
         requests::add_spent(db, org, r.id, spent)?;
@@ -923,9 +1038,9 @@ fn seed_request(
     if matches!(status, Status::Delivered | Status::Closed) && rng.chance(70) {
         let team = 3 + rng.below(3) as i64;
         let client_score = (team - rng.below(3) as i64).clamp(1, 5);
-        let at = r.delivered_at.unwrap_or(now);
-        for (source, score, comment) in [
-            (RatingSource::Team, team, "Delivered as agreed."),
+        let delivered = r.delivered_at.unwrap_or(now);
+        for (source, score, comment, at) in [
+            (RatingSource::Team, team, "Delivered as agreed.", delivered),
             (
                 RatingSource::Client,
                 client_score,
@@ -934,6 +1049,8 @@ fn seed_request(
                 } else {
                     "It took longer than we hoped."
                 },
+                // After the delivery, with the client's last word.
+                last.max(delivered),
             ),
         ] {
             ratings::insert(
@@ -954,5 +1071,10 @@ fn seed_request(
             rep.ratings += 1;
         }
     }
+
+    // The SLA clocks as they ran: each alert raised when the job would have raised it, over
+    // the weeks the requests lived, not all at once when the demo starts.
+    let r = requests::get(db, org, r.id)?;
+    crate::clocks::sla::replay(db, &r, now)?;
     Ok(())
 }

@@ -142,7 +142,8 @@ fn zone_of(client: &Client) -> TimeZone {
         .unwrap_or(TimeZone::UTC)
 }
 
-/// Gather what the score is computed from.
+/// Gather what the score is computed from, as things stood at `now`: every count reads only
+/// what had happened by then, so a past day can be scored again (the demo's history does).
 pub(crate) fn inputs(
     db: &mut Db<'_>,
     org: OrgId,
@@ -151,7 +152,7 @@ pub(crate) fn inputs(
 ) -> AppResult<HealthInputs> {
     let id = client.id;
     let recent = before(now, days(RECENT_DAYS));
-    let scores = ratings::client_scores(db, org, id, RATINGS_WINDOW)?;
+    let scores = ratings::client_scores(db, org, id, RATINGS_WINDOW, now)?;
     let (rating_average, rating_count, rating_trend) =
         health::rating_summary(&scores, RATINGS_WINDOW);
     let (broken, overdue) = store::promise_counts(db, org, id, recent, now)?;
@@ -160,20 +161,21 @@ pub(crate) fn inputs(
     let sla_since = before(now, days(SLA_DAYS));
     let sla = store::alerts_dated_since(db, org, id, crate::clocks::sla::BREACHED, sla_since)?
         .into_iter()
-        .filter(|&due| due >= sla_since)
+        .filter(|&due| due >= sla_since && due <= now)
         .count() as i64;
-    let scope_disputes = store::scope_disputes(db, org, id, recent)?;
+    let scope_disputes = store::scope_disputes(db, org, id, recent, now)?;
     let first_response_minutes = match client.calendar.compile() {
         Ok(cal) => {
             // A request still unanswered counts with its wait so far: leaving a client waiting
             // never scores better than answering them.
-            let waits: Vec<i64> = store::first_responses(db, org, id, recent, RESPONSE_SAMPLE)?
-                .into_iter()
-                .map(|(filed, answered)| {
-                    cal.business_minutes_between(filed, answered.unwrap_or(now).max(filed))
-                        .max(0)
-                })
-                .collect();
+            let waits: Vec<i64> =
+                store::first_responses(db, org, id, recent, now, RESPONSE_SAMPLE)?
+                    .into_iter()
+                    .map(|(filed, answered)| {
+                        cal.business_minutes_between(filed, answered.unwrap_or(now).max(filed))
+                            .max(0)
+                    })
+                    .collect();
             (!waits.is_empty()).then(|| waits.iter().sum::<i64>() / waits.len() as i64)
         }
         Err(_) => None,
@@ -183,7 +185,7 @@ pub(crate) fn inputs(
         rating_average,
         rating_count,
         rating_trend,
-        open_complaints: count(care::open_complaints(db, org, id)?),
+        open_complaints: count(care::open_complaints(db, org, id, now)?),
         broken_promises: count(broken),
         overdue_promises: count(overdue),
         silences: count(silences),

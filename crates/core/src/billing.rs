@@ -1,6 +1,8 @@
 //! The billing export: time entries and approved change orders as CSV lines for an invoicing
 //! tool. Money is integer minor units, plus the same amount as a decimal in the currency's own
-//! digits (2 for EUR, 0 for JPY, 3 for KWD). Non-billable time is listed with amount 0.
+//! digits (2 for EUR, 0 for JPY, 3 for KWD). Non-billable time is listed with amount 0, and so
+//! is time on a request an approved change order pays for (`change_order_time`): the change
+//! order's own line bills that work, so nothing is billed twice.
 
 use jiff::Timestamp;
 
@@ -29,7 +31,8 @@ pub const COLUMNS: &[&str] = &[
 /// One billable (or not) item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
-    /// `time` or `change_order`.
+    /// `time`, `change_order_time` (time on work an approved change order pays for, never
+    /// billable) or `change_order`.
     pub kind: &'static str,
     pub at: Timestamp,
     pub client_id: Option<i64>,

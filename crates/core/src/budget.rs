@@ -1,10 +1,17 @@
 //! Budget burn: hours and fee spent on an engagement against its budget, and a forecast to
 //! completion from the estimates of its open work.
 //!
-//! Spent hours count every minute logged on the engagement; the fee counts only billable
-//! minutes, at the engagement's hourly rate. The forecast adds what the open requests still need
-//! (estimate minus time already spent on each, never below zero) and prices it as billable.
-//! Open requests without an estimate add nothing, so the forecast says how many there are.
+//! The budget burns on billable base work: billable minutes logged on the engagement, except on
+//! requests whose work an approved change order pays (that work has its own price, agreed with
+//! the client, and is billed on the change order). Hours and fee both count these minutes, so
+//! the two percentages move together; non-billable minutes and change-order work are shown
+//! beside the burn, never in it. Why: an hours alert that non-billable time can drive to 80 %
+//! while the fee stands at 10 % asks for a conversation with the client about time they do not
+//! pay for.
+//!
+//! The forecast adds what the open base requests still need (estimate minus time already spent
+//! on each, never below zero) and prices it as billable. Open requests without an estimate add
+//! nothing, so the forecast says how many there are.
 
 use serde::Serialize;
 
@@ -25,7 +32,12 @@ pub struct BudgetFacts {
     pub spent_minutes: i64,
     /// The billable part of `spent_minutes`.
     pub billable_minutes: i64,
-    /// Sum over open requests of `max(estimate - spent, 0)`.
+    /// Minutes (billable or not) logged on requests an approved change order pays for.
+    pub change_order_minutes: i64,
+    /// Billable minutes of base work: `billable_minutes` less the change orders' billable part.
+    pub base_billable_minutes: i64,
+    /// Sum over open base requests (none an approved change order pays for) of
+    /// `max(estimate - spent, 0)`.
     pub remaining_estimate_minutes: i64,
     pub open_requests: i64,
     pub unestimated_open_requests: i64,
@@ -40,15 +52,25 @@ pub struct Burn {
     pub budget_minutes: Option<i64>,
     pub budget_fee_minor: Option<i64>,
     pub hourly_rate_minor: Option<i64>,
+    /// Every minute logged on the engagement, whatever pays for it.
     pub spent_minutes: i64,
+    /// The billable part of `spent_minutes`.
     pub billable_minutes: i64,
-    /// Billable minutes at the hourly rate; `None` without a rate.
+    /// What the budget burns: billable minutes of base work (not paid by a change order). The
+    /// hours percentages and the alerts count these.
+    pub burn_minutes: i64,
+    /// Non-billable minutes of base work: shown, never counted against the budget.
+    pub non_billable_minutes: i64,
+    /// Minutes logged on requests an approved change order pays for: billed on the change
+    /// order, never against the base budget.
+    pub change_order_minutes: i64,
+    /// `burn_minutes` at the hourly rate; `None` without a rate.
     pub spent_fee_minor: Option<i64>,
     pub remaining_estimate_minutes: i64,
     pub open_requests: i64,
     /// Open requests with no estimate: the forecast knows nothing of them.
     pub unestimated_open_requests: i64,
-    /// Spent plus the remaining estimates.
+    /// `burn_minutes` plus the remaining estimates of open base requests.
     pub forecast_minutes: i64,
     /// Spent fee plus the remaining estimates at the rate; `None` without a rate.
     pub forecast_fee_minor: Option<i64>,
@@ -78,27 +100,31 @@ fn percent(part: i64, whole: Option<i64>) -> Option<f64> {
 
 impl Burn {
     pub fn compute(f: BudgetFacts) -> Result<Burn, MoneyError> {
-        let forecast_minutes = f.spent_minutes + f.remaining_estimate_minutes;
+        let burn = f.base_billable_minutes;
+        // Change-order minutes split into billable and not; the base work's non-billable part
+        // is what is left of the non-billable minutes.
+        let base_minutes = (f.spent_minutes - f.change_order_minutes).max(0);
+        let non_billable = (base_minutes - burn).max(0);
+        let forecast_minutes = burn + f.remaining_estimate_minutes;
         let spent_fee = f
             .hourly_rate_minor
-            .map(|r| money::price_for_minutes(r, f.billable_minutes))
+            .map(|r| money::price_for_minutes(r, burn))
             .transpose()?;
         let forecast_fee = f
             .hourly_rate_minor
-            .map(|r| money::price_for_minutes(r, f.billable_minutes + f.remaining_estimate_minutes))
+            .map(|r| money::price_for_minutes(r, forecast_minutes))
             .transpose()?;
         let reached = THRESHOLDS
             .into_iter()
             .filter(|&t| {
-                f.budget_minutes
-                    .is_some_and(|b| at_least(f.spent_minutes, b, t))
+                f.budget_minutes.is_some_and(|b| at_least(burn, b, t))
                     || matches!((spent_fee, f.budget_fee_minor), (Some(s), Some(b)) if at_least(s, b, t))
             })
             .collect();
         let forecast_over = f.budget_minutes.is_some_and(|b| forecast_minutes > b)
             || matches!((forecast_fee, f.budget_fee_minor), (Some(s), Some(b)) if s > b);
         Ok(Burn {
-            used_minutes_percent: percent(f.spent_minutes, f.budget_minutes),
+            used_minutes_percent: percent(burn, f.budget_minutes),
             used_fee_percent: spent_fee.and_then(|s| percent(s, f.budget_fee_minor)),
             forecast_minutes_percent: percent(forecast_minutes, f.budget_minutes),
             forecast_fee_percent: forecast_fee.and_then(|s| percent(s, f.budget_fee_minor)),
@@ -108,6 +134,9 @@ impl Burn {
             hourly_rate_minor: f.hourly_rate_minor,
             spent_minutes: f.spent_minutes,
             billable_minutes: f.billable_minutes,
+            burn_minutes: burn,
+            non_billable_minutes: non_billable,
+            change_order_minutes: f.change_order_minutes,
             spent_fee_minor: spent_fee,
             remaining_estimate_minutes: f.remaining_estimate_minutes,
             open_requests: f.open_requests,
@@ -136,7 +165,7 @@ impl Burn {
         if let (Some(p), Some(b)) = (self.used_minutes_percent, self.budget_minutes) {
             parts.push(format!(
                 "{p} % of its hours ({} of {})",
-                crate::change_order::format_minutes(self.spent_minutes),
+                crate::change_order::format_minutes(self.burn_minutes),
                 crate::change_order::format_minutes(b)
             ));
         }
@@ -172,6 +201,8 @@ mod tests {
             hourly_rate_minor: Some(15_000),
             spent_minutes: spent,
             billable_minutes: billable,
+            change_order_minutes: 0,
+            base_billable_minutes: billable,
             remaining_estimate_minutes: 0,
             open_requests: 0,
             unestimated_open_requests: 0,
@@ -179,21 +210,35 @@ mod tests {
     }
 
     #[test]
-    fn hours_and_fee_against_budget() {
-        // 40 h spent, 30 h billable at 150.00 = 4,500.00 of 6,000.00.
+    fn billable_base_work_burns_hours_and_fee() {
+        // 40 h logged, 30 h billable at 150.00 = 4,500.00 of 6,000.00; 30 of 50 h.
         let b = Burn::compute(facts(40 * 60, 30 * 60)).unwrap();
         assert_eq!(b.spent_fee_minor, Some(450_000));
-        assert_eq!(b.used_minutes_percent, Some(80.0));
+        assert_eq!((b.burn_minutes, b.non_billable_minutes), (30 * 60, 10 * 60));
+        assert_eq!(b.used_minutes_percent, Some(60.0));
         assert_eq!(b.used_fee_percent, Some(75.0));
+        assert!(b.reached.is_empty(), "{b:?}");
+        let hours_only = |spent, billable| {
+            let mut f = facts(spent, billable);
+            f.budget_fee_minor = None;
+            Burn::compute(f).unwrap()
+        };
+        let b = hours_only(40 * 60, 40 * 60);
         assert_eq!(
             b.reached,
             [80],
             "80 % of the hours is reached exactly at 40 h"
         );
-        let b = Burn::compute(facts(40 * 60 - 1, 0)).unwrap();
+        let b = hours_only(45 * 60, 40 * 60 - 1);
         assert!(b.reached.is_empty(), "one minute short of 80 %: {b:?}");
-        // The fee alone can reach a threshold.
-        let b = Burn::compute(facts(45 * 60, 45 * 60)).unwrap();
+        // Non-billable minutes alone reach nothing, however many.
+        let b = Burn::compute(facts(45 * 60, 0)).unwrap();
+        assert_eq!(b.used_minutes_percent, Some(0.0));
+        assert!(b.reached.is_empty(), "{b:?}");
+        // The fee alone can reach a threshold (a budget fee below hours x rate).
+        let mut f = facts(45 * 60, 45 * 60);
+        f.budget_minutes = Some(100 * 60);
+        let b = Burn::compute(f).unwrap();
         assert_eq!(b.used_fee_percent, Some(112.5));
         assert_eq!(b.reached, [80, 100]);
         assert!(
@@ -205,6 +250,21 @@ mod tests {
     }
 
     #[test]
+    fn change_order_work_is_shown_not_burned() {
+        // 20 h of base work, and 35 h (30 billable) on a request a change order pays for.
+        let mut f = facts(55 * 60, 50 * 60);
+        f.change_order_minutes = 35 * 60;
+        f.base_billable_minutes = 20 * 60;
+        let b = Burn::compute(f).unwrap();
+        assert_eq!(b.burn_minutes, 20 * 60);
+        assert_eq!(b.change_order_minutes, 35 * 60);
+        assert_eq!(b.non_billable_minutes, 0);
+        assert_eq!(b.used_minutes_percent, Some(40.0));
+        assert_eq!(b.spent_fee_minor, Some(300_000));
+        assert!(b.reached.is_empty(), "{b:?}");
+    }
+
+    #[test]
     fn forecast_adds_open_estimates() {
         let mut f = facts(10 * 60, 10 * 60);
         f.remaining_estimate_minutes = 45 * 60;
@@ -212,6 +272,7 @@ mod tests {
         f.unestimated_open_requests = 1;
         let b = Burn::compute(f).unwrap();
         assert_eq!(b.forecast_minutes, 55 * 60);
+        assert_eq!(b.burn_minutes, 10 * 60);
         assert_eq!(b.forecast_fee_minor, Some(825_000));
         assert_eq!(b.forecast_minutes_percent, Some(110.0));
         assert!(b.forecast_over);
@@ -239,6 +300,12 @@ mod tests {
             "nothing spent"
         );
         f.spent_minutes = 1;
+        assert!(
+            Burn::compute(f.clone()).unwrap().reached.is_empty(),
+            "a non-billable minute burns nothing"
+        );
+        f.billable_minutes = 1;
+        f.base_billable_minutes = 1;
         assert_eq!(Burn::compute(f).unwrap().reached, [80, 100]);
     }
 

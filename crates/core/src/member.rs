@@ -26,6 +26,12 @@ pub struct Member {
     pub working_hours: Vec<String>,
     /// Hours a week the member can give to client work, in minutes.
     pub weekly_capacity_minutes: i64,
+    /// Days off (`YYYY-MM-DD`, in `tz`): no working hours, no capacity, no suggested dates.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// Countries (ISO 3166-1 alpha-2, e.g. `GB`) whose public holidays the member takes.
+    #[serde(default)]
+    pub holiday_countries: Vec<String>,
     pub active: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -127,8 +133,69 @@ pub struct MemberPatch {
     pub working_hours: Option<Vec<String>>,
     #[serde(default)]
     pub weekly_capacity_minutes: Option<i64>,
+    /// Days off, `YYYY-MM-DD` in the member's zone (replaces the list; at most 500).
+    #[serde(default)]
+    pub holidays: Option<Vec<String>>,
+    /// Countries whose public holidays the member takes, e.g. `["GB"]` (replaces the list).
+    #[serde(default)]
+    pub holiday_countries: Option<Vec<String>>,
     #[serde(default)]
     pub active: Option<bool>,
+}
+
+/// The most explicit holiday dates a member may keep.
+pub const MAX_HOLIDAYS: usize = 500;
+
+impl Member {
+    /// The member's own calendar: their zone, working hours and holidays.
+    pub fn calendar_spec(&self) -> crate::calendar::CalendarSpec {
+        crate::calendar::CalendarSpec {
+            tz: self.tz.clone(),
+            hours: self.working_hours.clone(),
+            holidays: self.holidays.clone(),
+            countries: self.holiday_countries.clone(),
+        }
+    }
+}
+
+/// Check holiday dates (or, with `countries`, country codes) on their own, so each field gets its
+/// own message; returns them trimmed, sorted and without repeats.
+fn holiday_list(
+    values: Vec<String>,
+    countries: bool,
+    field: &str,
+    v: &mut Violations,
+) -> Vec<String> {
+    let mut out: Vec<String> = values
+        .iter()
+        .map(|s| {
+            let s = s.trim();
+            if countries {
+                s.to_ascii_uppercase()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    if out.len() > MAX_HOLIDAYS {
+        v.add(
+            field,
+            format!("at most {MAX_HOLIDAYS} entries, got {}", out.len()),
+        );
+        return out;
+    }
+    let spec = crate::calendar::CalendarSpec {
+        tz: "UTC".into(),
+        hours: vec!["mon-fri 09:00-17:00".into()],
+        holidays: if countries { Vec::new() } else { out.clone() },
+        countries: if countries { out.clone() } else { Vec::new() },
+    };
+    if let Err(e) = spec.compile() {
+        v.add(field, e.to_string());
+    }
+    out
 }
 
 impl MemberPatch {
@@ -164,6 +231,12 @@ impl MemberPatch {
         {
             out.weekly_capacity_minutes = c;
         }
+        if let Some(h) = self.holidays {
+            out.holidays = holiday_list(h, false, "holidays", &mut v);
+        }
+        if let Some(c) = self.holiday_countries {
+            out.holiday_countries = holiday_list(c, true, "holiday_countries", &mut v);
+        }
         if let Some(a) = self.active {
             out.active = a;
         }
@@ -192,6 +265,38 @@ mod tests {
         let d = input().validate().unwrap();
         assert_eq!(d.weekly_capacity_minutes, DEFAULT_CAPACITY_MINUTES);
         assert_eq!(d.working_hours, vec!["mon-fri 09:00-17:00"]);
+    }
+
+    #[test]
+    fn holidays_are_checked_field_by_field() {
+        let m = Member {
+            id: MemberId(1),
+            org_id: OrgId(1),
+            email: "ada@northwind.example".into(),
+            name: "Ada".into(),
+            role: Role::Agent,
+            tz: "Europe/London".into(),
+            working_hours: vec!["mon-fri 09:00-17:00".into()],
+            weekly_capacity_minutes: 2400,
+            holidays: vec![],
+            holiday_countries: vec![],
+            active: true,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        };
+        let patch = |h: &[&str], c: &[&str]| MemberPatch {
+            holidays: Some(h.iter().map(|s| s.to_string()).collect()),
+            holiday_countries: Some(c.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        };
+        let ok = patch(&["2026-12-29", " 2026-12-24", "2026-12-29"], &["gb"])
+            .apply(&m)
+            .unwrap();
+        assert_eq!(ok.holidays, ["2026-12-24", "2026-12-29"]);
+        assert_eq!(ok.holiday_countries, ["GB"]);
+        let err = patch(&["2026-02-30"], &["XX"]).apply(&m).unwrap_err();
+        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["holidays", "holiday_countries"]);
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     12 "0012_mail_auth",
     13 "0013_mail_anchors",
     14 "0014_signals_complaints",
+    15 "0015_member_holidays",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -53,6 +54,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     12 "0012_mail_auth",
     13 "0013_mail_anchors",
     14 "0014_signals_complaints",
+    15 "0015_member_holidays",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -13,10 +13,10 @@ use rapport_core::member::Member;
 use rapport_core::request::{MAX_ESTIMATE_MINUTES, Priority, Request};
 use rapport_store::Db;
 use rapport_store::repo::clocks as store;
-use rapport_store::repo::members;
+use rapport_store::repo::{members, promises};
 use serde::Serialize;
 
-use super::{ClockSettings, member_calendar};
+use super::{ClockSettings, Lookup, member_calendar};
 use crate::access::visible_request;
 use crate::{App, AppError, AppResult, Ctx};
 
@@ -80,7 +80,8 @@ fn active_member(db: &mut Db<'_>, org: OrgId, id: MemberId, field: &str) -> AppR
     }
 }
 
-/// The member's open work (but `except`), with what is left of each estimate.
+/// The member's open work (but `except`), with what is left of each estimate and whether its
+/// delivery is already promised.
 fn queue(
     db: &mut Db<'_>,
     org: OrgId,
@@ -88,6 +89,7 @@ fn queue(
     except: Option<RequestId>,
     default_estimate: i64,
 ) -> AppResult<Vec<QueueItem>> {
+    let promised = promises::promised_deliveries(db, org, member)?;
     Ok(store::open_work(db, org, member)?
         .into_iter()
         .filter(|r| Some(r.id) != except)
@@ -95,31 +97,38 @@ fn queue(
             priority: r.priority,
             remaining_minutes: capacity::remaining_minutes(&r, default_estimate)
                 .min(MAX_ESTIMATE_MINUTES),
+            promised: promised.binary_search(&r.id).is_ok(),
         })
         .collect())
 }
 
-/// When `member` can deliver `work`, behind their open work (but `except`).
+/// When `member` can deliver `work`, behind their open work (but `except`), on a date that is
+/// a working hour of theirs and of the client of `request`, when there is one.
 fn suggestion(
     db: &mut Db<'_>,
     member: &Member,
-    except: Option<RequestId>,
+    request: Option<&Request>,
     work: NewWork,
     margin_percent: u16,
     settings: &ClockSettings,
     now: Timestamp,
 ) -> AppResult<Suggestion> {
     let calendar = member_calendar(member)?;
+    let client = match request {
+        Some(r) => Some(Lookup::default().calendar(db, r.org_id, r.client_id, r.engagement_id)?),
+        None => None,
+    };
     let queue = queue(
         db,
         member.org_id,
         member.id,
-        except,
+        request.map(|r| r.id),
         settings.default_estimate_minutes,
     )?;
     capacity::suggest_due(
         now,
         &calendar,
+        client.as_ref(),
         member.weekly_capacity_minutes,
         &queue,
         work,
@@ -152,7 +161,7 @@ pub(crate) fn promise_warning(
     let s = match suggestion(
         db,
         &member,
-        Some(request.id),
+        Some(request),
         work,
         settings.safety_margin_percent,
         settings,
@@ -273,11 +282,13 @@ impl App {
         let now = self.now();
         self.store
             .read(move |db| -> AppResult<SuggestedDate> {
+                let mut request = None;
                 let (assignee, estimate, priority) = match q.request_id {
                     Some(rid) => {
                         let r = visible_request(db, &principal, rid, false).map_err(|_| {
                             AppError::invalid("request_id", format!("no request {rid}"))
                         })?;
+                        let r = request.insert(r);
                         let assignee = q.assignee_id.or(r.assignee_id).ok_or_else(|| {
                             AppError::invalid(
                                 "assignee_id",
@@ -285,7 +296,7 @@ impl App {
                             )
                         })?;
                         let remaining =
-                            capacity::remaining_minutes(&r, settings.default_estimate_minutes)
+                            capacity::remaining_minutes(r, settings.default_estimate_minutes)
                                 .min(MAX_ESTIMATE_MINUTES);
                         (
                             assignee,
@@ -309,7 +320,7 @@ impl App {
                     estimate_minutes: estimate,
                 };
                 let suggestion =
-                    suggestion(db, &member, q.request_id, work, margin, &settings, now)?;
+                    suggestion(db, &member, request.as_ref(), work, margin, &settings, now)?;
                 Ok(SuggestedDate {
                     assignee_id: assignee,
                     request_id: q.request_id,

@@ -85,17 +85,9 @@ pub(crate) fn client_calendar(
     }
 }
 
-/// A member's own calendar: their zone and working hours.
+/// A member's own calendar: their zone, working hours and holidays.
 pub(crate) fn member_calendar(m: &Member) -> AppResult<Calendar> {
-    compile(
-        &CalendarSpec {
-            tz: m.tz.clone(),
-            hours: m.working_hours.clone(),
-            holidays: Vec::new(),
-            countries: Vec::new(),
-        },
-        "the member",
-    )
+    compile(&m.calendar_spec(), "the member")
 }
 
 /// Clients, engagements and compiled calendars loaded once for a check that walks many rows.

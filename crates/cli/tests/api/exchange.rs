@@ -247,15 +247,32 @@ both!(
             .ok(201)["id"]
             .as_i64()
             .unwrap();
-        for (minutes, billable, at, note) in [
-            (50, true, "2026-03-02T10:00:00Z", "Android fixes"),
-            (30, false, "2026-03-03T10:00:00Z", "Internal review"),
-            (45, true, "2026-04-01T10:00:00Z", "April work"),
+        let android = app
+            .post(
+                "/api/v1/requests",
+                &app.owner,
+                json!({"client_id": client, "engagement_id": eng, "title": "Android fixes"}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        for (request, minutes, billable, at, note) in [
+            (android, 50, true, "2026-03-02T10:00:00Z", "Android fixes"),
+            (
+                android,
+                30,
+                false,
+                "2026-03-03T10:00:00Z",
+                "Internal review",
+            ),
+            (req, 60, true, "2026-03-04T10:00:00Z", "iOS build"),
+            (android, 45, true, "2026-04-01T10:00:00Z", "April work"),
         ] {
             app.post(
             "/api/v1/time-entries",
             &app.owner,
-            json!({"engagement_id": eng, "request_id": req, "minutes": minutes, "billable": billable,
+            json!({"engagement_id": eng, "request_id": request, "minutes": minutes, "billable": billable,
                    "started_at": at, "note": note}),
         )
         .await
@@ -337,15 +354,22 @@ both!(
             l[0].join(","),
             "type,date,client_id,client,engagement_id,engagement,request_id,member,description,minutes,billable,currency,rate_minor,amount_minor,amount"
         );
-        assert_eq!(l.len(), 3, "{text}");
+        assert_eq!(l.len(), 4, "{text}");
         // 50 minutes at 120.00 EUR/h = 100.00; non-billable time is listed at 0.
         assert_eq!(
-            l[1][1..].join(","),
+            l[1].join(","),
             format!(
-                "2026-03-02,{client},Kaveri Bakeries,{eng},Driver app,{req},Olu Owner,Android fixes,50,true,EUR,12000,10000,100.00"
+                "time,2026-03-02,{client},Kaveri Bakeries,{eng},Driver app,{android},Olu Owner,Android fixes,50,true,EUR,12000,10000,100.00"
             )
         );
         assert_eq!(&l[2][9..], ["30", "false", "EUR", "12000", "0", "0.00"]);
+        // The approved change order pays for the iOS work: its time is listed, not billed.
+        assert_eq!(
+            l[3].join(","),
+            format!(
+                "change_order_time,2026-03-04,{client},Kaveri Bakeries,{eng},Driver app,{req},Olu Owner,iOS build,60,false,EUR,12000,0,0.00"
+            )
+        );
 
         // Without a period: April's time and the change order approved today (90 min at 120.00).
         let text = app
@@ -362,7 +386,8 @@ both!(
             .await
             .unwrap();
         let l = lines(&text);
-        assert_eq!(l.len(), 5, "{text}");
+        assert_eq!(l.len(), 6, "{text}");
+        assert_eq!(l.iter().filter(|x| x[0] == "change_order").count(), 1);
         let co_line = l.iter().find(|x| x[0] == "change_order").unwrap();
         assert_eq!(co_line[1], today);
         assert_eq!(co_line[8], "iPhone app");

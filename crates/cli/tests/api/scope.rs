@@ -502,7 +502,17 @@ both!(
             burn["spent_fee_minor"], 7_500,
             "only billable minutes cost the client"
         );
-        assert_eq!(burn["used_minutes_percent"], 50.0);
+        // The budget burns on billable work: 270 non-billable minutes are shown, not counted,
+        // so hours and fee move together.
+        assert_eq!(
+            (
+                burn["burn_minutes"].as_i64(),
+                burn["non_billable_minutes"].as_i64(),
+                burn["change_order_minutes"].as_i64()
+            ),
+            (Some(30), Some(270), Some(0))
+        );
+        assert_eq!(burn["used_minutes_percent"], 5.0);
         assert_eq!(burn["used_fee_percent"], 5.0);
         // Open work: 120 estimated - 30 spent = 90 to go, and one request without an estimate.
         assert_eq!(burn["remaining_estimate_minutes"], 90);
@@ -513,12 +523,15 @@ both!(
             ),
             (Some(2), Some(1))
         );
-        assert_eq!(burn["forecast_minutes"], 390);
+        assert_eq!(burn["forecast_minutes"], 120);
         assert_eq!(burn["forecast_fee_minor"], 30_000);
         assert_eq!(burn["reached"], json!([]));
         assert!(alerts("budget.80").await.is_empty());
 
-        log(179, true, None).await; // 479 of 600: one minute short of 80 %
+        log(600, false, None).await; // non-billable: the burn stays at 30 of 600
+        assert!(alerts("budget.80").await.is_empty());
+        assert!(alerts("budget.100").await.is_empty());
+        log(449, true, None).await; // 479 of 600: one minute short of 80 %
         assert!(alerts("budget.80").await.is_empty());
         log(1, true, None).await; // 480: exactly 80 %
         let a80 = alerts("budget.80").await;
@@ -567,7 +580,8 @@ both!(
             .get(&format!("/api/v1/engagements/{eid}/budget"), &app.owner)
             .await
             .ok(200);
-        assert_eq!(b["burn"]["spent_minutes"], 615);
+        assert_eq!(b["burn"]["burn_minutes"], 615);
+        assert_eq!(b["burn"]["spent_minutes"], 615 + 870);
         assert_eq!(b["burn"]["reached"], json!([80, 100]));
         assert_eq!(b["burn"]["forecast_over"], true);
 

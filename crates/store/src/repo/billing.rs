@@ -44,19 +44,23 @@ pub fn items(db: &mut Db<'_>, org: OrgId, q: &BillingQuery) -> Result<Vec<Item>,
     if let Some(t) = q.until {
         time.and("started_at < {}", Param::Int(t.as_millisecond()));
     }
+    // Time on a request an approved change order pays for is listed for the record, never
+    // billed: the change order's own line bills that work at its agreed price.
     let sql = format!(
         "SELECT t.started_at, t.client_id, c.name, t.engagement_id, e.name, t.request_id, m.name, t.note, t.minutes,
-                t.billable, e.currency, e.hourly_rate_minor
+                t.billable, e.currency, e.hourly_rate_minor, {} AS paid
          FROM (SELECT * FROM time_entries WHERE {}) t
          JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
          LEFT JOIN clients c ON c.org_id = t.org_id AND c.id = t.client_id
          LEFT JOIN engagements e ON e.org_id = t.org_id AND e.id = t.engagement_id
          ORDER BY t.started_at, t.id",
+        crate::repo::budget::paying_change_order("t", "request_id"),
         time.sql()
     );
     let mut out = db.query_map(&sql, &time.params(), |r| {
+        let paid = r.get::<Option<i64>>(12)?.is_some();
         Ok(Item {
-            kind: "time",
+            kind: if paid { "change_order_time" } else { "time" },
             at: r.get(0)?,
             client_id: r.get(1)?,
             client: r.get::<Option<String>>(2)?.unwrap_or_default(),
@@ -66,7 +70,7 @@ pub fn items(db: &mut Db<'_>, org: OrgId, q: &BillingQuery) -> Result<Vec<Item>,
             member: r.get(6)?,
             description: r.get(7)?,
             minutes: r.get(8)?,
-            billable: r.get(9)?,
+            billable: r.get::<bool>(9)? && !paid,
             currency: currency(r.get(10)?)?,
             rate_minor: r.get(11)?,
             price_minor: None,

@@ -22,20 +22,43 @@ pub fn lock_engagement(
     Ok(db.query_opt(&sql, params![org, engagement])?.is_some())
 }
 
+/// SQL for the approved change order (lowest id) that pays for the work on the request
+/// `{alias}.{request_column}` of org `{alias}.org_id`, or NULL. Work a change order pays for is
+/// billed on it, never against the base budget; the budget and the billing export share this so
+/// they cannot disagree.
+pub(crate) fn paying_change_order(alias: &str, request_column: &str) -> String {
+    format!(
+        "(SELECT MIN(o.id) FROM change_order_requests cr
+           JOIN change_orders o ON o.org_id = cr.org_id AND o.id = cr.change_order_id
+          WHERE cr.org_id = {alias}.org_id AND cr.request_id = {alias}.{request_column}
+            AND o.status = 'approved')"
+    )
+}
+
 /// Time spent on the engagement and what its open requests still need.
 pub fn facts(db: &mut Db<'_>, e: &Engagement) -> Result<BudgetFacts, StoreError> {
     let spent = db.query_one(
-        "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT),
-                CAST(COALESCE(SUM(CASE WHEN billable THEN minutes ELSE 0 END), 0) AS BIGINT)
-         FROM time_entries WHERE org_id = $1 AND engagement_id = $2",
+        &format!(
+            "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN billable THEN minutes ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN paid IS NOT NULL THEN minutes ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN billable AND paid IS NULL THEN minutes ELSE 0 END), 0) AS BIGINT)
+             FROM (SELECT t.minutes, t.billable, {} AS paid
+                   FROM time_entries t WHERE t.org_id = $1 AND t.engagement_id = $2) x",
+            paying_change_order("t", "request_id")
+        ),
         params![e.org_id, e.id],
     )?;
     let open = db.query_one(
-        "SELECT COUNT(*),
-                CAST(COALESCE(SUM(CASE WHEN estimate_minutes > spent_minutes
-                    THEN estimate_minutes - spent_minutes ELSE 0 END), 0) AS BIGINT),
-                COUNT(*) - COUNT(estimate_minutes)
-         FROM requests WHERE org_id = $1 AND engagement_id = $2 AND status NOT IN ('delivered', 'closed')",
+        &format!(
+            "SELECT COUNT(*),
+                    CAST(COALESCE(SUM(CASE WHEN estimate_minutes > spent_minutes
+                        THEN estimate_minutes - spent_minutes ELSE 0 END), 0) AS BIGINT),
+                    COUNT(*) - COUNT(estimate_minutes)
+             FROM requests r WHERE r.org_id = $1 AND r.engagement_id = $2
+               AND r.status NOT IN ('delivered', 'closed') AND {} IS NULL",
+            paying_change_order("r", "id")
+        ),
         params![e.org_id, e.id],
     )?;
     Ok(BudgetFacts {
@@ -45,6 +68,8 @@ pub fn facts(db: &mut Db<'_>, e: &Engagement) -> Result<BudgetFacts, StoreError>
         hourly_rate_minor: e.hourly_rate_minor,
         spent_minutes: spent.get(0)?,
         billable_minutes: spent.get(1)?,
+        change_order_minutes: spent.get(2)?,
+        base_billable_minutes: spent.get(3)?,
         open_requests: open.get(0)?,
         remaining_estimate_minutes: open.get(1)?,
         unestimated_open_requests: open.get(2)?,

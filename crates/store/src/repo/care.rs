@@ -152,14 +152,22 @@ pub fn flag_complaint(
     Ok(outcome)
 }
 
-/// Complaints whose request is still open and that weigh on health, for one client.
-pub fn open_complaints(db: &mut Db<'_>, org: OrgId, client: ClientId) -> Result<i64, StoreError> {
+/// Complaints that weigh on health and whose request is still open, for one client.
+pub fn open_complaints(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    at: Timestamp,
+) -> Result<i64, StoreError> {
+    // As of `at`: flagged by then, and not yet delivered or closed then (for `at` = now, the
+    // request's status says so).
     db.scalar(
         "SELECT COUNT(*) FROM request_care c
          JOIN requests r ON r.org_id = c.org_id AND r.id = c.request_id
          WHERE c.org_id = $1 AND c.complaint = TRUE AND c.complaint_counted = TRUE AND r.client_id = $2
-           AND r.status NOT IN ('delivered', 'closed')",
-        params![org, client],
+           AND c.complaint_at <= $3
+           AND (r.status NOT IN ('delivered', 'closed') OR COALESCE(r.delivered_at, r.closed_at) > $3)",
+        params![org, client, at],
     )
 }
 

@@ -97,7 +97,8 @@ pub fn client_ids(db: &mut Db<'_>, org: OrgId) -> Result<Vec<ClientId>, StoreErr
     )
 }
 
-/// Promises to the client broken since `since`, and those still pending past their date.
+/// Promises to the client broken from `since` to `now`, and those still pending past their
+/// date at `now` (kept or broken only later, they were pending then).
 pub fn promise_counts(
     db: &mut Db<'_>,
     org: OrgId,
@@ -106,26 +107,29 @@ pub fn promise_counts(
     now: Timestamp,
 ) -> Result<(i64, i64), StoreError> {
     let broken = db.scalar(
-        "SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2 AND status = 'broken' AND broken_at >= $3",
-        params![org, client, since],
+        "SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2 AND status = 'broken'
+           AND broken_at >= $3 AND broken_at <= $4",
+        params![org, client, since, now],
     )?;
     let overdue = db.scalar(
-        "SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2
-           AND status IN ('open', 'renegotiated') AND due_at < $3",
+        "SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2 AND created_at <= $3
+           AND due_at < $3
+           AND (status IN ('open', 'renegotiated') OR kept_at > $3 OR broken_at > $3)",
         params![org, client, now],
     )?;
     Ok((broken, overdue))
 }
 
-/// Alerts of `kind` about the client, its requests or its promises: unresolved ones only, or
-/// (with `since`) every one raised since then. Read by kind so that whoever raises them
-/// (SLA clocks, silence checks) needs no columns of ours.
+/// Alerts of `kind` about the client, its requests or its promises, as of `now`: those
+/// unresolved then, or (with `since`) every one raised from `since` to `now`. Read by kind so
+/// that whoever raises them (SLA clocks, silence checks) needs no columns of ours.
 pub fn alert_count(
     db: &mut Db<'_>,
     org: OrgId,
     client: ClientId,
     kind: &str,
     since: Option<Timestamp>,
+    now: Timestamp,
 ) -> Result<i64, StoreError> {
     let about = "((subject_kind = 'client' AND subject_id = $3)
                  OR (subject_kind = 'request' AND subject_id IN
@@ -135,15 +139,17 @@ pub fn alert_count(
     match since {
         Some(since) => db.scalar(
             &format!(
-                "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at >= $4 AND {about}"
+                "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at >= $4
+                   AND created_at <= $5 AND {about}"
             ),
-            params![org, kind, client, since],
+            params![org, kind, client, since, now],
         ),
         None => db.scalar(
             &format!(
-                "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND kind = $2 AND status <> 'resolved' AND {about}"
+                "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at <= $4
+                   AND (status <> 'resolved' OR resolved_at > $4) AND {about}"
             ),
-            params![org, kind, client],
+            params![org, kind, client, now],
         ),
     }
 }
@@ -156,32 +162,40 @@ pub fn scope_disputes(
     org: OrgId,
     client: ClientId,
     since: Timestamp,
+    now: Timestamp,
 ) -> Result<i64, StoreError> {
     db.scalar(
         "SELECT (SELECT COUNT(*) FROM change_orders
-                  WHERE org_id = $1 AND client_id = $2 AND status = 'declined' AND decided_at >= $3)
+                  WHERE org_id = $1 AND client_id = $2 AND status = 'declined'
+                    AND decided_at >= $3 AND decided_at <= $4)
               + (SELECT COUNT(*) FROM scope_overrides
-                  WHERE org_id = $1 AND client_id = $2 AND created_at >= $3)",
-        params![org, client, since],
+                  WHERE org_id = $1 AND client_id = $2 AND created_at >= $3 AND created_at <= $4)",
+        params![org, client, since, now],
     )
 }
 
-/// (filed, first response) of the client's most recent requests filed since `since`: those
-/// answered, and those still open and unanswered (with no first response: the client is still
-/// waiting).
+/// (filed, first response) of the client's most recent requests filed since `since`, as of
+/// `now`: those answered by then, and those unanswered then and still open (no first response:
+/// the client was still waiting).
 pub fn first_responses(
     db: &mut Db<'_>,
     org: OrgId,
     client: ClientId,
     since: Timestamp,
+    now: Timestamp,
     limit: usize,
 ) -> Result<Vec<(Timestamp, Option<Timestamp>)>, StoreError> {
     db.query_map(
-        "SELECT created_at, first_response_at FROM requests
-         WHERE org_id = $1 AND client_id = $2 AND created_at >= $3 AND quick = FALSE
-           AND (first_response_at IS NOT NULL OR status IN ('new', 'triaged', 'in_progress'))
+        "SELECT created_at, CASE WHEN first_response_at <= $5 THEN first_response_at END
+         FROM requests
+         WHERE org_id = $1 AND client_id = $2 AND created_at >= $3 AND created_at <= $5
+           AND quick = FALSE
+           AND (first_response_at <= $5
+                OR ((first_response_at IS NULL OR first_response_at > $5)
+                    AND (status IN ('new', 'triaged', 'in_progress')
+                         OR COALESCE(delivered_at, closed_at) > $5)))
          ORDER BY id DESC LIMIT $4",
-        params![org, client, since, limit],
+        params![org, client, since, limit, now],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
 }

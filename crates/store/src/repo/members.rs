@@ -8,7 +8,7 @@ use crate::params;
 use crate::repo::{Filter, Page};
 use crate::value::{Json, Param, Row, Word};
 
-const COLUMNS: &str = "id, org_id, email, name, role, tz, working_hours, weekly_capacity_minutes, active, created_at, updated_at";
+const COLUMNS: &str = "id, org_id, email, name, role, tz, working_hours, weekly_capacity_minutes, active, created_at, updated_at, holidays, holiday_countries";
 
 fn from_row(r: &Row) -> Result<Member, StoreError> {
     Ok(Member {
@@ -23,6 +23,8 @@ fn from_row(r: &Row) -> Result<Member, StoreError> {
         active: r.get(8)?,
         created_at: r.get(9)?,
         updated_at: r.get(10)?,
+        holidays: r.json(11)?,
+        holiday_countries: r.json(12)?,
     })
 }
 
@@ -66,7 +68,7 @@ pub fn by_email_with_hash(
         &format!("SELECT {COLUMNS}, password_hash FROM members WHERE org_id = $1 AND email = $2"),
         params![org, email],
     )?
-    .map(|r| Ok((from_row(&r)?, r.get(11)?)))
+    .map(|r| Ok((from_row(&r)?, r.get(13)?)))
     .transpose()
 }
 
@@ -92,9 +94,11 @@ pub fn list(
 
 pub fn update(db: &mut Db<'_>, m: &Member) -> Result<(), StoreError> {
     let n = db.execute(
-        "UPDATE members SET name = $3, role = $4, tz = $5, working_hours = $6, weekly_capacity_minutes = $7, active = $8, updated_at = $9
+        "UPDATE members SET name = $3, role = $4, tz = $5, working_hours = $6, weekly_capacity_minutes = $7, active = $8, updated_at = $9,
+                holidays = $10, holiday_countries = $11
          WHERE org_id = $1 AND id = $2",
-        params![m.org_id, m.id, m.name, Word(m.role.as_str()), m.tz, Json(&m.working_hours), m.weekly_capacity_minutes, m.active, m.updated_at],
+        params![m.org_id, m.id, m.name, Word(m.role.as_str()), m.tz, Json(&m.working_hours), m.weekly_capacity_minutes, m.active, m.updated_at,
+                Json(&m.holidays), Json(&m.holiday_countries)],
     )?;
     if n == 0 {
         Err(StoreError::NotFound)

@@ -184,3 +184,21 @@ pub fn settled_since(
         |r| Ok((r.get::<String>(0)? == "kept", r.get(1)?)),
     )
 }
+
+/// The member's open requests whose delivery is promised to the client (a delivery promise
+/// still pending): work already committed, which new work may not push back.
+pub fn promised_deliveries(
+    db: &mut Db<'_>,
+    org: OrgId,
+    member: MemberId,
+) -> Result<Vec<RequestId>, StoreError> {
+    db.query_map(
+        "SELECT DISTINCT p.request_id FROM promises p
+           JOIN requests r ON r.org_id = p.org_id AND r.id = p.request_id
+          WHERE p.org_id = $1 AND r.assignee_id = $2 AND p.kind = 'delivery'
+            AND p.status IN ('open', 'renegotiated')
+          ORDER BY p.request_id",
+        params![org, member],
+        |r| r.get(0),
+    )
+}

@@ -89,12 +89,14 @@ pub fn client_scores(
     org: OrgId,
     client: ClientId,
     limit: usize,
+    until: Timestamp,
 ) -> Result<Vec<i64>, StoreError> {
     db.query_map(
         "SELECT score FROM ratings WHERE org_id = $1 AND source = 'client'
            AND request_id IN (SELECT id FROM requests WHERE org_id = $1 AND client_id = $2)
+           AND created_at <= $4
          ORDER BY created_at DESC, id DESC LIMIT $3",
-        params![org, client, limit],
+        params![org, client, limit, until],
         |r| r.get(0),
     )
 }

@@ -85,8 +85,9 @@ pub struct CapacityQuery {
     pub from: Option<jiff::civil::Date>,
 }
 
-/// A member's weeks: capacity, committed open work (spread up to each due date), overcommitment,
-/// time logged and the part of it outside their own working hours.
+/// A member's weeks: capacity (less the share of working time lost to their holidays), committed
+/// open work (spread up to each due date), overcommitment, time logged and the part of it outside
+/// their own working hours.
 #[utoipa::path(get, operation_id = "getMemberCapacity", path = "/api/v1/members/{id}/capacity", tag = "clocks", params(("id" = i64, Path), CapacityQuery),
     responses((status = 200, body = MemberCapacity), Errors))]
 async fn member_capacity(
@@ -150,9 +151,11 @@ pub struct SuggestInput {
     pub margin_percent: Option<u16>,
 }
 
-/// A due date the assignee can keep: their open work at this priority or above goes first, at
-/// their weekly capacity spread over their working hours, plus the safety margin. `earliest` is
-/// the soonest it can be done if every estimate holds.
+/// A due date the assignee can keep: their open work at this priority or above, and every
+/// delivery they have already promised, goes first, at their weekly capacity spread over their
+/// working hours (less their holidays), plus the safety margin. For a request the date is a
+/// working hour of both the assignee and the client (else the client's next opening after the
+/// work is done). `earliest` is the soonest it can be done if every estimate holds.
 #[utoipa::path(post, operation_id = "suggestPromiseDate", path = "/api/v1/promises/suggest", tag = "promises", request_body = SuggestInput,
     responses((status = 200, body = SuggestedDate), Errors))]
 async fn suggest(

@@ -92,7 +92,8 @@ pub struct BillingQuery {
 }
 
 /// Time entries and approved change orders as CSV (managers and above): billable and not,
-/// amounts in integer minor units and as a decimal in the currency's digits.
+/// amounts in integer minor units and as a decimal in the currency's digits. A change order is
+/// billed once at its price; time on its requests is listed as `change_order_time` at 0.
 #[utoipa::path(get, operation_id = "exportBillingCsv", path = "/api/v1/exports/billing.csv", tag = "imports", params(BillingQuery),
     responses((status = 200, content_type = "text/csv", body = String), Errors))]
 async fn billing(

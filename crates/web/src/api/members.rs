@@ -63,7 +63,9 @@ async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Jso
     Ok(Json(s.app.get_member(&auth.0, MemberId(id)).await?))
 }
 
-/// Edit a member: yourself (name, zone, hours, capacity), or anyone as an admin.
+/// Edit a member: yourself (name, zone, hours, capacity, holidays), or anyone as an admin.
+/// Holidays (`holidays` dates, `holiday_countries` public holidays) take working time away from
+/// suggested dates and from capacity.
 #[utoipa::path(patch, operation_id = "updateMember", path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)),
     request_body = MemberPatch, responses((status = 200, body = Member), Errors))]
 async fn update(

@@ -168,8 +168,10 @@ pub struct Budget {
     pub burn: Burn,
 }
 
-/// Hours and fee spent against the engagement's budget, and the forecast to completion from the
-/// estimates of its open requests.
+/// Hours and fee burnt against the engagement's budget, and the forecast to completion from the
+/// estimates of its open base requests. Both budgets burn on billable base work only: time on a
+/// request an approved change order pays for (`change_order_minutes`) is the change order's, and
+/// non-billable minutes (`non_billable_minutes`) are shown beside the burn, never in it.
 #[utoipa::path(get, operation_id = "getEngagementBudget", path = "/api/v1/engagements/{id}/budget", tag = "scope", params(("id" = i64, Path)),
     responses((status = 200, body = Budget), Errors))]
 async fn budget(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Budget>> {

@@ -1708,8 +1708,8 @@ async fn engagement_page(
     let hours = |m: i64| m as f64 / 60.0;
     let mut groups = vec![
         charts::Group {
-            label: "spent".into(),
-            values: vec![hours(burn.spent_minutes)],
+            label: "burnt".into(),
+            values: vec![hours(burn.burn_minutes)],
         },
         charts::Group {
             label: "forecast".into(),
@@ -1737,9 +1737,15 @@ async fn engagement_page(
         section aria-labelledby="budget-h" {
             h2 id="budget-h" { "Budget" }
             p {
-                (format!("{:.1}", hours(burn.spent_minutes))) " h spent"
+                (format!("{:.1}", hours(burn.burn_minutes))) " h of billable base work"
                 @if let Some(b) = burn.budget_minutes { " of " (b / 60) " h" }
                 @if let Some(p) = burn.used_minutes_percent { " (" (format!("{p:.1}")) "%)" }
+                @if burn.non_billable_minutes > 0 {
+                    "; " (format!("{:.1}", hours(burn.non_billable_minutes))) " h non-billable, not counted"
+                }
+                @if burn.change_order_minutes > 0 {
+                    "; " (format!("{:.1}", hours(burn.change_order_minutes))) " h on approved change orders, billed on them"
+                }
                 "; forecast " (format!("{:.1}", hours(burn.forecast_minutes))) " h with "
                 (burn.open_requests) " open requests"
                 @if burn.unestimated_open_requests > 0 { " (" (burn.unestimated_open_requests) " without an estimate)" }
@@ -1747,7 +1753,7 @@ async fn engagement_page(
             }
             figure class="trend" {
                 (charts::bars("Budget burn, hours", &["hours"], &groups, "hours"))
-                figcaption { "Hours spent, spent plus remaining estimates, and the budget." }
+                figcaption { "Billable base hours burnt, burnt plus remaining estimates, and the budget." }
             }
         }
         section aria-labelledby="co-h" {
