@@ -21,6 +21,7 @@ pub mod health;
 pub mod imports;
 pub mod jobs;
 pub mod mail;
+pub mod member_invites;
 pub mod merge;
 pub mod org;
 pub mod people;

@@ -34,6 +34,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     10 "0010_automation",
     11 "0011_portal_access",
     12 "0012_mail_auth",
+    13 "0013_member_invites",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -49,6 +50,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     10 "0010_automation",
     11 "0011_portal_access",
     12 "0012_mail_auth",
+    13 "0013_member_invites",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

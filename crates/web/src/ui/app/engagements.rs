@@ -1,0 +1,146 @@
+//! An engagement's page: its terms and service levels in words, brief, budget burn and change
+//! orders.
+
+use axum::extract::{Path, State};
+use maud::{Markup, html};
+
+use super::engagement_form::{PRIORITIES, targets_in_words};
+use super::fields;
+use super::{me, page, parse_id};
+use crate::state::AppState;
+use crate::ui::charts;
+use crate::ui::{Agent, UiResult, time_el};
+
+pub(super) async fn engagement_page(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+) -> UiResult<Markup> {
+    let id = rapport_core::ids::EngagementId(parse_id(&raw)?);
+    let me = me(&state, &s).await?;
+    let (e, burn) = state.app.engagement_budget(&s.ctx, id).await?;
+    let client = state.app.client_record(&s.ctx, e.client_id).await?;
+    let cos = state
+        .app
+        .list_change_orders(
+            &s.ctx,
+            rapport_app::change_orders::ChangeOrderFilter {
+                engagement: Some(id),
+                limit: Some(100),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let hours = |m: i64| m as f64 / 60.0;
+    let mut groups = vec![
+        charts::Group {
+            label: "spent".into(),
+            values: vec![hours(burn.spent_minutes)],
+        },
+        charts::Group {
+            label: "forecast".into(),
+            values: vec![hours(burn.forecast_minutes)],
+        },
+    ];
+    if let Some(b) = burn.budget_minutes {
+        groups.push(charts::Group {
+            label: "budget".into(),
+            values: vec![hours(b)],
+        });
+    }
+    let manager = match e.manager_id {
+        Some(m) => state.app.get_member(&s.ctx, m).await.ok().map(|m| m.name),
+        None => None,
+    };
+    let whose = match &e.calendar {
+        Some(_) => "the engagement's own calendar".to_string(),
+        None => possessive(&client.name) + " calendar",
+    };
+    let sla = e.sla_policy_or_default();
+    let silence = e.silence_policy_or_default();
+    let manages = s
+        .ctx
+        .principal
+        .allows(rapport_core::access::Permission::ManageClients);
+    let money = |m: Option<i64>| m.map(|v| e.currency.format(v));
+    let body = html! {
+        p class="crumbs" { a href="/app/clients" { "Clients" } " › " a href={ "/app/clients/" (client.id.0) } { (client.name) } " › engagement" }
+        h1 { (e.name) }
+        @if manages { p { a href={ "/app/engagements/" (id.0) "/edit" } { "Edit the engagement" } } }
+        dl class="facts" {
+            dt { "State" } dd { (e.status.as_str()) }
+            dt { "Manager" } dd { (manager.as_deref().unwrap_or("nobody yet")) }
+            dt { "Rate" } dd { (money(e.hourly_rate_minor).map(|r| r + " an hour").unwrap_or_else(|| "none".into())) }
+            @if let Some(f) = money(e.budget_fee_minor) { dt { "Fixed fee" } dd { (f) } }
+            dt { "Dates" } dd {
+                @match (e.starts_on, e.ends_on) {
+                    (Some(a), Some(b)) => { (a) " to " (b) }
+                    (Some(a), None) => { "from " (a) }
+                    (None, Some(b)) => { "until " (b) }
+                    (None, None) => { "open-ended" }
+                }
+            }
+        }
+        section aria-labelledby="sla-h" {
+            h2 id="sla-h" { "Service levels" }
+            ul id="sla-words" {
+                @for (p, label) in PRIORITIES {
+                    @let words = targets_in_words(sla.targets.get(p));
+                    li {
+                        strong { (label) } ": "
+                        @if words.is_empty() { "no target" }
+                        @else { (words.join(", ")) " of " (whose) }
+                        "."
+                    }
+                }
+                li { "A clock is at risk once " (sla.at_risk_percent) "% of its target has passed." }
+                li { "The client never waits more than " (fields::business_time(silence.max_business_minutes)) " for word from us." }
+            }
+        }
+        section aria-labelledby="brief-h" {
+            h2 id="brief-h" { "Brief" }
+            p { (e.brief.text) }
+            ul {
+                @for item in &e.brief.items {
+                    li { strong { (format!("{:?}", item.kind).to_lowercase()) } ": " (item.text) }
+                }
+            }
+        }
+        section aria-labelledby="budget-h" {
+            h2 id="budget-h" { "Budget" }
+            p {
+                (format!("{:.1}", hours(burn.spent_minutes))) " h spent"
+                @if let Some(b) = burn.budget_minutes { " of " (b / 60) " h" }
+                @if let Some(p) = burn.used_minutes_percent { " (" (format!("{p:.1}")) "%)" }
+                "; forecast " (format!("{:.1}", hours(burn.forecast_minutes))) " h with "
+                (burn.open_requests) " open requests"
+                @if burn.unestimated_open_requests > 0 { " (" (burn.unestimated_open_requests) " without an estimate)" }
+                "."
+            }
+            figure class="trend" {
+                (charts::bars("Budget burn, hours", &["hours"], &groups, "hours"))
+                figcaption { "Hours spent, spent plus remaining estimates, and the budget." }
+            }
+        }
+        section aria-labelledby="co-h" {
+            h2 id="co-h" { "Change orders" }
+            @if cos.items.is_empty() { p class="empty" { "None." } }
+            ul {
+                @for co in &cos.items {
+                    li { strong { (co.title) } " · " (co.currency.format(co.price_minor)) " · " (co.status.as_str())
+                        @if let Some(t) = co.decided_at { " on " (time_el(t, &me.tz)) } }
+                }
+            }
+        }
+    };
+    page(&state, &s, &me, &e.name, "clients", body).await
+}
+
+/// "Kaveri Foods'" and "Acme's".
+fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
+}
