@@ -92,7 +92,7 @@ pub(super) fn hours(field: &str, s: &str) -> Result<Option<i64>, AppError> {
         return Ok(None);
     }
     match t.parse::<f64>() {
-        Ok(h) if h.is_finite() && h >= 0.0 && h < 1e7 => Ok(Some((h * 60.0).round() as i64)),
+        Ok(h) if (0.0..1e7).contains(&h) => Ok(Some((h * 60.0).round() as i64)),
         _ => Err(AppError::invalid(
             field,
             format!("{:?} is not a number of hours", s.trim()),
