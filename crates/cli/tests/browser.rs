@@ -406,7 +406,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     shot(c, "client-page").await;
 
     *step = "engagement page with its budget burn";
-    click(c, "section[aria-labelledby=eng-h] a").await?;
+    click(c, "section[aria-labelledby=eng-h] li a").await?;
     wait_text(c, "#budget-h", "Budget").await?;
     let burn = c
         .find_all(Locator::Css("#main svg.chart rect.bar"))
@@ -641,7 +641,7 @@ async fn shots(c: &Client, name: &str) -> Step {
     c.set_window_size(390, 900).await.map_err(err)?;
     let widths = c
         .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
             vec![],
         )
         .await
@@ -654,7 +654,7 @@ async fn shots(c: &Client, name: &str) -> Step {
     c.set_window_size(1280, 1000).await.map_err(err)?;
     check(
         inner > 0 && scroll <= inner,
-        format!("{name} overflows at 390 px: scrollWidth {scroll} > innerWidth {inner}"),
+        format!("{name} overflows at 390 px: scrollWidth {scroll} > clientWidth {inner}"),
     )
 }
 
