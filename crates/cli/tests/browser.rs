@@ -849,6 +849,105 @@ async fn first_week(
     shots(c, "setup-portal-accept").await?;
     click(c, "main form button[type=submit]").await?;
     wait_text(c, "main h1", "Your requests").await?;
+    click(c, "header form[action='/portal/logout'] button").await?;
+    Ok(())
+}
+
+/// The commercial flow through the pages (issue 17, item 2): a request logged for the client
+/// is out of scope, a change order priced from estimate x rate is sent, the contact approves
+/// it in the portal, and the team sees the decision and the note.
+async fn commercial_flow(c: &Client, base: &str, step: &mut &'static str) -> Step {
+    *step = "owner logs a request for the client";
+    sign_in(c, base, OWNER_EMAIL, OWNER_PASSWORD).await?;
+    c.goto(&format!("{base}/app/clients")).await.map_err(err)?;
+    c.find(Locator::LinkText("Kaveri Foods"))
+        .await
+        .map_err(err)?
+        .click()
+        .await
+        .map_err(err)?;
+    fill(c, "#r-title", "A new screen in the mobile app").await?;
+    fill(
+        c,
+        "#r-body",
+        "Please add a screen to the mobile app for the warehouse staff.",
+    )
+    .await?;
+    c.find(Locator::Css("#r-contact option:nth-child(2)"))
+        .await
+        .map_err(err)?
+        .click()
+        .await
+        .map_err(err)?;
+    fill(c, "#r-estimate", "6").await?;
+    click(c, "#log-request button[type=submit]").await?;
+    wait_text(c, "main h1", "A new screen in the mobile app").await?;
+
+    *step = "the request is out of scope";
+    wait_text(c, "section[aria-labelledby=scope-h]", "The check says out").await?;
+    // The request page predates this work and still overflows at 390 px: desktop only.
+    shot(c, "co-request-out-of-scope").await;
+
+    *step = "owner drafts a change order priced from estimate and rate";
+    click(
+        c,
+        "section[aria-labelledby=scope-h] a[href*='/change-orders/new']",
+    )
+    .await?;
+    wait_text(c, "main h1", "Change order for Cold-chain reporting").await?;
+    fill(
+        c,
+        "#co-description",
+        "Design and build the warehouse screen in the mobile app.",
+    )
+    .await?;
+    click(c, "#co-form button[value=price]").await?;
+    wait_text(c, "#co-price", "= 27000.00 INR").await?;
+    shots(c, "co-form").await?;
+    click(c, "#co-form button[value=save]").await?;
+    wait_text(c, "#co-state", "draft").await?;
+
+    *step = "owner sends the change order";
+    click(c, "#co-send button[type=submit]").await?;
+    wait_text(c, "#co-state", "sent").await?;
+    shots(c, "co-sent").await?;
+    sign_out(c).await?;
+
+    *step = "the contact approves in the portal";
+    c.goto(&format!("{base}/portal")).await.map_err(err)?;
+    fill(c, "#email", "priya@kaveri.example").await?;
+    fill(c, "#password", "priya chose this 7").await?;
+    click(c, "form.stack button[type=submit]").await?;
+    wait_text(c, "main h1", "Your requests").await?;
+    click(c, "header a[href='/portal/change-orders']").await?;
+    wait_text(c, "main", "A new screen in the mobile app").await?;
+    fill(
+        c,
+        "article.co textarea[name=note]",
+        "Approved; please start on Monday.",
+    )
+    .await?;
+    click(c, "article.co form button[value=approve]").await?;
+    wait_text(c, "main article.co", "approved").await?;
+    click(c, "header form[action='/portal/logout'] button").await?;
+
+    *step = "the team sees the decision and the totals";
+    sign_in(c, base, OWNER_EMAIL, OWNER_PASSWORD).await?;
+    c.goto(&format!("{base}/app/clients")).await.map_err(err)?;
+    c.find(Locator::LinkText("Kaveri Foods"))
+        .await
+        .map_err(err)?
+        .click()
+        .await
+        .map_err(err)?;
+    click(c, "section[aria-labelledby=eng-h] li a").await?;
+    wait_text(c, "#co-totals", "approved: 27000.00 INR (1)").await?;
+    wait_text(c, "#co-list", "Approved; please start on Monday.").await?;
+    shots(c, "co-engagement").await?;
+    click(c, "#co-list a").await?;
+    wait_text(c, "#co-decision", "approved by Priya Mehta").await?;
+    wait_text(c, "#co-decision", "Approved; please start on Monday.").await?;
+    shots(c, "co-decided").await?;
     Ok(())
 }
 
@@ -878,7 +977,10 @@ async fn an_owner_sets_up_the_firm_in_chromium() {
     });
     let (_driver, client) = start_browser(&driver).await;
     let mut step = "start";
-    let outcome = first_week(&client, &base, &sink, &mut step).await;
+    let mut outcome = first_week(&client, &base, &sink, &mut step).await;
+    if outcome.is_ok() {
+        outcome = commercial_flow(&client, &base, &mut step).await;
+    }
     if outcome.is_err() {
         let name = format!("failure-{}", step.replace(' ', "-"));
         shot(&client, &name).await;

@@ -147,6 +147,17 @@ pub(super) async fn client_page(
                 }
             }
         }
+        @if manages {
+            section aria-labelledby="log-h" {
+                h2 id="log-h" { "Log a request for them" }
+                (super::change_orders::log_request_form(
+                    &s,
+                    id,
+                    &contacts.items.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>(),
+                    &engagements.items.iter().filter(|e| e.status == rapport_core::engagement::EngagementStatus::Active).map(|e| (e.id, e.name.clone())).collect::<Vec<_>>(),
+                ))
+            }
+        }
         p { a href={ "/app?view=open" } { "Open requests" } }
     };
     page(&state, &s, &me, &client.name, "clients", body).await

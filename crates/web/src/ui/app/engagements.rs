@@ -4,6 +4,8 @@
 use axum::extract::{Path, State};
 use maud::{Markup, html};
 
+use rapport_core::change_order::ChangeOrderStatus;
+
 use super::engagement_form::{PRIORITIES, targets_in_words};
 use super::fields;
 use super::{me, page, parse_id};
@@ -124,11 +126,36 @@ pub(super) async fn engagement_page(
         }
         section aria-labelledby="co-h" {
             h2 id="co-h" { "Change orders" }
+            @if manages { p { a href={ "/app/engagements/" (id.0) "/change-orders/new" } { "Draft a change order" } } }
             @if cos.items.is_empty() { p class="empty" { "None." } }
-            ul {
-                @for co in &cos.items {
-                    li { strong { (co.title) } " · " (co.currency.format(co.price_minor)) " · " (co.status.as_str())
-                        @if let Some(t) = co.decided_at { " on " (time_el(t, &me.tz)) } }
+            @else {
+                p id="co-totals" {
+                    @for (label, st) in [("approved", ChangeOrderStatus::Approved), ("awaiting the client", ChangeOrderStatus::Sent), ("in draft", ChangeOrderStatus::Draft), ("declined", ChangeOrderStatus::Declined)] {
+                        @let (n, sum) = cos.items.iter().filter(|c| c.status == st).fold((0, 0i64), |(n, t), c| (n + 1, t + c.price_minor));
+                        @if n > 0 { span class="total" { (label) ": " strong { (e.currency.format(sum)) } " (" (n) ")" } " · " }
+                    }
+                }
+                div class="table-wrap" {
+                    table class="queue" id="co-list" {
+                        caption class="sr-only" { "Change orders" }
+                        thead { tr { th scope="col" { "Title" } th scope="col" { "Price" } th scope="col" { "State" } th scope="col" { "Decision" } } }
+                        tbody {
+                            @for co in &cos.items {
+                                tr {
+                                    td { a href={ "/app/change-orders/" (co.id.0) } { (co.title) } }
+                                    td { (co.currency.format(co.price_minor)) }
+                                    td { (co.status.as_str()) }
+                                    td {
+                                        @if let Some(t) = co.decided_at {
+                                            @if let Some(n) = &co.decided_by_name { (n) " " }
+                                            (time_el(t, &me.tz))
+                                            @if let Some(note) = &co.decision_note { ": " q { (note) } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! The agent workspace: queues, the request page, the quick lane, the dashboard and search, and
 //! setting the firm up: members, clients, contacts and engagements.
 
+mod change_orders;
 mod clients;
 mod contacts;
 mod dashboard;
@@ -79,6 +80,14 @@ pub fn router() -> Router<AppState> {
             "/app/engagements/{id}/edit",
             get(engagement_form::edit_page).post(engagement_form::update),
         )
+        .route("/app/clients/{id}/requests", post(change_orders::log_request))
+        .route(
+            "/app/engagements/{id}/change-orders/new",
+            get(change_orders::new_page).post(change_orders::create),
+        )
+        .route("/app/change-orders/{id}", get(change_orders::co_page))
+        .route("/app/change-orders/{id}/send", post(change_orders::send))
+        .route("/app/change-orders/{id}/withdraw", post(change_orders::withdraw))
         .route(
             "/app/engagements/scope-preview",
             post(engagement_form::scope_preview),
