@@ -111,6 +111,12 @@ async fn audited(app: &TestApp, kind: &str, id: i64) -> Vec<String> {
         .collect()
 }
 
+/// A form whose values are owned (its keys may repeat, as ticked boxes do).
+async fn post_owned(app: &TestApp, path: &str, cookie: &str, form: Vec<(&str, String)>) -> Page {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post(app, path, cookie, &pairs).await
+}
+
 fn client_form<'a>(csrf: &'a str, tz: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
@@ -426,5 +432,135 @@ both!(
         let home = get(&app, "/app", &session).await;
         assert!(home.body.contains("Ines Iyer"), "{}", home.body);
         sign_in(&app, "ines@acme.example", "ines chose this 42").await;
+    }
+);
+
+both!(
+    a_change_order_from_the_pages_covers_several_requests_and_is_withdrawn,
+    |app: TestApp| async move {
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let client = app.client("Kaveri Foods").await;
+        let e = app
+            .post(
+                "/api/v1/engagements",
+                &app.owner,
+                serde_json::json!({
+                    "client_id": client, "name": "Cold chain", "currency": "EUR",
+                    "hourly_rate_minor": 9550,
+                    "brief": {"text": "Reports.", "items": [
+                        {"id": "reports", "kind": "in", "text": "Weekly temperature reports"},
+                        {"id": "app", "kind": "out", "text": "Changes to the mobile app"}]}
+                }),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        let csrf = get(&app, &format!("/app/clients/{client}"), &owner)
+            .await
+            .csrf();
+        // Two requests logged from the client page, both out of scope by the brief.
+        let mut ids = Vec::new();
+        for title in ["A new screen in the mobile app", "Mobile app login changes"] {
+            let res = post(
+                &app,
+                &format!("/app/clients/{client}/requests"),
+                &owner,
+                &[
+                    ("csrf", &csrf),
+                    ("title", title),
+                    ("body", "For the mobile app, please."),
+                    ("engagement", &e.to_string()),
+                    ("kind", "feature"),
+                    ("priority", "normal"),
+                ],
+            )
+            .await;
+            assert_eq!(res.status, 303, "{}", res.body);
+            let id: i64 = res
+                .location
+                .strip_prefix("/app/requests/")
+                .unwrap()
+                .parse()
+                .unwrap();
+            let page = get(&app, &res.location, &owner).await;
+            assert!(
+                page.body.contains("Draft a change order"),
+                "an out-of-scope request offers a change order: {}",
+                page.body
+            );
+            ids.push(id.to_string());
+        }
+        let path = format!("/app/engagements/{e}/change-orders/new");
+        let form = |intent: &'static str, estimate: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("intent", intent.to_string()),
+                ("requests", ids[0].clone()),
+                ("requests", ids[1].clone()),
+                ("title", "Mobile app work".to_string()),
+                ("description", "Both screens.".to_string()),
+                ("estimate_hours", estimate.to_string()),
+            ]
+        };
+        // The price is estimate x rate, half up: 1.5 h x 95.50 = 143.25.
+        let res = post_owned(&app, &path, &owner, form("price", "1.5")).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(res.body.contains("143.25"), "{}", res.body);
+        assert_eq!(app.count("change_orders").await, 0);
+        // A bad estimate is told in the form's words.
+        let res = post_owned(&app, &path, &owner, form("save", "a while")).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("Estimate (hours):"), "{}", res.body);
+        // Without the token: refused.
+        let mut forged = form("save", "1.5");
+        forged[0].1 = "forged".into();
+        assert_eq!(post_owned(&app, &path, &owner, forged).await.status, 403);
+        let res = post_owned(&app, &path, &owner, form("save", "1.5")).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let co: i64 = res
+            .location
+            .strip_prefix("/app/change-orders/")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let api = app
+            .get(&format!("/api/v1/change-orders/{co}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(api["request_ids"].as_array().unwrap().len(), 2);
+        assert_eq!(api["price_minor"], 14325);
+        assert_eq!(api["status"], "draft");
+        // An agent sees it but may neither send nor withdraw it.
+        app.member_token("agent@acme.example", Role::Agent).await;
+        let agent = sign_in(&app, "agent@acme.example", PASSWORD).await;
+        let seen = get(&app, &format!("/app/change-orders/{co}"), &agent).await;
+        assert_eq!(seen.status, 200, "{}", seen.body);
+        assert!(!seen.body.contains("Send to the client"), "{}", seen.body);
+        let res = post(
+            &app,
+            &format!("/app/change-orders/{co}/send"),
+            &agent,
+            &[("csrf", &seen.csrf())],
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        let res = post(
+            &app,
+            &format!("/app/change-orders/{co}/withdraw"),
+            &owner,
+            &[("csrf", &csrf), ("note", "They will do it in-house.")],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let page = get(&app, &format!("/app/engagements/{e}"), &owner).await;
+        assert!(page.body.contains("withdrawn"), "{}", page.body);
+        let audit = audited(&app, "change_order", co).await;
+        assert!(
+            audit.contains(&"change_order.create".to_string())
+                && audit.contains(&"change_order.withdraw".to_string()),
+            "{audit:?}"
+        );
+        assert!(!audit.contains(&"change_order.send".to_string()));
     }
 );
