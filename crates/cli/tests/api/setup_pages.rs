@@ -436,7 +436,7 @@ both!(
 );
 
 both!(
-    a_change_order_from_the_pages_covers_several_requests_and_is_withdrawn,
+    a_change_order_from_the_pages_covers_several_requests_is_edited_and_withdrawn,
     |app: TestApp| async move {
         let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
         let client = app.client("Kaveri Foods").await;
@@ -545,6 +545,38 @@ both!(
         )
         .await;
         assert_eq!(res.status, 403, "{}", res.body);
+        // The draft is edited: one request, two hours, priced again (2 h x 95.50 = 191.00).
+        let edit = format!("/app/change-orders/{co}/edit");
+        let form_page = get(&app, &edit, &owner).await;
+        assert_eq!(form_page.status, 200, "{}", form_page.body);
+        assert!(
+            form_page.body.contains("Both screens."),
+            "{}",
+            form_page.body
+        );
+        let res = post_owned(
+            &app,
+            &edit,
+            &owner,
+            vec![
+                ("csrf", csrf.clone()),
+                ("intent", "save".into()),
+                ("requests", ids[0].clone()),
+                ("title", "Mobile app screen".into()),
+                ("description", "One screen.".into()),
+                ("estimate_hours", "2".into()),
+                ("rate", "95.50".into()),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let api = app
+            .get(&format!("/api/v1/change-orders/{co}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(api["request_ids"].as_array().unwrap().len(), 1);
+        assert_eq!(api["price_minor"], 19100);
+        assert_eq!(api["title"], "Mobile app screen");
         let res = post(
             &app,
             &format!("/app/change-orders/{co}/withdraw"),
@@ -555,9 +587,31 @@ both!(
         assert_eq!(res.status, 303, "{}", res.body);
         let page = get(&app, &format!("/app/engagements/{e}"), &owner).await;
         assert!(page.body.contains("withdrawn"), "{}", page.body);
+        // Only a draft is edited.
+        let res = post_owned(
+            &app,
+            &edit,
+            &owner,
+            vec![
+                ("csrf", csrf.clone()),
+                ("intent", "save".into()),
+                ("requests", ids[0].clone()),
+                ("title", "Too late".into()),
+                ("description", "One screen.".into()),
+                ("estimate_hours", "2".into()),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 409, "{}", res.body);
+        assert!(
+            res.body.contains("only a draft can be edited"),
+            "{}",
+            res.body
+        );
         let audit = audited(&app, "change_order", co).await;
         assert!(
             audit.contains(&"change_order.create".to_string())
+                && audit.contains(&"change_order.update".to_string())
                 && audit.contains(&"change_order.withdraw".to_string()),
             "{audit:?}"
         );

@@ -1,6 +1,6 @@
 //! The commercial flow: a request logged on a client's behalf, a change order drafted from one
-//! or several out-of-scope requests (price = estimate x rate), sent, withdrawn, and the
-//! client's decision with their note.
+//! or several out-of-scope requests (price = estimate x rate), edited while a draft, sent,
+//! withdrawn, and the client's decision with their note.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rapport_app::AppError;
 use rapport_app::requests::RequestFilter;
-use rapport_core::change_order::{ChangeOrderStatus, DecisionInput, NewChangeOrder};
+use rapport_core::change_order::{
+    ChangeOrderEdit, ChangeOrderStatus, DecisionInput, NewChangeOrder,
+};
 use rapport_core::engagement::Engagement;
 use rapport_core::ids::{ChangeOrderId, ClientId, ContactId, EngagementId, RequestId};
 use rapport_core::request::{Channel, NewRequest, Request};
@@ -234,22 +236,30 @@ async fn co_form_page(
     s: &Session,
     e: &Engagement,
     f: &CoForm,
+    editing: Option<ChangeOrderId>,
     error: Option<(StatusCode, String)>,
 ) -> UiResult<Response> {
     let me = me(state, s).await?;
     let client = state.app.client_record(&s.ctx, e.client_id).await?;
+    let action = match editing {
+        Some(id) => format!("/app/change-orders/{}/edit", id.0),
+        None => format!("/app/engagements/{}/change-orders/new", e.id.0),
+    };
     let candidates = out_of_scope(state, s, e.id).await?;
     let (status, error) = match error {
         Some((st, m)) => (st, Some(m)),
         None => (StatusCode::OK, None),
     };
     let price = price_of(f, e);
-    let title = format!("Change order for {}", e.name);
+    let title = match editing {
+        Some(id) => format!("Edit change order {} for {}", id.0, e.name),
+        None => format!("Change order for {}", e.name),
+    };
     let body = html! {
         p class="crumbs" { a href={ "/app/clients/" (client.id.0) } { (client.name) } " › " a href={ "/app/engagements/" (e.id.0) } { (e.name) } " › change order" }
         h1 { (title) }
         (fields::notice(error.as_deref()))
-        form method="post" action={ "/app/engagements/" (e.id.0) "/change-orders/new" } class="stack" id="co-form" {
+        form method="post" action=(action) class="stack" id="co-form" {
             (csrf_field(&s.csrf))
             fieldset class="stack" {
                 legend { "Requests it covers (out of scope)" }
@@ -305,7 +315,7 @@ pub(super) async fn new_page(
         f.title = r.title.clone();
         f.estimate_hours = r.estimate_minutes.map(fields::as_hours).unwrap_or_default();
     }
-    co_form_page(&state, &s, &e, &f, None).await
+    co_form_page(&state, &s, &e, &f, None, None).await
 }
 
 pub(super) async fn create(
@@ -319,18 +329,12 @@ pub(super) async fn create(
     s.check(&f.csrf)?;
     let e = state.app.get_engagement(&s.ctx, id).await?;
     if f.intent == "price" {
-        return co_form_page(&state, &s, &e, &f, None).await;
+        return co_form_page(&state, &s, &e, &f, None, None).await;
     }
     let result = async {
-        let mut request_ids = Vec::new();
-        for r in &f.requests {
-            request_ids.push(RequestId(
-                fields::whole("request_ids", r)?.unwrap_or_default(),
-            ));
-        }
         let input = NewChangeOrder {
             engagement_id: id,
-            request_ids,
+            request_ids: request_ids(&f)?,
             title: f.title.clone(),
             description: f.description.clone(),
             estimate_minutes: fields::hours("estimate_minutes", &f.estimate_hours)?
@@ -343,10 +347,76 @@ pub(super) async fn create(
     match result {
         Ok(co) => Ok(Redirect::to(&format!("/app/change-orders/{}", co.id.0)).into_response()),
         Err(err) if is_form_error(&err) => {
-            co_form_page(&state, &s, &e, &f, Some(say(&err, LABELS))).await
+            co_form_page(&state, &s, &e, &f, None, Some(say(&err, LABELS))).await
         }
         Err(err) => Err(err.into()),
     }
+}
+
+pub(super) async fn edit_page(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+) -> UiResult<Response> {
+    let id = ChangeOrderId(parse_id(&raw)?);
+    s.ctx
+        .require(rapport_core::access::Permission::ManageClients)?;
+    let co = state.app.get_change_order(&s.ctx, id).await?;
+    let e = state.app.get_engagement(&s.ctx, co.engagement_id).await?;
+    let f = CoForm {
+        requests: co.request_ids.iter().map(|r| r.0.to_string()).collect(),
+        title: co.title.clone(),
+        description: co.description.clone(),
+        estimate_hours: fields::as_hours(co.estimate_minutes),
+        rate: fields::money_value(co.rate_minor, co.currency.exponent()),
+        ..Default::default()
+    };
+    co_form_page(&state, &s, &e, &f, Some(id), None).await
+}
+
+pub(super) async fn update(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(pairs): UiForm<Vec<(String, String)>>,
+) -> UiResult<Response> {
+    let id = ChangeOrderId(parse_id(&raw)?);
+    let f = CoForm::of(pairs);
+    s.check(&f.csrf)?;
+    let co = state.app.get_change_order(&s.ctx, id).await?;
+    let e = state.app.get_engagement(&s.ctx, co.engagement_id).await?;
+    if f.intent == "price" {
+        return co_form_page(&state, &s, &e, &f, Some(id), None).await;
+    }
+    let result = async {
+        let edit = ChangeOrderEdit {
+            request_ids: request_ids(&f)?,
+            title: f.title.clone(),
+            description: f.description.clone(),
+            estimate_minutes: fields::hours("estimate_minutes", &f.estimate_hours)?
+                .unwrap_or_default(),
+            rate_minor: fields::money("rate_minor", &f.rate, e.currency.exponent())?,
+        };
+        state.app.edit_change_order(&s.ctx, id, edit).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/app/change-orders/{}", id.0)).into_response()),
+        Err(err) if is_form_error(&err) => {
+            co_form_page(&state, &s, &e, &f, Some(id), Some(say(&err, LABELS))).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn request_ids(f: &CoForm) -> Result<Vec<RequestId>, AppError> {
+    let mut out = Vec::new();
+    for r in &f.requests {
+        out.push(RequestId(
+            fields::whole("request_ids", r)?.unwrap_or_default(),
+        ));
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,6 +487,7 @@ async fn show(
         }
         @if manages {
             @if co.status == ChangeOrderStatus::Draft {
+                p { a href={ "/app/change-orders/" (co.id.0) "/edit" } { "Edit the draft" } }
                 form method="post" action={ "/app/change-orders/" (co.id.0) "/send" } class="row" id="co-send" {
                     (csrf_field(&s.csrf))
                     span class="muted" { "Sending mails it on every request it covers; the client approves or declines in the portal." }

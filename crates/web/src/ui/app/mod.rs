@@ -86,6 +86,10 @@ pub fn router() -> Router<AppState> {
             get(change_orders::new_page).post(change_orders::create),
         )
         .route("/app/change-orders/{id}", get(change_orders::co_page))
+        .route(
+            "/app/change-orders/{id}/edit",
+            get(change_orders::edit_page).post(change_orders::update),
+        )
         .route("/app/change-orders/{id}/send", post(change_orders::send))
         .route("/app/change-orders/{id}/withdraw", post(change_orders::withdraw))
         .route(
