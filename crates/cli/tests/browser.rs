@@ -907,6 +907,13 @@ async fn commercial_flow(c: &Client, base: &str, step: &mut &'static str) -> Ste
     click(c, "#co-form button[value=save]").await?;
     wait_text(c, "#co-state", "draft").await?;
 
+    *step = "owner edits the draft's estimate";
+    click(c, "main a[href$='/edit']").await?;
+    wait_text(c, "main h1", "Edit change order").await?;
+    fill(c, "#co-estimate", "8").await?;
+    click(c, "#co-form button[value=save]").await?;
+    wait_text(c, "#co-facts", "8 h × 4500.00 INR = 36000.00 INR").await?;
+
     *step = "owner sends the change order";
     click(c, "#co-send button[type=submit]").await?;
     wait_text(c, "#co-state", "sent").await?;
@@ -941,7 +948,7 @@ async fn commercial_flow(c: &Client, base: &str, step: &mut &'static str) -> Ste
         .await
         .map_err(err)?;
     click(c, "section[aria-labelledby=eng-h] li a").await?;
-    wait_text(c, "#co-totals", "approved: 27000.00 INR (1)").await?;
+    wait_text(c, "#co-totals", "approved: 36000.00 INR (1)").await?;
     wait_text(c, "#co-list", "Approved; please start on Monday.").await?;
     shots(c, "co-engagement").await?;
     click(c, "#co-list a").await?;
