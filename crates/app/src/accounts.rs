@@ -16,7 +16,7 @@ use crate::secrets::Secret;
 use crate::{App, AppError, AppResult, Ctx};
 
 /// How long a portal invitation stays open: people read such mail days later.
-const INVITE_TTL: SignedDuration = SignedDuration::from_hours(7 * 24);
+pub(crate) const INVITE_TTL: SignedDuration = SignedDuration::from_hours(7 * 24);
 
 /// A new TOTP secret to put in an authenticator app; not active until confirmed with a code.
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +55,7 @@ struct EmailedLink {
     compose: ComposeMail,
 }
 
-fn link_error(p: LinkProblem) -> AppError {
+pub(crate) fn link_error(p: LinkProblem) -> AppError {
     match p {
         LinkProblem::Unknown => AppError::NotFound("link"),
         LinkProblem::Used => AppError::conflict("token", "this link has already been used"),

@@ -73,6 +73,8 @@ pub enum SecretKind {
     PortalInvite,
     /// A one-time link asking a contact to rate delivered work.
     RatingInvitation,
+    /// An admin's invitation to join as a member: the invitee chooses their password with it.
+    MemberInvite,
 }
 
 impl SecretKind {
@@ -84,6 +86,7 @@ impl SecretKind {
             SecretKind::PortalLink => "rpl",
             SecretKind::PortalInvite => "rpi",
             SecretKind::RatingInvitation => "rpv",
+            SecretKind::MemberInvite => "rpm",
         }
     }
 }

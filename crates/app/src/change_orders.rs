@@ -4,7 +4,9 @@
 
 use rapport_core::access::{Actor, Permission, Principal};
 use rapport_core::audit::AuditEntry;
-use rapport_core::change_order::{ChangeOrder, ChangeOrderStatus, DecisionInput, NewChangeOrder};
+use rapport_core::change_order::{
+    ChangeOrder, ChangeOrderEdit, ChangeOrderStatus, DecisionInput, NewChangeOrder,
+};
 use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, OrgId};
 use rapport_core::message::{Direction, Message, SendStatus};
 use rapport_core::scope::Verdict;
@@ -78,6 +80,7 @@ fn check_requests(
     org: OrgId,
     engagement: EngagementId,
     ids: &[rapport_core::ids::RequestId],
+    editing: Option<ChangeOrderId>,
 ) -> AppResult<()> {
     // Lock the requests (in id order, so two drafts over the same requests cannot deadlock):
     // two managers cannot put one request on two live change orders at once.
@@ -123,11 +126,12 @@ fn check_requests(
         if let Some((other, status, _)) =
             store::for_request(db, org, rid)?
                 .into_iter()
-                .find(|(_, s, _)| {
-                    !matches!(
-                        s,
-                        ChangeOrderStatus::Declined | ChangeOrderStatus::Withdrawn
-                    )
+                .find(|(o, s, _)| {
+                    Some(*o) != editing
+                        && !matches!(
+                            s,
+                            ChangeOrderStatus::Declined | ChangeOrderStatus::Withdrawn
+                        )
                 })
         {
             conflicts.push(rapport_core::validate::FieldError {
@@ -215,7 +219,7 @@ impl App {
                     )
                 })?;
                 let d = input.validate(e.hourly_rate_minor)?;
-                check_requests(db, org, e.id, &d.request_ids)?;
+                check_requests(db, org, e.id, &d.request_ids, None)?;
                 let c = store::insert(
                     db,
                     &ChangeOrder {
@@ -250,6 +254,58 @@ impl App {
                             "engagement_id": c.engagement_id, "request_ids": c.request_ids,
                             "estimate_minutes": c.estimate_minutes, "rate_minor": c.rate_minor,
                             "price_minor": c.price_minor, "currency": c.currency,
+                        })),
+                )?;
+                Ok(c)
+            })
+            .await
+    }
+
+    /// Change a draft's requests, words, estimate or rate (managers and above): the same checks
+    /// and pricing as a new one. Once sent, a change order is withdrawn, not edited.
+    pub async fn edit_change_order(
+        &self,
+        ctx: &Ctx,
+        id: ChangeOrderId,
+        edit: ChangeOrderEdit,
+    ) -> AppResult<ChangeOrder> {
+        ctx.require(Permission::ManageClients)?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<ChangeOrder> {
+                let before = visible(db, &ctx.principal, id, true)?;
+                if before.status != ChangeOrderStatus::Draft {
+                    return Err(AppError::conflict(
+                        "status",
+                        format!(
+                            "this change order is {}; only a draft can be edited (withdraw it and draft another)",
+                            before.status
+                        ),
+                    ));
+                }
+                let org = ctx.org();
+                let e = engagements::get(db, org, before.engagement_id)?;
+                let d = edit.into_new(e.id).validate(e.hourly_rate_minor)?;
+                check_requests(db, org, e.id, &d.request_ids, Some(id))?;
+                let mut c = before.clone();
+                c.request_ids = d.request_ids;
+                c.title = d.title;
+                c.description = d.description;
+                c.estimate_minutes = d.estimate_minutes;
+                c.rate_minor = d.rate_minor;
+                c.price_minor = d.price_minor;
+                c.updated_at = now;
+                store::update_draft(db, &c)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "change_order.update")
+                        .target("change_order", c.id.0)
+                        .details(serde_json::json!({
+                            "request_ids": c.request_ids, "estimate_minutes": c.estimate_minutes,
+                            "rate_minor": c.rate_minor, "price_minor": c.price_minor,
+                            "before": {"request_ids": before.request_ids, "price_minor": before.price_minor},
                         })),
                 )?;
                 Ok(c)

@@ -260,6 +260,23 @@ impl App {
             .await
     }
 
+    /// Every client's score as last recomputed, with its top reason, for the clients list:
+    /// one read for the whole firm. A client never scored yet is absent.
+    pub async fn health_scores(
+        &self,
+        ctx: &Ctx,
+    ) -> AppResult<std::collections::HashMap<ClientId, AtRisk>> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
+        self.store
+            .read(move |db| {
+                // Every score is below 101, so this is every scored client.
+                let all = store::at_risk(db, org, 101, 1, rapport_store::repo::MAX_PAGE)?;
+                Ok(all.into_iter().map(|a| (a.client_id, a)).collect())
+            })
+            .await
+    }
+
     pub(crate) async fn run_health_recompute(
         &self,
         job: &Job,

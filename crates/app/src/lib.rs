@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod mail;
 pub mod mail_out;
 pub mod mail_settings;
+pub mod member_invites;
 pub mod merge;
 pub mod org;
 pub mod people;

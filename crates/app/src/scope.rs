@@ -512,6 +512,30 @@ impl App {
     }
 }
 
+impl App {
+    /// What the scope check would say of a sample request against a brief still being written
+    /// (nothing is saved): its author tries the in and out items before saving them. The
+    /// sample's first line is read as the request's title, the rest as its body.
+    pub fn preview_scope(
+        &self,
+        ctx: &Ctx,
+        brief: rapport_core::scope::Brief,
+        sample: &str,
+    ) -> AppResult<rapport_core::scope::Assessment> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let mut v = validate::Violations::new();
+        let brief = rapport_core::engagement::brief(brief, "brief", &mut v);
+        v.finish(|| ())?;
+        let sample = prefix(sample.trim(), MAX_BODY_BYTES);
+        let (title, body) = sample.split_once('\n').unwrap_or((sample.as_str(), ""));
+        Ok(rapport_core::scope::check(
+            &brief,
+            title.trim(),
+            body.trim(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -182,6 +182,38 @@ impl NewChangeOrder {
     }
 }
 
+/// New terms for a draft: everything a new change order holds but its engagement, which stays.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangeOrderEdit {
+    /// The out-of-scope requests it covers: 1-50, each once, all of its engagement.
+    pub request_ids: Vec<RequestId>,
+    /// 1-300 characters.
+    pub title: String,
+    /// What will be done, for the client: 1-10,000 characters.
+    pub description: String,
+    /// 1-120,000 minutes (2,000 hours).
+    pub estimate_minutes: i64,
+    /// Minor units per hour; defaults to the engagement's hourly rate.
+    #[serde(default)]
+    pub rate_minor: Option<i64>,
+}
+
+impl ChangeOrderEdit {
+    /// The same checks and pricing as a new change order of `engagement_id`.
+    pub fn into_new(self, engagement_id: EngagementId) -> NewChangeOrder {
+        NewChangeOrder {
+            engagement_id,
+            request_ids: self.request_ids,
+            title: self.title,
+            description: self.description,
+            estimate_minutes: self.estimate_minutes,
+            rate_minor: self.rate_minor,
+        }
+    }
+}
+
 /// A client's answer to a sent change order.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -37,6 +37,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     13 "0013_mail_anchors",
     14 "0014_signals_complaints",
     15 "0015_member_holidays",
+    16 "0016_member_invites",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -55,6 +56,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     13 "0013_mail_anchors",
     14 "0014_signals_complaints",
     15 "0015_member_holidays",
+    16 "0016_member_invites",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

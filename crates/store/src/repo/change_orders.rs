@@ -138,6 +138,33 @@ pub fn update_status(db: &mut Db<'_>, c: &ChangeOrder) -> Result<(), StoreError>
     }
 }
 
+/// Save a draft's new terms and the requests it now covers.
+pub fn update_draft(db: &mut Db<'_>, c: &ChangeOrder) -> Result<(), StoreError> {
+    let n = db.execute(
+        "UPDATE change_orders SET title = $3, description = $4, estimate_minutes = $5, rate_minor = $6,
+             price_minor = $7, updated_at = $8
+         WHERE org_id = $1 AND id = $2",
+        params![
+            c.org_id, c.id, c.title, c.description, c.estimate_minutes, c.rate_minor, c.price_minor,
+            c.updated_at
+        ],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    db.execute(
+        "DELETE FROM change_order_requests WHERE org_id = $1 AND change_order_id = $2",
+        params![c.org_id, c.id],
+    )?;
+    for r in &c.request_ids {
+        db.execute(
+            "INSERT INTO change_order_requests (org_id, change_order_id, request_id) VALUES ($1, $2, $3)",
+            params![c.org_id, c.id, r],
+        )?;
+    }
+    Ok(())
+}
+
 /// The change orders that cover a request, oldest first, with their status and engagement.
 pub fn for_request(
     db: &mut Db<'_>,

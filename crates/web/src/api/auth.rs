@@ -64,7 +64,7 @@ pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn signed_in_response(state: &AppState, s: SignedIn) -> Response {
+pub(crate) fn signed_in_response(state: &AppState, s: SignedIn) -> Response {
     let max_age = state.app.settings.session_ttl.as_secs();
     let mut res = Json(SignedInOutput {
         csrf_token: s.csrf_token,

@@ -5,7 +5,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use rapport_app::change_orders::ChangeOrderFilter;
-use rapport_core::change_order::{ChangeOrder, ChangeOrderStatus, DecisionInput, NewChangeOrder};
+use rapport_core::change_order::{
+    ChangeOrder, ChangeOrderEdit, ChangeOrderStatus, DecisionInput, NewChangeOrder,
+};
 use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId};
 use rapport_core::message::Message;
 use serde::{Deserialize, Serialize};
@@ -71,6 +73,23 @@ async fn create(
 async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<ChangeOrder>> {
     Ok(Json(
         s.app.get_change_order(&auth.0, ChangeOrderId(id)).await?,
+    ))
+}
+
+/// Change a draft's requests, title, description, estimate or rate; it is priced again as a
+/// new one would be. 409 once it has been sent (withdraw it and draft another).
+#[utoipa::path(put, operation_id = "updateChangeOrder", path = "/api/v1/change-orders/{id}", tag = "change-orders", params(("id" = i64, Path)),
+    request_body = ChangeOrderEdit, responses((status = 200, body = ChangeOrder), Errors))]
+async fn update(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<ChangeOrderEdit>,
+) -> ApiResult<Json<ChangeOrder>> {
+    Ok(Json(
+        s.app
+            .edit_change_order(&auth.0, ChangeOrderId(id), input)
+            .await?,
     ))
 }
 
@@ -149,7 +168,7 @@ async fn decline(
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(get))
+        .routes(routes!(get, update))
         .routes(routes!(send))
         .routes(routes!(withdraw))
         .routes(routes!(approve))

@@ -1,15 +1,18 @@
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use rapport_core::access::Role;
 use rapport_core::ids::MemberId;
 use rapport_core::member::{Member, MemberPatch, NewMember};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{NewPassword, SignedInOutput, signed_in_response};
 use super::{Errors, list_type};
-use crate::extract::{ApiJson, ApiQuery, Auth, Id};
+use crate::extract::{ApiJson, ApiQuery, Auth, Id, SESSION_COOKIE, client_ip_from};
 use crate::problem::ApiResult;
 use crate::state::AppState;
 
@@ -79,8 +82,92 @@ async fn update(
     ))
 }
 
+/// Who to invite: everything of a new member but the password, which they choose themselves.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInvitation {
+    /// Where the invitation goes; unique within the firm. At most 254 characters.
+    pub email: String,
+    /// 1-200 characters.
+    pub name: String,
+    pub role: Role,
+    /// IANA zone, e.g. `Europe/London`.
+    pub tz: String,
+    /// Weekly working hours in `tz`; default `["mon-fri 09:00-17:00"]`.
+    #[serde(default)]
+    pub working_hours: Option<Vec<String>>,
+    /// 0 to 10080 (7 x 24 h); default 2400 (40 h).
+    #[serde(default)]
+    pub weekly_capacity_minutes: Option<i64>,
+}
+
+impl From<MemberInvitation> for NewMember {
+    fn from(i: MemberInvitation) -> Self {
+        NewMember {
+            email: i.email,
+            name: i.name,
+            role: i.role,
+            tz: i.tz,
+            working_hours: i.working_hours,
+            weekly_capacity_minutes: i.weekly_capacity_minutes,
+            password: None,
+        }
+    }
+}
+
+/// Invite someone to join as a member (admins and owners, within the roles they may grant).
+/// The member exists from now but cannot sign in until they open the emailed link (valid for a
+/// week, at `/app/invite`) and choose their own password.
+#[utoipa::path(post, operation_id = "inviteMember", path = "/api/v1/members/invite", tag = "members", request_body = MemberInvitation,
+    responses((status = 201, body = Member), Errors))]
+async fn invite(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<MemberInvitation>,
+) -> ApiResult<(StatusCode, Json<Member>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.invite_member(&auth.0, input.into()).await?),
+    ))
+}
+
+/// Mail a new invitation to a member who has not chosen a password yet; their older unused
+/// invitations stop working. 409 when they already have a password or are deactivated.
+#[utoipa::path(post, operation_id = "reinviteMember", path = "/api/v1/members/{id}/invite", tag = "members", params(("id" = i64, Path)),
+    responses((status = 202), Errors))]
+async fn reinvite(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
+    s.app.reinvite_member(&auth.0, MemberId(id)).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Accept a member's invitation: choose a password (10-1024 characters) and sign in. Sets the
+/// session cookie. The link works once.
+#[utoipa::path(post, operation_id = "acceptMemberInvitation", path = "/api/v1/members/invite/accept", tag = "members", request_body = NewPassword, security(()),
+    responses((status = 200, body = SignedInOutput), Errors))]
+async fn accept(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    parts: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(input): ApiJson<NewPassword>,
+) -> ApiResult<Response> {
+    let previous = crate::extract::cookie_in(&headers, SESSION_COOKIE).map(str::to_string);
+    let signed = state
+        .app
+        .accept_member_invite(
+            &input.token,
+            &input.password,
+            client_ip_from(&parts),
+            previous,
+        )
+        .await?;
+    Ok(signed_in_response(&state, signed))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
+        .routes(routes!(invite))
+        .routes(routes!(accept))
         .routes(routes!(get, update))
+        .routes(routes!(reinvite))
 }

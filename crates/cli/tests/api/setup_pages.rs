@@ -1,0 +1,689 @@
+//! The set-up pages over HTTP (issue 17, item 1): every form needs its CSRF token and the right
+//! role, goes through the API's use cases (the same audit rows), and says what is wrong in the
+//! words of the form's labels. The Chromium journey is tests/browser.rs.
+
+use rapport_core::access::Role;
+use reqwest::redirect::Policy;
+
+use crate::both;
+use crate::support::{PASSWORD, TestApp};
+
+struct Page {
+    status: u16,
+    location: String,
+    set_cookie: Vec<String>,
+    body: String,
+}
+
+impl Page {
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let at = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no csrf field on the page: {}", self.body));
+        let rest = &self.body[at + marker.len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookie
+            .iter()
+            .map(|c| c.split(';').next().unwrap().to_string())
+            .find(|c| c.starts_with(&format!("{name}=")) && c.len() > name.len() + 1)
+    }
+}
+
+async fn fetch(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    cookie: &str,
+    form: Option<&[(&str, &str)]>,
+) -> Page {
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let mut req = client.request(method, format!("{}{path}", app.base));
+    if !cookie.is_empty() {
+        req = req.header("cookie", cookie);
+    }
+    if let Some(f) = form {
+        req = req.form(f);
+    }
+    let res = req.send().await.unwrap();
+    Page {
+        status: res.status().as_u16(),
+        location: res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default(),
+        set_cookie: res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect(),
+        body: res.text().await.unwrap_or_default(),
+    }
+}
+
+async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
+    fetch(app, reqwest::Method::GET, path, cookie, None).await
+}
+
+async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> Page {
+    fetch(app, reqwest::Method::POST, path, cookie, Some(form)).await
+}
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
+    let login = get(app, "/app/login", "").await;
+    let lc = login.cookie("rapport_login_csrf").expect("login cookie");
+    let res = post(
+        app,
+        "/app/login",
+        &lc,
+        &[
+            ("csrf", &login.csrf()),
+            ("email", email),
+            ("password", password),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    res.cookie("rapport_session").expect("a session cookie")
+}
+
+/// The audit actions recorded against one target.
+async fn audited(app: &TestApp, kind: &str, id: i64) -> Vec<String> {
+    app.get(
+        &format!("/api/v1/audit?target_kind={kind}&target_id={id}&limit=50"),
+        &app.owner,
+    )
+    .await
+    .ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A form whose values are owned (its keys may repeat, as ticked boxes do).
+async fn post_owned(app: &TestApp, path: &str, cookie: &str, form: Vec<(&str, String)>) -> Page {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post(app, path, cookie, &pairs).await
+}
+
+fn client_form<'a>(csrf: &'a str, tz: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("name", "Kaveri Foods"),
+        ("tz", tz),
+        ("hours", "mon-fri 09:00-18:00"),
+        ("countries", "IN"),
+        ("locale", "en-IN"),
+        ("tone", "formal"),
+        ("avoid", "Dear Sir/Madam"),
+        ("glossary", "ladies' fingers = okra"),
+        ("notes", "Prefers mail to calls."),
+    ]
+}
+
+both!(
+    set_up_forms_need_their_token_and_role_and_audit_like_the_api,
+    |app: TestApp| async move {
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let page = get(&app, "/app", &owner).await;
+        assert!(page.body.contains("Get started"), "{}", page.body);
+        let form = get(&app, "/app/clients/new", &owner).await;
+        assert_eq!(form.status, 200);
+        let csrf = form.csrf();
+        // No token, or another session's: refused, nothing written.
+        let res = post(
+            &app,
+            "/app/clients/new",
+            &owner,
+            &client_form("", "Asia/Kolkata"),
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        assert_eq!(app.count("clients").await, 0);
+        // The right token: the client exists, with what the form said.
+        let res = post(
+            &app,
+            "/app/clients/new",
+            &owner,
+            &client_form(&csrf, "Asia/Kolkata"),
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let id: i64 = res
+            .location
+            .strip_prefix("/app/clients/")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let c = app
+            .get(&format!("/api/v1/clients/{id}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(c["calendar"]["tz"], "Asia/Kolkata");
+        assert_eq!(c["calendar"]["countries"], serde_json::json!(["IN"]));
+        assert_eq!(c["etiquette"]["glossary"][0]["theirs"], "ladies' fingers");
+        assert_eq!(c["etiquette"]["glossary"][0]["ours"], "okra");
+        assert_eq!(c["notes"], "Prefers mail to calls.");
+        assert!(
+            audited(&app, "client", id)
+                .await
+                .contains(&"client.create".to_string()),
+            "the page writes the API's audit row"
+        );
+        // An agent may not set clients up nor invite members.
+        app.member_token("agent@acme.example", Role::Agent).await;
+        let agent = sign_in(&app, "agent@acme.example", PASSWORD).await;
+        assert_eq!(get(&app, "/app/clients/new", &agent).await.status, 403);
+        assert_eq!(get(&app, "/app/members/new", &agent).await.status, 403);
+        let agent_csrf = get(&app, "/app/clients", &agent).await.csrf();
+        let res = post(
+            &app,
+            "/app/members/new",
+            &agent,
+            &[
+                ("csrf", &agent_csrf),
+                ("name", "Sneaky"),
+                ("email", "sneaky@acme.example"),
+                ("role", "owner"),
+                ("tz", "Europe/London"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        assert_eq!(app.count("one_time_links").await, 0);
+    }
+);
+
+both!(form_errors_speak_of_the_labels, |app: TestApp| async move {
+    let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+    let csrf = get(&app, "/app/clients/new", &owner).await.csrf();
+    let res = post(
+        &app,
+        "/app/clients/new",
+        &owner,
+        &client_form(&csrf, "Mars/Olympus"),
+    )
+    .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("Time zone:"), "{}", res.body);
+    assert!(!res.body.contains("calendar.tz"), "{}", res.body);
+    // What was typed stays in the form.
+    assert!(
+        res.body.contains("ladies&#39; fingers = okra")
+            || res.body.contains("ladies' fingers = okra"),
+        "{}",
+        res.body
+    );
+    let client = app.client("Northwind").await;
+    let res = post(
+        &app,
+        &format!("/app/clients/{client}/engagements/new"),
+        &owner,
+        &[
+            ("csrf", &csrf),
+            ("intent", "save"),
+            ("name", "Reporting"),
+            ("currency", "EUR"),
+            ("normal_first", "soon"),
+            ("rate", "12.345"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(
+        res.body.contains("Hourly rate:") || res.body.contains("Normal-priority targets:"),
+        "{}",
+        res.body
+    );
+    assert_eq!(app.count("engagements").await, 0);
+});
+
+both!(
+    an_engagement_from_the_form_with_a_scope_preview,
+    |app: TestApp| async move {
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let client = app.client("Kaveri Foods").await;
+        let form = get(
+            &app,
+            &format!("/app/clients/{client}/engagements/new"),
+            &owner,
+        )
+        .await;
+        assert_eq!(form.status, 200);
+        let csrf = form.csrf();
+        let brief = [
+            ("csrf", csrf.as_str()),
+            ("brief_text", "Reporting on the cold stores."),
+            ("in_items", "Weekly temperature reports\nSales dashboards"),
+            ("out_items", "Changes to the mobile app"),
+            ("sample", "Please add a screen to the mobile app"),
+        ];
+        // As you type (htmx): only the verdict.
+        let res = post(&app, "/app/engagements/scope-preview", &owner, &brief).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(
+            res.body.contains("would say <strong>out</strong>"),
+            "{}",
+            res.body
+        );
+        // Without JavaScript: the whole form again, nothing saved.
+        let mut preview = brief.to_vec();
+        preview.extend([
+            ("intent", "preview"),
+            ("name", "Cold chain"),
+            ("currency", "INR"),
+        ]);
+        let res = post(
+            &app,
+            &format!("/app/clients/{client}/engagements/new"),
+            &owner,
+            &preview,
+        )
+        .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(
+            res.body.contains("would say <strong>out</strong>"),
+            "{}",
+            res.body
+        );
+        assert_eq!(app.count("engagements").await, 0);
+        let mut save = brief.to_vec();
+        save.extend([
+            ("intent", "save"),
+            ("name", "Cold chain"),
+            ("currency", "INR"),
+            ("rate", "4500"),
+            ("budget_hours", "120"),
+            ("normal_first", "2"),
+            ("normal_next", "8"),
+            ("normal_resolution", "40"),
+            ("at_risk_percent", "80"),
+            ("silence_hours", "12"),
+        ]);
+        let res = post(
+            &app,
+            &format!("/app/clients/{client}/engagements/new"),
+            &owner,
+            &save,
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let id: i64 = res
+            .location
+            .strip_prefix("/app/engagements/")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let e = app
+            .get(&format!("/api/v1/engagements/{id}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(e["hourly_rate_minor"], 450_000);
+        assert_eq!(e["budget_minutes"], 7200);
+        assert_eq!(
+            e["sla_policy"]["targets"]["normal"]["first_response_minutes"],
+            120
+        );
+        assert_eq!(e["sla_policy"]["at_risk_percent"], 80);
+        assert_eq!(e["silence_policy"]["max_business_minutes"], 720);
+        let items = e["brief"]["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[2]["kind"], "out");
+        let page = get(&app, &format!("/app/engagements/{id}"), &owner).await;
+        assert!(
+            page.body
+                .contains("first reply within 2 business hours, each later reply within 8 business hours (1 working day of 8 hours), delivery within 40 business hours (5 working days of 8 hours) of Kaveri Foods&#39; calendar")
+                || page.body.contains("first reply within 2 business hours, each later reply within 8 business hours (1 working day of 8 hours), delivery within 40 business hours (5 working days of 8 hours) of Kaveri Foods' calendar"),
+            "{}",
+            page.body
+        );
+        assert!(
+            audited(&app, "engagement", id)
+                .await
+                .contains(&"engagement.create".to_string())
+        );
+    }
+);
+
+both!(
+    a_member_invited_from_the_page_joins_through_the_mailed_link,
+    |app: TestApp| async move {
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let csrf = get(&app, "/app/members/new", &owner).await.csrf();
+        let res = post(
+            &app,
+            "/app/members/new",
+            &owner,
+            &[
+                ("csrf", &csrf),
+                ("name", "Ines Iyer"),
+                ("email", "ines@acme.example"),
+                ("role", "manager"),
+                ("tz", "Asia/Kolkata"),
+                ("working_hours", "mon-fri 10:00-18:00"),
+                ("capacity_hours", "30"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let list = get(&app, "/app/members", &owner).await;
+        assert!(
+            list.body.contains("invited, not joined yet"),
+            "{}",
+            list.body
+        );
+        let token = app
+            .link_in_mail("ines@acme.example", "/app/invite?token=")
+            .await;
+        let page = get(&app, &format!("/app/invite?token={token}"), "").await;
+        assert_eq!(page.status, 200);
+        let lc = page.cookie("rapport_login_csrf").unwrap();
+        // The double-submit token is needed here too.
+        let res = post(
+            &app,
+            "/app/invite",
+            &lc,
+            &[
+                ("csrf", "forged"),
+                ("token", &token),
+                ("password", "ines chose this 42"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        let res = post(
+            &app,
+            "/app/invite",
+            &lc,
+            &[
+                ("csrf", &page.csrf()),
+                ("token", &token),
+                ("password", "short"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("Password:"), "{}", res.body);
+        let res = post(
+            &app,
+            "/app/invite",
+            &lc,
+            &[
+                ("csrf", &page.csrf()),
+                ("token", &token),
+                ("password", "ines chose this 42"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(res.location, "/app");
+        let session = res.cookie("rapport_session").expect("signed in");
+        let home = get(&app, "/app", &session).await;
+        assert!(home.body.contains("Ines Iyer"), "{}", home.body);
+        sign_in(&app, "ines@acme.example", "ines chose this 42").await;
+    }
+);
+
+both!(
+    a_change_order_from_the_pages_covers_several_requests_is_edited_and_withdrawn,
+    |app: TestApp| async move {
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let client = app.client("Kaveri Foods").await;
+        let e = app
+            .post(
+                "/api/v1/engagements",
+                &app.owner,
+                serde_json::json!({
+                    "client_id": client, "name": "Cold chain", "currency": "EUR",
+                    "hourly_rate_minor": 9550,
+                    "brief": {"text": "Reports.", "items": [
+                        {"id": "reports", "kind": "in", "text": "Weekly temperature reports"},
+                        {"id": "app", "kind": "out", "text": "Changes to the mobile app"}]}
+                }),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        let csrf = get(&app, &format!("/app/clients/{client}"), &owner)
+            .await
+            .csrf();
+        // Two requests logged from the client page, both out of scope by the brief.
+        let mut ids = Vec::new();
+        for title in ["A new screen in the mobile app", "Mobile app login changes"] {
+            let res = post(
+                &app,
+                &format!("/app/clients/{client}/requests"),
+                &owner,
+                &[
+                    ("csrf", &csrf),
+                    ("title", title),
+                    ("body", "For the mobile app, please."),
+                    ("engagement", &e.to_string()),
+                    ("kind", "feature"),
+                    ("priority", "normal"),
+                ],
+            )
+            .await;
+            assert_eq!(res.status, 303, "{}", res.body);
+            let id: i64 = res
+                .location
+                .strip_prefix("/app/requests/")
+                .unwrap()
+                .parse()
+                .unwrap();
+            let page = get(&app, &res.location, &owner).await;
+            assert!(
+                page.body.contains("Draft a change order"),
+                "an out-of-scope request offers a change order: {}",
+                page.body
+            );
+            ids.push(id.to_string());
+        }
+        let path = format!("/app/engagements/{e}/change-orders/new");
+        let form = |intent: &'static str, estimate: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("intent", intent.to_string()),
+                ("requests", ids[0].clone()),
+                ("requests", ids[1].clone()),
+                ("title", "Mobile app work".to_string()),
+                ("description", "Both screens.".to_string()),
+                ("estimate_hours", estimate.to_string()),
+            ]
+        };
+        // The price is estimate x rate, half up: 1.5 h x 95.50 = 143.25.
+        let res = post_owned(&app, &path, &owner, form("price", "1.5")).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(res.body.contains("143.25"), "{}", res.body);
+        assert_eq!(app.count("change_orders").await, 0);
+        // A bad estimate is told in the form's words.
+        let res = post_owned(&app, &path, &owner, form("save", "a while")).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("Estimate (hours):"), "{}", res.body);
+        // Without the token: refused.
+        let mut forged = form("save", "1.5");
+        forged[0].1 = "forged".into();
+        assert_eq!(post_owned(&app, &path, &owner, forged).await.status, 403);
+        let res = post_owned(&app, &path, &owner, form("save", "1.5")).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let co: i64 = res
+            .location
+            .strip_prefix("/app/change-orders/")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let api = app
+            .get(&format!("/api/v1/change-orders/{co}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(api["request_ids"].as_array().unwrap().len(), 2);
+        assert_eq!(api["price_minor"], 14325);
+        assert_eq!(api["status"], "draft");
+        // An agent sees it but may neither send nor withdraw it.
+        app.member_token("agent@acme.example", Role::Agent).await;
+        let agent = sign_in(&app, "agent@acme.example", PASSWORD).await;
+        let seen = get(&app, &format!("/app/change-orders/{co}"), &agent).await;
+        assert_eq!(seen.status, 200, "{}", seen.body);
+        assert!(!seen.body.contains("Send to the client"), "{}", seen.body);
+        let res = post(
+            &app,
+            &format!("/app/change-orders/{co}/send"),
+            &agent,
+            &[("csrf", &seen.csrf())],
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        // The draft is edited: one request, two hours, priced again (2 h x 95.50 = 191.00).
+        let edit = format!("/app/change-orders/{co}/edit");
+        let form_page = get(&app, &edit, &owner).await;
+        assert_eq!(form_page.status, 200, "{}", form_page.body);
+        assert!(
+            form_page.body.contains("Both screens."),
+            "{}",
+            form_page.body
+        );
+        let res = post_owned(
+            &app,
+            &edit,
+            &owner,
+            vec![
+                ("csrf", csrf.clone()),
+                ("intent", "save".into()),
+                ("requests", ids[0].clone()),
+                ("title", "Mobile app screen".into()),
+                ("description", "One screen.".into()),
+                ("estimate_hours", "2".into()),
+                ("rate", "95.50".into()),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let api = app
+            .get(&format!("/api/v1/change-orders/{co}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(api["request_ids"].as_array().unwrap().len(), 1);
+        assert_eq!(api["price_minor"], 19100);
+        assert_eq!(api["title"], "Mobile app screen");
+        let res = post(
+            &app,
+            &format!("/app/change-orders/{co}/withdraw"),
+            &owner,
+            &[("csrf", &csrf), ("note", "They will do it in-house.")],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let page = get(&app, &format!("/app/engagements/{e}"), &owner).await;
+        assert!(page.body.contains("withdrawn"), "{}", page.body);
+        // Only a draft is edited.
+        let res = post_owned(
+            &app,
+            &edit,
+            &owner,
+            vec![
+                ("csrf", csrf.clone()),
+                ("intent", "save".into()),
+                ("requests", ids[0].clone()),
+                ("title", "Too late".into()),
+                ("description", "One screen.".into()),
+                ("estimate_hours", "2".into()),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 409, "{}", res.body);
+        assert!(
+            res.body.contains("only a draft can be edited"),
+            "{}",
+            res.body
+        );
+        let audit = audited(&app, "change_order", co).await;
+        assert!(
+            audit.contains(&"change_order.create".to_string())
+                && audit.contains(&"change_order.update".to_string())
+                && audit.contains(&"change_order.withdraw".to_string()),
+            "{audit:?}"
+        );
+        assert!(!audit.contains(&"change_order.send".to_string()));
+    }
+);
+
+both!(
+    a_members_holidays_are_set_on_their_page,
+    |app: TestApp| async move {
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let token = app.member_token("hal@acme.example", Role::Agent).await;
+        let hal = app.get("/api/v1/me", &token).await.ok(200)["member"]["id"]
+            .as_i64()
+            .unwrap();
+        let path = format!("/app/members/{hal}");
+        let edit = |countries: &'static str, days: &'static str| {
+            let (app, owner, path) = (&app, owner.clone(), path.clone());
+            async move {
+                let csrf = get(app, &path, &owner).await.csrf();
+                post(
+                    app,
+                    &path,
+                    &owner,
+                    &[
+                        ("csrf", &csrf),
+                        ("name", "Hal"),
+                        ("role", "agent"),
+                        ("tz", "Europe/London"),
+                        ("working_hours", "mon-fri 09:00-17:00"),
+                        ("capacity_hours", "40"),
+                        ("holiday_countries", countries),
+                        ("holidays", days),
+                        ("has_active", "yes"),
+                        ("active", "yes"),
+                    ],
+                )
+                .await
+            }
+        };
+        let res = edit("GB", "2026-12-24\n2026-12-31").await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let m = app
+            .get(&format!("/api/v1/members/{hal}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(m["holiday_countries"], serde_json::json!(["GB"]));
+        assert_eq!(
+            m["holidays"],
+            serde_json::json!(["2026-12-24", "2026-12-31"])
+        );
+        let page = get(&app, &path, &owner).await;
+        assert!(page.body.contains("2026-12-31"), "{}", page.body);
+        // A bad date is refused in the words of the form, and nothing is lost.
+        let res = edit("GB", "24/12/2026").await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("Other days off"), "{}", res.body);
+        let m = app
+            .get(&format!("/api/v1/members/{hal}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(
+            m["holidays"],
+            serde_json::json!(["2026-12-24", "2026-12-31"])
+        );
+        // Emptying both fields clears them.
+        assert_eq!(edit("", "").await.status, 303);
+        let m = app
+            .get(&format!("/api/v1/members/{hal}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(m["holidays"], serde_json::json!([]));
+        assert_eq!(m["holiday_countries"], serde_json::json!([]));
+    }
+);

@@ -1,0 +1,522 @@
+//! The clients list (search and health), the client form (calendar, etiquette, notes), a
+//! client's page (calendar, health, etiquette, contacts, engagements) and portal access.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use rapport_app::AppError;
+use rapport_app::clocks::ledger::GroupBy;
+use rapport_core::access::Permission;
+use rapport_core::calendar::CalendarSpec;
+use rapport_core::client::{Client, ClientPatch, NewClient};
+use rapport_core::etiquette::{ClientEtiquette, GlossaryEntry, Tone};
+use rapport_core::ids::ClientId;
+use serde::Deserialize;
+
+use super::fields::{self, Labels, is_form_error, say};
+use super::{me, page, parse_id};
+use crate::state::AppState;
+use crate::ui::charts;
+use crate::ui::form::UiForm;
+use crate::ui::{Agent, Session, UiError, UiResult, csrf_field};
+
+pub(super) async fn client_page(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+) -> UiResult<Markup> {
+    let id = ClientId(parse_id(&raw)?);
+    let me = me(&state, &s).await?;
+    let client = state.app.client_record(&s.ctx, id).await?;
+    let now = state.app.client_now(&s.ctx, id, None).await?;
+    let contacts = state.app.list_contacts(&s.ctx, Some(id), None, 100).await?;
+    let manages_portal = s
+        .ctx
+        .principal
+        .allows(rapport_core::access::Permission::ManagePortalAccess);
+    let engagements = state
+        .app
+        .list_engagements(&s.ctx, Some(id), None, 100)
+        .await?;
+    let health = state.app.client_health(&s.ctx, id).await.ok();
+    let ledger = state
+        .app
+        .promise_stats(&s.ctx, Some(GroupBy::Client))
+        .await?;
+    let stats = ledger
+        .groups
+        .iter()
+        .find(|g| g.id == id.0)
+        .map(|g| &g.stats);
+    let manages = s.ctx.principal.allows(Permission::ManageClients);
+    let body = html! {
+        p class="crumbs" { a href="/app/clients" { "Clients" } " › " (client.name) }
+        h1 { (client.name) }
+        @if manages { p { a href={ "/app/clients/" (id.0) "/edit" } { "Edit the client" } } }
+        dl class="facts" {
+            dt { "Local time" } dd id="client-time" {
+                (now.local_time.replace('T', " ")) " " (now.tz) " (" (now.weekday) ") · "
+                @if now.in_office { "in office" } @else { "out of office" }
+                @if now.holiday_today { " · holiday today" }
+            }
+            dt { "Calendar" } dd {
+                (client.calendar.hours.join(", "))
+                @if !client.calendar.countries.is_empty() { " · holidays of " (client.calendar.countries.join(", ")) }
+                @if !client.calendar.holidays.is_empty() { " · also off " (client.calendar.holidays.join(", ")) }
+            }
+            dt { "Locale" } dd { (client.locale) }
+            @if !client.notes.is_empty() { dt { "Notes" } dd { (client.notes) } }
+            dt { "Promises kept" } dd {
+                @match stats.and_then(|s| s.kept_percent) {
+                    Some(p) => { (format!("{p:.0}%")) }
+                    None => { "none settled yet" }
+                }
+                @if let Some(st) = stats { " (" (st.kept) " kept, " (st.broken) " broken, " (st.pending) " pending)" }
+            }
+        }
+        section aria-labelledby="health-h" {
+            h2 id="health-h" { "Health" }
+            @match &health {
+                None => p class="empty" { "Not computed yet." },
+                Some(h) => {
+                    p class="score" { "Score " strong { (h.score) } " / 100" }
+                    @if h.reasons.is_empty() { p { "No bad signal." } }
+                    ul {
+                        @for r in &h.reasons { li { (r.detail) " (−" (r.points) ")" } }
+                    }
+                    figure class="trend" {
+                        (charts::trend(&h.trend.iter().map(|p| (p.date.to_string(), f64::from(p.score))).collect::<Vec<_>>(), "Health over the last 90 days", 100.0))
+                        figcaption { "One score a day, from the daily snapshots." }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="etiquette-h" {
+            h2 id="etiquette-h" { "Etiquette" }
+            dl class="facts" {
+                dt { "Tone" } dd { (format!("{:?}", client.etiquette.tone).to_lowercase()) }
+                @if let Some(l) = &client.etiquette.language { dt { "Language" } dd { (l) } }
+                dt { "Avoid" } dd { @if client.etiquette.avoid.is_empty() { "—" } (client.etiquette.avoid.join(", ")) }
+                dt { "Their words" } dd {
+                    @if client.etiquette.glossary.is_empty() { "—" }
+                    @for (i, g) in client.etiquette.glossary.iter().enumerate() {
+                        @if i > 0 { ", " } q { (g.theirs) } " for " q { (g.ours) }
+                    }
+                }
+            }
+            h3 id="contacts-h" { "Contacts" }
+            @if manages { p { a href={ "/app/clients/" (id.0) "/contacts/new" } { "Add a contact" } } }
+            @if contacts.items.is_empty() { p class="empty" { "None yet." } }
+            ul class="contacts" {
+                @for c in &contacts.items {
+                    li {
+                        (c.name) " <" (c.email) ">"
+                        @if manages { " · " a href={ "/app/contacts/" (c.id.0) "/edit" } { "edit" } }
+                        @if let Some(p) = &c.etiquette.preferred_name { " · greet as " strong { (p) } }
+                        @if !c.etiquette.avoid.is_empty() { " · never " (c.etiquette.avoid.join(", ")) }
+                        " · portal " @if c.portal_enabled { "on" } @else { "off" }
+                        // The keys to the portal are a manager's (the API refuses others too).
+                        @if manages_portal {
+                            form method="post" action={ "/app/contacts/" (c.id.0) "/portal" } class="inline" {
+                                (csrf_field(&s.csrf))
+                                @if c.portal_enabled {
+                                    input type="hidden" name="action" value="revoke";
+                                    button type="submit" { "Revoke portal access" }
+                                } @else {
+                                    input type="hidden" name="action" value="invite";
+                                    button type="submit" { "Invite to the portal" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="eng-h" {
+            h2 id="eng-h" { "Engagements" }
+            @if manages { p { a href={ "/app/clients/" (id.0) "/engagements/new" } { "New engagement" } } }
+            @if engagements.items.is_empty() { p class="empty" { "None." } }
+            ul {
+                @for e in &engagements.items {
+                    li {
+                        a href={ "/app/engagements/" (e.id.0) } { strong { (e.name) } } " · " (format!("{:?}", e.status).to_lowercase())
+                        @if let Some(b) = e.budget_minutes { " · budget " (b / 60) " h" }
+                        p class="muted" { (e.brief.text) }
+                    }
+                }
+            }
+        }
+        @if manages {
+            section aria-labelledby="log-h" {
+                h2 id="log-h" { "Log a request for them" }
+                (super::change_orders::log_request_form(
+                    &s,
+                    id,
+                    &contacts.items.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>(),
+                    &engagements.items.iter().filter(|e| e.status == rapport_core::engagement::EngagementStatus::Active).map(|e| (e.id, e.name.clone())).collect::<Vec<_>>(),
+                ))
+            }
+        }
+        p { a href={ "/app?view=open" } { "Open requests" } }
+    };
+    page(&state, &s, &me, &client.name, "clients", body).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PortalForm {
+    csrf: String,
+    /// `invite` or `revoke`.
+    action: String,
+}
+
+/// Invite a contact to the portal or revoke their access, from the client page.
+pub(super) async fn contact_portal(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<PortalForm>,
+) -> UiResult<Response> {
+    let id = rapport_core::ids::ContactId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    match f.action.as_str() {
+        "invite" => state.app.invite_contact(&s.ctx, id).await?,
+        "revoke" => {
+            let patch = rapport_core::client::ContactPatch {
+                portal_enabled: Some(false),
+                ..Default::default()
+            };
+            state.app.update_contact(&s.ctx, id, patch).await?;
+        }
+        _ => {
+            return Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown action",
+            ));
+        }
+    }
+    let c = state.app.get_contact(&s.ctx, id).await?;
+    Ok(Redirect::to(&format!("/app/clients/{}#contacts-h", c.client_id.0)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The clients list and the client form
+
+const LABELS: Labels = &[
+    ("name", "Name"),
+    ("locale", "Locale"),
+    ("calendar", "Calendar"),
+    ("calendar.tz", "Time zone"),
+    ("calendar.hours", "Working hours"),
+    ("calendar.holidays", "Other days off"),
+    ("calendar.countries", "Public holidays of"),
+    ("etiquette.tone", "Tone"),
+    ("etiquette.language", "Language of our mail"),
+    ("etiquette.avoid", "Phrases to avoid"),
+    ("etiquette.glossary", "Their words for ours"),
+    ("notes", "Notes"),
+];
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ListQuery {
+    q: String,
+    done: String,
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Query(q): Query<ListQuery>,
+) -> UiResult<Markup> {
+    let me = me(&state, &s).await?;
+    let all = state
+        .app
+        .list_clients(&s.ctx, None, rapport_app::MAX_PAGE)
+        .await?;
+    let health = state.app.health_scores(&s.ctx).await?;
+    let needle = q.q.trim().to_lowercase();
+    let shown: Vec<_> = all
+        .items
+        .iter()
+        .filter(|c| needle.is_empty() || c.name.to_lowercase().contains(&needle))
+        .collect();
+    let manages = s.ctx.principal.allows(Permission::ManageClients);
+    let body = html! {
+        h1 { "Clients" }
+        @if q.done == "saved" { p class="notice ok" role="status" { "Saved." } }
+        @if manages { p { a class="button" href="/app/clients/new" { "Add a client" } } }
+        form method="get" action="/app/clients" class="row" role="search" {
+            label for="client-q" { "Find a client" }
+            input id="client-q" type="search" name="q" value=(q.q) autocomplete="off";
+            button type="submit" { "Find" }
+        }
+        @if shown.is_empty() {
+            p class="empty" {
+                @if needle.is_empty() { "No clients yet." } @else { "No client's name contains " q { (q.q.trim()) } "." }
+            }
+        } @else {
+            div class="table-wrap" {
+                table class="queue" {
+                    caption class="sr-only" { "Clients" }
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "Time zone" }
+                        th scope="col" { "Health" } th scope="col" { "Why" }
+                    } }
+                    tbody {
+                        @for c in &shown {
+                            tr {
+                                td { a href={ "/app/clients/" (c.id.0) } { (c.name) } }
+                                td { (c.calendar.tz) }
+                                @match health.get(&c.id) {
+                                    Some(h) => {
+                                        td { (h.score) " / 100" }
+                                        td { @if let Some(r) = h.reasons.first() { (r.detail) } @else { "no bad signal" } }
+                                    }
+                                    None => { td { "—" } td class="muted" { "not scored yet" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&state, &s, &me, "Clients", "clients", body).await
+}
+
+/// What the client form holds, as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(super) struct ClientForm {
+    csrf: String,
+    name: String,
+    tz: String,
+    hours: String,
+    countries: String,
+    holidays: String,
+    locale: String,
+    tone: String,
+    language: String,
+    avoid: String,
+    glossary: String,
+    notes: String,
+}
+
+impl ClientForm {
+    fn of(c: &Client) -> Self {
+        ClientForm {
+            name: c.name.clone(),
+            tz: c.calendar.tz.clone(),
+            hours: c.calendar.hours.join("\n"),
+            countries: c.calendar.countries.join(", "),
+            holidays: c.calendar.holidays.join("\n"),
+            locale: c.locale.clone(),
+            tone: match c.etiquette.tone {
+                Tone::Formal => "formal".into(),
+                Tone::Informal => "informal".into(),
+            },
+            language: c.etiquette.language.clone().unwrap_or_default(),
+            avoid: c.etiquette.avoid.join("\n"),
+            glossary: c
+                .etiquette
+                .glossary
+                .iter()
+                .map(|g| format!("{} = {}", g.theirs, g.ours))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            notes: c.notes.clone(),
+            ..Default::default()
+        }
+    }
+
+    fn calendar(&self) -> CalendarSpec {
+        CalendarSpec {
+            tz: self.tz.trim().to_string(),
+            hours: fields::lines(&self.hours),
+            holidays: fields::items(&self.holidays),
+            countries: fields::items(&self.countries),
+        }
+    }
+
+    fn etiquette(&self) -> Result<ClientEtiquette, AppError> {
+        let tone = match self.tone.as_str() {
+            "" | "formal" => Tone::Formal,
+            "informal" => Tone::Informal,
+            _ => {
+                return Err(AppError::invalid(
+                    "etiquette.tone",
+                    "choose formal or informal",
+                ));
+            }
+        };
+        let mut glossary = Vec::new();
+        for line in fields::lines(&self.glossary) {
+            let Some((theirs, ours)) = line.split_once('=') else {
+                return Err(AppError::invalid(
+                    "etiquette.glossary",
+                    format!(
+                        "{line:?}: write their word, then = and ours (\"brinjal = aubergine\")"
+                    ),
+                ));
+            };
+            glossary.push(GlossaryEntry {
+                theirs: theirs.trim().to_string(),
+                ours: ours.trim().to_string(),
+            });
+        }
+        Ok(ClientEtiquette {
+            tone,
+            language: fields::opt(&self.language),
+            avoid: fields::lines(&self.avoid),
+            glossary,
+        })
+    }
+}
+
+fn client_form(s: &Session, f: &ClientForm, action: &str, new: bool) -> Markup {
+    html! {
+        form method="post" action=(action) class="stack" id="client-form" {
+            (csrf_field(&s.csrf))
+            label for="c-name" { "Name" }
+            input id="c-name" name="name" required maxlength="200" autocomplete="off" value=(f.name);
+            fieldset class="stack" {
+                legend { "Calendar: when they are at work" }
+                label for="c-tz" { "Time zone" }
+                input id="c-tz" name="tz" required list="zones" placeholder="Asia/Kolkata" autocomplete="off" value=(f.tz);
+                (super::members::zone_list())
+                label for="c-hours" { "Working hours (one range per line, in their zone)" }
+                textarea id="c-hours" name="hours" rows="2" placeholder="mon-fri 09:00-17:00" { (f.hours) }
+                label for="c-countries" { "Public holidays of (country codes, e.g. IN, GB)" }
+                input id="c-countries" name="countries" autocomplete="off" value=(f.countries);
+                label for="c-holidays" { "Other days off (YYYY-MM-DD, one per line)" }
+                textarea id="c-holidays" name="holidays" rows="2" { (f.holidays) }
+            }
+            fieldset class="stack" {
+                legend { "Etiquette: how we write to them" }
+                label for="c-locale" { "Locale (dates and numbers, e.g. en-IN)" }
+                input id="c-locale" name="locale" autocomplete="off" placeholder="en" value=(f.locale);
+                label for="c-tone" { "Tone" }
+                select id="c-tone" name="tone" {
+                    option value="formal" selected[f.tone != "informal"] { "formal" }
+                    option value="informal" selected[f.tone == "informal"] { "informal" }
+                }
+                label for="c-language" { "Language of our mail (optional, e.g. en-GB)" }
+                input id="c-language" name="language" autocomplete="off" value=(f.language);
+                label for="c-avoid" { "Phrases to avoid (one per line)" }
+                textarea id="c-avoid" name="avoid" rows="2" placeholder="Dear Sir/Madam" { (f.avoid) }
+                label for="c-glossary" { "Their words for ours (one per line: their word = our word)" }
+                textarea id="c-glossary" name="glossary" rows="2" placeholder="brinjal = aubergine" { (f.glossary) }
+            }
+            label for="c-notes" { "Notes (for the team only)" }
+            textarea id="c-notes" name="notes" rows="3" { (f.notes) }
+            button type="submit" { @if new { "Add the client" } @else { "Save" } }
+        }
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    s: &Session,
+    f: &ClientForm,
+    client: Option<&Client>,
+    error: Option<(StatusCode, String)>,
+) -> UiResult<Response> {
+    let me = me(state, s).await?;
+    let (status, error) = match error {
+        Some((st, e)) => (st, Some(e)),
+        None => (StatusCode::OK, None),
+    };
+    let (title, action) = match client {
+        Some(c) => (
+            format!("Edit {}", c.name),
+            format!("/app/clients/{}/edit", c.id.0),
+        ),
+        None => ("Add a client".to_string(), "/app/clients/new".to_string()),
+    };
+    let body = html! {
+        p class="crumbs" { a href="/app/clients" { "Clients" } " › " (title) }
+        h1 { (title) }
+        (fields::notice(error.as_deref()))
+        (client_form(s, f, &action, client.is_none()))
+    };
+    let markup = page(state, s, &me, &title, "clients", body).await?;
+    Ok((status, markup).into_response())
+}
+
+pub(super) async fn new_page(State(state): State<AppState>, Agent(s): Agent) -> UiResult<Response> {
+    s.ctx.require(Permission::ManageClients)?;
+    let me = me(&state, &s).await?;
+    let f = ClientForm {
+        tz: me.tz.clone(),
+        hours: "mon-fri 09:00-17:00".into(),
+        locale: "en".into(),
+        ..Default::default()
+    };
+    form_page(&state, &s, &f, None, None).await
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    UiForm(f): UiForm<ClientForm>,
+) -> UiResult<Response> {
+    s.check(&f.csrf)?;
+    let result = async {
+        let input = NewClient {
+            name: f.name.clone(),
+            calendar: f.calendar(),
+            locale: fields::opt(&f.locale),
+            etiquette: Some(f.etiquette()?),
+            notes: Some(f.notes.clone()),
+        };
+        state.app.create_client(&s.ctx, input).await
+    }
+    .await;
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!("/app/clients/{}", c.id.0)).into_response()),
+        Err(e) if is_form_error(&e) => form_page(&state, &s, &f, None, Some(say(&e, LABELS))).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn edit_page(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+) -> UiResult<Response> {
+    let id = ClientId(parse_id(&raw)?);
+    s.ctx.require(Permission::ManageClients)?;
+    let c = state.app.client_record(&s.ctx, id).await?;
+    form_page(&state, &s, &ClientForm::of(&c), Some(&c), None).await
+}
+
+pub(super) async fn update(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<ClientForm>,
+) -> UiResult<Response> {
+    let id = ClientId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let before = state.app.client_record(&s.ctx, id).await?;
+    let result = async {
+        let patch = ClientPatch {
+            name: Some(f.name.clone()),
+            locale: Some(fields::opt(&f.locale).unwrap_or_else(|| "en".into())),
+            calendar: Some(f.calendar()),
+            etiquette: Some(f.etiquette()?),
+            notes: Some(f.notes.clone()),
+        };
+        state.app.update_client(&s.ctx, id, patch).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/app/clients/{}", id.0)).into_response()),
+        Err(e) if is_form_error(&e) => {
+            form_page(&state, &s, &f, Some(&before), Some(say(&e, LABELS))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

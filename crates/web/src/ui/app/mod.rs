@@ -1,0 +1,320 @@
+//! The agent workspace: queues, the request page, the quick lane, the dashboard and search, and
+//! setting the firm up: members, clients, contacts and engagements.
+
+mod change_orders;
+mod clients;
+mod contacts;
+mod dashboard;
+mod engagement_form;
+mod engagements;
+mod fields;
+mod login;
+mod members;
+mod queue;
+mod quick;
+mod request;
+mod search;
+mod setup;
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use rapport_app::AppResult;
+use rapport_app::requests::RequestFilter;
+use rapport_core::ids::{ClientId, MemberId};
+use rapport_core::request::Status;
+
+pub use self::login::{
+    CsrfOnly, LoginForm, NextQuery, login_form, sign_out, signed_in, with_login_cookie,
+};
+use super::{Agent, Session, UiError, UiResult, bare_page, csrf_field};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/app", get(queue::queue))
+        .route("/app/", get(|| async { Redirect::to("/app") }))
+        .route("/app/login", get(login::login_page).post(login::login))
+        .route("/app/logout", post(login::logout))
+        .route("/app/requests/{id}", get(request::request_page))
+        .route("/app/requests/{id}/reply", post(request::reply))
+        .route("/app/requests/{id}/lint", post(request::lint))
+        .route("/app/requests/{id}/status", post(request::set_status))
+        .route("/app/requests/{id}/assign", post(request::assign))
+        .route("/app/requests/{id}/promises", post(request::make_promise))
+        .route("/app/requests/{id}/scope", post(request::confirm_scope))
+        .route("/app/promises/{id}/keep", post(request::keep_promise))
+        .route("/app/promises/{id}/renegotiate", post(request::renegotiate_promise))
+        .route("/app/quick", get(quick::quick_page).post(quick::quick))
+        .route("/app/members", get(members::list))
+        .route("/app/members/new", get(members::new_page).post(members::invite))
+        .route("/app/members/{id}", get(members::edit_page).post(members::update))
+        .route("/app/members/{id}/invite", post(members::reinvite))
+        .route("/app/invite", get(members::accept_page).post(members::accept))
+        .route("/app/clients", get(clients::list))
+        .route("/app/clients/new", get(clients::new_page).post(clients::create))
+        .route("/app/clients/{id}", get(clients::client_page))
+        .route(
+            "/app/clients/{id}/edit",
+            get(clients::edit_page).post(clients::update),
+        )
+        .route(
+            "/app/clients/{id}/contacts/new",
+            get(contacts::new_page).post(contacts::create),
+        )
+        .route(
+            "/app/contacts/{id}/edit",
+            get(contacts::edit_page).post(contacts::update),
+        )
+        .route("/app/contacts/{id}/portal", post(clients::contact_portal))
+        .route(
+            "/app/clients/{id}/engagements/new",
+            get(engagement_form::new_page).post(engagement_form::create),
+        )
+        .route("/app/engagements/{id}", get(engagements::engagement_page))
+        .route(
+            "/app/engagements/{id}/edit",
+            get(engagement_form::edit_page).post(engagement_form::update),
+        )
+        .route("/app/clients/{id}/requests", post(change_orders::log_request))
+        .route(
+            "/app/engagements/{id}/change-orders/new",
+            get(change_orders::new_page).post(change_orders::create),
+        )
+        .route("/app/change-orders/{id}", get(change_orders::co_page))
+        .route(
+            "/app/change-orders/{id}/edit",
+            get(change_orders::edit_page).post(change_orders::update),
+        )
+        .route("/app/change-orders/{id}/send", post(change_orders::send))
+        .route("/app/change-orders/{id}/withdraw", post(change_orders::withdraw))
+        .route(
+            "/app/engagements/scope-preview",
+            post(engagement_form::scope_preview),
+        )
+        .route("/app/requests/{id}/time", post(request::log_time))
+        .route("/app/requests/{id}/rating", post(request::team_rating))
+        .route("/app/dashboard", get(dashboard::dashboard))
+        .route("/app/search", get(search::search))
+        .route(
+            "/app/attachments/{id}",
+            get(
+                |State(state): State<AppState>, Agent(s): Agent, Path(raw): Path<String>| async move {
+                    super::download(&state, &s, &raw).await
+                },
+            ),
+        )
+}
+
+pub const OPEN: [Status; 4] = [
+    Status::New,
+    Status::Triaged,
+    Status::InProgress,
+    Status::WaitingOnClient,
+];
+
+pub const ALL_STATUSES: [Status; 6] = [
+    Status::New,
+    Status::Triaged,
+    Status::InProgress,
+    Status::WaitingOnClient,
+    Status::Delivered,
+    Status::Closed,
+];
+
+/// The queues in the navigation: id, label.
+pub const VIEWS: [(&str, &str); 8] = [
+    ("mine", "Mine"),
+    ("unassigned", "Unassigned"),
+    ("sla", "At SLA risk"),
+    ("silence", "Waiting in silence"),
+    ("change-orders", "Awaiting change order"),
+    ("complaints", "Complaints"),
+    ("quick", "Quick lane"),
+    ("open", "All open"),
+];
+
+/// How many a view's count shows before "+".
+const COUNT_CAP: usize = 200;
+
+pub fn parse_id(raw: &str) -> UiResult<i64> {
+    match raw.parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(UiError::not_found()),
+    }
+}
+
+fn status_label(s: Status) -> String {
+    s.as_str().replace('_', " ")
+}
+
+/// Who is signed in: their name and zone.
+struct Me {
+    name: String,
+    tz: String,
+    id: MemberId,
+}
+
+async fn me(state: &AppState, s: &Session) -> UiResult<Me> {
+    let id = s.ctx.principal.member_id().ok_or_else(UiError::not_found)?;
+    let m = state.app.get_member(&s.ctx, id).await?;
+    Ok(Me {
+        name: m.name,
+        tz: m.tz,
+        id,
+    })
+}
+
+/// Change orders sent to clients and not yet decided.
+async fn awaiting_change_orders(
+    state: &AppState,
+    s: &Session,
+    cursor: Option<String>,
+) -> AppResult<rapport_app::Listing<rapport_core::change_order::ChangeOrder>> {
+    state
+        .app
+        .list_change_orders(
+            &s.ctx,
+            rapport_app::change_orders::ChangeOrderFilter {
+                status: Some(rapport_core::change_order::ChangeOrderStatus::Sent),
+                cursor,
+                limit: Some(COUNT_CAP),
+                ..Default::default()
+            },
+        )
+        .await
+}
+
+fn view_filter(view: &str) -> Option<RequestFilter> {
+    let open = OPEN.to_vec();
+    let f = match view {
+        "mine" => RequestFilter {
+            statuses: open,
+            assignee: Some("me".into()),
+            ..Default::default()
+        },
+        "unassigned" => RequestFilter {
+            statuses: open,
+            assignee: Some("none".into()),
+            ..Default::default()
+        },
+        "sla" => RequestFilter {
+            statuses: open,
+            sla_states: vec![
+                rapport_core::sla::ClockStatus::AtRisk,
+                rapport_core::sla::ClockStatus::Breached,
+            ],
+            sort: Some("sla_due".into()),
+            ..Default::default()
+        },
+        "quick" => RequestFilter {
+            quick: Some(true),
+            ..Default::default()
+        },
+        "open" => RequestFilter {
+            statuses: open,
+            ..Default::default()
+        },
+        _ => return None,
+    };
+    Some(f)
+}
+
+/// The number of items in each view (capped), for the navigation.
+async fn counts(state: &AppState, s: &Session) -> AppResult<HashMap<&'static str, usize>> {
+    let mut out = HashMap::new();
+    for (view, _) in VIEWS {
+        let n = match view {
+            "silence" => state.app.list_silence(&s.ctx, Some(COUNT_CAP)).await?.len(),
+            "complaints" => state
+                .app
+                .list_complaints(&s.ctx, false, None, None, Some(COUNT_CAP))
+                .await?
+                .items
+                .len(),
+            "change-orders" => awaiting_change_orders(state, s, None).await?.items.len(),
+            v => {
+                let mut f = view_filter(v).unwrap_or_default();
+                f.limit = Some(COUNT_CAP);
+                f.sort = None;
+                state
+                    .app
+                    .list_requests_with_sla(&s.ctx, f)
+                    .await?
+                    .items
+                    .len()
+            }
+        };
+        out.insert(view, n);
+    }
+    Ok(out)
+}
+
+/// A workspace page: header with search, navigation with counts, and the content.
+async fn page(
+    state: &AppState,
+    s: &Session,
+    me: &Me,
+    title: &str,
+    current: &str,
+    body: Markup,
+) -> UiResult<Markup> {
+    let counts = counts(state, s).await?;
+    Ok(bare_page(
+        title,
+        html! {
+            header class="top" {
+                a class="brand" href="/app" { "Rapport" }
+                form class="search" role="search" method="get" action="/app/search" {
+                    label for="q" class="sr-only" { "Search requests" }
+                    input id="q" type="search" name="q" placeholder="Search requests (press /)"
+                        autocomplete="off"
+                        hx-get="/app/search" hx-trigger="input changed delay:250ms, search"
+                        hx-target="#search-results" hx-swap="innerHTML";
+                    button type="submit" { "Search" }
+                    div id="search-results" class="search-results" aria-live="polite" {}
+                }
+                span class="who" { (me.name) }
+                form method="post" action="/app/logout" class="inline" {
+                    (csrf_field(&s.csrf))
+                    button type="submit" class="link" { "Sign out" }
+                }
+            }
+            div class="layout" {
+                nav aria-label="Views" class="side" {
+                    ul {
+                        @for (view, label) in VIEWS {
+                            @let n = counts.get(view).copied().unwrap_or(0);
+                            li {
+                                a href={ "/app?view=" (view) }
+                                    aria-current=[(current == view).then_some("page")] {
+                                    (label) " "
+                                    span class="count" aria-label={ (n) " items" } {
+                                        (n) @if n >= COUNT_CAP { "+" }
+                                    }
+                                }
+                            }
+                        }
+                        li { a href="/app/quick" aria-current=[(current == "quick-form").then_some("page")] { "Log quick work" } }
+                        li { a href="/app/dashboard" aria-current=[(current == "dashboard").then_some("page")] { "Dashboard" } }
+                        li { a href="/app/clients" aria-current=[(current == "clients").then_some("page")] { "Clients" } }
+                        li { a href="/app/members" aria-current=[(current == "members").then_some("page")] { "Members" } }
+                    }
+                }
+                main id="main" tabindex="-1" { (body) }
+            }
+        },
+    ))
+}
+
+async fn client_names(state: &AppState, s: &Session) -> AppResult<HashMap<ClientId, String>> {
+    let list = state
+        .app
+        .list_clients(&s.ctx, None, rapport_app::MAX_PAGE)
+        .await?;
+    Ok(list.items.into_iter().map(|c| (c.id, c.name)).collect())
+}

@@ -1,0 +1,780 @@
+//! The request page and its actions: reply, lint, status, assignment, promises, time, the
+//! team's rating and the scope verdict.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use rapport_app::care::LintTarget;
+use rapport_app::clocks::capacity::SuggestQuery;
+use rapport_app::promises::PromiseFilter;
+use rapport_app::{AppError, AppResult};
+use rapport_core::ids::{PromiseId, RequestId};
+use rapport_core::message::{Direction, NewMessage};
+use rapport_core::promise::{NewPromise, PromiseKind, SettleInput};
+use rapport_core::request::{AssignInput, Status, TransitionInput};
+use rapport_core::scope::ConfirmInput;
+use serde::Deserialize;
+
+use super::{ALL_STATUSES, CsrfOnly, me, page, parse_id, status_label};
+use crate::state::AppState;
+use crate::ui::form::UiForm;
+use crate::ui::{
+    Agent, Session, UiResult, csrf_field, describe, local_value, parse_local, time_el, trusted,
+    urlencode, when,
+};
+
+/// What a re-rendered request page carries from the form that failed.
+#[derive(Default)]
+struct Extra {
+    status: Option<StatusCode>,
+    notice: Option<String>,
+    error: Option<String>,
+    draft: String,
+    direction: String,
+    findings: Vec<serde_json::Value>,
+}
+
+pub(super) fn findings_list(findings: &[serde_json::Value]) -> Markup {
+    html! {
+        @if findings.is_empty() {
+            p class="lint-ok" { "No etiquette findings." }
+        } @else {
+            ul class="findings" {
+                @for f in findings {
+                    li {
+                        strong { (f["rule"].as_str().unwrap_or("finding").replace('_', " ")) } ": "
+                        (f["message"].as_str().unwrap_or(""))
+                        @if let Some(s) = f["suggestion"].as_str() { " — try " q { (s) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct DoneQuery {
+    done: String,
+}
+
+pub(super) async fn request_page(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    // Only known confirmations are shown (the parameter is not echoed).
+    let notice = match q.done.as_str() {
+        "status changed" => Some("Status changed."),
+        "assigned" => Some("Assignment saved."),
+        "promise made" => Some("Promise recorded."),
+        "time logged" => Some("Time logged."),
+        "rated" => Some("The team's rating is recorded beside the client's."),
+        "promise moved" => Some("Promise moved to the new date; the history keeps why."),
+        "scope recorded" => Some("Scope verdict recorded."),
+        "logged" => Some("Logged and finished through the quick lane."),
+        _ => None,
+    };
+    let extra = Extra {
+        notice: notice.map(str::to_string),
+        ..Default::default()
+    };
+    render_request(&state, &s, id, extra).await
+}
+
+async fn render_request(
+    state: &AppState,
+    s: &Session,
+    id: RequestId,
+    extra: Extra,
+) -> UiResult<Response> {
+    let me = me(state, s).await?;
+    let r = state.app.get_request(&s.ctx, id).await?;
+    let ratings = state.app.request_ratings(&s.ctx, id).await?;
+    let messages = state.app.list_messages(&s.ctx, id, None, 200).await?;
+    let files = crate::ui::attachments_of(state, s, &messages.items).await?;
+    let client = state.app.client_record(&s.ctx, r.client_id).await?;
+    let now = state
+        .app
+        .client_now(&s.ctx, r.client_id, r.engagement_id)
+        .await?;
+    let promises = state
+        .app
+        .list_promises(
+            &s.ctx,
+            PromiseFilter {
+                request: Some(id),
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let time = state
+        .app
+        .list_time(
+            &s.ctx,
+            rapport_app::time::TimeFilter {
+                request: Some(id),
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let assignee = match r.assignee_id {
+        Some(a) => Some(state.app.get_member(&s.ctx, a).await?.name),
+        None => None,
+    };
+    let suggested = state
+        .app
+        .suggest_due(
+            &s.ctx,
+            SuggestQuery {
+                request_id: Some(id),
+                assignee_id: r.assignee_id.or(Some(me.id)),
+                estimate_minutes: None,
+                priority: None,
+                margin_percent: None,
+            },
+        )
+        .await
+        .ok()
+        .map(|d| d.suggestion.suggested);
+    let due_default = suggested.unwrap_or_else(|| {
+        state
+            .app
+            .now()
+            .checked_add(jiff::SignedDuration::from_hours(24))
+            .unwrap_or(state.app.now())
+    });
+    let ctz = client.calendar.tz.clone();
+    let direction = if extra.direction.is_empty() {
+        "outbound"
+    } else {
+        extra.direction.as_str()
+    };
+    let base = format!("/app/requests/{}", id.0);
+    let body = html! {
+        p class="crumbs" { a href="/app" { "Queues" } " › " a href={ "/app/clients/" (client.id.0) } { (client.name) } " › " (r.reference) }
+        h1 { (r.title) }
+        @if let Some(n) = &extra.notice { p class="notice ok" role="status" { (n) } }
+        @if let Some(e) = &extra.error { p class="notice error" role="alert" { (e) } }
+        dl class="facts" {
+            dt { "Status" } dd { span class={ "status s-" (r.status.as_str()) } { (status_label(r.status)) } }
+            dt { "Kind" } dd { (r.kind.as_str()) " · " (r.priority.as_str()) " priority" }
+            dt { "Assignee" } dd { (assignee.as_deref().unwrap_or("nobody")) }
+            dt { "Opened" } dd { (time_el(r.created_at, &me.tz)) }
+            @if let Some(d) = r.due_at { dt { "Due" } dd { (time_el(d, &me.tz)) } }
+            dt { "Client's time" } dd id="client-time" {
+                (now.local_time.replace('T', " ")) " " (now.tz) " (" (now.weekday) ") · "
+                @if now.in_office { "in office" } @else {
+                    "out of office"
+                    @if let Some(o) = now.next_open { "; opens " (time_el(o, &me.tz)) }
+                }
+            }
+        }
+        div class="actions" {
+            form method="post" action={ (base) "/assign" } class="inline" {
+                (csrf_field(&s.csrf))
+                @if r.assignee_id == Some(me.id) {
+                    input type="hidden" name="assignee" value="none";
+                    button type="submit" { "Unassign me" }
+                } @else {
+                    input type="hidden" name="assignee" value="me";
+                    button type="submit" { "Assign to me" }
+                }
+            }
+            form method="post" action={ (base) "/status" } class="inline" aria-label="Change status" {
+                (csrf_field(&s.csrf))
+                label for="status" { "Move to " }
+                select id="status" name="status" {
+                    @for st in ALL_STATUSES {
+                        @if r.status.can_become(st).is_ok() { option value=(st.as_str()) { (status_label(st)) } }
+                    }
+                }
+                label for="reason" class="sr-only" { "Reason" }
+                input id="reason" name="reason" placeholder="Reason (optional)";
+                button type="submit" { "Change status" }
+            }
+        }
+        section aria-labelledby="thread-h" {
+            h2 id="thread-h" { "Thread" }
+            article class="msg inbound" {
+                header { strong { "Request" } " · " (time_el(r.created_at, &me.tz)) }
+                @if r.body.is_empty() { p class="muted" { "(no details)" } } @else { div class="body text" { (r.body) } }
+            }
+            @for m in &messages.items {
+                article class={ "msg " (m.direction.as_str()) } {
+                    header {
+                        strong { @match m.direction { Direction::Inbound => "Client", Direction::Outbound => "Reply", Direction::Note => "Internal note" } }
+                        " · " (time_el(m.created_at, &me.tz))
+                        @if let Some(st) = m.send_status { " · " (st.as_str()) }
+                    }
+                    @if let Some(h) = &m.body_html { div class="body html" { (trusted(h)) } }
+                    @else { div class="body text" { (m.body) } }
+                    (crate::ui::attachment_links(files.get(&m.id.0), "/app"))
+                }
+            }
+        }
+        section aria-labelledby="compose-h" class="composer" {
+            h2 id="compose-h" { "Reply or note" }
+            form method="post" action={ (base) "/reply" } id="composer" {
+                (csrf_field(&s.csrf))
+                fieldset {
+                    legend { "Kind" }
+                    label { input type="radio" name="direction" value="outbound" checked[direction == "outbound"]; " Reply to the client" }
+                    label { input type="radio" name="direction" value="note" checked[direction == "note"]; " Internal note" }
+                }
+                label for="body" { "Message" }
+                textarea id="body" name="body" rows="8" required
+                    hx-post={ (base) "/lint" } hx-trigger="input changed delay:400ms, load"
+                    hx-target="#lint" hx-swap="innerHTML" aria-describedby="lint" { (extra.draft) }
+                div id="lint" class="lint" aria-live="polite" { (findings_list(&extra.findings)) }
+                @if !extra.findings.is_empty() {
+                    label { input type="checkbox" name="confirm" value="yes"; " Send anyway (the findings are recorded)" }
+                }
+                p class="muted" { "It is " (now.local_time.replace('T', " ")) " for the client (" (now.tz) ")." }
+                button type="submit" { "Send" }
+            }
+        }
+        section aria-labelledby="promises-h" {
+            h2 id="promises-h" { "Promises" }
+            @if promises.items.is_empty() { p class="empty" { "No promises on this request." } }
+            ul class="promises" {
+                @for p in &promises.items {
+                    li {
+                        strong { (p.kind.as_str()) } " by " (time_el(p.due_at, &me.tz)) " (client: " (when(p.due_at, &ctz)) ") — " (p.status.as_str())
+                        @if !p.description.is_empty() { " · " (p.description) }
+                        @if matches!(p.status.as_str(), "open" | "renegotiated") {
+                            form method="post" action={ "/app/promises/" (p.id.0) "/keep" } class="inline" {
+                                (csrf_field(&s.csrf))
+                                button type="submit" { "Mark kept" }
+                            }
+                            details class="inline" {
+                                summary { "Renegotiate" }
+                                form method="post" action={ "/app/promises/" (p.id.0) "/renegotiate" } class="row" {
+                                    (csrf_field(&s.csrf))
+                                    label { "New date (" (me.tz) ") " input type="datetime-local" name="due" required value=(local_value(p.due_at, &me.tz)); }
+                                    label { "Why " input name="reason" required maxlength="10000"; }
+                                    button type="submit" { "Move the date" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form method="post" action={ (base) "/promises" } class="row" aria-label="Make a promise" {
+                (csrf_field(&s.csrf))
+                label { "Kind "
+                    select name="kind" {
+                        @for k in ["reply", "proposal", "delivery", "call", "other"] { option value=(k) { (k) } }
+                    }
+                }
+                label { "Due (" (me.tz) ") "
+                    input type="datetime-local" name="due" required value=(local_value(due_default, &me.tz));
+                }
+                label { "What " input name="description" maxlength="2000"; }
+                button type="submit" { "Promise" }
+                @if suggested.is_some() { span class="muted" { " Suggested from the queue and capacity." } }
+            }
+        }
+        section aria-labelledby="time-h" {
+            h2 id="time-h" { "Time" }
+            p { (r.spent_minutes) " minutes spent" @if let Some(e) = r.estimate_minutes { " of an estimated " (e) } "." }
+            @if !time.items.is_empty() {
+                ul {
+                    @for t in &time.items {
+                        li { (t.minutes) " min · " (time_el(t.started_at, &me.tz)) @if !t.billable { " · not billable" } @if !t.note.is_empty() { " · " (t.note) } }
+                    }
+                }
+            }
+            form method="post" action={ (base) "/time" } class="row" aria-label="Log time" {
+                (csrf_field(&s.csrf))
+                label { "Minutes " input type="number" name="minutes" min="1" max="1440" required; }
+                label { "Note " input name="note" maxlength="2000"; }
+                label { input type="checkbox" name="billable" value="yes" checked; " billable" }
+                button type="submit" { "Log time" }
+            }
+        }
+        @if matches!(r.status, Status::Delivered | Status::Closed) {
+            section aria-labelledby="ratings-h" {
+                h2 id="ratings-h" { "Ratings" }
+                @let client_rating = ratings.iter().find(|x| x.source == rapport_core::rating::RatingSource::Client);
+                @let team_rating = ratings.iter().find(|x| x.source == rapport_core::rating::RatingSource::Team);
+                p {
+                    "The client: "
+                    @match client_rating { Some(x) => { strong { (x.score) " / 5" } @if !x.comment.is_empty() { " — " (x.comment) } }, None => "not rated yet" }
+                    "."
+                }
+                @match team_rating {
+                    Some(x) => p { "The team: " strong { (x.score) " / 5" } @if !x.comment.is_empty() { " — " (x.comment) } "." },
+                    None => form method="post" action={ (base) "/rating" } class="row" aria-label="The team's own rating of this delivery" {
+                        (csrf_field(&s.csrf))
+                        label { "The team's own rating "
+                            select name="score" required {
+                                @for n in 1..=5 { option value=(n) { (n) } }
+                            }
+                        }
+                        label { "Comment " input name="comment" maxlength="2000"; }
+                        button type="submit" { "Rate our work" }
+                    },
+                }
+            }
+        }
+        section aria-labelledby="scope-h" {
+            h2 id="scope-h" { "Scope" }
+            @match &r.scope {
+                None => p class="empty" { "No scope verdict (no engagement brief to check against)." },
+                Some(sc) => {
+                    p {
+                        "The check says " strong { (sc.verdict.as_str()) }
+                        " (confidence " (format!("{:.0}%", sc.confidence * 100.0)) ")"
+                        @if let Some(v) = sc.confirmed_verdict { "; a person decided " strong { (v.as_str()) } }
+                        @if let Some(reason) = &sc.confirm_reason { ": " (reason) }
+                    }
+                    details {
+                        summary { "Evidence" }
+                        pre class="evidence" { (serde_json::to_string_pretty(&sc.evidence).unwrap_or_default()) }
+                    }
+                    form method="post" action={ (base) "/scope" } class="row" aria-label="Confirm or override the scope verdict" {
+                        (csrf_field(&s.csrf))
+                        label { "Verdict "
+                            select name="verdict" {
+                                @for v in ["in", "out", "unclear"] {
+                                    option value=(v) selected[sc.confirmed_verdict.unwrap_or(sc.verdict).as_str() == v] { (v) }
+                                }
+                            }
+                        }
+                        label { "Why " input name="reason" required maxlength="10000"; }
+                        button type="submit" { "Confirm / override" }
+                    }
+                    @if let (Some(eid), Some(rapport_core::scope::Verdict::Out), true) = (r.engagement_id, super::change_orders::effective_verdict(&r), s.ctx.principal.allows(rapport_core::access::Permission::ManageClients)) {
+                        p { a class="button" href={ "/app/engagements/" (eid.0) "/change-orders/new?request=" (r.id.0) } { "Draft a change order" } }
+                    }
+                }
+            }
+        }
+    };
+    let markup = page(state, s, &me, &r.title, "", body).await?;
+    Ok((extra.status.unwrap_or(StatusCode::OK), markup).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ReplyForm {
+    csrf: String,
+    body: String,
+    direction: String,
+    confirm: String,
+}
+
+pub(super) async fn reply(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<ReplyForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let direction = match f.direction.as_str() {
+        "note" => Direction::Note,
+        _ => Direction::Outbound,
+    };
+    let input = NewMessage {
+        direction: Some(direction),
+        body: f.body.clone(),
+        scheduled_for: None,
+        // Only outbound messages are linted, so only they may confirm findings.
+        confirm_findings: (direction == Direction::Outbound).then_some(f.confirm == "yes"),
+        schedule: None,
+    };
+    match state.app.add_message(&s.ctx, id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/app/requests/{}#thread-h", id.0)).into_response()),
+        Err(AppError::Unconfirmed {
+            message, findings, ..
+        }) => {
+            let list = findings.as_array().cloned().unwrap_or_default();
+            render_request(
+                &state,
+                &s,
+                id,
+                Extra {
+                    status: Some(StatusCode::CONFLICT),
+                    error: Some(message),
+                    draft: f.body,
+                    direction: f.direction,
+                    findings: list,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let (status, msg) = describe(&e);
+            render_request(
+                &state,
+                &s,
+                id,
+                Extra {
+                    status: Some(status),
+                    error: Some(msg),
+                    draft: f.body,
+                    direction: f.direction,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct LintForm {
+    csrf: String,
+    body: String,
+    direction: String,
+}
+
+/// The composer's findings as you type (an htmx fragment).
+pub(super) async fn lint(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<LintForm>,
+) -> UiResult<Markup> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    if f.direction == "note" {
+        return Ok(html! { p class="muted" { "Internal notes are not linted." } });
+    }
+    if f.body.trim().is_empty() {
+        return Ok(html! { p class="muted" { "Findings appear here as you type." } });
+    }
+    match state
+        .app
+        .lint_message(&s.ctx, LintTarget::Request(id), f.body, None, None)
+        .await
+    {
+        Ok(out) => {
+            let list: Vec<serde_json::Value> = out
+                .findings
+                .iter()
+                .filter_map(|f| serde_json::to_value(f).ok())
+                .collect();
+            Ok(html! {
+                @if let Some(a) = &out.addressee { p class="muted" { "Greet them as " strong { (a) } "." } }
+                (findings_list(&list))
+            })
+        }
+        Err(e @ AppError::Invalid(_)) => Ok(html! { p class="notice error" { (describe(&e).1) } }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct StatusForm {
+    csrf: String,
+    status: String,
+    reason: String,
+}
+
+async fn action_result(
+    state: &AppState,
+    s: &Session,
+    id: RequestId,
+    result: AppResult<()>,
+    done: &str,
+) -> UiResult<Response> {
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/app/requests/{}?done={}", id.0, urlencode(done)))
+                .into_response(),
+        ),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
+            let (status, msg) = describe(&e);
+            render_request(
+                state,
+                s,
+                id,
+                Extra {
+                    status: Some(status),
+                    error: Some(msg),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn set_status(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<StatusForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let result = match f.status.parse::<Status>() {
+        Ok(status) => state
+            .app
+            .transition_request(
+                &s.ctx,
+                id,
+                TransitionInput {
+                    status,
+                    reason: Some(f.reason.clone()).filter(|r| !r.trim().is_empty()),
+                    override_reason: None,
+                },
+            )
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::invalid("status", "choose a status")),
+    };
+    action_result(&state, &s, id, result, "status changed").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AssignForm {
+    csrf: String,
+    assignee: String,
+}
+
+pub(super) async fn assign(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<AssignForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let who = match f.assignee.as_str() {
+        "me" => s.ctx.principal.member_id(),
+        _ => None,
+    };
+    let result = state
+        .app
+        .assign_request(&s.ctx, id, AssignInput { assignee_id: who })
+        .await
+        .map(|_| ());
+    action_result(&state, &s, id, result, "assigned").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PromiseForm {
+    csrf: String,
+    kind: String,
+    due: String,
+    description: String,
+}
+
+pub(super) async fn make_promise(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<PromiseForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let me = me(&state, &s).await?;
+    let result = async {
+        let kind: PromiseKind = f
+            .kind
+            .parse()
+            .map_err(|_| AppError::invalid("kind", "choose a kind of promise"))?;
+        let due = parse_local(&f.due, &me.tz).map_err(|m| AppError::invalid("due", m))?;
+        state
+            .app
+            .make_promise(
+                &s.ctx,
+                NewPromise {
+                    request_id: Some(id),
+                    client_id: None,
+                    contact_id: None,
+                    kind,
+                    description: Some(f.description.clone()).filter(|d| !d.trim().is_empty()),
+                    due_at: due,
+                    made_by: None,
+                },
+            )
+            .await
+            .map(|_| ())
+    }
+    .await;
+    action_result(&state, &s, id, result, "promise made").await
+}
+
+pub(super) async fn keep_promise(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<CsrfOnly>,
+) -> UiResult<Response> {
+    let pid = PromiseId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let p = state
+        .app
+        .settle_promise(&s.ctx, pid, true, SettleInput::default())
+        .await?;
+    Ok(match p.request_id {
+        Some(r) => Redirect::to(&format!("/app/requests/{}#promises-h", r.0)),
+        None => Redirect::to(&format!("/app/clients/{}", p.client_id.0)),
+    }
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct TimeForm {
+    csrf: String,
+    minutes: String,
+    note: String,
+    billable: String,
+}
+
+pub(super) async fn log_time(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<TimeForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let result = match f.minutes.trim().parse::<i64>() {
+        Ok(minutes) => state
+            .app
+            .log_time(
+                &s.ctx,
+                rapport_core::time_entry::NewTimeEntry {
+                    request_id: Some(id),
+                    engagement_id: None,
+                    member_id: None,
+                    started_at: None,
+                    minutes,
+                    billable: Some(f.billable == "yes"),
+                    note: Some(f.note.clone()).filter(|n| !n.trim().is_empty()),
+                },
+            )
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::invalid(
+            "minutes",
+            "a whole number of minutes, 1-1440",
+        )),
+    };
+    action_result(&state, &s, id, result, "time logged").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RatingForm {
+    csrf: String,
+    score: String,
+    comment: String,
+}
+
+/// The team's own rating of delivered work, set against the client's (the perception gap).
+pub(super) async fn team_rating(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<RatingForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let result = match f.score.trim().parse::<i64>() {
+        Ok(score) => state
+            .app
+            .team_rate_request(&s.ctx, id, score, f.comment.trim())
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::invalid("score", "a whole number from 1 to 5")),
+    };
+    action_result(&state, &s, id, result, "rated").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RenegotiateForm {
+    csrf: String,
+    due: String,
+    reason: String,
+}
+
+pub(super) async fn renegotiate_promise(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<RenegotiateForm>,
+) -> UiResult<Response> {
+    let pid = PromiseId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let me = me(&state, &s).await?;
+    let p = state.app.get_promise(&s.ctx, pid).await?;
+    let request = p.promise.request_id;
+    let result = async {
+        let due = parse_local(&f.due, &me.tz).map_err(|m| AppError::invalid("due", m))?;
+        state
+            .app
+            .renegotiate_promise(
+                &s.ctx,
+                pid,
+                rapport_core::promise::RenegotiateInput {
+                    due_at: due,
+                    reason: f.reason.clone(),
+                },
+            )
+            .await
+            .map(|_| ())
+    }
+    .await;
+    match request {
+        Some(r) => action_result(&state, &s, r, result, "promise moved").await,
+        None => {
+            result?;
+            Ok(Redirect::to(&format!("/app/clients/{}", p.promise.client_id.0)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ScopeForm {
+    csrf: String,
+    verdict: String,
+    reason: String,
+}
+
+pub(super) async fn confirm_scope(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<ScopeForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let result = match f.verdict.parse() {
+        Ok(verdict) => state
+            .app
+            .confirm_scope(
+                &s.ctx,
+                id,
+                ConfirmInput {
+                    verdict,
+                    reason: f.reason.clone(),
+                },
+            )
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::invalid("verdict", "choose in, out or unclear")),
+    };
+    action_result(&state, &s, id, result, "scope recorded").await
+}
