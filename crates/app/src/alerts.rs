@@ -25,7 +25,7 @@ pub fn raise(db: &mut Db<'_>, org: OrgId, alert: &NewAlert, now: Timestamp) -> A
                     .target("alert", id)
                     .details(serde_json::json!({"kind": alert.kind, "message": alert.message})),
             )?;
-            crate::health::on_alert(db, org, alert, now)?;
+            crate::health_jobs::on_alert(db, org, alert, now)?;
             Ok(true)
         }
         None => Ok(false),

@@ -6,21 +6,21 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use rapport_core::access::Permission;
-use rapport_core::alert::NewAlert;
 use rapport_core::client::Client;
 use rapport_core::health::{self, AtRisk, Health, HealthInputs, HealthPoint, Reason};
-use rapport_core::ids::{ClientId, OrgId, PromiseId, RequestId};
-use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
+use rapport_core::ids::{ClientId, OrgId};
+use rapport_core::jobs::Job;
 use rapport_store::Db;
 use rapport_store::repo::health as store;
-use rapport_store::repo::{care, clients, jobs, promises, ratings, requests};
-use serde::{Deserialize, Serialize};
+use rapport_store::repo::{care, clients, ratings};
+use serde::Serialize;
 
+pub(crate) use crate::health_jobs::touch;
+pub use crate::health_jobs::{DAILY_JOB, RECOMPUTE_JOB};
+use crate::health_jobs::{RecomputePayload, schedule_daily};
 use crate::jobs::JobFailure;
 use crate::{App, AppError, AppResult, Ctx};
 
-pub const RECOMPUTE_JOB: &str = "health.recompute";
-pub const DAILY_JOB: &str = "health.daily";
 /// How far back broken promises, scope disputes and response times (by when the request was
 /// filed) count.
 const RECENT_DAYS: i64 = 90;
@@ -34,14 +34,6 @@ const RESPONSE_SAMPLE: usize = 200;
 const TREND_DAYS: i64 = 90;
 /// Reasons shown per client on the at-risk list.
 const AT_RISK_REASONS: usize = 3;
-
-/// Alert kinds (raised by the SLA clocks and silence checks) that change a client's health.
-const HEALTH_ALERTS: [&str; 3] = ["sla.breached", "silence", "promise.broken"];
-
-#[derive(Debug, Serialize, Deserialize)]
-struct RecomputePayload {
-    client_id: ClientId,
-}
 
 /// A client's health now, with its daily history.
 #[derive(Debug, Clone, Serialize)]
@@ -60,78 +52,6 @@ fn days(n: i64) -> SignedDuration {
 
 fn before(now: Timestamp, d: SignedDuration) -> Timestamp {
     now.checked_sub(d).unwrap_or(Timestamp::MIN)
-}
-
-/// Queue a recomputation of the client's health (one pending per client), and make sure the
-/// org's daily snapshot is scheduled. Called from inside the write that changed something.
-pub(crate) fn touch(
-    db: &mut Db<'_>,
-    org: OrgId,
-    client: ClientId,
-    now: Timestamp,
-) -> AppResult<()> {
-    let payload = serde_json::to_value(RecomputePayload { client_id: client })
-        .map_err(|e| AppError::internal("the health recompute payload", e))?;
-    jobs::enqueue(
-        db,
-        org,
-        &jobs::NewJob {
-            kind: RECOMPUTE_JOB,
-            payload: &payload,
-            run_at: now,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            dedupe_key: Some(&format!("health:{client}")),
-        },
-        now,
-    )?;
-    schedule_daily(db, org, now)
-}
-
-/// The next daily snapshot: just after the next midnight UTC.
-fn schedule_daily(db: &mut Db<'_>, org: OrgId, now: Timestamp) -> AppResult<()> {
-    let today = TimeZone::UTC.to_datetime(now).date();
-    let next = today
-        .tomorrow()
-        .and_then(|d| TimeZone::UTC.to_timestamp(d.at(0, 1, 0, 0)))
-        .map_err(|e| AppError::internal("the next nightly health recompute", e))?;
-    jobs::enqueue(
-        db,
-        org,
-        &jobs::NewJob {
-            kind: DAILY_JOB,
-            payload: &serde_json::json!({}),
-            run_at: next,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            dedupe_key: Some("health:daily"),
-        },
-        now,
-    )?;
-    Ok(())
-}
-
-/// Hook for every raised alert: SLA breaches, silences and broken promises change the health
-/// of the client they concern.
-pub(crate) fn on_alert(db: &mut Db<'_>, org: OrgId, a: &NewAlert, now: Timestamp) -> AppResult<()> {
-    if !HEALTH_ALERTS.contains(&a.kind.as_str()) {
-        return Ok(());
-    }
-    let Some(id) = a.subject_id else {
-        return Ok(());
-    };
-    let client = match a.subject_kind {
-        Some("client") => Some(ClientId(id)),
-        Some("request") => requests::get(db, org, RequestId(id))
-            .ok()
-            .map(|r| r.client_id),
-        Some("promise") => promises::get(db, org, PromiseId(id))
-            .ok()
-            .map(|p| p.client_id),
-        _ => None,
-    };
-    match client {
-        Some(c) => touch(db, org, c, now),
-        None => Ok(()),
-    }
 }
 
 fn zone_of(client: &Client) -> TimeZone {

@@ -21,6 +21,7 @@ pub mod error;
 mod events;
 pub mod gate;
 pub mod health;
+mod health_jobs;
 pub mod imports;
 pub mod jobs;
 pub mod mail;

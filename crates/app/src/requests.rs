@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use rapport_core::access::{Actor, Permission, Principal};
 use rapport_core::audit::{self, AuditEntry};
 use rapport_core::ids::{ClientId, ContactId, EngagementId, MemberId, OrgId, RequestId};
-use rapport_core::message::{Direction, Message, NewMessage, SendStatus};
+use rapport_core::message::{Direction, Message, NewMessage};
 use rapport_core::promise::PromiseKind;
 use rapport_core::request::{
     AssignInput, Channel, Kind, NewRequest, QuickRequest, Request, RequestDraft, RequestPatch,
@@ -15,7 +15,7 @@ use rapport_core::validate::{self, Violations, limits};
 use rapport_store::Db;
 pub use rapport_store::repo::requests::RequestWithSla;
 use rapport_store::repo::requests::{AssigneeFilter, RequestQuery, RequestSort};
-use rapport_store::repo::{clients, engagements, messages, promises, requests, time_entries};
+use rapport_store::repo::{clients, engagements, messages, requests, time_entries};
 
 use crate::access::{check_member, visible_request};
 use crate::clocks::sla::{Change, on_request_change};
@@ -205,48 +205,6 @@ pub(crate) fn insert_request_shaped(
     Ok(r)
 }
 
-/// Keep every pending promise of `kind` on a request: the reply or delivery that fulfils it
-/// happened at `at` (a promise due before then is not kept: the promise check breaks it).
-/// Audited as `by` (from `ip`).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn keep_promises(
-    db: &mut Db<'_>,
-    org: OrgId,
-    by: Actor,
-    ip: Option<&str>,
-    request: RequestId,
-    kind: PromiseKind,
-    at: Timestamp,
-    because: &str,
-) -> AppResult<()> {
-    let mut calendar = None;
-    for p in promises::pending_for_request(db, org, request)? {
-        if p.kind != kind {
-            continue;
-        }
-        // Locked before it is kept: the promise check may be breaking it at this moment.
-        let mut p = promises::get_for_update(db, org, p.id)?;
-        if calendar.is_none() {
-            calendar = Some(crate::clocks::promises::calendar_of(db, &p)?);
-        }
-        let Some(cal) = &calendar else { continue };
-        if p.keep_in(cal, at).is_ok() {
-            promises::update(db, &p)?;
-            crate::clocks::promises::settled(db, &p, at)?;
-            rapport_store::repo::audit::record(
-                db,
-                org,
-                at,
-                ip,
-                &AuditEntry::new(by, "promise.keep")
-                    .target("promise", p.id.0)
-                    .details(serde_json::json!({"automatic": true, "because": because, "margin_minutes": p.margin_minutes})),
-            )?;
-        }
-    }
-    Ok(())
-}
-
 /// Move a request to another status inside the caller's write: the checks, the clocks, the
 /// audit, the promises it keeps, the care hooks, and the `status_changed` event.
 pub(crate) fn transition_in(
@@ -273,7 +231,7 @@ pub(crate) fn transition_in(
             .details(serde_json::json!({"from": from, "to": r.status, "reason": reason})),
     )?;
     if r.status == Status::Delivered {
-        keep_promises(
+        crate::clocks::promises::keep_promises(
             db,
             ctx.org(),
             ctx.principal.actor(),
@@ -729,35 +687,5 @@ impl App {
                 Ok(m)
             })
             .await
-    }
-}
-
-pub(crate) fn outbound(
-    org: OrgId,
-    request: RequestId,
-    author: Actor,
-    body: String,
-    scheduled_for: Option<Timestamp>,
-    now: Timestamp,
-) -> Message {
-    Message {
-        id: Default::default(),
-        org_id: org,
-        request_id: request,
-        direction: Direction::Outbound,
-        author,
-        body,
-        body_html: None,
-        subject: None,
-        mail_message_id: None,
-        send_status: Some(if scheduled_for.is_some() {
-            SendStatus::Scheduled
-        } else {
-            SendStatus::Queued
-        }),
-        scheduled_for,
-        sent_at: None,
-        sentiment: None,
-        created_at: now,
     }
 }

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use rapport_core::access::Actor;
 use rapport_core::audit::AuditEntry;
 use rapport_core::complaint::Reading;
-use rapport_core::ids::MessageId;
+use rapport_core::ids::{MessageId, OrgId, RequestId};
 use rapport_core::inbox;
 use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
 use rapport_core::message::{Direction, Message, SendStatus};
@@ -174,7 +174,7 @@ pub(crate) fn send_reply(
     let findings = crate::care::check_outbound(db, r, &reply.body, send_at, confirm, reply.field)?;
     let m = messages::insert(
         db,
-        &crate::requests::outbound(
+        &outbound(
             org,
             r.id,
             writer.actor(),
@@ -221,7 +221,16 @@ fn reached(
     now: Timestamp,
 ) -> AppResult<()> {
     let org = r.org_id;
-    crate::requests::keep_promises(db, org, by, ip, r.id, PromiseKind::Reply, at, "reply sent")?;
+    crate::clocks::promises::keep_promises(
+        db,
+        org,
+        by,
+        ip,
+        r.id,
+        PromiseKind::Reply,
+        at,
+        "reply sent",
+    )?;
     if by == Actor::System {
         return Ok(());
     }
@@ -255,5 +264,36 @@ impl App {
             reached(db, m.author, None, &r, at, now)
         })
         .await
+    }
+}
+
+/// A new outbound message from `author`, queued (or held until `scheduled_for`).
+pub(crate) fn outbound(
+    org: OrgId,
+    request: RequestId,
+    author: Actor,
+    body: String,
+    scheduled_for: Option<Timestamp>,
+    now: Timestamp,
+) -> Message {
+    Message {
+        id: Default::default(),
+        org_id: org,
+        request_id: request,
+        direction: Direction::Outbound,
+        author,
+        body,
+        body_html: None,
+        subject: None,
+        mail_message_id: None,
+        send_status: Some(if scheduled_for.is_some() {
+            SendStatus::Scheduled
+        } else {
+            SendStatus::Queued
+        }),
+        scheduled_for,
+        sent_at: None,
+        sentiment: None,
+        created_at: now,
     }
 }

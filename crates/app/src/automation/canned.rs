@@ -312,7 +312,7 @@ pub(crate) fn status_by_rule(
             .details(json!({"from": from, "to": to, "reason": "rule", "rule_id": rule})),
     )?;
     if to == rapport_core::request::Status::Delivered {
-        crate::requests::keep_promises(
+        crate::clocks::promises::keep_promises(
             db,
             org,
             Actor::System,

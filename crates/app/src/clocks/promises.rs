@@ -6,6 +6,7 @@ use rapport_core::access::Actor;
 use rapport_core::alert::{NewAlert, Severity};
 use rapport_core::audit::AuditEntry;
 use rapport_core::calendar::Calendar;
+use rapport_core::ids::{OrgId, RequestId};
 use rapport_core::jobs::Job;
 use rapport_core::promise::{Promise, PromiseKind};
 use rapport_store::repo::clocks::{self as store, KeyedJob};
@@ -193,4 +194,46 @@ impl App {
         )
         .await
     }
+}
+
+/// Keep every pending promise of `kind` on a request: the reply or delivery that fulfils it
+/// happened at `at` (a promise due before then is not kept: the promise check breaks it).
+/// Audited as `by` (from `ip`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn keep_promises(
+    db: &mut Db<'_>,
+    org: OrgId,
+    by: Actor,
+    ip: Option<&str>,
+    request: RequestId,
+    kind: PromiseKind,
+    at: Timestamp,
+    because: &str,
+) -> AppResult<()> {
+    let mut calendar = None;
+    for p in promises::pending_for_request(db, org, request)? {
+        if p.kind != kind {
+            continue;
+        }
+        // Locked before it is kept: the promise check may be breaking it at this moment.
+        let mut p = promises::get_for_update(db, org, p.id)?;
+        if calendar.is_none() {
+            calendar = Some(calendar_of(db, &p)?);
+        }
+        let Some(cal) = &calendar else { continue };
+        if p.keep_in(cal, at).is_ok() {
+            promises::update(db, &p)?;
+            settled(db, &p, at)?;
+            rapport_store::repo::audit::record(
+                db,
+                org,
+                at,
+                ip,
+                &AuditEntry::new(by, "promise.keep")
+                    .target("promise", p.id.0)
+                    .details(serde_json::json!({"automatic": true, "because": because, "margin_minutes": p.margin_minutes})),
+            )?;
+        }
+    }
+    Ok(())
 }
