@@ -4,7 +4,7 @@
 use jiff::SignedDuration;
 use rapport_core::access::{Actor, Permission, Principal};
 use rapport_core::audit::AuditEntry;
-use rapport_core::ids::ContactId;
+use rapport_core::ids::{ContactId, OrgId};
 use rapport_core::validate;
 use rapport_store::repo::accounts::{self, LinkOwner, LinkProblem};
 use rapport_store::repo::auth::{self as store_auth, SessionOwner};
@@ -63,6 +63,30 @@ pub(crate) fn link_error(p: LinkProblem) -> AppError {
             AppError::conflict("token", "this link has expired; ask for a new one")
         }
     }
+}
+
+/// A password chosen through a mailed link, ready for the write that spends the link: the
+/// link's org, the password's hash and the link's token hash.
+pub(crate) struct ChosenPassword {
+    pub org: OrgId,
+    pub password_hash: String,
+    pub token_hash: String,
+}
+
+/// Check a password chosen through a link of `kind` and hash it (off the async runtime). A weak
+/// password is refused before the link is looked at, so the link is not spent on it.
+pub(crate) async fn chosen_password(
+    kind: SecretKind,
+    token: &str,
+    password: &str,
+) -> AppResult<ChosenPassword> {
+    validate::password(password).map_err(|m| AppError::invalid("password", m))?;
+    let org = secret_org(kind, token).ok_or(AppError::NotFound("link"))?;
+    Ok(ChosenPassword {
+        org,
+        password_hash: hash_password_async(password.to_string()).await?,
+        token_hash: hash_secret(token),
+    })
 }
 
 impl App {
@@ -185,10 +209,11 @@ impl App {
     /// Set a new password with a reset link; ends every session of the member and makes every
     /// other reset link of theirs useless.
     pub async fn reset_password(&self, token: &str, new_password: &str) -> AppResult<()> {
-        validate::password(new_password).map_err(|m| AppError::invalid("password", m))?;
-        let org = secret_org(SecretKind::PasswordReset, token).ok_or(AppError::NotFound("link"))?;
-        let hash = hash_password_async(new_password.to_string()).await?;
-        let token_hash = hash_secret(token);
+        let ChosenPassword {
+            org,
+            password_hash: hash,
+            token_hash,
+        } = chosen_password(SecretKind::PasswordReset, token, new_password).await?;
         let now = self.now();
         self.store
             .write(move |db| -> AppResult<()> {
@@ -355,10 +380,11 @@ impl App {
         ip: Option<String>,
         previous: Option<String>,
     ) -> AppResult<SignedIn> {
-        validate::password(password).map_err(|m| AppError::invalid("password", m))?;
-        let org = secret_org(SecretKind::PortalInvite, token).ok_or(AppError::NotFound("link"))?;
-        let hash = hash_password_async(password.to_string()).await?;
-        let token_hash = hash_secret(token);
+        let ChosenPassword {
+            org,
+            password_hash: hash,
+            token_hash,
+        } = chosen_password(SecretKind::PortalInvite, token, password).await?;
         let now = self.now();
         let audit_ip = ip.clone();
         let contact = self

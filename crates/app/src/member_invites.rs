@@ -6,13 +6,12 @@ use rapport_core::access::{Actor, Permission, Principal};
 use rapport_core::audit::AuditEntry;
 use rapport_core::ids::MemberId;
 use rapport_core::member::{Member, NewMember};
-use rapport_core::validate;
 use rapport_store::repo::accounts::{self, LinkOwner};
 use rapport_store::repo::auth::{self as store_auth, SessionOwner};
 use rapport_store::repo::{audit, members};
 
-use crate::accounts::{INVITE_TTL, link_error};
-use crate::auth::{SecretKind, SignedIn, hash_password_async, hash_secret, new_secret, secret_org};
+use crate::accounts::{ChosenPassword, INVITE_TTL, chosen_password, link_error};
+use crate::auth::{SecretKind, SignedIn, hash_secret, new_secret};
 use crate::{App, AppError, AppResult, Ctx};
 
 /// The stored purpose of a member's invitation link.
@@ -154,10 +153,11 @@ impl App {
         ip: Option<String>,
         previous: Option<String>,
     ) -> AppResult<SignedIn> {
-        validate::password(password).map_err(|m| AppError::invalid("password", m))?;
-        let org = secret_org(SecretKind::MemberInvite, token).ok_or(AppError::NotFound("link"))?;
-        let hash = hash_password_async(password.to_string()).await?;
-        let token_hash = hash_secret(token);
+        let ChosenPassword {
+            org,
+            password_hash: hash,
+            token_hash,
+        } = chosen_password(SecretKind::MemberInvite, token, password).await?;
         let now = self.now();
         let audit_ip = ip.clone();
         let member = self

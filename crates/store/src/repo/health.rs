@@ -120,40 +120,6 @@ pub fn promise_counts(
     Ok((broken, overdue))
 }
 
-/// Alerts of `kind` about the client, its requests or its promises, as of `now`: those
-/// unresolved then, or (with `since`) every one raised from `since` to `now`. Read by kind so
-/// that whoever raises them (SLA clocks, silence checks) needs no columns of ours.
-pub fn alert_count(
-    db: &mut Db<'_>,
-    org: OrgId,
-    client: ClientId,
-    kind: &str,
-    since: Option<Timestamp>,
-    now: Timestamp,
-) -> Result<i64, StoreError> {
-    let about = "((subject_kind = 'client' AND subject_id = $3)
-                 OR (subject_kind = 'request' AND subject_id IN
-                        (SELECT id FROM requests WHERE org_id = $1 AND client_id = $3))
-                 OR (subject_kind = 'promise' AND subject_id IN
-                        (SELECT id FROM promises WHERE org_id = $1 AND client_id = $3)))";
-    match since {
-        Some(since) => db.scalar(
-            &format!(
-                "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at >= $4
-                   AND created_at <= $5 AND {about}"
-            ),
-            params![org, kind, client, since, now],
-        ),
-        None => db.scalar(
-            &format!(
-                "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at <= $4
-                   AND (status <> 'resolved' OR resolved_at > $4) AND {about}"
-            ),
-            params![org, kind, client, now],
-        ),
-    }
-}
-
 /// Disagreements about scope since `since`: change orders the client declined, and
 /// out-of-scope work a manager started anyway while its change order waited (absorbed after
 /// pushback). Asking for more work is not one; neither is an approved change order.
