@@ -680,6 +680,12 @@ async fn sign_out(c: &Client) -> Step {
     wait_text(c, "main h1", "Sign in").await
 }
 
+/// Sign the contact out and wait for it to land, so the sign-out cannot overtake the next page.
+async fn portal_sign_out(c: &Client) -> Step {
+    click(c, "header form[action='/portal/logout'] button").await?;
+    wait_text(c, "main h1", "Sign in to your client portal").await
+}
+
 /// An owner's first week, only through the pages: team, client, contact, engagement.
 async fn first_week(
     c: &Client,
@@ -849,8 +855,7 @@ async fn first_week(
     shots(c, "setup-portal-accept").await?;
     click(c, "main form button[type=submit]").await?;
     wait_text(c, "main h1", "Your requests").await?;
-    click(c, "header form[action='/portal/logout'] button").await?;
-    Ok(())
+    portal_sign_out(c).await
 }
 
 /// The commercial flow through the pages (issue 17, item 2): a request logged for the client
@@ -936,7 +941,7 @@ async fn commercial_flow(c: &Client, base: &str, step: &mut &'static str) -> Ste
     .await?;
     click(c, "article.co form button[value=approve]").await?;
     wait_text(c, "main article.co", "approved").await?;
-    click(c, "header form[action='/portal/logout'] button").await?;
+    portal_sign_out(c).await?;
 
     *step = "the team sees the decision and the totals";
     sign_in(c, base, OWNER_EMAIL, OWNER_PASSWORD).await?;
