@@ -1,0 +1,470 @@
+//! What every browser journey needs: chromedriver and a Chromium session, the servers (the demo
+//! workspace, an empty firm mailing through an SMTP sink), and small page helpers that wait for
+//! what they look for.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use rapport_app::{App, Settings};
+use rapport_store::testing::TestDb;
+use rapport_web::{AppState, WebConfig};
+use serde_json::json;
+
+use crate::mail_servers;
+
+/// chromedriver, ended when the test ends.
+pub(crate) struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub(crate) fn chromedriver() -> Option<String> {
+    let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let ok = Command::new(&path)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(path)
+}
+
+pub(crate) fn screenshot_dir() -> PathBuf {
+    let dir = std::env::var("RAPPORT_SCREENSHOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    dir
+}
+
+pub(crate) async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let path = screenshot_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("write screenshot");
+    eprintln!("screenshot: {}", path.display());
+}
+
+/// The demo workspace on a random port; returns its base URL.
+pub(crate) async fn serve_demo(db: &TestDb) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let store = db.store().await.expect("open and migrate");
+    let app = App::new(store, Settings::default());
+    app.seed_demo().await.expect("demo data");
+    sent_change_order(&app).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let web = WebConfig {
+        api_rate: None,
+        ..WebConfig::default()
+    };
+    tokio::spawn(async move {
+        rapport_web::serve(listener, AppState::new(app, web), async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (format!("http://{addr}"), tx)
+}
+
+/// A change order sent to Kaveri Foods (the demo's first client) for the portal to approve.
+pub(crate) async fn sent_change_order(app: &App) {
+    use rapport_app::requests::RequestFilter;
+    let org = app
+        .org_by_slug(rapport_app::demo::DEMO_ORG)
+        .await
+        .unwrap()
+        .expect("the demo org");
+    let owner = app
+        .member_by_email(org.id, rapport_app::demo::DEMO_OWNER)
+        .await
+        .unwrap()
+        .expect("the demo owner");
+    let ctx = app.ctx_for_member(org.id, owner.id).await.unwrap();
+    let kaveri = rapport_core::ids::ClientId(1);
+    let engagement = app
+        .list_engagements(&ctx, Some(kaveri), None, 10)
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let request = app
+        .list_requests(
+            &ctx,
+            RequestFilter {
+                engagement: Some(engagement),
+                statuses: vec![rapport_core::request::Status::New],
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    app.confirm_scope(
+        &ctx,
+        request,
+        rapport_core::scope::ConfirmInput {
+            verdict: "out".parse().unwrap(),
+            reason: "A new data feed is not in the brief".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let co = app
+        .create_change_order(
+            &ctx,
+            rapport_core::change_order::NewChangeOrder {
+                engagement_id: engagement,
+                request_ids: vec![request],
+                title: "Cold-store sensor feed".into(),
+                description: "A live feed from the cold-store sensors, outside the brief.".into(),
+                estimate_minutes: 6 * 60,
+                rate_minor: None,
+            },
+        )
+        .await
+        .unwrap();
+    app.send_change_order(&ctx, co.id).await.unwrap();
+
+    // A delivery of Kaveri's, not yet rated, for the portal's rating form.
+    let delivered = app
+        .create_request(
+            &ctx,
+            serde_json::from_value(serde_json::json!({
+                "client_id": kaveri.0, "engagement_id": engagement.0,
+                "title": "Freezer audit summary", "body": "The audit summary for March."
+            }))
+            .unwrap(),
+            rapport_core::request::Channel::Portal,
+        )
+        .await
+        .unwrap();
+    for status in ["in_progress", "delivered"] {
+        app.transition_request(
+            &ctx,
+            delivered.id,
+            serde_json::from_value(serde_json::json!({ "status": status })).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+pub(crate) async fn start_browser(driver: &str) -> (Driver, Client) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let guard = Driver(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let mut caps = serde_json::Map::new();
+    let mut args = vec![
+        "--headless=new",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--lang=en-GB",
+    ];
+    // Chromium refuses to run as root inside its sandbox.
+    args.push("--no-sandbox");
+    let mut opts = json!({ "args": args });
+    if let Ok(bin) = std::env::var("CHROMIUM") {
+        opts["binary"] = json!(bin);
+    } else if std::path::Path::new("/usr/bin/chromium").exists() {
+        opts["binary"] = json!("/usr/bin/chromium");
+    }
+    caps.insert("goog:chromeOptions".into(), opts);
+    let mut last = None;
+    for _ in 0..150 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return (guard, c),
+            Err(e) => {
+                last = Some(e.to_string());
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("could not start a Chromium session: {last:?}");
+}
+
+pub(crate) type Step = Result<(), String>;
+
+pub(crate) fn check(cond: bool, what: impl Into<String>) -> Step {
+    if cond { Ok(()) } else { Err(what.into()) }
+}
+
+pub(crate) fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+pub(crate) async fn text(c: &Client, css: &str) -> Result<String, String> {
+    let el = c
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?;
+    el.text().await.map_err(err)
+}
+
+pub(crate) async fn fill(c: &Client, css: &str, value: &str) -> Step {
+    let el = c
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?;
+    el.clear().await.map_err(err)?;
+    el.send_keys(value).await.map_err(err)
+}
+
+pub(crate) async fn click(c: &Client, css: &str) -> Step {
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?
+        .click()
+        .await
+        .map_err(err)
+}
+
+/// Wait until the element's text contains `want`.
+pub(crate) async fn wait_text(c: &Client, css: &str, want: &str) -> Step {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            seen = el.text().await.unwrap_or_default();
+            if seen.contains(want) {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    Err(format!("{css} never showed {want:?}; it shows {seen:?}"))
+}
+
+pub(crate) async fn path(c: &Client) -> Result<String, String> {
+    let u = c.current_url().await.map_err(err)?;
+    Ok(match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
+    })
+}
+
+/// Whether aiosmtpd is here for the SMTP sink; on CI its absence is a failure.
+pub(crate) fn smtp_sink_available() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("aiosmtpd is not installed, and CI=true: the set-up test mails invitations");
+    }
+    ok
+}
+
+pub(crate) const OWNER_EMAIL: &str = "olu@ferris.example";
+pub(crate) const OWNER_PASSWORD: &str = "owner password 12345";
+
+/// An empty firm with one owner, mailing through `smtp`, served on a random port. Returns the
+/// base URL, the app (for the job runner) and the server's stop switch.
+pub(crate) async fn serve_empty(
+    db: &TestDb,
+    smtp: &str,
+) -> (String, App, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let store = db.store().await.expect("open and migrate");
+    let mut mail = rapport_app::mail::MailSettings::default()
+        .with_from("Ferris Desk <desk@ferris.example>")
+        .unwrap();
+    let config = rapport_mail::smtp::SmtpConfig::parse(smtp).unwrap();
+    mail.transport = Some(std::sync::Arc::new(
+        rapport_mail::smtp::SmtpTransport::new(&config, &mail.domain).unwrap(),
+    ));
+    let settings = Settings {
+        public_url: base.clone(),
+        mail,
+        ..Settings::default()
+    };
+    let app = App::new(store, settings);
+    let org = app.create_org("ferris", "Ferris & Co").await.unwrap();
+    app.add_member_as_operator(
+        org.id,
+        rapport_core::member::NewMember {
+            email: OWNER_EMAIL.into(),
+            name: "Olu Owner".into(),
+            role: rapport_core::access::Role::Owner,
+            tz: "Europe/London".into(),
+            working_hours: None,
+            weekly_capacity_minutes: None,
+            password: Some(OWNER_PASSWORD.into()),
+        },
+    )
+    .await
+    .unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let web = WebConfig {
+        api_rate: None,
+        ..WebConfig::default()
+    };
+    let served = app.clone();
+    tokio::spawn(async move {
+        rapport_web::serve(listener, AppState::new(served, web), async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (base, app, tx)
+}
+
+/// Decode a quoted-printable body (soft line breaks and `=XX`).
+pub(crate) fn qp_decode(s: &str) -> String {
+    let joined = s.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The link containing `marker` in the mail the sink received for `to`.
+pub(crate) async fn mailed_link(
+    sink: &mail_servers::SmtpSink,
+    to: &str,
+    marker: &str,
+) -> Result<String, String> {
+    for _ in 0..300 {
+        for (envelope, raw) in sink.received() {
+            let for_them = envelope["to"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == to));
+            let body = qp_decode(&String::from_utf8_lossy(&raw));
+            if let (true, Some(at)) = (for_them, body.find(marker)) {
+                let start = body[..at].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+                let end = body[at..]
+                    .find(char::is_whitespace)
+                    .map_or(body.len(), |i| at + i);
+                return Ok(body[start..end].to_string());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!(
+        "no mail to {to} with {marker} reached the SMTP sink"
+    ))
+}
+
+/// Screenshots at desktop width and at 390 px, checking nothing overflows sideways at 390.
+pub(crate) async fn shots(c: &Client, name: &str) -> Step {
+    shot(c, name).await;
+    c.set_window_size(390, 900).await.map_err(err)?;
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await
+        .map_err(err)?;
+    let (scroll, inner) = (
+        widths[0].as_i64().unwrap_or(0),
+        widths[1].as_i64().unwrap_or(0),
+    );
+    shot(c, &format!("{name}-390")).await;
+    c.set_window_size(1280, 1000).await.map_err(err)?;
+    check(
+        inner > 0 && scroll <= inner,
+        format!("{name} overflows at 390 px: scrollWidth {scroll} > clientWidth {inner}"),
+    )
+}
+
+pub(crate) async fn select(c: &Client, css: &str, value: &str) -> Step {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?
+        .select_by_value(value)
+        .await
+        .map_err(err)
+}
+
+pub(crate) async fn sign_in(c: &Client, base: &str, email: &str, password: &str) -> Step {
+    c.goto(&format!("{base}/app/login")).await.map_err(err)?;
+    fill(c, "#email", email).await?;
+    fill(c, "#password", password).await?;
+    click(c, "form.stack button[type=submit]").await?;
+    wait_text(c, "main h1", "Mine").await
+}
+
+pub(crate) async fn sign_out(c: &Client) -> Step {
+    click(c, "header form[action='/app/logout'] button").await?;
+    wait_text(c, "main h1", "Sign in").await
+}
+
+/// Sign the contact out and wait for it to land, so the sign-out cannot overtake the next page.
+pub(crate) async fn portal_sign_out(c: &Client) -> Step {
+    click(c, "header form[action='/portal/logout'] button").await?;
+    wait_text(c, "main h1", "Sign in to your client portal").await
+}
+
+/// chromedriver's path; `None` (the test is skipped, saying why) when it is missing outside CI.
+/// On CI a missing browser fails the test: the suite must run there.
+pub(crate) fn chromedriver_or_skip() -> Option<String> {
+    let found = chromedriver();
+    if found.is_none() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!(
+                "chromedriver is not installed, and CI=true: the browser suite must run \
+                 (apt-get install chromium chromium-driver)"
+            );
+        }
+        eprintln!(
+            "skipped: chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
+    }
+    found
+}
+
+/// End a journey: a failed step leaves `failure-<step>.png`, the browser closes, and the test
+/// fails naming the step.
+pub(crate) async fn conclude(client: Client, step: &str, outcome: Step) {
+    if outcome.is_err() {
+        let name = format!("failure-{}", step.replace(' ', "-"));
+        shot(&client, &name).await;
+    }
+    let _ = client.close().await;
+    if let Err(e) = outcome {
+        panic!("browser step {step:?} failed: {e}");
+    }
+}
