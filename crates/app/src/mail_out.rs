@@ -78,10 +78,12 @@ pub(crate) fn queue_outbound(
             from_address: Some(settings.from.address.clone()),
             in_reply_to: None,
             references: Vec::new(),
-            // A rule's reply is a machine's (RFC 3834): marked so, so that responders do not
-            // answer it and no SLA clock reads it as our answer.
+            // A rule's reply or Rapport's own message (a rating invitation) is a machine's
+            // (RFC 3834): marked so, so that responders do not answer it and no SLA clock reads
+            // it as our answer.
             auto_submitted: m.author == Actor::System,
-            auto_reason: (m.author == Actor::System).then(|| "written by a rule".to_string()),
+            auto_reason: (m.author == Actor::System)
+                .then(|| "written by a rule or by Rapport, not a person".to_string()),
             raw_html: None,
             warnings: Vec::new(),
             send_attempts: 0,

@@ -24,12 +24,17 @@ use crate::access::visible_request;
 use crate::auth::{SecretKind, hash_secret, new_secret, same_hash, secret_org};
 use crate::{App, AppError, AppResult, Ctx, Settings};
 
+/// Where a rating invitation's link points, under the public URL: the rating page.
+pub const LINK_PATH: &str = "/rate";
+
 /// What the public rating page shows: what is being rated and who delivered it, nothing else.
 #[derive(Debug, Clone, Serialize)]
 pub struct InvitationView {
     pub title: String,
     pub delivered_by: String,
     pub expires_at: Timestamp,
+    /// The client's time zone, for showing the expiry as they read dates.
+    pub tz: String,
 }
 
 /// What a perception gap is asked about.
@@ -121,7 +126,7 @@ pub(crate) fn on_delivered(
         .ok()
         .and_then(|l| l.addressee_name().map(str::to_string));
     let link = format!(
-        "{}/api/v1/ratings/invitations/{token}",
+        "{}{LINK_PATH}/{token}",
         settings.public_url.trim_end_matches('/')
     );
     let body = rating::invitation_text(
@@ -150,6 +155,9 @@ pub(crate) fn on_delivered(
             created_at: now,
         },
     )?;
+    // Queued for the mail worker like any reply: without this the invitation sat in the
+    // thread as "queued" and never left.
+    let m = crate::mail_out::queue_outbound(db, &settings.mail, m, now)?;
     let inv = ratings::insert_invitation(
         db,
         &Invitation {
@@ -333,7 +341,9 @@ impl App {
                     Some(name) => name,
                     None => orgs::get(db, inv.org_id)?.name,
                 };
+                let tz = clients::get(db, inv.org_id, r.client_id)?.calendar.tz;
                 Ok(InvitationView {
+                    tz,
                     title: r.title,
                     delivered_by,
                     expires_at: inv.expires_at,

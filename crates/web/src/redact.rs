@@ -7,7 +7,7 @@ use axum::http::Uri;
 const HIDDEN: &str = "[redacted]";
 
 /// Path segments that follow one of these are credentials.
-const SECRET_AFTER: [&str; 2] = ["feeds", "invitations"];
+const SECRET_AFTER: [&str; 3] = ["feeds", "invitations", "rate"];
 
 /// Whether `s` looks like one of our random secrets (or any long opaque token): long, and
 /// only the characters base64url, hex and our prefixes use.
@@ -70,6 +70,7 @@ mod tests {
             r("/api/v1/ratings/invitations/abc"),
             "/api/v1/ratings/invitations/[redacted]"
         );
+        assert_eq!(r("/rate/abc"), "/rate/[redacted]");
         assert_eq!(
             r(&format!("/app/reset?token={secret}&next=%2Fapp")),
             "/app/reset?token=[redacted]&next=%2Fapp"

@@ -556,11 +556,17 @@ async fn rating_link(app: &TestApp, request: i64) -> String {
     let body = m["body"].as_str().unwrap();
     let link = body
         .split_whitespace()
-        .find(|w| w.contains("/api/v1/ratings/invitations/"))
+        .find(|w| w.contains("/rate/"))
         .expect("a link")
         .to_string();
     assert!(body.starts_with("Dear Dr Mehta,"), "{body}");
     link
+}
+
+/// The API's address for the token in a mailed rating link (`…/rate/<token>`).
+fn api_path(link: &str) -> String {
+    let token = link.rsplit('/').next().unwrap();
+    format!("/api/v1/ratings/invitations/{token}")
 }
 
 both!(rating_links_and_team_ratings, |app: TestApp| async move {
@@ -591,10 +597,10 @@ both!(rating_links_and_team_ratings, |app: TestApp| async move {
     assert_eq!(app.count("rating_invitations").await, 1);
     let link = rating_link(&app, id).await;
     assert!(
-        link.starts_with("http://127.0.0.1:8080/api/v1/ratings/invitations/rpv_"),
+        link.starts_with("http://127.0.0.1:8080/rate/rpv_"),
         "{link}"
     );
-    let path = link.trim_start_matches("http://127.0.0.1:8080");
+    let path = &api_path(&link);
 
     // The public page: what is rated and who delivered it, nothing else, no sign-in.
     let page = app.call(Method::GET, path, None, None).await.ok(200);
@@ -683,10 +689,8 @@ both!(rating_links_and_team_ratings, |app: TestApp| async move {
     // Expired: 410 after fourteen days.
     deliver(&app, other).await;
     let other_link = rating_link(&app, other).await;
-    let other_path = other_link
-        .trim_start_matches("http://127.0.0.1:8080")
-        .to_string();
-    assert_ne!(other_path, path);
+    let other_path = api_path(&other_link);
+    assert_ne!(&other_path, path);
     app.advance(SignedDuration::from_hours(24 * 14 + 1));
     let before = app.snapshot().await;
     app.call(Method::GET, &other_path, None, None)
@@ -710,10 +714,7 @@ both!(rating_links_and_team_ratings, |app: TestApp| async move {
     .await
     .problem(409);
     deliver(&app, third).await;
-    let third_path = rating_link(&app, third)
-        .await
-        .trim_start_matches("http://127.0.0.1:8080")
-        .to_string();
+    let third_path = api_path(&rating_link(&app, third).await);
     let r = app
         .with_cookie(
             Method::POST,
@@ -1124,3 +1125,90 @@ both!(client_health_and_at_risk, |app: TestApp| async move {
         .await
         .problem(404);
 });
+
+both!(
+    a_mailed_rating_link_opens_a_page,
+    |app: TestApp| async move {
+        use crate::ui::{get, post};
+        let (client, contact) = okra(&app, None).await;
+        let id = request_for(&app, client, contact, "Quarterly report", "data").await;
+        deliver(&app, id).await;
+        let link = rating_link(&app, id).await;
+        let page_path = link.trim_start_matches("http://127.0.0.1:8080").to_string();
+        assert!(page_path.starts_with("/rate/rpv_"), "{page_path}");
+
+        // The link opens a page, not JSON: what is rated, and the form.
+        let page = get(&app, &page_path, &[]).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("How did we do?"), "{}", page.body);
+        assert!(page.body.contains("Quarterly report"), "{}", page.body);
+        assert!(page.body.contains("id=\"rate-form\""), "{}", page.body);
+        let lc = page.cookie("rapport_login_csrf").expect("a form cookie");
+        let csrf = page.csrf();
+
+        // A link from an earlier release (the API's address) opened in a browser lands there too.
+        let old = crate::ui::fetch_html(&app, &api_path(&link)).await;
+        assert_eq!(old.status, 303);
+        assert_eq!(old.location, page_path);
+
+        // Refused without the form's cookie, and for a score out of range: nothing written, the
+        // comment kept.
+        let before = app.snapshot().await;
+        let forged = post(&app, &page_path, &[], &[("csrf", &csrf), ("score", "4")]).await;
+        assert_eq!(forged.status, 403);
+        let bad = post(
+            &app,
+            &page_path,
+            &[&lc],
+            &[("csrf", &csrf), ("score", "9"), ("comment", "Mostly fine")],
+        )
+        .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains("Mostly fine"), "the comment is kept");
+        assert!(
+            bad.body
+                .contains("Choose a rating from 1 (poor) to 5 (excellent)."),
+            "{}",
+            bad.body
+        );
+        assert_eq!(app.snapshot().await, before);
+
+        // Rated: the page says so, and the team sees the client's rating.
+        let lc = bad.cookie("rapport_login_csrf").unwrap();
+        let done = post(
+            &app,
+            &page_path,
+            &[&lc],
+            &[("csrf", &bad.csrf()), ("score", "4"), ("comment", "Clear")],
+        )
+        .await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        assert!(done.body.contains("You rated this"), "{}", done.body);
+        let ratings = app
+            .get(&format!("/api/v1/requests/{id}/ratings"), &app.owner)
+            .await
+            .ok(200);
+        let client_rating = ratings["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["source"] == "client")
+            .expect("the client's rating");
+        assert_eq!(client_rating["score"], 4);
+        assert_eq!(client_rating["contact_id"], contact);
+
+        // Used: the page says so in words and points to the portal.
+        let again = get(&app, &page_path, &[]).await;
+        assert_eq!(again.status, 409);
+        assert!(again.body.contains("id=\"rate-closed\""), "{}", again.body);
+        assert!(again.body.contains("href=\"/portal\""), "{}", again.body);
+        let unknown = get(
+            &app,
+            "/rate/rpv_1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            &[],
+        )
+        .await;
+        assert_eq!(unknown.status, 404);
+        assert!(unknown.body.contains("not one we know"), "{}", unknown.body);
+    }
+);

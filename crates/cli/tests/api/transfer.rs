@@ -430,11 +430,11 @@ async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, cont
                 .unwrap()
                 .iter()
                 .filter_map(|m| m["body"].as_str())
-                .find(|b| b.contains("/ratings/invitations/"))
+                .find(|b| b.contains("/rate/"))
                 .expect("the rating invitation's message")
                 .to_string();
             let link = body
-                .split("/ratings/invitations/")
+                .split("/rate/")
                 .nth(1)
                 .unwrap()
                 .split_whitespace()

@@ -1,5 +1,5 @@
 //! The browser pages over HTTP: sign-in, CSRF on every form, a contact never seeing another
-//! client's work, and readable errors for bad input (the Chromium suite is tests/browser.rs).
+//! client's work, and readable errors for bad input (the Chromium suite is tests/browser/).
 
 use reqwest::redirect::Policy;
 use serde_json::json;
@@ -15,16 +15,16 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-struct Page {
-    status: u16,
-    location: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: String,
     set_cookie: Vec<String>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Page {
     /// The value of the first hidden `csrf` field on the page.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let at = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -33,7 +33,7 @@ impl Page {
         rest[..rest.find('"').unwrap()].to_string()
     }
 
-    fn cookie(&self, name: &str) -> Option<String> {
+    pub(crate) fn cookie(&self, name: &str) -> Option<String> {
         self.set_cookie
             .iter()
             .map(|c| c.split(';').next().unwrap().to_string())
@@ -81,12 +81,39 @@ async fn fetch(
     }
 }
 
-async fn get(app: &TestApp, path: &str, cookies: &[&str]) -> Page {
+pub(crate) async fn get(app: &TestApp, path: &str, cookies: &[&str]) -> Page {
     fetch(app, reqwest::Method::GET, path, cookies, None, None).await
 }
 
-async fn post(app: &TestApp, path: &str, cookies: &[&str], form: &[(&str, &str)]) -> Page {
+pub(crate) async fn post(
+    app: &TestApp,
+    path: &str,
+    cookies: &[&str],
+    form: &[(&str, &str)],
+) -> Page {
     fetch(app, reqwest::Method::POST, path, cookies, Some(form), None).await
+}
+
+/// A GET as a browser sends it, asking for HTML.
+pub(crate) async fn fetch_html(app: &TestApp, path: &str) -> Page {
+    let res = browser()
+        .get(format!("{}{path}", app.base))
+        .header("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    Page {
+        status,
+        location,
+        set_cookie: vec![],
+        body: res.text().await.unwrap_or_default(),
+    }
 }
 
 /// Sign in through the HTML form; returns the session cookie.
@@ -713,11 +740,7 @@ both!(
         assert_eq!(res.location, "/portal");
         let session = res.cookie("rapport_session").expect("signed in");
         let home = get(&app, "/portal", &[&session]).await;
-        assert!(
-            home.body.contains("<h1>Your requests</h1>"),
-            "{}",
-            home.body
-        );
+        assert!(home.body.contains("Waiting on you</h1>"), "{}", home.body);
 
         // The link works once.
         let res = post(
@@ -960,11 +983,7 @@ both!(
         assert_eq!(res.location, "/portal");
         let session = res.cookie("rapport_session").expect("signed in");
         let home = get(&app, "/portal", &[&session]).await;
-        assert!(
-            home.body.contains("<h1>Your requests</h1>"),
-            "{}",
-            home.body
-        );
+        assert!(home.body.contains("Waiting on you</h1>"), "{}", home.body);
         // And the password she chose works on the sign-in page.
         let again = sign_in(&app, "portal", "priya@kaveri.example", "chosen by priya 7").await;
         assert!(!again.is_empty());

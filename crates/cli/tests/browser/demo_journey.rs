@@ -157,13 +157,26 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     fill(c, "#email", rapport_app::demo::DEMO_CONTACT).await?;
     fill(c, "#password", rapport_app::demo::DEMO_PASSWORD).await?;
     click(c, "form.stack button[type=submit]").await?;
-    wait_text(c, "main h1", "Your requests").await?;
-    let list = text(c, "main").await?;
+    wait_text(c, "main h1", "Waiting on you").await?;
+    let home = text(c, "main").await?;
     check(
-        list.contains("IST"),
+        home.contains("IST"),
         "portal dates are in the client's zone (IST)",
     )?;
-    shot(c, "portal").await;
+    // What waits on the client comes before the list of everything.
+    wait_text(c, "#waits", "Change orders to decide").await?;
+    wait_text(c, "#waits", "Cold-store sensor feed").await?;
+    wait_text(c, "#waits", "Deliveries to rate").await?;
+    wait_text(c, "#waits", "Freezer audit summary").await?;
+    let (waits_at, list_at) = (
+        home.find("Change orders to decide"),
+        home.find("Your requests"),
+    );
+    check(
+        matches!((waits_at, list_at), (Some(w), Some(l)) if w < l),
+        "the change order to decide is shown before the request list",
+    )?;
+    shots(c, "portal").await?;
 
     *step = "contact creates a request";
     click(c, "header a[href='/portal/requests/new']").await?;
@@ -189,7 +202,12 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     wait_text(c, "main", "Cold-store sensor feed").await?;
     shot(c, "portal-change-orders").await;
     click(c, "article.co form button[value=approve]").await?;
-    wait_text(c, "main h1", "Change orders").await?;
+    // Approving commits the client to a fee: the portal asks once more, naming it.
+    wait_text(c, "main h1", "Approve this change order?").await?;
+    wait_text(c, "#co-confirm", "Cold-store sensor feed").await?;
+    shots(c, "portal-co-confirm").await?;
+    click(c, "main form button[type=submit]").await?;
+    wait_text(c, "#co-result", "You approved Cold-store sensor feed").await?;
     let cards = c.find_all(Locator::Css("article.co")).await.map_err(err)?;
     let mut approved = false;
     for card in cards {
@@ -202,13 +220,18 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
 
     *step = "contact rates a delivery";
     click(c, "header a[href='/portal']").await?;
-    wait_text(c, "main", "Freezer audit summary").await?;
-    c.find(Locator::LinkText("Freezer audit summary"))
-        .await
-        .map_err(err)?
-        .click()
-        .await
-        .map_err(err)?;
+    check(
+        !text(c, "#waits").await?.contains("Cold-store sensor feed"),
+        "a decided change order no longer waits on the client",
+    )?;
+    c.find(Locator::XPath(
+        "//section[@id='waits']//a[contains(., 'Freezer audit summary')]",
+    ))
+    .await
+    .map_err(err)?
+    .click()
+    .await
+    .map_err(err)?;
     wait_text(c, "#rate-h", "How did we do?").await?;
     click(c, "fieldset.stars input[value='4']").await?;
     fill(c, "#comment", "Clear and on time.").await?;

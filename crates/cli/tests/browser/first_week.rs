@@ -175,7 +175,7 @@ async fn first_week(
     fill(c, "#invite-password", "priya chose this 7").await?;
     shots(c, "setup-portal-accept").await?;
     click(c, "main form button[type=submit]").await?;
-    wait_text(c, "main h1", "Your requests").await?;
+    wait_text(c, "main h1", "Waiting on you").await?;
     portal_sign_out(c).await
 }
 
@@ -251,7 +251,8 @@ async fn commercial_flow(c: &Client, base: &str, step: &mut &'static str) -> Ste
     fill(c, "#email", "priya@kaveri.example").await?;
     fill(c, "#password", "priya chose this 7").await?;
     click(c, "form.stack button[type=submit]").await?;
-    wait_text(c, "main h1", "Your requests").await?;
+    wait_text(c, "main h1", "Waiting on you").await?;
+    wait_text(c, "#waits", "A new screen in the mobile app").await?;
     click(c, "header a[href='/portal/change-orders']").await?;
     wait_text(c, "main", "A new screen in the mobile app").await?;
     fill(
@@ -261,6 +262,9 @@ async fn commercial_flow(c: &Client, base: &str, step: &mut &'static str) -> Ste
     )
     .await?;
     click(c, "article.co form button[value=approve]").await?;
+    wait_text(c, "#co-confirm", "36000.00 INR").await?;
+    click(c, "main form button[type=submit]").await?;
+    wait_text(c, "#co-result", "You approved").await?;
     wait_text(c, "main article.co", "approved").await?;
     portal_sign_out(c).await?;
 

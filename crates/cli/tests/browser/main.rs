@@ -14,3 +14,4 @@ mod support;
 
 mod demo_journey;
 mod first_week;
+mod rating_link;

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use rapport_app::ratings::{GapSubject, InvitationView, PerceptionGap};
 use rapport_core::ids::{ClientId, EngagementId, RequestId};
@@ -72,16 +73,40 @@ fn token(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> 
 }
 
 /// What a rating link is for (no sign-in: the link is the credential). 404 for an unknown
-/// link, 409 once used, 410 once expired.
+/// link, 409 once used, 410 once expired. A browser (asking for HTML first) is sent to the
+/// rating page: mail from earlier releases linked here.
 #[utoipa::path(get, operation_id = "getRatingInvitation", path = "/api/v1/ratings/invitations/{token}", tag = "ratings", security(()),
     params(("token" = String, Path, description = "The token from the link")),
-    responses((status = 200, body = InvitationOutput), Errors))]
+    responses((status = 200, body = InvitationOutput),
+        (status = 303, description = "A browser asking for HTML is sent to the rating page"), Errors))]
 async fn invitation(
     State(s): State<AppState>,
+    headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<InvitationOutput>> {
+) -> ApiResult<Response> {
     let t = token(path)?;
-    Ok(Json(s.app.rating_invitation(&t).await?.into()))
+    // Our tokens are URL-safe; anything else is not ours and gets the API's 404.
+    let url_safe = t
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if wants_html(&headers) && url_safe {
+        let page = format!("{}/{t}", rapport_app::ratings::LINK_PATH);
+        return Ok(Redirect::to(&page).into_response());
+    }
+    Ok(Json(InvitationOutput::from(s.app.rating_invitation(&t).await?)).into_response())
+}
+
+/// Whether the caller is a browser opening a link: HTML named before any JSON.
+fn wants_html(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match (accept.find("text/html"), accept.find("application/json")) {
+        (Some(h), Some(j)) => h < j,
+        (Some(_), None) => true,
+        _ => false,
+    }
 }
 
 /// Rate delivered work through a link: once, before it expires (no sign-in).

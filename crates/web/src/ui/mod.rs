@@ -10,6 +10,11 @@ pub mod app;
 pub mod charts;
 pub mod form;
 pub mod portal;
+mod rating_link;
+mod relative;
+
+use rating_link::PATH as RATING_PAGE;
+pub use relative::{due_el, due_words, relative};
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -47,6 +52,10 @@ pub fn router() -> Router<AppState> {
         .route("/assets/ui.js", get(|| asset(UI_JS, "text/javascript")))
         // People who type the bare address land in the workspace (or its sign-in).
         .route("/", get(|| async { Redirect::to("/app") }))
+        .route(
+            &format!("{RATING_PAGE}/{{token}}"),
+            get(rating_link::page).post(rating_link::rate),
+        )
         .merge(app::router())
         .merge(portal::router())
 }

@@ -12,6 +12,7 @@ use rapport_app::requests::RequestFilter;
 use rapport_app::{AppError, AppResult};
 use rapport_core::ids::RequestId;
 use rapport_core::message::{Direction, NewMessage};
+use rapport_core::promise::{PromiseKind, PromiseStatus};
 use rapport_core::request::{Kind, NewRequest, Status};
 use serde::Deserialize;
 
@@ -20,8 +21,8 @@ use super::app::{
 };
 use super::form::UiForm;
 use super::{
-    SameOrigin, Session, Side, UiError, UiResult, Visitor, bare_page, csrf_field, describe,
-    login_csrf_ok, random_token, safe_next, time_el, trusted, urlencode,
+    SameOrigin, Session, Side, UiError, UiResult, Visitor, bare_page, csrf_field, describe, due_el,
+    login_csrf_ok, random_token, relative, safe_next, time_el, trusted, urlencode,
 };
 use crate::extract::SESSION_COOKIE;
 use crate::state::AppState;
@@ -406,12 +407,103 @@ struct HomeQuery {
     cursor: Option<String>,
 }
 
+/// What waits on the client, read for the home page: change orders to decide, questions to
+/// answer, deliveries to rate, and what we promised next.
+struct Waiting {
+    change_orders: Vec<rapport_core::change_order::ChangeOrder>,
+    questions: Vec<rapport_core::request::Request>,
+    to_rate: Vec<rapport_core::request::Request>,
+    promises: Vec<rapport_core::promise::Promise>,
+}
+
+/// How many deliveries home looks back over for ones still to rate.
+const RECENT_DELIVERIES: usize = 10;
+
+async fn waiting(state: &AppState, s: &Session) -> UiResult<Waiting> {
+    let rapport_core::access::Principal::Contact { contact_id, .. } = s.ctx.principal else {
+        return Err(UiError::not_found());
+    };
+    let change_orders = state
+        .app
+        .list_change_orders(
+            &s.ctx,
+            rapport_app::change_orders::ChangeOrderFilter {
+                status: Some(rapport_core::change_order::ChangeOrderStatus::Sent),
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await?
+        .items;
+    let by_status = |status: Status, limit: usize| RequestFilter {
+        statuses: vec![status],
+        limit: Some(limit),
+        ..Default::default()
+    };
+    let questions = state
+        .app
+        .list_requests(&s.ctx, by_status(Status::WaitingOnClient, 50))
+        .await?
+        .items;
+    let delivered = state
+        .app
+        .list_requests(&s.ctx, by_status(Status::Delivered, RECENT_DELIVERIES))
+        .await?
+        .items;
+    let mut to_rate = Vec::new();
+    for r in delivered {
+        let ratings = state.app.request_ratings(&s.ctx, r.id).await?;
+        if !ratings.iter().any(|x| x.contact_id == Some(contact_id)) {
+            to_rate.push(r);
+        }
+    }
+    let mut promises = state
+        .app
+        .list_promises(
+            &s.ctx,
+            PromiseFilter {
+                statuses: vec![PromiseStatus::Open, PromiseStatus::Renegotiated],
+                limit: Some(rapport_app::MAX_PAGE),
+                ..Default::default()
+            },
+        )
+        .await?
+        .items;
+    promises.sort_by_key(|p| p.due_at);
+    Ok(Waiting {
+        change_orders,
+        questions,
+        to_rate,
+        promises,
+    })
+}
+
+/// The date a request is promised for: its earliest pending delivery promise, else any pending
+/// promise, else the due date set on the request.
+fn promised_for(
+    r: &rapport_core::request::Request,
+    promises: &[rapport_core::promise::Promise],
+) -> Option<jiff::Timestamp> {
+    let mine = promises.iter().filter(|p| p.request_id == Some(r.id));
+    let delivery = mine
+        .clone()
+        .filter(|p| p.kind == PromiseKind::Delivery)
+        .map(|p| p.due_at)
+        .min();
+    delivery
+        .or_else(|| mine.map(|p| p.due_at).min())
+        .or(r.due_at)
+}
+
 async fn home(
     State(state): State<AppState>,
     Visitor(s): Visitor,
     Query(q): Query<HomeQuery>,
 ) -> UiResult<Markup> {
     let who = who(&state, &s).await?;
+    let now = state.app.now();
+    let first_page = q.cursor.as_deref().is_none_or(str::is_empty);
+    let w = waiting(&state, &s).await?;
     let list = state
         .app
         .list_requests(
@@ -423,22 +515,85 @@ async fn home(
             },
         )
         .await?;
+    let nothing_waits =
+        w.change_orders.is_empty() && w.questions.is_empty() && w.to_rate.is_empty();
     let body = html! {
-        h1 { "Your requests" }
+        @if first_page {
+            section aria-labelledby="waits-h" id="waits" {
+                h1 id="waits-h" { "Waiting on you" }
+                @if nothing_waits { p class="empty" { "Nothing waits on you. We will write when something does." } }
+                @if !w.change_orders.is_empty() {
+                    h2 id="waits-co" { "Change orders to decide" }
+                    ul class="waits" {
+                        @for co in &w.change_orders {
+                            li {
+                                a href={ "/portal/change-orders#co-" (co.id.0) } { (co.title) }
+                                " — " strong { (co.currency.format(co.price_minor)) }
+                                @if let Some(t) = co.sent_at { " · sent " (relative(t, now)) }
+                            }
+                        }
+                    }
+                }
+                @if !w.questions.is_empty() {
+                    h2 id="waits-q" { "Questions waiting for your answer" }
+                    ul class="waits" {
+                        @for r in &w.questions {
+                            li {
+                                a href={ "/portal/requests/" (r.id.0) "#reply-h" } { (r.title) }
+                                @if let Some(t) = r.last_outbound_at { " · we asked " (relative(t, now)) }
+                            }
+                        }
+                    }
+                }
+                @if !w.to_rate.is_empty() {
+                    h2 id="waits-rate" { "Deliveries to rate" }
+                    ul class="waits" {
+                        @for r in &w.to_rate {
+                            li {
+                                a href={ "/portal/requests/" (r.id.0) "#rate-h" } { (r.title) }
+                                @if let Some(t) = r.delivered_at { " · delivered " (relative(t, now)) }
+                            }
+                        }
+                    }
+                }
+                @if !w.promises.is_empty() {
+                    h2 id="waits-p" { "What we promised next" }
+                    ul class="waits promises" {
+                        @for p in w.promises.iter().take(5) {
+                            li {
+                                (due_el(p.due_at, now, &who.tz)) " — " (p.kind.as_str())
+                                @if !p.description.is_empty() { ": " (p.description) }
+                                @if let Some(r) = p.request_id { " · " a href={ "/portal/requests/" (r.0) } { "the request" } }
+                            }
+                        }
+                    }
+                    p { a href="/portal/promises" { "Everything we promised" } }
+                }
+            }
+        }
+        h2 id="requests-h" { "Your requests" }
         p { a class="button" href="/portal/requests/new" { "Ask for something new" } }
         @if list.items.is_empty() { p class="empty" { "You have no requests yet." } }
         @else {
-            table class="queue" {
-                caption class="sr-only" { "Your requests" }
-                thead { tr { th scope="col" { "Ref" } th scope="col" { "Request" } th scope="col" { "Status" } th scope="col" { "Opened" } th scope="col" { "Due" } } }
-                tbody {
-                    @for r in &list.items {
-                        tr {
-                            td { (r.reference) }
-                            td { a href={ "/portal/requests/" (r.id.0) } { (r.title) } }
-                            td { span class={ "status s-" (r.status.as_str()) } { (status_words(r.status)) } }
-                            td { (time_el(r.created_at, &who.tz)) }
-                            td { @if let Some(d) = r.due_at { (time_el(d, &who.tz)) } @else { "—" } }
+            div class="table-wrap" {
+                table class="queue" {
+                    caption class="sr-only" { "Your requests" }
+                    thead { tr { th scope="col" { "Ref" } th scope="col" { "Request" } th scope="col" { "Status" } th scope="col" { "Opened" } th scope="col" { "Promised for" } } }
+                    tbody {
+                        @for r in &list.items {
+                            tr {
+                                td { (r.reference) }
+                                td { a href={ "/portal/requests/" (r.id.0) } { (r.title) } }
+                                td { span class={ "status s-" (r.status.as_str()) } { (status_words(r.status)) } }
+                                td { (time_el(r.created_at, &who.tz)) }
+                                td class="due" {
+                                    @match promised_for(r, &w.promises) {
+                                        Some(d) if r.status.is_open() => (due_el(d, now, &who.tz)),
+                                        Some(d) => (time_el(d, &who.tz)),
+                                        None => "—",
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -448,7 +603,12 @@ async fn home(
             nav aria-label="Pages" class="pager" { a rel="next" href={ "/portal?cursor=" (urlencode(c)) } { "Older requests →" } }
         }
     };
-    Ok(page(&s, &who, "Your requests", "home", body))
+    let title = if first_page {
+        "Waiting on you"
+    } else {
+        "Your requests"
+    };
+    Ok(page(&s, &who, title, "home", body))
 }
 
 #[derive(Deserialize, Default)]
@@ -845,7 +1005,17 @@ fn change_order_card(
     }
 }
 
-async fn change_orders(State(state): State<AppState>, Visitor(s): Visitor) -> UiResult<Markup> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DecidedQuery {
+    decided: Option<i64>,
+}
+
+async fn change_orders(
+    State(state): State<AppState>,
+    Visitor(s): Visitor,
+    Query(q): Query<DecidedQuery>,
+) -> UiResult<Markup> {
     let who = who(&state, &s).await?;
     let list = state
         .app
@@ -857,8 +1027,22 @@ async fn change_orders(State(state): State<AppState>, Visitor(s): Visitor) -> Ui
             },
         )
         .await?;
+    let decided = q
+        .decided
+        .and_then(|id| list.items.iter().find(|co| co.id.0 == id));
     let body = html! {
         h1 { "Change orders" }
+        @if let Some(co) = decided {
+            @let approved = co.status == rapport_core::change_order::ChangeOrderStatus::Approved;
+            p class="notice ok" role="status" id="co-result" {
+                @if approved {
+                    "You approved " strong { (co.title) } " for " (co.currency.format(co.price_minor))
+                    ". The team has been told and will plan the work; we will confirm dates with you."
+                } @else {
+                    "You declined " strong { (co.title) } ". The team has been told; nothing outside what we agreed will be done."
+                }
+            }
+        }
         p class="muted" { "Work outside what we agreed is priced here first; nothing is done until you approve it." }
         @if list.items.is_empty() { p class="empty" { "No change orders." } }
         @for co in &list.items { (change_order_card(&s, &who, co)) }
@@ -872,6 +1056,39 @@ struct DecideForm {
     csrf: String,
     decision: String,
     note: String,
+    /// "yes" once the contact has seen what approving commits them to.
+    confirm: String,
+}
+
+/// Approving commits the client to a fee: say so, and ask once more.
+fn confirm_approval(
+    s: &Session,
+    who: &Who,
+    co: &rapport_core::change_order::ChangeOrder,
+    note: &str,
+) -> Markup {
+    let body = html! {
+        p class="crumbs" { a href="/portal/change-orders" { "Change orders" } " › " (co.title) }
+        h1 { "Approve this change order?" }
+        p id="co-confirm" {
+            "Approving " strong { (co.title) } " agrees to the extra work and its fee of "
+            strong { (co.currency.format(co.price_minor)) } " ("
+            (co.estimate_minutes / 60) " h " (co.estimate_minutes % 60) " min estimated)."
+        }
+        form method="post" action={ "/portal/change-orders/" (co.id.0) "/decide" } class="stack" {
+            (csrf_field(&s.csrf))
+            input type="hidden" name="decision" value="approve";
+            input type="hidden" name="confirm" value="yes";
+            label for="note" { "A note for the team (optional)" }
+            textarea id="note" name="note" rows="2" { (note) }
+            div {
+                button type="submit" { "Yes, approve " (co.currency.format(co.price_minor)) }
+                " "
+                a class="button secondary" href={ "/portal/change-orders#co-" (co.id.0) } { "Not yet" }
+            }
+        }
+    };
+    page(s, who, "Approve this change order?", "change-orders", body)
 }
 
 async fn decide(
@@ -892,6 +1109,11 @@ async fn decide(
             ));
         }
     };
+    if approve && f.confirm != "yes" {
+        let who = who(&state, &s).await?;
+        let co = state.app.get_change_order(&s.ctx, id).await?;
+        return Ok(confirm_approval(&s, &who, &co, &f.note).into_response());
+    }
     let input = rapport_core::change_order::DecisionInput {
         note: Some(f.note.clone()).filter(|n| !n.trim().is_empty()),
     };
@@ -899,5 +1121,5 @@ async fn decide(
         .app
         .decide_change_order(&s.ctx, id, approve, input)
         .await?;
-    Ok(Redirect::to("/portal/change-orders").into_response())
+    Ok(Redirect::to(&format!("/portal/change-orders?decided={}#co-result", id.0)).into_response())
 }
