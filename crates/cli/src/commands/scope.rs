@@ -213,6 +213,16 @@ fn render_report(r: &EvalReport) -> String {
             d.accuracy, d.correct, d.cases
         );
     }
+    if !r.by_category.is_empty() {
+        let _ = writeln!(out, "by category:");
+        for (category, d) in &r.by_category {
+            let _ = writeln!(
+                out,
+                "  {category:<12} {:.3} ({}/{})",
+                d.accuracy, d.correct, d.cases
+            );
+        }
+    }
     let _ = writeln!(out, "misclassified: {}", r.misclassified.len());
     for m in &r.misclassified {
         let _ = writeln!(
