@@ -19,8 +19,10 @@ mod aliases;
 mod bm25;
 mod brief;
 mod check;
+mod concepts;
 mod confirm;
 pub mod eval;
+mod limits;
 pub mod report;
 mod stopwords;
 mod text;
@@ -31,9 +33,10 @@ pub use bm25::Bm25Params;
 pub use brief::{BriefError, MAX_BRIEF_TEXT_CHARS, MAX_ID_CHARS, MAX_ITEM_TEXT_CHARS, MAX_ITEMS};
 pub use check::{
     Assessment, BRIEF_TEXT_ID, BriefIndex, CheckConfig, Evidence, MAX_BODY_BYTES, MAX_TITLE_BYTES,
-    check, check_with,
+    UNMENTIONED_CONFIDENCE, check, check_with,
 };
 pub use confirm::{Accuracy, ConfirmInput, ConfusionCell, ScopeRecord, VerdictAccuracy, accuracy};
+pub use limits::{Excess, Existing, Limit, Period, parse_existing, parse_limits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
