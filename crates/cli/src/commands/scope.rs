@@ -137,6 +137,12 @@ fn render_assessment(a: &Assessment) -> String {
         }
         None => out.push_str("evidence: none\n"),
     }
+    if let Some(reason) = &a.reason {
+        let _ = writeln!(out, "reason: {reason}");
+    }
+    for l in &a.limits {
+        let _ = writeln!(out, "limit: {} ({})", l.describe(), l.item_id);
+    }
     out
 }
 
