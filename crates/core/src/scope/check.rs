@@ -21,10 +21,17 @@
 //!
 //! Scores are on the scale set by `bm25`: 1.0 is about one word that only one item uses.
 //!
-//! A request that matches nothing is `unclear`, never `in` or `out`, even when the brief lists
-//! only `in` items. A consultant would call unmentioned work *probably* out of scope, but with no
-//! item to point at the check cannot say why, and an unexplained `out` sends a change order for
-//! what may be a one-line question. `unclear` asks a person to decide.
+//! 5. Then what words alone miss (`limits`), each with a `reason` a person can check:
+//!    * a request beyond a limit of an `in` item ("a fourth workshop" against "three workshops",
+//!      "daily" against "a fortnightly check-in", "in Polish" against "in English") is `out`, the
+//!      limit in `excess`;
+//!    * a new one of what an item calls existing, or a feature where the only `in` work is fixing
+//!      defects, is `out`;
+//!    * words an `out` item qualifies with "new" ("new sites") count only if the request says new;
+//!    * a request that asks for work and matches no `in` item (the brief's free text aside) is
+//!      `out` at `UNMENTIONED_CONFIDENCE`: a brief that lists what is included excludes the rest,
+//!      but only a person can tell a new deliverable from a badly worded question. A message that
+//!      matches nothing and asks for nothing stays `unclear`.
 
 use serde::{Deserialize, Serialize};
 

@@ -2,9 +2,11 @@
 //!
 //! `check(brief, title, body)` gives an `Assessment`: a `Verdict` (`in`, `out`, `unclear`), a
 //! confidence in [0, 1] and the evidence (which items matched, by which words). The ranking is
-//! lexical and explainable: words (`text`) are stemmed and ranked with BM25 (`bm25`), a few
-//! everyday synonyms are joined (`aliases`), and the decision rule and confidence formula are
-//! written out in `check`. Nothing is downloaded and nothing is learned at run time.
+//! lexical and explainable: words (`text`) are stemmed and ranked with BM25 (`bm25`), everyday
+//! synonyms and business concepts are joined (`aliases`, `concepts`), quantities, cadences, caps
+//! and "existing" are read from items and compared with what the request asks (`limits`), and
+//! the decision rule and confidence formula are written out in `check`. Nothing is downloaded and
+//! nothing is learned at run time.
 //!
 //! Limits: `Brief::validate` bounds a brief (200 items, 1,000 characters an item, 20,000 of free
 //! text, unique ids); a request body is read up to its first 64 KiB and a title up to 4 KiB.
