@@ -851,7 +851,9 @@ mod tests {
             "We need a new website for Bath",
         );
         assert_eq!(found.map(|(e, _)| e.item_id).as_deref(), Some("m"));
-        assert!(asks_for_new(&[e.clone()], "", "A new photo for the homepage").is_none());
+        assert!(
+            asks_for_new(std::slice::from_ref(&e), "", "A new photo for the homepage").is_none()
+        );
         assert!(asks_for_new(&[e], "", "The website is down").is_none());
         assert!(parse_existing("m", "Build a web shop").is_none());
     }
