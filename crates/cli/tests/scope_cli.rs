@@ -376,3 +376,43 @@ fn bad_eval_files_exit_2_naming_the_line() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no cases"), "{}", stderr(&o));
 }
+
+#[test]
+fn check_json_prints_the_limit_exceeded_and_the_concept_that_matched() {
+    let brief = TempFile::new(
+        "brief.json",
+        r#"{"text": "", "items": [
+            {"id": "workshops", "kind": "in", "text": "Three half-day strategy workshops"},
+            {"id": "crm", "kind": "out", "text": "Third-party integrations"}]}"#,
+    );
+    let o = run(&[
+        "scope",
+        "check",
+        "--brief",
+        brief.path(),
+        "--text",
+        "Could we have a fourth workshop on finance?",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verdict"], "out", "{v}");
+    assert_eq!(v["excess"]["item_id"], "workshops");
+    assert_eq!(v["excess"]["limit"], "3 half-day strategy workshops");
+    assert_eq!(v["excess"]["asked"], "fourth workshop");
+    assert_eq!(v["limits"][0]["count"], 3);
+    assert!(v["reason"].as_str().unwrap().contains("fourth workshop"));
+
+    let o = run(&[
+        "scope",
+        "check",
+        "--brief",
+        brief.path(),
+        "--text",
+        "Please push our orders into Salesforce",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("verdict: out"), "{out}");
+    assert!(out.contains("integrations (salesforce)"), "{out}");
+}

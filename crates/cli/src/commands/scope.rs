@@ -137,6 +137,12 @@ fn render_assessment(a: &Assessment) -> String {
         }
         None => out.push_str("evidence: none\n"),
     }
+    if let Some(reason) = &a.reason {
+        let _ = writeln!(out, "reason: {reason}");
+    }
+    for l in &a.limits {
+        let _ = writeln!(out, "limit: {} ({})", l.describe(), l.item_id);
+    }
     out
 }
 
@@ -212,6 +218,16 @@ fn render_report(r: &EvalReport) -> String {
             "  {name:<12} {:.3} ({}/{})",
             d.accuracy, d.correct, d.cases
         );
+    }
+    if !r.by_category.is_empty() {
+        let _ = writeln!(out, "by category:");
+        for (category, d) in &r.by_category {
+            let _ = writeln!(
+                out,
+                "  {category:<12} {:.3} ({}/{})",
+                d.accuracy, d.correct, d.cases
+            );
+        }
     }
     let _ = writeln!(out, "misclassified: {}", r.misclassified.len());
     for m in &r.misclassified {

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use super::concepts::CONCEPTS;
 use super::text::terms;
 
 /// (words a brief uses, words a client writes for them). Kept short and generic: each group is
@@ -69,20 +70,26 @@ const GROUPS: &[(&[&str], &[&str])] = &[
 /// Client word -> the stems of the brief words it stands for.
 static TABLE: LazyLock<HashMap<&'static str, Vec<String>>> = LazyLock::new(|| {
     let mut table: HashMap<&'static str, Vec<String>> = HashMap::new();
-    for (canonical, variants) in GROUPS {
+    for (canonical, variants) in GROUPS.iter().chain(CONCEPTS) {
         let stems: Vec<String> = canonical
             .iter()
             .flat_map(|w| terms(w))
             .map(|t| t.stem)
             .collect();
         for v in *variants {
-            table.entry(v).or_default().extend(stems.iter().cloned());
+            let entry = table.entry(v).or_default();
+            for s in &stems {
+                if !entry.contains(s) {
+                    entry.push(s.clone());
+                }
+            }
         }
     }
     table
 });
 
-/// The stems `word` (lowercase, as the client wrote it) stands for, if any.
+/// The stems `word` (lowercase, as the client wrote it, or two such words joined by a space)
+/// stands for, if any.
 pub fn aliases(word: &str) -> &'static [String] {
     TABLE.get(word).map_or(&[], |v| v.as_slice())
 }

@@ -17,6 +17,10 @@ pub struct EvalCase {
     pub id: String,
     #[serde(default)]
     pub domain: String,
+    /// Which hard case the request tests (`more`, `meaning`, `extra`, ...): free label used only
+    /// for reporting, empty in the first set.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub category: String,
     pub brief: Brief,
     #[serde(default)]
     pub title: String,
@@ -197,6 +201,9 @@ pub struct EvalReport {
     /// Share of cases labelled `unclear`, to read `unclear_rate` against.
     pub expected_unclear_rate: f64,
     pub by_domain: BTreeMap<String, DomainScore>,
+    /// Per category, for sets whose cases carry one (empty otherwise).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_category: BTreeMap<String, DomainScore>,
     pub misclassified: Vec<Miss>,
 }
 
@@ -204,6 +211,7 @@ pub struct EvalReport {
 pub fn evaluate(cases: &[EvalCase], split: Split, config: &CheckConfig) -> EvalReport {
     let mut confusion = Confusion::default();
     let mut by_domain: BTreeMap<String, DomainScore> = BTreeMap::new();
+    let mut by_category: BTreeMap<String, DomainScore> = BTreeMap::new();
     let mut misclassified = Vec::new();
     for (_, case) in cases.iter().enumerate().filter(|(i, _)| split.keeps(*i)) {
         let got = check_with(&case.brief, &case.title, &case.body, config);
@@ -214,7 +222,19 @@ pub fn evaluate(cases: &[EvalCase], split: Split, config: &CheckConfig) -> EvalR
             accuracy: 0.0,
         });
         domain.cases += 1;
-        if got.verdict == case.expected {
+        let right = got.verdict == case.expected;
+        if !case.category.is_empty() {
+            let cat = by_category
+                .entry(case.category.clone())
+                .or_insert(DomainScore {
+                    cases: 0,
+                    correct: 0,
+                    accuracy: 0.0,
+                });
+            cat.cases += 1;
+            cat.correct += usize::from(right);
+        }
+        if right {
             domain.correct += 1;
         } else {
             misclassified.push(Miss {
@@ -225,7 +245,7 @@ pub fn evaluate(cases: &[EvalCase], split: Split, config: &CheckConfig) -> EvalR
             });
         }
     }
-    for d in by_domain.values_mut() {
+    for d in by_domain.values_mut().chain(by_category.values_mut()) {
         d.accuracy = ratio(d.correct, d.cases).unwrap_or(0.0);
     }
     let total = confusion.in_.total() + confusion.out.total() + confusion.unclear.total();
@@ -241,6 +261,7 @@ pub fn evaluate(cases: &[EvalCase], split: Split, config: &CheckConfig) -> EvalR
         unclear_rate: ratio(confusion.predicted(Verdict::Unclear), total).unwrap_or(0.0),
         expected_unclear_rate: ratio(confusion.unclear.total(), total).unwrap_or(0.0),
         by_domain,
+        by_category,
         misclassified,
     }
 }

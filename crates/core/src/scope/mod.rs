@@ -2,9 +2,11 @@
 //!
 //! `check(brief, title, body)` gives an `Assessment`: a `Verdict` (`in`, `out`, `unclear`), a
 //! confidence in [0, 1] and the evidence (which items matched, by which words). The ranking is
-//! lexical and explainable: words (`text`) are stemmed and ranked with BM25 (`bm25`), a few
-//! everyday synonyms are joined (`aliases`), and the decision rule and confidence formula are
-//! written out in `check`. Nothing is downloaded and nothing is learned at run time.
+//! lexical and explainable: words (`text`) are stemmed and ranked with BM25 (`bm25`), everyday
+//! synonyms and business concepts are joined (`aliases`, `concepts`), quantities, cadences, caps
+//! and "existing" are read from items and compared with what the request asks (`limits`), and
+//! the decision rule and confidence formula are written out in `check`. Nothing is downloaded and
+//! nothing is learned at run time.
 //!
 //! Limits: `Brief::validate` bounds a brief (200 items, 1,000 characters an item, 20,000 of free
 //! text, unique ids); a request body is read up to its first 64 KiB and a title up to 4 KiB.
@@ -19,8 +21,10 @@ mod aliases;
 mod bm25;
 mod brief;
 mod check;
+mod concepts;
 mod confirm;
 pub mod eval;
+mod limits;
 pub mod report;
 mod stopwords;
 mod text;
@@ -31,9 +35,10 @@ pub use bm25::Bm25Params;
 pub use brief::{BriefError, MAX_BRIEF_TEXT_CHARS, MAX_ID_CHARS, MAX_ITEM_TEXT_CHARS, MAX_ITEMS};
 pub use check::{
     Assessment, BRIEF_TEXT_ID, BriefIndex, CheckConfig, Evidence, MAX_BODY_BYTES, MAX_TITLE_BYTES,
-    check, check_with,
+    UNMENTIONED_CONFIDENCE, check, check_with,
 };
 pub use confirm::{Accuracy, ConfirmInput, ConfusionCell, ScopeRecord, VerdictAccuracy, accuracy};
+pub use limits::{Excess, Existing, Limit, Period, parse_existing, parse_limits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
