@@ -113,10 +113,15 @@ pub fn is_owner(role: Role) -> bool {
 /// Filters for the audit trail.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    /// An action, or an entity with a trailing dot (`request.`) for all of its actions.
     pub action: Option<String>,
     pub target_kind: Option<String>,
     pub target_id: Option<i64>,
     pub actor: Option<rapport_core::access::Actor>,
+    /// At or after.
+    pub since: Option<jiff::Timestamp>,
+    /// Before.
+    pub until: Option<jiff::Timestamp>,
     pub cursor: Option<String>,
     pub limit: Option<usize>,
 }
@@ -129,11 +134,23 @@ impl App {
         f: AuditFilter,
     ) -> AppResult<crate::Listing<rapport_core::audit::AuditEvent>> {
         ctx.require(rapport_core::access::Permission::ReadAudit)?;
+        if let (Some(since), Some(until)) = (f.since, f.until)
+            && until <= since
+        {
+            return Err(AppError::invalid("until", "must be after since"));
+        }
+        if let Some(a) = &f.action
+            && (a.is_empty() || a.len() > 100)
+        {
+            return Err(AppError::invalid("action", "1 to 100 characters"));
+        }
         let q = audit::AuditQuery {
             action: f.action,
             target_kind: f.target_kind,
             target_id: f.target_id,
             actor: f.actor,
+            since: f.since,
+            until: f.until,
             before_id: crate::cursor::after_id(f.cursor.as_deref())?,
             limit: crate::limit(f.limit)?,
         };

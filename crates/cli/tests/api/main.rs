@@ -22,6 +22,7 @@ mod member_invites;
 mod merge;
 mod openapi;
 mod ops;
+mod oversight;
 mod portal_access;
 mod promises;
 mod requests;

@@ -117,7 +117,7 @@ pub(crate) async fn fetch_html(app: &TestApp, path: &str) -> Page {
 }
 
 /// Sign in through the HTML form; returns the session cookie.
-async fn sign_in(app: &TestApp, side: &str, email: &str, password: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, side: &str, email: &str, password: &str) -> String {
     let login = get(app, &format!("/{side}/login"), &[]).await;
     assert_eq!(login.status, 200);
     let token = login.csrf();

@@ -14,4 +14,5 @@ mod support;
 
 mod demo_journey;
 mod first_week;
+mod oversight;
 mod rating_link;

@@ -52,10 +52,16 @@ fn from_row(r: &Row) -> Result<AuditEvent, StoreError> {
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
+    /// An action (`request.status`), or an entity with a trailing dot (`request.`) for all of
+    /// that entity's actions.
     pub action: Option<String>,
     pub target_kind: Option<String>,
     pub target_id: Option<i64>,
     pub actor: Option<Actor>,
+    /// At or after this instant.
+    pub since: Option<Timestamp>,
+    /// Before this instant.
+    pub until: Option<Timestamp>,
     pub before_id: Option<i64>,
     pub limit: usize,
 }
@@ -63,8 +69,20 @@ pub struct AuditQuery {
 /// Newest first.
 pub fn list(db: &mut Db<'_>, org: OrgId, q: &AuditQuery) -> Result<Page<AuditEvent>, StoreError> {
     let mut f = Filter::new(org);
-    if let Some(a) = &q.action {
-        f.and("action = {}", Param::Text(a.clone().into()));
+    match &q.action {
+        // substr rather than LIKE: action names hold `_`, a LIKE wildcard, on both engines.
+        Some(a) if a.ends_with('.') => f.and(
+            &format!("substr(action, 1, {}) = {{}}", a.chars().count()),
+            Param::Text(a.clone().into()),
+        ),
+        Some(a) => f.and("action = {}", Param::Text(a.clone().into())),
+        None => {}
+    }
+    if let Some(t) = q.since {
+        f.and("at >= {}", Param::Int(t.as_millisecond()));
+    }
+    if let Some(t) = q.until {
+        f.and("at < {}", Param::Int(t.as_millisecond()));
     }
     if let Some(k) = &q.target_kind {
         f.and("target_kind = {}", Param::Text(k.clone().into()));

@@ -18,10 +18,19 @@ list_type!(AuditList, AuditEvent);
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
-    /// e.g. `request.status`, `auth.sign_in_failed`.
+    /// e.g. `request.status`, `auth.sign_in_failed`; or an entity with a trailing dot
+    /// (`request.`) for all of its actions.
     pub action: Option<String>,
     pub target_kind: Option<String>,
     pub target_id: Option<i64>,
+    /// Only what this member did.
+    pub actor_member_id: Option<i64>,
+    /// At or after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub since: Option<jiff::Timestamp>,
+    /// Before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub until: Option<jiff::Timestamp>,
     pub cursor: Option<String>,
     pub limit: Option<usize>,
 }
@@ -38,7 +47,11 @@ async fn list(
         action: q.action,
         target_kind: q.target_kind,
         target_id: q.target_id,
-        actor: None,
+        actor: q
+            .actor_member_id
+            .map(|id| rapport_core::access::Actor::Member(rapport_core::ids::MemberId(id))),
+        since: q.since,
+        until: q.until,
         cursor: q.cursor,
         limit: q.limit,
     };

@@ -10,6 +10,7 @@ mod engagements;
 mod fields;
 mod login;
 mod members;
+mod oversight;
 mod queue;
 mod quick;
 mod request;
@@ -99,6 +100,10 @@ pub fn router() -> Router<AppState> {
         .route("/app/requests/{id}/time", post(request::log_time))
         .route("/app/requests/{id}/rating", post(request::team_rating))
         .route("/app/dashboard", get(dashboard::dashboard))
+        .route("/app/audit", get(oversight::audit))
+        .route("/app/capacity", get(oversight::capacity))
+        .route("/app/at-risk", get(oversight::at_risk))
+        .route("/app/scope-report", get(oversight::scope_report))
         .route("/app/search", get(search::search))
         .route(
             "/app/attachments/{id}",
@@ -303,6 +308,12 @@ async fn page(
                         li { a href="/app/dashboard" aria-current=[(current == "dashboard").then_some("page")] { "Dashboard" } }
                         li { a href="/app/clients" aria-current=[(current == "clients").then_some("page")] { "Clients" } }
                         li { a href="/app/members" aria-current=[(current == "members").then_some("page")] { "Members" } }
+                        li { a href="/app/capacity" aria-current=[(current == "capacity").then_some("page")] { "Capacity" } }
+                        li { a href="/app/at-risk" aria-current=[(current == "at-risk").then_some("page")] { "Clients at risk" } }
+                        li { a href="/app/scope-report" aria-current=[(current == "scope-report").then_some("page")] { "Scope report" } }
+                        @if oversight::reads_audit(s) {
+                            li { a href="/app/audit" aria-current=[(current == "audit").then_some("page")] { "Audit log" } }
+                        }
                     }
                 }
                 main id="main" tabindex="-1" { (body) }
