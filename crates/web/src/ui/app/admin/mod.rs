@@ -1,9 +1,10 @@
-//! Administration in the browser: alerts, mailboxes with their connection test, and the triage
-//! queue of mail that could not be routed; and the banner that tells admins what the server is
+//! Administration in the browser: alerts, mailboxes with their connection test, the triage
+//! queue of mail that could not be routed, and canned replies; and the banner that tells admins what the server is
 //! missing (no SMTP, no `RAPPORT_SECRET_KEY`, a mailbox that cannot be read) instead of letting
 //! it show only as a failure somewhere else.
 
 mod alerts;
+mod canned;
 mod mailboxes;
 mod triage;
 
@@ -34,6 +35,16 @@ pub(super) fn routes(r: Router<AppState>) -> Router<AppState> {
             "/app/admin/mailboxes/{id}/active",
             post(mailboxes::set_active),
         )
+        .route("/app/admin/canned", get(canned::list))
+        .route(
+            "/app/admin/canned/new",
+            get(canned::new_page).post(canned::create),
+        )
+        .route(
+            "/app/admin/canned/{id}",
+            get(canned::edit_page).post(canned::update),
+        )
+        .route("/app/admin/canned/{id}/delete", post(canned::delete))
         .route("/app/admin/triage", get(triage::list))
         .route("/app/admin/triage/{id}/assign", post(triage::assign))
         .route("/app/admin/triage/{id}/dismiss", post(triage::dismiss))
@@ -114,6 +125,7 @@ pub(super) fn nav_group(current: &str, counts: &NavCounts) -> Markup {
             ul aria-labelledby="nav-admin" {
                 (item("/app/admin/mailboxes", "mailboxes", "Mailboxes", None))
                 (item("/app/admin/triage", "triage", "Triage", Some(counts.triage)))
+                (item("/app/admin/canned", "canned", "Canned replies", None))
             }
         }
     }
@@ -149,7 +161,7 @@ pub(super) async fn banner(state: &AppState, s: &Session) -> AppResult<Markup> {
     }
     Ok(html! {
         @if !problems.is_empty() {
-            aside class="notice error setup-banner" aria-labelledby="setup-h" {
+            aside class="setup-banner" aria-labelledby="setup-h" {
                 strong id="setup-h" { "Set-up needs attention" }
                 ul { @for p in &problems { li { (p) } } }
             }
