@@ -1,7 +1,8 @@
 //! An admin runs the firm's mail from the pages: the banner names what the server lacks (no
 //! SMTP here), a mailbox is added and its connection tested against a real Dovecot, a mailbox
 //! with a wrong password raises an alert counted in the navigation, mail from a stranger waits
-//! in triage and is assigned to a client, a canned reply is written (a bad variable is refused in
+//! in triage and is assigned to a client, a webhook is added and its delivery log shows a ping
+//! that a receiver on loopback got, a canned reply is written (a bad variable is refused in
 //! the form's words), and a reply says it cannot be sent rather than
 //! "queued". A member meets a refusal, not the admin pages.
 
@@ -38,6 +39,10 @@ async fn serve_without_smtp(db: &TestDb) -> (String, App, tokio::sync::oneshot::
             &rapport_app::secrets::SecretBox::generate_key(),
         )
         .unwrap(),
+        webhooks: rapport_app::automation::WebhookSettings {
+            allow_private: true,
+            ..Default::default()
+        },
         ..Settings::default()
     };
     let app = App::new(store, settings);
@@ -96,6 +101,54 @@ async fn serve_without_smtp(db: &TestDb) -> (String, App, tokio::sync::oneshot::
         .unwrap();
     });
     (base, app, tx)
+}
+
+/// A tiny HTTP receiver on loopback answering 200 to every POST; returns its URL and the bodies
+/// it was sent.
+async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // Read the head, then as much body as Content-Length says.
+                loop {
+                    let Ok(n) = sock.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                let (k, v) = l.split_once(':')?;
+                                k.eq_ignore_ascii_case("content-length")
+                                    .then(|| v.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            seen.lock().unwrap().push(text[end + 4..].to_string());
+                            break;
+                        }
+                    }
+                }
+                let _ = sock
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (url, bodies)
 }
 
 /// Load `url` again until `css` holds `want`: what a person does while a poll runs.
@@ -187,6 +240,32 @@ async fn admin_journey(c: &Client, base: &str, d: &Dovecot, step: &mut &'static 
     wait_text(c, "#canned-list", "Export fix on its way").await?;
     wait_text(c, "#canned-list", "Then: in progress").await?;
     shots(c, "admin-canned").await?;
+
+    *step = "the admin adds a webhook and pings it";
+    let (hook_url, received) = receiver().await;
+    click(c, "nav.side a[href='/app/admin/webhooks']").await?;
+    wait_text(c, "main h1", "Webhooks").await?;
+    click(c, "main a[href='/app/admin/webhooks/new']").await?;
+    fill(c, "#wh-url", &hook_url).await?;
+    click(c, "#webhook-form button[type=submit]").await?;
+    wait_text(c, "main .notice.error", "Events:").await?;
+    shots(c, "admin-webhook-new").await?;
+    click(c, "#webhook-form input[value=request_created]").await?;
+    click(c, "#webhook-form button[type=submit]").await?;
+    wait_text(c, "#webhook-secret", "whsec_").await?;
+    click(c, "main a[href^='/app/admin/webhooks/']").await?;
+    click(c, "#ping").await?;
+    wait_text(c, "main .notice.ok", "Ping sent").await?;
+    let log = path(c).await?;
+    reload_until(c, &format!("{base}{log}"), "#deliveries", "delivered").await?;
+    wait_text(c, "#deliveries", "ping").await?;
+    wait_text(c, "#deliveries", "answered 200").await?;
+    shots(c, "admin-webhook").await?;
+    let bodies = received.lock().unwrap().clone();
+    check(
+        bodies.iter().any(|b| b.contains("ping")),
+        format!("the receiver got the ping: {bodies:?}"),
+    )?;
 
     *step = "a mailbox with a wrong password fails its test and raises an alert";
     add_mailbox(c, base, d, "Old inbox", "not the password").await?;

@@ -1,5 +1,6 @@
 //! Administration in the browser: alerts, mailboxes with their connection test, the triage
-//! queue of mail that could not be routed, and canned replies; and the banner that tells admins what the server is
+//! queue of mail that could not be routed, canned replies and webhooks (with their delivery log
+//! and a ping); and the banner that tells admins what the server is
 //! missing (no SMTP, no `RAPPORT_SECRET_KEY`, a mailbox that cannot be read) instead of letting
 //! it show only as a failure somewhere else.
 
@@ -7,6 +8,7 @@ mod alerts;
 mod canned;
 mod mailboxes;
 mod triage;
+mod webhooks;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -45,6 +47,17 @@ pub(super) fn routes(r: Router<AppState>) -> Router<AppState> {
             get(canned::edit_page).post(canned::update),
         )
         .route("/app/admin/canned/{id}/delete", post(canned::delete))
+        .route("/app/admin/webhooks", get(webhooks::list))
+        .route(
+            "/app/admin/webhooks/new",
+            get(webhooks::new_page).post(webhooks::create),
+        )
+        .route("/app/admin/webhooks/{id}", get(webhooks::webhook_page))
+        .route("/app/admin/webhooks/{id}/ping", post(webhooks::ping))
+        .route(
+            "/app/admin/webhooks/{id}/enabled",
+            post(webhooks::set_enabled),
+        )
         .route("/app/admin/triage", get(triage::list))
         .route("/app/admin/triage/{id}/assign", post(triage::assign))
         .route("/app/admin/triage/{id}/dismiss", post(triage::dismiss))
@@ -126,6 +139,7 @@ pub(super) fn nav_group(current: &str, counts: &NavCounts) -> Markup {
                 (item("/app/admin/mailboxes", "mailboxes", "Mailboxes", None))
                 (item("/app/admin/triage", "triage", "Triage", Some(counts.triage)))
                 (item("/app/admin/canned", "canned", "Canned replies", None))
+                (item("/app/admin/webhooks", "webhooks", "Webhooks", None))
             }
         }
     }
