@@ -3,7 +3,7 @@
 //! with a wrong password raises an alert counted in the navigation, mail from a stranger waits
 //! in triage and is assigned to a client, a webhook is added and its delivery log shows a ping
 //! that a receiver on loopback got, a canned reply is written (a bad variable is refused in
-//! the form's words), and a reply says it cannot be sent rather than
+//! the form's words), a rule built in the form fires on the routed mail, and a reply says it cannot be sent rather than
 //! "queued". A member meets a refusal, not the admin pages.
 
 use std::time::Duration;
@@ -296,6 +296,22 @@ async fn admin_journey(c: &Client, base: &str, d: &Dovecot, step: &mut &'static 
     )
     .await?;
 
+    *step = "the admin builds a rule in the form";
+    click(c, "nav.side a[href='/app/admin/rules']").await?;
+    wait_text(c, "main h1", "Rules").await?;
+    fill(c, "#ru-name", "Export trouble").await?;
+    select(c, "#ru-event", "request_created").await?;
+    fill(c, "#ru-text", "export").await?;
+    click(c, "#rule-form button[type=submit]").await?;
+    // No action: refused in the form's words, what was typed kept.
+    wait_text(c, "main .notice.error", "Then:").await?;
+    fill(c, "#ru-notify", "A client cannot export").await?;
+    select(c, "#ru-set-priority", "high").await?;
+    click(c, "#rule-form button[type=submit]").await?;
+    wait_text(c, "main .notice.ok", "Rule saved").await?;
+    wait_text(c, "#rule-list", "if the text contains “export”").await?;
+    shots(c, "admin-rules").await?;
+
     *step = "mail from a stranger waits in triage";
     d.append(
         b"From: Dana Stone <dana@northwind.example>\r\nTo: support@ferris.example\r\n\
@@ -324,6 +340,19 @@ async fn admin_journey(c: &Client, base: &str, d: &Dovecot, step: &mut &'static 
     click(c, "main ul.cards form[action$='/assign'] button").await?;
     wait_text(c, "main h1", "Export stops at 1000 rows").await?;
     wait_text(c, "main .notice.ok", "now the client's contact").await?;
+
+    *step = "the rule fired on the new request";
+    let request = path(c).await?;
+    reload_until(c, &format!("{base}{request}"), "main", "high priority").await?;
+    reload_until(
+        c,
+        &format!("{base}/app/alerts"),
+        "main",
+        "A client cannot export",
+    )
+    .await?;
+    c.goto(&format!("{base}{request}")).await.map_err(err)?;
+    wait_text(c, "main h1", "Export stops at 1000 rows").await?;
 
     *step = "a reply says it cannot be sent without SMTP";
     fill(

@@ -1,5 +1,5 @@
 //! Administration in the browser: alerts, mailboxes with their connection test, the triage
-//! queue of mail that could not be routed, canned replies and webhooks (with their delivery log
+//! queue of mail that could not be routed, canned replies, rules (built in a form) and webhooks (with their delivery log
 //! and a ping); and the banner that tells admins what the server is
 //! missing (no SMTP, no `RAPPORT_SECRET_KEY`, a mailbox that cannot be read) instead of letting
 //! it show only as a failure somewhere else.
@@ -7,6 +7,7 @@
 mod alerts;
 mod canned;
 mod mailboxes;
+mod rules;
 mod triage;
 mod webhooks;
 
@@ -58,6 +59,8 @@ pub(super) fn routes(r: Router<AppState>) -> Router<AppState> {
             "/app/admin/webhooks/{id}/enabled",
             post(webhooks::set_enabled),
         )
+        .route("/app/admin/rules", get(rules::list).post(rules::create))
+        .route("/app/admin/rules/{id}/delete", post(rules::delete))
         .route("/app/admin/triage", get(triage::list))
         .route("/app/admin/triage/{id}/assign", post(triage::assign))
         .route("/app/admin/triage/{id}/dismiss", post(triage::dismiss))
@@ -139,6 +142,7 @@ pub(super) fn nav_group(current: &str, counts: &NavCounts) -> Markup {
                 (item("/app/admin/mailboxes", "mailboxes", "Mailboxes", None))
                 (item("/app/admin/triage", "triage", "Triage", Some(counts.triage)))
                 (item("/app/admin/canned", "canned", "Canned replies", None))
+                (item("/app/admin/rules", "rules", "Rules", None))
                 (item("/app/admin/webhooks", "webhooks", "Webhooks", None))
             }
         }
