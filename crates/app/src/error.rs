@@ -43,6 +43,10 @@ pub enum AppError {
     /// Too many attempts; try again after this many seconds. (HTTP 429)
     #[error("too many attempts; try again in {0} s")]
     TooMany(u64),
+    /// The server lacks a setting this needs; the message names what to set, in words an admin
+    /// can act on (it is shown, unlike `Unavailable`'s). (HTTP 503)
+    #[error("not configured: {0}")]
+    NotConfigured(String),
     /// The database or another dependency is unavailable. (HTTP 503)
     #[error("service unavailable: {0}")]
     Unavailable(String),

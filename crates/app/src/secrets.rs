@@ -101,8 +101,10 @@ impl SecretBox {
 
     fn cipher(&self) -> AppResult<&XChaCha20Poly1305> {
         self.cipher.as_ref().ok_or_else(|| {
-            AppError::Unavailable(format!(
-                "storing secrets needs {KEY_ENV} (32 random bytes, base64) in the environment"
+            AppError::NotConfigured(format!(
+                "{KEY_ENV} is not set on the server, and mailbox passwords, webhook secrets and \
+                 authenticator seeds are stored sealed with it: make one with `rapport secret-key`, \
+                 set it in the server's environment and restart"
             ))
         })
     }

@@ -101,6 +101,22 @@ async fn connect(account: &ImapAccount) -> Result<ImapSession, MailboxError> {
     }
 }
 
+async fn check(account: &ImapAccount) -> Result<u32, MailboxError> {
+    let mut session = connect(account).await?;
+    // EXAMINE opens the folder read-only, so a test never changes a flag.
+    let folder = &account.folder;
+    let result = step("EXAMINE", session.examine(folder), |m| {
+        MailboxError::Folder {
+            folder: folder.to_string(),
+            message: m,
+        }
+    })
+    .await
+    .map(|m| m.exists);
+    logout(session).await;
+    result
+}
+
 async fn select(session: &mut ImapSession, folder: &str) -> Result<u32, MailboxError> {
     let mailbox = step("SELECT", session.select(folder), |m| MailboxError::Folder {
         folder: folder.to_string(),
@@ -310,6 +326,10 @@ impl MailboxReader for ImapReader {
             max_bytes,
             max_messages,
         ))
+    }
+
+    fn check<'a>(&'a self, account: &'a ImapAccount) -> BoxFuture<'a, Result<u32, MailboxError>> {
+        Box::pin(check(account))
     }
 
     fn mark_processed<'a>(

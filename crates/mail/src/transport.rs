@@ -121,6 +121,10 @@ pub trait MailboxReader: Send + Sync {
         max_messages: usize,
     ) -> BoxFuture<'a, Result<FetchBatch, MailboxError>>;
 
+    /// Sign in and open the folder, reading and changing nothing: a connection test. Answers
+    /// how many messages the folder holds.
+    fn check<'a>(&'a self, account: &'a ImapAccount) -> BoxFuture<'a, Result<u32, MailboxError>>;
+
     /// Flag or move processed messages.
     fn mark_processed<'a>(
         &'a self,

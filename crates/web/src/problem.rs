@@ -168,6 +168,10 @@ pub fn problem_for(e: AppError) -> Problem {
         }
         AppError::Gone(m) => Problem::new(StatusCode::GONE, m).with_type("gone"),
         AppError::TooMany(secs) => Problem::too_many(secs),
+        AppError::NotConfigured(m) => {
+            tracing::warn!(error = %m, "refused: the server is not configured for this");
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, m).with_type("not-configured")
+        }
         AppError::Unavailable(m) => {
             tracing::warn!(error = %m, "dependency unavailable");
             Problem::new(

@@ -31,6 +31,7 @@ pub mod views;
 
 pub use crate::mail_settings::{LOOP_HEADER, MailSettings, parse_mailbox};
 pub use ingest::{IngestOutcome, Received};
+pub use poll::MailboxTest;
 
 /// The ports a mailbox may use unless the operator allows any.
 pub const IMAP_PORTS: [u16; 2] = [143, 993];

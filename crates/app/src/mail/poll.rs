@@ -13,14 +13,31 @@ use rapport_mail::transport::{ImapAccount, MailboxError, Processed};
 use rapport_store::Db;
 use rapport_store::repo::jobs;
 use rapport_store::repo::mail as store;
-use serde::Deserialize;
+use std::sync::Arc;
+
+use rapport_core::access::Permission;
+use rapport_core::audit::AuditEntry;
+use rapport_mail::transport::MailboxReader;
+use serde::{Deserialize, Serialize};
 
 use super::ingest::{IngestOutcome, Received, prepare, record};
 use crate::jobs::JobFailure;
 use crate::secrets::Secret;
-use crate::{App, AppError, AppResult};
+use crate::{App, AppError, AppResult, Ctx};
 
 pub const POLL_JOB: &str = "mail.poll";
+
+/// What a mailbox's connection test found.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailboxTest {
+    /// Signed in and opened the folder.
+    pub ok: bool,
+    /// How many messages the folder holds, when it could be opened.
+    pub messages: Option<u32>,
+    /// What happened, in words for the admin (why it failed, when it did).
+    pub message: String,
+}
 
 fn dedupe_key(mailbox: i64) -> String {
     format!("{POLL_JOB}:{mailbox}")
@@ -201,9 +218,12 @@ impl App {
         .await
     }
 
-    /// One poll: fetch, import each message with the watermark, mark what was imported.
-    /// `Ok(more)`: more mail waits; `Err`: why the mailbox cannot be read.
-    async fn poll_once(&self, mb: &Mailbox, sealed: Option<&str>) -> Result<bool, String> {
+    /// The reader and the account a mailbox is read with; `Err`: why it cannot be.
+    fn account_for(
+        &self,
+        mb: &Mailbox,
+        sealed: Option<&str>,
+    ) -> Result<(Arc<dyn MailboxReader>, ImapAccount), String> {
         let reader = self
             .settings
             .mail
@@ -222,7 +242,7 @@ impl App {
             _ => tenant_message(&MailboxError::Refused(why), &host, port),
         })?;
         let account = ImapAccount {
-            host: host.clone(),
+            host,
             port,
             tls: mb.tls,
             username: mb.username.clone().unwrap_or_default(),
@@ -230,6 +250,75 @@ impl App {
             folder: mb.folder.clone(),
             allow_private: self.settings.mail.allow_private_hosts,
         };
+        Ok((reader, account))
+    }
+
+    /// Test a mailbox's connection (admins): sign in and open its folder, importing nothing and
+    /// changing no flag. The answer says what failed in the same words a failing poll's alert
+    /// uses. Audited, so the log shows who checked a mailbox and what they saw.
+    pub async fn test_mailbox(&self, ctx: &Ctx, id: i64) -> AppResult<MailboxTest> {
+        ctx.require(Permission::ManageMembers)?;
+        let org = ctx.org();
+        let (mb, sealed) = self
+            .store
+            .read(move |db| {
+                store::mailbox_for_poll(db, org, id, false).map_err(|e| match e {
+                    rapport_store::StoreError::NotFound => AppError::NotFound("mailbox"),
+                    other => other.into(),
+                })
+            })
+            .await?;
+        let limit = self.settings.mail.poll_timeout;
+        let checked = async {
+            let (reader, account) = self.account_for(&mb, sealed.as_deref())?;
+            match tokio::time::timeout(limit, reader.check(&account)).await {
+                Ok(r) => r.map_err(|e| tenant_message(&e, &account.host, account.port)),
+                Err(_) => Err(format!(
+                    "the server did not answer within {} s",
+                    limit.as_secs()
+                )),
+            }
+        }
+        .await;
+        let result = match checked {
+            Ok(n) => MailboxTest {
+                ok: true,
+                messages: Some(n),
+                message: format!(
+                    "Signed in as {} and opened {}: {n} message{} there.",
+                    mb.username.as_deref().unwrap_or(""),
+                    mb.folder,
+                    if n == 1 { "" } else { "s" }
+                ),
+            },
+            Err(why) => MailboxTest {
+                ok: false,
+                messages: None,
+                message: why,
+            },
+        };
+        let now = self.now();
+        let ctx = ctx.clone();
+        let ok = result.ok;
+        self.store
+            .write(move |db| {
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "mailbox.test")
+                        .target("mailbox", id)
+                        .details(serde_json::json!({ "ok": ok })),
+                )
+            })
+            .await?;
+        Ok(result)
+    }
+
+    /// One poll: fetch, import each message with the watermark, mark what was imported.
+    /// `Ok(more)`: more mail waits; `Err`: why the mailbox cannot be read.
+    async fn poll_once(&self, mb: &Mailbox, sealed: Option<&str>) -> Result<bool, String> {
+        let (reader, account) = self.account_for(mb, sealed)?;
+        let (host, port) = (account.host.clone(), account.port);
         let known = mb.uidvalidity.and_then(|v| u32::try_from(v).ok());
         let after = u32::try_from(mb.last_uid).unwrap_or(0);
         let settings = &self.settings.mail;

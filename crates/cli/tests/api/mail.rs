@@ -94,6 +94,15 @@ impl MailTransport for Fakes {
 }
 
 impl MailboxReader for Fakes {
+    fn check<'a>(&'a self, _: &'a ImapAccount) -> BoxFuture<'a, Result<u32, MailboxError>> {
+        Box::pin(async move {
+            match self.imap_fails.lock().unwrap().clone() {
+                Some(e) => Err(e),
+                None => Ok(self.folder.lock().unwrap().len() as u32),
+            }
+        })
+    }
+
     fn fetch_new<'a>(
         &'a self,
         _: &'a ImapAccount,
@@ -1409,5 +1418,117 @@ both_with!(
             ),
             "{merges:?}"
         );
+    }
+);
+
+both_with!(
+    mailbox_connection_test_says_what_it_found,
+    with_fakes,
+    |app: TestApp, f: Fakes| async move {
+        f.folder.lock().unwrap().extend([
+            (1, mail("a@x.example", "one", "t1@x", "", "hi").into_bytes()),
+            (2, mail("b@x.example", "two", "t2@x", "", "hi").into_bytes()),
+        ]);
+        let mb = app
+            .post(
+                "/api/v1/mailboxes",
+                &app.owner,
+                json!({"name": "Support", "host": "imap.example.com",
+                "username": "support", "password": "hunter2-imap"}),
+            )
+            .await
+            .ok(201);
+        let id = mb["id"].as_i64().unwrap();
+        let polls = *f.imap_polls.lock().unwrap();
+        let ok = app
+            .post(
+                &format!("/api/v1/mailboxes/{id}/test"),
+                &app.owner,
+                json!({}),
+            )
+            .await
+            .ok(200);
+        assert_eq!(ok["ok"], true, "{ok}");
+        assert_eq!(ok["messages"], 2, "{ok}");
+        assert!(ok["message"].as_str().unwrap().contains("support"), "{ok}");
+        // A test reads nothing: no poll ran and nothing was marked.
+        assert_eq!(*f.imap_polls.lock().unwrap(), polls);
+        assert!(f.marked.lock().unwrap().is_empty());
+
+        *f.imap_fails.lock().unwrap() = Some(MailboxError::Auth(
+            "imap.example.com as support: AUTHENTICATIONFAILED".into(),
+        ));
+        let bad = app
+            .post(
+                &format!("/api/v1/mailboxes/{id}/test"),
+                &app.owner,
+                json!({}),
+            )
+            .await
+            .ok(200);
+        assert_eq!(bad["ok"], false, "{bad}");
+        assert!(bad["messages"].is_null(), "{bad}");
+        assert!(
+            bad["message"]
+                .as_str()
+                .unwrap()
+                .contains("AUTHENTICATIONFAILED"),
+            "{bad}"
+        );
+        // Both tests are in the audit log; members and other ids get nothing.
+        let audit = app
+            .get(
+                &format!("/api/v1/audit?action=mailbox.test&target_id={id}"),
+                &app.owner,
+            )
+            .await
+            .ok(200);
+        assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
+        let agent = app
+            .member_token("agent@acme.example", rapport_core::access::Role::Agent)
+            .await;
+        app.post(&format!("/api/v1/mailboxes/{id}/test"), &agent, json!({}))
+            .await
+            .problem(403);
+        app.post(
+            &format!("/api/v1/mailboxes/{}/test", id + 1000),
+            &app.owner,
+            json!({}),
+        )
+        .await
+        .problem(404);
+    }
+);
+
+both_with!(
+    without_the_secret_key_mailboxes_and_webhooks_say_what_to_set,
+    |s: &mut rapport_app::Settings, f: &Fakes| {
+        with_fakes(s, f);
+        s.secrets = rapport_app::secrets::SecretBox::default();
+    },
+    |app: TestApp, _f: Fakes| async move {
+        let before = app.snapshot().await;
+        for (path, body) in [
+            (
+                "/api/v1/mailboxes",
+                json!({"name": "Support", "host": "imap.example.com",
+                    "username": "support", "password": "hunter2-imap"}),
+            ),
+            (
+                "/api/v1/webhooks",
+                json!({"url": "https://hooks.example.com/rapport", "events": ["request_created"]}),
+            ),
+        ] {
+            let p = app.post(path, &app.owner, body).await.problem(503);
+            assert!(
+                p.body["type"].as_str().unwrap().ends_with("not-configured"),
+                "{}",
+                p.body
+            );
+            let detail = p.body["detail"].as_str().unwrap();
+            assert!(detail.contains("RAPPORT_SECRET_KEY"), "{detail}");
+            assert!(detail.contains("rapport secret-key"), "{detail}");
+        }
+        assert_eq!(app.snapshot().await, before);
     }
 );

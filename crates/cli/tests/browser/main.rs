@@ -12,6 +12,7 @@
 mod mail_servers;
 mod support;
 
+mod admin;
 mod demo_journey;
 mod first_week;
 mod oversight;

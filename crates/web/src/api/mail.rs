@@ -85,6 +85,18 @@ async fn update_mailbox(
     ))
 }
 
+/// Test a mailbox's connection (admins): sign in and open its folder, importing nothing.
+/// Answers 200 either way; `ok` says whether it worked and `message` what failed.
+#[utoipa::path(post, operation_id = "testMailbox", path = "/api/v1/mailboxes/{id}/test", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, body = rapport_app::mail::MailboxTest), Errors))]
+async fn test_mailbox(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<rapport_app::mail::MailboxTest>> {
+    Ok(Json(s.app.test_mailbox(&auth.0, id).await?))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -266,6 +278,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_mailbox, list_mailboxes))
         .routes(routes!(get_mailbox, update_mailbox))
+        .routes(routes!(test_mailbox))
         .routes(routes!(list_triage))
         .routes(routes!(get_triage))
         .routes(routes!(triage_raw))

@@ -282,6 +282,10 @@ pub fn describe(e: &AppError) -> (StatusCode, String) {
             StatusCode::TOO_MANY_REQUESTS,
             format!("Too many attempts; try again in {secs} seconds."),
         ),
+        AppError::NotConfigured(m) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Not set up yet: {m}."),
+        ),
         AppError::Unavailable(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "The service is busy; try again shortly.".into(),

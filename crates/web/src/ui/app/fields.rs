@@ -51,7 +51,10 @@ pub(super) fn say(e: &AppError, labels: Labels) -> (StatusCode, String) {
 pub(super) fn is_form_error(e: &AppError) -> bool {
     matches!(
         e,
-        AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden(_)
+        AppError::Invalid(_)
+            | AppError::Conflict { .. }
+            | AppError::Forbidden(_)
+            | AppError::NotConfigured(_)
     )
 }
 

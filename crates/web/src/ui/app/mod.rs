@@ -1,6 +1,8 @@
 //! The agent workspace: queues, the request page, the quick lane, the dashboard and search, and
-//! setting the firm up: members, clients, contacts and engagements.
+//! setting the firm up: members, clients, contacts and engagements; administration (alerts,
+//! mailboxes, triage).
 
+mod admin;
 mod change_orders;
 mod clients;
 mod contacts;
@@ -36,7 +38,7 @@ use super::{Agent, Session, UiError, UiResult, bare_page, csrf_field};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    admin::routes(Router::new())
         .route("/app", get(queue::queue))
         .route("/app/", get(|| async { Redirect::to("/app") }))
         .route("/app/login", get(login::login_page).post(login::login))
@@ -269,6 +271,8 @@ async fn page(
     body: Markup,
 ) -> UiResult<Markup> {
     let counts = counts(state, s).await?;
+    let more = admin::nav_counts(state, s).await?;
+    let banner = admin::banner(state, s).await?;
     Ok(bare_page(
         title,
         html! {
@@ -314,9 +318,15 @@ async fn page(
                         @if oversight::reads_audit(s) {
                             li { a href="/app/audit" aria-current=[(current == "audit").then_some("page")] { "Audit log" } }
                         }
+                        li { a href="/app/alerts" aria-current=[(current == "alerts").then_some("page")] {
+                            "Alerts " span class="count" id="alert-count" aria-label={ (more.alerts) " open" } {
+                                (more.alerts) @if more.alerts >= COUNT_CAP { "+" }
+                            }
+                        } }
+                        @if admin::is_admin(s) { (admin::nav_group(current, &more)) }
                     }
                 }
-                main id="main" tabindex="-1" { (body) }
+                main id="main" tabindex="-1" { (banner) (body) }
             }
         },
     ))

@@ -76,6 +76,9 @@ pub(super) async fn request_page(
         "promise moved" => Some("Promise moved to the new date; the history keeps why."),
         "scope recorded" => Some("Scope verdict recorded."),
         "logged" => Some("Logged and finished through the quick lane."),
+        "routed" => {
+            Some("The sender is now the client's contact and their message is on this request.")
+        }
         _ => None,
     };
     let extra = Extra {
@@ -210,7 +213,7 @@ async fn render_request(
                     header {
                         strong { @match m.direction { Direction::Inbound => "Client", Direction::Outbound => "Reply", Direction::Note => "Internal note" } }
                         " · " (time_el(m.created_at, &me.tz))
-                        @if let Some(st) = m.send_status { " · " (st.as_str()) }
+                        @if let Some(st) = m.send_status { " · " (super::admin::send_state(state, st)) }
                     }
                     @if let Some(h) = &m.body_html { div class="body html" { (trusted(h)) } }
                     @else { div class="body text" { (m.body) } }
