@@ -12,5 +12,6 @@
 mod mail_servers;
 mod support;
 
+mod daily_work;
 mod demo_journey;
 mod first_week;
