@@ -213,8 +213,7 @@ async fn commercial_flow(c: &Client, base: &str, step: &mut &'static str) -> Ste
 
     *step = "the request is out of scope";
     wait_text(c, "section[aria-labelledby=scope-h]", "The check says out").await?;
-    // The request page predates this work and still overflows at 390 px: desktop only.
-    shot(c, "co-request-out-of-scope").await;
+    shots(c, "co-request-out-of-scope").await?;
 
     *step = "owner drafts a change order priced from estimate and rate";
     click(
