@@ -302,7 +302,7 @@ async fn render(
                                         label for={ "pick-" (r.id.0) } class="sr-only" { "Tick " (r.reference) }
                                     }
                                     td { (r.reference) }
-                                    td { a href={ "/app/requests/" (r.id.0) } { (r.title) } }
+                                    td class="title" { a href={ "/app/requests/" (r.id.0) } { (r.title) } }
                                     td { a href={ "/app/clients/" (r.client.0) } { (clients.get(&r.client).map(String::as_str).unwrap_or("?")) } }
                                     td class="assignee" { @match r.assignee { Some(a) => (members.get(&a).map(String::as_str).unwrap_or("?")), None => span class="muted" { "nobody" } } }
                                     td { @if let Some(p) = r.priority { span class={ "prio p-" (p.as_str()) } { (p.as_str()) } } }
