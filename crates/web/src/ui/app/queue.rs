@@ -67,7 +67,7 @@ async fn render(
     q: QueueQuery,
     outcome: Option<Markup>,
 ) -> UiResult<Markup> {
-    let me = me(&state, s).await?;
+    let me = me(state, s).await?;
     let view = q.view.clone().unwrap_or_else(|| "mine".into());
     let label = VIEWS
         .iter()
@@ -97,7 +97,7 @@ async fn render(
                 created: None,
             })
             .collect(),
-        "change-orders" => awaiting_change_orders(&state, &s, q.cursor.clone())
+        "change-orders" => awaiting_change_orders(state, s, q.cursor.clone())
             .await
             .map(|l| {
                 next = l.next_cursor;
@@ -206,7 +206,7 @@ async fn render(
             }
         }
     };
-    let clients = client_names(&state, s).await?;
+    let clients = client_names(state, s).await?;
     let members: HashMap<MemberId, String> = state
         .app
         .list_members(&s.ctx, None, rapport_app::MAX_PAGE)
@@ -215,7 +215,7 @@ async fn render(
         .into_iter()
         .map(|m| (m.id, m.name))
         .collect();
-    let active = active_members(&state, s).await?;
+    let active = active_members(state, s).await?;
     let mut client_list: Vec<(&ClientId, &String)> = clients.iter().collect();
     client_list.sort_by(|a, b| a.1.cmp(b.1));
     let now = state.app.now();
@@ -231,7 +231,7 @@ async fn render(
             urlencode(cursor)
         )
     };
-    let start = super::setup::get_started(&state, s).await?;
+    let start = super::setup::get_started(state, s).await?;
     let body = html! {
         h1 { (label) }
         p class="page-actions" { a class="button" href="/app/requests/new" id="new-request-link" { "Log a request" } }
@@ -343,7 +343,7 @@ async fn render(
             nav aria-label="Pages" class="pager" { a rel="next" href=(keep(c)) { "Next page →" } }
         }
     };
-    page(&state, s, &me, label, &view, body).await
+    page(state, s, &me, label, &view, body).await
 }
 
 /// How long a request has been open, in the largest unit that says it.
