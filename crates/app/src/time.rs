@@ -3,7 +3,7 @@
 use rapport_core::access::{Permission, Role};
 use rapport_core::audit::AuditEntry;
 use rapport_core::ids::{EngagementId, MemberId, RequestId, TimeEntryId};
-use rapport_core::time_entry::{NewTimeEntry, TimeEntry};
+use rapport_core::time_entry::{NewTimeEntry, TimeEntry, TimeEntryPatch};
 use rapport_store::repo::time_entries::{self as store, TimeQuery};
 use rapport_store::repo::{engagements, requests};
 
@@ -123,4 +123,77 @@ impl App {
             })
             .await
     }
+
+    /// Correct a logged entry. Members correct their own; managers and above anyone's. The
+    /// request's spent minutes and the engagement's budget follow the change.
+    pub async fn update_time(
+        &self,
+        ctx: &Ctx,
+        id: TimeEntryId,
+        patch: TimeEntryPatch,
+    ) -> AppResult<TimeEntry> {
+        ctx.require(Permission::DoWork)?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<TimeEntry> {
+                let before = own_entry(db, &ctx, id)?;
+                let after = patch.apply(&before, now)?;
+                store::update(db, &after)?;
+                if let Some(rid) = after.request_id {
+                    requests::add_spent(db, ctx.org(), rid, after.minutes - before.minutes)?;
+                }
+                crate::budget::after_time_logged(db, ctx.org(), after.engagement_id, now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "time.update")
+                        .target("time_entry", id.0)
+                        .details(rapport_core::audit::diff(&before, &after)),
+                )?;
+                Ok(after)
+            })
+            .await
+    }
+
+    /// Delete a logged entry (logged by mistake, or twice), with the same rights as
+    /// correcting it; the audit row keeps what it said.
+    pub async fn delete_time(&self, ctx: &Ctx, id: TimeEntryId) -> AppResult<()> {
+        ctx.require(Permission::DoWork)?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<()> {
+                let t = own_entry(db, &ctx, id)?;
+                store::delete(db, ctx.org(), id)?;
+                if let Some(rid) = t.request_id {
+                    requests::add_spent(db, ctx.org(), rid, -t.minutes)?;
+                }
+                crate::budget::after_time_logged(db, ctx.org(), t.engagement_id, now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "time.delete")
+                        .target("time_entry", id.0)
+                        .details(serde_json::json!({"member_id": t.member_id, "minutes": t.minutes, "request_id": t.request_id, "note": t.note, "billable": t.billable})),
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// An entry the caller may change: their own, or anyone's for managers and above.
+fn own_entry(db: &mut rapport_store::Db<'_>, ctx: &Ctx, id: TimeEntryId) -> AppResult<TimeEntry> {
+    let t = store::get(db, ctx.org(), id).map_err(|_| AppError::NotFound("time entry"))?;
+    let manager = ctx
+        .principal
+        .role()
+        .is_some_and(|r| r.at_least(Role::Manager));
+    if Some(t.member_id) != ctx.principal.member_id() && !manager {
+        return Err(AppError::forbidden(
+            "only managers change time other members logged",
+        ));
+    }
+    Ok(t)
 }

@@ -11,7 +11,7 @@ use rapport_store::repo::mail::{self as store, NewAttachment};
 use rapport_store::repo::messages;
 use sha2::{Digest, Sha256};
 
-use crate::{App, AppError, AppResult, Ctx};
+use crate::{App, AppResult, Ctx};
 
 /// The most files one request may carry, and the largest one.
 pub const MAX_FILES: usize = 5;
@@ -100,25 +100,25 @@ fn check(files: &[Upload]) -> Result<Vec<&'static str>, Violations> {
 }
 
 impl App {
-    /// A contact's new request with files: the request, a message carrying the files, and the
-    /// files, or nothing at all.
+    /// A new request with files, from a contact in the portal or a member logging it on the
+    /// client's behalf: the request, a message carrying the files, and the files, or nothing at
+    /// all. The files are the client's, so the message is inbound whoever uploads them.
     pub async fn create_request_with_files(
         &self,
         ctx: &Ctx,
         input: NewRequest,
+        channel: Channel,
         files: Vec<Upload>,
     ) -> AppResult<Request> {
         if files.is_empty() {
-            return self.create_request(ctx, input, Channel::Portal).await;
+            return self.create_request(ctx, input, channel).await;
         }
-        let Principal::Contact { contact_id, .. } = ctx.principal else {
-            return Err(AppError::forbidden(
-                "uploads with a new request are for contacts",
-            ));
-        };
         let types = check(&files)?;
-        let (draft, client, scope, sentiment) =
-            self.prepare_request(ctx, input, Channel::Portal).await?;
+        let (draft, client, scope, sentiment) = self.prepare_request(ctx, input, channel).await?;
+        let contact_id = match ctx.principal {
+            Principal::Contact { contact_id, .. } => Some(contact_id),
+            Principal::Member { .. } => draft.contact_id,
+        };
         let now = self.now();
         let ctx = ctx.clone();
         self.store

@@ -339,6 +339,37 @@ pub struct AssignInput {
     pub assignee_id: Option<MemberId>,
 }
 
+/// One change to many requests at once (the queue's ticked rows).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkInput {
+    /// The requests to change, 1-100.
+    pub request_ids: Vec<RequestId>,
+    pub action: BulkAction,
+}
+
+/// What a bulk change does to each request: the same as its single-request counterpart
+/// (`assign`, `transition`, a tag added by `update`), audited per request.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BulkAction {
+    /// Assign to a member, or unassign with `null`.
+    Assign { assignee_id: Option<MemberId> },
+    /// Move to a status, with an optional reason for the audit trail.
+    Status {
+        status: Status,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// Add a tag (kept once when already there).
+    Tag { tag: String },
+}
+
+/// The most requests one bulk change may name.
+pub const BULK_MAX: usize = 100;
+
 /// The quick lane: log a small piece of work that is already done, record the time, and tell
 /// the client, in one step.
 #[derive(Debug, Clone, Deserialize)]

@@ -83,6 +83,51 @@ impl NewTimeEntry {
     }
 }
 
+/// A correction to a logged entry: only what is given changes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TimeEntryPatch {
+    /// 1-1440.
+    #[serde(default)]
+    pub minutes: Option<i64>,
+    #[serde(default)]
+    pub billable: Option<bool>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Not in the future.
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+}
+
+impl TimeEntryPatch {
+    pub fn apply(self, t: &TimeEntry, now: Timestamp) -> Result<TimeEntry, Violations> {
+        let mut v = Violations::new();
+        let mut out = t.clone();
+        if let Some(m) = self.minutes
+            && let Some(m) = v.check("minutes", validate::range(m, 1, 24 * 60))
+        {
+            out.minutes = m;
+        }
+        if let Some(n) = &self.note
+            && let Some(n) = v.check("note", validate::optional_text(n, limits::NOTE))
+        {
+            out.note = n;
+        }
+        if let Some(b) = self.billable {
+            out.billable = b;
+        }
+        if let Some(s) = self.started_at {
+            if s > now {
+                v.add("started_at", "time cannot be logged for the future");
+            } else {
+                out.started_at = s;
+            }
+        }
+        v.finish(|| out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ mod budget;
 mod care;
 mod clocks;
 mod crud;
+mod daily_work;
 mod dates;
 mod demo;
 mod exchange;

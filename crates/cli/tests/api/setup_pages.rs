@@ -459,15 +459,16 @@ both!(
         let csrf = get(&app, &format!("/app/clients/{client}"), &owner)
             .await
             .csrf();
-        // Two requests logged from the client page, both out of scope by the brief.
+        // Two requests logged for the client, both out of scope by the brief.
         let mut ids = Vec::new();
         for title in ["A new screen in the mobile app", "Mobile app login changes"] {
             let res = post(
                 &app,
-                &format!("/app/clients/{client}/requests"),
+                "/app/requests/new",
                 &owner,
                 &[
                     ("csrf", &csrf),
+                    ("client", &client.to_string()),
                     ("title", title),
                     ("body", "For the mobile app, please."),
                     ("engagement", &e.to_string()),

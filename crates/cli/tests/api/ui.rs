@@ -989,3 +989,233 @@ both!(
         assert!(!again.is_empty());
     }
 );
+
+both!(
+    staff_log_a_request_with_files_for_a_client,
+    |app: TestApp| async move {
+        let mine = app.client("Kaveri Foods").await;
+        let priya = app.contact(mine, "priya@kaveri.example", None).await;
+        let member = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let form = get(
+            &app,
+            &format!("/app/requests/new?client={mine}"),
+            &[&member],
+        )
+        .await;
+        assert_eq!(form.status, 200);
+        assert!(
+            form.body.contains("Log a request for Kaveri Foods"),
+            "{}",
+            form.body
+        );
+        let token = form.csrf();
+        let (client, contact) = (mine.to_string(), priya.to_string());
+        let fields = [
+            ("csrf", token.as_str()),
+            ("client", client.as_str()),
+            ("contact", contact.as_str()),
+            ("engagement", ""),
+            ("kind", "data"),
+            ("priority", "high"),
+            ("title", "Wastage figures"),
+            ("body", "Priya called about the wastage figures."),
+            ("estimate_hours", ""),
+        ];
+        let before = counts(&app).await;
+
+        // The portal's checks: a file that is not what its name says is refused in the form's
+        // words, with what was typed kept, and nothing saved.
+        let (ct, body) = multipart(&fields, &[("report.pdf", b"MZ\x90\x00 an executable")]);
+        let res = post_multipart(&app, "/app/requests/new", &member, &ct, body).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("Files: "), "{}", res.body);
+        assert!(
+            res.body.contains("value=\"Wastage figures\""),
+            "{}",
+            res.body
+        );
+        assert!(res.body.contains("Priya called about the wastage figures."));
+        assert_eq!(counts(&app).await, before);
+
+        // A stale token: refused.
+        let csv: &[u8] = b"week,kg\n14,120\n";
+        let (ct, body) = multipart(&[("csrf", "stale"), ("title", "x")], &[("w.csv", csv)]);
+        let res = post_multipart(&app, "/app/requests/new", &member, &ct, body).await;
+        assert_eq!(res.status, 403);
+        assert_eq!(counts(&app).await, before);
+
+        // Good: the request on the client's behalf, for the contact, with the file.
+        let (ct, body) = multipart(&fields, &[("figures.csv", csv)]);
+        let res = post_multipart(&app, "/app/requests/new", &member, &ct, body).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(
+            counts(&app).await,
+            (before.0 + 1, before.1 + 1, before.2 + 1)
+        );
+        let id: i64 = res
+            .location
+            .strip_prefix("/app/requests/")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let r = app
+            .get(&format!("/api/v1/requests/{id}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(r["contact_id"], priya);
+        assert_eq!(r["priority"], "high");
+        assert_eq!(r["channel"], "web");
+        let trail: Vec<String> = app
+            .get(
+                &format!("/api/v1/audit?target_kind=request&target_id={id}"),
+                &app.owner,
+            )
+            .await
+            .ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            trail.contains(&"request.attachments".to_string()),
+            "{trail:?}"
+        );
+        let page = get(&app, &res.location, &[&member]).await;
+        assert!(page.body.contains("Attached: figures.csv"), "{}", page.body);
+
+        // A contact of another client is refused in the form's words.
+        let theirs = app.client("Brightwater Legal").await;
+        let sam = app.contact(theirs, "sam@brightwater.example", None).await;
+        let sam = sam.to_string();
+        let mut wrong = fields.to_vec();
+        wrong[2] = ("contact", sam.as_str());
+        let res = post(&app, "/app/requests/new", &[&member], &wrong).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("Contact: "), "{}", res.body);
+    }
+);
+
+both!(
+    canned_replies_are_previewed_and_inserted_in_the_composer,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let r = app.request(client, "Okra figures").await["id"]
+            .as_i64()
+            .unwrap();
+        let canned = app
+            .post(
+                "/api/v1/canned-replies",
+                &app.owner,
+                serde_json::json!({"name": "Looking into it", "body": "We are looking into {{request.title}}."}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let member = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let page = get(&app, &format!("/app/requests/{r}"), &[&member]).await;
+        assert!(
+            page.body.contains("Looking into it"),
+            "the composer offers it"
+        );
+        let token = page.csrf();
+        let path = format!("/app/requests/{r}/canned");
+        let form = |action: &'static str| {
+            vec![
+                ("csrf", token.clone()),
+                ("direction", "outbound".to_string()),
+                ("body", "Thanks for the numbers.".to_string()),
+                ("canned", canned.clone()),
+                ("canned_do", action.to_string()),
+            ]
+        };
+        let owned = |f: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { f.clone() };
+        let pairs = owned(&form("preview"));
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = post(&app, &path, &[&member], &refs).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(
+            res.body.contains("We are looking into Okra figures."),
+            "{}",
+            res.body
+        );
+        assert!(
+            res.body.contains(">Thanks for the numbers.</textarea>"),
+            "the draft is kept"
+        );
+
+        let pairs = owned(&form("insert"));
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = post(&app, &path, &[&member], &refs).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(
+            res.body.contains(
+                "Thanks for the numbers.\n\nWe are looking into Okra figures.</textarea>"
+            ),
+            "{}",
+            res.body
+        );
+        // Nothing is sent by inserting.
+        let thread = app
+            .get(&format!("/api/v1/requests/{r}/messages"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(thread["items"], serde_json::json!([]));
+
+        // The htmx preview fragment.
+        let frag = get(
+            &app,
+            &format!("/app/requests/{r}/canned-preview?canned={canned}"),
+            &[&member],
+        )
+        .await;
+        assert_eq!(frag.status, 200);
+        assert!(frag.body.contains("We are looking into Okra figures."));
+        assert!(!frag.body.contains("<html"), "a fragment, not a page");
+    }
+);
+
+both!(
+    the_promises_page_sorts_open_promises_per_member,
+    |app: TestApp| async move {
+        app.set_now("2026-12-09T10:00:00Z");
+        let client = app.client("Kaveri Foods").await;
+        let r = app.request(client, "Okra figures").await["id"]
+            .as_i64()
+            .unwrap();
+        for (what, due) in [
+            ("Send the figures", "2026-12-09T16:00:00Z"),
+            ("Call about the audit", "2026-12-11T09:00:00Z"),
+            ("Deliver the dashboard", "2026-12-21T09:00:00Z"),
+            ("Reply about the okra", "2026-12-09T11:00:00Z"),
+        ] {
+            app.post(
+                "/api/v1/promises",
+                &app.owner,
+                serde_json::json!({"request_id": r, "kind": "other", "description": what, "due_at": due}),
+            )
+            .await
+            .ok(201);
+        }
+        // An hour and a half later the reply is overdue.
+        app.set_now("2026-12-09T11:30:00Z");
+        let member = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let page = get(&app, "/app/promises", &[&member]).await;
+        assert_eq!(page.status, 200);
+        let body = &page.body;
+        let at = |s: &str| {
+            body.find(s)
+                .unwrap_or_else(|| panic!("{s} missing: {body}"))
+        };
+        assert!(at("Overdue (1)") < at("Reply about the okra"));
+        assert!(at("Reply about the okra") < at("Due today (1)"));
+        assert!(at("Due today (1)") < at("Send the figures"));
+        assert!(at("Send the figures") < at("Due this week (1)"));
+        assert!(at("Due this week (1)") < at("Call about the audit"));
+        assert!(at("Call about the audit") < at("Later (1)"));
+        assert!(at("Later (1)") < at("Deliver the dashboard"));
+        assert!(body.contains("Olu Owner"));
+    }
+);

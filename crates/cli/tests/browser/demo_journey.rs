@@ -55,10 +55,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     for row in &rows {
         let t = row.text().await.map_err(err)?;
         if t.contains("Kaveri Foods") {
-            let a = row
-                .find(Locator::Css("td:nth-child(2) a"))
-                .await
-                .map_err(err)?;
+            let a = row.find(Locator::Css("td.title a")).await.map_err(err)?;
             href = a.attr("href").await.map_err(err)?;
             break;
         }

@@ -13,6 +13,7 @@ mod mail_servers;
 mod support;
 
 mod admin;
+mod daily_work;
 mod demo_journey;
 mod first_week;
 mod oversight;

@@ -403,10 +403,22 @@ pub(crate) async fn shots(c: &Client, name: &str) -> Step {
         widths[1].as_i64().unwrap_or(0),
     );
     shot(c, &format!("{name}-390")).await;
+    // Name what sticks out, so a failure says where to look.
+    let wide = if scroll > inner {
+        c.execute(
+            "const w = document.documentElement.clientWidth; return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > w + 1).slice(-5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '')).join(', ');",
+            vec![],
+        )
+        .await
+        .map(|v| v.as_str().unwrap_or("").to_string())
+        .unwrap_or_default()
+    } else {
+        String::new()
+    };
     c.set_window_size(1280, 1000).await.map_err(err)?;
     check(
         inner > 0 && scroll <= inner,
-        format!("{name} overflows at 390 px: scrollWidth {scroll} > clientWidth {inner}"),
+        format!("{name} overflows at 390 px: scrollWidth {scroll} > clientWidth {inner} ({wide})"),
     )
 }
 

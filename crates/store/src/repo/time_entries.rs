@@ -44,6 +44,23 @@ pub fn get(db: &mut Db<'_>, org: OrgId, id: TimeEntryId) -> Result<TimeEntry, St
     )?)
 }
 
+/// Save a corrected entry (minutes, billable, note, start).
+pub fn update(db: &mut Db<'_>, t: &TimeEntry) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE time_entries SET minutes = $3, billable = $4, note = $5, started_at = $6 WHERE org_id = $1 AND id = $2",
+        params![t.org_id, t.id, t.minutes, t.billable, t.note, t.started_at],
+    )?;
+    Ok(())
+}
+
+pub fn delete(db: &mut Db<'_>, org: OrgId, id: TimeEntryId) -> Result<(), StoreError> {
+    db.execute(
+        "DELETE FROM time_entries WHERE org_id = $1 AND id = $2",
+        params![org, id],
+    )?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TimeQuery {
     pub member: Option<MemberId>,

@@ -1,12 +1,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use rapport_app::bulk::BulkOutcome;
 use rapport_app::clocks::sla::RequestView;
 use rapport_app::requests::RequestFilter;
 use rapport_core::ids::{ClientId, EngagementId, RequestId};
 use rapport_core::message::{Message, NewMessage};
 use rapport_core::request::{
-    AssignInput, Channel, Kind, NewRequest, QuickRequest, Request, RequestPatch, Status,
+    AssignInput, BulkInput, Channel, Kind, NewRequest, QuickRequest, Request, RequestPatch, Status,
     TransitionInput,
 };
 use rapport_core::sla::ClockStatus;
@@ -298,8 +299,22 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(quick))
+        .routes(routes!(bulk))
         .routes(routes!(get, update))
         .routes(routes!(transition))
         .routes(routes!(assign))
         .routes(routes!(messages, add_message))
+}
+
+/// Change many requests at once: assign, move to a status or add a tag. Each request changes
+/// as it would alone (same checks, one audit row each); those that cannot are listed in
+/// `failed` with the reason, and the others still change.
+#[utoipa::path(post, operation_id = "bulkChangeRequests", path = "/api/v1/requests/bulk", tag = "requests",
+    request_body = BulkInput, responses((status = 200, body = BulkOutcome), Errors))]
+async fn bulk(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<BulkInput>,
+) -> ApiResult<Json<BulkOutcome>> {
+    Ok(Json(s.app.bulk_requests(&auth.0, input).await?))
 }

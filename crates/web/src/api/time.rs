@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use jiff::Timestamp;
 use rapport_app::time::TimeFilter;
 use rapport_core::ids::{EngagementId, MemberId, RequestId, TimeEntryId};
-use rapport_core::time_entry::{NewTimeEntry, TimeEntry};
+use rapport_core::time_entry::{NewTimeEntry, TimeEntry, TimeEntryPatch};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -75,8 +75,32 @@ async fn get(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Jso
     Ok(Json(s.app.get_time(&auth.0, TimeEntryId(id)).await?))
 }
 
+/// Correct a time entry (your own; managers may correct anyone's). The request's spent minutes
+/// follow; the audit row keeps before and after.
+#[utoipa::path(patch, operation_id = "updateTimeEntry", path = "/api/v1/time-entries/{id}", tag = "time", params(("id" = i64, Path)),
+    request_body = TimeEntryPatch, responses((status = 200, body = TimeEntry), Errors))]
+async fn update(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(patch): ApiJson<TimeEntryPatch>,
+) -> ApiResult<Json<TimeEntry>> {
+    Ok(Json(
+        s.app.update_time(&auth.0, TimeEntryId(id), patch).await?,
+    ))
+}
+
+/// Delete a time entry logged by mistake (same rights as correcting it); the audit row keeps
+/// what it said.
+#[utoipa::path(delete, operation_id = "deleteTimeEntry", path = "/api/v1/time-entries/{id}", tag = "time", params(("id" = i64, Path)),
+    responses((status = 204), Errors))]
+async fn delete(State(s): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
+    s.app.delete_time(&auth.0, TimeEntryId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(get))
+        .routes(routes!(get, update, delete))
 }

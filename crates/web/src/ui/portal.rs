@@ -13,7 +13,7 @@ use rapport_app::{AppError, AppResult};
 use rapport_core::ids::RequestId;
 use rapport_core::message::{Direction, NewMessage};
 use rapport_core::promise::{PromiseKind, PromiseStatus};
-use rapport_core::request::{Kind, NewRequest, Status};
+use rapport_core::request::{Channel, Kind, NewRequest, Status};
 use serde::Deserialize;
 
 use super::app::{
@@ -654,58 +654,14 @@ async fn new_page(State(state): State<AppState>, Visitor(s): Visitor) -> UiResul
     ))
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> UiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        UiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "What you sent is larger than the server accepts (files may be 4 MiB each).",
-        )
-    } else {
-        UiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("The form could not be read: {}", e.body_text()),
-        )
-    }
-}
-
 /// The new-request form: multipart (with files) from a browser, or urlencoded.
 async fn read_new_form(
     state: &AppState,
     req: axum::extract::Request,
 ) -> UiResult<(NewForm, Vec<rapport_app::uploads::Upload>)> {
-    use axum::extract::FromRequest;
-    let multipart = req
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
-    if !multipart {
-        let UiForm(f) = UiForm::<NewForm>::from_request(req, state).await?;
-        return Ok((f, vec![]));
-    }
-    let mut mp = axum::extract::Multipart::from_request(req, state)
-        .await
-        .map_err(|e| UiError::new(e.status(), e.body_text()))?;
+    let (pairs, files) = super::form::with_files(req, state).await?;
     let mut f = NewForm::default();
-    let mut files = Vec::new();
-    while let Some(field) = mp.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "files" {
-            let filename = field.file_name().unwrap_or("").to_string();
-            let content_type = field.content_type().unwrap_or("").to_string();
-            let data = field.bytes().await.map_err(multipart_error)?.to_vec();
-            // A file input left empty still sends one nameless, empty part.
-            if filename.is_empty() && data.is_empty() {
-                continue;
-            }
-            files.push(rapport_app::uploads::Upload {
-                filename,
-                content_type,
-                data,
-            });
-            continue;
-        }
-        let value = field.text().await.map_err(multipart_error)?;
+    for (name, value) in pairs {
         match name.as_str() {
             "csrf" => f.csrf = value,
             "title" => f.title = value,
@@ -757,7 +713,7 @@ async fn create(
     };
     match state
         .app
-        .create_request_with_files(&s.ctx, input, files)
+        .create_request_with_files(&s.ctx, input, Channel::Portal, files)
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/portal/requests/{}", r.id.0)).into_response()),

@@ -1,19 +1,19 @@
-//! The commercial flow: a request logged on a client's behalf, a change order drafted from one
-//! or several out-of-scope requests (price = estimate x rate), edited while a draft, sent,
-//! withdrawn, and the client's decision with their note.
+//! The commercial flow: a change order drafted from one or several out-of-scope requests
+//! (price = estimate x rate), edited while a draft, sent, withdrawn, and the client's decision
+//! with their note.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{Markup, html};
+use maud::html;
 use rapport_app::AppError;
 use rapport_app::requests::RequestFilter;
 use rapport_core::change_order::{
     ChangeOrderEdit, ChangeOrderStatus, DecisionInput, NewChangeOrder,
 };
 use rapport_core::engagement::Engagement;
-use rapport_core::ids::{ChangeOrderId, ClientId, ContactId, EngagementId, RequestId};
-use rapport_core::request::{Channel, NewRequest, Request};
+use rapport_core::ids::{ChangeOrderId, EngagementId, RequestId};
+use rapport_core::request::Request;
 use rapport_core::scope::Verdict;
 use serde::Deserialize;
 
@@ -22,16 +22,6 @@ use super::{OPEN, me, page, parse_id};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{Agent, Session, UiResult, csrf_field, time_el};
-
-const REQUEST_LABELS: Labels = &[
-    ("title", "Title"),
-    ("body", "What they asked"),
-    ("contact_id", "Contact"),
-    ("engagement_id", "Engagement"),
-    ("kind", "Kind"),
-    ("priority", "Priority"),
-    ("estimate_minutes", "Estimate"),
-];
 
 const LABELS: Labels = &[
     ("request_ids", "Requests covered"),
@@ -48,112 +38,6 @@ pub(super) fn effective_verdict(r: &Request) -> Option<Verdict> {
     r.scope
         .as_ref()
         .map(|s| s.confirmed_verdict.unwrap_or(s.verdict))
-}
-
-// ---------------------------------------------------------------------------------------------
-// A request logged for a client (a call, a chat, a hallway ask)
-
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-pub(super) struct LogForm {
-    csrf: String,
-    title: String,
-    body: String,
-    contact: String,
-    engagement: String,
-    kind: String,
-    priority: String,
-    estimate_hours: String,
-}
-
-/// The form on the client page.
-pub(super) fn log_request_form(
-    s: &Session,
-    client: ClientId,
-    contacts: &[(ContactId, String)],
-    engagements: &[(EngagementId, String)],
-) -> Markup {
-    html! {
-        form method="post" action={ "/app/clients/" (client.0) "/requests" } class="stack" id="log-request" {
-            (csrf_field(&s.csrf))
-            label for="r-title" { "Title" }
-            input id="r-title" name="title" required maxlength="300" autocomplete="off";
-            label for="r-body" { "What they asked" }
-            textarea id="r-body" name="body" rows="3" {}
-            label for="r-contact" { "Contact" }
-            select id="r-contact" name="contact" {
-                option value="" { "nobody in particular" }
-                @for (id, name) in contacts { option value=(id.0) { (name) } }
-            }
-            label for="r-engagement" { "Engagement (its brief decides the scope verdict)" }
-            select id="r-engagement" name="engagement" {
-                @for (i, (id, name)) in engagements.iter().enumerate() { option value=(id.0) selected[i == 0] { (name) } }
-                option value="" { "none" }
-            }
-            label for="r-kind" { "Kind" }
-            select id="r-kind" name="kind" {
-                @for k in ["feature", "data", "bug", "question", "complaint", "other"] { option value=(k) { (k) } }
-            }
-            label for="r-priority" { "Priority" }
-            select id="r-priority" name="priority" {
-                @for p in ["low", "normal", "high", "urgent"] { option value=(p) selected[p == "normal"] { (p) } }
-            }
-            label for="r-estimate" { "Estimate (hours, optional)" }
-            input id="r-estimate" name="estimate_hours" inputmode="decimal" autocomplete="off";
-            button type="submit" { "Log the request" }
-        }
-    }
-}
-
-pub(super) async fn log_request(
-    State(state): State<AppState>,
-    Agent(s): Agent,
-    Path(raw): Path<String>,
-    UiForm(f): UiForm<LogForm>,
-) -> UiResult<Response> {
-    let client = ClientId(parse_id(&raw)?);
-    s.check(&f.csrf)?;
-    let result = async {
-        let input = NewRequest {
-            client_id: Some(client),
-            engagement_id: fields::whole("engagement_id", &f.engagement)?.map(EngagementId),
-            contact_id: fields::whole("contact_id", &f.contact)?.map(ContactId),
-            title: f.title.clone(),
-            body: fields::opt(&f.body),
-            kind: Some(
-                f.kind
-                    .parse()
-                    .map_err(|_| AppError::invalid("kind", "choose a kind"))?,
-            ),
-            priority: Some(
-                f.priority
-                    .parse()
-                    .map_err(|_| AppError::invalid("priority", "choose a priority"))?,
-            ),
-            channel: None,
-            tags: None,
-            estimate_minutes: fields::hours("estimate_minutes", &f.estimate_hours)?,
-            due_at: None,
-            assignee_id: None,
-        };
-        state.app.create_request(&s.ctx, input, Channel::Web).await
-    }
-    .await;
-    match result {
-        Ok(r) => Ok(Redirect::to(&format!("/app/requests/{}", r.id.0)).into_response()),
-        Err(e) if is_form_error(&e) => {
-            let (status, msg) = say(&e, REQUEST_LABELS);
-            let me = me(&state, &s).await?;
-            let body = html! {
-                h1 { "The request was not logged" }
-                (fields::notice(Some(&msg)))
-                p { a href={ "/app/clients/" (client.0) "#log-h" } { "Back to the client" } }
-            };
-            let markup = page(&state, &s, &me, "Not logged", "clients", body).await?;
-            Ok((status, markup).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -150,12 +150,7 @@ pub(super) async fn client_page(
         @if manages {
             section aria-labelledby="log-h" {
                 h2 id="log-h" { "Log a request for them" }
-                (super::change_orders::log_request_form(
-                    &s,
-                    id,
-                    &contacts.items.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>(),
-                    &engagements.items.iter().filter(|e| e.status == rapport_core::engagement::EngagementStatus::Active).map(|e| (e.id, e.name.clone())).collect::<Vec<_>>(),
-                ))
+                p { a class="button" href={ "/app/requests/new?client=" (id.0) } id="log-request-link" { "Log a request" } }
             }
         }
         p { a href={ "/app?view=open" } { "Open requests" } }

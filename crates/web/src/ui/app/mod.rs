@@ -12,7 +12,9 @@ mod engagements;
 mod fields;
 mod login;
 mod members;
+mod new_request;
 mod oversight;
+mod promises;
 mod queue;
 mod quick;
 mod request;
@@ -40,16 +42,27 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     admin::routes(Router::new())
         .route("/app", get(queue::queue))
+        .route("/app/queue/bulk", post(queue::bulk))
         .route("/app/", get(|| async { Redirect::to("/app") }))
         .route("/app/login", get(login::login_page).post(login::login))
         .route("/app/logout", post(login::logout))
+        .route(
+            "/app/requests/new",
+            get(new_request::new_page).post(new_request::create),
+        )
         .route("/app/requests/{id}", get(request::request_page))
         .route("/app/requests/{id}/reply", post(request::reply))
         .route("/app/requests/{id}/lint", post(request::lint))
+        .route("/app/requests/{id}/canned", post(request::canned))
+        .route(
+            "/app/requests/{id}/canned-preview",
+            get(request::canned_preview_fragment),
+        )
         .route("/app/requests/{id}/status", post(request::set_status))
         .route("/app/requests/{id}/assign", post(request::assign))
         .route("/app/requests/{id}/promises", post(request::make_promise))
         .route("/app/requests/{id}/scope", post(request::confirm_scope))
+        .route("/app/promises", get(promises::promises_page))
         .route("/app/promises/{id}/keep", post(request::keep_promise))
         .route("/app/promises/{id}/renegotiate", post(request::renegotiate_promise))
         .route("/app/quick", get(quick::quick_page).post(quick::quick))
@@ -83,7 +96,6 @@ pub fn router() -> Router<AppState> {
             "/app/engagements/{id}/edit",
             get(engagement_form::edit_page).post(engagement_form::update),
         )
-        .route("/app/clients/{id}/requests", post(change_orders::log_request))
         .route(
             "/app/engagements/{id}/change-orders/new",
             get(change_orders::new_page).post(change_orders::create),
@@ -100,6 +112,8 @@ pub fn router() -> Router<AppState> {
             post(engagement_form::scope_preview),
         )
         .route("/app/requests/{id}/time", post(request::log_time))
+        .route("/app/time/{id}/edit", post(request::edit_time))
+        .route("/app/time/{id}/delete", post(request::delete_time))
         .route("/app/requests/{id}/rating", post(request::team_rating))
         .route("/app/dashboard", get(dashboard::dashboard))
         .route("/app/audit", get(oversight::audit))
@@ -309,6 +323,7 @@ async fn page(
                             }
                         }
                         li { a href="/app/quick" aria-current=[(current == "quick-form").then_some("page")] { "Log quick work" } }
+                        li { a href="/app/promises" aria-current=[(current == "promises").then_some("page")] { "Promises" } }
                         li { a href="/app/dashboard" aria-current=[(current == "dashboard").then_some("page")] { "Dashboard" } }
                         li { a href="/app/clients" aria-current=[(current == "clients").then_some("page")] { "Clients" } }
                         li { a href="/app/members" aria-current=[(current == "members").then_some("page")] { "Members" } }
@@ -338,4 +353,20 @@ async fn client_names(state: &AppState, s: &Session) -> AppResult<HashMap<Client
         .list_clients(&s.ctx, None, rapport_app::MAX_PAGE)
         .await?;
     Ok(list.items.into_iter().map(|c| (c.id, c.name)).collect())
+}
+
+/// The members work can go to: the active ones, by name.
+async fn active_members(state: &AppState, s: &Session) -> AppResult<Vec<(MemberId, String)>> {
+    let list = state
+        .app
+        .list_members(&s.ctx, None, rapport_app::MAX_PAGE)
+        .await?;
+    let mut out: Vec<_> = list
+        .items
+        .into_iter()
+        .filter(|m| m.active)
+        .map(|m| (m.id, m.name))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
 }

@@ -1,18 +1,23 @@
 //! The queues: one list per view, with sort and filters.
 
+use std::collections::HashMap;
+
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rapport_app::AppError;
-use rapport_core::ids::{ClientId, RequestId};
-use rapport_core::request::Status;
+use rapport_core::ids::{ClientId, MemberId, RequestId};
+use rapport_core::request::{BulkAction, BulkInput, Priority, Status};
 use serde::Deserialize;
 
 use super::{
-    ALL_STATUSES, VIEWS, awaiting_change_orders, client_names, me, page, status_label, view_filter,
+    ALL_STATUSES, VIEWS, active_members, awaiting_change_orders, client_names, me, page,
+    status_label, view_filter,
 };
 use crate::state::AppState;
-use crate::ui::{Agent, UiError, UiResult, describe, urlencode, when};
+use crate::ui::form::UiForm;
+use crate::ui::{Agent, Session, UiError, UiResult, csrf_field, describe, urlencode, when};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -21,6 +26,7 @@ pub(super) struct QueueQuery {
     sort: Option<String>,
     kind: Option<String>,
     status: Option<String>,
+    client: Option<String>,
     cursor: Option<String>,
 }
 
@@ -32,6 +38,10 @@ struct Row {
     client: ClientId,
     status: Status,
     note: String,
+    /// Only the request lists carry these; the other views leave them empty.
+    assignee: Option<MemberId>,
+    priority: Option<Priority>,
+    created: Option<jiff::Timestamp>,
 }
 
 const SORTS: [(&str, &str); 5] = [
@@ -47,7 +57,17 @@ pub(super) async fn queue(
     Agent(s): Agent,
     Query(q): Query<QueueQuery>,
 ) -> UiResult<Markup> {
-    let me = me(&state, &s).await?;
+    render(&state, &s, q, None).await
+}
+
+/// A queue, with the outcome of a bulk change above it when there was one.
+async fn render(
+    state: &AppState,
+    s: &Session,
+    q: QueueQuery,
+    outcome: Option<Markup>,
+) -> UiResult<Markup> {
+    let me = me(state, s).await?;
     let view = q.view.clone().unwrap_or_else(|| "mine".into());
     let label = VIEWS
         .iter()
@@ -72,9 +92,12 @@ pub(super) async fn queue(
                     "waiting {} business min (limit {})",
                     r.silence.business_minutes_waiting, r.max_business_minutes
                 ),
+                assignee: None,
+                priority: None,
+                created: None,
             })
             .collect(),
-        "change-orders" => awaiting_change_orders(&state, &s, q.cursor.clone())
+        "change-orders" => awaiting_change_orders(state, s, q.cursor.clone())
             .await
             .map(|l| {
                 next = l.next_cursor;
@@ -94,6 +117,9 @@ pub(super) async fn queue(
                                     .map(|t| format!(" since {}", when(t, &me.tz)))
                                     .unwrap_or_default()
                             ),
+                            assignee: None,
+                            priority: None,
+                            created: None,
                         })
                     })
                     .collect()
@@ -113,6 +139,9 @@ pub(super) async fn queue(
                         client: c.client_id,
                         status: c.status,
                         note: format!("flagged {}", when(c.flagged_at, &me.tz)),
+                        assignee: None,
+                        priority: None,
+                        created: None,
                     })
                     .collect()
             })?,
@@ -131,6 +160,12 @@ pub(super) async fn queue(
                 match st.parse() {
                     Ok(status) => f.statuses = vec![status],
                     Err(_) => problem = Some(format!("{st:?} is not a status")),
+                }
+            }
+            if let Some(c) = q.client.as_deref().filter(|s| !s.is_empty()) {
+                match c.parse::<i64>() {
+                    Ok(id) => f.client = Some(ClientId(id)),
+                    Err(_) => problem = Some(format!("{c:?} is not a client")),
                 }
             }
             f.cursor = q.cursor.clone().filter(|c| !c.is_empty());
@@ -157,6 +192,9 @@ pub(super) async fn queue(
                             title: r.request.title,
                             client: r.request.client_id,
                             status: r.request.status,
+                            assignee: r.request.assignee_id,
+                            priority: Some(r.request.priority),
+                            created: Some(r.request.created_at),
                         })
                         .collect()
                 }
@@ -168,22 +206,37 @@ pub(super) async fn queue(
             }
         }
     };
-    let clients = client_names(&state, &s).await?;
+    let clients = client_names(state, s).await?;
+    let members: HashMap<MemberId, String> = state
+        .app
+        .list_members(&s.ctx, None, rapport_app::MAX_PAGE)
+        .await?
+        .items
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect();
+    let active = active_members(state, s).await?;
+    let mut client_list: Vec<(&ClientId, &String)> = clients.iter().collect();
+    client_list.sort_by(|a, b| a.1.cmp(b.1));
+    let now = state.app.now();
     let listable = view_filter(&view).is_some();
     let keep = |cursor: &str| {
         format!(
-            "/app?view={}&sort={}&kind={}&status={}&cursor={}",
+            "/app?view={}&sort={}&kind={}&status={}&client={}&cursor={}",
             urlencode(&view),
             urlencode(q.sort.as_deref().unwrap_or("")),
             urlencode(q.kind.as_deref().unwrap_or("")),
             urlencode(q.status.as_deref().unwrap_or("")),
+            urlencode(q.client.as_deref().unwrap_or("")),
             urlencode(cursor)
         )
     };
-    let start = super::setup::get_started(&state, &s).await?;
+    let start = super::setup::get_started(state, s).await?;
     let body = html! {
         h1 { (label) }
+        p class="page-actions" { a class="button" href="/app/requests/new" id="new-request-link" { "Log a request" } }
         (start)
+        @if let Some(o) = &outcome { (o) }
         @if let Some(p) = &problem { p class="notice error" role="alert" { (p) } }
         @if listable {
             form method="get" action="/app" class="filters" aria-label="Sort and filter" {
@@ -211,24 +264,77 @@ pub(super) async fn queue(
                         }
                     }
                 }
+                label { "Client "
+                    select name="client" id="filter-client" {
+                        option value="" { "any" }
+                        @for (id, name) in &client_list {
+                            option value=(id.0) selected[q.client.as_deref() == Some(id.0.to_string().as_str())] { (name) }
+                        }
+                    }
+                }
                 button type="submit" { "Apply" }
             }
         }
         @if rows.is_empty() {
             p class="empty" { "Nothing here." }
         } @else {
-            table class="queue" {
-                caption class="sr-only" { (label) }
-                thead { tr { th scope="col" { "Ref" } th scope="col" { "Title" } th scope="col" { "Client" } th scope="col" { "Status" } th scope="col" { "Clock" } } }
-                tbody {
-                    @for r in &rows {
-                        tr {
-                            td { (r.reference) }
-                            td { a href={ "/app/requests/" (r.id.0) } { (r.title) } }
-                            td { a href={ "/app/clients/" (r.client.0) } { (clients.get(&r.client).map(String::as_str).unwrap_or("?")) } }
-                            td { span class={ "status s-" (r.status.as_str()) } { (status_label(r.status)) } }
-                            td class="muted" { (r.note) }
+            form method="post" action="/app/queue/bulk" id="bulk" aria-label="Change the ticked requests" {
+                (csrf_field(&s.csrf))
+                input type="hidden" name="view" value=(view);
+                input type="hidden" name="sort" value=(q.sort.as_deref().unwrap_or(""));
+                input type="hidden" name="kind" value=(q.kind.as_deref().unwrap_or(""));
+                input type="hidden" name="status" value=(q.status.as_deref().unwrap_or(""));
+                input type="hidden" name="client" value=(q.client.as_deref().unwrap_or(""));
+                div class="table-wrap" {
+                    table class="queue" {
+                        caption class="sr-only" { (label) }
+                        thead { tr {
+                            th scope="col" { span class="sr-only" { "Tick" } }
+                            th scope="col" { "Ref" } th scope="col" { "Title" } th scope="col" { "Client" }
+                            th scope="col" { "Assignee" } th scope="col" { "Priority" } th scope="col" { "Age" }
+                            th scope="col" { "Status" } th scope="col" { "SLA clock" }
+                        } }
+                        tbody {
+                            @for r in &rows {
+                                tr {
+                                    td {
+                                        input type="checkbox" name="ids" value=(r.id.0) id={ "pick-" (r.id.0) };
+                                        label for={ "pick-" (r.id.0) } class="sr-only" { "Tick " (r.reference) }
+                                    }
+                                    td { (r.reference) }
+                                    td class="title" { a href={ "/app/requests/" (r.id.0) } { (r.title) } }
+                                    td { a href={ "/app/clients/" (r.client.0) } { (clients.get(&r.client).map(String::as_str).unwrap_or("?")) } }
+                                    td class="assignee" { @match r.assignee { Some(a) => (members.get(&a).map(String::as_str).unwrap_or("?")), None => span class="muted" { "nobody" } } }
+                                    td { @if let Some(p) = r.priority { span class={ "prio p-" (p.as_str()) } { (p.as_str()) } } }
+                                    td class="age" { @if let Some(c) = r.created { time datetime=(c.to_string()) title=(when(c, &me.tz)) { (age(now, c)) } } }
+                                    td { span class={ "status s-" (r.status.as_str()) } { (status_label(r.status)) } }
+                                    td class="muted" { (r.note) }
+                                }
+                            }
                         }
+                    }
+                }
+                fieldset class="bulk" {
+                    legend { "Change the ticked requests" }
+                    div class="row" {
+                        label for="bulk-assignee" { "Assign to" }
+                        select id="bulk-assignee" name="assignee" {
+                            option value="none" { "nobody" }
+                            @for (mid, name) in &active { option value=(mid.0) { (name) } }
+                        }
+                        button type="submit" name="bulk" value="assign" { "Assign" }
+                    }
+                    div class="row" {
+                        label for="bulk-status" { "Move to" }
+                        select id="bulk-status" name="to" {
+                            @for st in ALL_STATUSES { option value=(st.as_str()) { (status_label(st)) } }
+                        }
+                        button type="submit" name="bulk" value="status" { "Change status" }
+                    }
+                    div class="row" {
+                        label for="bulk-tag" { "Tag" }
+                        input id="bulk-tag" name="tag" maxlength="50" autocomplete="off";
+                        button type="submit" name="bulk" value="tag" { "Add tag" }
                     }
                 }
             }
@@ -237,5 +343,125 @@ pub(super) async fn queue(
             nav aria-label="Pages" class="pager" { a rel="next" href=(keep(c)) { "Next page →" } }
         }
     };
-    page(&state, &s, &me, label, &view, body).await
+    page(state, s, &me, label, &view, body).await
+}
+
+/// How long a request has been open, in the largest unit that says it.
+fn age(now: jiff::Timestamp, since: jiff::Timestamp) -> String {
+    let minutes = now.duration_since(since).as_secs().max(0) / 60;
+    match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h", m / 60),
+        m => format!("{} d", m / (24 * 60)),
+    }
+}
+
+/// The bulk form: which rows were ticked, which button was pressed, and the queue to return to.
+fn bulk_form(pairs: Vec<(String, String)>) -> (String, QueueQuery, Vec<String>, [String; 4]) {
+    let mut q = QueueQuery::default();
+    let (mut csrf, mut ids) = (String::new(), Vec::new());
+    let [mut bulk, mut assignee, mut to, mut tag] = Default::default();
+    for (k, v) in pairs {
+        let keep = Some(v.clone()).filter(|v| !v.is_empty());
+        match k.as_str() {
+            "csrf" => csrf = v,
+            "ids" => ids.push(v),
+            "bulk" => bulk = v,
+            "assignee" => assignee = v,
+            "to" => to = v,
+            "tag" => tag = v,
+            "view" => q.view = keep,
+            "sort" => q.sort = keep,
+            "kind" => q.kind = keep,
+            "status" => q.status = keep,
+            "client" => q.client = keep,
+            _ => {}
+        }
+    }
+    (csrf, q, ids, [bulk, assignee, to, tag])
+}
+
+pub(super) async fn bulk(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    UiForm(pairs): UiForm<Vec<(String, String)>>,
+) -> UiResult<Response> {
+    let (csrf, q, ids, [bulk, assignee, to, tag]) = bulk_form(pairs);
+    s.check(&csrf)?;
+    let action = match bulk.as_str() {
+        "assign" => match assignee.as_str() {
+            "none" | "" => Ok(BulkAction::Assign { assignee_id: None }),
+            a => a
+                .parse()
+                .map(|n| BulkAction::Assign {
+                    assignee_id: Some(MemberId(n)),
+                })
+                .map_err(|_| "Assign to: choose a member.".to_string()),
+        },
+        "status" => to
+            .parse()
+            .map(|status| BulkAction::Status {
+                status,
+                reason: None,
+            })
+            .map_err(|_| "Move to: choose a status.".to_string()),
+        "tag" => Ok(BulkAction::Tag { tag }),
+        _ => Err("Choose what to change.".to_string()),
+    };
+    let request_ids: Result<Vec<RequestId>, _> =
+        ids.iter().map(|i| i.parse().map(RequestId)).collect();
+    let outcome = match (action, request_ids) {
+        (Err(m), _) => Err(m),
+        (_, Err(_)) => Err("The ticked rows could not be read.".to_string()),
+        (Ok(action), Ok(request_ids)) => {
+            match state
+                .app
+                .bulk_requests(
+                    &s.ctx,
+                    BulkInput {
+                        request_ids,
+                        action,
+                    },
+                )
+                .await
+            {
+                Ok(o) => Ok(o),
+                Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_))) => Err(match &e {
+                    AppError::Invalid(v) if v.0.iter().any(|f| f.field == "request_ids") => {
+                        "Tick at least one request (at most 100).".to_string()
+                    }
+                    AppError::Invalid(v) if v.0.iter().any(|f| f.field == "action.tag") => {
+                        format!(
+                            "Tag: {}",
+                            v.0.iter()
+                                .map(|f| f.message.as_str())
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        )
+                    }
+                    _ => describe(&e).1,
+                }),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let (status, notice) = match outcome {
+        Err(m) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html! { p class="notice error" role="alert" id="bulk-outcome" { (m) } },
+        ),
+        Ok(o) => (
+            StatusCode::OK,
+            html! {
+                div class={ "notice " @if o.failed.is_empty() { "ok" } @else { "error" } } role="status" id="bulk-outcome" {
+                    p { (o.changed.len()) " changed" @if !o.failed.is_empty() { "; " (o.failed.len()) " could not change:" } "." }
+                    @if !o.failed.is_empty() {
+                        ul { @for f in &o.failed { li { a href={ "/app/requests/" (f.request_id.0) } { "#" (f.request_id.0) } ": " (f.message) } } }
+                    }
+                }
+            },
+        ),
+    };
+    let markup = render(&state, &s, q, Some(notice)).await?;
+    Ok((status, markup).into_response())
 }

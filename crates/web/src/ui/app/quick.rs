@@ -20,6 +20,7 @@ use crate::ui::{Agent, Session, UiResult, csrf_field, describe};
 pub(super) struct QuickForm {
     csrf: String,
     client: String,
+    contact: String,
     title: String,
     minutes: String,
     reply: String,
@@ -36,6 +37,12 @@ async fn quick_form(
 ) -> UiResult<Markup> {
     let mut clients: Vec<(ClientId, String)> = client_names(state, s).await?.into_iter().collect();
     clients.sort_by(|a, b| a.1.cmp(&b.1));
+    // Every contact, grouped by client: the reply is addressed to, and linted for, the one
+    // chosen (without JavaScript the list cannot follow the client select).
+    let contacts = state
+        .app
+        .list_contacts(&s.ctx, None, None, rapport_app::MAX_PAGE)
+        .await?;
     let body = html! {
         h1 { "Log quick work" }
         p { "Log a small piece of work that is already done, record the time, and tell the client — in one step." }
@@ -47,6 +54,20 @@ async fn quick_form(
                 option value="" { "Choose…" }
                 @for (id, name) in &clients {
                     option value=(id.0) selected[f.client == id.0.to_string()] { (name) }
+                }
+            }
+            label for="qcontact" { "Contact (the reply goes to them, in their etiquette)" }
+            select id="qcontact" name="contact" {
+                option value="" { "nobody in particular" }
+                @for (cid, cname) in &clients {
+                    @let theirs: Vec<_> = contacts.items.iter().filter(|p| p.client_id == *cid).collect();
+                    @if !theirs.is_empty() {
+                        optgroup label=(cname) {
+                            @for p in theirs {
+                                option value=(p.id.0) selected[f.contact == p.id.0.to_string()] { (p.name) " (" (cname) ")" }
+                            }
+                        }
+                    }
                 }
             }
             label for="qtitle" { "What was done" }
@@ -88,10 +109,17 @@ pub(super) async fn quick(
             .trim()
             .parse::<i64>()
             .map_err(|_| AppError::invalid("minutes", "a whole number of minutes, 1-1440"))?;
+        let contact = match f.contact.trim() {
+            "" => None,
+            raw => Some(rapport_core::ids::ContactId(
+                raw.parse::<i64>()
+                    .map_err(|_| AppError::invalid("contact", "choose a contact"))?,
+            )),
+        };
         Ok(QuickRequest {
             client_id: ClientId(client),
             engagement_id: None,
-            contact_id: None,
+            contact_id: contact,
             title: f.title.clone(),
             body: None,
             kind: None,
@@ -107,8 +135,19 @@ pub(super) async fn quick(
         Err(e) => Err(e),
     };
     match result {
-        Ok((r, _, _)) => {
-            Ok(Redirect::to(&format!("/app/requests/{}?done=logged", r.id.0)).into_response())
+        Ok((r, _, message)) => {
+            // Only a reply actually queued is announced as told.
+            let done = if message.is_some() {
+                "logged and told"
+            } else {
+                "logged"
+            };
+            Ok(Redirect::to(&format!(
+                "/app/requests/{}?done={}",
+                r.id.0,
+                crate::ui::urlencode(done)
+            ))
+            .into_response())
         }
         Err(AppError::Unconfirmed {
             message, findings, ..
@@ -117,7 +156,13 @@ pub(super) async fn quick(
             let m = quick_form(&state, &s, &me, &f, Some(message), list).await?;
             Ok((StatusCode::CONFLICT, m).into_response())
         }
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+        // Nothing was logged: say why and keep every word typed.
+        Err(
+            e @ (AppError::Invalid(_)
+            | AppError::Conflict { .. }
+            | AppError::Forbidden(_)
+            | AppError::NotFound(_)),
+        ) => {
             let (status, msg) = describe(&e);
             let m = quick_form(&state, &s, &me, &f, Some(msg), vec![]).await?;
             Ok((status, m).into_response())

@@ -33,6 +33,8 @@ struct Extra {
     draft: String,
     direction: String,
     findings: Vec<serde_json::Value>,
+    /// The canned reply chosen in the composer, and its text rendered for this request.
+    canned: Option<(rapport_core::ids::CannedReplyId, String)>,
 }
 
 pub(super) fn findings_list(findings: &[serde_json::Value]) -> Markup {
@@ -72,10 +74,15 @@ pub(super) async fn request_page(
         "assigned" => Some("Assignment saved."),
         "promise made" => Some("Promise recorded."),
         "time logged" => Some("Time logged."),
+        "time corrected" => Some("Time entry corrected."),
+        "time deleted" => Some("Time entry deleted."),
         "rated" => Some("The team's rating is recorded beside the client's."),
         "promise moved" => Some("Promise moved to the new date; the history keeps why."),
         "scope recorded" => Some("Scope verdict recorded."),
-        "logged" => Some("Logged and finished through the quick lane."),
+        "logged" => Some("Logged and finished through the quick lane; nobody was told."),
+        "logged and told" => {
+            Some("Logged and finished through the quick lane; the reply is queued to the client.")
+        }
         "routed" => {
             Some("The sender is now the client's contact and their message is on this request.")
         }
@@ -126,6 +133,11 @@ async fn render_request(
             },
         )
         .await?;
+    let members = super::active_members(state, s).await?;
+    let canned = state
+        .app
+        .list_canned_replies(&s.ctx, None, rapport_app::MAX_PAGE)
+        .await?;
     let assignee = match r.assignee_id {
         Some(a) => Some(state.app.get_member(&s.ctx, a).await?.name),
         None => None,
@@ -159,6 +171,12 @@ async fn render_request(
         extra.direction.as_str()
     };
     let base = format!("/app/requests/{}", id.0);
+    // The lint found the moment wrong for them (quiet hours, a holiday): offer their next
+    // business hour instead, through the scheduled send.
+    let timing = extra
+        .findings
+        .iter()
+        .any(|f| matches!(f["rule"].as_str(), Some("quiet_hours" | "holiday")));
     let body = html! {
         p class="crumbs" { a href="/app" { "Queues" } " › " a href={ "/app/clients/" (client.id.0) } { (client.name) } " › " (r.reference) }
         h1 { (r.title) }
@@ -179,12 +197,22 @@ async fn render_request(
             }
         }
         div class="actions" {
-            form method="post" action={ (base) "/assign" } class="inline" {
+            form method="post" action={ (base) "/assign" } class="inline" id="assign-form" aria-label="Assign" {
                 (csrf_field(&s.csrf))
-                @if r.assignee_id == Some(me.id) {
-                    input type="hidden" name="assignee" value="none";
-                    button type="submit" { "Unassign me" }
-                } @else {
+                label for="assignee" { "Assign to " }
+                select id="assignee" name="assignee" {
+                    option value="none" selected[r.assignee_id.is_none()] { "nobody" }
+                    @for (mid, name) in &members {
+                        option value=(mid.0) selected[r.assignee_id == Some(*mid)] {
+                            (name) @if *mid == me.id { " (me)" }
+                        }
+                    }
+                }
+                button type="submit" { "Assign" }
+            }
+            @if r.assignee_id != Some(me.id) {
+                form method="post" action={ (base) "/assign" } class="inline" {
+                    (csrf_field(&s.csrf))
                     input type="hidden" name="assignee" value="me";
                     button type="submit" { "Assign to me" }
                 }
@@ -213,7 +241,8 @@ async fn render_request(
                     header {
                         strong { @match m.direction { Direction::Inbound => "Client", Direction::Outbound => "Reply", Direction::Note => "Internal note" } }
                         " · " (time_el(m.created_at, &me.tz))
-                        @if let Some(st) = m.send_status { " · " (super::admin::send_state(state, st)) }
+                        @if let Some(st) = m.send_status { " · " span class="send-status" { (super::admin::send_state(state, st)) } }
+                        @if let (Some(at), Some(rapport_core::message::SendStatus::Scheduled)) = (m.scheduled_for, m.send_status) { " for " (time_el(at, &me.tz)) }
                     }
                     @if let Some(h) = &m.body_html { div class="body html" { (trusted(h)) } }
                     @else { div class="body text" { (m.body) } }
@@ -230,6 +259,23 @@ async fn render_request(
                     label { input type="radio" name="direction" value="outbound" checked[direction == "outbound"]; " Reply to the client" }
                     label { input type="radio" name="direction" value="note" checked[direction == "note"]; " Internal note" }
                 }
+                @if !canned.items.is_empty() {
+                    div class="canned row" {
+                        label for="canned" { "Canned reply" }
+                        select id="canned" name="canned"
+                            hx-get={ (base) "/canned-preview" } hx-trigger="change" hx-target="#canned-preview" hx-swap="innerHTML" {
+                            option value="" { "Choose…" }
+                            @for c in &canned.items {
+                                option value=(c.id.0) selected[extra.canned.as_ref().is_some_and(|(id, _)| *id == c.id)] { (c.name) }
+                            }
+                        }
+                        button type="submit" class="secondary" formaction={ (base) "/canned" } formnovalidate name="canned_do" value="preview" { "Preview" }
+                        button type="submit" class="secondary" formaction={ (base) "/canned" } formnovalidate name="canned_do" value="insert" id="canned-insert" { "Insert" }
+                    }
+                    div id="canned-preview" class="canned-preview" aria-live="polite" {
+                        @if let Some((_, text)) = &extra.canned { (canned_preview(text)) }
+                    }
+                }
                 label for="body" { "Message" }
                 textarea id="body" name="body" rows="8" required
                     hx-post={ (base) "/lint" } hx-trigger="input changed delay:400ms, load"
@@ -239,7 +285,11 @@ async fn render_request(
                     label { input type="checkbox" name="confirm" value="yes"; " Send anyway (the findings are recorded)" }
                 }
                 p class="muted" { "It is " (now.local_time.replace('T', " ")) " for the client (" (now.tz) ")." }
-                button type="submit" { "Send" }
+                @if timing {
+                    button type="submit" name="when" value="client_hours" id="send-client-hours" { "Send at their next business hour" }
+                    " "
+                }
+                button type="submit" id="send" { "Send" }
             }
         }
         section aria-labelledby="promises-h" {
@@ -287,9 +337,25 @@ async fn render_request(
             h2 id="time-h" { "Time" }
             p { (r.spent_minutes) " minutes spent" @if let Some(e) = r.estimate_minutes { " of an estimated " (e) } "." }
             @if !time.items.is_empty() {
-                ul {
+                ul class="time-entries" {
                     @for t in &time.items {
-                        li { (t.minutes) " min · " (time_el(t.started_at, &me.tz)) @if !t.billable { " · not billable" } @if !t.note.is_empty() { " · " (t.note) } }
+                        li id={ "time-" (t.id.0) } {
+                            (t.minutes) " min · " (time_el(t.started_at, &me.tz)) @if !t.billable { " · not billable" } @if !t.note.is_empty() { " · " (t.note) }
+                            details class="inline" {
+                                summary { "Edit" }
+                                form method="post" action={ "/app/time/" (t.id.0) "/edit" } class="row" aria-label="Correct this time entry" {
+                                    (csrf_field(&s.csrf))
+                                    label { "Minutes " input type="number" name="minutes" min="1" max="1440" required value=(t.minutes); }
+                                    label { "Note " input name="note" maxlength="2000" value=(t.note); }
+                                    label { input type="checkbox" name="billable" value="yes" checked[t.billable]; " billable" }
+                                    button type="submit" { "Save" }
+                                }
+                            }
+                            form method="post" action={ "/app/time/" (t.id.0) "/delete" } class="inline" {
+                                (csrf_field(&s.csrf))
+                                button type="submit" class="secondary" aria-label={ "Delete the " (t.minutes) " minutes" } { "Delete" }
+                            }
+                        }
                     }
                 }
             }
@@ -371,6 +437,8 @@ pub(super) struct ReplyForm {
     body: String,
     direction: String,
     confirm: String,
+    /// `client_hours`: hold the reply until the client's calendar next opens.
+    when: String,
 }
 
 pub(super) async fn reply(
@@ -391,7 +459,8 @@ pub(super) async fn reply(
         scheduled_for: None,
         // Only outbound messages are linted, so only they may confirm findings.
         confirm_findings: (direction == Direction::Outbound).then_some(f.confirm == "yes"),
-        schedule: None,
+        schedule: (direction == Direction::Outbound && f.when == "client_hours")
+            .then_some(rapport_core::message::Schedule::ClientHours),
     };
     match state.app.add_message(&s.ctx, id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/app/requests/{}#thread-h", id.0)).into_response()),
@@ -559,14 +628,21 @@ pub(super) async fn assign(
     let id = RequestId(parse_id(&raw)?);
     s.check(&f.csrf)?;
     let who = match f.assignee.as_str() {
-        "me" => s.ctx.principal.member_id(),
-        _ => None,
+        "me" => Ok(s.ctx.principal.member_id()),
+        "none" | "" => Ok(None),
+        raw => raw
+            .parse::<i64>()
+            .map(|n| Some(rapport_core::ids::MemberId(n)))
+            .map_err(|_| AppError::invalid("assignee_id", "choose a member")),
     };
-    let result = state
-        .app
-        .assign_request(&s.ctx, id, AssignInput { assignee_id: who })
-        .await
-        .map(|_| ());
+    let result = match who {
+        Ok(who) => state
+            .app
+            .assign_request(&s.ctx, id, AssignInput { assignee_id: who })
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
     action_result(&state, &s, id, result, "assigned").await
 }
 
@@ -780,4 +856,159 @@ pub(super) async fn confirm_scope(
         Err(_) => Err(AppError::invalid("verdict", "choose in, out or unclear")),
     };
     action_result(&state, &s, id, result, "scope recorded").await
+}
+
+/// The request a time entry belongs to, where its edit and delete forms live.
+async fn time_request(
+    state: &AppState,
+    s: &Session,
+    id: rapport_core::ids::TimeEntryId,
+) -> UiResult<RequestId> {
+    let t = state.app.get_time(&s.ctx, id).await?;
+    t.request_id.ok_or_else(crate::ui::UiError::not_found)
+}
+
+pub(super) async fn edit_time(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<TimeForm>,
+) -> UiResult<Response> {
+    let tid = rapport_core::ids::TimeEntryId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let id = time_request(&state, &s, tid).await?;
+    let result = match f.minutes.trim().parse::<i64>() {
+        Ok(minutes) => state
+            .app
+            .update_time(
+                &s.ctx,
+                tid,
+                rapport_core::time_entry::TimeEntryPatch {
+                    minutes: Some(minutes),
+                    billable: Some(f.billable == "yes"),
+                    note: Some(f.note.clone()),
+                    started_at: None,
+                },
+            )
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::invalid(
+            "minutes",
+            "a whole number of minutes, 1-1440",
+        )),
+    };
+    action_result(&state, &s, id, result, "time corrected").await
+}
+
+pub(super) async fn delete_time(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<CsrfOnly>,
+) -> UiResult<Response> {
+    let tid = rapport_core::ids::TimeEntryId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let id = time_request(&state, &s, tid).await?;
+    let result = state.app.delete_time(&s.ctx, tid).await;
+    action_result(&state, &s, id, result, "time deleted").await
+}
+
+fn canned_preview(text: &str) -> Markup {
+    html! {
+        p class="muted" { "Preview, as the client would read it:" }
+        blockquote class="body text" { (text) }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct CannedQuery {
+    canned: String,
+}
+
+/// The chosen canned reply rendered for this request (an htmx fragment under the select).
+pub(super) async fn canned_preview_fragment(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    Query(q): Query<CannedQuery>,
+) -> UiResult<Markup> {
+    let id = RequestId(parse_id(&raw)?);
+    let Ok(cid) = q.canned.parse::<i64>() else {
+        return Ok(html! {});
+    };
+    match state
+        .app
+        .preview_canned_reply(&s.ctx, rapport_core::ids::CannedReplyId(cid), id)
+        .await
+    {
+        Ok(p) => Ok(canned_preview(&p.body)),
+        Err(e @ (AppError::NotFound(_) | AppError::Invalid(_))) => {
+            Ok(html! { p class="notice error" { (describe(&e).1) } })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct CannedForm {
+    csrf: String,
+    body: String,
+    direction: String,
+    canned: String,
+    /// `preview` shows the text; `insert` adds it to the draft.
+    canned_do: String,
+}
+
+/// The composer's canned reply without JavaScript: preview it, or insert it after what is
+/// already typed; nothing is sent, and the draft comes back as it was.
+pub(super) async fn canned(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<CannedForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let chosen = match f.canned.parse::<i64>() {
+        Ok(cid) => {
+            let cid = rapport_core::ids::CannedReplyId(cid);
+            match state.app.preview_canned_reply(&s.ctx, cid, id).await {
+                Ok(p) => Ok((cid, p.body)),
+                Err(e @ AppError::NotFound(_)) => Err(describe(&e).1),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(_) => Err("Canned reply: choose one first.".to_string()),
+    };
+    let extra = match chosen {
+        Ok((_, text)) if f.canned_do == "insert" => {
+            let draft = if f.body.trim().is_empty() {
+                text
+            } else {
+                format!("{}\n\n{text}", f.body.trim_end())
+            };
+            Extra {
+                notice: Some("Canned reply inserted: read it over, then send.".into()),
+                draft,
+                direction: "outbound".into(),
+                ..Default::default()
+            }
+        }
+        Ok((cid, text)) => Extra {
+            draft: f.body,
+            direction: f.direction,
+            canned: Some((cid, text)),
+            ..Default::default()
+        },
+        Err(msg) => Extra {
+            status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+            error: Some(msg),
+            draft: f.body,
+            direction: f.direction,
+            ..Default::default()
+        },
+    };
+    render_request(&state, &s, id, extra).await
 }
