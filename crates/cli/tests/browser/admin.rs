@@ -361,13 +361,13 @@ async fn admin_journey(c: &Client, base: &str, d: &Dovecot, step: &mut &'static 
         "Hello Dana,\n\nThank you for the details. We are looking into the export now.\n\nKind regards,\nOlu",
     )
     .await?;
-    click(c, "#composer button[type=submit]").await?;
+    click(c, "#send").await?;
     if c.find(Locator::Css("#composer input[name=confirm]"))
         .await
         .is_ok()
     {
         click(c, "#composer input[name=confirm]").await?;
-        click(c, "#composer button[type=submit]").await?;
+        click(c, "#send").await?;
     }
     wait_text(
         c,

@@ -76,10 +76,10 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     shot(c, "request-page").await;
 
     *step = "agent sends the reply, confirming the findings";
-    click(c, "#composer button[type=submit]").await?;
+    click(c, "#send").await?;
     wait_text(c, "main", "Send anyway").await?;
     click(c, "#composer input[name=confirm]").await?;
-    click(c, "#composer button[type=submit]").await?;
+    click(c, "#send").await?;
     wait_text(
         c,
         "section[aria-labelledby=thread-h]",
