@@ -93,21 +93,17 @@ impl App {
                 )
                 .await
                 .map(|_| ()),
-            BulkAction::Tag { tag } => {
-                let r = self.get_request(ctx, id).await?;
-                let mut tags = r.tags.clone();
-                tags.push(tag.clone());
-                self.update_request(
+            BulkAction::Tag { tag } => self
+                .update_request(
                     ctx,
                     id,
                     RequestPatch {
-                        tags: Some(tags),
+                        add_tags: vec![tag.clone()],
                         ..Default::default()
                     },
                 )
                 .await
-                .map(|_| ())
-            }
+                .map(|_| ()),
         }
     }
 }

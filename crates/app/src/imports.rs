@@ -282,18 +282,28 @@ impl App {
                     return Err(AppError::Invalid(v));
                 }
                 let accepted = ready.len();
+                // Clients go in as a batch (an import may hold thousands); the others one by
+                // one through their own use cases.
+                let (mut drafts, mut others) = (Vec::new(), Vec::new());
                 for item in ready {
                     match item {
-                        Ready::Client(d) => {
-                            let c = clients::insert(db, org, &d, now)?;
-                            ctx.audit(
-                                db,
-                                now,
-                                AuditEntry::new(ctx.principal.actor(), "client.create")
-                                    .target("client", c.id.0)
-                                    .details(json!({"name": c.name, "import": "csv"})),
-                            )?;
-                        }
+                        Ready::Client(d) => drafts.push(d),
+                        other => others.push(other),
+                    }
+                }
+                let made = clients::insert_many(db, org, &drafts, now)?;
+                let entries: Vec<_> = made
+                    .iter()
+                    .map(|c| {
+                        AuditEntry::new(ctx.principal.actor(), "client.create")
+                            .target("client", c.id.0)
+                            .details(json!({"name": c.name, "import": "csv"}))
+                    })
+                    .collect();
+                ctx.audit_many(db, now, &entries)?;
+                for item in others {
+                    match item {
+                        Ready::Client(_) => {} // in the batch above
                         Ready::Contact(d) => {
                             let c = clients::insert_contact(db, org, &d, None, now)?;
                             ctx.audit(

@@ -226,6 +226,17 @@ impl Ctx {
         rapport_store::repo::audit::record(db, self.org(), at, self.ip.as_deref(), &entry)?;
         Ok(())
     }
+
+    /// [`Ctx::audit`] for many entries at once (an import).
+    pub fn audit_many(
+        &self,
+        db: &mut Db<'_>,
+        at: Timestamp,
+        entries: &[AuditEntry],
+    ) -> AppResult<()> {
+        rapport_store::repo::audit::record_many(db, self.org(), at, self.ip.as_deref(), entries)?;
+        Ok(())
+    }
 }
 
 /// A page of results with an opaque cursor for the next one.

@@ -479,6 +479,28 @@ impl App {
             .await
     }
 
+    /// Those of `requests` the signed-in contact has not rated yet (members: none), in the
+    /// order given. It reveals only the contact's own ratings, so the ids need no other check.
+    pub async fn unrated_by_me(
+        &self,
+        ctx: &Ctx,
+        requests: Vec<RequestId>,
+    ) -> AppResult<Vec<RequestId>> {
+        let Principal::Contact { contact_id, .. } = ctx.principal else {
+            return Ok(Vec::new());
+        };
+        let org = ctx.org();
+        self.store
+            .read(move |db| -> AppResult<Vec<RequestId>> {
+                let rated = ratings::rated_by_contact(db, org, contact_id, &requests)?;
+                Ok(requests
+                    .into_iter()
+                    .filter(|r| !rated.contains(r))
+                    .collect())
+            })
+            .await
+    }
+
     /// The perception gap of a client or engagement over the last `last` rated requests, and
     /// per month.
     pub async fn perception_gap(

@@ -83,6 +83,19 @@ impl Status {
     /// The legal moves. Nothing returns to `new` (it means "nobody has looked yet"); delivered
     /// work can be reopened (the client says it is not done) or closed; closed work can be
     /// reopened into triage.
+    /// The usual next step of work in this status, for a control to offer first: forwards,
+    /// never back (`None` for a closed request, whose only move is reopening).
+    pub fn forward(self) -> Option<Status> {
+        use Status::*;
+        match self {
+            New => Some(Triaged),
+            Triaged | WaitingOnClient => Some(InProgress),
+            InProgress => Some(Delivered),
+            Delivered => Some(Closed),
+            Closed => None,
+        }
+    }
+
     pub fn can_become(self, to: Status) -> Result<(), TransitionError> {
         use Status::*;
         if self == to {
@@ -280,6 +293,11 @@ pub struct RequestPatch {
     pub engagement_id: Option<Option<EngagementId>>,
     #[serde(default, deserialize_with = "patch::double_option")]
     pub contact_id: Option<Option<ContactId>>,
+    /// Tags to add to the request's tags as they stand when the patch is applied (a bulk
+    /// change): applied inside the write, so two at once both land.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub add_tags: Vec<String>,
 }
 
 impl RequestPatch {
@@ -304,6 +322,13 @@ impl RequestPatch {
         }
         if let Some(t) = &self.tags {
             out.tags = validate::tags(t, "tags", &mut v);
+        }
+        if !self.add_tags.is_empty() {
+            let mut all = out.tags.clone();
+            all.extend(self.add_tags.iter().cloned());
+            all.sort();
+            all.dedup();
+            out.tags = validate::tags(&all, "tags", &mut v);
         }
         if let Some(e) = self.estimate_minutes {
             out.estimate_minutes = estimate(e, "estimate_minutes", &mut v);
@@ -459,6 +484,28 @@ mod tests {
 
     fn status() -> impl Strategy<Value = Status> {
         proptest::sample::select(Status::ALL.to_vec())
+    }
+
+    /// The next step offered first is always a legal move and never back along the flow.
+    #[test]
+    fn the_usual_next_step_is_legal_and_forwards() {
+        // Waiting on the client is a pause in the work, level with it.
+        let stage = |s: Status| match s {
+            Status::New => 0,
+            Status::Triaged => 1,
+            Status::InProgress | Status::WaitingOnClient => 2,
+            Status::Delivered => 3,
+            Status::Closed => 4,
+        };
+        for &s in Status::ALL {
+            match s.forward() {
+                Some(next) => {
+                    assert_eq!(s.can_become(next), Ok(()), "{s:?} -> {next:?}");
+                    assert!(stage(next) >= stage(s), "{s:?} -> {next:?} goes back");
+                }
+                None => assert_eq!(s, Status::Closed),
+            }
+        }
     }
 
     proptest! {

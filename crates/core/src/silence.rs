@@ -92,10 +92,20 @@ pub fn silence(
     Some(Silence {
         waiting_since: since,
         // Reached already, so always within the calendar's range.
-        silent_since: bt::add(calendar, since, limit).unwrap_or(now),
+        silent_since: silent_from(calendar, policy, since).unwrap_or(now),
         business_minutes_waiting: bt::whole_minutes(waiting),
         over_by_minutes: bt::whole_minutes(waiting - limit),
     })
+}
+
+/// The instant a wait that began at `since` turns into silence under `policy`: the policy's
+/// business minutes of `calendar` later (`None` past the calendar's range).
+pub fn silent_from(
+    calendar: &Calendar,
+    policy: &SilencePolicy,
+    since: Timestamp,
+) -> Option<Timestamp> {
+    bt::add(calendar, since, bt::minutes(policy.max_business_minutes))
 }
 
 /// Where the client's wait on `request` began: their oldest word after our last answer. That is

@@ -31,8 +31,16 @@ pub use state::{AppState, WebConfig};
 
 use crate::problem::Problem;
 
-async fn not_found() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "no such endpoint").with_type("not-found")
+/// An unknown address: a page for the workspace and the portal (a person followed a link), a
+/// problem document for everything else (a program called the API).
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if ui::is_page_path(uri.path()) {
+        ui::UiError::not_found().into_response()
+    } else {
+        Problem::new(StatusCode::NOT_FOUND, "no such endpoint")
+            .with_type("not-found")
+            .into_response()
+    }
 }
 
 async fn method_not_allowed() -> Problem {

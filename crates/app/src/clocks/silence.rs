@@ -44,6 +44,41 @@ pub(crate) fn ensure_check(
     Ok(())
 }
 
+/// The client has written on `r`, or its silence policy may have changed (a new engagement):
+/// keep the org's check queued no later than the instant the client's wait could become
+/// silence, so it is alerted in time even when the check's next round lies further ahead (a
+/// clock set back). `filed` is the instant of a request just filed by the client, whose wait
+/// needs no reading to find.
+pub(crate) fn check_in_time_for(
+    db: &mut Db<'_>,
+    lookup: &mut Lookup,
+    r: &Request,
+    filed: Option<Timestamp>,
+    now: Timestamp,
+) -> AppResult<()> {
+    let org = r.org_id;
+    let since = match filed {
+        Some(at) => Some(at),
+        None => {
+            let oldest = store::oldest_inbound_after(db, org, r.id, r.last_outbound_at)?;
+            silence::waiting_since(r, oldest)
+        }
+    };
+    let Some(since) = since else {
+        return Ok(());
+    };
+    ensure_check(db, org, now, now)?;
+    let policy = lookup
+        .engagement(db, org, r.engagement_id)?
+        .as_ref()
+        .map(Engagement::silence_policy_or_default)
+        .unwrap_or_default();
+    let calendar = lookup.calendar(db, org, r.client_id, r.engagement_id)?;
+    let due = silence::silent_from(&calendar, &policy, since).unwrap_or(now);
+    store::bring_forward(db, org, CHECK, due, now)?;
+    Ok(())
+}
+
 /// A request in silence, as the API lists it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

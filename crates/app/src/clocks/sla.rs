@@ -76,6 +76,7 @@ pub fn on_request_change(
     now: Timestamp,
 ) -> AppResult<()> {
     let org = r.org_id;
+    let mut lookup = Lookup::default();
     match change {
         Change::Status => {
             store::log_status(db, org, r.id, now, r.status)?;
@@ -91,19 +92,20 @@ pub fn on_request_change(
                 )?;
             }
         }
-        Change::Inbound => super::silence::ensure_check(db, org, now, now)?,
+        Change::Inbound | Change::Edited => {
+            super::silence::check_in_time_for(db, &mut lookup, r, None, now)?
+        }
         Change::Created if r.last_inbound_at.is_some() => {
-            super::silence::ensure_check(db, org, now, now)?
+            super::silence::check_in_time_for(db, &mut lookup, r, r.last_inbound_at, now)?
         }
         Change::Outbound => {
             store::resolve_alerts_about(db, org, super::silence::ALERT, "request", r.id.0, now)?;
         }
-        Change::Created | Change::Edited => {}
+        Change::Created => {}
     }
     // A request just created has no history, no alerts and no job yet: intake is the hot path,
     // so it is spared the reads that would find nothing.
     let fresh = change == Change::Created;
-    let mut lookup = Lookup::default();
     let (state, _) = if fresh {
         evaluate_events(db, &mut lookup, r, Vec::new(), now)?
     } else {

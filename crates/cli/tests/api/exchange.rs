@@ -193,9 +193,12 @@ both!(
         for i in 0..20_000 {
             big.push_str(&format!("Client {i:05},Europe/London\n"));
         }
+        let audited = app.count("audit_events").await;
         let res = import(&app, "clients", false, &big).await.ok(201);
         assert_eq!(res["accepted"], 20_000);
         assert_eq!(app.count("clients").await, 20_000);
+        // One audit row per client (written in batches) and one for the import.
+        assert_eq!(app.count("audit_events").await, audited + 20_001);
         // Over the row limit (1.2 MB, under the body limit): refused as a whole.
         let mut huge = String::from("name,tz\n");
         for i in 0..100_001 {

@@ -347,3 +347,39 @@ both!(time_entries_feed_the_request, |app: TestApp| async move {
     .await
     .problem(403);
 });
+
+both!(bulk_tags_sent_at_once_all_land, |app: TestApp| async move {
+    let client = app.client("Kaveri Foods").await;
+    let req = app.request(client, "Label the cold-store data").await;
+    let id = req["id"].as_i64().unwrap();
+    // Eight bulk tag changes on one request at the same moment: each is applied to the tags
+    // as they stand inside its own write, so none overwrites another.
+    let tags: Vec<String> = (0..8).map(|i| format!("batch-{i}")).collect();
+    let mut sends = tokio::task::JoinSet::new();
+    for tag in &tags {
+        let req = app
+            .http
+            .post(format!("{}/api/v1/requests/bulk", app.base))
+            .bearer_auth(&app.owner)
+            .json(&json!({"request_ids": [id], "action": {"kind": "tag", "tag": tag}}));
+        sends.spawn(async move {
+            let res = req.send().await.expect("sent");
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        });
+    }
+    while let Some(done) = sends.join_next().await {
+        let (status, out) = done.unwrap();
+        assert_eq!((status, &out["changed"]), (200, &json!([id])), "{out}");
+    }
+    let got = app
+        .get(&format!("/api/v1/requests/{id}"), &app.owner)
+        .await
+        .ok(200);
+    let have: Vec<&str> = got["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(have, tags, "{got}");
+});

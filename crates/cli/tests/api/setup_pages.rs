@@ -2,80 +2,17 @@
 //! role, goes through the API's use cases (the same audit rows), and says what is wrong in the
 //! words of the form's labels. The Chromium journey is tests/browser.rs.
 
-use rapport_core::access::Role;
-use reqwest::redirect::Policy;
-
 use crate::both;
 use crate::support::{PASSWORD, TestApp};
-
-struct Page {
-    status: u16,
-    location: String,
-    set_cookie: Vec<String>,
-    body: String,
-}
-
-impl Page {
-    fn csrf(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
-        let at = self
-            .body
-            .find(marker)
-            .unwrap_or_else(|| panic!("no csrf field on the page: {}", self.body));
-        let rest = &self.body[at + marker.len()..];
-        rest[..rest.find('"').unwrap()].to_string()
-    }
-
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.set_cookie
-            .iter()
-            .map(|c| c.split(';').next().unwrap().to_string())
-            .find(|c| c.starts_with(&format!("{name}=")) && c.len() > name.len() + 1)
-    }
-}
-
-async fn fetch(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    cookie: &str,
-    form: Option<&[(&str, &str)]>,
-) -> Page {
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
-    let mut req = client.request(method, format!("{}{path}", app.base));
-    if !cookie.is_empty() {
-        req = req.header("cookie", cookie);
-    }
-    if let Some(f) = form {
-        req = req.form(f);
-    }
-    let res = req.send().await.unwrap();
-    Page {
-        status: res.status().as_u16(),
-        location: res
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default(),
-        set_cookie: res
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .collect(),
-        body: res.text().await.unwrap_or_default(),
-    }
-}
+use crate::ui::{Page, fetch};
+use rapport_core::access::Role;
 
 async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
-    fetch(app, reqwest::Method::GET, path, cookie, None).await
+    fetch(app, reqwest::Method::GET, path, &[cookie], None, &[]).await
 }
 
 async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> Page {
-    fetch(app, reqwest::Method::POST, path, cookie, Some(form)).await
+    fetch(app, reqwest::Method::POST, path, &[cookie], Some(form), &[]).await
 }
 
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {

@@ -18,7 +18,7 @@ fn browser() -> reqwest::Client {
 pub(crate) struct Page {
     pub(crate) status: u16,
     pub(crate) location: String,
-    set_cookie: Vec<String>,
+    pub(crate) set_cookie: Vec<String>,
     pub(crate) body: String,
 }
 
@@ -41,23 +41,26 @@ impl Page {
     }
 }
 
-async fn fetch(
+/// One request as a browser makes it: the cookies given (empty ones left out), a form, and any
+/// other headers (an `origin`, an `accept`).
+pub(crate) async fn fetch(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
     cookies: &[&str],
     form: Option<&[(&str, &str)]>,
-    origin: Option<&str>,
+    headers: &[(&str, &str)],
 ) -> Page {
     let mut req = browser().request(method, format!("{}{path}", app.base));
+    let cookies: Vec<&str> = cookies.iter().copied().filter(|c| !c.is_empty()).collect();
     if !cookies.is_empty() {
         req = req.header("cookie", cookies.join("; "));
     }
     if let Some(f) = form {
         req = req.form(f);
     }
-    if let Some(o) = origin {
-        req = req.header("origin", o);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
     }
     let res = req.send().await.unwrap();
     let status = res.status().as_u16();
@@ -82,7 +85,7 @@ async fn fetch(
 }
 
 pub(crate) async fn get(app: &TestApp, path: &str, cookies: &[&str]) -> Page {
-    fetch(app, reqwest::Method::GET, path, cookies, None, None).await
+    fetch(app, reqwest::Method::GET, path, cookies, None, &[]).await
 }
 
 pub(crate) async fn post(
@@ -91,29 +94,13 @@ pub(crate) async fn post(
     cookies: &[&str],
     form: &[(&str, &str)],
 ) -> Page {
-    fetch(app, reqwest::Method::POST, path, cookies, Some(form), None).await
+    fetch(app, reqwest::Method::POST, path, cookies, Some(form), &[]).await
 }
 
 /// A GET as a browser sends it, asking for HTML.
 pub(crate) async fn fetch_html(app: &TestApp, path: &str) -> Page {
-    let res = browser()
-        .get(format!("{}{path}", app.base))
-        .header("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    Page {
-        status,
-        location,
-        set_cookie: vec![],
-        body: res.text().await.unwrap_or_default(),
-    }
+    let accept = ("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8");
+    fetch(app, reqwest::Method::GET, path, &[], None, &[accept]).await
 }
 
 /// Sign in through the HTML form; returns the session cookie.
@@ -194,7 +181,7 @@ both!(
                 ("email", "owner@acme.example"),
                 ("password", PASSWORD),
             ]),
-            Some("https://evil.example"),
+            &[("origin", "https://evil.example")],
         )
         .await;
         assert_eq!(res.status, 403, "{}", res.body);
@@ -227,6 +214,98 @@ both!(
 );
 
 both!(
+    an_unknown_page_is_a_page_and_an_unknown_endpoint_a_problem,
+    |app: TestApp| async move {
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        for path in [
+            "/app/no-such-page",
+            "/app/clients/7/nothing",
+            "/portal/nowhere",
+            "/rate/",
+        ] {
+            let res = browser()
+                .get(format!("{}{path}", app.base))
+                .header("cookie", &session)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 404, "{path}");
+            let ct = res.headers()["content-type"].to_str().unwrap().to_string();
+            assert!(ct.starts_with("text/html"), "{path}: {ct}");
+            let body = res.text().await.unwrap();
+            assert!(body.contains("There is no such page."), "{path}: {body}");
+            assert!(body.contains("href=\"/app\""), "{path}: a way back");
+        }
+        // Programs still get a problem document, whatever they accept.
+        let res = browser()
+            .get(format!("{}/api/v1/no-such-endpoint", app.base))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        // A path that only begins like the workspace is not taken for it.
+        let res = get(&app, "/application.json", &[]).await;
+        assert_eq!(res.status, 404);
+        assert!(res.body.contains("no such endpoint"), "{}", res.body);
+    }
+);
+
+both!(
+    the_status_control_offers_the_next_step_first,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let id = app.request(client, "Weekly dashboard numbers").await["id"]
+            .as_i64()
+            .unwrap();
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let path = format!("/app/requests/{id}");
+        // Each status's preselected move, and the one move back that must never be preselected.
+        for (status, next, back) in [
+            (None, "triaged", None),
+            (Some("in_progress"), "delivered", Some("triaged")),
+            (Some("delivered"), "closed", Some("in_progress")),
+        ] {
+            if let Some(st) = status {
+                app.post(
+                    &format!("/api/v1/requests/{id}/transition"),
+                    &app.owner,
+                    json!({"status": st}),
+                )
+                .await
+                .ok(200);
+            }
+            let page = get(&app, &path, &[&session]).await;
+            assert!(
+                page.body
+                    .contains(&format!("<option value=\"{next}\" selected>")),
+                "{status:?}: {}",
+                page.body
+            );
+            if let Some(back) = back {
+                assert!(page.body.contains(&format!("<option value=\"{back}\">")));
+            }
+        }
+        // Closed: reopening is the only move, and it is chosen on purpose, never by default.
+        app.post(
+            &format!("/api/v1/requests/{id}/transition"),
+            &app.owner,
+            json!({"status": "closed"}),
+        )
+        .await
+        .ok(200);
+        let page = get(&app, &path, &[&session]).await;
+        assert!(
+            page.body.contains("<option value=\"\" disabled selected>"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("<option value=\"triaged\">"));
+    }
+);
+
+both!(
     every_workspace_form_checks_the_csrf_token,
     |app: TestApp| async move {
         let client = app.client("Kaveri Foods").await;
@@ -255,7 +334,10 @@ both!(
                     ("direction", "note"),
                     ("body", "forged note"),
                 ]),
-                origin,
+                &origin
+                    .map(|o| ("origin", o))
+                    .into_iter()
+                    .collect::<Vec<_>>(),
             )
             .await;
             assert_eq!(res.status, 403, "{csrf:?} {origin:?}: {}", res.body);

@@ -12,7 +12,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
         path(c).await?.starts_with("/app/login"),
         "the workspace asks to sign in",
     )?;
-    shot(c, "sign-in").await;
+    shots(c, "sign-in").await?;
     fill(c, "#email", rapport_app::demo::DEMO_OWNER).await?;
     fill(c, "#password", rapport_app::demo::DEMO_PASSWORD).await?;
     click(c, "form.stack button[type=submit]").await?;
@@ -31,7 +31,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
         count.trim_end_matches('+').parse::<usize>().unwrap_or(0) >= rows.len(),
         format!("the nav count {count} covers the {} rows shown", rows.len()),
     )?;
-    shot(c, "workspace-queue").await;
+    shots(c, "workspace-queue").await?;
 
     *step = "agent sorts the view, oldest first";
     let sort = c
@@ -73,7 +73,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
         lint.contains("ladies' fingers"),
         format!("the finding suggests their word: {lint}"),
     )?;
-    shot(c, "request-page").await;
+    shots(c, "request-page").await?;
 
     *step = "agent sends the reply, confirming the findings";
     click(c, "#send").await?;
@@ -120,7 +120,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
         .await
         .map_err(err)?;
     check(bars.len() > 2, "the charts have bars")?;
-    shot(c, "dashboard").await;
+    shots(c, "dashboard").await?;
 
     *step = "client page";
     c.goto(&format!("{base}/app/clients/1"))
@@ -128,7 +128,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
         .map_err(err)?;
     wait_text(c, "main h1", "Kaveri Foods").await?;
     wait_text(c, "#client-time", "Asia/Kolkata").await?;
-    shot(c, "client-page").await;
+    shots(c, "client-page").await?;
 
     *step = "engagement page with its budget burn";
     click(c, "section[aria-labelledby=eng-h] li a").await?;
@@ -138,7 +138,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
         .await
         .map_err(err)?;
     check(burn.len() >= 2, "the burn chart has bars")?;
-    shot(c, "engagement").await;
+    shots(c, "engagement").await?;
 
     *step = "search as you type";
     fill(c, "#q", "dashboard").await?;
@@ -192,12 +192,12 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     wait_text(c, "dl.facts", "received").await?;
     wait_text(c, "section[aria-labelledby=thread-h]", "rooms.csv").await?;
     let _ = std::fs::remove_file(&csv);
-    shot(c, "portal-request").await;
+    shots(c, "portal-request").await?;
 
     *step = "contact approves a change order";
     click(c, "header a[href='/portal/change-orders']").await?;
     wait_text(c, "main", "Cold-store sensor feed").await?;
-    shot(c, "portal-change-orders").await;
+    shots(c, "portal-change-orders").await?;
     click(c, "article.co form button[value=approve]").await?;
     // Approving commits the client to a fee: the portal asks once more, naming it.
     wait_text(c, "main h1", "Approve this change order?").await?;
@@ -234,7 +234,7 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     fill(c, "#comment", "Clear and on time.").await?;
     click(c, "section[aria-labelledby=rate-h] button[type=submit]").await?;
     wait_text(c, "section[aria-labelledby=rate-h]", "You rated this 4 / 5").await?;
-    shot(c, "portal-rating").await;
+    shots(c, "portal-rating").await?;
     Ok(())
 }
 

@@ -390,6 +390,7 @@ pub(crate) async fn mailed_link(
 /// Screenshots at desktop width and at 390 px, checking nothing overflows sideways at 390.
 pub(crate) async fn shots(c: &Client, name: &str) -> Step {
     shot(c, name).await;
+    accessible(c, name).await?;
     c.set_window_size(390, 900).await.map_err(err)?;
     let widths = c
         .execute(
@@ -420,6 +421,108 @@ pub(crate) async fn shots(c: &Client, name: &str) -> Step {
         inner > 0 && scroll <= inner,
         format!("{name} overflows at 390 px: scrollWidth {scroll} > clientWidth {inner} ({wide})"),
     )
+}
+
+/// axe-core's script (npm package `axe-core`): `RAPPORT_AXE_JS`, else `node_modules/axe-core`
+/// at the workspace root. CI installs it; elsewhere the check is skipped when it is missing.
+fn axe_script() -> Option<&'static str> {
+    static SCRIPT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SCRIPT
+        .get_or_init(|| {
+            let path = std::env::var("RAPPORT_AXE_JS")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| {
+                    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                        .join("../../node_modules/axe-core/axe.min.js")
+                });
+            match std::fs::read_to_string(&path) {
+                Ok(js) => Some(js),
+                Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
+                    "axe-core is not at {} ({e}), and CI=true: the accessibility check must run \
+                     (npm install axe-core, then RAPPORT_AXE_JS=.../axe.min.js)",
+                    path.display()
+                ),
+                Err(_) => {
+                    eprintln!("skipped: the accessibility check (axe-core is not installed)");
+                    None
+                }
+            }
+        })
+        .as_deref()
+}
+
+/// Whether the accessibility check runs here (always under CI).
+pub(crate) fn axe_available() -> bool {
+    axe_script().is_some()
+}
+
+/// axe-core on the page as it stands: no serious or critical violation (WCAG 2.1 A and AA rules
+/// and axe's best practices). A failure names each rule, its help text and where it applies.
+pub(crate) async fn accessible(c: &Client, name: &str) -> Step {
+    let Some(axe) = axe_script() else {
+        return Ok(());
+    };
+    let loaded = c
+        .execute("return typeof window.axe === 'object';", vec![])
+        .await
+        .map_err(err)?;
+    if loaded != json!(true) {
+        c.execute(axe, vec![])
+            .await
+            .map_err(|e| format!("loading axe-core: {e}"))?;
+    }
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { resultTypes: ['violations'] })
+                 .then(r => done(r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at '
+                        + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+                 .catch(e => done(['axe failed: ' + e]));"#,
+            vec![],
+        )
+        .await
+        .map_err(|e| format!("running axe-core: {e}"))?;
+    let problems: Vec<String> = serde_json::from_value(found).map_err(err)?;
+    check(
+        problems.is_empty(),
+        format!(
+            "{name}: accessibility violations:\n  {}",
+            problems.join("\n  ")
+        ),
+    )
+}
+
+/// Press one key as a person would, on whatever has the focus.
+pub(crate) async fn press(c: &Client, key: char) -> Step {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    c.perform_actions(keys).await.map_err(err)
+}
+
+/// Wait (up to 10 s) until the browser is at `path`.
+pub(crate) async fn wait_path(c: &Client, path: &str) -> Step {
+    let mut at = String::new();
+    for _ in 0..100 {
+        at = c.current_url().await.map_err(err)?.path().to_string();
+        if at == path {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("expected to be at {path}, still at {at}"))
+}
+
+/// A script's answer, as text.
+pub(crate) async fn eval(c: &Client, script: &str) -> Result<String, String> {
+    let v = c.execute(script, vec![]).await.map_err(err)?;
+    Ok(match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    })
 }
 
 pub(crate) async fn select(c: &Client, css: &str, value: &str) -> Step {

@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::error::StoreError;
 use crate::params;
 use crate::repo::{Filter, Page};
-use crate::value::{Param, Row};
+use crate::value::{Param, Row, ToParam};
 
 /// Append one event. Call inside the same write as the change it records.
 pub fn record(
@@ -28,6 +28,61 @@ pub fn record(
         params![org, at, e.actor.kind(), e.actor.id(), e.action, e.target_kind, e.target_id, ip, details],
     )?;
     row.get(0).map(AuditEventId)
+}
+
+/// Record many entries of one moment and address, a statement per 500 (an import of
+/// thousands).
+pub fn record_many(
+    db: &mut Db<'_>,
+    org: OrgId,
+    at: Timestamp,
+    ip: Option<&str>,
+    entries: &[AuditEntry],
+) -> Result<(), StoreError> {
+    for chunk in entries.chunks(500) {
+        let parts: Vec<_> = chunk
+            .iter()
+            .map(|e| {
+                let details = if e.details.is_null() {
+                    "{}".to_string()
+                } else {
+                    e.details.to_string()
+                };
+                (e.actor.kind(), e.actor.id(), details)
+            })
+            .collect();
+        let mut params: Vec<&dyn ToParam> = vec![&org, &at, &ip];
+        let mut values = Vec::with_capacity(chunk.len());
+        for (e, (kind, id, details)) in chunk.iter().zip(&parts) {
+            let n = params.len();
+            values.push(format!(
+                "($1, $2, ${}, ${}, ${}, ${}, ${}, $3, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6
+            ));
+            params.extend([
+                kind as &dyn ToParam,
+                id,
+                &e.action,
+                &e.target_kind,
+                &e.target_id,
+                details,
+            ]);
+        }
+        db.execute(
+            &format!(
+                "INSERT INTO audit_events (org_id, at, actor_kind, actor_id, action, target_kind, target_id, ip, details)
+                 VALUES {}",
+                values.join(", ")
+            ),
+            &params,
+        )?;
+    }
+    Ok(())
 }
 
 const COLUMNS: &str =

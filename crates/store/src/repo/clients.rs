@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::error::StoreError;
 use crate::params;
 use crate::repo::{Filter, Page};
-use crate::value::{Json, Param, Row};
+use crate::value::{Json, Param, Row, ToParam};
 
 const COLUMNS: &str =
     "id, org_id, name, locale, calendar, etiquette, notes, created_at, updated_at";
@@ -33,12 +33,64 @@ pub fn insert(
     d: &ClientDraft,
     now: Timestamp,
 ) -> Result<Client, StoreError> {
-    let id: i64 = db.scalar(
-        "INSERT INTO clients (org_id, name, locale, calendar, etiquette, notes, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    // The row comes back with the insert: imports write thousands, one round trip each.
+    from_row(&db.query_one(
+        &format!(
+            "INSERT INTO clients (org_id, name, locale, calendar, etiquette, notes, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {COLUMNS}"
+        ),
         params![org, d.name, d.locale, Json(&d.calendar), Json(&d.etiquette), d.notes, now],
-    )?;
-    get(db, org, ClientId(id))
+    )?)
+}
+
+/// Rows per statement when inserting many: well inside both engines' limits on parameters.
+const BATCH: usize = 500;
+
+/// Insert many clients, a statement per [`BATCH`] (an import of thousands). Returned by id,
+/// which is the order given.
+pub fn insert_many(
+    db: &mut Db<'_>,
+    org: OrgId,
+    drafts: &[ClientDraft],
+    now: Timestamp,
+) -> Result<Vec<Client>, StoreError> {
+    let mut out = Vec::with_capacity(drafts.len());
+    for chunk in drafts.chunks(BATCH) {
+        let json: Vec<_> = chunk
+            .iter()
+            .map(|d| (Json(&d.calendar), Json(&d.etiquette)))
+            .collect();
+        let mut params: Vec<&dyn ToParam> = vec![&org, &now];
+        let mut values = Vec::with_capacity(chunk.len());
+        for (d, (calendar, etiquette)) in chunk.iter().zip(&json) {
+            let n = params.len();
+            values.push(format!(
+                "($1, ${}, ${}, ${}, ${}, ${}, $2, $2)",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            ));
+            params.extend([
+                &d.name as &dyn ToParam,
+                &d.locale,
+                calendar,
+                etiquette,
+                &d.notes,
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO clients (org_id, name, locale, calendar, etiquette, notes, created_at, updated_at)
+             VALUES {} RETURNING {COLUMNS}",
+            values.join(", ")
+        );
+        let mut rows = db.query_map(&sql, &params, from_row)?;
+        // RETURNING promises no order.
+        rows.sort_by_key(|c| c.id);
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 pub fn get(db: &mut Db<'_>, org: OrgId, id: ClientId) -> Result<Client, StoreError> {
@@ -117,9 +169,11 @@ pub fn insert_contact(
     portal_password_hash: Option<&str>,
     now: Timestamp,
 ) -> Result<Contact, StoreError> {
-    let id: i64 = db.scalar(
-        "INSERT INTO contacts (org_id, client_id, name, email, phone, etiquette, portal_password_hash, portal_enabled, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+    contact_row(&db.query_one(
+        &format!(
+            "INSERT INTO contacts (org_id, client_id, name, email, phone, etiquette, portal_password_hash, portal_enabled, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {CONTACT_COLUMNS}"
+        ),
         params![
             org,
             d.client_id,
@@ -131,8 +185,7 @@ pub fn insert_contact(
             portal_password_hash.is_some(),
             now
         ],
-    )?;
-    get_contact(db, org, ContactId(id))
+    )?)
 }
 
 pub fn get_contact(db: &mut Db<'_>, org: OrgId, id: ContactId) -> Result<Contact, StoreError> {

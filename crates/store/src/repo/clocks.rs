@@ -206,6 +206,23 @@ pub fn ensure(
     Ok(())
 }
 
+/// Bring a queued keyed job forward to `run_at` when it is due later: work that cannot wait for
+/// the job's next round, or a round scheduled by a clock that has since moved back.
+pub fn bring_forward(
+    db: &mut Db<'_>,
+    org: OrgId,
+    dedupe_key: &str,
+    run_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE jobs SET run_at = $3, updated_at = $4
+         WHERE org_id = $1 AND dedupe_key = $2 AND status = 'queued' AND run_at > $3",
+        params![org, dedupe_key, run_at, now],
+    )?;
+    Ok(())
+}
+
 /// Open requests not waiting on the client whose last word is the client's: the only ones
 /// that can be in silence (of one client, or of the whole org).
 pub fn silence_candidates(

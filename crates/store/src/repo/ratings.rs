@@ -7,7 +7,8 @@ use rapport_core::rating::{Invitation, Rating};
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::params;
-use crate::value::{Row, Word};
+use crate::repo::Filter;
+use crate::value::{Param, Row, Word};
 
 const COLUMNS: &str =
     "id, org_id, request_id, source, contact_id, member_id, score, comment, created_at";
@@ -47,6 +48,28 @@ pub fn for_request(
         params![org, request],
         from_row,
     )
+}
+
+/// Which of `requests` the contact has rated, in one query.
+pub fn rated_by_contact(
+    db: &mut Db<'_>,
+    org: OrgId,
+    contact: ContactId,
+    requests: &[RequestId],
+) -> Result<Vec<RequestId>, StoreError> {
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut f = Filter::new(org);
+    let who = f.bind(Param::Int(contact.0));
+    f.and_raw(&format!("contact_id = {who}"));
+    let ps: Vec<String> = requests.iter().map(|r| f.bind(Param::Int(r.0))).collect();
+    f.and_raw(&format!("request_id IN ({})", ps.join(", ")));
+    let sql = format!(
+        "SELECT DISTINCT request_id FROM ratings WHERE {} ORDER BY request_id",
+        f.sql()
+    );
+    db.query_map(&sql, &f.params(), |r| r.get(0))
 }
 
 /// Every rating of a client's work (both sides), oldest first.

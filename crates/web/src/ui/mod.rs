@@ -238,6 +238,15 @@ impl FromRequestParts<AppState> for SameOrigin {
     }
 }
 
+/// Whether an address belongs to the pages (the workspace, the portal, a rating link) rather
+/// than the API.
+pub fn is_page_path(path: &str) -> bool {
+    ["/app", "/portal", "/rate/"].iter().any(|p| {
+        path == p.trim_end_matches('/')
+            || path.starts_with(&format!("{}/", p.trim_end_matches('/')))
+    })
+}
+
 /// An error shown as a page.
 #[derive(Debug)]
 pub struct UiError {

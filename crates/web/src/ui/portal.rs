@@ -420,9 +420,6 @@ struct Waiting {
 const RECENT_DELIVERIES: usize = 10;
 
 async fn waiting(state: &AppState, s: &Session) -> UiResult<Waiting> {
-    let rapport_core::access::Principal::Contact { contact_id, .. } = s.ctx.principal else {
-        return Err(UiError::not_found());
-    };
     let change_orders = state
         .app
         .list_change_orders(
@@ -450,13 +447,14 @@ async fn waiting(state: &AppState, s: &Session) -> UiResult<Waiting> {
         .list_requests(&s.ctx, by_status(Status::Delivered, RECENT_DELIVERIES))
         .await?
         .items;
-    let mut to_rate = Vec::new();
-    for r in delivered {
-        let ratings = state.app.request_ratings(&s.ctx, r.id).await?;
-        if !ratings.iter().any(|x| x.contact_id == Some(contact_id)) {
-            to_rate.push(r);
-        }
-    }
+    let unrated = state
+        .app
+        .unrated_by_me(&s.ctx, delivered.iter().map(|r| r.id).collect())
+        .await?;
+    let to_rate = delivered
+        .into_iter()
+        .filter(|r| unrated.contains(&r.id))
+        .collect();
     let mut promises = state
         .app
         .list_promises(

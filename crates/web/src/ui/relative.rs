@@ -52,6 +52,14 @@ pub fn due_el(due: Timestamp, now: Timestamp, tz: &str) -> Markup {
     }
 }
 
+/// A past or future instant in `tz` with how far it is from now: "(3 days ago)".
+pub fn when_el(at: Timestamp, now: Timestamp, tz: &str) -> Markup {
+    html! {
+        time datetime=(at.to_string()) { (when(at, tz)) }
+        " " span class="rel" { "(" (relative(at, now)) ")" }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

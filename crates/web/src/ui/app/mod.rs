@@ -301,6 +301,7 @@ async fn page(
                     button type="submit" { "Search" }
                     div id="search-results" class="search-results" aria-live="polite" {}
                 }
+                button type="button" id="shortcuts-open" class="link" hidden { "Keyboard shortcuts" }
                 span class="who" { (me.name) }
                 form method="post" action="/app/logout" class="inline" {
                     (csrf_field(&s.csrf))
@@ -343,8 +344,33 @@ async fn page(
                 }
                 main id="main" tabindex="-1" { (banner) (body) }
             }
+            (shortcuts_dialog())
         },
     ))
+}
+
+/// The shortcuts ui.js handles, listed where "?" opens them.
+fn shortcuts_dialog() -> Markup {
+    const KEYS: [(&str, &str); 6] = [
+        (
+            "j",
+            "Next request (in the queue, or the next one in the queue you came from)",
+        ),
+        ("k", "Previous request"),
+        ("r", "Reply: go to the composer"),
+        ("a", "Assign: go to the assignee list"),
+        ("/", "Search requests"),
+        ("?", "Show or hide this list"),
+    ];
+    html! {
+        dialog id="shortcuts" aria-labelledby="shortcuts-h" {
+            h2 id="shortcuts-h" { "Keyboard shortcuts" }
+            dl class="shortcuts" {
+                @for (key, what) in KEYS { dt { kbd { (key) } } dd { (what) } }
+            }
+            form method="dialog" { button type="submit" { "Close" } }
+        }
+    }
 }
 
 async fn client_names(state: &AppState, s: &Session) -> AppResult<HashMap<ClientId, String>> {

@@ -7,7 +7,7 @@ use rapport_core::promise::Promise;
 
 use super::{client_names, me, page};
 use crate::state::AppState;
-use crate::ui::{Agent, UiResult, time_el};
+use crate::ui::{Agent, UiResult, relative::due_el};
 
 pub(super) async fn promises_page(
     State(state): State<AppState>,
@@ -16,6 +16,7 @@ pub(super) async fn promises_page(
     let me = me(&state, &s).await?;
     let board = state.app.promise_board(&s.ctx).await?;
     let clients = client_names(&state, &s).await?;
+    let now = state.app.now();
     let list = |title: &str, class: &str, items: &[Promise]| {
         html! {
             @if !items.is_empty() {
@@ -23,7 +24,7 @@ pub(super) async fn promises_page(
                 ul class={ "promises " (class) } {
                     @for p in items {
                         li {
-                            strong { (p.kind.as_str()) } " by " (time_el(p.due_at, &me.tz))
+                            strong { (p.kind.as_str()) } " by " (due_el(p.due_at, now, &me.tz))
                             " · " a href={ "/app/clients/" (p.client_id.0) } { (clients.get(&p.client_id).map(String::as_str).unwrap_or("?")) }
                             @if let Some(r) = p.request_id { " · " a href={ "/app/requests/" (r.0) "#promises-h" } { "request " (r.0) } }
                             @if !p.description.is_empty() { " · " (p.description) }

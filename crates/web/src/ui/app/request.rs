@@ -20,8 +20,9 @@ use super::{ALL_STATUSES, CsrfOnly, me, page, parse_id, status_label};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{
-    Agent, Session, UiResult, csrf_field, describe, local_value, parse_local, time_el, trusted,
-    urlencode, when,
+    Agent, Session, UiResult, csrf_field, describe, local_value, parse_local,
+    relative::{due_el, when_el},
+    time_el, trusted, urlencode, when,
 };
 
 /// What a re-rendered request page carries from the form that failed.
@@ -165,6 +166,7 @@ async fn render_request(
             .unwrap_or(state.app.now())
     });
     let ctz = client.calendar.tz.clone();
+    let at = state.app.now();
     let direction = if extra.direction.is_empty() {
         "outbound"
     } else {
@@ -186,8 +188,10 @@ async fn render_request(
             dt { "Status" } dd { span class={ "status s-" (r.status.as_str()) } { (status_label(r.status)) } }
             dt { "Kind" } dd { (r.kind.as_str()) " · " (r.priority.as_str()) " priority" }
             dt { "Assignee" } dd { (assignee.as_deref().unwrap_or("nobody")) }
-            dt { "Opened" } dd { (time_el(r.created_at, &me.tz)) }
-            @if let Some(d) = r.due_at { dt { "Due" } dd { (time_el(d, &me.tz)) } }
+            dt { "Opened" } dd { (when_el(r.created_at, at, &me.tz)) }
+            @if let Some(d) = r.due_at {
+                dt { "Due" } dd { @if r.status.is_open() { (due_el(d, at, &me.tz)) } @else { (time_el(d, &me.tz)) } }
+            }
             dt { "Client's time" } dd id="client-time" {
                 (now.local_time.replace('T', " ")) " " (now.tz) " (" (now.weekday) ") · "
                 @if now.in_office { "in office" } @else {
@@ -220,9 +224,13 @@ async fn render_request(
             form method="post" action={ (base) "/status" } class="inline" aria-label="Change status" {
                 (csrf_field(&s.csrf))
                 label for="status" { "Move to " }
-                select id="status" name="status" {
+                // The usual next step is preselected: a control left alone never moves work back.
+                select id="status" name="status" required {
+                    @if r.status.forward().is_none() { option value="" disabled selected { "Choose…" } }
                     @for st in ALL_STATUSES {
-                        @if r.status.can_become(st).is_ok() { option value=(st.as_str()) { (status_label(st)) } }
+                        @if r.status.can_become(st).is_ok() {
+                            option value=(st.as_str()) selected[r.status.forward() == Some(st)] { (status_label(st)) }
+                        }
                     }
                 }
                 label for="reason" class="sr-only" { "Reason" }
@@ -298,7 +306,9 @@ async fn render_request(
             ul class="promises" {
                 @for p in &promises.items {
                     li {
-                        strong { (p.kind.as_str()) } " by " (time_el(p.due_at, &me.tz)) " (client: " (when(p.due_at, &ctz)) ") — " (p.status.as_str())
+                        strong { (p.kind.as_str()) } " by "
+                        @if p.status.is_pending() { (due_el(p.due_at, at, &me.tz)) } @else { (time_el(p.due_at, &me.tz)) }
+                        " (client: " (when(p.due_at, &ctz)) ") — " (p.status.as_str())
                         @if !p.description.is_empty() { " · " (p.description) }
                         @if matches!(p.status.as_str(), "open" | "renegotiated") {
                             form method="post" action={ "/app/promises/" (p.id.0) "/keep" } class="inline" {
