@@ -15,6 +15,7 @@ mod daily_work;
 mod dates;
 mod demo;
 mod exchange;
+mod exchange_pages;
 mod fairness;
 mod hardening;
 mod mail;
