@@ -29,6 +29,7 @@ mod oversight;
 mod portal_access;
 mod promises;
 mod requests;
+mod rule_pages;
 mod scope;
 mod search;
 mod second_factor;

@@ -63,6 +63,10 @@ pub(super) fn routes(r: Router<AppState>) -> Router<AppState> {
             post(webhooks::set_enabled),
         )
         .route("/app/admin/rules", get(rules::list).post(rules::create))
+        .route(
+            "/app/admin/rules/{id}",
+            get(rules::edit_page).post(rules::update),
+        )
         .route("/app/admin/rules/{id}/delete", post(rules::delete))
         .route(
             "/app/admin/import",
