@@ -3,6 +3,8 @@
 //! words) and applies that very file; downloads the billing CSV (bad dates told in the labels'
 //! words); makes a feed whose URL works until it is revoked. A member is refused these pages.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rapport_core::access::Role;
 
 use crate::both;
@@ -77,7 +79,7 @@ both!(
         assert_eq!(app.count("clients").await, before);
         let file = hidden(&res.body, "file");
         assert_eq!(
-            hex_decode(&file),
+            URL_SAFE_NO_PAD.decode(&file).unwrap(),
             GOOD.as_bytes(),
             "the file goes back byte for byte"
         );
@@ -103,13 +105,6 @@ both!(
     }
 );
 
-fn hex_decode(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 both!(
     a_member_is_refused_the_import_page,
     |app: TestApp| async move {
@@ -124,7 +119,7 @@ both!(
         );
         let csrf = get(&app, "/app", &[&session]).await.csrf();
         let before = app.count("clients").await;
-        let file: String = GOOD.bytes().map(|b| format!("{b:02x}")).collect();
+        let file = URL_SAFE_NO_PAD.encode(GOOD);
         let res = post(
             &app,
             "/app/admin/import/apply",
@@ -291,5 +286,67 @@ both!(
         .await;
         assert_eq!(res.status, 422, "{}", res.body);
         assert!(res.body.contains("For: no client 999999"), "{}", res.body);
+    }
+);
+
+both!(
+    a_zendesk_export_is_checked_then_applied_from_the_page,
+    |app: TestApp| async move {
+        let sample = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../samples/zendesk-export.json"
+        ))
+        .unwrap();
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let csrf = get(&app, "/app/admin/import", &[&session]).await.csrf();
+        let before = app.count("requests").await;
+        // A time zone that does not exist: said in the label's words.
+        let (ct, body) = multipart(
+            &[("csrf", &csrf), ("kind", "zendesk"), ("tz", "Mars/Base")],
+            &[("export.json", &sample)],
+        );
+        let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(
+            res.body.contains("Time zone of new clients:"),
+            "{}",
+            res.body
+        );
+
+        let (ct, body) = multipart(
+            &[
+                ("csrf", &csrf),
+                ("kind", "zendesk"),
+                ("tz", "Europe/London"),
+            ],
+            &[("export.json", &sample)],
+        );
+        let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(
+            res.body
+                .contains("Would import: 2 clients, 2 contacts, 3 requests with 3 messages"),
+            "{}",
+            res.body
+        );
+        assert_eq!(app.count("requests").await, before);
+        let file = hidden(&res.body, "file");
+        let tz = hidden(&res.body, "tz");
+        assert_eq!(tz, "Europe/London", "the zone goes back with the file");
+        let res = post(
+            &app,
+            "/app/admin/import/apply",
+            &[&session],
+            &[
+                ("csrf", &csrf),
+                ("kind", "zendesk"),
+                ("tz", &tz),
+                ("file", &file),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(res.body.contains("Imported: 2 clients"), "{}", res.body);
+        assert_eq!(app.count("requests").await, before + 3);
     }
 );

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
 use maud::{Markup, html};
 use rapport_app::AppError;
 use rapport_app::imports::{ImportReport, ZendeskReport};
@@ -19,6 +20,9 @@ use crate::ui::form::{UiForm, with_files};
 use crate::ui::{Agent, Session, UiResult, csrf_field};
 
 const LABELS: Labels = &[("file", "File"), ("tz", "Time zone of new clients")];
+
+/// How the Apply form carries the checked file.
+const FILE_CODE: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Rows shown in the report's table; the counts above it are always whole.
 const ROWS_SHOWN: usize = 500;
@@ -56,7 +60,8 @@ pub(super) struct ImportForm {
     csrf: String,
     kind: String,
     tz: String,
-    /// The checked file, hex-encoded (exact bytes, whatever their line endings): Apply only.
+    /// The checked file in URL-safe base64 (exact bytes, whatever their line endings, and
+    /// nothing for the form encoding to escape): Apply only.
     file: String,
 }
 
@@ -144,7 +149,7 @@ fn apply_form(s: &Session, f: &ImportForm, bytes: &[u8], what: &str) -> Markup {
             (csrf_field(&s.csrf))
             input type="hidden" name="kind" value=(f.kind);
             input type="hidden" name="tz" value=(f.tz);
-            input type="hidden" name="file" value=(hex::encode(bytes));
+            input type="hidden" name="file" value=(FILE_CODE.encode(bytes));
             button type="submit" { "Apply: import " (what) }
         }
     }
@@ -309,7 +314,7 @@ pub(super) async fn apply(
 ) -> UiResult<Response> {
     s.check(&f.csrf)?;
     require_admin(&s)?;
-    let Ok(bytes) = hex::decode(f.file.trim()) else {
+    let Ok(bytes) = FILE_CODE.decode(f.file.trim()) else {
         let e = AppError::invalid(
             "file",
             "the checked file did not come back intact; choose it again",
