@@ -4,7 +4,7 @@
 use jiff::SignedDuration;
 use rapport_core::access::{Actor, Permission, Principal};
 use rapport_core::audit::AuditEntry;
-use rapport_core::ids::{ContactId, OrgId};
+use rapport_core::ids::{ContactId, MemberId, OrgId};
 use rapport_core::validate;
 use rapport_store::repo::accounts::{self, LinkOwner, LinkProblem};
 use rapport_store::repo::auth::{self as store_auth, SessionOwner};
@@ -492,19 +492,8 @@ impl App {
             ));
         }
         if enable {
-            let given = password.unwrap_or_default().to_string();
-            let stored = self
-                .store
-                .read(move |db| accounts::member_password_hash(db, org, member))
+            self.confirm_password(org, member, "password", password.unwrap_or_default())
                 .await?;
-            let ok = tokio::task::spawn_blocking(move || {
-                crate::auth::verify_password(stored.as_deref(), &given)
-            })
-            .await
-            .map_err(|e| AppError::internal("the password check task", e))?;
-            if !ok {
-                return Err(AppError::invalid("password", "the password is wrong"));
-            }
         }
         let secret = self.settings.secrets.open(&sealed)?;
         let bytes = crate::totp::from_base32(secret.expose()).unwrap_or_default();
@@ -537,6 +526,77 @@ impl App {
                         },
                     )
                     .target("member", member.0),
+                )?;
+                Ok(())
+            })
+            .await
+    }
+    /// Whether the calling member signs in with a second factor.
+    pub async fn totp_enabled(&self, ctx: &Ctx) -> AppResult<bool> {
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("two-factor sign-in is for members"))?;
+        let org = ctx.org();
+        let (_, enabled) = self
+            .store
+            .read(move |db| accounts::totp(db, org, member))
+            .await?;
+        Ok(enabled)
+    }
+
+    /// Refuse, on `field`, a password that is not the member's own: sensitive changes made
+    /// from an open session are confirmed with it.
+    async fn confirm_password(
+        &self,
+        org: OrgId,
+        member: MemberId,
+        field: &'static str,
+        given: &str,
+    ) -> AppResult<()> {
+        let given = given.to_string();
+        let stored = self
+            .store
+            .read(move |db| accounts::member_password_hash(db, org, member))
+            .await?;
+        let ok = tokio::task::spawn_blocking(move || {
+            crate::auth::verify_password(stored.as_deref(), &given)
+        })
+        .await
+        .map_err(|e| AppError::internal("the password check task", e))?;
+        if ok {
+            Ok(())
+        } else {
+            Err(AppError::invalid(field, "the password is wrong"))
+        }
+    }
+
+    /// Change the calling member's password, confirmed with the current one. Every session of
+    /// theirs ends, this one too: whoever learnt the old password and signed in with it is
+    /// signed out, and the member signs in again with the new one.
+    pub async fn change_password(&self, ctx: &Ctx, current: &str, new: &str) -> AppResult<()> {
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("only members change their password here"))?;
+        let org = ctx.org();
+        validate::password(new).map_err(|m| AppError::invalid("new_password", m))?;
+        self.confirm_password(org, member, "current_password", current)
+            .await?;
+        let hash = hash_password_async(new.to_string()).await?;
+        let now = self.now();
+        let ctx = ctx.clone();
+        self.store
+            .write(move |db| -> AppResult<()> {
+                members::set_password_hash(db, org, member, &hash, now)?;
+                store_auth::delete_member_sessions(db, org, member)?;
+                // A reset link mailed before the change would undo it.
+                accounts::use_up_member_links(db, org, member, "password_reset", now)?;
+                ctx.audit(
+                    db,
+                    now,
+                    AuditEntry::new(ctx.principal.actor(), "auth.password_change")
+                        .target("member", member.0),
                 )?;
                 Ok(())
             })

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod account_pages;
 mod alerts;
 mod auth;
 mod authz;
@@ -14,6 +15,7 @@ mod daily_work;
 mod dates;
 mod demo;
 mod exchange;
+mod exchange_pages;
 mod fairness;
 mod hardening;
 mod mail;
@@ -27,6 +29,7 @@ mod oversight;
 mod portal_access;
 mod promises;
 mod requests;
+mod rule_pages;
 mod scope;
 mod search;
 mod second_factor;

@@ -619,7 +619,7 @@ both!(
 );
 
 /// A multipart/form-data body as a browser sends it: (content type, bytes).
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let b = "rapport-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -642,7 +642,13 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u
     (format!("multipart/form-data; boundary={b}"), body)
 }
 
-async fn post_multipart(app: &TestApp, path: &str, cookie: &str, ct: &str, body: Vec<u8>) -> Page {
+pub(crate) async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    ct: &str,
+    body: Vec<u8>,
+) -> Page {
     let res = browser()
         .post(format!("{}{path}", app.base))
         .header("cookie", cookie)

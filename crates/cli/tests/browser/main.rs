@@ -12,6 +12,7 @@
 mod mail_servers;
 mod support;
 
+mod account;
 mod admin;
 mod daily_work;
 mod demo_journey;

@@ -443,6 +443,32 @@ async fn totp_disable(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 10-1024 characters.
+    pub new_password: String,
+}
+
+/// Change your password, confirmed with the current one. Every session of yours ends, this one
+/// too (sign in again with the new password); API tokens keep working.
+#[utoipa::path(post, operation_id = "changePassword", path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange, responses((status = 204), Errors))]
+async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<PasswordChange>,
+) -> ApiResult<Response> {
+    state
+        .app
+        .change_password(&auth.0, &input.current_password, &input.new_password)
+        .await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(res)
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(password_reset))
@@ -453,6 +479,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(totp_begin))
         .routes(routes!(totp_enable))
         .routes(routes!(totp_disable))
+        .routes(routes!(change_password))
         .routes(routes!(login))
         .routes(routes!(portal_login))
         .routes(routes!(logout))

@@ -29,6 +29,8 @@ pub struct LoginForm {
 #[serde(default)]
 pub struct NextQuery {
     pub next: Option<String>,
+    /// Why the member was sent here having been signed out (from the account page).
+    pub done: Option<String>,
 }
 
 pub fn login_form(
@@ -36,6 +38,19 @@ pub fn login_form(
     token: &str,
     next: &str,
     error: Option<&str>,
+    email: &str,
+    extra: Markup,
+) -> Markup {
+    login_form_saying(side, token, next, error, None, email, extra)
+}
+
+/// The sign-in form, with `ok` said above it: why the person was signed out.
+fn login_form_saying(
+    side: Side,
+    token: &str,
+    next: &str,
+    error: Option<&str>,
+    ok: Option<&str>,
     email: &str,
     extra: Markup,
 ) -> Markup {
@@ -49,6 +64,7 @@ pub fn login_form(
             main id="main" class="narrow" {
                 h1 { (title) }
                 @if let Some(e) = error { p class="notice error" role="alert" { (e) } }
+                @if let Some(n) = ok { p class="notice ok" role="status" { (n) } }
                 form method="post" action=(action) class="stack" {
                     input type="hidden" name="csrf" value=(token);
                     input type="hidden" name="next" value=(next);
@@ -89,7 +105,12 @@ pub(super) async fn login_page(
 ) -> Response {
     let token = random_token();
     let next = safe_next(q.next.as_deref(), Side::App);
-    let body = login_form(Side::App, &token, &next, None, "", html! {});
+    let ok = match q.done.as_deref() {
+        Some("password") => Some("Your password was changed. Sign in with the new one."),
+        Some("everywhere") => Some("You were signed out everywhere. Sign in again here."),
+        _ => None,
+    };
+    let body = login_form_saying(Side::App, &token, &next, None, ok, "", html! {});
     with_login_cookie(&state, &token, StatusCode::OK, body)
 }
 

@@ -1,7 +1,8 @@
-//! The agent workspace: queues, the request page, the quick lane, the dashboard and search, and
-//! setting the firm up: members, clients, contacts and engagements; administration (alerts,
+//! The agent workspace: queues, the request page, the quick lane, the dashboard and search, the
+//! member's own account, and setting the firm up: members, clients, contacts and engagements; administration (alerts,
 //! mailboxes, triage).
 
+mod account;
 mod admin;
 mod change_orders;
 mod clients;
@@ -45,6 +46,20 @@ pub fn router() -> Router<AppState> {
         .route("/app/queue/bulk", post(queue::bulk))
         .route("/app/", get(|| async { Redirect::to("/app") }))
         .route("/app/login", get(login::login_page).post(login::login))
+        .route("/app/account", get(account::account))
+        .route("/app/account/password", post(account::change_password))
+        .route(
+            "/app/account/sign-out-everywhere",
+            post(account::sign_out_everywhere),
+        )
+        .route("/app/account/totp", post(account::totp_begin))
+        .route("/app/account/totp/enable", post(account::totp_enable))
+        .route("/app/account/totp/disable", post(account::totp_disable))
+        .route("/app/account/tokens", post(account::create_token))
+        .route(
+            "/app/account/tokens/{id}/revoke",
+            post(account::revoke_token),
+        )
         .route("/app/logout", post(login::logout))
         .route(
             "/app/requests/new",
@@ -302,7 +317,8 @@ async fn page(
                     div id="search-results" class="search-results" aria-live="polite" {}
                 }
                 button type="button" id="shortcuts-open" class="link" hidden { "Keyboard shortcuts" }
-                span class="who" { (me.name) }
+                a class="who" href="/app/account" aria-current=[(current == "account").then_some("page")]
+                    title="Your account: password, two-factor sign-in, API tokens" { (me.name) }
                 form method="post" action="/app/logout" class="inline" {
                     (csrf_field(&s.csrf))
                     button type="submit" class="link" { "Sign out" }

@@ -1,11 +1,14 @@
 //! Administration in the browser: alerts, mailboxes with their connection test, the triage
 //! queue of mail that could not be routed, canned replies, rules (built in a form) and webhooks (with their delivery log
-//! and a ping); and the banner that tells admins what the server is
+//! and a ping), imports checked before they are applied, the billing export and calendar feeds; and the banner that tells admins what the server is
 //! missing (no SMTP, no `RAPPORT_SECRET_KEY`, a mailbox that cannot be read) instead of letting
 //! it show only as a failure somewhere else.
 
 mod alerts;
+mod billing;
 mod canned;
+mod feeds;
+mod import;
 mod mailboxes;
 mod rules;
 mod triage;
@@ -60,7 +63,20 @@ pub(super) fn routes(r: Router<AppState>) -> Router<AppState> {
             post(webhooks::set_enabled),
         )
         .route("/app/admin/rules", get(rules::list).post(rules::create))
+        .route(
+            "/app/admin/rules/{id}",
+            get(rules::edit_page).post(rules::update),
+        )
         .route("/app/admin/rules/{id}/delete", post(rules::delete))
+        .route(
+            "/app/admin/import",
+            get(import::import_page).post(import::check),
+        )
+        .route("/app/admin/import/apply", post(import::apply))
+        .route("/app/admin/billing", get(billing::billing_page))
+        .route("/app/admin/billing.csv", get(billing::download))
+        .route("/app/admin/feeds", get(feeds::list).post(feeds::create))
+        .route("/app/admin/feeds/{id}/revoke", post(feeds::revoke))
         .route("/app/admin/triage", get(triage::list))
         .route("/app/admin/triage/{id}/assign", post(triage::assign))
         .route("/app/admin/triage/{id}/dismiss", post(triage::dismiss))
@@ -144,6 +160,9 @@ pub(super) fn nav_group(current: &str, counts: &NavCounts) -> Markup {
                 (item("/app/admin/canned", "canned", "Canned replies", None))
                 (item("/app/admin/rules", "rules", "Rules", None))
                 (item("/app/admin/webhooks", "webhooks", "Webhooks", None))
+                (item("/app/admin/import", "import", "Import", None))
+                (item("/app/admin/billing", "billing", "Billing export", None))
+                (item("/app/admin/feeds", "feeds", "Calendar feeds", None))
             }
         }
     }

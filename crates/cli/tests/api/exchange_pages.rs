@@ -1,0 +1,352 @@
+//! Import, billing export and calendar feed pages over HTTP (issue 18, item 1): an admin
+//! uploads a CSV, sees the dry run as a table (each row, what would happen, the reason in
+//! words) and applies that very file; downloads the billing CSV (bad dates told in the labels'
+//! words); makes a feed whose URL works until it is revoked. A member is refused these pages.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rapport_core::access::Role;
+
+use crate::both;
+use crate::support::{PASSWORD, TestApp};
+use crate::ui::{get, multipart, post, post_multipart, sign_in};
+
+const GOOD: &str = "name,tz\r\nKaveri Foods,Asia/Kolkata\r\nBrightwater Legal,Europe/London\r\n";
+const BAD: &str = "name,tz\nKaveri Foods,Asia/Kolkata\nBrightwater Legal,Mars/Olympus\n";
+
+/// The value of the hidden input named `name` on the page.
+fn hidden(body: &str, name: &str) -> String {
+    let start = format!("name=\"{name}\" value=\"");
+    let at = body
+        .find(&start)
+        .unwrap_or_else(|| panic!("no {name} field in {body}"))
+        + start.len();
+    body[at..at + body[at..].find('"').unwrap()].to_string()
+}
+
+both!(
+    an_admin_checks_an_import_then_applies_that_file,
+    |app: TestApp| async move {
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let page = get(&app, "/app/admin/import", &[&session]).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("href=\"/app/admin/import\""));
+        let csrf = page.csrf();
+        let before = app.count("clients").await;
+
+        // No file: said in the label's words.
+        let (ct, body) = multipart(&[("csrf", &csrf), ("kind", "clients")], &[]);
+        let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("File: choose a file"), "{}", res.body);
+
+        // A bad row: the table says what would happen to each row, and no Apply is offered.
+        let (ct, body) = multipart(
+            &[("csrf", &csrf), ("kind", "clients")],
+            &[("clients.csv", BAD.as_bytes())],
+        );
+        let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(
+            res.body
+                .contains("2 rows read; 1 would be imported; 1 rejected."),
+            "{}",
+            res.body
+        );
+        assert!(res.body.contains("would be added"), "{}", res.body);
+        assert!(res.body.contains("Mars/Olympus"), "{}", res.body);
+        assert!(
+            res.body.contains("not a known IANA zone name"),
+            "{}",
+            res.body
+        );
+        assert!(!res.body.contains("apply-form"));
+        assert_eq!(app.count("clients").await, before);
+
+        // A good file: checked, then applied from the Apply form without choosing it again.
+        let (ct, body) = multipart(
+            &[("csrf", &csrf), ("kind", "clients")],
+            &[("clients.csv", GOOD.as_bytes())],
+        );
+        let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(
+            res.body.contains("Dry run: nothing written yet"),
+            "{}",
+            res.body
+        );
+        assert!(res.body.contains("Apply: import 2 clients"), "{}", res.body);
+        assert_eq!(app.count("clients").await, before);
+        let file = hidden(&res.body, "file");
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(&file).unwrap(),
+            GOOD.as_bytes(),
+            "the file goes back byte for byte"
+        );
+
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("kind", "clients"),
+            ("tz", ""),
+            ("file", &file),
+        ];
+        let res = post(&app, "/app/admin/import/apply", &[&session], &form[1..]).await;
+        assert_eq!(res.status, 403, "without the form's token: {}", res.body);
+        assert_eq!(app.count("clients").await, before);
+        let res = post(&app, "/app/admin/import/apply", &[&session], &form).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(res.body.contains("2 rows read; 2 imported"), "{}", res.body);
+        assert_eq!(app.count("clients").await, before + 2);
+        // Applied twice, the names now exist: refused in words, nothing doubled.
+        let res = post(&app, "/app/admin/import/apply", &[&session], &form).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("line 2: name"), "{}", res.body);
+        assert_eq!(app.count("clients").await, before + 2);
+    }
+);
+
+both!(
+    a_member_is_refused_the_import_page,
+    |app: TestApp| async move {
+        app.member_token("ada@acme.example", Role::Agent).await;
+        let session = sign_in(&app, "app", "ada@acme.example", PASSWORD).await;
+        let res = get(&app, "/app/admin/import", &[&session]).await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        assert!(
+            res.body.contains("Only the firm's admins and owners"),
+            "{}",
+            res.body
+        );
+        let csrf = get(&app, "/app", &[&session]).await.csrf();
+        let before = app.count("clients").await;
+        let file = URL_SAFE_NO_PAD.encode(GOOD);
+        let res = post(
+            &app,
+            "/app/admin/import/apply",
+            &[&session],
+            &[("csrf", &csrf), ("kind", "clients"), ("file", &file)],
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.body);
+        assert_eq!(app.count("clients").await, before);
+    }
+);
+
+both!(
+    an_admin_downloads_the_billing_export,
+    |app: TestApp| async move {
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let page = get(&app, "/app/admin/billing", &[&session]).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let res = get(
+            &app,
+            "/app/admin/billing.csv?from=2030-01-10&to=2030-01-01&client_id=",
+            &[&session],
+        )
+        .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(
+            res.body.contains("Last day: 2030-01-01 is before"),
+            "{}",
+            res.body
+        );
+        assert!(
+            res.body.contains("value=\"2030-01-10\""),
+            "what was typed is kept"
+        );
+        let res = get(&app, "/app/admin/billing.csv?from=soon&to=", &[&session]).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(
+            res.body
+                .contains("First day: &quot;soon&quot; is not a date"),
+            "{}",
+            res.body
+        );
+
+        let res = app
+            .http
+            .get(format!(
+                "{}/app/admin/billing.csv?from=2030-01-01&to=2030-01-31&client_id=",
+                app.base
+            ))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        assert!(
+            res.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("billing.csv")
+        );
+        let csv = res.text().await.unwrap();
+        let api = app
+            .http
+            .get(format!(
+                "{}/api/v1/exports/billing.csv?from=2030-01-01&to=2030-01-31",
+                app.base
+            ))
+            .bearer_auth(&app.owner)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(csv, api, "the page downloads what the API answers");
+        assert!(!csv.is_empty());
+
+        app.member_token("ada@acme.example", Role::Agent).await;
+        let member = sign_in(&app, "app", "ada@acme.example", PASSWORD).await;
+        let res = get(&app, "/app/admin/billing.csv", &[&member]).await;
+        assert_eq!(res.status, 403, "{}", res.body);
+    }
+);
+
+both!(
+    an_admin_makes_and_revokes_a_calendar_feed,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let page = get(&app, "/app/admin/feeds", &[&session]).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("No calendar feeds yet."));
+        let csrf = page.csrf();
+        let subject = format!("client:{client}");
+        let res = post(
+            &app,
+            "/app/admin/feeds",
+            &[&session],
+            &[("csrf", &csrf), ("subject", &subject)],
+        )
+        .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(
+            res.body.contains("it will not be shown again"),
+            "{}",
+            res.body
+        );
+        assert!(
+            res.body.contains("Feed made for client Kaveri Foods"),
+            "{}",
+            res.body
+        );
+        let start = "id=\"feed-url\">";
+        let at = res.body.find(start).unwrap() + start.len();
+        let url = &res.body[at..at + res.body[at..].find('<').unwrap()];
+        let path = &url[url.find("/api/v1/feeds/").expect("a feed URL")..];
+        let ics = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ics.status(), 200);
+        assert!(ics.text().await.unwrap().contains("BEGIN:VCALENDAR"));
+
+        // Listed without its secret, and revoked from the list.
+        let page = get(&app, "/app/admin/feeds", &[&session]).await;
+        assert!(page.body.contains("client Kaveri Foods"), "{}", page.body);
+        assert!(!page.body.contains(path));
+        let start = "action=\"/app/admin/feeds/";
+        let at = page.body.find(start).unwrap() + start.len();
+        let id = &page.body[at..at + page.body[at..].find('/').unwrap()];
+        let res = post(
+            &app,
+            &format!("/app/admin/feeds/{id}/revoke"),
+            &[&session],
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let ics = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ics.status(), 404);
+        let page = get(&app, &res.location, &[&session]).await;
+        assert!(page.body.contains("Feed revoked"), "{}", page.body);
+
+        // A subject that is not in the list: refused in words.
+        let res = post(
+            &app,
+            "/app/admin/feeds",
+            &[&session],
+            &[("csrf", &csrf), ("subject", "client:999999")],
+        )
+        .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("For: no client 999999"), "{}", res.body);
+    }
+);
+
+both!(
+    a_zendesk_export_is_checked_then_applied_from_the_page,
+    |app: TestApp| async move {
+        let sample = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../samples/zendesk-export.json"
+        ))
+        .unwrap();
+        let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let csrf = get(&app, "/app/admin/import", &[&session]).await.csrf();
+        let before = app.count("requests").await;
+        // A time zone that does not exist: said in the label's words.
+        let (ct, body) = multipart(
+            &[("csrf", &csrf), ("kind", "zendesk"), ("tz", "Mars/Base")],
+            &[("export.json", &sample)],
+        );
+        let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(
+            res.body.contains("Time zone of new clients:"),
+            "{}",
+            res.body
+        );
+
+        let (ct, body) = multipart(
+            &[
+                ("csrf", &csrf),
+                ("kind", "zendesk"),
+                ("tz", "Europe/London"),
+            ],
+            &[("export.json", &sample)],
+        );
+        let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(
+            res.body
+                .contains("Would import: 2 clients, 2 contacts, 3 requests with 3 messages"),
+            "{}",
+            res.body
+        );
+        assert_eq!(app.count("requests").await, before);
+        let file = hidden(&res.body, "file");
+        let tz = hidden(&res.body, "tz");
+        assert_eq!(tz, "Europe/London", "the zone goes back with the file");
+        let res = post(
+            &app,
+            "/app/admin/import/apply",
+            &[&session],
+            &[
+                ("csrf", &csrf),
+                ("kind", "zendesk"),
+                ("tz", &tz),
+                ("file", &file),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(res.body.contains("Imported: 2 clients"), "{}", res.body);
+        assert_eq!(app.count("requests").await, before + 3);
+    }
+);
