@@ -415,17 +415,9 @@ async fn an_admin_runs_mail_from_the_pages_in_chromium() {
     let dovecot = Dovecot::start();
     let db = TestDb::new(Engine::Sqlite).expect("a SQLite test database");
     let (base, app, _stop) = serve_without_smtp(&db).await;
-    // The worker, as `rapport serve` runs it: mailbox polls and the outbox.
-    let jobs = tokio::spawn(async move {
-        let cfg = rapport_app::jobs::WorkerConfig::new("browser-test");
-        loop {
-            let _ = app.run_due_jobs(&cfg).await;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    });
+    let _worker = spawn_worker(app);
     let (_driver, client) = start_browser(&driver).await;
     let mut step = "start";
     let outcome = admin_journey(&client, &base, &dovecot, &mut step).await;
-    jobs.abort();
     conclude(client, step, outcome).await;
 }

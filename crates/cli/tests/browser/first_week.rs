@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use fantoccini::{Client, Locator};
 use rapport_store::Engine;
 use rapport_store::testing::TestDb;
@@ -294,21 +292,12 @@ async fn an_owner_sets_up_the_firm_in_chromium() {
     let Some(driver) = chromedriver_or_skip() else {
         return;
     };
-    if !smtp_sink_available() {
-        eprintln!("skipped: aiosmtpd is not installed (pip install aiosmtpd)");
+    let Some(sink) = smtp_sink_or_skip() else {
         return;
-    }
-    let sink = mail_servers::SmtpSink::start();
+    };
     let db = TestDb::new(Engine::Sqlite).expect("a SQLite test database");
     let (base, app, _stop) = serve_empty(&db, &sink.url()).await;
-    // The mail worker, as `rapport serve` runs it: invitations go out through the sink.
-    let jobs = tokio::spawn(async move {
-        let cfg = rapport_app::jobs::WorkerConfig::new("browser-test");
-        loop {
-            let _ = app.run_due_jobs(&cfg).await;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    });
+    let _worker = spawn_worker(app);
     let (_driver, client) = start_browser(&driver).await;
     let mut step = "start";
     let mut outcome = first_week(&client, &base, &sink, &mut step).await;
@@ -318,6 +307,5 @@ async fn an_owner_sets_up_the_firm_in_chromium() {
     if outcome.is_ok() {
         outcome = crate::daily_work::daily_work(&client, &base, &mut step).await;
     }
-    jobs.abort();
     conclude(client, step, outcome).await;
 }

@@ -1,8 +1,6 @@
 //! A client rates delivered work from the link in the invitation mail: the link opens a page,
 //! not JSON, and works once.
 
-use std::time::Duration;
-
 use fantoccini::Client;
 use rapport_app::App;
 use rapport_store::Engine;
@@ -94,24 +92,15 @@ async fn a_client_rates_from_the_emailed_link_in_chromium() {
     let Some(driver) = chromedriver_or_skip() else {
         return;
     };
-    if !smtp_sink_available() {
-        eprintln!("skipped: aiosmtpd is not installed (pip install aiosmtpd)");
+    let Some(sink) = smtp_sink_or_skip() else {
         return;
-    }
-    let sink = mail_servers::SmtpSink::start();
+    };
     let db = TestDb::new(Engine::Sqlite).expect("a SQLite test database");
     let (_base, app, _stop) = serve_empty(&db, &sink.url()).await;
     delivered_request(&app).await;
-    let jobs = tokio::spawn(async move {
-        let cfg = rapport_app::jobs::WorkerConfig::new("browser-test");
-        loop {
-            let _ = app.run_due_jobs(&cfg).await;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    });
+    let _worker = spawn_worker(app);
     let (_driver, client) = start_browser(&driver).await;
     let mut step = "start";
     let outcome = rate_from_the_mail(&client, &sink, &mut step).await;
-    jobs.abort();
     conclude(client, step, outcome).await;
 }

@@ -271,16 +271,41 @@ pub(crate) async fn path(c: &Client) -> Result<String, String> {
     })
 }
 
-/// Whether aiosmtpd is here for the SMTP sink; on CI its absence is a failure.
-pub(crate) fn smtp_sink_available() -> bool {
+/// An aiosmtpd sink on loopback for the journey's mail, or `None` (said on stderr) where
+/// aiosmtpd is missing; on CI its absence is a failure.
+pub(crate) fn smtp_sink_or_skip() -> Option<mail_servers::SmtpSink> {
     let ok = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("aiosmtpd is not installed, and CI=true: the set-up test mails invitations");
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("aiosmtpd is not installed, and CI=true: the journeys mail invitations");
+        }
+        eprintln!("skipped: aiosmtpd is not installed (pip install aiosmtpd)");
+        return None;
     }
-    ok
+    Some(mail_servers::SmtpSink::start())
+}
+
+/// The job worker as `rapport serve` runs it (mail out, mailbox polls), every 100 ms until
+/// dropped.
+pub(crate) struct Worker(tokio::task::JoinHandle<()>);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+pub(crate) fn spawn_worker(app: App) -> Worker {
+    Worker(tokio::spawn(async move {
+        let cfg = rapport_app::jobs::WorkerConfig::new("browser-test");
+        loop {
+            let _ = app.run_due_jobs(&cfg).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }))
 }
 
 pub(crate) const OWNER_EMAIL: &str = "olu@ferris.example";
