@@ -28,6 +28,7 @@ mod portal_access;
 mod promises;
 mod requests;
 mod scope;
+mod scope_usage;
 mod search;
 mod second_factor;
 mod security;
