@@ -77,6 +77,10 @@ pub struct Limit {
     /// Stems of the counted words, to recognise the unit in a request.
     #[serde(skip)]
     pub(crate) stems: Vec<String>,
+    /// Read from a cadence alone ("weekly temperature reports", "a fortnightly check-in"): a
+    /// deliverable that recurs, not a count the client draws on.
+    #[serde(skip)]
+    pub(crate) cadence: bool,
 }
 
 impl Limit {
@@ -95,12 +99,13 @@ impl Limit {
 
     /// Whether the engagement uses the limit up over time (workshops held, interviews a month,
     /// hours logged) rather than it sizing one deliverable ("a 12-page report", "12 months of
-    /// data") or naming its language.
+    /// data"), naming its language, or being a recurring deliverable ("weekly reports"), which
+    /// requests about it do not use up.
     pub fn counts_use(&self) -> bool {
         let size = |s: &String| {
             time_factor(s).is_some() || SIZE_WORDS.iter().any(|w| terms(w)[0].stem == *s)
         };
-        !self.is_language() && !self.stems.iter().any(size)
+        !self.is_language() && !self.cadence && !self.stems.iter().any(size)
     }
 
     /// Included occurrences a year, for limits that renew.
@@ -408,6 +413,7 @@ pub fn parse_limits(item_id: &str, text: &str) -> Vec<Limit> {
                 unit: counted.join(" "),
                 period,
                 stems,
+                cadence: is_article,
             });
         }
         i = after.max(i + 1);
@@ -430,6 +436,7 @@ pub fn parse_limits(item_id: &str, text: &str) -> Vec<Limit> {
                     unit: g.join(" "),
                     period: Some(p),
                     stems,
+                    cadence: true,
                 });
             }
         }
@@ -569,6 +576,7 @@ pub fn parse_language(item_id: &str, text: &str) -> Option<Limit> {
             unit: format!("language ({one})"),
             period: None,
             stems: vec![(*one).clone()],
+            cadence: false,
         }),
         _ => None,
     }
@@ -907,6 +915,12 @@ mod tests {
         assert!(!one("A 12-page market-entry report").counts_use());
         assert!(!one("Analysis of 12 months of warehouse data").counts_use());
         assert!(!one("Final strategy document of up to 20 pages").counts_use());
+        // Requests about a recurring deliverable do not use it up; a stated count per period is
+        // drawn on.
+        assert!(!one("Weekly temperature reports for the cold stores").counts_use());
+        assert!(!one("A fortnightly check-in call with the CEO").counts_use());
+        assert!(!one("An email newsletter every fortnight").counts_use());
+        assert!(one("One call per month to walk the CFO through the pack").counts_use());
     }
 
     #[test]
