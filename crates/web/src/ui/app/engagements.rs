@@ -116,7 +116,8 @@ pub(super) async fn engagement_page(
                 ul id="limit-use" {
                     @for u in &limits {
                         li {
-                            strong { (u.item_id) } ": " (u.summary())
+                            @let item = e.brief.items.iter().find(|i| i.id == u.item_id).map_or(u.item_id.as_str(), |i| i.text.as_str());
+                            strong { (item) } ": " (u.summary())
                             @if !u.is_hours() && !u.requests.is_empty() {
                                 " ("
                                 @for (i, r) in u.requests.iter().enumerate() {
