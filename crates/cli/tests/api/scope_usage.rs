@@ -204,6 +204,27 @@ both!(
         )
         .await;
         assert_eq!(hours["scope"]["excess"]["extra"], 3.0, "{}", hours["scope"]);
+        // A change order drafted from it proposes the three extra hours, as its estimate too.
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let draft = get(
+            &app,
+            &format!(
+                "/app/engagements/{e}/change-orders/new?request={}",
+                id(&hours)
+            ),
+            &owner,
+        )
+        .await;
+        assert!(
+            draft
+                .body
+                .contains("3 hours over the 10 included per month"),
+            "{}",
+            draft.body
+        );
+        let estimate = &draft.body[draft.body.find("id=\"co-estimate\"").unwrap()..];
+        let estimate = &estimate[..estimate.find('>').unwrap()];
+        assert!(estimate.contains("value=\"3\""), "{estimate}");
 
         // 1 April 01:00 UTC is already April in Auckland: the cap starts again, and time logged at
         // 31 March 13:00 UTC (2 a.m. on 1 April there) counts in April, not in March.

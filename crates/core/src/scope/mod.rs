@@ -40,7 +40,7 @@ pub use check::{
 };
 pub use confirm::{Accuracy, ConfirmInput, ConfusionCell, ScopeRecord, VerdictAccuracy, accuracy};
 pub use limits::{Excess, Existing, Limit, Period, parse_existing, parse_limits};
-pub use usage::{LimitUse, Usage, is_hours, window};
+pub use usage::{LimitUse, Usage, is_hours, unit_is_hours, window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

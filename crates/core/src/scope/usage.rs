@@ -74,7 +74,7 @@ impl LimitUse {
 
     /// Whether the use counts hours logged rather than requests.
     pub fn is_hours(&self) -> bool {
-        self.unit == "hours" || self.unit == "hour"
+        unit_is_hours(&self.unit)
     }
 
     /// "3 of 3 half-day strategy workshops used", "7.5 of 10 hours used this month": the use
@@ -106,6 +106,12 @@ impl LimitUse {
         }
         None
     }
+}
+
+/// Whether a limit's unit, as written, is hours of effort (an excess or a use keeps only the
+/// words).
+pub fn unit_is_hours(unit: &str) -> bool {
+    unit == "hours" || unit == "hour"
 }
 
 /// Whether the limit caps hours of effort (counted from time entries) rather than occurrences

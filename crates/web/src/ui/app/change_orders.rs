@@ -215,7 +215,7 @@ pub(super) async fn new_page(
             // Extra hours asked for are the estimate until someone writes one.
             if let Some(extra) = x.extra
                 && f.estimate_hours.is_empty()
-                && (x.unit == "hours" || x.unit == "hour")
+                && rapport_core::scope::unit_is_hours(&x.unit)
             {
                 f.estimate_hours = fields::as_hours((extra * 60.0).round() as i64);
             }
