@@ -504,7 +504,7 @@ impl App {
                 .read(move |db| requests::get(db, org, id))
                 .await?;
             let scope = self
-                .assess_scope(org, r.engagement_id, &r.title, &r.body)
+                .assess_scope(org, r.engagement_id, &r.title, &r.body, Some(r.id))
                 .await?;
             let sentiment = crate::care::score_body(&r.body).await?;
             let contact = r.contact_id.unwrap_or_default();

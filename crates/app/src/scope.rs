@@ -19,11 +19,12 @@ use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, OrgId, RequestId}
 use rapport_core::request::{Request, RequestDraft, ScopeRecord, Status, TransitionInput};
 use rapport_core::scope::report::{self, Interval, ScopeReport};
 use rapport_core::scope::{
-    Accuracy, BriefIndex, CheckConfig, ConfirmInput, MAX_BODY_BYTES, MAX_TITLE_BYTES,
+    Accuracy, BriefIndex, CheckConfig, ConfirmInput, Limit, LimitUse, MAX_BODY_BYTES,
+    MAX_TITLE_BYTES, Usage, is_hours, window,
 };
 use rapport_core::validate::{self, limits};
 use rapport_store::Db;
-use rapport_store::repo::scope::{self as store, Confirmation, Override, ReportScope};
+use rapport_store::repo::scope::{self as store, Confirmation, Override, ReportScope, UsageQuery};
 use rapport_store::repo::{change_orders, requests};
 
 use crate::access::visible_request;
@@ -123,39 +124,101 @@ impl Default for BriefCache {
     }
 }
 
-/// The scope check of a new request against its engagement's current brief, as the request
-/// stores it. `None` when there is no engagement (or no such engagement: the caller's write
-/// rejects it). For adapters that already hold a read (mail intake); others call
-/// [`App::assess_scope`].
+/// What a scope check is asked about.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeAsk<'a> {
+    pub engagement: Option<EngagementId>,
+    pub title: &'a str,
+    pub body: &'a str,
+    /// When the check runs: the current period of a renewing limit is the one holding it.
+    pub now: Timestamp,
+    /// A request checked again counts only the use of requests before it.
+    pub before: Option<RequestId>,
+}
+
+/// The scope check of a request against its engagement's current brief and the engagement's use
+/// of the limit the request is about, as the request stores it. `None` when there is no
+/// engagement (or no such engagement: the caller's write rejects it). For adapters that already
+/// hold a read (mail intake); others call [`App::assess_scope`].
 pub fn assess_scope(
     db: &mut Db<'_>,
     cache: &BriefCache,
     org: OrgId,
-    engagement: Option<EngagementId>,
-    title: &str,
-    body: &str,
+    ask: &ScopeAsk<'_>,
 ) -> AppResult<Option<ScopeRecord>> {
-    let Some(e) = engagement else {
+    let Some(e) = ask.engagement else {
         return Ok(None);
     };
+    let Some((index, version)) = brief_index(db, cache, org, e)? else {
+        return Ok(None);
+    };
+    let mut failed = None;
+    let assessment = index.check_counting(ask.title, ask.body, &mut |limit| match limit_usage(
+        db, org, e, limit, ask,
+    ) {
+        Ok(u) => Some(u),
+        Err(err) => {
+            failed = Some(err);
+            None
+        }
+    });
+    if let Some(err) = failed {
+        return Err(err.into());
+    }
+    Ok(Some(ScopeRecord::from_assessment(assessment, version)))
+}
+
+/// The analysed brief of engagement `e` and its version, from the cache when it holds that
+/// version. `None`: no such engagement.
+fn brief_index(
+    db: &mut Db<'_>,
+    cache: &BriefCache,
+    org: OrgId,
+    e: EngagementId,
+) -> AppResult<Option<(Arc<BriefIndex>, i64)>> {
     let Some(version) = store::brief_version(db, org, e)? else {
         return Ok(None);
     };
-    let index = match cache.get(org, e, version) {
-        Some(index) => index,
-        None => {
-            let Some((brief, version)) = store::brief(db, org, e)? else {
-                return Ok(None);
-            };
-            let index = Arc::new(BriefIndex::new(&brief, &CheckConfig::default()));
-            cache.put(org, e, version, index.clone());
-            index
-        }
+    if let Some(index) = cache.get(org, e, version) {
+        return Ok(Some((index, version)));
+    }
+    let Some((brief, version)) = store::brief(db, org, e)? else {
+        return Ok(None);
     };
-    Ok(Some(ScopeRecord::from_assessment(
-        index.check(title, body),
-        version,
-    )))
+    let index = Arc::new(BriefIndex::new(&brief, &CheckConfig::default()));
+    cache.put(org, e, version, index.clone());
+    Ok(Some((index, version)))
+}
+
+/// What engagement `e` used of `limit` until `ask.now`: in its current period (cut in the
+/// client's zone) when it renews, else over the engagement.
+fn limit_usage(
+    db: &mut Db<'_>,
+    org: OrgId,
+    e: EngagementId,
+    limit: &Limit,
+    ask: &ScopeAsk<'_>,
+) -> Result<Usage, rapport_store::StoreError> {
+    let window = match limit.period {
+        Some(p) => {
+            let tz = store::client_zone(db, org, e)?
+                .and_then(|z| TimeZone::get(&z).ok())
+                .unwrap_or(TimeZone::UTC);
+            Some(window(p, ask.now, &tz))
+        }
+        None => None,
+    };
+    store::limit_usage(
+        db,
+        org,
+        &UsageQuery {
+            engagement: e,
+            item: &limit.item_id,
+            window,
+            hours: is_hours(limit),
+            before: ask.before,
+        },
+    )
 }
 
 /// The part of `s` the check reads: at most `max` bytes, cut on a character boundary.
@@ -314,6 +377,7 @@ impl App {
         engagement: Option<EngagementId>,
         title: &str,
         body: &str,
+        before: Option<RequestId>,
     ) -> AppResult<Option<ScopeRecord>> {
         if engagement.is_none() {
             return Ok(None);
@@ -321,8 +385,18 @@ impl App {
         let title = prefix(title, MAX_TITLE_BYTES);
         let body = prefix(body, MAX_BODY_BYTES);
         let cache = self.scope_cache.clone();
+        let now = self.now();
         self.store
-            .read(move |db| assess_scope(db, &cache, org, engagement, &title, &body))
+            .read(move |db| {
+                let ask = ScopeAsk {
+                    engagement,
+                    title: &title,
+                    body: &body,
+                    now,
+                    before,
+                };
+                assess_scope(db, &cache, org, &ask)
+            })
             .await
     }
 
@@ -332,7 +406,7 @@ impl App {
         org: OrgId,
         d: &RequestDraft,
     ) -> AppResult<Option<ScopeRecord>> {
-        self.assess_scope(org, d.engagement_id, &d.title, &d.body)
+        self.assess_scope(org, d.engagement_id, &d.title, &d.body, None)
             .await
     }
 
@@ -418,7 +492,7 @@ impl App {
         };
         let engagement = r.engagement_id.ok_or_else(no_engagement)?;
         let fresh = self
-            .assess_scope(ctx.org(), Some(engagement), &r.title, &r.body)
+            .assess_scope(ctx.org(), Some(engagement), &r.title, &r.body, Some(id))
             .await?
             .ok_or_else(no_engagement)?;
         let now = self.now();
@@ -452,6 +526,34 @@ impl App {
                 r.scope = Some(record);
                 r.updated_at = now;
                 Ok(r)
+            })
+            .await
+    }
+
+    /// The quantities and caps the engagement's brief states, each with what has been used of it
+    /// (in its current period when it renews), for the engagement page. One query per limit;
+    /// a brief states a handful.
+    pub async fn limit_use(&self, ctx: &Ctx, e: EngagementId) -> AppResult<Vec<LimitUse>> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
+        let cache = self.scope_cache.clone();
+        let now = self.now();
+        self.store
+            .read(move |db| -> AppResult<Vec<LimitUse>> {
+                let (index, _) =
+                    brief_index(db, &cache, org, e)?.ok_or(AppError::NotFound("engagement"))?;
+                let ask = ScopeAsk {
+                    engagement: Some(e),
+                    title: "",
+                    body: "",
+                    now,
+                    before: None,
+                };
+                let mut out = Vec::new();
+                for l in index.limits().iter().filter(|l| l.counts_use()) {
+                    out.push(LimitUse::of(l, &limit_usage(db, org, e, l, &ask)?));
+                }
+                Ok(out)
             })
             .await
     }

@@ -4,18 +4,19 @@
 
 use crate::both;
 use crate::support::{PASSWORD, TestApp};
-use crate::ui::{Page, fetch};
+pub(crate) use crate::ui::Page;
+use crate::ui::fetch;
 use rapport_core::access::Role;
 
-async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
+pub(crate) async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
     fetch(app, reqwest::Method::GET, path, &[cookie], None, &[]).await
 }
 
-async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> Page {
+pub(crate) async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> Page {
     fetch(app, reqwest::Method::POST, path, &[cookie], Some(form), &[]).await
 }
 
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
     let login = get(app, "/app/login", "").await;
     let lc = login.cookie("rapport_login_csrf").expect("login cookie");
     let res = post(
@@ -49,7 +50,12 @@ async fn audited(app: &TestApp, kind: &str, id: i64) -> Vec<String> {
 }
 
 /// A form whose values are owned (its keys may repeat, as ticked boxes do).
-async fn post_owned(app: &TestApp, path: &str, cookie: &str, form: Vec<(&str, String)>) -> Page {
+pub(crate) async fn post_owned(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    form: Vec<(&str, String)>,
+) -> Page {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     post(app, path, cookie, &pairs).await
 }

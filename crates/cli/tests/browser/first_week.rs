@@ -133,9 +133,11 @@ async fn first_week(
     fill(
         c,
         "#e-in",
-        "Weekly temperature reports for the cold stores\nSales dashboards",
+        "Weekly temperature reports for the cold stores\nSales dashboards\nTwo site visits a month",
     )
     .await?;
+    // The limits read from the in items show as they are typed, to be reworded if wrong.
+    wait_text(c, "#limits-read", "2 site visits per month").await?;
     fill(c, "#e-out", "Changes to the mobile app").await?;
     fill(c, "#e-sample", "Please add a new screen to the mobile app").await?;
     wait_text(c, "#scope-preview", "would say out").await?;
@@ -153,6 +155,12 @@ async fn first_week(
     )
     .await?;
     wait_text(c, "#sla-words", "of Kaveri Foods' calendar").await?;
+    wait_text(
+        c,
+        "#limit-use",
+        "Two site visits a month: 0 of 2 site visits used this month",
+    )
+    .await?;
     shots(c, "setup-engagement").await?;
 
     *step = "owner edits the engagement";

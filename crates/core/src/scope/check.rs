@@ -38,9 +38,11 @@ use serde::{Deserialize, Serialize};
 use super::aliases::aliases;
 use super::bm25::{Bm25Params, Document, Hit, Index, Query};
 use super::limits::{
-    Excess, Existing, Limit, asks_for_new, exceeds, parse_existing, parse_language, parse_limits,
+    Excess, Existing, Limit, asked_count, asks_for_new, exceeds, parse_existing, parse_language,
+    parse_limits, singular,
 };
 use super::text::{terms, truncate};
+use super::usage::{LimitUse, Usage, is_hours, number};
 use super::{Brief, ScopeKind, Verdict};
 
 /// The id evidence uses for the brief's free text. Item ids cannot take this form (see
@@ -131,6 +133,14 @@ pub struct Assessment {
     /// The limits stated by the items in the evidence, so a reader sees what was compared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub limits: Vec<Limit>,
+    /// The item whose limit the request uses when it is in scope (the exceeded one, or the best
+    /// matching `in` item when it states a count or cap): what later checks count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts_against: Option<String>,
+    /// What the engagement had used of that limit when the request was checked, when the caller
+    /// counted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<LimitUse>,
 }
 
 /// Confidence of a verdict reached without an item that speaks to the request: low enough that a
@@ -148,6 +158,21 @@ pub fn check(brief: &Brief, title: &str, body: &str) -> Assessment {
 /// Check a request against a brief with explicit thresholds and weights.
 pub fn check_with(brief: &Brief, title: &str, body: &str, config: &CheckConfig) -> Assessment {
     BriefIndex::new(brief, config).check(title, body)
+}
+
+/// The limits a brief's `in` items state (counts, cadences, caps, and the one language an item
+/// is written in), in the brief's order: what its author is shown to correct the wording.
+pub fn brief_limits(brief: &Brief) -> Vec<Limit> {
+    brief
+        .items
+        .iter()
+        .filter(|i| i.kind == ScopeKind::In)
+        .flat_map(|i| {
+            let mut l = parse_limits(&i.id, &i.text);
+            l.extend(parse_language(&i.id, &i.text));
+            l
+        })
+        .collect()
 }
 
 /// A brief analysed once, for checking many requests against it. It owns what it needs, so a
@@ -184,13 +209,7 @@ impl BriefIndex {
             docs.push(Document::new(&text_terms));
         }
         let ins = || brief.items.iter().filter(|i| i.kind == ScopeKind::In);
-        let limits = ins()
-            .flat_map(|i| {
-                let mut l = parse_limits(&i.id, &i.text);
-                l.extend(parse_language(&i.id, &i.text));
-                l
-            })
-            .collect();
+        let limits = brief_limits(brief);
         // Words an `out` item qualifies with "new" ("new sites") exclude only new ones: "the
         // site is slow" is about the existing site.
         let new_only = brief
@@ -221,7 +240,28 @@ impl BriefIndex {
         }
     }
 
+    /// Every limit the brief's `in` items state, in the brief's order: what its author and the
+    /// engagement page see.
+    pub fn limits(&self) -> &[Limit] {
+        &self.limits
+    }
+
+    /// The check from the words alone, without the engagement's use of its limits.
     pub fn check(&self, title: &str, body: &str) -> Assessment {
+        self.check_counting(title, body, &mut |_| None)
+    }
+
+    /// The check, with the engagement's use of the one limit the request would count against:
+    /// `usage` is asked at most once, for that limit, and answers what was counted (or `None`
+    /// when it is not known). A request that would take the count or cap beyond what is
+    /// included is `out`, with the use as evidence; one more of something still available is
+    /// not, even when it says "another".
+    pub fn check_counting(
+        &self,
+        title: &str,
+        body: &str,
+        usage: &mut dyn FnMut(&Limit) -> Option<Usage>,
+    ) -> Assessment {
         if self.items.is_empty() {
             return Assessment {
                 verdict: Verdict::Unclear,
@@ -230,6 +270,8 @@ impl BriefIndex {
                 reason: None,
                 excess: None,
                 limits: Vec::new(),
+                counts_against: None,
+                usage: None,
             };
         }
         let c = &self.config;
@@ -366,6 +408,28 @@ impl BriefIndex {
         });
 
         let (mut verdict, mut confidence) = decide(best_in, best_out, c);
+        let top_in = evidence
+            .iter()
+            .find(|e| e.kind == ScopeKind::In && e.item_id != BRIEF_TEXT_ID)
+            .map(|e| e.item_id.clone());
+        let counted = excess
+            .as_ref()
+            .map(|e| e.item_id.clone())
+            .or_else(|| top_in.clone())
+            .and_then(|id| {
+                self.limits
+                    .iter()
+                    .find(|l| l.item_id == id && l.counts_use())
+            });
+        let used = counted.and_then(|l| usage(l).map(|u| LimitUse::of(l, &u)));
+        let excess = match (counted, &used) {
+            (Some(l), Some(u)) => {
+                let about_it = verdict == Verdict::In && top_in.as_deref() == Some(&l.item_id);
+                over_the_use(l, u, excess, about_it, title, body)
+            }
+            _ => excess,
+        };
+        let counts_against = counted.map(|l| l.item_id.clone());
         let mut reason = None;
         let strength = |s: f64| s / (s + c.confidence_scale);
         if let Some(e) = &excess {
@@ -374,10 +438,15 @@ impl BriefIndex {
                 confidence = 0.5 + 0.4 * strength(best_in);
             }
             verdict = Verdict::Out;
-            reason = Some(format!(
+            let mut why = format!(
                 "asks for {} where item {} includes {}",
                 e.asked, e.item_id, e.limit
-            ));
+            );
+            if let Some(u) = used.as_ref().filter(|u| u.item_id == e.item_id) {
+                why.push_str(", and ");
+                why.push_str(&u.describe());
+            }
+            reason = Some(why);
         } else if let Some((e, asked)) = &new_thing {
             if verdict != Verdict::Out {
                 confidence = 0.5 + 0.4 * strength(best_in);
@@ -413,7 +482,49 @@ impl BriefIndex {
             reason,
             excess,
             limits,
+            counts_against,
+            usage: used,
         }
+    }
+}
+
+/// The usage rule: with `u` used of `l`, whether the request goes beyond it. A "one more" found
+/// in the words stands only if none remains; a request about the item (`about_it`) asks for the
+/// number of units it names, else one (no hours for an hours cap, which then must have some
+/// left). Other excesses, read from numbers the request states, stand as they are.
+fn over_the_use(
+    l: &Limit,
+    u: &LimitUse,
+    excess: Option<Excess>,
+    about_it: bool,
+    title: &str,
+    body: &str,
+) -> Option<Excess> {
+    match excess {
+        Some(e) if e.one_more && e.item_id == l.item_id => u.over_by(1.0).map(|extra| Excess {
+            extra: Some(extra.max(1.0)),
+            ..e
+        }),
+        None if about_it => {
+            let named = asked_count(l, title, body);
+            let hours = is_hours(l);
+            let asking = named.unwrap_or(if hours { 0.0 } else { 1.0 });
+            let extra = u.over_by(asking)?;
+            let asked = match named {
+                Some(n) => format!("{} {}", number(n), l.unit),
+                None if hours => "more time".to_string(),
+                None => format!("one more {}", singular(&l.unit)),
+            };
+            Some(Excess {
+                item_id: l.item_id.clone(),
+                limit: l.describe(),
+                asked,
+                extra: (extra > 0.0).then_some(extra),
+                unit: l.unit.clone(),
+                one_more: named.is_none(),
+            })
+        }
+        other => other,
     }
 }
 
@@ -770,6 +881,126 @@ mod tests {
         );
         assert_eq!(a.verdict, Verdict::In, "{a:?}");
         assert!(a.excess.is_none());
+    }
+
+    fn workshop_brief() -> BriefIndex {
+        let b = Brief {
+            text: String::new(),
+            items: vec![
+                item(
+                    "workshops",
+                    ScopeKind::In,
+                    "Three half-day strategy workshops with the leadership team",
+                ),
+                item(
+                    "edits",
+                    ScopeKind::In,
+                    "Up to 10 hours a month of website content edits",
+                ),
+            ],
+        };
+        BriefIndex::new(&b, &CheckConfig::default())
+    }
+
+    fn used(requests: &[i64], minutes: i64) -> impl FnMut(&Limit) -> Option<Usage> {
+        let requests = requests.to_vec();
+        move |_| {
+            Some(Usage {
+                requests: requests.clone(),
+                minutes,
+            })
+        }
+    }
+
+    #[test]
+    fn a_limit_used_up_makes_one_more_out_and_names_what_used_it() {
+        let idx = workshop_brief();
+        let title = "Strategy workshop in May";
+        let body = "Can we book a strategy workshop with the leadership team for May?";
+        let a = idx.check_counting(title, body, &mut used(&[12, 15], 0));
+        assert_eq!(a.verdict, Verdict::In, "{a:?}");
+        assert_eq!(a.counts_against.as_deref(), Some("workshops"));
+        assert_eq!(a.usage.as_ref().map(|u| u.used), Some(2.0));
+
+        let a = idx.check_counting(title, body, &mut used(&[12, 15, 19], 0));
+        assert_eq!(a.verdict, Verdict::Out, "{a:?}");
+        let e = a.excess.as_ref().expect("the limit");
+        assert_eq!(e.extra, Some(1.0));
+        assert_eq!(
+            e.extra_phrase().as_deref(),
+            Some("1 half-day strategy workshop over the 3 included")
+        );
+        let reason = a.reason.unwrap();
+        assert!(
+            reason.contains("3 of 3 half-day strategy workshops used: #12, #15, #19"),
+            "{reason}"
+        );
+        // Without the engagement's use, the words alone decide: in.
+        assert_eq!(idx.check(title, body).verdict, Verdict::In);
+    }
+
+    #[test]
+    fn another_is_out_only_when_none_remains_once_the_use_is_known() {
+        let idx = workshop_brief();
+        let (title, body) = (
+            "Another strategy workshop",
+            "Could we have another workshop?",
+        );
+        assert_eq!(idx.check(title, body).verdict, Verdict::Out, "no use known");
+        let a = idx.check_counting(title, body, &mut used(&[4], 0));
+        assert_ne!(a.verdict, Verdict::Out, "two remain: {a:?}");
+        assert!(a.excess.is_none());
+        let a = idx.check_counting(title, body, &mut used(&[4, 5, 6], 0));
+        assert_eq!(a.verdict, Verdict::Out);
+        let e = a.excess.unwrap();
+        assert!(e.asked.starts_with("another strategy workshop"), "{e:?}");
+        assert_eq!(e.extra, Some(1.0));
+        assert!(a.reason.unwrap().contains("3 of 3"));
+    }
+
+    #[test]
+    fn an_hours_cap_counts_the_time_logged_in_the_period() {
+        let idx = workshop_brief();
+        let (title, body) = (
+            "Content edits",
+            "Please update the website content edits on the team page",
+        );
+        let a = idx.check_counting(title, body, &mut used(&[7], 450));
+        assert_eq!(a.verdict, Verdict::In, "{a:?}");
+        assert_eq!(
+            a.usage.as_ref().unwrap().describe(),
+            "7.5 of 10 hours used this month"
+        );
+        let a = idx.check_counting(title, body, &mut used(&[7], 600));
+        assert_eq!(a.verdict, Verdict::Out, "the month's hours are used: {a:?}");
+        assert!(a.reason.unwrap().contains("10 of 10 hours used this month"));
+        // Hours the request names are added to those logged.
+        let more = "Please do 4 hours of website content edits on the team page";
+        let a = idx.check_counting(title, more, &mut used(&[7], 450));
+        assert_eq!(a.verdict, Verdict::Out, "{a:?}");
+        assert_eq!(a.excess.unwrap().extra, Some(1.5));
+    }
+
+    #[test]
+    fn usage_is_asked_once_and_only_for_the_limit_the_request_is_about() {
+        let idx = workshop_brief();
+        let mut asked = Vec::new();
+        let a = idx.check_counting(
+            "Strategy workshop agenda",
+            "The agenda for the strategy workshop",
+            &mut |l: &Limit| {
+                asked.push(l.item_id.clone());
+                None
+            },
+        );
+        assert_eq!(asked, ["workshops"]);
+        assert!(a.usage.is_none());
+        let mut calls = 0;
+        idx.check_counting("Lunch", "Lunch on Friday?", &mut |_: &Limit| {
+            calls += 1;
+            None
+        });
+        assert_eq!(calls, 0);
     }
 
     #[test]

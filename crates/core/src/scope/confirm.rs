@@ -45,6 +45,19 @@ pub struct ScopeRecord {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub confirmed_verdict: Option<Verdict>,
     pub confirm_reason: Option<String>,
+    /// Why the check decided as it did when words alone did not (a limit exceeded or used up,
+    /// a new thing against an existing one, nothing in the brief covering the ask).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The limit the request goes beyond, with the extra quantity when it can be counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excess: Option<super::Excess>,
+    /// The item whose limit this request uses while it is in scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts_against: Option<String>,
+    /// What the engagement had used of that limit when the request was checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<super::LimitUse>,
 }
 
 impl ScopeRecord {
@@ -58,6 +71,10 @@ impl ScopeRecord {
             confirmed_by: None,
             confirmed_verdict: None,
             confirm_reason: None,
+            reason: a.reason,
+            excess: a.excess,
+            counts_against: a.counts_against,
+            usage: a.usage,
         }
     }
 
@@ -187,6 +204,10 @@ mod tests {
             confirmed_by: None,
             confirmed_verdict: None,
             confirm_reason: None,
+            reason: None,
+            excess: None,
+            counts_against: None,
+            usage: None,
         }
     }
 

@@ -77,6 +77,10 @@ pub struct Limit {
     /// Stems of the counted words, to recognise the unit in a request.
     #[serde(skip)]
     pub(crate) stems: Vec<String>,
+    /// Read from a cadence alone ("weekly temperature reports", "a fortnightly check-in"): a
+    /// deliverable that recurs, not a count the client draws on.
+    #[serde(skip)]
+    pub(crate) cadence: bool,
 }
 
 impl Limit {
@@ -86,6 +90,22 @@ impl Limit {
             Some(p) => format!("{} {} per {}", self.count, self.unit, period_name(p)),
             None => format!("{} {}", self.count, self.unit),
         }
+    }
+
+    /// Whether this is the one language an item is written in, not a quantity.
+    pub fn is_language(&self) -> bool {
+        self.unit.starts_with("language (")
+    }
+
+    /// Whether the engagement uses the limit up over time (workshops held, interviews a month,
+    /// hours logged) rather than it sizing one deliverable ("a 12-page report", "12 months of
+    /// data"), naming its language, or being a recurring deliverable ("weekly reports"), which
+    /// requests about it do not use up.
+    pub fn counts_use(&self) -> bool {
+        let size = |s: &String| {
+            time_factor(s).is_some() || SIZE_WORDS.iter().any(|w| terms(w)[0].stem == *s)
+        };
+        !self.is_language() && !self.cadence && !self.stems.iter().any(size)
     }
 
     /// Included occurrences a year, for limits that renew.
@@ -393,6 +413,7 @@ pub fn parse_limits(item_id: &str, text: &str) -> Vec<Limit> {
                 unit: counted.join(" "),
                 period,
                 stems,
+                cadence: is_article,
             });
         }
         i = after.max(i + 1);
@@ -415,6 +436,7 @@ pub fn parse_limits(item_id: &str, text: &str) -> Vec<Limit> {
                     unit: g.join(" "),
                     period: Some(p),
                     stems,
+                    cadence: true,
                 });
             }
         }
@@ -450,6 +472,9 @@ pub fn parse_existing(item_id: &str, text: &str) -> Option<Existing> {
     })
 }
 
+/// Units that measure a deliverable's size, not how many of it are used.
+const SIZE_WORDS: [&str; 5] = ["page", "word", "slide", "character", "response"];
+
 const SITE_WORDS: [&str; 5] = ["site", "website", "microsite", "shop", "store"];
 
 /// Words of a request that count one more of something without a number.
@@ -464,6 +489,47 @@ pub struct Excess {
     pub limit: String,
     /// What the request asks for ("fourth workshop", "daily").
     pub asked: String,
+    /// How many more than included it asks for ("1" for a fourth of three workshops), when it
+    /// can be counted: what a change order proposes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<f64>,
+    /// The counted words of the limit ("half-day strategy workshops").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// Asked as one more without a number ("another session"): whether one remains is for the
+    /// engagement's use of the limit to say, when it is known.
+    #[serde(skip)]
+    pub(crate) one_more: bool,
+}
+
+impl Excess {
+    /// "1 half-day strategy workshop over the 3 included", when the extra can be counted.
+    pub fn extra_phrase(&self) -> Option<String> {
+        let extra = self.extra.filter(|x| *x > 0.0)?;
+        let unit = if (extra - 1.0).abs() < 1e-9 {
+            singular(&self.unit)
+        } else {
+            self.unit.clone()
+        };
+        let included = self.limit.split_whitespace().next().unwrap_or_default();
+        let period = self
+            .limit
+            .split_once(" per ")
+            .map(|(_, p)| format!(" per {p}"))
+            .unwrap_or_default();
+        Some(format!(
+            "{} {unit} over the {included} included{period}",
+            super::usage::number(extra)
+        ))
+    }
+}
+
+/// "workshops" to "workshop", "hours" to "hour": the last word only, and only a plain "s".
+pub(crate) fn singular(unit: &str) -> String {
+    match unit.strip_suffix('s') {
+        Some(rest) if !rest.ends_with('s') && !rest.is_empty() => rest.to_string(),
+        _ => unit.to_string(),
+    }
 }
 
 /// Languages a brief or a request may name.
@@ -510,6 +576,7 @@ pub fn parse_language(item_id: &str, text: &str) -> Option<Limit> {
             unit: format!("language ({one})"),
             period: None,
             stems: vec![(*one).clone()],
+            cadence: false,
         }),
         _ => None,
     }
@@ -586,18 +653,19 @@ fn time_factor(stem: &str) -> Option<f64> {
 /// request matched in words: a cadence or "another" counts only against those.
 pub fn exceeds(limits: &[Limit], matched: &[&str], title: &str, body: &str) -> Option<Excess> {
     let ws = words(&format!("{title}. {body}"));
-    let excess = |l: &Limit, asked: String| Excess {
+    let excess = |l: &Limit, asked: String, extra: Option<f64>| Excess {
         item_id: l.item_id.clone(),
         limit: l.describe(),
         asked,
+        extra,
+        unit: l.unit.clone(),
+        one_more: false,
     };
-    let (languages, limits): (Vec<Limit>, Vec<Limit>) = limits
-        .iter()
-        .cloned()
-        .partition(|l| l.unit.starts_with("language ("));
+    let (languages, limits): (Vec<Limit>, Vec<Limit>) =
+        limits.iter().cloned().partition(|l| l.is_language());
     let limits = limits.as_slice();
     if let Some((l, asked)) = other_language(&languages, &ws) {
-        return Some(excess(l, asked));
+        return Some(excess(l, asked, Some(1.0)));
     }
     // Numbers and ordinals followed by the limit's unit.
     for (i, w) in ws.iter().enumerate() {
@@ -627,13 +695,17 @@ pub fn exceeds(limits: &[Limit], matched: &[&str], title: &str, body: &str) -> O
                 continue;
             }
             let n = f64::from(n) * factor.unwrap_or(1.0);
-            let over = match (asked_period, l.rate()) {
-                (Some(p), Some(rate)) if !is_ordinal => n * p.per_year() > rate + 1e-9,
-                _ => n > f64::from(l.count) + 1e-9,
+            let (over, extra) = match (asked_period, l.rate()) {
+                // "two posts a day" against "12 a month": over, by an amount no period shares.
+                (Some(p), Some(rate)) if !is_ordinal => (n * p.per_year() > rate + 1e-9, None),
+                _ => {
+                    let count = f64::from(l.count);
+                    (n > count + 1e-9, (factor.is_none()).then_some(n - count))
+                }
             };
             if over {
                 let phrase = std::iter::once(w.clone()).chain(g.iter().cloned());
-                return Some(excess(l, phrase.collect::<Vec<_>>().join(" ")));
+                return Some(excess(l, phrase.collect::<Vec<_>>().join(" "), extra));
             }
         }
     }
@@ -656,7 +728,10 @@ pub fn exceeds(limits: &[Limit], matched: &[&str], title: &str, body: &str) -> O
                     .chain(g.iter().cloned())
                     .collect::<Vec<_>>()
                     .join(" ");
-                return Some(excess(l, asked));
+                return Some(Excess {
+                    one_more: true,
+                    ..excess(l, asked, Some(1.0))
+                });
             }
         }
     }
@@ -669,11 +744,22 @@ pub fn exceeds(limits: &[Limit], matched: &[&str], title: &str, body: &str) -> O
             if let Some(rate) = l.rate()
                 && fastest.per_year() > rate + 1e-9
             {
-                return Some(excess(l, cadence_name(fastest).to_string()));
+                return Some(excess(l, cadence_name(fastest).to_string(), None));
             }
         }
     }
     None
+}
+
+/// How many of the limit's unit a request names ("six interviews", "4 hours of edits"), when it
+/// names a number of them.
+pub fn asked_count(limit: &Limit, title: &str, body: &str) -> Option<f64> {
+    let ws = words(&format!("{title}. {body}"));
+    ws.iter().enumerate().find_map(|(i, w)| {
+        let n = cardinal(w)?;
+        let asked = unit_stems(&group(&ws, i + 1));
+        shares_unit(&asked, &limit.stems).then_some(f64::from(n))
+    })
 }
 
 fn cadence_name(p: Period) -> &'static str {
@@ -819,6 +905,49 @@ mod tests {
         assert_eq!(over("is the fortnightly call on?", &["checkin"]), None);
         // A cadence counts only against an item the request is about.
         assert_eq!(over("the office is cleaned daily", &[]), None);
+    }
+
+    #[test]
+    fn only_limits_used_up_over_time_count_use() {
+        assert!(one("Three half-day strategy workshops").counts_use());
+        assert!(one("Up to 10 hours a month of content edits").counts_use());
+        assert!(one("Two customer interviews a month").counts_use());
+        assert!(!one("A 12-page market-entry report").counts_use());
+        assert!(!one("Analysis of 12 months of warehouse data").counts_use());
+        assert!(!one("Final strategy document of up to 20 pages").counts_use());
+        // Requests about a recurring deliverable do not use it up; a stated count per period is
+        // drawn on.
+        assert!(!one("Weekly temperature reports for the cold stores").counts_use());
+        assert!(!one("A fortnightly check-in call with the CEO").counts_use());
+        assert!(!one("An email newsletter every fortnight").counts_use());
+        assert!(one("One call per month to walk the CFO through the pack").counts_use());
+    }
+
+    #[test]
+    fn the_extra_quantity_is_counted_where_it_can_be() {
+        let e = exceeds(&brief_limits(), &[], "a fourth workshop", "").unwrap();
+        assert_eq!(e.extra, Some(1.0));
+        assert_eq!(
+            e.extra_phrase().as_deref(),
+            Some("1 half-day strategy workshop over the 3 included")
+        );
+        let e = exceeds(&brief_limits(), &[], "40 hours of edits", "").unwrap();
+        assert_eq!(e.extra, Some(30.0));
+        assert_eq!(
+            e.extra_phrase().as_deref(),
+            Some("30 hours over the 10 included per month")
+        );
+        let e = exceeds(&brief_limits(), &[], "One more session please", "").unwrap();
+        assert_eq!(e.extra, Some(1.0));
+        // A faster cadence is more, by an amount no count states.
+        let e = exceeds(
+            &brief_limits(),
+            &["checkin"],
+            "daily stand-ups with the CEO",
+            "",
+        )
+        .unwrap();
+        assert_eq!((e.extra, e.extra_phrase()), (None, None));
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod limits;
 pub mod report;
 mod stopwords;
 mod text;
+mod usage;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,10 +36,11 @@ pub use bm25::Bm25Params;
 pub use brief::{BriefError, MAX_BRIEF_TEXT_CHARS, MAX_ID_CHARS, MAX_ITEM_TEXT_CHARS, MAX_ITEMS};
 pub use check::{
     Assessment, BRIEF_TEXT_ID, BriefIndex, CheckConfig, Evidence, MAX_BODY_BYTES, MAX_TITLE_BYTES,
-    UNMENTIONED_CONFIDENCE, check, check_with,
+    UNMENTIONED_CONFIDENCE, brief_limits, check, check_with,
 };
 pub use confirm::{Accuracy, ConfirmInput, ConfusionCell, ScopeRecord, VerdictAccuracy, accuracy};
 pub use limits::{Excess, Existing, Limit, Period, parse_existing, parse_limits};
+pub use usage::{LimitUse, Usage, is_hours, unit_is_hours, window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

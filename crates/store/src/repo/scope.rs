@@ -4,11 +4,12 @@
 use std::collections::HashSet;
 
 use jiff::Timestamp;
+use rapport_core::calendar::CalendarSpec;
 use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, MemberId, OrgId, RequestId};
 use rapport_core::money::Currency;
-use rapport_core::scope::Brief;
 use rapport_core::scope::Verdict;
 use rapport_core::scope::report::{ApprovedFact, EngagementInfo, ReportFacts, TimeFact};
+use rapport_core::scope::{Brief, Usage};
 
 use crate::db::Db;
 use crate::error::StoreError;
@@ -41,6 +42,85 @@ pub fn brief(
     )?
     .map(|r| Ok((r.json(0)?, r.get(1)?)))
     .transpose()
+}
+
+/// The time zone of the engagement's client (its calendar's), which cuts a limit's periods.
+pub fn client_zone(
+    db: &mut Db<'_>,
+    org: OrgId,
+    engagement: EngagementId,
+) -> Result<Option<String>, StoreError> {
+    db.query_opt(
+        "SELECT c.calendar FROM engagements e
+         JOIN clients c ON c.org_id = e.org_id AND c.id = e.client_id
+         WHERE e.org_id = $1 AND e.id = $2",
+        params![org, engagement],
+    )?
+    .map(|r| Ok(r.json::<CalendarSpec>(0)?.tz))
+    .transpose()
+}
+
+/// Which use of a limit to count.
+#[derive(Debug, Clone, Copy)]
+pub struct UsageQuery<'q> {
+    pub engagement: EngagementId,
+    /// The item whose limit is counted (`ScopeRecord::counts_against`).
+    pub item: &'q str,
+    /// The current period of a renewing limit: requests created in it or, for an hours cap,
+    /// time logged in it.
+    pub window: Option<(Timestamp, Timestamp)>,
+    /// Count the minutes logged rather than the requests.
+    pub hours: bool,
+    /// Count only requests before this one (a request checked again).
+    pub before: Option<RequestId>,
+}
+
+/// What an engagement used of a limit: its requests whose verdict is `in` (a person's when
+/// given) and that count against the item, oldest first, with the minutes logged on them in
+/// the period for an hours cap. One query, bounded by the engagement (index on engagement) and
+/// the period.
+pub fn limit_usage(db: &mut Db<'_>, org: OrgId, q: &UsageQuery<'_>) -> Result<Usage, StoreError> {
+    let item = match db.engine() {
+        crate::Engine::Sqlite => "json_extract(r.scope, '$.counts_against')",
+        crate::Engine::Postgres => "(r.scope::jsonb ->> 'counts_against')",
+    };
+    let from = if q.hours {
+        "SELECT r.id, CAST(SUM(t.minutes) AS BIGINT) FROM requests r
+         JOIN time_entries t ON t.org_id = r.org_id AND t.request_id = r.id"
+    } else {
+        "SELECT r.id, CAST(0 AS BIGINT) FROM requests r"
+    };
+    let mut query = Query::new(
+        &format!(
+            "{from} WHERE r.org_id = $1 AND r.scope_verdict = 'in' AND r.engagement_id = $2 \
+             AND {item} = $3"
+        ),
+        org,
+    );
+    query.params.push(Param::Int(q.engagement.0));
+    query.params.push(Param::Text(q.item.into()));
+    if let Some((start, end)) = q.window {
+        let column = if q.hours {
+            "t.started_at"
+        } else {
+            "r.created_at"
+        };
+        query.and_range(column, start, end);
+    }
+    if let Some(before) = q.before {
+        let p = query.bind(Param::Int(before.0));
+        query.push(&format!(" AND r.id < {p}"));
+    }
+    query.push(if q.hours {
+        " GROUP BY r.id ORDER BY r.id"
+    } else {
+        " ORDER BY r.id"
+    });
+    let rows: Vec<(i64, i64)> = query.run(db, |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(Usage {
+        minutes: rows.iter().map(|(_, m)| m).sum(),
+        requests: rows.into_iter().map(|(id, _)| id).collect(),
+    })
 }
 
 /// A person's verdict on a request, against the check's.

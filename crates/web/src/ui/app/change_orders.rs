@@ -82,6 +82,18 @@ impl CoForm {
     }
 }
 
+/// What a change order drafted from a request beyond a limit proposes: the extra quantity when
+/// it can be counted ("1 half-day strategy workshop over the 3 included"), else what was asked.
+fn proposed_line(title: &str, x: &rapport_core::scope::Excess) -> String {
+    match x.extra_phrase() {
+        Some(extra) => format!("{title}: {extra} (item {}: {}).", x.item_id, x.limit),
+        None => format!(
+            "{title}: {} beyond item {} ({}).",
+            x.asked, x.item_id, x.limit
+        ),
+    }
+}
+
 /// The engagement's requests whose standing verdict is "out", open or not.
 async fn out_of_scope(state: &AppState, s: &Session, e: EngagementId) -> UiResult<Vec<Request>> {
     let list = state
@@ -198,6 +210,16 @@ pub(super) async fn new_page(
         f.requests.push(rid.to_string());
         f.title = r.title.clone();
         f.estimate_hours = r.estimate_minutes.map(fields::as_hours).unwrap_or_default();
+        if let Some(x) = r.scope.as_ref().and_then(|sc| sc.excess.as_ref()) {
+            f.description = proposed_line(&r.title, x);
+            // Extra hours asked for are the estimate until someone writes one.
+            if let Some(extra) = x.extra
+                && f.estimate_hours.is_empty()
+                && rapport_core::scope::unit_is_hours(&x.unit)
+            {
+                f.estimate_hours = fields::as_hours((extra * 60.0).round() as i64);
+            }
+        }
     }
     co_form_page(&state, &s, &e, &f, None, None).await
 }

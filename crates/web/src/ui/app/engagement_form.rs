@@ -282,12 +282,37 @@ fn unique_id(base: &str, used: &[String], before: Option<&Brief>) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
-/// What the check says of the sample, as a sentence.
+/// The limits read from the in items, so their author sees how the check reads the wording,
+/// then what the check says of the sample, as a sentence.
 fn preview(state: &AppState, s: &Session, f: &EngagementForm, before: Option<&Brief>) -> Markup {
+    let brief = f.brief(before);
+    html! {
+        (limits_read(&brief))
+        (sample_verdict(state, s, f, &brief))
+    }
+}
+
+fn limits_read(brief: &Brief) -> Markup {
+    let limits = rapport_core::scope::brief_limits(brief);
+    html! {
+        @if !limits.is_empty() {
+            p id="limits-read" {
+                "Limits read from the in items (reword an item if one is wrong): "
+                @for (i, l) in limits.iter().enumerate() {
+                    @if i > 0 { "; " }
+                    @let item = brief.items.iter().find(|it| it.id == l.item_id).map_or(l.item_id.as_str(), |it| it.text.as_str());
+                    q { (item) } " includes " strong { (l.describe()) }
+                }
+                "."
+            }
+        }
+    }
+}
+
+fn sample_verdict(state: &AppState, s: &Session, f: &EngagementForm, brief: &Brief) -> Markup {
     if f.sample.trim().is_empty() {
         return html! { p class="muted" { "Type a request a client might send; the verdict the scope check would give appears here." } };
     }
-    let brief = f.brief(before);
     match state.app.preview_scope(&s.ctx, brief.clone(), &f.sample) {
         Ok(a) => {
             let text_of = |id: &str| {
@@ -303,6 +328,7 @@ fn preview(state: &AppState, s: &Session, f: &EngagementForm, before: Option<&Br
                     "The scope check would say " strong { (a.verdict.as_str()) }
                     " (confidence " (format!("{:.0}%", a.confidence * 100.0)) ")."
                 }
+                @if let Some(why) = &a.reason { p { "Why: " (why) "." } }
                 @if a.evidence.is_empty() {
                     @if brief.items.is_empty() { p class="muted" { "Add in and out items: with none the check cannot decide." } }
                     @else { p class="muted" { "No item of the brief shares words with it." } }
@@ -363,7 +389,9 @@ fn engagement_form(s: &Session, f: &EngagementForm, c: &FormCtx<'_>) -> Markup {
                 label for="e-brief" { "What the engagement is for" }
                 textarea id="e-brief" name="brief_text" rows="3" { (f.brief_text) }
                 label for="e-in" { "In scope (one item per line)" }
-                textarea id="e-in" name="in_items" rows="4" placeholder="Weekly sales dashboards" { (f.in_items) }
+                textarea id="e-in" name="in_items" rows="4" placeholder="Weekly sales dashboards"
+                    hx-post="/app/engagements/scope-preview" hx-trigger="input changed delay:600ms"
+                    hx-target="#scope-preview" hx-swap="innerHTML" aria-describedby="scope-preview" { (f.in_items) }
                 label for="e-out" { "Out of scope (one item per line)" }
                 textarea id="e-out" name="out_items" rows="3" placeholder="Anything on the mobile app" { (f.out_items) }
                 label for="e-sample" { "Try a sample request (not saved)" }

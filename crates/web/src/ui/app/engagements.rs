@@ -1,5 +1,5 @@
-//! An engagement's page: its terms and service levels in words, brief, budget burn and change
-//! orders.
+//! An engagement's page: its terms and service levels in words, brief with its limits and their
+//! use, budget burn and change orders.
 
 use axum::extract::{Path, State};
 use maud::{Markup, html};
@@ -22,6 +22,7 @@ pub(super) async fn engagement_page(
     let me = me(&state, &s).await?;
     let (e, burn) = state.app.engagement_budget(&s.ctx, id).await?;
     let client = state.app.client_record(&s.ctx, e.client_id).await?;
+    let limits = state.app.limit_use(&s.ctx, id).await?;
     let cos = state
         .app
         .list_change_orders(
@@ -105,6 +106,28 @@ pub(super) async fn engagement_page(
             ul {
                 @for item in &e.brief.items {
                     li { strong { (format!("{:?}", item.kind).to_lowercase()) } ": " (item.text) }
+                }
+            }
+        }
+        @if !limits.is_empty() {
+            section aria-labelledby="limits-h" {
+                h2 id="limits-h" { "Limits and their use" }
+                p class="muted" { "Quantities and caps read from the in items; in-scope requests (and, for hours, the time logged on them) use them up, and one beyond is out of scope." }
+                ul id="limit-use" {
+                    @for u in &limits {
+                        li {
+                            @let item = e.brief.items.iter().find(|i| i.id == u.item_id).map_or(u.item_id.as_str(), |i| i.text.as_str());
+                            strong { (item) } ": " (u.summary())
+                            @if !u.is_hours() && !u.requests.is_empty() {
+                                " ("
+                                @for (i, r) in u.requests.iter().enumerate() {
+                                    @if i > 0 { ", " }
+                                    a href={ "/app/requests/" (r) } { "#" (r) }
+                                }
+                                ")"
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -413,6 +413,17 @@ async fn render_request(
                         @if let Some(v) = sc.confirmed_verdict { "; a person decided " strong { (v.as_str()) } }
                         @if let Some(reason) = &sc.confirm_reason { ": " (reason) }
                     }
+                    @if let Some(reason) = &sc.reason { p id="scope-reason" { "Why: " (reason) "." } }
+                    @if let Some(x) = &sc.excess {
+                        p id="scope-limit" {
+                            "Limit of item " strong { (x.item_id) } ": " (x.limit)
+                            @if let Some(extra) = x.extra_phrase() { "; this asks for " (extra) }
+                            "."
+                        }
+                    }
+                    @if let Some(u) = &sc.usage {
+                        p id="scope-usage" { "Used of item " strong { (u.item_id) } " when checked: " (u.describe()) "." }
+                    }
                     details {
                         summary { "Evidence" }
                         pre class="evidence" { (serde_json::to_string_pretty(&sc.evidence).unwrap_or_default()) }
