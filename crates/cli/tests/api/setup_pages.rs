@@ -980,3 +980,116 @@ both!(
         assert_eq!(row["details"]["team_removed"], serde_json::json!([ines]));
     }
 );
+
+/// The names of the clients a list answer holds.
+fn client_names(v: &serde_json::Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+both!(
+    clients_are_found_by_notes_and_contacts_a_page_at_a_time,
+    |app: TestApp| async move {
+        use serde_json::json;
+        let kaveri = app.client("Kaveri Foods").await;
+        app.post(
+            "/api/v1/contacts",
+            &app.owner,
+            json!({"client_id": kaveri, "name": "Priya Mehta", "email": "priya@kaveri.example"}),
+        )
+        .await
+        .ok(201);
+        app.post(
+            "/api/v1/clients",
+            &app.owner,
+            json!({"name": "Globex", "calendar": {"tz": "Asia/Kolkata"}, "notes": "Cold stores in Pune; 100% on time"}),
+        )
+        .await
+        .ok(201);
+        app.client("Initech").await;
+        let find = |q: &str| {
+            format!(
+                "/api/v1/clients?q={}",
+                q.replace('%', "%25").replace(' ', "+")
+            )
+        };
+        // Any case, in name, notes, a contact's name or address; % and _ are only characters.
+        for (q, want) in [
+            ("PRIYA", vec!["Kaveri Foods"]),
+            ("kaveri.example", vec!["Kaveri Foods"]),
+            ("pune", vec!["Globex"]),
+            ("100%", vec!["Globex"]),
+            ("%", vec!["Globex"]),
+            ("_", vec![]),
+            ("  init ", vec!["Initech"]),
+            ("", vec!["Kaveri Foods", "Globex", "Initech"]),
+        ] {
+            let got = app.get(&find(q), &app.owner).await.ok(200);
+            assert_eq!(client_names(&got), want, "q={q:?}");
+        }
+        let long = "x".repeat(201);
+        let res = app.get(&find(&long), &app.owner).await.problem(422);
+        assert_eq!(res.fields(), ["q"]);
+
+        // Beyond a page: 52 more shops, found 50 at a time with a next-page link and the count.
+        for n in 1..=52 {
+            app.client(&format!("Shop {n:02}")).await;
+        }
+        let first = app
+            .get("/api/v1/clients?q=shop&limit=50", &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(client_names(&first).len(), 50);
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let rest = app
+            .get(
+                &format!("/api/v1/clients?q=shop&limit=50&cursor={cursor}"),
+                &app.owner,
+            )
+            .await
+            .ok(200);
+        assert_eq!(client_names(&rest), ["Shop 51", "Shop 52"]);
+        assert!(rest["next_cursor"].is_null());
+
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let page = get(&app, "/app/clients?q=SHOP", &owner).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("52 clients match"), "{}", page.body);
+        assert!(page.body.contains("Shop 50") && !page.body.contains("Shop 51"));
+        let at = page
+            .body
+            .find("rel=\"next\" href=\"")
+            .expect("a next page link")
+            + 17;
+        let href = page.body[at..][..page.body[at..].find('"').unwrap()].replace("&amp;", "&");
+        let next = get(&app, &href, &owner).await;
+        assert!(
+            next.body.contains("Shop 51")
+                && next.body.contains("Shop 52")
+                && !next.body.contains("Shop 50"),
+            "{}",
+            next.body
+        );
+        assert!(!next.body.contains("rel=\"next\""));
+        let page = get(&app, "/app/clients?q=priya", &owner).await;
+        assert!(page.body.contains("1 client matches"), "{}", page.body);
+        assert!(page.body.contains("Kaveri Foods"));
+        let page = get(&app, "/app/clients?q=nobody+at+all", &owner).await;
+        assert!(page.body.contains("No client matches"), "{}", page.body);
+        let page = get(&app, &format!("/app/clients?q={long}"), &owner).await;
+        assert_eq!(page.status, 422);
+        assert!(
+            page.body.contains("Find a client: at most 200 characters"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains(&format!("value=\"{long}\"")),
+            "what was typed is kept"
+        );
+    }
+);

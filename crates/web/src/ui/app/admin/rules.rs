@@ -163,7 +163,7 @@ async fn form_page(
     let rules = state.app.list_rules(&s.ctx).await?;
     let clients = state
         .app
-        .list_clients(&s.ctx, None, rapport_app::MAX_PAGE)
+        .list_clients(&s.ctx, None, None, rapport_app::MAX_PAGE)
         .await?;
     let canned = state
         .app
