@@ -1219,3 +1219,111 @@ both!(
         assert!(body.contains("Olu Owner"));
     }
 );
+
+both!(
+    the_lint_offers_their_next_business_hour_as_you_type_and_without_javascript,
+    |app: TestApp| async move {
+        // Wednesday 22:00 in London: after the London client's hours (mon-fri 09:00-17:00).
+        app.set_now("2026-12-09T22:00:00Z");
+        let client = app.client("Kaveri Foods").await;
+        let priya = app.contact(client, "priya@kaveri.example", None).await;
+        let r = app
+            .post(
+                "/api/v1/requests",
+                &app.owner,
+                json!({"client_id": client, "contact_id": priya, "title": "Okra figures"}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        let member = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let path = format!("/app/requests/{r}");
+        let page = get(&app, &path, &[&member]).await;
+        assert!(
+            !page.body.contains("id=\"send-client-hours\""),
+            "no offer before anything is written"
+        );
+        let csrf = page.csrf();
+        let draft = "The figures are attached.";
+        let thread = || async {
+            app.get(&format!("/api/v1/requests/{r}/messages"), &app.owner)
+                .await
+                .ok(200)["items"]
+                .as_array()
+                .unwrap()
+                .clone()
+        };
+
+        // As you type (htmx): the finding and the button, in the fragment.
+        let frag = post(
+            &app,
+            &format!("{path}/lint"),
+            &[&member],
+            &[("csrf", &csrf), ("direction", "outbound"), ("body", draft)],
+        )
+        .await;
+        assert_eq!(frag.status, 200, "{}", frag.body);
+        assert!(!frag.body.contains("<html"), "a fragment, not a page");
+        assert!(frag.body.contains("quiet hours"), "{}", frag.body);
+        assert!(
+            frag.body.contains("id=\"send-client-hours\""),
+            "{}",
+            frag.body
+        );
+
+        // Without JavaScript: "Check the message" shows the same on the page, sends nothing.
+        let checked = post(
+            &app,
+            &format!("{path}/reply"),
+            &[&member],
+            &[
+                ("csrf", &csrf),
+                ("direction", "outbound"),
+                ("body", draft),
+                ("intent", "check"),
+            ],
+        )
+        .await;
+        assert_eq!(checked.status, 200, "{}", checked.body);
+        assert!(checked.body.contains("quiet hours"), "{}", checked.body);
+        assert!(checked.body.contains("id=\"send-client-hours\""));
+        assert!(
+            checked.body.contains(&format!(">{draft}</textarea>")),
+            "the draft is kept"
+        );
+        assert!(thread().await.is_empty(), "checking sends nothing");
+
+        // The button holds the reply for their next business hour: Thursday 09:00 London.
+        let held = post(
+            &app,
+            &format!("{path}/reply"),
+            &[&member],
+            &[
+                ("csrf", &csrf),
+                ("direction", "outbound"),
+                ("body", draft),
+                ("when", "client_hours"),
+            ],
+        )
+        .await;
+        assert_eq!(held.status, 303, "{}", held.body);
+        let messages = thread().await;
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0]["send_status"], "scheduled", "{messages:?}");
+        assert_eq!(messages[0]["scheduled_for"], "2026-12-10T09:00:00Z");
+
+        // Inside their hours nothing is offered.
+        app.set_now("2026-12-10T10:00:00Z");
+        let frag = post(
+            &app,
+            &format!("{path}/lint"),
+            &[&member],
+            &[("csrf", &csrf), ("direction", "outbound"), ("body", draft)],
+        )
+        .await;
+        assert_eq!(frag.status, 200);
+        assert!(!frag.body.contains("quiet hours"), "{}", frag.body);
+        assert!(!frag.body.contains("send-client-hours"), "{}", frag.body);
+    }
+);
