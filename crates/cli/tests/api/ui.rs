@@ -1327,3 +1327,123 @@ both!(
         assert!(!frag.body.contains("send-client-hours"), "{}", frag.body);
     }
 );
+
+both!(
+    the_quick_lane_lints_for_the_contact_picked_and_says_who_was_told,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let priya = app
+            .post(
+                "/api/v1/contacts",
+                &app.owner,
+                json!({"client_id": client, "name": "Priya Mehta", "email": "priya@kaveri.example",
+                       "etiquette": {"preferred_name": "Dr Mehta", "avoid": ["Priya"]}}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let client = client.to_string();
+        let member = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let form = get(&app, "/app/quick", &[&member]).await;
+        assert!(
+            form.body.contains(&format!(
+                "<option value=\"{priya}\">Priya Mehta (Kaveri Foods)</option>"
+            )),
+            "the contact can be picked: {}",
+            form.body
+        );
+        let csrf = form.csrf();
+        let quick = |contact: &str, reply: &str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("client", client.clone()),
+                ("contact", contact.to_string()),
+                ("title", "Fixed the okra column".to_string()),
+                ("minutes", "15".to_string()),
+                ("reply", reply.to_string()),
+            ]
+        };
+        let send = |pairs: Vec<(&'static str, String)>| {
+            let member = member.clone();
+            let app = &app;
+            async move {
+                let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                post(app, "/app/quick", &[&member], &refs).await
+            }
+        };
+
+        // Priya asked not to be called by her first name: with her picked, the lint says so,
+        // nothing is logged, and the form keeps her and the words.
+        let refused = send(quick(&priya, "Hi Priya, the okra column is fixed.")).await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body.contains("avoided form"), "{}", refused.body);
+        assert!(
+            refused
+                .body
+                .contains(&format!("<option value=\"{priya}\" selected>")),
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused
+                .body
+                .contains("Hi Priya, the okra column is fixed.</textarea>")
+        );
+        assert_eq!(app.count("requests").await, 0);
+
+        // Written as she asked: logged, the reply queued to her, and the page says so.
+        let told = send(quick(&priya, "Dear Dr Mehta, the okra column is fixed.")).await;
+        assert_eq!(told.status, 303, "{}", told.body);
+        assert!(
+            told.location.ends_with("done=logged+and+told"),
+            "{}",
+            told.location
+        );
+        let page = get(&app, &told.location, &[&member]).await;
+        assert!(
+            page.body.contains("the reply is queued to the client"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("nobody was told"));
+        let id = told.location["/app/requests/".len()..]
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .get(&format!("/api/v1/requests/{id}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(r["contact_id"].to_string(), priya);
+        let thread = app
+            .get(&format!("/api/v1/requests/{id}/messages"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(thread["items"].as_array().unwrap().len(), 1);
+
+        // No reply written: logged, and the page says nobody was told.
+        let quiet = send(quick(&priya, "")).await;
+        assert_eq!(quiet.status, 303, "{}", quiet.body);
+        assert!(
+            quiet.location.ends_with("done=logged"),
+            "{}",
+            quiet.location
+        );
+        let page = get(&app, &quiet.location, &[&member]).await;
+        assert!(page.body.contains("nobody was told"), "{}", page.body);
+        assert!(!page.body.contains("the reply is queued"));
+        let id = quiet.location["/app/requests/".len()..]
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        let thread = app
+            .get(&format!("/api/v1/requests/{id}/messages"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(thread["items"], json!([]));
+    }
+);
