@@ -264,6 +264,7 @@ fn cast(
                 client_id: client.id,
                 name: format!("Retainer {c:05}"),
                 manager_id: Some(cast.members[1 % cast.members.len()]),
+                team_member_ids: vec![],
                 brief: None,
                 currency: Currency::parse("EUR")
                     .map_err(|e| AppError::internal("the bench currency", e))?,

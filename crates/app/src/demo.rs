@@ -771,6 +771,7 @@ fn seed_client(
             client_id: client.id,
             name: plan.engagement.into(),
             manager_id: Some(members[1]),
+            team_member_ids: members.iter().skip(1).take(2).copied().collect(),
             brief: Some(Brief {
                 text: plan.brief.into(),
                 items,

@@ -12,6 +12,28 @@ use rapport_store::repo::{accounts, auth as store_auth, clients, members};
 use crate::auth::hash_password_async;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
+/// A page of clients found and the count of all that match.
+#[derive(Debug, Clone)]
+pub struct ClientMatches {
+    pub page: Listing<ClientView>,
+    pub total: i64,
+}
+
+/// The longest client search, in characters.
+pub const CLIENT_QUERY_MAX: usize = 200;
+
+/// What a client search looks for: trimmed and lower-case, `None` when blank.
+fn client_needle(q: Option<&str>) -> AppResult<Option<String>> {
+    let q = q.map(str::trim).unwrap_or("");
+    if q.chars().count() > CLIENT_QUERY_MAX {
+        return Err(AppError::invalid(
+            "q",
+            format!("at most {CLIENT_QUERY_MAX} characters"),
+        ));
+    }
+    Ok((!q.is_empty()).then(|| q.to_lowercase()))
+}
+
 impl App {
     pub async fn list_members(
         &self,
@@ -131,13 +153,15 @@ impl App {
     }
 
     /// Clients as the caller may see them: a contact gets their own client's contact view.
+    /// The firm's clients, oldest first; with `q`, those whose name, notes, or a contact's
+    /// name or address contain it (any case). A contact sees only their own client.
     pub async fn list_clients(
         &self,
         ctx: &Ctx,
+        q: Option<&str>,
         after: Option<&str>,
         limit: usize,
     ) -> AppResult<Listing<ClientView>> {
-        let org = ctx.org();
         if let Some(own) = ctx.principal.client_scope() {
             let c = self.get_client(ctx, own).await?;
             return Ok(Listing {
@@ -145,16 +169,37 @@ impl App {
                 next_cursor: None,
             });
         }
+        Ok(self.find_clients(ctx, q, after, limit).await?.page)
+    }
+
+    /// A page of the clients matching `q` (as [`App::list_clients`]) and how many match in
+    /// all, from one snapshot.
+    pub async fn find_clients(
+        &self,
+        ctx: &Ctx,
+        q: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> AppResult<ClientMatches> {
         ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
         let after = cursor::after_id(after)?;
-        let page: Listing<Client> = self
+        let needle = client_needle(q)?;
+        let (page, total) = self
             .store
-            .read(move |db| clients::list(db, org, after, limit))
-            .await?
-            .into();
-        Ok(Listing {
-            items: page.items.into_iter().map(ClientView::full).collect(),
-            next_cursor: page.next_cursor,
+            .read(move |db| {
+                let page = clients::list(db, org, needle.as_deref(), after, limit)?;
+                let total = clients::count(db, org, needle.as_deref())?;
+                Ok::<_, rapport_store::StoreError>((page, total))
+            })
+            .await?;
+        let page: Listing<Client> = page.into();
+        Ok(ClientMatches {
+            page: Listing {
+                items: page.items.into_iter().map(ClientView::full).collect(),
+                next_cursor: page.next_cursor,
+            },
+            total,
         })
     }
 

@@ -2,9 +2,11 @@
 
 use rapport_core::access::Permission;
 use rapport_core::audit::{self, AuditEntry};
-use rapport_core::engagement::{Engagement, EngagementPatch, NewEngagement};
-use rapport_core::ids::{ClientId, EngagementId};
-use rapport_store::repo::{clients, engagements};
+use rapport_core::engagement::{Engagement, EngagementPatch, NewEngagement, team_change};
+use rapport_core::ids::{ClientId, EngagementId, MemberId};
+use rapport_core::member::Member;
+use rapport_store::Db;
+use rapport_store::repo::{clients, engagements, members};
 
 use crate::access::check_member;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
@@ -55,13 +57,18 @@ impl App {
                 if let Some(m) = draft.manager_id {
                     check_member(db, org, m, "manager_id")?;
                 }
+                for m in &draft.team {
+                    check_member(db, org, *m, "team_member_ids")?;
+                }
                 let e = engagements::insert(db, org, &draft, now)?;
                 ctx.audit(
                     db,
                     now,
                     AuditEntry::new(ctx.principal.actor(), "engagement.create")
                         .target("engagement", e.id.0)
-                        .details(serde_json::json!({"client_id": e.client_id, "name": e.name})),
+                        .details(serde_json::json!({
+                            "client_id": e.client_id, "name": e.name, "team": e.team,
+                        })),
                 )?;
                 Ok(e)
             })
@@ -88,8 +95,17 @@ impl App {
                 {
                     check_member(db, org, m, "manager_id")?;
                 }
+                // Only those joining must be active: a member deactivated while on the team
+                // does not block other edits.
+                let (joined, left) = team_change(&before.team, &after.team);
+                for m in &joined {
+                    check_member(db, org, *m, "team_member_ids")?;
+                }
                 after.updated_at = now;
                 engagements::update(db, &after)?;
+                if !joined.is_empty() || !left.is_empty() {
+                    engagements::set_team(db, org, id, &after.team, now)?;
+                }
                 if (after.sla_policy, after.silence_policy, &after.calendar)
                     != (before.sla_policy, before.silence_policy, &before.calendar)
                 {
@@ -100,9 +116,62 @@ impl App {
                     now,
                     AuditEntry::new(ctx.principal.actor(), "engagement.update")
                         .target("engagement", id.0)
-                        .details(audit::diff(&before, &after)),
+                        .details(with_team_change(
+                            audit::diff(&before, &after),
+                            &joined,
+                            &left,
+                        )),
                 )?;
                 Ok(after)
+            })
+            .await
+    }
+}
+
+/// The audit details of an edit, naming who joined and who left the team.
+fn with_team_change(
+    mut details: serde_json::Value,
+    joined: &[MemberId],
+    left: &[MemberId],
+) -> serde_json::Value {
+    if let Some(map) = details.as_object_mut() {
+        if !joined.is_empty() {
+            map.insert("team_added".into(), serde_json::json!(joined));
+        }
+        if !left.is_empty() {
+            map.insert("team_removed".into(), serde_json::json!(left));
+        }
+    }
+    details
+}
+
+/// The members on an engagement's team, in the caller's transaction (deactivated ones too:
+/// callers that hand out work skip those with `active` false).
+pub(crate) fn team_of(
+    db: &mut Db<'_>,
+    org: rapport_core::ids::OrgId,
+    id: EngagementId,
+) -> AppResult<Vec<Member>> {
+    let mut out = Vec::new();
+    for m in engagements::team(db, org, id)? {
+        if let Some(member) = members::find(db, org, m)? {
+            out.push(member);
+        }
+    }
+    Ok(out)
+}
+
+impl App {
+    /// The members on an engagement's team, by name.
+    pub async fn engagement_team(&self, ctx: &Ctx, id: EngagementId) -> AppResult<Vec<Member>> {
+        ctx.require(Permission::ReadOrgWork)?;
+        let org = ctx.org();
+        self.store
+            .read(move |db| {
+                engagements::get(db, org, id).map_err(|_| AppError::NotFound("engagement"))?;
+                let mut team = team_of(db, org, id)?;
+                team.sort_by(|a, b| a.name.cmp(&b.name));
+                Ok(team)
             })
             .await
     }

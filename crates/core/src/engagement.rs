@@ -36,6 +36,9 @@ pub struct Engagement {
     pub status: EngagementStatus,
     /// The member accountable for the engagement (escalations go here).
     pub manager_id: Option<MemberId>,
+    /// The members who work on it, by id, ascending.
+    #[serde(default)]
+    pub team: Vec<MemberId>,
     pub brief: Brief,
     /// Incremented on every change of the brief; scope verdicts record the version they used.
     pub brief_version: i64,
@@ -77,6 +80,9 @@ pub struct NewEngagement {
     pub name: String,
     #[serde(default)]
     pub manager_id: Option<MemberId>,
+    /// Active members of the organisation who work on it (at most 200; repeats count once).
+    #[serde(default)]
+    pub team_member_ids: Vec<MemberId>,
     #[serde(default)]
     pub brief: Option<Brief>,
     /// ISO 4217 code, e.g. `EUR`.
@@ -110,6 +116,7 @@ pub struct EngagementDraft {
     pub client_id: ClientId,
     pub name: String,
     pub manager_id: Option<MemberId>,
+    pub team: Vec<MemberId>,
     pub brief: Brief,
     pub currency: Currency,
     pub hourly_rate_minor: Option<i64>,
@@ -120,6 +127,37 @@ pub struct EngagementDraft {
     pub sla_policy: Option<SlaPolicy>,
     pub silence_policy: Option<SilencePolicy>,
     pub calendar: Option<CalendarSpec>,
+}
+
+/// The most members a team may hold: more than any firm puts on one client.
+pub const TEAM_MAX: usize = 200;
+
+/// A team as a set: ascending ids, each once.
+fn team(mut ids: Vec<MemberId>, v: &mut Violations) -> Vec<MemberId> {
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > TEAM_MAX {
+        v.add(
+            "team_member_ids",
+            format!("at most {TEAM_MAX} members, not {}", ids.len()),
+        );
+    }
+    ids
+}
+
+/// Who joined and who left between two teams (both ascending).
+pub fn team_change(before: &[MemberId], after: &[MemberId]) -> (Vec<MemberId>, Vec<MemberId>) {
+    let added = after
+        .iter()
+        .filter(|m| !before.contains(m))
+        .copied()
+        .collect();
+    let removed = before
+        .iter()
+        .filter(|m| !after.contains(m))
+        .copied()
+        .collect();
+    (added, removed)
 }
 
 /// Validate the clock settings of an engagement, each problem under its own field
@@ -191,6 +229,7 @@ impl NewEngagement {
         let mut v = Violations::new();
         let name = v.check("name", validate::line(&self.name, limits::NAME));
         let brief = brief(self.brief.unwrap_or_default(), "brief", &mut v);
+        let team = team(self.team_member_ids, &mut v);
         let rate = optional_amount("hourly_rate_minor", self.hourly_rate_minor, &mut v);
         let fee = optional_amount("budget_fee_minor", self.budget_fee_minor, &mut v);
         let minutes = budget_minutes(self.budget_minutes, &mut v);
@@ -201,6 +240,7 @@ impl NewEngagement {
             client_id: self.client_id,
             name: name.unwrap_or_default(),
             manager_id: self.manager_id,
+            team,
             brief,
             currency: self.currency,
             hourly_rate_minor: rate,
@@ -225,6 +265,9 @@ pub struct EngagementPatch {
     pub status: Option<EngagementStatus>,
     #[serde(default, deserialize_with = "patch::double_option")]
     pub manager_id: Option<Option<MemberId>>,
+    /// The whole team, replacing the one before (`[]` empties it).
+    #[serde(default)]
+    pub team_member_ids: Option<Vec<MemberId>>,
     #[serde(default)]
     pub brief: Option<Brief>,
     #[serde(default)]
@@ -264,6 +307,9 @@ impl EngagementPatch {
             out.status = s;
         }
         out.manager_id = patch::apply(out.manager_id, self.manager_id);
+        if let Some(t) = self.team_member_ids {
+            out.team = team(t, &mut v);
+        }
         if let Some(b) = self.brief {
             let b = brief(b, "brief", &mut v);
             if b != out.brief {
@@ -438,6 +484,7 @@ mod tests {
             name: d.name,
             status: EngagementStatus::Active,
             manager_id: None,
+            team: d.team,
             brief: d.brief,
             brief_version: 1,
             currency: d.currency,
@@ -473,6 +520,22 @@ mod tests {
         assert_eq!(cleared.sla_policy, None);
         assert_eq!(cleared.calendar, None);
         assert_eq!(cleared.silence_policy, after.silence_policy);
+    }
+
+    #[test]
+    fn a_team_is_a_set_and_its_changes_are_named() {
+        let e: NewEngagement = serde_json::from_str(
+            r#"{"client_id": 1, "name": "Q3", "currency": "EUR", "team_member_ids": [3, 1, 3]}"#,
+        )
+        .unwrap();
+        assert_eq!(e.validate().unwrap().team, [MemberId(1), MemberId(3)]);
+        let (added, removed) =
+            team_change(&[MemberId(1), MemberId(3)], &[MemberId(3), MemberId(4)]);
+        assert_eq!((added, removed), (vec![MemberId(4)], vec![MemberId(1)]));
+        let too_many: Vec<MemberId> = (1..=TEAM_MAX as i64 + 1).map(MemberId).collect();
+        let mut v = Violations::new();
+        team(too_many, &mut v);
+        assert_eq!(v.0[0].field, "team_member_ids");
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     14 "0014_signals_complaints",
     15 "0015_member_holidays",
     16 "0016_member_invites",
+    17 "0017_engagement_team",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -57,6 +58,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     14 "0014_signals_complaints",
     15 "0015_member_holidays",
     16 "0016_member_invites",
+    17 "0017_engagement_team",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

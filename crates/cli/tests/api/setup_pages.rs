@@ -631,3 +631,408 @@ both!(
         assert_eq!(m["holiday_countries"], serde_json::json!([]));
     }
 );
+
+/// The newest audit row of `action` against one target.
+async fn last_audit(app: &TestApp, kind: &str, id: i64, action: &str) -> serde_json::Value {
+    app.get(
+        &format!("/api/v1/audit?target_kind={kind}&target_id={id}&limit=50"),
+        &app.owner,
+    )
+    .await
+    .ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == action)
+        .unwrap_or_else(|| panic!("no {action} audited"))
+        .clone()
+}
+
+async fn member_id(app: &TestApp, token: &str) -> i64 {
+    app.get("/api/v1/me", token).await.ok(200)["member"]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+both!(
+    an_engagement_team_of_active_members_of_the_org,
+    |app: TestApp| async move {
+        use serde_json::json;
+        let client = app.client("Kaveri Foods").await;
+        let ines = member_id(
+            &app,
+            &app.member_token("ines@acme.example", Role::Agent).await,
+        )
+        .await;
+        let ravi = member_id(
+            &app,
+            &app.member_token("ravi@acme.example", Role::Agent).await,
+        )
+        .await;
+        let gone = member_id(
+            &app,
+            &app.member_token("gone@acme.example", Role::Agent).await,
+        )
+        .await;
+        app.patch(
+            &format!("/api/v1/members/{gone}"),
+            &app.owner,
+            json!({"active": false}),
+        )
+        .await
+        .ok(200);
+        let other = app.app.create_org("globex", "Globex").await.unwrap();
+        let stranger = app
+            .app
+            .add_member_as_operator(
+                other.id,
+                crate::support::member("boss@globex.example", "Boss", Role::Owner),
+            )
+            .await
+            .unwrap()
+            .id
+            .0;
+        let base = json!({"client_id": client, "name": "Cold chain", "currency": "EUR"});
+        let with_team = |ids: serde_json::Value| {
+            let mut b = base.clone();
+            b["team_member_ids"] = ids;
+            b
+        };
+
+        // A deactivated member or one of another firm is refused, saying why.
+        for (who, words) in [(gone, "is deactivated"), (stranger, "no member")] {
+            let res = app
+                .post(
+                    "/api/v1/engagements",
+                    &app.owner,
+                    with_team(json!([ines, who])),
+                )
+                .await
+                .problem(422);
+            assert_eq!(res.fields(), ["team_member_ids"], "{}", res.body);
+            assert!(
+                res.body["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(words),
+                "{}",
+                res.body
+            );
+        }
+        assert_eq!(app.count("engagements").await, 0);
+
+        // Named twice, counted once; the answer carries the team.
+        let e = app
+            .post(
+                "/api/v1/engagements",
+                &app.owner,
+                with_team(json!([ravi, ines, ravi])),
+            )
+            .await
+            .ok(201);
+        let id = e["id"].as_i64().unwrap();
+        let mut both_ids = [ines, ravi];
+        both_ids.sort();
+        assert_eq!(e["team"], json!(both_ids), "{e}");
+        assert_eq!(
+            last_audit(&app, "engagement", id, "engagement.create").await["details"]["team"],
+            json!(both_ids)
+        );
+
+        // A change replaces the team and the audit row names who joined and who left.
+        let owner = member_id(&app, &app.owner).await;
+        let e = app
+            .patch(
+                &format!("/api/v1/engagements/{id}"),
+                &app.owner,
+                json!({"team_member_ids": [ines, owner]}),
+            )
+            .await
+            .ok(200);
+        let mut now_ids = [ines, owner];
+        now_ids.sort();
+        assert_eq!(e["team"], json!(now_ids));
+        let row = last_audit(&app, "engagement", id, "engagement.update").await;
+        assert_eq!(row["details"]["team_added"], json!([owner]), "{row}");
+        assert_eq!(row["details"]["team_removed"], json!([ravi]), "{row}");
+        let got = app
+            .get(&format!("/api/v1/engagements/{id}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(got["team"], json!(now_ids));
+        let listed = app
+            .get(
+                &format!("/api/v1/engagements?client_id={client}"),
+                &app.owner,
+            )
+            .await
+            .ok(200);
+        assert_eq!(listed["items"][0]["team"], json!(now_ids));
+
+        // Deactivating Ines later does not block other edits; adding the deactivated is refused.
+        app.patch(
+            &format!("/api/v1/members/{ines}"),
+            &app.owner,
+            json!({"active": false}),
+        )
+        .await
+        .ok(200);
+        app.patch(
+            &format!("/api/v1/engagements/{id}"),
+            &app.owner,
+            json!({"name": "Cold chain 2"}),
+        )
+        .await
+        .ok(200);
+        let res = app
+            .patch(
+                &format!("/api/v1/engagements/{id}"),
+                &app.owner,
+                json!({"team_member_ids": [ines, owner, gone]}),
+            )
+            .await
+            .problem(422);
+        assert_eq!(res.fields(), ["team_member_ids"]);
+        // An empty list empties the team.
+        let e = app
+            .patch(
+                &format!("/api/v1/engagements/{id}"),
+                &app.owner,
+                json!({"team_member_ids": []}),
+            )
+            .await
+            .ok(200);
+        assert_eq!(e["team"], json!([]));
+        // Agents may not set a team.
+        let agent = app.member_token("agent@acme.example", Role::Agent).await;
+        app.patch(
+            &format!("/api/v1/engagements/{id}"),
+            &agent,
+            json!({"team_member_ids": [owner]}),
+        )
+        .await
+        .problem(403);
+    }
+);
+
+both!(
+    the_engagement_form_ticks_its_team_and_the_page_lists_it,
+    |app: TestApp| async move {
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let client = app.client("Kaveri Foods").await;
+        let ines = member_id(
+            &app,
+            &app.member_token("ines@acme.example", Role::Agent).await,
+        )
+        .await;
+        let gone = member_id(
+            &app,
+            &app.member_token("gone@acme.example", Role::Agent).await,
+        )
+        .await;
+        app.patch(
+            &format!("/api/v1/members/{gone}"),
+            &app.owner,
+            serde_json::json!({"active": false}),
+        )
+        .await
+        .ok(200);
+        let path = format!("/app/clients/{client}/engagements/new");
+        let form = get(&app, &path, &owner).await;
+        assert!(
+            form.body
+                .contains(&format!("name=\"team\" value=\"{ines}\"")),
+            "active members can be ticked: {}",
+            form.body
+        );
+        assert!(
+            !form
+                .body
+                .contains(&format!("name=\"team\" value=\"{gone}\"")),
+            "deactivated members are not offered"
+        );
+        let csrf = form.csrf();
+        let base = vec![
+            ("csrf", csrf.clone()),
+            ("intent", "save".to_string()),
+            ("name", "Cold chain".to_string()),
+            ("currency", "EUR".to_string()),
+        ];
+        // A deactivated member posted anyway: the form comes back with the reason and the ticks.
+        let mut bad = base.clone();
+        bad.push(("team", ines.to_string()));
+        bad.push(("team", gone.to_string()));
+        let res = post_owned(&app, &path, &owner, bad).await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(res.body.contains("Team:"), "{}", res.body);
+        assert!(res.body.contains("is deactivated"), "{}", res.body);
+        assert!(
+            res.body
+                .contains(&format!("name=\"team\" value=\"{ines}\" checked")),
+            "what was ticked is kept: {}",
+            res.body
+        );
+        assert_eq!(app.count("engagements").await, 0);
+
+        let mut good = base.clone();
+        good.push(("team", ines.to_string()));
+        let res = post_owned(&app, &path, &owner, good).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let id: i64 = res
+            .location
+            .strip_prefix("/app/engagements/")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let page = get(&app, &format!("/app/engagements/{id}"), &owner).await;
+        assert!(
+            page.body.contains("<dd id=\"team\">ines</dd>"),
+            "{}",
+            page.body
+        );
+
+        // The edit form holds the team ticked; unticking everyone empties it, audited.
+        let edit = get(&app, &format!("/app/engagements/{id}/edit"), &owner).await;
+        assert!(
+            edit.body
+                .contains(&format!("name=\"team\" value=\"{ines}\" checked")),
+            "{}",
+            edit.body
+        );
+        let res = post_owned(
+            &app,
+            &format!("/app/engagements/{id}/edit"),
+            &owner,
+            vec![
+                ("csrf", edit.csrf()),
+                ("intent", "save".to_string()),
+                ("name", "Cold chain".to_string()),
+                ("status", "active".to_string()),
+                ("currency", "EUR".to_string()),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let page = get(&app, &format!("/app/engagements/{id}"), &owner).await;
+        assert!(
+            page.body.contains("<dd id=\"team\">nobody yet</dd>"),
+            "{}",
+            page.body
+        );
+        let row = last_audit(&app, "engagement", id, "engagement.update").await;
+        assert_eq!(row["details"]["team_removed"], serde_json::json!([ines]));
+    }
+);
+
+/// The names of the clients a list answer holds.
+fn client_names(v: &serde_json::Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+both!(
+    clients_are_found_by_notes_and_contacts_a_page_at_a_time,
+    |app: TestApp| async move {
+        use serde_json::json;
+        let kaveri = app.client("Kaveri Foods").await;
+        app.post(
+            "/api/v1/contacts",
+            &app.owner,
+            json!({"client_id": kaveri, "name": "Priya Mehta", "email": "priya@kaveri.example"}),
+        )
+        .await
+        .ok(201);
+        app.post(
+            "/api/v1/clients",
+            &app.owner,
+            json!({"name": "Globex", "calendar": {"tz": "Asia/Kolkata"}, "notes": "Cold stores in Pune; 100% on time"}),
+        )
+        .await
+        .ok(201);
+        app.client("Initech").await;
+        let find = |q: &str| {
+            format!(
+                "/api/v1/clients?q={}",
+                q.replace('%', "%25").replace(' ', "+")
+            )
+        };
+        // Any case, in name, notes, a contact's name or address; % and _ are only characters.
+        for (q, want) in [
+            ("PRIYA", vec!["Kaveri Foods"]),
+            ("kaveri.example", vec!["Kaveri Foods"]),
+            ("pune", vec!["Globex"]),
+            ("100%", vec!["Globex"]),
+            ("%", vec!["Globex"]),
+            ("_", vec![]),
+            ("  init ", vec!["Initech"]),
+            ("", vec!["Kaveri Foods", "Globex", "Initech"]),
+        ] {
+            let got = app.get(&find(q), &app.owner).await.ok(200);
+            assert_eq!(client_names(&got), want, "q={q:?}");
+        }
+        let long = "x".repeat(201);
+        let res = app.get(&find(&long), &app.owner).await.problem(422);
+        assert_eq!(res.fields(), ["q"]);
+
+        // Beyond a page: 52 more shops, found 50 at a time with a next-page link and the count.
+        for n in 1..=52 {
+            app.client(&format!("Shop {n:02}")).await;
+        }
+        let first = app
+            .get("/api/v1/clients?q=shop&limit=50", &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(client_names(&first).len(), 50);
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let rest = app
+            .get(
+                &format!("/api/v1/clients?q=shop&limit=50&cursor={cursor}"),
+                &app.owner,
+            )
+            .await
+            .ok(200);
+        assert_eq!(client_names(&rest), ["Shop 51", "Shop 52"]);
+        assert!(rest["next_cursor"].is_null());
+
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        let page = get(&app, "/app/clients?q=SHOP", &owner).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("52 clients match"), "{}", page.body);
+        assert!(page.body.contains("Shop 50") && !page.body.contains("Shop 51"));
+        let at = page
+            .body
+            .find("rel=\"next\" href=\"")
+            .expect("a next page link")
+            + 17;
+        let href = page.body[at..][..page.body[at..].find('"').unwrap()].replace("&amp;", "&");
+        let next = get(&app, &href, &owner).await;
+        assert!(
+            next.body.contains("Shop 51")
+                && next.body.contains("Shop 52")
+                && !next.body.contains("Shop 50"),
+            "{}",
+            next.body
+        );
+        assert!(!next.body.contains("rel=\"next\""));
+        let page = get(&app, "/app/clients?q=priya", &owner).await;
+        assert!(page.body.contains("1 client matches"), "{}", page.body);
+        assert!(page.body.contains("Kaveri Foods"));
+        let page = get(&app, "/app/clients?q=nobody+at+all", &owner).await;
+        assert!(page.body.contains("No client matches"), "{}", page.body);
+        let page = get(&app, &format!("/app/clients?q={long}"), &owner).await;
+        assert_eq!(page.status, 422);
+        assert!(
+            page.body.contains("Find a client: at most 200 characters"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains(&format!("value=\"{long}\"")),
+            "what was typed is kept"
+        );
+    }
+);

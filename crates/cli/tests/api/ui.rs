@@ -1307,3 +1307,231 @@ both!(
         assert!(body.contains("Olu Owner"));
     }
 );
+
+both!(
+    the_lint_offers_their_next_business_hour_as_you_type_and_without_javascript,
+    |app: TestApp| async move {
+        // Wednesday 22:00 in London: after the London client's hours (mon-fri 09:00-17:00).
+        app.set_now("2026-12-09T22:00:00Z");
+        let client = app.client("Kaveri Foods").await;
+        let priya = app.contact(client, "priya@kaveri.example", None).await;
+        let r = app
+            .post(
+                "/api/v1/requests",
+                &app.owner,
+                json!({"client_id": client, "contact_id": priya, "title": "Okra figures"}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap();
+        let member = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let path = format!("/app/requests/{r}");
+        let page = get(&app, &path, &[&member]).await;
+        assert!(
+            !page.body.contains("id=\"send-client-hours\""),
+            "no offer before anything is written"
+        );
+        let csrf = page.csrf();
+        let draft = "The figures are attached.";
+        let thread = || async {
+            app.get(&format!("/api/v1/requests/{r}/messages"), &app.owner)
+                .await
+                .ok(200)["items"]
+                .as_array()
+                .unwrap()
+                .clone()
+        };
+
+        // As you type (htmx): the finding and the button, in the fragment.
+        let frag = post(
+            &app,
+            &format!("{path}/lint"),
+            &[&member],
+            &[("csrf", &csrf), ("direction", "outbound"), ("body", draft)],
+        )
+        .await;
+        assert_eq!(frag.status, 200, "{}", frag.body);
+        assert!(!frag.body.contains("<html"), "a fragment, not a page");
+        assert!(frag.body.contains("quiet hours"), "{}", frag.body);
+        assert!(
+            frag.body.contains("id=\"send-client-hours\""),
+            "{}",
+            frag.body
+        );
+
+        // Without JavaScript: "Check the message" shows the same on the page, sends nothing.
+        let checked = post(
+            &app,
+            &format!("{path}/reply"),
+            &[&member],
+            &[
+                ("csrf", &csrf),
+                ("direction", "outbound"),
+                ("body", draft),
+                ("intent", "check"),
+            ],
+        )
+        .await;
+        assert_eq!(checked.status, 200, "{}", checked.body);
+        assert!(checked.body.contains("quiet hours"), "{}", checked.body);
+        assert!(checked.body.contains("id=\"send-client-hours\""));
+        assert!(
+            checked.body.contains(&format!(">{draft}</textarea>")),
+            "the draft is kept"
+        );
+        assert!(thread().await.is_empty(), "checking sends nothing");
+
+        // The button holds the reply for their next business hour: Thursday 09:00 London.
+        let held = post(
+            &app,
+            &format!("{path}/reply"),
+            &[&member],
+            &[
+                ("csrf", &csrf),
+                ("direction", "outbound"),
+                ("body", draft),
+                ("when", "client_hours"),
+            ],
+        )
+        .await;
+        assert_eq!(held.status, 303, "{}", held.body);
+        let messages = thread().await;
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0]["send_status"], "scheduled", "{messages:?}");
+        assert_eq!(messages[0]["scheduled_for"], "2026-12-10T09:00:00Z");
+
+        // Inside their hours nothing is offered.
+        app.set_now("2026-12-10T10:00:00Z");
+        let frag = post(
+            &app,
+            &format!("{path}/lint"),
+            &[&member],
+            &[("csrf", &csrf), ("direction", "outbound"), ("body", draft)],
+        )
+        .await;
+        assert_eq!(frag.status, 200);
+        assert!(!frag.body.contains("quiet hours"), "{}", frag.body);
+        assert!(!frag.body.contains("send-client-hours"), "{}", frag.body);
+    }
+);
+
+both!(
+    the_quick_lane_lints_for_the_contact_picked_and_says_who_was_told,
+    |app: TestApp| async move {
+        let client = app.client("Kaveri Foods").await;
+        let priya = app
+            .post(
+                "/api/v1/contacts",
+                &app.owner,
+                json!({"client_id": client, "name": "Priya Mehta", "email": "priya@kaveri.example",
+                       "etiquette": {"preferred_name": "Dr Mehta", "avoid": ["Priya"]}}),
+            )
+            .await
+            .ok(201)["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let client = client.to_string();
+        let member = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let form = get(&app, "/app/quick", &[&member]).await;
+        assert!(
+            form.body.contains(&format!(
+                "<option value=\"{priya}\">Priya Mehta (Kaveri Foods)</option>"
+            )),
+            "the contact can be picked: {}",
+            form.body
+        );
+        let csrf = form.csrf();
+        let quick = |contact: &str, reply: &str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("client", client.clone()),
+                ("contact", contact.to_string()),
+                ("title", "Fixed the okra column".to_string()),
+                ("minutes", "15".to_string()),
+                ("reply", reply.to_string()),
+            ]
+        };
+        let send = |pairs: Vec<(&'static str, String)>| {
+            let member = member.clone();
+            let app = &app;
+            async move {
+                let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                post(app, "/app/quick", &[&member], &refs).await
+            }
+        };
+
+        // Priya asked not to be called by her first name: with her picked, the lint says so,
+        // nothing is logged, and the form keeps her and the words.
+        let refused = send(quick(&priya, "Hi Priya, the okra column is fixed.")).await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body.contains("avoided form"), "{}", refused.body);
+        assert!(
+            refused
+                .body
+                .contains(&format!("<option value=\"{priya}\" selected>")),
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused
+                .body
+                .contains("Hi Priya, the okra column is fixed.</textarea>")
+        );
+        assert_eq!(app.count("requests").await, 0);
+
+        // Written as she asked: logged, the reply queued to her, and the page says so.
+        let told = send(quick(&priya, "Dear Dr Mehta, the okra column is fixed.")).await;
+        assert_eq!(told.status, 303, "{}", told.body);
+        assert!(
+            told.location.ends_with("done=logged+and+told"),
+            "{}",
+            told.location
+        );
+        let page = get(&app, &told.location, &[&member]).await;
+        assert!(
+            page.body.contains("the reply is queued to the client"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("nobody was told"));
+        let id = told.location["/app/requests/".len()..]
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .get(&format!("/api/v1/requests/{id}"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(r["contact_id"].to_string(), priya);
+        let thread = app
+            .get(&format!("/api/v1/requests/{id}/messages"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(thread["items"].as_array().unwrap().len(), 1);
+
+        // No reply written: logged, and the page says nobody was told.
+        let quiet = send(quick(&priya, "")).await;
+        assert_eq!(quiet.status, 303, "{}", quiet.body);
+        assert!(
+            quiet.location.ends_with("done=logged"),
+            "{}",
+            quiet.location
+        );
+        let page = get(&app, &quiet.location, &[&member]).await;
+        assert!(page.body.contains("nobody was told"), "{}", page.body);
+        assert!(!page.body.contains("the reply is queued"));
+        let id = quiet.location["/app/requests/".len()..]
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        let thread = app
+            .get(&format!("/api/v1/requests/{id}/messages"), &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(thread["items"], json!([]));
+    }
+);

@@ -145,9 +145,18 @@ async fn first_week(
     fill(c, "#e-rate", "4500").await?;
     fill(c, "#e-budget", "120").await?;
     fill(c, "#sla-normal-first", "2").await?;
+    c.find(Locator::XPath(
+        "//fieldset[@id='e-team']//label[contains(., 'Ines Iyer')]/input",
+    ))
+    .await
+    .map_err(|e| format!("Ines on the team: {e}"))?
+    .click()
+    .await
+    .map_err(err)?;
     shots(c, "setup-engagement-form").await?;
     click(c, "#engagement-form button[value=save]").await?;
     wait_text(c, "main h1", "Cold-chain reporting").await?;
+    wait_text(c, "#team", "Ines Iyer").await?;
     wait_text(
         c,
         "#sla-words",

@@ -109,13 +109,45 @@ pub fn exists(db: &mut Db<'_>, org: OrgId, id: ClientId) -> Result<bool, StoreEr
         .is_some())
 }
 
+/// The clients whose name, notes, or a contact's name or address contain `needle` (already
+/// lower-case), or all of them.
+fn matching<'a>(org: OrgId, needle: Option<&str>) -> Filter<'a> {
+    let mut f = Filter::new(org);
+    if let Some(n) = needle {
+        // One placeholder, used four times. SQLite's lower() folds ASCII letters only, so
+        // other scripts match in the case they were written in.
+        f.and(
+            "(lower(name) LIKE {} ESCAPE '\\' OR lower(notes) LIKE {} ESCAPE '\\' OR EXISTS (
+                 SELECT 1 FROM contacts c WHERE c.org_id = clients.org_id AND c.client_id = clients.id
+                 AND (lower(c.name) LIKE {} ESCAPE '\\' OR lower(c.email) LIKE {} ESCAPE '\\')))",
+            Param::Text(contains_pattern(n).into()),
+        );
+    }
+    f
+}
+
+/// A LIKE pattern for "contains `text`", its own `%`, `_` and `\` taken literally.
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+/// Clients in the order they were added, those matching `needle` (lower-case) if given.
 pub fn list(
     db: &mut Db<'_>,
     org: OrgId,
+    needle: Option<&str>,
     after_id: Option<i64>,
     limit: usize,
 ) -> Result<Page<Client>, StoreError> {
-    let mut f = Filter::new(org);
+    let mut f = matching(org, needle);
     if let Some(a) = after_id {
         f.and("id > {}", Param::Int(a));
     }
@@ -127,6 +159,15 @@ pub fn list(
     );
     let rows = db.query_map(&sql, &f.params(), from_row)?;
     Ok(Page::from_rows(rows, limit, |c| (c.id.0, c.id.0)))
+}
+
+/// How many clients [`list`] finds over all its pages.
+pub fn count(db: &mut Db<'_>, org: OrgId, needle: Option<&str>) -> Result<i64, StoreError> {
+    let f = matching(org, needle);
+    db.scalar(
+        &format!("SELECT COUNT(*) FROM clients WHERE {}", f.sql()),
+        &f.params(),
+    )
 }
 
 pub fn update(db: &mut Db<'_>, c: &Client) -> Result<(), StoreError> {

@@ -1,6 +1,6 @@
 use jiff::Timestamp;
 use rapport_core::engagement::{Engagement, EngagementDraft, EngagementStatus};
-use rapport_core::ids::{ClientId, EngagementId, OrgId};
+use rapport_core::ids::{ClientId, EngagementId, MemberId, OrgId};
 use rapport_core::money::Currency;
 
 use crate::db::Db;
@@ -22,6 +22,7 @@ fn from_row(r: &Row) -> Result<Engagement, StoreError> {
         name: r.get(3)?,
         status: r.word(4)?,
         manager_id: r.get(5)?,
+        team: Vec::new(),
         brief: r.json(6)?,
         brief_version: r.get(7)?,
         currency: Currency::parse(&currency).map_err(StoreError::decode)?,
@@ -55,14 +56,50 @@ pub fn insert(
             d.sla_policy.as_ref().map(Json), d.silence_policy.as_ref().map(Json), d.calendar.as_ref().map(Json)
         ],
     )?;
+    set_team(db, org, EngagementId(id), &d.team, now)?;
     get(db, org, EngagementId(id))
 }
 
 pub fn get(db: &mut Db<'_>, org: OrgId, id: EngagementId) -> Result<Engagement, StoreError> {
-    from_row(&db.query_one(
+    let mut e = from_row(&db.query_one(
         &format!("SELECT {COLUMNS} FROM engagements WHERE org_id = $1 AND id = $2"),
         params![org, id],
-    )?)
+    )?)?;
+    e.team = team(db, org, id)?;
+    Ok(e)
+}
+
+/// The members on an engagement's team, ascending.
+pub fn team(db: &mut Db<'_>, org: OrgId, id: EngagementId) -> Result<Vec<MemberId>, StoreError> {
+    db.query_map(
+        "SELECT member_id FROM engagement_team WHERE org_id = $1 AND engagement_id = $2 ORDER BY member_id",
+        params![org, id],
+        |r| r.get(0),
+    )
+}
+
+/// Make the team exactly `members`: those already on it keep the date they joined.
+pub fn set_team(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: EngagementId,
+    members: &[MemberId],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let before = team(db, org, id)?;
+    for m in before.iter().filter(|m| !members.contains(m)) {
+        db.execute(
+            "DELETE FROM engagement_team WHERE org_id = $1 AND engagement_id = $2 AND member_id = $3",
+            params![org, id, *m],
+        )?;
+    }
+    for m in members.iter().filter(|m| !before.contains(m)) {
+        db.execute(
+            "INSERT INTO engagement_team (org_id, engagement_id, member_id, added_at) VALUES ($1, $2, $3, $4)",
+            params![org, id, *m, now],
+        )?;
+    }
+    Ok(())
 }
 
 pub fn list(
@@ -85,7 +122,10 @@ pub fn list(
         f.sql(),
         limit + 1
     );
-    let rows = db.query_map(&sql, &f.params(), from_row)?;
+    let mut rows = db.query_map(&sql, &f.params(), from_row)?;
+    for e in &mut rows {
+        e.team = team(db, org, e.id)?;
+    }
     Ok(Page::from_rows(rows, limit, |e| (e.id.0, e.id.0)))
 }
 

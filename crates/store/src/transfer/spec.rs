@@ -115,6 +115,8 @@ pub fn json_key_table(key: &str) -> Option<&'static str> {
     match key {
         "assignee_id" | "manager_id" | "recipient_id" | "made_by" | "acknowledged_by"
         | "changed_by" | "confirmed_by" => Some("members"),
+        // An engagement's team in its audit rows: the whole team, and who joined or left.
+        "team" | "team_added" | "team_removed" => Some("members"),
         "decided_by" => Some("contacts"),
         "invitation_id" => Some("rating_invitations"),
         "override_id" => Some("scope_overrides"),
@@ -193,6 +195,15 @@ pub const TABLES: &[TableSpec] = &[
         key: &["id"],
         booleans: &[],
         refs: &[("client_id", Table("clients")), ("manager_id", Table("members"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "engagement_team",
+        columns: &["org_id", "engagement_id", "member_id", "added_at"],
+        has_id: false,
+        key: &["engagement_id", "member_id"],
+        booleans: &[],
+        refs: &[("engagement_id", Table("engagements")), ("member_id", Table("members"))],
         json_with_ids: &[],
     },
     TableSpec {

@@ -10,7 +10,6 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::members::PageQuery;
 use super::{Errors, list_type};
 use crate::extract::{ApiJson, ApiQuery, Auth, Id};
 use crate::problem::ApiResult;
@@ -19,18 +18,31 @@ use crate::state::AppState;
 list_type!(ClientList, ClientView);
 list_type!(ContactList, Contact);
 
-/// Clients (a contact sees only their own).
-#[utoipa::path(get, operation_id = "listClients", path = "/api/v1/clients", tag = "clients", params(PageQuery),
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ClientQuery {
+    /// Only clients whose name, notes, or a contact's name or address contain this (any
+    /// case; at most 200 characters).
+    pub q: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// 1-200, default 50.
+    pub limit: Option<usize>,
+}
+
+/// Clients, oldest first (a contact sees only their own).
+#[utoipa::path(get, operation_id = "listClients", path = "/api/v1/clients", tag = "clients", params(ClientQuery),
     responses((status = 200, body = ClientList), Errors))]
 async fn list(
     State(s): State<AppState>,
     auth: Auth,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<ClientQuery>,
 ) -> ApiResult<Json<ClientList>> {
     let limit = rapport_app::limit(q.limit)?;
     Ok(Json(
         s.app
-            .list_clients(&auth.0, q.cursor.as_deref(), limit)
+            .list_clients(&auth.0, q.q.as_deref(), q.cursor.as_deref(), limit)
             .await?
             .into(),
     ))

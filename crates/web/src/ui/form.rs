@@ -46,6 +46,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for UiForm<T> {
     }
 }
 
+/// Split posted pairs into a form struct and the values of one repeated field (ticked boxes
+/// sharing a name), which the struct's form reader cannot hold.
+pub fn split_repeated<T: DeserializeOwned>(
+    pairs: Vec<(String, String)>,
+    repeated: &str,
+) -> Result<(T, Vec<String>), UiError> {
+    let (many, rest): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(k, _)| k == repeated);
+    let unreadable = |e: &dyn std::fmt::Display| {
+        UiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("The form could not be read: {e}"),
+        )
+    };
+    let encoded = serde_urlencoded::to_string(&rest).map_err(|e| unreadable(&e))?;
+    let form = serde_urlencoded::from_str(&encoded).map_err(|e| unreadable(&e))?;
+    Ok((form, many.into_iter().map(|(_, v)| v).collect()))
+}
+
 /// A form that may carry files: multipart from a browser (the `files` inputs become uploads),
 /// or urlencoded without them. The other fields come back as posted pairs.
 pub async fn with_files<S: Send + Sync>(

@@ -19,7 +19,7 @@ use super::{me, page, parse_id};
 use crate::state::AppState;
 use crate::ui::charts;
 use crate::ui::form::UiForm;
-use crate::ui::{Agent, Session, UiError, UiResult, csrf_field};
+use crate::ui::{Agent, Session, UiError, UiResult, csrf_field, urlencode};
 
 pub(super) async fn client_page(
     State(state): State<AppState>,
@@ -218,67 +218,93 @@ const LABELS: Labels = &[
 pub(super) struct ListQuery {
     q: String,
     done: String,
+    cursor: String,
 }
+
+/// A page of clients per screen: the search runs in the database, so any number can be found.
+const CLIENTS_PER_PAGE: usize = 50;
 
 pub(super) async fn list(
     State(state): State<AppState>,
     Agent(s): Agent,
     Query(q): Query<ListQuery>,
-) -> UiResult<Markup> {
+) -> UiResult<Response> {
     let me = me(&state, &s).await?;
-    let all = state
+    let cursor = Some(q.cursor.as_str()).filter(|c| !c.is_empty());
+    let (found, error) = match state
         .app
-        .list_clients(&s.ctx, None, rapport_app::MAX_PAGE)
-        .await?;
+        .find_clients(&s.ctx, Some(&q.q), cursor, CLIENTS_PER_PAGE)
+        .await
+    {
+        Ok(found) => (Some(found), None),
+        Err(e) if is_form_error(&e) => (None, Some(say(&e, &[("q", "Find a client")]))),
+        Err(e) => return Err(e.into()),
+    };
     let health = state.app.health_scores(&s.ctx).await?;
-    let needle = q.q.trim().to_lowercase();
-    let shown: Vec<_> = all
-        .items
-        .iter()
-        .filter(|c| needle.is_empty() || c.name.to_lowercase().contains(&needle))
-        .collect();
+    let needle = q.q.trim();
     let manages = s.ctx.principal.allows(Permission::ManageClients);
+    let next = found
+        .as_ref()
+        .and_then(|f| f.page.next_cursor.as_deref())
+        .map(|c| format!("/app/clients?q={}&cursor={}", urlencode(&q.q), urlencode(c)));
     let body = html! {
         h1 { "Clients" }
         @if q.done == "saved" { p class="notice ok" role="status" { "Saved." } }
         @if manages { p { a class="button" href="/app/clients/new" { "Add a client" } } }
         form method="get" action="/app/clients" class="row" role="search" {
-            label for="client-q" { "Find a client" }
+            label for="client-q" { "Find a client (name, notes, a contact's name or address)" }
             input id="client-q" type="search" name="q" value=(q.q) autocomplete="off";
             button type="submit" { "Find" }
         }
-        @if shown.is_empty() {
-            p class="empty" {
-                @if needle.is_empty() { "No clients yet." } @else { "No client's name contains " q { (q.q.trim()) } "." }
+        (fields::notice(error.as_ref().map(|e| e.1.as_str())))
+        @if let Some(found) = &found {
+            p id="client-count" role="status" {
+                @match (found.total, needle.is_empty()) {
+                    (0, true) => { "No clients yet." }
+                    (0, false) => { "No client matches " q { (needle) } "." }
+                    (1, true) => { "1 client." }
+                    (n, true) => { (n) " clients." }
+                    (1, false) => { "1 client matches " q { (needle) } "." }
+                    (n, false) => { (n) " clients match " q { (needle) } "." }
+                }
             }
-        } @else {
-            div class="table-wrap" {
-                table class="queue" {
-                    caption class="sr-only" { "Clients" }
-                    thead { tr {
-                        th scope="col" { "Name" } th scope="col" { "Time zone" }
-                        th scope="col" { "Health" } th scope="col" { "Why" }
-                    } }
-                    tbody {
-                        @for c in &shown {
-                            tr {
-                                td { a href={ "/app/clients/" (c.id.0) } { (c.name) } }
-                                td { (c.calendar.tz) }
-                                @match health.get(&c.id) {
-                                    Some(h) => {
-                                        td { (h.score) " / 100" }
-                                        td { @if let Some(r) = h.reasons.first() { (r.detail) } @else { "no bad signal" } }
+            @if !found.page.items.is_empty() {
+                div class="table-wrap" {
+                    table class="queue" id="client-list" {
+                        caption class="sr-only" { "Clients" }
+                        thead { tr {
+                            th scope="col" { "Name" } th scope="col" { "Time zone" }
+                            th scope="col" { "Health" } th scope="col" { "Why" }
+                        } }
+                        tbody {
+                            @for c in &found.page.items {
+                                tr {
+                                    td { a href={ "/app/clients/" (c.id.0) } { (c.name) } }
+                                    td { (c.calendar.tz) }
+                                    @match health.get(&c.id) {
+                                        Some(h) => {
+                                            td { (h.score) " / 100" }
+                                            td { @if let Some(r) = h.reasons.first() { (r.detail) } @else { "no bad signal" } }
+                                        }
+                                        None => { td { "—" } td class="muted" { "not scored yet" } }
                                     }
-                                    None => { td { "—" } td class="muted" { "not scored yet" } }
                                 }
                             }
                         }
                     }
                 }
             }
+            @if let Some(href) = &next {
+                nav aria-label="Pages" class="pager" { a rel="next" href=(href) { "Next page →" } }
+            }
         }
     };
-    page(&state, &s, &me, "Clients", "clients", body).await
+    let status = error.map_or(StatusCode::OK, |e| e.0);
+    Ok((
+        status,
+        page(&state, &s, &me, "Clients", "clients", body).await?,
+    )
+        .into_response())
 }
 
 /// What the client form holds, as typed.

@@ -10,6 +10,7 @@ use rapport_app::AppError;
 use rapport_core::access::Permission;
 use rapport_core::engagement::{Engagement, EngagementPatch, EngagementStatus, NewEngagement};
 use rapport_core::ids::{ClientId, EngagementId, MemberId};
+use rapport_core::member::Member;
 use rapport_core::money::Currency;
 use rapport_core::request::Priority;
 use rapport_core::scope::{Brief, MAX_ID_CHARS, ScopeItem, ScopeKind};
@@ -20,13 +21,14 @@ use serde::Deserialize;
 use super::fields::{self, Labels, is_form_error, say};
 use super::{me, page, parse_id};
 use crate::state::AppState;
-use crate::ui::form::UiForm;
+use crate::ui::form::{UiForm, split_repeated};
 use crate::ui::{Agent, Session, UiResult, csrf_field};
 
 const LABELS: Labels = &[
     ("name", "Name"),
     ("status", "State"),
     ("manager_id", "Manager"),
+    ("team_member_ids", "Team"),
     ("brief", "Brief"),
     ("brief.text", "What the engagement is for"),
     ("currency", "Currency"),
@@ -60,6 +62,9 @@ pub(super) struct EngagementForm {
     name: String,
     status: String,
     manager: String,
+    /// Member ids, one per ticked box (read by [`EngagementForm::of_pairs`]).
+    #[serde(skip)]
+    team: Vec<String>,
     brief_text: String,
     in_items: String,
     out_items: String,
@@ -91,6 +96,13 @@ fn hours_of(m: Option<i64>) -> String {
 }
 
 impl EngagementForm {
+    /// From the posted pairs: the ticked team boxes repeat `team`.
+    fn of_pairs(pairs: Vec<(String, String)>) -> UiResult<Self> {
+        let (mut f, team): (Self, _) = split_repeated(pairs, "team")?;
+        f.team = team;
+        Ok(f)
+    }
+
     fn with_policy(mut self, sla: &SlaPolicy, silence: &SilencePolicy) -> Self {
         let t = &sla.targets;
         for (p, first, next, res) in [
@@ -143,6 +155,7 @@ impl EngagementForm {
             name: e.name.clone(),
             status: e.status.as_str().into(),
             manager: e.manager_id.map(|m| m.0.to_string()).unwrap_or_default(),
+            team: e.team.iter().map(|m| m.0.to_string()).collect(),
             brief_text: e.brief.text.clone(),
             in_items: items(ScopeKind::In),
             out_items: items(ScopeKind::Out),
@@ -247,6 +260,21 @@ impl EngagementForm {
 
     fn manager(&self) -> Result<Option<MemberId>, AppError> {
         Ok(fields::whole("manager_id", &self.manager)?.map(MemberId))
+    }
+
+    fn team(&self) -> Result<Vec<MemberId>, AppError> {
+        self.team
+            .iter()
+            .map(|t| {
+                t.trim().parse().map_err(|_| {
+                    AppError::invalid("team_member_ids", "choose members from the list")
+                })
+            })
+            .collect()
+    }
+
+    fn on_team(&self, m: MemberId) -> bool {
+        self.team.iter().any(|t| t.trim() == m.0.to_string())
     }
 }
 
@@ -362,7 +390,7 @@ fn target_row(p: &str, label: &str, first: &str, next: &str, res: &str) -> Marku
 
 struct FormCtx<'a> {
     action: String,
-    members: &'a [(MemberId, String)],
+    members: &'a [Member],
     editing: bool,
     preview: Markup,
 }
@@ -382,7 +410,18 @@ fn engagement_form(s: &Session, f: &EngagementForm, c: &FormCtx<'_>) -> Markup {
             label for="e-manager" { "Manager" }
             select id="e-manager" name="manager" {
                 option value="" { "nobody yet" }
-                @for (id, name) in c.members { option value=(id.0) selected[f.manager == id.0.to_string()] { (name) } }
+                @for m in c.members.iter().filter(|m| m.active) { option value=(m.id.0) selected[f.manager == m.id.0.to_string()] { (m.name) } }
+            }
+            fieldset class="stack" id="e-team" {
+                legend { "Team: who works on it" }
+                // A deactivated member stays listed while on the team, so saving keeps them.
+                @for m in c.members.iter().filter(|m| m.active || f.on_team(m.id)) {
+                    label {
+                        input type="checkbox" name="team" value=(m.id.0) checked[f.on_team(m.id)];
+                        " " (m.name)
+                        @if !m.active { span class="muted" { " (deactivated)" } }
+                    }
+                }
             }
             fieldset class="stack" {
                 legend { "Brief: what is in and out of scope" }
@@ -441,16 +480,12 @@ fn engagement_form(s: &Session, f: &EngagementForm, c: &FormCtx<'_>) -> Markup {
     }
 }
 
-async fn member_choices(state: &AppState, s: &Session) -> UiResult<Vec<(MemberId, String)>> {
+async fn member_choices(state: &AppState, s: &Session) -> UiResult<Vec<Member>> {
     Ok(state
         .app
         .list_members(&s.ctx, None, rapport_app::MAX_PAGE)
         .await?
-        .items
-        .into_iter()
-        .filter(|m| m.active)
-        .map(|m| (m.id, m.name))
-        .collect())
+        .items)
 }
 
 async fn form_page(
@@ -519,9 +554,10 @@ pub(super) async fn create(
     State(state): State<AppState>,
     Agent(s): Agent,
     Path(raw): Path<String>,
-    UiForm(f): UiForm<EngagementForm>,
+    UiForm(pairs): UiForm<Vec<(String, String)>>,
 ) -> UiResult<Response> {
     let client = ClientId(parse_id(&raw)?);
+    let f = EngagementForm::of_pairs(pairs)?;
     s.check(&f.csrf)?;
     if f.intent == "preview" {
         return form_page(&state, &s, client, &f, None, None).await;
@@ -533,6 +569,7 @@ pub(super) async fn create(
             client_id: client,
             name: f.name.clone(),
             manager_id: f.manager()?,
+            team_member_ids: f.team()?,
             brief: Some(f.brief(None)),
             hourly_rate_minor: fields::money("hourly_rate_minor", &f.rate, exp)?,
             budget_minutes: fields::hours("budget_minutes", &f.budget_hours)?,
@@ -578,9 +615,10 @@ pub(super) async fn update(
     State(state): State<AppState>,
     Agent(s): Agent,
     Path(raw): Path<String>,
-    UiForm(f): UiForm<EngagementForm>,
+    UiForm(pairs): UiForm<Vec<(String, String)>>,
 ) -> UiResult<Response> {
     let id = EngagementId(parse_id(&raw)?);
+    let f = EngagementForm::of_pairs(pairs)?;
     s.check(&f.csrf)?;
     let before = state.app.get_engagement(&s.ctx, id).await?;
     if f.intent == "preview" {
@@ -597,6 +635,7 @@ pub(super) async fn update(
             name: Some(f.name.clone()),
             status: Some(status),
             manager_id: Some(f.manager()?),
+            team_member_ids: Some(f.team()?),
             brief: Some(f.brief(Some(&before.brief))),
             hourly_rate_minor: Some(fields::money("hourly_rate_minor", &f.rate, exp)?),
             budget_minutes: Some(fields::hours("budget_minutes", &f.budget_hours)?),
@@ -633,8 +672,9 @@ pub(super) async fn update(
 pub(super) async fn scope_preview(
     State(state): State<AppState>,
     Agent(s): Agent,
-    UiForm(f): UiForm<EngagementForm>,
+    UiForm(pairs): UiForm<Vec<(String, String)>>,
 ) -> UiResult<Markup> {
+    let f = EngagementForm::of_pairs(pairs)?;
     s.check(&f.csrf)?;
     Ok(preview(&state, &s, &f, None))
 }

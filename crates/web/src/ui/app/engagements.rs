@@ -55,6 +55,7 @@ pub(super) async fn engagement_page(
         Some(m) => state.app.get_member(&s.ctx, m).await.ok().map(|m| m.name),
         None => None,
     };
+    let team = state.app.engagement_team(&s.ctx, id).await?;
     let whose = match &e.calendar {
         Some(_) => "the engagement's own calendar".to_string(),
         None => possessive(&client.name) + " calendar",
@@ -73,6 +74,13 @@ pub(super) async fn engagement_page(
         dl class="facts" {
             dt { "State" } dd { (e.status.as_str()) }
             dt { "Manager" } dd { (manager.as_deref().unwrap_or("nobody yet")) }
+            dt { "Team" } dd id="team" {
+                @if team.is_empty() { "nobody yet" }
+                @for (i, m) in team.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    (m.name) @if !m.active { " (deactivated)" }
+                }
+            }
             dt { "Rate" } dd { (money(e.hourly_rate_minor).map(|r| r + " an hour").unwrap_or_else(|| "none".into())) }
             @if let Some(f) = money(e.budget_fee_minor) { dt { "Fixed fee" } dd { (f) } }
             dt { "Dates" } dd {

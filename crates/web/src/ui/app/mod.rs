@@ -392,7 +392,7 @@ fn shortcuts_dialog() -> Markup {
 async fn client_names(state: &AppState, s: &Session) -> AppResult<HashMap<ClientId, String>> {
     let list = state
         .app
-        .list_clients(&s.ctx, None, rapport_app::MAX_PAGE)
+        .list_clients(&s.ctx, None, None, rapport_app::MAX_PAGE)
         .await?;
     Ok(list.items.into_iter().map(|c| (c.id, c.name)).collect())
 }

@@ -84,7 +84,7 @@ async fn form(
     let Some(client) = client else {
         let clients = state
             .app
-            .list_clients(&s.ctx, None, rapport_app::MAX_PAGE)
+            .list_clients(&s.ctx, None, None, rapport_app::MAX_PAGE)
             .await?;
         return Ok(html! {
             h1 { "Log a request" }

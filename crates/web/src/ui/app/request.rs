@@ -34,6 +34,8 @@ struct Extra {
     draft: String,
     direction: String,
     findings: Vec<serde_json::Value>,
+    /// How the lint says to greet the contact, when it was run.
+    addressee: Option<String>,
     /// The canned reply chosen in the composer, and its text rendered for this request.
     canned: Option<(rapport_core::ids::CannedReplyId, String)>,
 }
@@ -52,6 +54,22 @@ pub(super) fn findings_list(findings: &[serde_json::Value]) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The composer's findings, offering to hold the reply for the client's next business hour
+/// when the moment is what is wrong (quiet hours, a holiday): the same panel whether the lint
+/// ran as you typed, on "Check the message" or on a refused send.
+fn lint_panel(findings: &[serde_json::Value], addressee: Option<&str>) -> Markup {
+    let timing = findings
+        .iter()
+        .any(|f| matches!(f["rule"].as_str(), Some("quiet_hours" | "holiday")));
+    html! {
+        @if let Some(a) = addressee { p class="muted" { "Greet them as " strong { (a) } "." } }
+        (findings_list(findings))
+        @if timing {
+            p { button type="submit" name="when" value="client_hours" id="send-client-hours" { "Send at their next business hour" } }
         }
     }
 }
@@ -173,12 +191,6 @@ async fn render_request(
         extra.direction.as_str()
     };
     let base = format!("/app/requests/{}", id.0);
-    // The lint found the moment wrong for them (quiet hours, a holiday): offer their next
-    // business hour instead, through the scheduled send.
-    let timing = extra
-        .findings
-        .iter()
-        .any(|f| matches!(f["rule"].as_str(), Some("quiet_hours" | "holiday")));
     let body = html! {
         p class="crumbs" { a href="/app" { "Queues" } " › " a href={ "/app/clients/" (client.id.0) } { (client.name) } " › " (r.reference) }
         h1 { (r.title) }
@@ -288,15 +300,14 @@ async fn render_request(
                 textarea id="body" name="body" rows="8" required
                     hx-post={ (base) "/lint" } hx-trigger="input changed delay:400ms, load"
                     hx-target="#lint" hx-swap="innerHTML" aria-describedby="lint" { (extra.draft) }
-                div id="lint" class="lint" aria-live="polite" { (findings_list(&extra.findings)) }
+                div id="lint" class="lint" aria-live="polite" { (lint_panel(&extra.findings, extra.addressee.as_deref())) }
                 @if !extra.findings.is_empty() {
                     label { input type="checkbox" name="confirm" value="yes"; " Send anyway (the findings are recorded)" }
                 }
                 p class="muted" { "It is " (now.local_time.replace('T', " ")) " for the client (" (now.tz) ")." }
-                @if timing {
-                    button type="submit" name="when" value="client_hours" id="send-client-hours" { "Send at their next business hour" }
-                    " "
-                }
+                // Without JavaScript the findings come from here (or from a refused send).
+                button type="submit" name="intent" value="check" class="secondary" id="check-reply" { "Check the message" }
+                " "
                 button type="submit" id="send" { "Send" }
             }
         }
@@ -460,6 +471,8 @@ pub(super) struct ReplyForm {
     confirm: String,
     /// `client_hours`: hold the reply until the client's calendar next opens.
     when: String,
+    /// `check`: lint the draft and show the page again, sending nothing.
+    intent: String,
 }
 
 pub(super) async fn reply(
@@ -474,6 +487,9 @@ pub(super) async fn reply(
         "note" => Direction::Note,
         _ => Direction::Outbound,
     };
+    if f.intent == "check" {
+        return check_reply(&state, &s, id, f).await;
+    }
     let input = NewMessage {
         direction: Some(direction),
         body: f.body.clone(),
@@ -524,6 +540,45 @@ pub(super) async fn reply(
     }
 }
 
+/// "Check the message": the lint's findings on the page again with the draft, nothing sent.
+async fn check_reply(
+    state: &AppState,
+    s: &Session,
+    id: RequestId,
+    f: ReplyForm,
+) -> UiResult<Response> {
+    let mut extra = Extra {
+        draft: f.body.clone(),
+        direction: f.direction.clone(),
+        ..Default::default()
+    };
+    if f.direction == "note" {
+        extra.notice = Some("Internal notes are not linted.".into());
+    } else {
+        match state
+            .app
+            .lint_message(&s.ctx, LintTarget::Request(id), f.body, None, None)
+            .await
+        {
+            Ok(out) => {
+                extra.findings = out
+                    .findings
+                    .iter()
+                    .filter_map(|f| serde_json::to_value(f).ok())
+                    .collect();
+                extra.addressee = out.addressee;
+            }
+            Err(e @ AppError::Invalid(_)) => {
+                let (status, msg) = describe(&e);
+                extra.status = Some(status);
+                extra.error = Some(msg);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    render_request(state, s, id, extra).await
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct LintForm {
@@ -558,10 +613,7 @@ pub(super) async fn lint(
                 .iter()
                 .filter_map(|f| serde_json::to_value(f).ok())
                 .collect();
-            Ok(html! {
-                @if let Some(a) = &out.addressee { p class="muted" { "Greet them as " strong { (a) } "." } }
-                (findings_list(&list))
-            })
+            Ok(lint_panel(&list, out.addressee.as_deref()))
         }
         Err(e @ AppError::Invalid(_)) => Ok(html! { p class="notice error" { (describe(&e).1) } }),
         Err(e) => Err(e.into()),

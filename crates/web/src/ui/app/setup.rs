@@ -16,7 +16,7 @@ pub(super) async fn get_started(state: &AppState, s: &Session) -> AppResult<Mark
     let admin = s.ctx.principal.allows(Permission::ManageMembers);
     let app = &state.app;
     let members = app.list_members(&s.ctx, None, 2).await?.items.len();
-    let clients = app.list_clients(&s.ctx, None, 1).await?.items;
+    let clients = app.list_clients(&s.ctx, None, None, 1).await?.items;
     let contacts = app.list_contacts(&s.ctx, None, None, 1).await?.items.len();
     let engagements = app
         .list_engagements(&s.ctx, None, None, 1)

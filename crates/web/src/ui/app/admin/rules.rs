@@ -296,7 +296,7 @@ async fn form_page(
     };
     let clients = state
         .app
-        .list_clients(&s.ctx, None, rapport_app::MAX_PAGE)
+        .list_clients(&s.ctx, None, None, rapport_app::MAX_PAGE)
         .await?;
     let canned = state
         .app

@@ -52,7 +52,7 @@ async fn list_page(
         .await?;
     let clients = state
         .app
-        .list_clients(&s.ctx, None, rapport_app::MAX_PAGE)
+        .list_clients(&s.ctx, None, None, rapport_app::MAX_PAGE)
         .await?;
     let body = html! {
         h1 { "Triage" }
