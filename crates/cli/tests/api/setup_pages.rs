@@ -1036,3 +1036,68 @@ both!(
         );
     }
 );
+
+both!(
+    get_started_walks_an_admin_through_mail_after_the_records,
+    |app: TestApp| async move {
+        let owner = sign_in(&app, "owner@acme.example", PASSWORD).await;
+        app.member_token("ines@acme.example", Role::Agent).await;
+        let client = app.client("Kaveri Foods").await;
+        app.contact(client, "priya@kaveri.example", None).await;
+        app.post(
+            "/api/v1/engagements",
+            &app.owner,
+            serde_json::json!({"client_id": client, "name": "Reporting", "currency": "GBP"}),
+        )
+        .await
+        .ok(201);
+        // The records are set up; the mail set-up is next, each a link to its page.
+        let page = get(&app, "/app", &owner).await;
+        assert!(page.body.contains("Get started"), "{}", page.body);
+        assert!(
+            page.body
+                .contains("Write an engagement: its brief, budget and service levels — done")
+        );
+        assert!(
+            page.body.contains("<a href=\"/app/admin/mailboxes/new\">"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("<a href=\"/app/admin/canned/new\">"),
+            "{}",
+            page.body
+        );
+        // An agent cannot set mail up, so is not asked to: their list is done and gone.
+        let agent = sign_in(&app, "ines@acme.example", PASSWORD).await;
+        let page = get(&app, "/app", &agent).await;
+        assert!(!page.body.contains("Get started"), "{}", page.body);
+
+        app.post(
+            "/api/v1/canned-replies",
+            &app.owner,
+            serde_json::json!({"name": "Thanks", "body": "Thank you, {{contact.preferred_name}}."}),
+        )
+        .await
+        .ok(201);
+        let page = get(&app, "/app", &owner).await;
+        assert!(
+            page.body
+                .contains("Write canned replies for what you answer often — done")
+        );
+        app.post(
+            "/api/v1/mailboxes",
+            &app.owner,
+            serde_json::json!({"name": "Support", "host": "imap.example.com",
+                               "username": "support", "password": "hunter2-imap"}),
+        )
+        .await
+        .ok(201);
+        let page = get(&app, "/app", &owner).await;
+        assert!(
+            !page.body.contains("Get started"),
+            "gone once all is set up: {}",
+            page.body
+        );
+    }
+);

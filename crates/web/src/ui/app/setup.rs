@@ -24,6 +24,18 @@ pub(super) async fn get_started(state: &AppState, s: &Session) -> AppResult<Mark
         .items
         .len();
     let first_client = clients.first().map(|c| c.id.0);
+    // The mail set-up is the admins' part: only they can see it, so only they are asked.
+    let (mailboxes, canned) = if admin {
+        (
+            !app.list_mailboxes(&s.ctx).await?.is_empty(),
+            !app.list_canned_replies(&s.ctx, None, 1)
+                .await?
+                .items
+                .is_empty(),
+        )
+    } else {
+        (true, true)
+    };
     let steps = [
         (
             admin,
@@ -48,6 +60,18 @@ pub(super) async fn get_started(state: &AppState, s: &Session) -> AppResult<Mark
             engagements > 0,
             "Write an engagement: its brief, budget and service levels".to_string(),
             first_client.map(|c| format!("/app/clients/{c}/engagements/new")),
+        ),
+        (
+            admin,
+            mailboxes,
+            "Connect a mailbox, so the clients' mail becomes requests".to_string(),
+            Some("/app/admin/mailboxes/new".to_string()),
+        ),
+        (
+            admin,
+            canned,
+            "Write canned replies for what you answer often".to_string(),
+            Some("/app/admin/canned/new".to_string()),
         ),
     ];
     if steps.iter().all(|(shown, done, _, _)| !shown || *done) {
