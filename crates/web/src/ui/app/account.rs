@@ -13,7 +13,7 @@ use super::fields::{Labels, is_form_error, notice, say};
 use super::{CsrfOnly, me, page, parse_id};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
-use crate::ui::{Agent, Session, UiResult, csrf_field, time_el};
+use crate::ui::{Agent, Session, UiResult, csrf_field};
 
 const LABELS: Labels = &[
     ("current_password", "Current password"),
@@ -154,11 +154,11 @@ async fn render(state: &AppState, s: &Session, v: View) -> UiResult<Response> {
                             @for t in &tokens {
                                 tr {
                                     td { (t.name) }
-                                    td { (time_el(t.created_at, &me.tz)) }
-                                    td { @match t.last_used_at { Some(at) => (time_el(at, &me.tz)), None => "never" } }
+                                    td { (me.at(t.created_at)) }
+                                    td { @match t.last_used_at { Some(at) => (me.at(at)), None => "never" } }
                                     td {
                                         @if let Some(at) = t.revoked_at {
-                                            "revoked " (time_el(at, &me.tz))
+                                            "revoked " (me.at(at))
                                         } @else {
                                             form method="post" action={ "/app/account/tokens/" (t.id.0) "/revoke" } class="inline" {
                                                 (csrf_field(&s.csrf))

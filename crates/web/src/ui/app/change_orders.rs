@@ -21,7 +21,7 @@ use super::fields::{self, Labels, is_form_error, say};
 use super::{OPEN, me, page, parse_id};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
-use crate::ui::{Agent, Session, UiResult, csrf_field, time_el};
+use crate::ui::{Agent, Session, UiResult, csrf_field};
 
 const LABELS: Labels = &[
     ("request_ids", "Requests covered"),
@@ -373,7 +373,7 @@ async fn show(
                     @if i > 0 { ", " } a href={ "/app/requests/" (r.id.0) } { (r.reference) " " (r.title) }
                 }
             }
-            @if let Some(t) = co.sent_at { dt { "Sent" } dd { (time_el(t, &me.tz)) } }
+            @if let Some(t) = co.sent_at { dt { "Sent" } dd { (me.at(t)) } }
         }
         @if matches!(co.status, ChangeOrderStatus::Approved | ChangeOrderStatus::Declined) {
             section aria-labelledby="decision-h" id="co-decision" {
@@ -381,7 +381,7 @@ async fn show(
                 p {
                     strong { (co.status.as_str()) }
                     @if let Some(n) = &co.decided_by_name { " by " (n) }
-                    @if let Some(t) = co.decided_at { " on " (time_el(t, &me.tz)) }
+                    @if let Some(t) = co.decided_at { " on " (me.at(t)) }
                     "."
                 }
                 @if let Some(note) = &co.decision_note { blockquote { (note) } }

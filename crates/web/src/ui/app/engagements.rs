@@ -11,7 +11,7 @@ use super::fields;
 use super::{me, page, parse_id};
 use crate::state::AppState;
 use crate::ui::charts;
-use crate::ui::{Agent, UiResult, time_el};
+use crate::ui::{Agent, UiResult};
 
 pub(super) async fn engagement_page(
     State(state): State<AppState>,
@@ -185,7 +185,7 @@ pub(super) async fn engagement_page(
                                     td {
                                         @if let Some(t) = co.decided_at {
                                             @if let Some(n) = &co.decided_by_name { (n) " " }
-                                            (time_el(t, &me.tz))
+                                            (me.at(t))
                                             @if let Some(note) = &co.decision_note { ": " q { (note) } }
                                         }
                                     }

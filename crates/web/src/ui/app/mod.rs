@@ -188,11 +188,20 @@ fn status_label(s: Status) -> String {
     s.as_str().replace('_', " ")
 }
 
-/// Who is signed in: their name and zone.
+/// Who is signed in: their name and zone, and the moment the page is drawn at.
 struct Me {
     name: String,
     tz: String,
     id: MemberId,
+    now: jiff::Timestamp,
+}
+
+impl Me {
+    /// An instant in the workspace's one date style: in the member's zone, with how far it is
+    /// from now ("Tue 3 Mar 2026, 14:00 GMT (2 days ago)").
+    fn at(&self, ts: jiff::Timestamp) -> maud::Markup {
+        super::relative::when_el(ts, self.now, &self.tz)
+    }
 }
 
 async fn me(state: &AppState, s: &Session) -> UiResult<Me> {
@@ -202,6 +211,7 @@ async fn me(state: &AppState, s: &Session) -> UiResult<Me> {
         name: m.name,
         tz: m.tz,
         id,
+        now: state.app.now(),
     })
 }
 

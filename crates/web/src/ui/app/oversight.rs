@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::{me, page};
 use crate::state::AppState;
-use crate::ui::{Agent, Session, UiError, UiResult, time_el, urlencode};
+use crate::ui::{Agent, Session, UiError, UiResult, urlencode};
 
 /// Who may open the audit log; the navigation shows the link only to them.
 pub(super) fn reads_audit(s: &Session) -> bool {
@@ -242,7 +242,7 @@ pub(super) async fn audit(
                         tbody {
                             @for e in &list.items {
                                 tr {
-                                    td { (time_el(e.at, &me.tz)) }
+                                    td { (me.at(e.at)) }
                                     td { (actor_name(&e.actor, &names)) }
                                     td { code { (e.action) } }
                                     td { (target(e.target_kind.as_deref(), e.target_id)) }

@@ -22,7 +22,7 @@ use crate::ui::form::UiForm;
 use crate::ui::{
     Agent, Session, UiResult, csrf_field, describe, local_value, parse_local,
     relative::{due_el, when_el},
-    time_el, trusted, urlencode, when,
+    trusted, urlencode, when,
 };
 
 /// What a re-rendered request page carries from the form that failed.
@@ -202,13 +202,13 @@ async fn render_request(
             dt { "Assignee" } dd { (assignee.as_deref().unwrap_or("nobody")) }
             dt { "Opened" } dd { (when_el(r.created_at, at, &me.tz)) }
             @if let Some(d) = r.due_at {
-                dt { "Due" } dd { @if r.status.is_open() { (due_el(d, at, &me.tz)) } @else { (time_el(d, &me.tz)) } }
+                dt { "Due" } dd { @if r.status.is_open() { (due_el(d, at, &me.tz)) } @else { (me.at(d)) } }
             }
             dt { "Client's time" } dd id="client-time" {
                 (now.local_time.replace('T', " ")) " " (now.tz) " (" (now.weekday) ") · "
                 @if now.in_office { "in office" } @else {
                     "out of office"
-                    @if let Some(o) = now.next_open { "; opens " (time_el(o, &me.tz)) }
+                    @if let Some(o) = now.next_open { "; opens " (me.at(o)) }
                 }
             }
         }
@@ -253,16 +253,16 @@ async fn render_request(
         section aria-labelledby="thread-h" {
             h2 id="thread-h" { "Thread" }
             article class="msg inbound" {
-                header { strong { "Request" } " · " (time_el(r.created_at, &me.tz)) }
+                header { strong { "Request" } " · " (me.at(r.created_at)) }
                 @if r.body.is_empty() { p class="muted" { "(no details)" } } @else { div class="body text" { (r.body) } }
             }
             @for m in &messages.items {
                 article class={ "msg " (m.direction.as_str()) } {
                     header {
                         strong { @match m.direction { Direction::Inbound => "Client", Direction::Outbound => "Reply", Direction::Note => "Internal note" } }
-                        " · " (time_el(m.created_at, &me.tz))
+                        " · " (me.at(m.created_at))
                         @if let Some(st) = m.send_status { " · " span class="send-status" { (super::admin::send_state(state, st)) } }
-                        @if let (Some(at), Some(rapport_core::message::SendStatus::Scheduled)) = (m.scheduled_for, m.send_status) { " for " (time_el(at, &me.tz)) }
+                        @if let (Some(at), Some(rapport_core::message::SendStatus::Scheduled)) = (m.scheduled_for, m.send_status) { " for " (me.at(at)) }
                     }
                     @if let Some(h) = &m.body_html { div class="body html" { (trusted(h)) } }
                     @else { div class="body text" { (m.body) } }
@@ -318,7 +318,7 @@ async fn render_request(
                 @for p in &promises.items {
                     li {
                         strong { (p.kind.as_str()) } " by "
-                        @if p.status.is_pending() { (due_el(p.due_at, at, &me.tz)) } @else { (time_el(p.due_at, &me.tz)) }
+                        @if p.status.is_pending() { (due_el(p.due_at, at, &me.tz)) } @else { (me.at(p.due_at)) }
                         " (client: " (when(p.due_at, &ctz)) ") — " (p.status.as_str())
                         @if !p.description.is_empty() { " · " (p.description) }
                         @if matches!(p.status.as_str(), "open" | "renegotiated") {
@@ -361,7 +361,7 @@ async fn render_request(
                 ul class="time-entries" {
                     @for t in &time.items {
                         li id={ "time-" (t.id.0) } {
-                            (t.minutes) " min · " (time_el(t.started_at, &me.tz)) @if !t.billable { " · not billable" } @if !t.note.is_empty() { " · " (t.note) }
+                            (t.minutes) " min · " (me.at(t.started_at)) @if !t.billable { " · not billable" } @if !t.note.is_empty() { " · " (t.note) }
                             details class="inline" {
                                 summary { "Edit" }
                                 form method="post" action={ "/app/time/" (t.id.0) "/edit" } class="row" aria-label="Correct this time entry" {

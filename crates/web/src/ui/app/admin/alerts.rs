@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::super::{me, page, parse_id};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
-use crate::ui::{Agent, UiError, UiResult, csrf_field, time_el};
+use crate::ui::{Agent, UiError, UiResult, csrf_field};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -77,7 +77,7 @@ pub(super) async fn list(
                 li class={ "alert sev-" (a.severity.as_str()) } {
                     p {
                         strong { (a.severity.as_str()) } " · " (a.kind) " · " (a.status.as_str())
-                        " · " (time_el(a.created_at, &me.tz))
+                        " · " (me.at(a.created_at))
                     }
                     p class="cell-wrap" {
                         (a.message)

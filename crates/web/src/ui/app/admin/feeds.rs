@@ -15,7 +15,7 @@ use super::super::{CsrfOnly, active_members, client_names, me, page, parse_id};
 use super::require_admin;
 use crate::state::AppState;
 use crate::ui::form::UiForm;
-use crate::ui::{Agent, Session, UiResult, csrf_field, time_el};
+use crate::ui::{Agent, Session, UiResult, csrf_field};
 
 const LABELS: Labels = &[("member_id", "For"), ("client_id", "For")];
 
@@ -98,10 +98,10 @@ async fn render(
                             @let who = subject(&f.subject_kind, f.subject_id);
                             tr {
                                 td { (who) }
-                                td { (time_el(f.created_at, &me.tz)) }
+                                td { (me.at(f.created_at)) }
                                 td {
                                     @if let Some(at) = f.revoked_at {
-                                        "revoked " (time_el(at, &me.tz))
+                                        "revoked " (me.at(at))
                                     } @else {
                                         form method="post" action={ "/app/admin/feeds/" (f.id) "/revoke" } class="inline" {
                                             (csrf_field(&s.csrf))

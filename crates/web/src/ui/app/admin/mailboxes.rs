@@ -15,7 +15,7 @@ use super::super::{CsrfOnly, me, page, parse_id};
 use super::require_admin;
 use crate::state::AppState;
 use crate::ui::form::UiForm;
-use crate::ui::{Agent, Session, UiResult, csrf_field, time_el};
+use crate::ui::{Agent, Session, UiResult, csrf_field};
 
 const LABELS: Labels = &[
     ("name", "Name"),
@@ -66,7 +66,7 @@ async fn list_page(
                         ":" (mb.port.unwrap_or(993)) " (" (mb.tls.as_str()) "), folder " (mb.folder)
                         ", every " (mb.poll_seconds) " s"
                     }
-                    @if let Some(t) = mb.last_ok_at { p class="muted" { "Last read " (time_el(t, &me.tz)) } }
+                    @if let Some(t) = mb.last_ok_at { p class="muted" { "Last read " (me.at(t)) } }
                     @if let (true, Some(e)) = (mb.status == MailboxStatus::Failing, &mb.last_error) {
                         p class="notice error cell-wrap" { "Cannot be read: " (e) }
                     }

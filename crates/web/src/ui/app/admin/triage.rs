@@ -18,7 +18,7 @@ use super::super::{CsrfOnly, me, page, parse_id};
 use super::require_admin;
 use crate::state::AppState;
 use crate::ui::form::UiForm;
-use crate::ui::{Agent, Session, UiResult, csrf_field, time_el, urlencode};
+use crate::ui::{Agent, Session, UiResult, csrf_field, urlencode};
 
 const LABELS: Labels = &[
     ("client_id", "Client"),
@@ -65,7 +65,7 @@ async fn list_page(
                     p class="cell-wrap" { strong { (t.subject.as_deref().unwrap_or("(no subject)")) } }
                     p class="cell-wrap" {
                         "From " (t.from_address.as_deref().unwrap_or("an unknown sender"))
-                        " · " (time_el(t.received_at, &me.tz))
+                        " · " (me.at(t.received_at))
                     }
                     p class="muted cell-wrap" { (t.reason.as_str().replace('_', " ")) ": " (t.detail) }
                     @if let Some((_, e)) = error.as_ref().filter(|(id, _)| *id == t.id) {

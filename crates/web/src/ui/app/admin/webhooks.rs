@@ -15,7 +15,7 @@ use super::super::{CsrfOnly, me, page, parse_id};
 use super::require_admin;
 use crate::state::AppState;
 use crate::ui::form::UiForm;
-use crate::ui::{Agent, Session, UiResult, csrf_field, time_el};
+use crate::ui::{Agent, Session, UiResult, csrf_field};
 
 const LABELS: Labels = &[("url", "Address (URL)"), ("events", "Events")];
 
@@ -211,7 +211,7 @@ pub(super) async fn webhook_page(
                 li class=[(d.status.as_str() == "failed").then_some("sev-critical")] {
                     p { strong { (d.event) } " · " (d.status.as_str()) " · " (d.attempts) " attempt" @if d.attempts != 1 { "s" }
                         @if let Some(code) = d.last_status_code { " · answered " (code) } }
-                    p class="muted" { (time_el(d.created_at, &me.tz)) }
+                    p class="muted" { (me.at(d.created_at)) }
                     @if let Some(e) = &d.last_error { p class="notice error cell-wrap" { (e) } }
                 }
             }
