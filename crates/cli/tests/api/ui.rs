@@ -255,6 +255,7 @@ both!(
 both!(
     the_status_control_offers_the_next_step_first,
     |app: TestApp| async move {
+        app.set_now("2026-03-02T10:00:00Z");
         let client = app.client("Kaveri Foods").await;
         let id = app.request(client, "Weekly dashboard numbers").await["id"]
             .as_i64()
@@ -287,6 +288,14 @@ both!(
                 assert!(page.body.contains(&format!("<option value=\"{back}\">")));
             }
         }
+        // Dates read as the member would say them, beside the instant.
+        app.set_now("2026-03-05T10:00:00Z");
+        let page = get(&app, &path, &[&session]).await;
+        assert!(
+            page.body.contains("<span class=\"rel\">(3 days ago)</span>"),
+            "{}",
+            page.body
+        );
         // Closed: reopening is the only move, and it is chosen on purpose, never by default.
         app.post(
             &format!("/api/v1/requests/{id}/transition"),
