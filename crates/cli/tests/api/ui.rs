@@ -292,7 +292,8 @@ both!(
         app.set_now("2026-03-05T10:00:00Z");
         let page = get(&app, &path, &[&session]).await;
         assert!(
-            page.body.contains("<span class=\"rel\">(3 days ago)</span>"),
+            page.body
+                .contains("<span class=\"rel\">(3 days ago)</span>"),
             "{}",
             page.body
         );
@@ -1476,6 +1477,17 @@ both!(
         let refused = send(quick(&priya, "Hi Priya, the okra column is fixed.")).await;
         assert_eq!(refused.status, 409, "{}", refused.body);
         assert!(refused.body.contains("avoided form"), "{}", refused.body);
+        // Said in the form's words, never the API's field name.
+        assert!(
+            refused.body.contains("tick &quot;Send anyway&quot;"),
+            "{}",
+            refused.body
+        );
+        assert!(
+            !refused.body.contains("confirm_findings"),
+            "{}",
+            refused.body
+        );
         assert!(
             refused
                 .body

@@ -267,6 +267,16 @@ impl UiError {
     }
 }
 
+/// What a page says when a message was held for its etiquette findings: the form's own words
+/// (its "Send anyway" box), not the API's field name.
+pub fn held_for_findings(findings: &[serde_json::Value]) -> String {
+    let n = findings.len();
+    format!(
+        "Not sent: the message has {n} etiquette finding{}, listed below. Change the words, or tick \"Send anyway\" and send it again.",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// A readable sentence for an application error (field errors listed).
 pub fn describe(e: &AppError) -> (StatusCode, String) {
     match e {

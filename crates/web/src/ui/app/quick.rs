@@ -149,11 +149,10 @@ pub(super) async fn quick(
             ))
             .into_response())
         }
-        Err(AppError::Unconfirmed {
-            message, findings, ..
-        }) => {
+        Err(AppError::Unconfirmed { findings, .. }) => {
             let list = findings.as_array().cloned().unwrap_or_default();
-            let m = quick_form(&state, &s, &me, &f, Some(message), list).await?;
+            let words = crate::ui::held_for_findings(&list);
+            let m = quick_form(&state, &s, &me, &f, Some(words), list).await?;
             Ok((StatusCode::CONFLICT, m).into_response())
         }
         // Nothing was logged: say why and keep every word typed.

@@ -501,9 +501,7 @@ pub(super) async fn reply(
     };
     match state.app.add_message(&s.ctx, id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/app/requests/{}#thread-h", id.0)).into_response()),
-        Err(AppError::Unconfirmed {
-            message, findings, ..
-        }) => {
+        Err(AppError::Unconfirmed { findings, .. }) => {
             let list = findings.as_array().cloned().unwrap_or_default();
             render_request(
                 &state,
@@ -511,7 +509,7 @@ pub(super) async fn reply(
                 id,
                 Extra {
                     status: Some(StatusCode::CONFLICT),
-                    error: Some(message),
+                    error: Some(crate::ui::held_for_findings(&list)),
                     draft: f.body,
                     direction: f.direction,
                     findings: list,
