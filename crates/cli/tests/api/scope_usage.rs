@@ -331,6 +331,14 @@ both!(
             "{}",
             page.body
         );
+        // The evidence is written out in sentences, not as the stored JSON.
+        assert!(
+            page.body
+                .contains("Included item workshops shares the words"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("\"item_id\""), "{}", page.body);
 
         // The change order drafted from it proposes the extra workshop, priced estimate x rate.
         let path = format!("/app/engagements/{e}/change-orders/new");

@@ -116,6 +116,32 @@ pub struct Evidence {
     pub terms: Vec<String>,
 }
 
+impl Evidence {
+    /// The evidence as a person reads it: which part of the brief the request shares words
+    /// with, and the words.
+    pub fn sentence(&self) -> String {
+        let terms = self
+            .terms
+            .iter()
+            .map(|t| format!("\u{201c}{t}\u{201d}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let part = if self.item_id == BRIEF_TEXT_ID {
+            "The brief's text".to_string()
+        } else {
+            match self.kind {
+                ScopeKind::In => format!("Included item {}", self.item_id),
+                ScopeKind::Out => format!("Excluded item {}", self.item_id),
+            }
+        };
+        if terms.is_empty() {
+            format!("{part} is close to the request.")
+        } else {
+            format!("{part} shares the words {terms}.")
+        }
+    }
+}
+
 /// The result of a check: what the CLI prints and what a request stores (with its brief version).
 /// `evidence` holds only items with a positive score, highest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -658,6 +684,28 @@ fn round4(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn evidence_reads_as_a_sentence() {
+        let e = |id: &str, kind, terms: &[&str]| super::Evidence {
+            item_id: id.into(),
+            kind,
+            score: 1.0,
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+        };
+        assert_eq!(
+            e("reports", super::ScopeKind::In, &["weekly", "report"]).sentence(),
+            "Included item reports shares the words \u{201c}weekly\u{201d}, \u{201c}report\u{201d}."
+        );
+        assert_eq!(
+            e("apps", super::ScopeKind::Out, &["app"]).sentence(),
+            "Excluded item apps shares the words \u{201c}app\u{201d}."
+        );
+        assert_eq!(
+            e(super::BRIEF_TEXT_ID, super::ScopeKind::In, &[]).sentence(),
+            "The brief's text is close to the request."
+        );
+    }
+
     use std::collections::HashSet;
     use std::time::{Duration, Instant};
 

@@ -435,9 +435,12 @@ async fn render_request(
                     @if let Some(u) = &sc.usage {
                         p id="scope-usage" { "Used of item " strong { (u.item_id) } " when checked: " (u.describe()) "." }
                     }
-                    details {
-                        summary { "Evidence" }
-                        pre class="evidence" { (serde_json::to_string_pretty(&sc.evidence).unwrap_or_default()) }
+                    @let evidence: Vec<rapport_core::scope::Evidence> = serde_json::from_value(sc.evidence.clone()).unwrap_or_default();
+                    @if !evidence.is_empty() {
+                        details {
+                            summary { "Evidence" }
+                            ul class="evidence" { @for e in &evidence { li { (e.sentence()) } } }
+                        }
                     }
                     form method="post" action={ (base) "/scope" } class="row" aria-label="Confirm or override the scope verdict" {
                         (csrf_field(&s.csrf))
