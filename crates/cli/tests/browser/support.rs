@@ -216,36 +216,48 @@ pub(crate) fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-pub(crate) async fn text(c: &Client, css: &str) -> Result<String, String> {
-    let el = c
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(css))
-        .await
-        .map_err(|e| format!("{css}: {e}"))?;
-    el.text().await.map_err(err)
+/// Run a step on a freshly found element again when htmx replaced the element between finding
+/// it and using it (WebDriver's "stale element reference"), a few times.
+async fn fresh<T, F, Fut>(mut step: F) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut tries = 0;
+    loop {
+        match step().await {
+            Err(e) if e.contains("stale element") && tries < 5 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            done => return done,
+        }
+    }
 }
 
-pub(crate) async fn fill(c: &Client, css: &str, value: &str) -> Step {
-    let el = c
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(css))
-        .await
-        .map_err(|e| format!("{css}: {e}"))?;
-    el.clear().await.map_err(err)?;
-    el.send_keys(value).await.map_err(err)
-}
-
-pub(crate) async fn click(c: &Client, css: &str) -> Step {
+async fn find(c: &Client, css: &str) -> Result<fantoccini::elements::Element, String> {
     c.wait()
         .at_most(Duration::from_secs(15))
         .for_element(Locator::Css(css))
         .await
-        .map_err(|e| format!("{css}: {e}"))?
-        .click()
-        .await
-        .map_err(err)
+        .map_err(|e| format!("{css}: {e}"))
+}
+
+pub(crate) async fn text(c: &Client, css: &str) -> Result<String, String> {
+    fresh(|| async { find(c, css).await?.text().await.map_err(err) }).await
+}
+
+pub(crate) async fn fill(c: &Client, css: &str, value: &str) -> Step {
+    fresh(|| async {
+        let el = find(c, css).await?;
+        el.clear().await.map_err(err)?;
+        el.send_keys(value).await.map_err(err)
+    })
+    .await
+}
+
+pub(crate) async fn click(c: &Client, css: &str) -> Step {
+    fresh(|| async { find(c, css).await?.click().await.map_err(err) }).await
 }
 
 /// Wait until the element's text contains `want`.
