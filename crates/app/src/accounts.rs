@@ -426,15 +426,7 @@ impl App {
 
     /// Start TOTP enrolment for the calling member: a new secret, not yet required.
     pub async fn totp_begin(&self, ctx: &Ctx) -> AppResult<TotpEnrolment> {
-        let member = ctx
-            .principal
-            .member_id()
-            .ok_or_else(|| AppError::forbidden("two-factor sign-in is for members"))?;
-        let org = ctx.org();
-        let (_, enabled) = self
-            .store
-            .read(move |db| accounts::totp(db, org, member))
-            .await?;
+        let (org, member, _, enabled) = self.own_totp(ctx).await?;
         if enabled {
             return Err(AppError::conflict(
                 "totp",
@@ -470,15 +462,7 @@ impl App {
         password: Option<&str>,
         enable: bool,
     ) -> AppResult<()> {
-        let member = ctx
-            .principal
-            .member_id()
-            .ok_or_else(|| AppError::forbidden("two-factor sign-in is for members"))?;
-        let org = ctx.org();
-        let (sealed, enabled) = self
-            .store
-            .read(move |db| accounts::totp(db, org, member))
-            .await?;
+        let (org, member, sealed, enabled) = self.own_totp(ctx).await?;
         let Some(sealed) = sealed else {
             return Err(AppError::conflict(
                 "totp",
@@ -492,7 +476,7 @@ impl App {
             ));
         }
         if enable {
-            self.confirm_password(org, member, "password", password.unwrap_or_default())
+            self.confirm_password(ctx, member, "password", password.unwrap_or_default())
                 .await?;
         }
         let secret = self.settings.secrets.open(&sealed)?;
@@ -533,32 +517,44 @@ impl App {
     }
     /// Whether the calling member signs in with a second factor.
     pub async fn totp_enabled(&self, ctx: &Ctx) -> AppResult<bool> {
+        Ok(self.own_totp(ctx).await?.3)
+    }
+
+    /// The calling member's second factor: their org and id, the sealed secret (once
+    /// enrolment began) and whether it is required at sign-in. Contacts have none.
+    async fn own_totp(&self, ctx: &Ctx) -> AppResult<(OrgId, MemberId, Option<String>, bool)> {
         let member = ctx
             .principal
             .member_id()
             .ok_or_else(|| AppError::forbidden("two-factor sign-in is for members"))?;
         let org = ctx.org();
-        let (_, enabled) = self
+        let (sealed, enabled) = self
             .store
             .read(move |db| accounts::totp(db, org, member))
             .await?;
-        Ok(enabled)
+        Ok((org, member, sealed, enabled))
     }
 
     /// Refuse, on `field`, a password that is not the member's own: sensitive changes made
-    /// from an open session are confirmed with it.
+    /// from an open session are confirmed with it. Wrong guesses count against the same limits
+    /// as signing in, so a stolen session cannot be used to guess the password at speed.
     async fn confirm_password(
         &self,
-        org: OrgId,
+        ctx: &Ctx,
         member: MemberId,
         field: &'static str,
         given: &str,
     ) -> AppResult<()> {
+        let org = ctx.org();
         let given = given.to_string();
-        let stored = self
+        let (stored, email) = self
             .store
-            .read(move |db| accounts::member_password_hash(db, org, member))
+            .read(move |db| -> AppResult<_> {
+                let hash = accounts::member_password_hash(db, org, member)?;
+                Ok((hash, members::get(db, org, member)?.email))
+            })
             .await?;
+        self.sign_in_allowed(org, &email, ctx.ip.as_deref()).await?;
         let ok = tokio::task::spawn_blocking(move || {
             crate::auth::verify_password(stored.as_deref(), &given)
         })
@@ -567,6 +563,8 @@ impl App {
         if ok {
             Ok(())
         } else {
+            self.record_sign_in_failure(org, Some(member.0), &email, ctx.ip.clone())
+                .await?;
             Err(AppError::invalid(field, "the password is wrong"))
         }
     }
@@ -581,7 +579,7 @@ impl App {
             .ok_or_else(|| AppError::forbidden("only members change their password here"))?;
         let org = ctx.org();
         validate::password(new).map_err(|m| AppError::invalid("new_password", m))?;
-        self.confirm_password(org, member, "current_password", current)
+        self.confirm_password(ctx, member, "current_password", current)
             .await?;
         let hash = hash_password_async(new.to_string()).await?;
         let now = self.now();

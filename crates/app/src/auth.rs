@@ -188,7 +188,12 @@ impl App {
     /// after failures (database counters, so every app server sees them): 429 with the
     /// seconds to wait. Nothing is counted here; only failures are (see
     /// [`App::record_sign_in_failure`]).
-    async fn sign_in_allowed(&self, org: OrgId, email: &str, ip: Option<&str>) -> AppResult<()> {
+    pub(crate) async fn sign_in_allowed(
+        &self,
+        org: OrgId,
+        email: &str,
+        ip: Option<&str>,
+    ) -> AppResult<()> {
         let now = self.now();
         let limits = self.settings.sign_in;
         let forget = limits.forget_after.as_millis() as i64;
@@ -417,7 +422,7 @@ impl App {
 
     /// Count a failed sign-in (a wrong password, an unknown account, a wrong one-time code)
     /// towards the back-off, and record it in the audit trail.
-    async fn record_sign_in_failure(
+    pub(crate) async fn record_sign_in_failure(
         &self,
         org: OrgId,
         member: Option<i64>,
