@@ -17,7 +17,7 @@ use rapport_core::request::Request;
 use rapport_core::scope::Verdict;
 use serde::Deserialize;
 
-use super::fields::{self, Labels, is_form_error, say};
+use super::fields::{self, Labels, is_form_error, saved_or_refill, say};
 use super::{OPEN, me, page, parse_id};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
@@ -429,11 +429,14 @@ pub(super) async fn send(
 ) -> UiResult<Response> {
     let id = ChangeOrderId(parse_id(&raw)?);
     s.check(&f.csrf)?;
-    match state.app.send_change_order(&s.ctx, id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/app/change-orders/{}", id.0)).into_response()),
-        Err(e) if is_form_error(&e) => show(&state, &s, id, Some(say(&e, LABELS))).await,
-        Err(e) => Err(e.into()),
-    }
+    let result = state.app.send_change_order(&s.ctx, id).await;
+    saved_or_refill(
+        result,
+        &format!("/app/change-orders/{}", id.0),
+        LABELS,
+        |said| show(&state, &s, id, Some(said)),
+    )
+    .await
 }
 
 pub(super) async fn withdraw(
@@ -447,9 +450,12 @@ pub(super) async fn withdraw(
     let input = DecisionInput {
         note: fields::opt(&f.note),
     };
-    match state.app.withdraw_change_order(&s.ctx, id, input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/app/change-orders/{}", id.0)).into_response()),
-        Err(e) if is_form_error(&e) => show(&state, &s, id, Some(say(&e, LABELS))).await,
-        Err(e) => Err(e.into()),
-    }
+    let result = state.app.withdraw_change_order(&s.ctx, id, input).await;
+    saved_or_refill(
+        result,
+        &format!("/app/change-orders/{}", id.0),
+        LABELS,
+        |said| show(&state, &s, id, Some(said)),
+    )
+    .await
 }

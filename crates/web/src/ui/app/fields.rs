@@ -2,10 +2,11 @@
 //! the words of the form's labels rather than the API's field names.
 
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rapport_app::AppError;
 
-use crate::ui::describe;
+use crate::ui::{UiResult, describe};
 
 /// Form labels for API field paths. The longest matching path wins: `calendar.hours` before
 /// `calendar`, and `brief.items[2].text` falls back to `brief`.
@@ -56,6 +57,24 @@ pub(super) fn is_form_error(e: &AppError) -> bool {
             | AppError::Forbidden(_)
             | AppError::NotConfigured(_)
     )
+}
+
+/// After a form's save: on success go to `done`; a refusal the person can fix shows the form
+/// again (`refill`) with it told in the form's words; anything else is an error page.
+pub(super) async fn saved_or_refill<T, Fut>(
+    result: Result<T, AppError>,
+    done: &str,
+    labels: Labels,
+    refill: impl FnOnce((StatusCode, String)) -> Fut,
+) -> UiResult<Response>
+where
+    Fut: Future<Output = UiResult<Response>>,
+{
+    match result {
+        Ok(_) => Ok(Redirect::to(done).into_response()),
+        Err(e) if is_form_error(&e) => refill(say(&e, labels)).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The error notice above a form.

@@ -12,7 +12,7 @@ use rapport_core::ids::MemberId;
 use rapport_core::member::{Member, MemberPatch, NewMember};
 use serde::Deserialize;
 
-use super::fields::{self, Labels, is_form_error, say};
+use super::fields::{self, Labels, is_form_error, saved_or_refill, say};
 use super::{CsrfOnly, Me, me, page, parse_id, with_login_cookie};
 use crate::extract::SESSION_COOKIE;
 use crate::state::AppState;
@@ -308,13 +308,10 @@ pub(super) async fn invite(
         state.app.invite_member(&s.ctx, input).await
     }
     .await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/app/members?done=invited").into_response()),
-        Err(e) if is_form_error(&e) => {
-            form_page(&state, &s, &me, &f, None, Some(say(&e, LABELS))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved_or_refill(result, "/app/members?done=invited", LABELS, |said| {
+        form_page(&state, &s, &me, &f, None, Some(said))
+    })
+    .await
 }
 
 pub(super) async fn edit_page(
@@ -356,13 +353,10 @@ pub(super) async fn update(
         state.app.update_member(&s.ctx, id, patch).await
     }
     .await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/app/members?done=saved").into_response()),
-        Err(e) if is_form_error(&e) => {
-            form_page(&state, &s, &me, &f, Some(&before), Some(say(&e, LABELS))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved_or_refill(result, "/app/members?done=saved", LABELS, |said| {
+        form_page(&state, &s, &me, &f, Some(&before), Some(said))
+    })
+    .await
 }
 
 pub(super) async fn reinvite(

@@ -10,9 +10,9 @@ use rapport_core::canned::{CannedReply, CannedReplyInput, VARIABLES};
 use rapport_core::ids::CannedReplyId;
 use serde::Deserialize;
 
-use super::super::fields::{self, Labels, is_form_error, say};
+use super::super::fields::{self, Labels, saved_or_refill};
 use super::super::{ALL_STATUSES, CsrfOnly, me, page, parse_id, status_label};
-use super::require_admin;
+use super::{admin_post, require_admin};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{Agent, Session, UiResult, csrf_field};
@@ -173,14 +173,12 @@ pub(super) async fn create(
     Agent(s): Agent,
     UiForm(f): UiForm<CannedForm>,
 ) -> UiResult<Response> {
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     let result = async { state.app.create_canned_reply(&s.ctx, f.input(None)?).await }.await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/app/admin/canned?done=saved").into_response()),
-        Err(e) if is_form_error(&e) => form_page(&state, &s, &f, None, Some(say(&e, LABELS))).await,
-        Err(e) => Err(e.into()),
-    }
+    saved_or_refill(result, "/app/admin/canned?done=saved", LABELS, |said| {
+        form_page(&state, &s, &f, None, Some(said))
+    })
+    .await
 }
 
 pub(super) async fn edit_page(
@@ -201,8 +199,7 @@ pub(super) async fn update(
     UiForm(f): UiForm<CannedForm>,
 ) -> UiResult<Response> {
     let id = CannedReplyId(parse_id(&raw)?);
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     let before = state.app.get_canned_reply(&s.ctx, id).await?;
     let result = async {
         state
@@ -211,13 +208,10 @@ pub(super) async fn update(
             .await
     }
     .await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/app/admin/canned?done=saved").into_response()),
-        Err(e) if is_form_error(&e) => {
-            form_page(&state, &s, &f, Some(&before), Some(say(&e, LABELS))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved_or_refill(result, "/app/admin/canned?done=saved", LABELS, |said| {
+        form_page(&state, &s, &f, Some(&before), Some(said))
+    })
+    .await
 }
 
 pub(super) async fn delete(
@@ -227,8 +221,7 @@ pub(super) async fn delete(
     UiForm(f): UiForm<CsrfOnly>,
 ) -> UiResult<Response> {
     let id = CannedReplyId(parse_id(&raw)?);
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     state.app.delete_canned_reply(&s.ctx, id).await?;
     Ok(Redirect::to("/app/admin/canned?done=deleted").into_response())
 }

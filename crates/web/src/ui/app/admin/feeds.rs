@@ -3,16 +3,16 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::html;
 use rapport_app::AppError;
 use rapport_app::calendar_feeds::{CreatedFeed, NewFeed};
 use rapport_core::ids::{ClientId, MemberId};
 use serde::Deserialize;
 
-use super::super::fields::{Labels, is_form_error, notice, say};
+use super::super::fields::{Labels, is_form_error, notice, saved_or_refill, say};
 use super::super::{CsrfOnly, active_members, client_names, me, page, parse_id};
-use super::require_admin;
+use super::{admin_post, require_admin};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{Agent, Session, UiResult, csrf_field};
@@ -158,8 +158,7 @@ pub(super) async fn create(
     Agent(s): Agent,
     UiForm(f): UiForm<FeedForm>,
 ) -> UiResult<Response> {
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     let result = async { state.app.create_feed(&s.ctx, f.input()?).await }.await;
     match result {
         // The address is shown on this answer only: no redirect carries the secret.
@@ -176,11 +175,10 @@ pub(super) async fn revoke(
     UiForm(f): UiForm<CsrfOnly>,
 ) -> UiResult<Response> {
     let id = parse_id(&raw)?;
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
-    match state.app.revoke_feed(&s.ctx, id).await {
-        Ok(_) => Ok(Redirect::to("/app/admin/feeds?done=revoked").into_response()),
-        Err(e) if is_form_error(&e) => render(&state, &s, None, None, Some(say(&e, LABELS))).await,
-        Err(e) => Err(e.into()),
-    }
+    admin_post(&s, &f.csrf)?;
+    let result = state.app.revoke_feed(&s.ctx, id).await;
+    saved_or_refill(result, "/app/admin/feeds?done=revoked", LABELS, |said| {
+        render(&state, &s, None, None, Some(said))
+    })
+    .await
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::super::fields::{Labels, is_form_error, notice, say};
 use super::super::{me, page};
-use super::require_admin;
+use super::{admin_post, require_admin};
 use crate::state::AppState;
 use crate::ui::form::{UiForm, with_files};
 use crate::ui::{Agent, Session, UiResult, csrf_field};
@@ -297,8 +297,7 @@ pub(super) async fn check(
 ) -> UiResult<Response> {
     let (pairs, files) = with_files(req, &state).await?;
     let f = ImportForm::of(pairs);
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     let Some(file) = files.into_iter().next() else {
         let e = AppError::invalid("file", "choose a file to import");
         return render(&state, &s, &f, None, Some(say(&e, LABELS))).await;
@@ -312,8 +311,7 @@ pub(super) async fn apply(
     Agent(s): Agent,
     UiForm(f): UiForm<ImportForm>,
 ) -> UiResult<Response> {
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     let Ok(bytes) = FILE_CODE.decode(f.file.trim()) else {
         let e = AppError::invalid(
             "file",

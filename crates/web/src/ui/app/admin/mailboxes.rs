@@ -10,9 +10,9 @@ use rapport_app::mail::MailboxTest;
 use rapport_core::inbox::{Mailbox, MailboxStatus, NewMailbox};
 use serde::Deserialize;
 
-use super::super::fields::{self, Labels, is_form_error, say};
+use super::super::fields::{self, Labels, saved_or_refill};
 use super::super::{CsrfOnly, me, page, parse_id};
-use super::require_admin;
+use super::{admin_post, require_admin};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{Agent, Session, UiResult, csrf_field};
@@ -227,14 +227,12 @@ pub(super) async fn create(
     Agent(s): Agent,
     UiForm(f): UiForm<MailboxForm>,
 ) -> UiResult<Response> {
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     let result = async { state.app.create_mailbox(&s.ctx, f.input()?).await }.await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/app/admin/mailboxes?done=added").into_response()),
-        Err(e) if is_form_error(&e) => form_page(&state, &s, &f, Some(say(&e, LABELS))).await,
-        Err(e) => Err(e.into()),
-    }
+    saved_or_refill(result, "/app/admin/mailboxes?done=added", LABELS, |said| {
+        form_page(&state, &s, &f, Some(said))
+    })
+    .await
 }
 
 pub(super) async fn test(

@@ -87,6 +87,13 @@ pub(super) fn is_admin(s: &Session) -> bool {
     s.ctx.principal.allows(Permission::ManageMembers)
 }
 
+/// What every administration form checks before it changes anything: the form came from this
+/// session's page, and the session is an admin's.
+fn admin_post(s: &Session, csrf: &str) -> UiResult<()> {
+    s.check(csrf)?;
+    require_admin(s)
+}
+
 /// Admin pages answer members with a page saying so, not an empty list.
 fn require_admin(s: &Session) -> UiResult<()> {
     if is_admin(s) {

@@ -14,9 +14,9 @@ use rapport_core::request::Priority;
 use rapport_core::rule::{Action, Conditions, Event, Rule, RuleInput};
 use serde::Deserialize;
 
-use super::super::fields::{self, Labels, is_form_error, say};
+use super::super::fields::{self, Labels, saved_or_refill};
 use super::super::{CsrfOnly, active_members, me, page, parse_id};
-use super::require_admin;
+use super::{admin_post, require_admin};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{Agent, Session, UiResult, csrf_field};
@@ -401,16 +401,12 @@ pub(super) async fn create(
     Agent(s): Agent,
     UiForm(f): UiForm<RuleForm>,
 ) -> UiResult<Response> {
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     let result = async { state.app.create_rule(&s.ctx, f.input(None)?).await }.await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/app/admin/rules?done=saved").into_response()),
-        Err(e) if is_form_error(&e) => {
-            form_page(&state, &s, &f, None, Some(say(&e, LABELS)), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved_or_refill(result, "/app/admin/rules?done=saved", LABELS, |said| {
+        form_page(&state, &s, &f, None, Some(said), None)
+    })
+    .await
 }
 
 pub(super) async fn edit_page(
@@ -431,8 +427,7 @@ pub(super) async fn update(
     UiForm(f): UiForm<RuleForm>,
 ) -> UiResult<Response> {
     let id = RuleId(parse_id(&raw)?);
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     let before = state.app.get_rule(&s.ctx, id).await?;
     let result = async {
         state
@@ -441,13 +436,10 @@ pub(super) async fn update(
             .await
     }
     .await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/app/admin/rules?done=saved").into_response()),
-        Err(e) if is_form_error(&e) => {
-            form_page(&state, &s, &f, Some(&before), Some(say(&e, LABELS)), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved_or_refill(result, "/app/admin/rules?done=saved", LABELS, |said| {
+        form_page(&state, &s, &f, Some(&before), Some(said), None)
+    })
+    .await
 }
 
 pub(super) async fn delete(
@@ -457,8 +449,7 @@ pub(super) async fn delete(
     UiForm(f): UiForm<CsrfOnly>,
 ) -> UiResult<Response> {
     let id = RuleId(parse_id(&raw)?);
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     state.app.delete_rule(&s.ctx, id).await?;
     Ok(Redirect::to("/app/admin/rules?done=deleted").into_response())
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::super::fields::{Labels, is_form_error, say};
 use super::super::{CsrfOnly, me, page, parse_id};
-use super::require_admin;
+use super::{admin_post, require_admin};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{Agent, Session, UiResult, csrf_field, urlencode};
@@ -129,8 +129,7 @@ pub(super) async fn assign(
     UiForm(f): UiForm<AssignForm>,
 ) -> UiResult<Response> {
     let id = parse_id(&raw)?;
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     let result = async {
         let item = state.app.get_triage(&s.ctx, id).await?;
         let email = item
@@ -188,8 +187,7 @@ pub(super) async fn dismiss(
     UiForm(f): UiForm<CsrfOnly>,
 ) -> UiResult<Response> {
     let id = parse_id(&raw)?;
-    s.check(&f.csrf)?;
-    require_admin(&s)?;
+    admin_post(&s, &f.csrf)?;
     state.app.dismiss_triage(&s.ctx, id).await?;
     Ok(Redirect::to("/app/admin/triage?done=dismissed").into_response())
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::super::fields::{self, Labels, is_form_error, say};
 use super::super::{CsrfOnly, me, page, parse_id};
-use super::require_admin;
+use super::{admin_post, require_admin};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{Agent, Session, UiResult, csrf_field};
@@ -113,8 +113,7 @@ pub(super) async fn create(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    s.check(&value("csrf"))?;
-    require_admin(&s)?;
+    admin_post(&s, &value("csrf"))?;
     let url = value("url").trim().to_string();
     let chosen: Vec<String> = pairs
         .iter()
@@ -227,7 +226,7 @@ pub(super) async fn ping(
     UiForm(f): UiForm<CsrfOnly>,
 ) -> UiResult<Response> {
     let id = WebhookId(parse_id(&raw)?);
-    s.check(&f.csrf)?;
+    admin_post(&s, &f.csrf)?;
     state.app.ping_webhook(&s.ctx, id).await?;
     Ok(Redirect::to(&format!("/app/admin/webhooks/{}?done=pinged", id.0)).into_response())
 }
@@ -239,7 +238,7 @@ pub(super) async fn set_enabled(
     UiForm(f): UiForm<CsrfOnly>,
 ) -> UiResult<Response> {
     let id = WebhookId(parse_id(&raw)?);
-    s.check(&f.csrf)?;
+    admin_post(&s, &f.csrf)?;
     let h = state.app.get_webhook(&s.ctx, id).await?;
     let now = state
         .app
