@@ -158,7 +158,8 @@ type ClockFn = dyn Fn() -> Timestamp + Send + Sync;
 /// The application: a store, a clock and settings. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    /// Only use cases reach the database: adapters call `App` methods, never repos.
+    pub(crate) store: Store,
     pub settings: Settings,
     clock: Arc<ClockFn>,
     /// Analysed briefs for the scope check of new requests (derived data, per process).
@@ -173,6 +174,17 @@ impl App {
             clock: Arc::new(Timestamp::now),
             scope_cache: Arc::new(scope::BriefCache::default()),
         }
+    }
+
+    /// The database engine in use, for the log line that says where the server runs.
+    pub fn engine(&self) -> rapport_store::Engine {
+        self.store.engine()
+    }
+
+    /// The database underneath, for tests that set up or inspect rows no use case exposes.
+    #[cfg(feature = "testing")]
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Replace the clock (tests that need "later").

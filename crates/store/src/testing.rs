@@ -8,6 +8,31 @@ use crate::db::Engine;
 use crate::error::StoreError;
 use crate::store::{Store, StoreOptions};
 
+/// One test body on both engines, given a fresh [`TestDb`]: how the store's own tests run
+/// twice. The PostgreSQL half skips only where [`postgres_url`] allows it (never on CI).
+#[macro_export]
+macro_rules! both_engines {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::testing::TestDb::new($crate::Engine::Sqlite).unwrap();
+                ($body)(db).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = $crate::testing::TestDb::new($crate::Engine::Postgres) else {
+                    eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+                    return;
+                };
+                ($body)(db).await;
+            }
+        }
+    };
+}
+
 pub const POSTGRES_ENV: &str = "RAPPORT_TEST_POSTGRES_URL";
 
 /// Why a PostgreSQL test cannot run. On CI (`CI` set) a missing database is a failure, never a

@@ -8,30 +8,10 @@ use rapport_core::calendar::CalendarSpec;
 use rapport_core::client::NewClient;
 use rapport_core::ids::OrgId;
 use rapport_core::org::OrgDraft;
+use rapport_store::both_engines;
 use rapport_store::repo::{audit, clients, orgs};
 use rapport_store::testing::TestDb;
 use rapport_store::{Engine, Store, StoreError, params};
-
-macro_rules! both_engines {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let db = TestDb::new(Engine::Sqlite).unwrap();
-                ($body)(db).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(db) = TestDb::new(Engine::Postgres) else {
-                    eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
-                    return;
-                };
-                ($body)(db).await;
-            }
-        }
-    };
-}
 
 fn now() -> Timestamp {
     "2026-03-02T10:00:00Z".parse().unwrap()

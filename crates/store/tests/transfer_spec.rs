@@ -4,30 +4,10 @@
 
 use std::collections::BTreeSet;
 
+use rapport_store::both_engines;
 use rapport_store::testing::TestDb;
 use rapport_store::transfer::spec::{DERIVED, EXCLUDED, NOT_IDS, TABLES};
 use rapport_store::{Db, Engine, StoreError, params};
-
-macro_rules! both_engines {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let db = TestDb::new(Engine::Sqlite).unwrap();
-                ($body)(db).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(db) = TestDb::new(Engine::Postgres) else {
-                    eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
-                    return;
-                };
-                ($body)(db).await;
-            }
-        }
-    };
-}
 
 fn strings(db: &mut Db<'_>, sql: &str, arg: &str) -> Result<BTreeSet<String>, StoreError> {
     let rows = if sql.contains("$1") {

@@ -369,7 +369,7 @@ pub fn run(args: ServeArgs) -> CmdResult {
         if let Some((lmtp_addr, _)) = &lmtp {
             println!("Rapport accepts LMTP at {lmtp_addr}");
         }
-        tracing::info!(%addr, engine = state.app.store.engine().name(), "serving");
+        tracing::info!(%addr, engine = state.app.engine().name(), "serving");
         rapport_web::serve(listener, state, shutdown_signal())
             .await
             .map_err(|e| Failure::Runtime(anyhow::anyhow!("server error: {e}")))?;

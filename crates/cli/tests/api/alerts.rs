@@ -20,7 +20,7 @@ fn breach(request: i64) -> NewAlert {
 both!(
     alerts_are_raised_once_and_worked,
     |app: TestApp| async move {
-        let org = app.app.store.clone();
+        let org = app.app.store().clone();
         let org_id = app.org;
         let raise = |key_req: i64| {
             let s = org.clone();

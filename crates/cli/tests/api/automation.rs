@@ -322,7 +322,7 @@ async fn webhooks_deliver_signed_and_retry(app: TestApp) {
     let org = app.org;
     let sealed: String = app
         .app
-        .store
+        .store()
         .read(move |db| {
             db.scalar(
                 "SELECT secret_sealed FROM webhooks WHERE org_id = $1",

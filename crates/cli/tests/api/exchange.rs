@@ -548,7 +548,7 @@ both!(
         .ok(201);
         let org = app.org;
         app.app
-            .store
+            .store()
             .write(move |db| {
                 db.execute(
                     "UPDATE time_entries SET note = $2 WHERE org_id = $1",

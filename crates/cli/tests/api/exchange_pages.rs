@@ -37,8 +37,7 @@ both!(
         // No file: said in the label's words.
         let (ct, body) = multipart(&[("csrf", &csrf), ("kind", "clients")], &[]);
         let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("File: choose a file"), "{}", res.body);
+        res.says(422, "File: choose a file");
 
         // A bad row: the table says what would happen to each row, and no Apply is offered.
         let (ct, body) = multipart(
@@ -46,13 +45,7 @@ both!(
             &[("clients.csv", BAD.as_bytes())],
         );
         let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(
-            res.body
-                .contains("2 rows read; 1 would be imported; 1 rejected."),
-            "{}",
-            res.body
-        );
+        res.says(200, "2 rows read; 1 would be imported; 1 rejected.");
         assert!(res.body.contains("would be added"), "{}", res.body);
         assert!(res.body.contains("Mars/Olympus"), "{}", res.body);
         assert!(
@@ -69,12 +62,7 @@ both!(
             &[("clients.csv", GOOD.as_bytes())],
         );
         let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(
-            res.body.contains("Dry run: nothing written yet"),
-            "{}",
-            res.body
-        );
+        res.says(200, "Dry run: nothing written yet");
         assert!(res.body.contains("Apply: import 2 clients"), "{}", res.body);
         assert_eq!(app.count("clients").await, before);
         let file = hidden(&res.body, "file");
@@ -94,13 +82,11 @@ both!(
         assert_eq!(res.status, 403, "without the form's token: {}", res.body);
         assert_eq!(app.count("clients").await, before);
         let res = post(&app, "/app/admin/import/apply", &[&session], &form).await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(res.body.contains("2 rows read; 2 imported"), "{}", res.body);
+        res.says(200, "2 rows read; 2 imported");
         assert_eq!(app.count("clients").await, before + 2);
         // Applied twice, the names now exist: refused in words, nothing doubled.
         let res = post(&app, "/app/admin/import/apply", &[&session], &form).await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("line 2: name"), "{}", res.body);
+        res.says(422, "line 2: name");
         assert_eq!(app.count("clients").await, before + 2);
     }
 );
@@ -111,12 +97,7 @@ both!(
         app.member_token("ada@acme.example", Role::Agent).await;
         let session = sign_in(&app, "app", "ada@acme.example", PASSWORD).await;
         let res = get(&app, "/app/admin/import", &[&session]).await;
-        assert_eq!(res.status, 403, "{}", res.body);
-        assert!(
-            res.body.contains("Only the firm's admins and owners"),
-            "{}",
-            res.body
-        );
+        res.says(403, "Only the firm's admins and owners");
         let csrf = get(&app, "/app", &[&session]).await.csrf();
         let before = app.count("clients").await;
         let file = URL_SAFE_NO_PAD.encode(GOOD);
@@ -144,24 +125,13 @@ both!(
             &[&session],
         )
         .await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(
-            res.body.contains("Last day: 2030-01-01 is before"),
-            "{}",
-            res.body
-        );
+        res.says(422, "Last day: 2030-01-01 is before");
         assert!(
             res.body.contains("value=\"2030-01-10\""),
             "what was typed is kept"
         );
         let res = get(&app, "/app/admin/billing.csv?from=soon&to=", &[&session]).await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(
-            res.body
-                .contains("First day: &quot;soon&quot; is not a date"),
-            "{}",
-            res.body
-        );
+        res.says(422, "First day: &quot;soon&quot; is not a date");
 
         let res = app
             .http
@@ -227,12 +197,7 @@ both!(
             &[("csrf", &csrf), ("subject", &subject)],
         )
         .await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(
-            res.body.contains("it will not be shown again"),
-            "{}",
-            res.body
-        );
+        res.says(200, "it will not be shown again");
         assert!(
             res.body.contains("Feed made for client Kaveri Foods"),
             "{}",
@@ -284,8 +249,7 @@ both!(
             &[("csrf", &csrf), ("subject", "client:999999")],
         )
         .await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("For: no client 999999"), "{}", res.body);
+        res.says(422, "For: no client 999999");
     }
 );
 
@@ -306,12 +270,7 @@ both!(
             &[("export.json", &sample)],
         );
         let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(
-            res.body.contains("Time zone of new clients:"),
-            "{}",
-            res.body
-        );
+        res.says(422, "Time zone of new clients:");
 
         let (ct, body) = multipart(
             &[
@@ -322,12 +281,9 @@ both!(
             &[("export.json", &sample)],
         );
         let res = post_multipart(&app, "/app/admin/import", &session, &ct, body).await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(
-            res.body
-                .contains("Would import: 2 clients, 2 contacts, 3 requests with 3 messages"),
-            "{}",
-            res.body
+        res.says(
+            200,
+            "Would import: 2 clients, 2 contacts, 3 requests with 3 messages",
         );
         assert_eq!(app.count("requests").await, before);
         let file = hidden(&res.body, "file");
@@ -345,8 +301,7 @@ both!(
             ],
         )
         .await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(res.body.contains("Imported: 2 clients"), "{}", res.body);
+        res.says(200, "Imported: 2 clients");
         assert_eq!(app.count("requests").await, before + 3);
     }
 );

@@ -72,7 +72,7 @@ fn start_worker(app: &TestApp, per_org: usize) -> tokio::sync::watch::Sender<boo
 /// Jobs of `kind` of `org` in `status` (read from the queue itself).
 async fn jobs_in(app: &TestApp, org: OrgId, kind: &'static str, status: &'static str) -> i64 {
     app.app
-        .store
+        .store()
         .read(move |db| {
             db.scalar::<i64>(
                 "SELECT COUNT(*) FROM jobs WHERE org_id = $1 AND kind = $2 AND status = $3",

@@ -327,7 +327,7 @@ async fn reset_tokens(app: &TestApp, to: &str) -> Vec<String> {
     let (org, to) = (app.org, to.to_string());
     let mails = app
         .app
-        .store
+        .store()
         .read(move |db| rapport_store::repo::accounts::mails_to(db, org, &to))
         .await
         .unwrap();

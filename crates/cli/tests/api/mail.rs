@@ -18,40 +18,31 @@ use serde_json::{Value, json};
 
 use crate::support::{PASSWORD, TestApp};
 
-/// One body on both engines, with the app's settings adjusted (fakes, limits).
-macro_rules! both_with {
+/// A server whose settings `adjust` sets against fresh fakes, and those fakes.
+async fn spawn_faked(
+    engine: Engine,
+    adjust: impl FnOnce(&mut rapport_app::Settings, &Fakes),
+) -> Option<(TestApp, Fakes)> {
+    let fakes = Fakes::default();
+    let f = fakes.clone();
+    let app = TestApp::spawn_with(engine, move |s, w| {
+        w.api_rate = None;
+        adjust(s, &f)
+    })
+    .await?;
+    Some((app, fakes))
+}
+
+/// One body on both engines, given the server and its fakes, with the settings adjusted
+/// (fakes, limits).
+macro_rules! both_faked {
     ($name:ident, $adjust:expr, $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let fakes = Fakes::default();
-                let f = fakes.clone();
-                let app = TestApp::spawn_with(Engine::Sqlite, move |s, w| {
-                    w.api_rate = None;
-                    ($adjust)(s, &f)
-                })
-                .await
-                .unwrap();
-                ($body)(app, fakes).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let fakes = Fakes::default();
-                let f = fakes.clone();
-                let Some(app) = TestApp::spawn_with(Engine::Postgres, move |s, w| {
-                    w.api_rate = None;
-                    ($adjust)(s, &f)
-                })
-                .await
-                else {
-                    eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
-                    return;
-                };
-                ($body)(app, fakes).await;
-            }
-        }
+        $crate::both_with!($name, |engine| spawn_faked(engine, $adjust), |(
+            app,
+            fakes,
+        )| ($body)(
+            app, fakes
+        ));
     };
 }
 
@@ -228,7 +219,7 @@ fn body_with_attachment() -> String {
         .to_string()
 }
 
-both_with!(
+both_faked!(
     mail_in_routes_threads_and_serves_attachments,
     with_fakes,
     |app: TestApp, _f: Fakes| async move {
@@ -493,7 +484,7 @@ both_with!(
     }
 );
 
-both_with!(
+both_faked!(
     bad_mail_waits_in_triage_with_its_reason,
     |s: &mut rapport_app::Settings, f: &Fakes| {
         with_fakes(s, f);
@@ -822,7 +813,7 @@ fn base64_lines(data: &[u8]) -> String {
     out
 }
 
-both_with!(
+both_faked!(
     replies_go_out_threaded_and_failures_show,
     with_fakes,
     |app: TestApp, f: Fakes| async move {
@@ -1004,7 +995,7 @@ both_with!(
         let status: String = {
             let org = app.org;
             app.app
-                .store
+                .store()
                 .read(move |db| {
                     db.scalar::<String>("SELECT status FROM outbox WHERE org_id = $1", params![org])
                 })
@@ -1047,7 +1038,7 @@ both_with!(
     }
 );
 
-both_with!(
+both_faked!(
     failing_mailboxes_alert_at_once_then_after_quiet,
     with_fakes,
     |app: TestApp, f: Fakes| async move {
@@ -1091,7 +1082,7 @@ both_with!(
         let sealed: String = {
             let org = app.org;
             app.app
-                .store
+                .store()
                 .read(move |db| {
                     db.scalar::<String>(
                         "SELECT password_sealed FROM mailboxes WHERE org_id = $1 AND id = $2",
@@ -1121,7 +1112,7 @@ both_with!(
         // Fails again within the quiet period: still one alert; after it: a fresh one.
         let due_now = |app: &TestApp| {
             let org = app.org;
-            let s = app.app.store.clone();
+            let s = app.app.store().clone();
             async move {
                 s.write(move |db| db.execute("UPDATE jobs SET run_at = 0 WHERE org_id = $1 AND kind = 'mail.poll' AND status = 'queued'", params![org])).await.unwrap()
             }
@@ -1137,7 +1128,7 @@ both_with!(
         );
         {
             let org = app.org;
-            app.app.store.write(move |db| db.execute("UPDATE mailboxes SET last_alert_at = last_alert_at - 7200000 WHERE org_id = $1", params![org])).await.unwrap();
+            app.app.store().write(move |db| db.execute("UPDATE mailboxes SET last_alert_at = last_alert_at - 7200000 WHERE org_id = $1", params![org])).await.unwrap();
         }
         due_now(&app).await;
         run_jobs(&app).await;
@@ -1173,7 +1164,7 @@ both_with!(
     }
 );
 
-both_with!(
+both_faked!(
     polled_mail_is_imported_once_by_uid,
     |s: &mut rapport_app::Settings, f: &Fakes| {
         with_fakes(s, f);
@@ -1234,7 +1225,7 @@ both_with!(
         // Deleted in Rapport, still in the folder (flags cleared, say): never imported again.
         {
             let org = app.org;
-            app.app.store.write(move |db| {
+            app.app.store().write(move |db| {
                 for t in ["attachments", "mail_meta", "messages", "request_care",
                           "scope_confirmations", "request_status_log", "request_tags", "mail_anchors", "requests"] {
                     db.execute(&format!("DELETE FROM {t} WHERE org_id = $1"), params![org])?;
@@ -1314,7 +1305,7 @@ async fn open_requests(app: &TestApp, client: i64) -> Vec<Value> {
         .clone()
 }
 
-both_with!(
+both_faked!(
     a_thread_arriving_out_of_order_is_one_request,
     with_fakes,
     |app: TestApp, _f: Fakes| async move {
@@ -1362,7 +1353,7 @@ both_with!(
     }
 );
 
-both_with!(
+both_faked!(
     threads_join_only_their_own_thread_and_client,
     with_fakes,
     |app: TestApp, _f: Fakes| async move {
@@ -1421,7 +1412,7 @@ both_with!(
     }
 );
 
-both_with!(
+both_faked!(
     mailbox_connection_test_says_what_it_found,
     with_fakes,
     |app: TestApp, f: Fakes| async move {
@@ -1500,7 +1491,7 @@ both_with!(
     }
 );
 
-both_with!(
+both_faked!(
     without_the_secret_key_mailboxes_and_webhooks_say_what_to_set,
     |s: &mut rapport_app::Settings, f: &Fakes| {
         with_fakes(s, f);

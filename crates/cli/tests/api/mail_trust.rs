@@ -207,38 +207,23 @@ fn authenticated(server: &str, results: &str) -> String {
     format!("Authentication-Results: {server}; {results}\r\n")
 }
 
-/// One body on both engines, with a sender address configured so that our replies carry a
-/// Message-ID of ours.
+/// A server with a sender address configured, so that our replies carry a Message-ID of ours.
+async fn spawn_sending(engine: rapport_store::Engine) -> Option<TestApp> {
+    TestApp::spawn_with(engine, |s, w| {
+        w.api_rate = None;
+        s.mail = s
+            .mail
+            .clone()
+            .with_from("Acme Support <support@acme.example>")
+            .unwrap();
+    })
+    .await
+}
+
+/// One body on both engines, on a server that sends as Acme Support.
 macro_rules! both_sending {
     ($name:ident, $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            fn sending(s: &mut rapport_app::Settings, w: &mut rapport_web::WebConfig) {
-                w.api_rate = None;
-                s.mail = s
-                    .mail
-                    .clone()
-                    .with_from("Acme Support <support@acme.example>")
-                    .unwrap();
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = TestApp::spawn_with(rapport_store::Engine::Sqlite, sending)
-                    .await
-                    .unwrap();
-                ($body)(app).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(app) = TestApp::spawn_with(rapport_store::Engine::Postgres, sending).await
-                else {
-                    eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
-                    return;
-                };
-                ($body)(app).await;
-            }
-        }
+        $crate::both_with!($name, spawn_sending, $body);
     };
 }
 

@@ -73,7 +73,7 @@ async fn stored_mailbox(app: &TestApp, host: &str, port: u16) -> i64 {
     let now = app.app.now();
     let id = app
         .app
-        .store
+        .store()
         .write(move |db| {
             rapport_store::repo::mail::insert_imap_mailbox(db, org, &draft, &sealed, now)
         })

@@ -13,7 +13,7 @@ use crate::support::{Res, TestApp};
 async fn mails_to(app: &TestApp, to: &str) -> usize {
     let (org, to) = (app.org, to.to_string());
     app.app
-        .store
+        .store()
         .read(move |db| rapport_store::repo::accounts::mails_to(db, org, &to))
         .await
         .unwrap()
@@ -310,7 +310,7 @@ both!(access_is_checked_on_every_use, |app: TestApp| async move {
         .await;
     let org = app.org;
     app.app
-        .store
+        .store()
         .write(move |db| {
             db.execute(
                 "UPDATE contacts SET portal_enabled = FALSE WHERE org_id = $1 AND id = $2",

@@ -102,12 +102,7 @@ both_with!(
             .ok(201);
         let id = made["id"].as_i64().unwrap();
         let edit = get(&app, &format!("/app/admin/rules/{id}"), &[&session]).await;
-        assert_eq!(edit.status, 200, "{}", edit.body);
-        assert!(
-            edit.body.contains("value=\"Unassigned bugs\""),
-            "{}",
-            edit.body
-        );
+        edit.says(200, "value=\"Unassigned bugs\"");
         assert!(edit.body.contains("value=\"A bug\""), "{}", edit.body);
 
         // No action left: refused in the form's words, what was typed kept.
@@ -124,8 +119,7 @@ both_with!(
             ],
         )
         .await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("Then:"), "{}", res.body);
+        res.says(422, "Then:");
         assert!(
             res.body.contains("value=\"Bugs nobody has\""),
             "{}",

@@ -44,7 +44,7 @@ async fn latest_mail(app: &TestApp, to: &str) -> String {
     let (org, to) = (app.org, to.to_string());
     let mails = app
         .app
-        .store
+        .store()
         .read(move |db| rapport_store::repo::accounts::mails_to(db, org, &to))
         .await
         .unwrap();
@@ -218,7 +218,7 @@ both!(totp_second_factor, |app: TestApp| async move {
     let org = app.org;
     let stored: Option<String> = app
         .app
-        .store
+        .store()
         .read(move |db| {
             db.scalar(
                 "SELECT totp_secret FROM members WHERE org_id = $1 AND totp_enabled = TRUE",

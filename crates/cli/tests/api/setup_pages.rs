@@ -158,8 +158,7 @@ both!(form_errors_speak_of_the_labels, |app: TestApp| async move {
         &client_form(&csrf, "Mars/Olympus"),
     )
     .await;
-    assert_eq!(res.status, 422, "{}", res.body);
-    assert!(res.body.contains("Time zone:"), "{}", res.body);
+    res.says(422, "Time zone:");
     assert!(!res.body.contains("calendar.tz"), "{}", res.body);
     // What was typed stays in the form.
     assert!(
@@ -214,12 +213,7 @@ both!(
         ];
         // As you type (htmx): only the verdict.
         let res = post(&app, "/app/engagements/scope-preview", &owner, &brief).await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(
-            res.body.contains("would say <strong>out</strong>"),
-            "{}",
-            res.body
-        );
+        res.says(200, "would say <strong>out</strong>");
         // Without JavaScript: the whole form again, nothing saved.
         let mut preview = brief.to_vec();
         preview.extend([
@@ -234,12 +228,7 @@ both!(
             &preview,
         )
         .await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(
-            res.body.contains("would say <strong>out</strong>"),
-            "{}",
-            res.body
-        );
+        res.says(200, "would say <strong>out</strong>");
         assert_eq!(app.count("engagements").await, 0);
         let mut save = brief.to_vec();
         save.extend([
@@ -356,8 +345,7 @@ both!(
             ],
         )
         .await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("Password:"), "{}", res.body);
+        res.says(422, "Password:");
         let res = post(
             &app,
             "/app/invite",
@@ -449,13 +437,11 @@ both!(
         };
         // The price is estimate x rate, half up: 1.5 h x 95.50 = 143.25.
         let res = post_owned(&app, &path, &owner, form("price", "1.5")).await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(res.body.contains("143.25"), "{}", res.body);
+        res.says(200, "143.25");
         assert_eq!(app.count("change_orders").await, 0);
         // A bad estimate is told in the form's words.
         let res = post_owned(&app, &path, &owner, form("save", "a while")).await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("Estimate (hours):"), "{}", res.body);
+        res.says(422, "Estimate (hours):");
         // Without the token: refused.
         let mut forged = form("save", "1.5");
         forged[0].1 = "forged".into();
@@ -492,12 +478,7 @@ both!(
         // The draft is edited: one request, two hours, priced again (2 h x 95.50 = 191.00).
         let edit = format!("/app/change-orders/{co}/edit");
         let form_page = get(&app, &edit, &owner).await;
-        assert_eq!(form_page.status, 200, "{}", form_page.body);
-        assert!(
-            form_page.body.contains("Both screens."),
-            "{}",
-            form_page.body
-        );
+        form_page.says(200, "Both screens.");
         let res = post_owned(
             &app,
             &edit,
@@ -546,12 +527,7 @@ both!(
             ],
         )
         .await;
-        assert_eq!(res.status, 409, "{}", res.body);
-        assert!(
-            res.body.contains("only a draft can be edited"),
-            "{}",
-            res.body
-        );
+        res.says(409, "only a draft can be edited");
         let audit = audited(&app, "change_order", co).await;
         assert!(
             audit.contains(&"change_order.create".to_string())
@@ -611,8 +587,7 @@ both!(
         assert!(page.body.contains("2026-12-31"), "{}", page.body);
         // A bad date is refused in the words of the form, and nothing is lost.
         let res = edit("GB", "24/12/2026").await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("Other days off"), "{}", res.body);
+        res.says(422, "Other days off");
         let m = app
             .get(&format!("/api/v1/members/{hal}"), &app.owner)
             .await
@@ -863,8 +838,7 @@ both!(
         bad.push(("team", ines.to_string()));
         bad.push(("team", gone.to_string()));
         let res = post_owned(&app, &path, &owner, bad).await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("Team:"), "{}", res.body);
+        res.says(422, "Team:");
         assert!(res.body.contains("is deactivated"), "{}", res.body);
         assert!(
             res.body

@@ -19,50 +19,33 @@ use serde_json::{Value, json};
 #[macro_export]
 macro_rules! both {
     ($name:ident, $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = $crate::support::TestApp::spawn(rapport_store::Engine::Sqlite)
-                    .await
-                    .unwrap();
-                ($body)(app).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(app) =
-                    $crate::support::TestApp::spawn(rapport_store::Engine::Postgres).await
-                else {
-                    eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
-                    return;
-                };
-                ($body)(app).await;
-            }
-        }
+        $crate::both_with!($name, $crate::support::TestApp::spawn, $body);
     };
 }
 
-/// As [`both!`], with the server spawned by `$spawn(engine) -> Option<TestApp>` (for tests
-/// that need other settings).
+/// As [`both!`], with what the body is given made by `$spawn(engine)`: a server with other
+/// settings, or a server and the fakes it talks to. `None` means PostgreSQL is not configured.
+/// The one way every two-engine test in this suite is declared.
 #[macro_export]
 macro_rules! both_with {
-    ($name:ident, $spawn:path, $body:expr) => {
+    ($name:ident, $spawn:expr, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $spawn(rapport_store::Engine::Sqlite).await.unwrap();
-                ($body)(app).await;
+                let given = ($spawn)(rapport_store::Engine::Sqlite)
+                    .await
+                    .expect("a test server on SQLite");
+                ($body)(given).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some(app) = $spawn(rapport_store::Engine::Postgres).await else {
+                let Some(given) = ($spawn)(rapport_store::Engine::Postgres).await else {
                     eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
                     return;
                 };
-                ($body)(app).await;
+                ($body)(given).await;
             }
         }
     };
@@ -454,7 +437,7 @@ impl TestApp {
         let (org, to) = (self.org, to.to_string());
         let mails = self
             .app
-            .store
+            .store()
             .read(move |db| rapport_store::repo::accounts::mails_to(db, org, &to))
             .await
             .unwrap();
@@ -531,7 +514,7 @@ impl TestApp {
     pub async fn count(&self, table: &'static str) -> i64 {
         let org = self.org;
         self.app
-            .store
+            .store()
             .read(move |db| {
                 db.scalar::<i64>(
                     &format!("SELECT COUNT(*) FROM {table} WHERE org_id = $1"),

@@ -213,7 +213,7 @@ async fn varied_org(app: &TestApp) -> (OrgId, String) {
     let now = a.now();
     let org_id = org.id;
     let recipient = owner.id;
-    a.store
+    a.store()
         .write(move |db| -> rapport_app::AppResult<()> {
             rapport_app::alerts::raise(
                 db,
@@ -281,7 +281,7 @@ async fn varied_org(app: &TestApp) -> (OrgId, String) {
     ] {
         let org = org.id;
         let set = a
-            .store
+            .store()
             .read(move |db| {
                 db.scalar::<i64>(
                     &format!(
@@ -605,7 +605,7 @@ async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, cont
     )
     .await;
     app.app
-        .store
+        .store()
         .write(move |db| {
             rapport_store::repo::automation::insert_delivery(
                 db,
@@ -657,7 +657,7 @@ async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, cont
 
 impl TestApp {
     async fn count_in(&self, org: OrgId, table: &'static str) -> i64 {
-        count_in(&self.app.store, Some(org), table).await
+        count_in(self.app.store(), Some(org), table).await
     }
 }
 
@@ -686,7 +686,7 @@ async fn source_export(dir: &Path) -> (TestApp, PathBuf, String) {
         "--output",
         file.to_str().unwrap(),
         "--db",
-        &sqlite_url(&app.app.store),
+        &sqlite_url(app.app.store()),
     ]));
     assert!(r.stderr.contains("exported northwind"), "{}", r.stderr);
     (app, file, token)

@@ -33,6 +33,19 @@ impl Page {
         rest[..rest.find('"').unwrap()].to_string()
     }
 
+    /// Assert the answer's status and that the page says `words` (a form's refusal told in its
+    /// labels' words, a notice); the page is printed when either fails.
+    #[track_caller]
+    pub(crate) fn says(&self, status: u16, words: &str) -> &Self {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert!(
+            self.body.contains(words),
+            "expected {words:?} on: {}",
+            self.body
+        );
+        self
+    }
+
     pub(crate) fn cookie(&self, name: &str) -> Option<String> {
         self.set_cookie
             .iter()
@@ -151,8 +164,7 @@ both!(
             ],
         )
         .await;
-        assert_eq!(res.status, 401, "{}", res.body);
-        assert!(res.body.contains("role=\"alert\""), "{}", res.body);
+        res.says(401, "role=\"alert\"");
         assert!(res.cookie("rapport_session").is_none());
 
         // A sign-in form posted without its cookie's token (login CSRF) is refused.
@@ -416,8 +428,7 @@ both!(
             &[("csrf", &token), ("direction", "note"), ("body", "   ")],
         )
         .await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("notice error"), "{}", res.body);
+        res.says(422, "notice error");
         assert_eq!(app.count("messages").await, before + 1);
 
         // The status form moves the request.
@@ -702,24 +713,14 @@ both!(
         // A file that is not what its name says: a readable refusal, nothing saved.
         let (ct, body) = multipart(&fields, &[("report.pdf", b"MZ\x90\x00 an executable")]);
         let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(
-            res.body.contains("does not contain what its name says"),
-            "{}",
-            res.body
-        );
+        res.says(422, "does not contain what its name says");
         assert_eq!(counts(&app).await, before);
 
         // A file larger than the server takes: refused with a page saying so.
         let huge = vec![b'a'; 6 * 1024 * 1024];
         let (ct, body) = multipart(&fields, &[("huge.txt", &huge)]);
         let res = post_multipart(&app, "/portal/requests", &session, &ct, body).await;
-        assert_eq!(res.status, 413, "{}", res.body);
-        assert!(
-            res.body.contains("larger than the server accepts"),
-            "{}",
-            res.body
-        );
+        res.says(413, "larger than the server accepts");
         assert_eq!(counts(&app).await, before);
 
         // A stale token with a good file: refused.
@@ -803,17 +804,12 @@ both!(
                 &[("csrf", &login.csrf()), ("email", email)],
             )
             .await;
-            assert_eq!(res.status, 200, "{}", res.body);
-            assert!(
-                res.body.contains("a sign-in link is on its way"),
-                "{}",
-                res.body
-            );
+            res.says(200, "a sign-in link is on its way");
         }
         let (org, to) = (app.org, "priya@kaveri.example".to_string());
         let mails = app
             .app
-            .store
+            .store()
             .read(move |db| rapport_store::repo::accounts::mails_to(db, org, &to))
             .await
             .unwrap();
@@ -870,7 +866,7 @@ both!(
         // Two breaches this week and one a fortnight ago; one alert of another kind.
         let (org, now) = (app.org, app.app.now());
         app.app
-            .store
+            .store()
             .write(move |db| -> rapport_app::AppResult<()> {
                 let alert = |kind: &str, key: &str| rapport_core::alert::NewAlert {
                     kind: kind.into(),
@@ -1001,8 +997,7 @@ both!(
             &[("csrf", &token), ("score", "9")],
         )
         .await;
-        assert_eq!(bad.status, 422, "{}", bad.body);
-        assert!(bad.body.contains("role=\"alert\""), "{}", bad.body);
+        bad.says(422, "role=\"alert\"");
         assert_eq!(app.count("ratings").await, 0);
 
         let ok = post(
@@ -1062,8 +1057,7 @@ both!(
             ],
         )
         .await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("role=\"alert\""), "{}", res.body);
+        res.says(422, "role=\"alert\"");
         assert!(res.cookie("rapport_session").is_none());
         let lc = res.cookie("rapport_login_csrf").unwrap();
         let res = post(
@@ -1125,8 +1119,7 @@ both!(
         // words, with what was typed kept, and nothing saved.
         let (ct, body) = multipart(&fields, &[("report.pdf", b"MZ\x90\x00 an executable")]);
         let res = post_multipart(&app, "/app/requests/new", &member, &ct, body).await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("Files: "), "{}", res.body);
+        res.says(422, "Files: ");
         assert!(
             res.body.contains("value=\"Wastage figures\""),
             "{}",
@@ -1189,8 +1182,7 @@ both!(
         let mut wrong = fields.to_vec();
         wrong[2] = ("contact", sam.as_str());
         let res = post(&app, "/app/requests/new", &[&member], &wrong).await;
-        assert_eq!(res.status, 422, "{}", res.body);
-        assert!(res.body.contains("Contact: "), "{}", res.body);
+        res.says(422, "Contact: ");
     }
 );
 
@@ -1233,12 +1225,7 @@ both!(
         let pairs = owned(&form("preview"));
         let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let res = post(&app, &path, &[&member], &refs).await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        assert!(
-            res.body.contains("We are looking into Okra figures."),
-            "{}",
-            res.body
-        );
+        res.says(200, "We are looking into Okra figures.");
         assert!(
             res.body.contains(">Thanks for the numbers.</textarea>"),
             "the draft is kept"
@@ -1383,8 +1370,7 @@ both!(
             ],
         )
         .await;
-        assert_eq!(checked.status, 200, "{}", checked.body);
-        assert!(checked.body.contains("quiet hours"), "{}", checked.body);
+        checked.says(200, "quiet hours");
         assert!(checked.body.contains("id=\"send-client-hours\""));
         assert!(
             checked.body.contains(&format!(">{draft}</textarea>")),
@@ -1475,8 +1461,7 @@ both!(
         // Priya asked not to be called by her first name: with her picked, the lint says so,
         // nothing is logged, and the form keeps her and the words.
         let refused = send(quick(&priya, "Hi Priya, the okra column is fixed.")).await;
-        assert_eq!(refused.status, 409, "{}", refused.body);
-        assert!(refused.body.contains("avoided form"), "{}", refused.body);
+        refused.says(409, "avoided form");
         // Said in the form's words, never the API's field name.
         assert!(
             refused.body.contains("tick &quot;Send anyway&quot;"),
