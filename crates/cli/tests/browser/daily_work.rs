@@ -70,14 +70,7 @@ pub(crate) async fn daily_work(c: &Client, base: &str, step: &mut &'static str) 
     click(c, "#send").await?;
     wait_text(c, "main .notice.error", "").await?;
     wait_text(c, "#composer", "Send anyway").await?;
-    let draft = c
-        .find(Locator::Css("#body"))
-        .await
-        .map_err(err)?
-        .prop("value")
-        .await
-        .map_err(err)?
-        .unwrap_or_default();
+    let draft = value(c, "#body").await?;
     check(
         draft.contains("the okra readings are late"),
         format!("the refused reply keeps what was typed: {draft:?}"),
@@ -106,14 +99,12 @@ pub(crate) async fn daily_work(c: &Client, base: &str, step: &mut &'static str) 
     click(c, "#send").await?;
     // Outside Kaveri's hours the lint still objects to the moment, and offers their next
     // business hour; inside them the reply goes now.
-    let landed = c
-        .wait()
-        .for_element(Locator::Css(
-            "#send-client-hours, section[aria-labelledby=thread-h] article.msg.outbound",
-        ))
-        .await
-        .map_err(err)?;
-    if landed.attr("id").await.map_err(err)?.as_deref() == Some("send-client-hours") {
+    let landed = first_id(
+        c,
+        "#send-client-hours, section[aria-labelledby=thread-h] article.msg.outbound",
+    )
+    .await?;
+    if landed == "send-client-hours" {
         wait_text(c, "main .notice.error", "").await?;
         click(c, "#send-client-hours").await?;
         wait_text(

@@ -13,10 +13,13 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
         "the workspace asks to sign in",
     )?;
     shots(c, "sign-in").await?;
-    fill(c, "#email", rapport_app::demo::DEMO_OWNER).await?;
-    fill(c, "#password", rapport_app::demo::DEMO_PASSWORD).await?;
-    click(c, "form.stack button[type=submit]").await?;
-    wait_text(c, "main h1", "Mine").await?;
+    sign_in(
+        c,
+        base,
+        rapport_app::demo::DEMO_OWNER,
+        rapport_app::demo::DEMO_PASSWORD,
+    )
+    .await?;
 
     *step = "agent opens a view";
     click(c, "nav.side a[href='/app?view=open']").await?;
@@ -146,15 +149,16 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
 
     *step = "agent signs out";
     c.goto(&format!("{base}/app")).await.map_err(err)?;
-    click(c, "header form[action='/app/logout'] button").await?;
-    wait_text(c, "main h1", "Sign in").await?;
+    sign_out(c).await?;
 
     *step = "contact signs in to the portal";
-    c.goto(&format!("{base}/portal")).await.map_err(err)?;
-    fill(c, "#email", rapport_app::demo::DEMO_CONTACT).await?;
-    fill(c, "#password", rapport_app::demo::DEMO_PASSWORD).await?;
-    click(c, "form.stack button[type=submit]").await?;
-    wait_text(c, "main h1", "Waiting on you").await?;
+    portal_sign_in(
+        c,
+        base,
+        rapport_app::demo::DEMO_CONTACT,
+        rapport_app::demo::DEMO_PASSWORD,
+    )
+    .await?;
     let home = text(c, "main").await?;
     check(
         home.contains("IST"),

@@ -268,11 +268,7 @@ async fn commercial_flow(c: &Client, base: &str, step: &mut &'static str) -> Ste
     sign_out(c).await?;
 
     *step = "the contact approves in the portal";
-    c.goto(&format!("{base}/portal")).await.map_err(err)?;
-    fill(c, "#email", "priya@kaveri.example").await?;
-    fill(c, "#password", "priya chose this 7").await?;
-    click(c, "form.stack button[type=submit]").await?;
-    wait_text(c, "main h1", "Waiting on you").await?;
+    portal_sign_in(c, base, "priya@kaveri.example", "priya chose this 7").await?;
     wait_text(c, "#waits", "A new screen in the mobile app").await?;
     click(c, "header a[href='/portal/change-orders']").await?;
     wait_text(c, "main", "A new screen in the mobile app").await?;

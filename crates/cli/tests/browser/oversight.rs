@@ -9,11 +9,13 @@ use crate::support::*;
 
 async fn oversee(c: &Client, base: &str, step: &mut &'static str) -> Step {
     *step = "owner signs in";
-    c.goto(&format!("{base}/app/login")).await.map_err(err)?;
-    fill(c, "#email", rapport_app::demo::DEMO_OWNER).await?;
-    fill(c, "#password", rapport_app::demo::DEMO_PASSWORD).await?;
-    click(c, "form.stack button[type=submit]").await?;
-    wait_text(c, "main h1", "Mine").await?;
+    sign_in(
+        c,
+        base,
+        rapport_app::demo::DEMO_OWNER,
+        rapport_app::demo::DEMO_PASSWORD,
+    )
+    .await?;
 
     *step = "capacity for the weeks ahead";
     click(c, "nav.side a[href='/app/capacity']").await?;

@@ -247,6 +247,33 @@ pub(crate) async fn text(c: &Client, css: &str) -> Result<String, String> {
     fresh(|| async { find(c, css).await?.text().await.map_err(err) }).await
 }
 
+/// A form control's current value (what was typed), read again if htmx replaced it meanwhile.
+pub(crate) async fn value(c: &Client, css: &str) -> Result<String, String> {
+    fresh(|| async {
+        Ok(find(c, css)
+            .await?
+            .prop("value")
+            .await
+            .map_err(err)?
+            .unwrap_or_default())
+    })
+    .await
+}
+
+/// The `id` of the first element to appear that matches `css` (a list of alternatives, when
+/// either of two outcomes may come), read again if htmx replaced it meanwhile.
+pub(crate) async fn first_id(c: &Client, css: &str) -> Result<String, String> {
+    fresh(|| async {
+        Ok(find(c, css)
+            .await?
+            .attr("id")
+            .await
+            .map_err(err)?
+            .unwrap_or_default())
+    })
+    .await
+}
+
 pub(crate) async fn fill(c: &Client, css: &str, value: &str) -> Step {
     fresh(|| async {
         let el = find(c, css).await?;
@@ -577,6 +604,15 @@ pub(crate) async fn sign_in(c: &Client, base: &str, email: &str, password: &str)
     fill(c, "#password", password).await?;
     click(c, "form.stack button[type=submit]").await?;
     wait_text(c, "main h1", "Mine").await
+}
+
+/// A contact signs in to the portal and lands on what waits on them.
+pub(crate) async fn portal_sign_in(c: &Client, base: &str, email: &str, password: &str) -> Step {
+    c.goto(&format!("{base}/portal")).await.map_err(err)?;
+    fill(c, "#email", email).await?;
+    fill(c, "#password", password).await?;
+    click(c, "form.stack button[type=submit]").await?;
+    wait_text(c, "main h1", "Waiting on you").await
 }
 
 pub(crate) async fn sign_out(c: &Client) -> Step {
