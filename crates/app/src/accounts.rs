@@ -158,7 +158,15 @@ impl App {
                 };
                 accounts::create_link(db, org.id, link.purpose, &hash, who.owner, now, expires)?;
                 let (subject, body) = (link.compose)(&who.name, &org.name, &url);
-                accounts::queue_mail(db, org.id, link.purpose, &who.address, &subject, &body, now)?;
+                crate::mail_out::queue_system_mail(
+                    db,
+                    org.id,
+                    link.purpose,
+                    &who.address,
+                    &subject,
+                    &body,
+                    now,
+                )?;
                 let (kind, id) = match who.owner {
                     LinkOwner::Member(m) => ("member", m.0),
                     LinkOwner::Contact(c) => ("contact", c.0),
@@ -346,7 +354,7 @@ impl App {
                 )?;
                 let to = c.etiquette.preferred_name.as_deref().unwrap_or(&c.name);
                 let days = INVITE_TTL.as_hours() / 24;
-                accounts::queue_mail(
+                crate::mail_out::queue_system_mail(
                     db,
                     org,
                     "portal_invite",

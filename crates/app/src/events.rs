@@ -7,22 +7,51 @@
 //! [`crate::automation`]'s.
 
 use jiff::Timestamp;
-use rapport_core::ids::{OrgId, RuleId, WebhookDeliveryId, WebhookId};
+use rapport_core::ids::{OrgId, RequestId, RuleId, WebhookDeliveryId, WebhookId};
 use rapport_core::request::Request;
 use rapport_core::rule::Event;
 use rapport_store::Db;
-use rapport_store::repo::{automation as store, jobs};
+use rapport_store::repo::automation as store;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::AppResult;
+use crate::jobs::{self, JobKind};
 
 /// The job that runs an org's rules for one event.
-pub const RULES_RUN_JOB: &str = "rules.run";
+pub(crate) struct RunRules;
+
+impl JobKind for RunRules {
+    const KIND: &'static str = "rules.run";
+    type Payload = RulesRun;
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct RulesRun {
+    pub(crate) event: Event,
+    pub(crate) request_id: RequestId,
+    /// The message's or the rating's text, which `text_contains` reads.
+    #[serde(default)]
+    pub(crate) message: Option<String>,
+    /// The rules whose actions caused the event, so that a rule cannot trigger itself.
+    #[serde(default)]
+    pub(crate) rule_ids: Vec<RuleId>,
+}
+
 /// The job that delivers one webhook call.
-pub const WEBHOOK_DELIVER_JOB: &str = "webhook.deliver";
-/// Attempts per webhook delivery before it is marked failed (backoff between them grows from
-/// 15 s).
-pub const DELIVERY_ATTEMPTS: i64 = 6;
+pub(crate) struct Deliver;
+
+impl JobKind for Deliver {
+    const KIND: &'static str = "webhook.deliver";
+    type Payload = DeliveryPayload;
+    /// Attempts before the delivery is marked failed (backoff between them grows from 15 s).
+    const MAX_ATTEMPTS: i64 = 6;
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct DeliveryPayload {
+    pub(crate) webhook_delivery_id: WebhookDeliveryId,
+}
 
 /// What an event carries beyond the request.
 #[derive(Debug, Clone, Default)]
@@ -67,28 +96,17 @@ pub(crate) fn emit(
         }
     }
     if !store::rules_for(db, org, event)?.is_empty() {
-        let payload: Value = json!({
-            "event": event,
-            "request_id": r.id,
-            "message": extra
+        let payload = RulesRun {
+            event,
+            request_id: r.id,
+            message: extra
                 .message
                 .as_ref()
-                .map(|(_, b)| b)
-                .or(extra.rating.as_ref().map(|(_, _, c)| c)),
-            "rule_ids": chain,
-        });
-        jobs::enqueue(
-            db,
-            org,
-            &jobs::NewJob {
-                kind: RULES_RUN_JOB,
-                payload: &payload,
-                run_at: now,
-                max_attempts: rapport_core::jobs::DEFAULT_MAX_ATTEMPTS,
-                dedupe_key: None,
-            },
-            now,
-        )?;
+                .map(|(_, b)| b.clone())
+                .or(extra.rating.as_ref().map(|(_, _, c)| c.clone())),
+            rule_ids: chain.to_vec(),
+        };
+        jobs::queue::<RunRules>(db, org, &payload, now, None, now)?;
     }
     Ok(())
 }
@@ -110,17 +128,9 @@ pub(crate) fn queue_delivery(
     })
     .to_string();
     let id = store::insert_delivery(db, org, hook, event, &body, now)?;
-    jobs::enqueue(
-        db,
-        org,
-        &jobs::NewJob {
-            kind: WEBHOOK_DELIVER_JOB,
-            payload: &json!({"webhook_delivery_id": id}),
-            run_at: now,
-            max_attempts: DELIVERY_ATTEMPTS,
-            dedupe_key: None,
-        },
-        now,
-    )?;
+    let delivery = DeliveryPayload {
+        webhook_delivery_id: id,
+    };
+    jobs::queue::<Deliver>(db, org, &delivery, now, None, now)?;
     Ok(id)
 }

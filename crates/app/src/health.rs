@@ -16,9 +16,8 @@ use rapport_store::repo::{care, clients, ratings};
 use serde::Serialize;
 
 pub(crate) use crate::health_jobs::touch;
-pub use crate::health_jobs::{DAILY_JOB, RECOMPUTE_JOB};
-use crate::health_jobs::{RecomputePayload, schedule_daily};
-use crate::jobs::JobFailure;
+use crate::health_jobs::{Recompute, schedule_daily};
+use crate::jobs::{JobFailure, JobKind};
 use crate::{App, AppError, AppResult, Ctx};
 
 /// How far back broken promises, scope disputes and response times (by when the request was
@@ -202,8 +201,7 @@ impl App {
         job: &Job,
         worker: &str,
     ) -> Result<(), JobFailure> {
-        let p: RecomputePayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure(format!("bad {RECOMPUTE_JOB} payload: {e}")))?;
+        let p = Recompute::decode(job)?;
         let org = job.org_id;
         self.finish_job(job, worker, move |db, now| {
             recompute(db, org, p.client_id, now)?;

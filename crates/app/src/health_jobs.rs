@@ -6,15 +6,28 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rapport_core::alert::NewAlert;
 use rapport_core::ids::{ClientId, OrgId, PromiseId, RequestId};
-use rapport_core::jobs::DEFAULT_MAX_ATTEMPTS;
 use rapport_store::Db;
-use rapport_store::repo::{jobs, promises, requests};
+use rapport_store::repo::{promises, requests};
 use serde::{Deserialize, Serialize};
 
+use crate::jobs::{self, JobKind, Nothing};
 use crate::{AppError, AppResult};
 
-pub const RECOMPUTE_JOB: &str = "health.recompute";
-pub const DAILY_JOB: &str = "health.daily";
+/// Recompute one client's health (one pending per client).
+pub(crate) struct Recompute;
+
+impl JobKind for Recompute {
+    const KIND: &'static str = "health.recompute";
+    type Payload = RecomputePayload;
+}
+
+/// The org's nightly snapshot of every client's health.
+pub(crate) struct Daily;
+
+impl JobKind for Daily {
+    const KIND: &'static str = "health.daily";
+    type Payload = Nothing;
+}
 
 /// Alert kinds (raised by the SLA clocks and silence checks) that change a client's health.
 const HEALTH_ALERTS: [&str; 3] = ["sla.breached", "silence", "promise.broken"];
@@ -32,20 +45,9 @@ pub(crate) fn touch(
     client: ClientId,
     now: Timestamp,
 ) -> AppResult<()> {
-    let payload = serde_json::to_value(RecomputePayload { client_id: client })
-        .map_err(|e| AppError::internal("the health recompute payload", e))?;
-    jobs::enqueue(
-        db,
-        org,
-        &jobs::NewJob {
-            kind: RECOMPUTE_JOB,
-            payload: &payload,
-            run_at: now,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            dedupe_key: Some(&format!("health:{client}")),
-        },
-        now,
-    )?;
+    let payload = RecomputePayload { client_id: client };
+    let key = format!("health:{client}");
+    jobs::queue::<Recompute>(db, org, &payload, now, Some(&key), now)?;
     schedule_daily(db, org, now)
 }
 
@@ -56,18 +58,7 @@ pub(crate) fn schedule_daily(db: &mut Db<'_>, org: OrgId, now: Timestamp) -> App
         .tomorrow()
         .and_then(|d| TimeZone::UTC.to_timestamp(d.at(0, 1, 0, 0)))
         .map_err(|e| AppError::internal("the next nightly health recompute", e))?;
-    jobs::enqueue(
-        db,
-        org,
-        &jobs::NewJob {
-            kind: DAILY_JOB,
-            payload: &serde_json::json!({}),
-            run_at: next,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            dedupe_key: Some("health:daily"),
-        },
-        now,
-    )?;
+    jobs::queue::<Daily>(db, org, &Nothing {}, next, Some("health:daily"), now)?;
     Ok(())
 }
 

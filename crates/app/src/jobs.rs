@@ -16,7 +16,8 @@ use rapport_core::ids::OrgId;
 use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job, JobStatus};
 use rapport_store::Db;
 use rapport_store::repo::jobs as store;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
 
@@ -61,7 +62,68 @@ impl From<AppError> for JobFailure {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A kind of job: its name in the queue and the payload it carries, declared once beside its
+/// handler. The code that queues a job and the handler that reads it share the payload's type,
+/// so they cannot disagree about its shape; [`crate::worker`] names every kind it runs.
+pub(crate) trait JobKind {
+    /// The name stored in `jobs.kind`.
+    const KIND: &'static str;
+    /// What the job carries: written when it is queued, read by its handler.
+    type Payload: Serialize + DeserializeOwned;
+    /// How often it is tried before it is dead.
+    const MAX_ATTEMPTS: i64 = DEFAULT_MAX_ATTEMPTS;
+
+    /// The payload as stored.
+    fn encode(p: &Self::Payload) -> AppResult<serde_json::Value> {
+        serde_json::to_value(p).map_err(|e| AppError::internal(Self::KIND, e))
+    }
+
+    /// The payload of a claimed job of this kind, naming the kind when it does not fit.
+    fn decode(job: &Job) -> Result<Self::Payload, JobFailure> {
+        serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobFailure(format!("bad {} payload: {e}", Self::KIND)))
+    }
+}
+
+/// Queue a `K` in the caller's write, due at `run_at`. `None` when a live job with the same
+/// dedupe key exists.
+pub(crate) fn queue<K: JobKind>(
+    db: &mut Db<'_>,
+    org: OrgId,
+    payload: &K::Payload,
+    run_at: Timestamp,
+    dedupe_key: Option<&str>,
+    now: Timestamp,
+) -> AppResult<Option<i64>> {
+    Ok(store::enqueue(
+        db,
+        org,
+        &store::NewJob {
+            kind: K::KIND,
+            payload: &K::encode(payload)?,
+            run_at,
+            max_attempts: K::MAX_ATTEMPTS,
+            dedupe_key,
+        },
+        now,
+    )?)
+}
+
+/// A payload with nothing in it (`{}`): jobs whose kind says everything, such as an org's
+/// periodic checks. Any stored object reads as one.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Nothing {}
+
+/// An operator's probe (`rapport jobs probe`): records that it ran, so that workers can be
+/// seen alive and each job seen to run exactly once.
+pub(crate) struct Probe;
+
+impl JobKind for Probe {
+    const KIND: &'static str = "probe";
+    type Payload = ProbePayload;
+}
+
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ProbePayload {
     #[serde(default)]
     pub(crate) sleep_ms: u64,
@@ -221,34 +283,20 @@ impl App {
             return Err(AppError::invalid("sleep_ms", "must be at most 600000"));
         }
         let now = self.now();
-        let payload = serde_json::json!({"sleep_ms": sleep_ms});
+        let payload = ProbePayload {
+            sleep_ms,
+            fail: false,
+        };
         self.store
             .write(move |db| -> AppResult<Vec<i64>> {
                 let mut ids = Vec::with_capacity(count);
                 for _ in 0..count {
-                    let id = store::enqueue(
-                        db,
-                        org,
-                        &store::NewJob {
-                            kind: "probe",
-                            payload: &payload,
-                            run_at: now,
-                            max_attempts: DEFAULT_MAX_ATTEMPTS,
-                            dedupe_key: None,
-                        },
-                        now,
-                    )?
-                    .ok_or_else(|| AppError::bug("probe job deduplicated"))?;
+                    let id = queue::<Probe>(db, org, &payload, now, None, now)?
+                        .ok_or_else(|| AppError::bug("probe job deduplicated"))?;
                     ids.push(id);
                 }
                 Ok(ids)
             })
             .await
     }
-}
-
-/// Parse a job payload, naming the job kind when it does not fit.
-pub(crate) fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobFailure> {
-    serde_json::from_value(job.payload.clone())
-        .map_err(|e| JobFailure(format!("bad {} payload: {e}", job.kind)))
 }

@@ -12,20 +12,49 @@ use rapport_core::audit::AuditEntry;
 use rapport_core::etiquette::{Recipient, opens_with_greeting, salutation_line};
 use rapport_core::ids::{ClientId, MessageId, OrgId, RequestId};
 use rapport_core::inbox::MailSource;
-use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
+use rapport_core::jobs::Job;
 use rapport_core::message::{Direction, Message, SendStatus};
 use rapport_mail::{Mailbox, OutgoingMessage};
 use rapport_store::Db;
 use rapport_store::repo::mail::{self as store, MailMeta};
-use rapport_store::repo::{accounts, audit, clients, jobs, messages, requests};
-use serde::Deserialize;
+use rapport_store::repo::{accounts, audit, clients, messages, requests};
+use serde::{Deserialize, Serialize};
 
-use crate::jobs::JobFailure;
+use crate::jobs::{self, JobFailure, JobKind};
 use crate::mail_settings::{LOOP_HEADER, MailSettings};
 use crate::{App, AppError, AppResult};
 
-pub const SEND_JOB: &str = "mail.send";
-pub const OUTBOX_JOB: &str = "mail.outbox";
+/// One outbound message of a request's thread, handed to SMTP.
+pub(crate) struct Send;
+
+impl JobKind for Send {
+    const KIND: &'static str = "mail.send";
+    type Payload = SendPayload;
+}
+
+/// One system mail from the outbox (a sign-in link, a password reset, an invitation).
+pub(crate) struct Outbox;
+
+impl JobKind for Outbox {
+    const KIND: &'static str = "mail.outbox";
+    type Payload = OutboxPayload;
+}
+
+/// Queue a system mail (not part of a request's thread) and the job that sends it, in the
+/// caller's write. Returns its id in the outbox.
+pub(crate) fn queue_system_mail(
+    db: &mut Db<'_>,
+    org: OrgId,
+    kind: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+    now: Timestamp,
+) -> AppResult<i64> {
+    let id = accounts::queue_mail(db, org, kind, to, subject, body, now)?;
+    jobs::queue::<Outbox>(db, org, &OutboxPayload { id }, now, None, now)?;
+    Ok(id)
+}
 
 /// Our Message-ID for a message: unique, and recognisable when it comes back (a loop).
 fn new_mail_id(org: OrgId, what: &str, domain: &str) -> String {
@@ -91,18 +120,10 @@ pub(crate) fn queue_outbound(
             auth_results: None,
         },
     )?;
-    jobs::enqueue(
-        db,
-        m.org_id,
-        &jobs::NewJob {
-            kind: SEND_JOB,
-            payload: &serde_json::json!({"message_id": m.id}),
-            run_at: m.scheduled_for.unwrap_or(now),
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            dedupe_key: Some(&format!("{SEND_JOB}:{}", m.id)),
-        },
-        now,
-    )?;
+    let key = format!("{}:{}", Send::KIND, m.id);
+    let payload = SendPayload { message_id: m.id.0 };
+    let at = m.scheduled_for.unwrap_or(now);
+    jobs::queue::<Send>(db, m.org_id, &payload, at, Some(&key), now)?;
     m.mail_message_id = Some(mail_id);
     Ok(m)
 }
@@ -189,13 +210,13 @@ fn compose_reply(
     }))
 }
 
-#[derive(Deserialize)]
-struct SendPayload {
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SendPayload {
     message_id: i64,
 }
 
-#[derive(Deserialize)]
-struct OutboxPayload {
+#[derive(Serialize, Deserialize)]
+pub(crate) struct OutboxPayload {
     id: i64,
 }
 
@@ -249,8 +270,7 @@ fn fail_message(
 
 impl App {
     pub(crate) async fn run_send_job(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
-        let p: SendPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure(format!("bad {SEND_JOB} payload: {e}")))?;
+        let p = Send::decode(job)?;
         let (org, id) = (job.org_id, MessageId(p.message_id));
         let settings = self.settings.mail.clone();
         let now = self.now();
@@ -351,8 +371,7 @@ impl App {
     }
 
     pub(crate) async fn run_outbox_job(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
-        let p: OutboxPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure(format!("bad {OUTBOX_JOB} payload: {e}")))?;
+        let p = Outbox::decode(job)?;
         let (org, id) = (job.org_id, p.id);
         let mail = self
             .store

@@ -79,7 +79,9 @@ impl App {
                 )?;
                 let (subject, body) =
                     invitation_mail(&m.name, &inviter, &org_name, m.role.as_str(), &url);
-                accounts::queue_mail(db, org, PURPOSE, &m.email, &subject, &body, now)?;
+                crate::mail_out::queue_system_mail(
+                    db, org, PURPOSE, &m.email, &subject, &body, now,
+                )?;
                 // The same record as a member added through the API, then the invitation.
                 ctx.audit(
                     db,
@@ -132,7 +134,7 @@ impl App {
                 accounts::create_link(db, org, PURPOSE, &hash, LinkOwner::Member(id), now, expires)?;
                 let (subject, body) =
                     invitation_mail(&m.name, &inviter, &org_name, m.role.as_str(), &url);
-                accounts::queue_mail(db, org, PURPOSE, &m.email, &subject, &body, now)?;
+                crate::mail_out::queue_system_mail(db, org, PURPOSE, &m.email, &subject, &body, now)?;
                 ctx.audit(
                     db,
                     now,

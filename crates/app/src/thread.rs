@@ -8,16 +8,16 @@ use rapport_core::audit::AuditEntry;
 use rapport_core::complaint::Reading;
 use rapport_core::ids::{MessageId, OrgId, RequestId};
 use rapport_core::inbox;
-use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
+use rapport_core::jobs::Job;
 use rapport_core::message::{Direction, Message, SendStatus};
 use rapport_core::promise::PromiseKind;
 use rapport_core::request::{Request, Status};
 use rapport_store::Db;
-use rapport_store::repo::{jobs, messages, requests};
+use rapport_store::repo::{messages, requests};
 use serde::{Deserialize, Serialize};
 
 use crate::clocks::sla::{Change, on_request_change};
-use crate::jobs::JobFailure;
+use crate::jobs::{self, JobFailure, JobKind};
 use crate::mail_settings::MailSettings;
 use crate::{App, AppError, AppResult, Ctx};
 
@@ -145,10 +145,15 @@ pub(crate) struct Reply {
 }
 
 /// The job that records a scheduled reply reaching the client at its time.
-pub const REACHED_JOB: &str = "reply.reached";
+pub(crate) struct Reached;
+
+impl JobKind for Reached {
+    const KIND: &'static str = "reply.reached";
+    type Payload = ReachedPayload;
+}
 
 #[derive(Debug, Serialize, Deserialize)]
-struct ReachedPayload {
+pub(crate) struct ReachedPayload {
     message_id: MessageId,
 }
 
@@ -190,20 +195,9 @@ pub(crate) fn send_reply(
     match reply.scheduled_for.filter(|&at| at > now) {
         None => reached(db, writer.actor(), writer.ip(), r, now, now)?,
         Some(at) => {
-            let payload = serde_json::to_value(ReachedPayload { message_id: m.id })
-                .map_err(|e| AppError::internal("the reply.reached payload", e))?;
-            jobs::enqueue(
-                db,
-                org,
-                &jobs::NewJob {
-                    kind: REACHED_JOB,
-                    payload: &payload,
-                    run_at: at,
-                    max_attempts: DEFAULT_MAX_ATTEMPTS,
-                    dedupe_key: Some(&format!("{REACHED_JOB}:{}", m.id)),
-                },
-                now,
-            )?;
+            let key = format!("{}:{}", Reached::KIND, m.id);
+            let payload = ReachedPayload { message_id: m.id };
+            jobs::queue::<Reached>(db, org, &payload, at, Some(&key), now)?;
         }
     }
     Ok(m)
@@ -246,8 +240,7 @@ impl App {
         job: &Job,
         worker: &str,
     ) -> Result<(), JobFailure> {
-        let p: ReachedPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure(format!("bad {REACHED_JOB} payload: {e}")))?;
+        let p = Reached::decode(job)?;
         let org = job.org_id;
         self.finish_job(job, worker, move |db, now| {
             let m = match messages::get(db, org, p.message_id) {

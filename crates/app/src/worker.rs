@@ -11,7 +11,7 @@ use rapport_core::audit::AuditEntry;
 use rapport_core::jobs::{self, Job};
 use rapport_store::repo::{audit, jobs as store};
 
-use crate::jobs::{JobFailure, ProbePayload, WorkerConfig, payload};
+use crate::jobs::{JobFailure, JobKind, Probe, WorkerConfig};
 use crate::{App, AppError, AppResult};
 
 impl App {
@@ -83,46 +83,49 @@ impl App {
     }
 
     async fn dispatch(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
+        use crate::{clocks, events, health_jobs, mail, mail_out, thread};
         match job.kind.as_str() {
-            // A harmless job that records that it ran: lets operators (and tests) check that
-            // workers are alive and that each job runs exactly once.
-            "probe" => {
-                let p: ProbePayload = payload(job)?;
-                if p.sleep_ms > 0 {
-                    tokio::time::sleep(Duration::from_millis(p.sleep_ms.min(600_000))).await;
-                }
-                if p.fail {
-                    return Err(JobFailure("probe asked to fail".into()));
-                }
-                let (org, id, attempt) = (job.org_id, job.id, job.attempts);
-                let worker_id = worker.to_string();
-                self.finish_job(job, worker, move |db, now| {
-                    audit::record(
-                        db,
-                        org,
-                        now,
-                        None,
-                        &AuditEntry::new(Actor::System, "job.probe")
-                            .target("job", id)
-                            .details(serde_json::json!({"worker": worker_id, "attempt": attempt})),
-                    )?;
-                    Ok(())
-                })
-                .await
-            }
-            crate::health::RECOMPUTE_JOB => self.run_health_recompute(job, worker).await,
-            crate::health::DAILY_JOB => self.run_health_daily(job, worker).await,
-            crate::clocks::sla::CHECK => self.run_sla_check(job, worker).await,
-            crate::clocks::promises::CHECK => self.run_promise_check(job, worker).await,
-            crate::clocks::silence::CHECK => self.run_silence_check(job, worker).await,
-            crate::mail_out::SEND_JOB => self.run_send_job(job, worker).await,
-            crate::thread::REACHED_JOB => self.run_reply_reached(job, worker).await,
-            crate::mail_out::OUTBOX_JOB => self.run_outbox_job(job, worker).await,
-            crate::mail::poll::POLL_JOB => self.run_poll_job(job, worker).await,
-            crate::automation::webhooks::DELIVER_JOB => self.run_deliver_job(job, worker).await,
-            crate::automation::rules::RUN_JOB => self.run_rules_job(job, worker).await,
+            Probe::KIND => self.run_probe(job, worker).await,
+            health_jobs::Recompute::KIND => self.run_health_recompute(job, worker).await,
+            health_jobs::Daily::KIND => self.run_health_daily(job, worker).await,
+            clocks::sla::Check::KIND => self.run_sla_check(job, worker).await,
+            clocks::promises::Check::KIND => self.run_promise_check(job, worker).await,
+            clocks::silence::Check::KIND => self.run_silence_check(job, worker).await,
+            mail_out::Send::KIND => self.run_send_job(job, worker).await,
+            mail_out::Outbox::KIND => self.run_outbox_job(job, worker).await,
+            thread::Reached::KIND => self.run_reply_reached(job, worker).await,
+            mail::poll::Poll::KIND => self.run_poll_job(job, worker).await,
+            events::Deliver::KIND => self.run_deliver_job(job, worker).await,
+            events::RunRules::KIND => self.run_rules_job(job, worker).await,
             other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
         }
+    }
+
+    /// A harmless job that records that it ran: lets operators (and tests) check that workers
+    /// are alive and that each job runs exactly once.
+    async fn run_probe(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
+        let p = Probe::decode(job)?;
+        if p.sleep_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(p.sleep_ms.min(600_000))).await;
+        }
+        if p.fail {
+            return Err(JobFailure("probe asked to fail".into()));
+        }
+        let (org, id, attempt) = (job.org_id, job.id, job.attempts);
+        let worker_id = worker.to_string();
+        self.finish_job(job, worker, move |db, now| {
+            audit::record(
+                db,
+                org,
+                now,
+                None,
+                &AuditEntry::new(Actor::System, "job.probe")
+                    .target("job", id)
+                    .details(serde_json::json!({"worker": worker_id, "attempt": attempt})),
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     /// Delete what has expired and only takes room or could be misused: sessions past their

@@ -24,7 +24,7 @@ impl Default for WebhookSettings {
         WebhookSettings {
             allow_private: false,
             timeout: std::time::Duration::from_secs(10),
-            max_attempts: crate::events::DELIVERY_ATTEMPTS,
+            max_attempts: <crate::events::Deliver as crate::jobs::JobKind>::MAX_ATTEMPTS,
         }
     }
 }

@@ -8,26 +8,13 @@ use rapport_core::jobs::Job;
 use rapport_core::rule::{self as core, Action, Event, Facts, Rule, RuleInput};
 use rapport_store::Db;
 use rapport_store::repo::{audit as audit_store, automation as store, requests};
-use serde::Deserialize;
 use serde_json::json;
 
 use super::canned::{Acting, apply_in};
 use crate::access::check_member;
 use crate::clocks::sla::{Change, on_request_change};
-use crate::jobs::JobFailure;
+use crate::jobs::{JobFailure, JobKind};
 use crate::{App, AppError, AppResult, Ctx, Settings};
-
-pub use crate::events::RULES_RUN_JOB as RUN_JOB;
-
-#[derive(Debug, Deserialize)]
-struct RunPayload {
-    event: Event,
-    request_id: RequestId,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    rule_ids: Vec<RuleId>,
-}
 
 fn not_found(e: rapport_store::StoreError) -> AppError {
     match e {
@@ -321,8 +308,7 @@ impl App {
     /// transaction, each rule in a savepoint: a rule whose action fails is audited as failed
     /// (and leaves nothing behind) while the others still apply.
     pub(crate) async fn run_rules_job(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
-        let p: RunPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure(format!("bad rules payload: {e}")))?;
+        let p = crate::events::RunRules::decode(job)?;
         let org = job.org_id;
         let settings = self.settings.clone();
         self.finish_job(job, worker, move |db, now| {

@@ -17,15 +17,13 @@ use rapport_core::webhook::{
     self as core, Delivery, DeliveryStatus, SIGNATURE_HEADER, Target, Webhook, WebhookInput,
 };
 use rapport_store::repo::automation as store;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use super::WebhookSettings;
-use crate::jobs::JobFailure;
+use crate::jobs::{JobFailure, JobKind};
 use crate::secrets::Secret;
 use crate::{App, AppError, AppResult, Ctx, Listing, cursor};
-
-pub use crate::events::WEBHOOK_DELIVER_JOB as DELIVER_JOB;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -44,11 +42,6 @@ pub struct CreatedWebhook {
     pub webhook: Webhook,
     /// The signing secret. Store it now: it is never shown again.
     pub secret: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct DeliverPayload {
-    webhook_delivery_id: WebhookDeliveryId,
 }
 
 fn not_found(e: rapport_store::StoreError) -> AppError {
@@ -253,8 +246,7 @@ impl App {
     /// The `webhook.deliver` job: one attempt. Failures return an error so the queue retries
     /// with backoff; the last one marks the delivery failed.
     pub(crate) async fn run_deliver_job(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
-        let p: DeliverPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure(format!("bad webhook payload: {e}")))?;
+        let p = crate::events::Deliver::decode(job)?;
         let org = job.org_id;
         let id = p.webhook_delivery_id;
         let loaded = self

@@ -15,15 +15,22 @@ use rapport_store::{Db, StoreError};
 use serde::{Deserialize, Serialize};
 
 use super::{Lookup, after, ceil_ms};
-use crate::jobs::{JobFailure, payload};
+use crate::jobs::{JobFailure, JobKind};
 use crate::{App, AppError, AppResult};
 
-pub const CHECK: &str = "promise.check";
+/// A pending promise's check: its due-soon warning, then whether it was kept.
+pub(crate) struct Check;
+
+impl JobKind for Check {
+    const KIND: &'static str = "promise.check";
+    type Payload = CheckPayload;
+}
+
 pub const DUE_SOON: &str = "promise.due_soon";
 pub const BROKEN: &str = "promise.broken";
 
 #[derive(Debug, Serialize, Deserialize)]
-struct CheckPayload {
+pub(crate) struct CheckPayload {
     promise_id: rapport_core::ids::PromiseId,
 }
 
@@ -56,13 +63,13 @@ pub(crate) fn schedule_check(
             Ok(soon) if soon > now => ceil_ms(soon),
             _ => after(p.due_at),
         });
-    let payload = serde_json::json!(CheckPayload { promise_id: p.id });
+    let payload = Check::encode(&CheckPayload { promise_id: p.id })?;
     let key = format!("promise:{}", p.id.0);
     store::schedule(
         db,
         p.org_id,
         &KeyedJob {
-            kind: CHECK,
+            kind: Check::KIND,
             payload: &payload,
             dedupe_key: &key,
         },
@@ -176,7 +183,7 @@ impl App {
         job: &Job,
         worker: &str,
     ) -> Result<(), JobFailure> {
-        let p: CheckPayload = payload(job)?;
+        let p = Check::decode(job)?;
         let org = job.org_id;
         let due_soon = self.settings.clocks.promise_due_soon;
         self.finish_job_locked(

@@ -16,10 +16,17 @@ use rapport_store::repo::clocks::{self as store, KeyedJob};
 use serde::Serialize;
 
 use super::Lookup;
-use crate::jobs::JobFailure;
+use crate::jobs::{JobFailure, JobKind, Nothing};
 use crate::{App, AppError, AppResult, Ctx};
 
-pub const CHECK: &str = "silence.check";
+/// The org's periodic silence check (one live per org; its kind is its dedupe key).
+pub(crate) struct Check;
+
+impl JobKind for Check {
+    const KIND: &'static str = "silence.check";
+    type Payload = Nothing;
+}
+
 pub const ALERT: &str = "silence";
 pub const PROPOSAL_OVERDUE: &str = "proposal.overdue";
 
@@ -34,9 +41,9 @@ pub(crate) fn ensure_check(
         db,
         org,
         &KeyedJob {
-            kind: CHECK,
-            payload: &serde_json::json!({}),
-            dedupe_key: CHECK,
+            kind: Check::KIND,
+            payload: &Check::encode(&Nothing {})?,
+            dedupe_key: Check::KIND,
         },
         run_at,
         now,
@@ -75,7 +82,7 @@ pub(crate) fn check_in_time_for(
         .unwrap_or_default();
     let calendar = lookup.calendar(db, org, r.client_id, r.engagement_id)?;
     let due = silence::silent_from(&calendar, &policy, since).unwrap_or(now);
-    store::bring_forward(db, org, CHECK, due, now)?;
+    store::bring_forward(db, org, Check::KIND, due, now)?;
     Ok(())
 }
 

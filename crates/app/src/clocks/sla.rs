@@ -15,10 +15,17 @@ use serde::{Deserialize, Serialize};
 
 use super::{Lookup, ceil_ms};
 use crate::access::visible_request;
-use crate::jobs::{JobFailure, payload};
+use crate::jobs::{JobFailure, JobKind};
 use crate::{App, AppResult, Ctx};
 
-pub const CHECK: &str = "sla.check";
+/// The request's one clock check, at the next instant its clocks change on their own.
+pub(crate) struct Check;
+
+impl JobKind for Check {
+    const KIND: &'static str = "sla.check";
+    type Payload = CheckPayload;
+}
+
 pub const AT_RISK: &str = "sla.at_risk";
 pub const BREACHED: &str = "sla.breached";
 
@@ -38,7 +45,7 @@ pub enum Change {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct CheckPayload {
+pub(crate) struct CheckPayload {
     request_id: RequestId,
 }
 
@@ -57,10 +64,10 @@ fn with_check_job<T>(
     id: RequestId,
     f: impl FnOnce(&KeyedJob<'_>) -> Result<T, StoreError>,
 ) -> AppResult<T> {
-    let payload = serde_json::json!(CheckPayload { request_id: id });
+    let payload = Check::encode(&CheckPayload { request_id: id })?;
     let key = format!("sla:{}", id.0);
     Ok(f(&KeyedJob {
-        kind: CHECK,
+        kind: Check::KIND,
         payload: &payload,
         dedupe_key: &key,
     })?)
@@ -419,7 +426,7 @@ impl App {
     }
 
     pub(crate) async fn run_sla_check(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
-        let p: CheckPayload = payload(job)?;
+        let p = Check::decode(job)?;
         let org = job.org_id;
         self.finish_job_locked(
             job,

@@ -8,10 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 use rapport_core::alert::{NewAlert, Severity};
 use rapport_core::ids::OrgId;
 use rapport_core::inbox::{MailSource, Mailbox, MailboxKind};
-use rapport_core::jobs::{DEFAULT_MAX_ATTEMPTS, Job};
+use rapport_core::jobs::Job;
 use rapport_mail::transport::{ImapAccount, MailboxError, Processed};
 use rapport_store::Db;
-use rapport_store::repo::jobs;
 use rapport_store::repo::mail as store;
 use std::sync::Arc;
 
@@ -21,11 +20,17 @@ use rapport_mail::transport::MailboxReader;
 use serde::{Deserialize, Serialize};
 
 use super::ingest::{IngestOutcome, Received, prepare, record};
-use crate::jobs::JobFailure;
+use crate::jobs::{JobFailure, JobKind};
 use crate::secrets::Secret;
 use crate::{App, AppError, AppResult, Ctx};
 
-pub const POLL_JOB: &str = "mail.poll";
+/// One poll of one mailbox (one live per mailbox).
+pub(crate) struct Poll;
+
+impl JobKind for Poll {
+    const KIND: &'static str = "mail.poll";
+    type Payload = PollPayload;
+}
 
 /// What a mailbox's connection test found.
 #[derive(Debug, Clone, Serialize)]
@@ -40,7 +45,7 @@ pub struct MailboxTest {
 }
 
 fn dedupe_key(mailbox: i64) -> String {
-    format!("{POLL_JOB}:{mailbox}")
+    format!("{}:{mailbox}", Poll::KIND)
 }
 
 /// Queue the next poll of a mailbox (one live poll job per mailbox).
@@ -51,18 +56,10 @@ pub(crate) fn schedule_poll(
     at: Timestamp,
     now: Timestamp,
 ) -> AppResult<()> {
-    jobs::enqueue(
-        db,
-        org,
-        &jobs::NewJob {
-            kind: POLL_JOB,
-            payload: &serde_json::json!({"mailbox_id": mailbox}),
-            run_at: at,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            dedupe_key: Some(&dedupe_key(mailbox)),
-        },
-        now,
-    )?;
+    let payload = PollPayload {
+        mailbox_id: mailbox,
+    };
+    crate::jobs::queue::<Poll>(db, org, &payload, at, Some(&dedupe_key(mailbox)), now)?;
     Ok(())
 }
 
@@ -147,8 +144,8 @@ fn tenant_message(e: &MailboxError, host: &str, port: u16) -> String {
     }
 }
 
-#[derive(Deserialize)]
-struct PollPayload {
+#[derive(Serialize, Deserialize)]
+pub(crate) struct PollPayload {
     mailbox_id: i64,
 }
 
@@ -169,8 +166,7 @@ impl App {
     }
 
     pub(crate) async fn run_poll_job(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
-        let p: PollPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure(format!("bad {POLL_JOB} payload: {e}")))?;
+        let p = Poll::decode(job)?;
         let (org, id) = (job.org_id, p.mailbox_id);
         let found = self
             .store

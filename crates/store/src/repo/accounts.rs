@@ -364,7 +364,8 @@ fn mail_row(r: &Row) -> Result<OutboxMail, StoreError> {
 
 const MAIL_COLUMNS: &str = "id, org_id, kind, to_address, subject, body, status, attempts, last_error, created_at, sent_at";
 
-/// Queue a system mail (not part of a request's thread). Returns its id.
+/// Add a system mail (not part of a request's thread) to the outbox. Returns its id. The app
+/// queues the job that sends it in the same write.
 pub fn queue_mail(
     db: &mut Db<'_>,
     org: OrgId,
@@ -378,19 +379,6 @@ pub fn queue_mail(
         "INSERT INTO outbox (org_id, kind, to_address, subject, body, status, created_at)
          VALUES ($1, $2, $3, $4, $5, 'queued', $6) RETURNING id",
         params![org, kind, to, subject, body, now],
-    )?;
-    // Sent by the mail worker (the `mail.outbox` job), in the same transaction as the queueing.
-    super::jobs::enqueue(
-        db,
-        org,
-        &super::jobs::NewJob {
-            kind: "mail.outbox",
-            payload: &serde_json::json!({"id": id}),
-            run_at: now,
-            max_attempts: rapport_core::jobs::DEFAULT_MAX_ATTEMPTS,
-            dedupe_key: None,
-        },
-        now,
     )?;
     Ok(id)
 }
