@@ -248,7 +248,6 @@ fn page_with(
     body: Markup,
 ) -> Markup {
     let counts = &nav.counts;
-    let more = nav;
     let banner = admin::banner(state, s, nav);
     bare_page(
         title,
@@ -299,11 +298,11 @@ fn page_with(
                             li { a href="/app/audit" aria-current=[(current == "audit").then_some("page")] { "Audit log" } }
                         }
                         li { a href="/app/alerts" aria-current=[(current == "alerts").then_some("page")] {
-                            "Alerts " span class="count" id="alert-count" aria-label={ (more.alerts) " open" } {
-                                (more.alerts) @if more.alerts >= COUNT_CAP { "+" }
+                            "Alerts " span class="count" id="alert-count" aria-label={ (nav.alerts) " open" } {
+                                (nav.alerts) @if nav.alerts >= COUNT_CAP { "+" }
                             }
                         } }
-                        @if admin::is_admin(s) { (admin::nav_group(current, &more)) }
+                        @if admin::is_admin(s) { (admin::nav_group(current, nav)) }
                     }
                 }
                 main id="main" tabindex="-1" { (banner) (body) }

@@ -414,7 +414,7 @@ async fn render_request(
                         label { "Why " input name="reason" required maxlength="10000"; }
                         button type="submit" { "Confirm / override" }
                     }
-                    @if let (Some(eid), Some(rapport_core::scope::Verdict::Out), true) = (r.engagement_id, super::change_orders::effective_verdict(&r), s.ctx.principal.allows(rapport_core::access::Permission::ManageClients)) {
+                    @if let (Some(eid), Some(rapport_core::scope::Verdict::Out), true) = (r.engagement_id, super::change_orders::effective_verdict(r), s.ctx.principal.allows(rapport_core::access::Permission::ManageClients)) {
                         p { a class="button" href={ "/app/engagements/" (eid.0) "/change-orders/new?request=" (r.id.0) } { "Draft a change order" } }
                     }
                 }
