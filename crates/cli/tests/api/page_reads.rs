@@ -1,6 +1,7 @@
 //! Each workspace page is one read of one snapshot (`rapport_app::pages`): the request, client,
 //! engagement and queue pages open exactly one more snapshot than a request refused before its
-//! page is read, however long the thread; and the page models keep each firm's work its own.
+//! page is read, however long the thread; the page models keep each firm's work its own; and a
+//! listing of engagements, whose teams are read in one query, still gives each its own.
 
 use rapport_core::access::Role;
 use serde_json::json;
@@ -151,5 +152,63 @@ both!(
                 );
             }
         }
+    }
+);
+
+both!(
+    a_listing_gives_each_engagement_its_own_team,
+    |app: TestApp| async move {
+        // The teams of a listed page are read in one query and handed back per engagement.
+        let client = app.client("Kaveri Foods").await;
+        let mut ids = Vec::new();
+        for (email, name) in [("ines@acme.example", "Ines"), ("ravi@acme.example", "Ravi")] {
+            let m = app
+                .app
+                .add_member_as_operator(app.org, crate::support::member(email, name, Role::Agent))
+                .await
+                .unwrap();
+            ids.push(m.id.0);
+        }
+        let teams = [json!([ids[1]]), json!([]), json!([ids[0], ids[1]])];
+        for (i, team) in teams.iter().enumerate() {
+            app.post(
+                "/api/v1/engagements",
+                &app.owner,
+                json!({"client_id": client, "name": format!("Work {i}"), "currency": "EUR",
+                       "team_member_ids": team}),
+            )
+            .await
+            .ok(201);
+        }
+        let listed = app.get("/api/v1/engagements", &app.owner).await.ok(200);
+        let got: Vec<_> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["name"].clone(), e["team"].clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (json!("Work 0"), teams[0].clone()),
+                (json!("Work 1"), teams[1].clone()),
+                (json!("Work 2"), teams[2].clone()),
+            ]
+        );
+        // A page boundary cuts the teams with the engagements.
+        let first = app
+            .get("/api/v1/engagements?limit=2", &app.owner)
+            .await
+            .ok(200);
+        assert_eq!(first["items"][1]["team"], teams[1], "{first}");
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let rest = app
+            .get(
+                &format!("/api/v1/engagements?limit=2&cursor={cursor}"),
+                &app.owner,
+            )
+            .await
+            .ok(200);
+        assert_eq!(rest["items"][0]["team"], teams[2], "{rest}");
     }
 );
