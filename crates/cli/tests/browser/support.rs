@@ -247,6 +247,11 @@ pub(crate) async fn text(c: &Client, css: &str) -> Result<String, String> {
     fresh(|| async { find(c, css).await?.text().await.map_err(err) }).await
 }
 
+/// An attribute of the first element `css` finds (found again if htmx replaced it).
+pub(crate) async fn attr(c: &Client, css: &str, name: &str) -> Result<Option<String>, String> {
+    fresh(|| async { find(c, css).await?.attr(name).await.map_err(err) }).await
+}
+
 pub(crate) async fn fill(c: &Client, css: &str, value: &str) -> Step {
     fresh(|| async {
         let el = find(c, css).await?;
