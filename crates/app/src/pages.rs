@@ -265,7 +265,7 @@ pub enum QueueRows {
 pub struct QueuePage {
     pub nav: Nav,
     pub rows: QueueRows,
-    /// Every client (for names and the client filter).
+    /// The clients, oldest first, up to a listing's most (for names and the client filter).
     pub clients: Vec<ClientView>,
     pub members: Vec<Member>,
     /// `None` for members who cannot set the firm up.
@@ -280,7 +280,7 @@ pub struct GetStarted {
     pub first_client: Option<ClientId>,
     pub has_contacts: bool,
     pub has_engagements: bool,
-    /// `true` when not the viewer's to do.
+    /// The mail set-up, admins' to do: `true` for others, so their list is not held open.
     pub has_mailbox: bool,
     pub has_canned: bool,
 }

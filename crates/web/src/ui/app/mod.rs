@@ -30,7 +30,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use rapport_app::AppResult;
-use rapport_app::pages::Nav;
+use rapport_app::pages::{COUNT_CAP, Nav};
 use rapport_app::requests::RequestFilter;
 use rapport_core::ids::{ClientId, MemberId};
 use rapport_core::request::Status;
@@ -158,7 +158,8 @@ pub const ALL_STATUSES: [Status; 6] = [
     Status::Closed,
 ];
 
-/// The queues in the navigation: id, label.
+/// The queues in the navigation: id (those of `rapport_app::pages::QUEUES`, whose counts the
+/// navigation reads), label.
 pub const VIEWS: [(&str, &str); 8] = [
     ("mine", "Mine"),
     ("unassigned", "Unassigned"),
@@ -169,9 +170,6 @@ pub const VIEWS: [(&str, &str); 8] = [
     ("quick", "Quick lane"),
     ("open", "All open"),
 ];
-
-/// How many a view's count shows before "+".
-use rapport_app::pages::COUNT_CAP;
 
 pub fn parse_id(raw: &str) -> UiResult<i64> {
     match raw.parse::<i64>() {
@@ -193,6 +191,16 @@ struct Me {
 }
 
 impl Me {
+    /// The member a page model read, drawn at `now`.
+    fn of(m: &rapport_core::member::Member, now: jiff::Timestamp) -> Me {
+        Me {
+            name: m.name.clone(),
+            tz: m.tz.clone(),
+            id: m.id,
+            now,
+        }
+    }
+
     /// An instant in the workspace's one date style: in the member's zone, with how far it is
     /// from now ("Tue 3 Mar 2026, 14:00 GMT (2 days ago)").
     fn at(&self, ts: jiff::Timestamp) -> maud::Markup {
@@ -204,18 +212,6 @@ async fn me(state: &AppState, s: &Session) -> UiResult<Me> {
     let id = s.ctx.principal.member_id().ok_or_else(UiError::not_found)?;
     let m = state.app.get_member(&s.ctx, id).await?;
     Ok(Me::of(&m, state.app.now()))
-}
-
-impl Me {
-    /// The member a page model read, drawn at `now`.
-    fn of(m: &rapport_core::member::Member, now: jiff::Timestamp) -> Me {
-        Me {
-            name: m.name.clone(),
-            tz: m.tz.clone(),
-            id: m.id,
-            now,
-        }
-    }
 }
 
 fn view_filter(view: &str) -> Option<RequestFilter> {
@@ -362,4 +358,12 @@ fn active(members: &[rapport_core::member::Member]) -> Vec<(MemberId, String)> {
         .collect();
     out.sort_by(|a, b| a.1.cmp(&b.1));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_navigation_labels_every_queue_the_model_counts() {
+        assert_eq!(super::VIEWS.map(|(v, _)| v), rapport_app::pages::QUEUES);
+    }
 }

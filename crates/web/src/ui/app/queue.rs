@@ -73,8 +73,9 @@ async fn render(
         .ok_or_else(|| UiError::new(StatusCode::NOT_FOUND, "There is no such view."))?;
     let mut problem = None;
     // Only the request listings take the sort and filters (the other queues ignore them).
+    let listable = view_filter(&view).is_some();
     let mut f = view_filter(&view).unwrap_or_default();
-    if view_filter(&view).is_some() {
+    if listable {
         if let Some(sort) = q.sort.as_deref().filter(|s| !s.is_empty()) {
             f.sort = Some(sort.to_string());
         }
@@ -215,7 +216,6 @@ async fn render(
     let mut client_list: Vec<(&ClientId, &String)> = clients.iter().collect();
     client_list.sort_by(|a, b| a.1.cmp(b.1));
     let now = state.app.now();
-    let listable = view_filter(&view).is_some();
     let keep = |cursor: &str| {
         format!(
             "/app?view={}&sort={}&kind={}&status={}&client={}&cursor={}",
