@@ -44,28 +44,33 @@ pub struct AlertFilter {
     pub limit: Option<usize>,
 }
 
+/// [`App::list_alerts`] inside the caller's snapshot.
+pub(crate) fn list_alerts_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    f: AlertFilter,
+) -> AppResult<Listing<Alert>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    let q = AlertQuery {
+        statuses: f.statuses,
+        kind: f.kind,
+        subject_kind: f.subject_kind,
+        subject_id: f.subject_id,
+        recipient: if f.mine {
+            ctx.principal.member_id()
+        } else {
+            None
+        },
+        before_id: cursor::after_id(f.cursor.as_deref())?,
+        limit: crate::limit(f.limit)?,
+    };
+    Ok(store::list(db, ctx.org(), &q)?.into())
+}
+
 impl App {
     pub async fn list_alerts(&self, ctx: &Ctx, f: AlertFilter) -> AppResult<Listing<Alert>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let q = AlertQuery {
-            statuses: f.statuses,
-            kind: f.kind,
-            subject_kind: f.subject_kind,
-            subject_id: f.subject_id,
-            recipient: if f.mine {
-                ctx.principal.member_id()
-            } else {
-                None
-            },
-            before_id: cursor::after_id(f.cursor.as_deref())?,
-            limit: crate::limit(f.limit)?,
-        };
-        let org = ctx.org();
-        Ok(self
-            .store
-            .read(move |db| store::list(db, org, &q))
-            .await?
-            .into())
+        let ctx = ctx.clone();
+        self.store.read(move |db| list_alerts_in(db, &ctx, f)).await
     }
 
     /// Acknowledge (someone is on it) or resolve an alert.

@@ -72,6 +72,18 @@ pub(crate) fn after_time_logged(
     Ok(())
 }
 
+/// [`App::engagement_budget`] inside the caller's snapshot.
+pub(crate) fn engagement_budget_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    id: EngagementId,
+) -> AppResult<(Engagement, Burn)> {
+    ctx.require(Permission::ReadOrgWork)?;
+    let e = engagements::get(db, ctx.org(), id).map_err(|_| AppError::NotFound("engagement"))?;
+    let b = burn(db, &e)?;
+    Ok((e, b))
+}
+
 impl App {
     /// Hours and fee spent against the engagement's budget, and the forecast to completion.
     pub async fn engagement_budget(
@@ -79,15 +91,9 @@ impl App {
         ctx: &Ctx,
         id: EngagementId,
     ) -> AppResult<(Engagement, Burn)> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
+        let ctx = ctx.clone();
         self.store
-            .read(move |db| -> AppResult<(Engagement, Burn)> {
-                let e =
-                    engagements::get(db, org, id).map_err(|_| AppError::NotFound("engagement"))?;
-                let b = burn(db, &e)?;
-                Ok((e, b))
-            })
+            .read(move |db| engagement_budget_in(db, &ctx, id))
             .await
     }
 }

@@ -369,6 +369,26 @@ pub struct ComplaintDraft {
     pub findings: Vec<Finding>,
 }
 
+/// [`App::list_complaints`] at `now`, inside the caller's snapshot.
+pub(crate) fn list_complaints_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    include_closed: bool,
+    client: Option<ClientId>,
+    after: Option<i64>,
+    limit: Option<usize>,
+    now: Timestamp,
+) -> AppResult<Listing<ComplaintSummary>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    let q = ComplaintQuery {
+        open_only: !include_closed,
+        client,
+        after_id: after,
+        limit: crate::limit(limit)?,
+    };
+    Ok(store::list(db, ctx.org(), &q, now)?.into())
+}
+
 impl App {
     /// Lint a message before it is sent (the composer). With no `send_at`, a message to a
     /// contact is checked as if sent now; `reply_to_complaint` defaults to whether the request
@@ -459,20 +479,12 @@ impl App {
         cursor: Option<&str>,
         limit: Option<usize>,
     ) -> AppResult<Listing<ComplaintSummary>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let q = ComplaintQuery {
-            open_only: !include_closed,
-            client,
-            after_id: cursor::after_id(cursor)?,
-            limit: crate::limit(limit)?,
-        };
-        let org = ctx.org();
+        let after = cursor::after_id(cursor)?;
+        let ctx = ctx.clone();
         let now = self.now();
-        Ok(self
-            .store
-            .read(move |db| store::list(db, org, &q, now))
-            .await?
-            .into())
+        self.store
+            .read(move |db| list_complaints_in(db, &ctx, include_closed, client, after, limit, now))
+            .await
     }
 
     /// Draft the first reply to a complaint: thanks, sorry for how they feel, why and examples,

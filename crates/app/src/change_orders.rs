@@ -154,6 +154,38 @@ fn check_requests(
     Ok(())
 }
 
+/// [`App::list_change_orders`] inside the caller's snapshot.
+pub(crate) fn list_change_orders_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    f: ChangeOrderFilter,
+) -> AppResult<Listing<ChangeOrder>> {
+    let mut q = ChangeOrderQuery {
+        client: f.client,
+        engagement: f.engagement,
+        statuses: f.status.into_iter().collect(),
+        before_id: cursor::after_id(f.cursor.as_deref())?,
+        limit: crate::limit(f.limit)?,
+    };
+    match ctx.principal.client_scope() {
+        Some(own) => {
+            let hidden = f.status.is_some_and(|s| !CLIENT_VISIBLE.contains(&s));
+            if q.client.is_some_and(|c| c != own) || hidden {
+                return Ok(Listing {
+                    items: vec![],
+                    next_cursor: None,
+                });
+            }
+            q.client = Some(own);
+            if q.statuses.is_empty() {
+                q.statuses = CLIENT_VISIBLE.to_vec();
+            }
+        }
+        None => ctx.require(Permission::ReadOrgWork)?,
+    }
+    Ok(store::list(db, ctx.org(), &q)?.into())
+}
+
 impl App {
     /// Change orders, newest first. Contacts see their client's sent and decided ones.
     pub async fn list_change_orders(
@@ -161,35 +193,10 @@ impl App {
         ctx: &Ctx,
         f: ChangeOrderFilter,
     ) -> AppResult<Listing<ChangeOrder>> {
-        let mut q = ChangeOrderQuery {
-            client: f.client,
-            engagement: f.engagement,
-            statuses: f.status.into_iter().collect(),
-            before_id: cursor::after_id(f.cursor.as_deref())?,
-            limit: crate::limit(f.limit)?,
-        };
-        match ctx.principal.client_scope() {
-            Some(own) => {
-                let hidden = f.status.is_some_and(|s| !CLIENT_VISIBLE.contains(&s));
-                if q.client.is_some_and(|c| c != own) || hidden {
-                    return Ok(Listing {
-                        items: vec![],
-                        next_cursor: None,
-                    });
-                }
-                q.client = Some(own);
-                if q.statuses.is_empty() {
-                    q.statuses = CLIENT_VISIBLE.to_vec();
-                }
-            }
-            None => ctx.require(Permission::ReadOrgWork)?,
-        }
-        let org = ctx.org();
-        Ok(self
-            .store
-            .read(move |db| store::list(db, org, &q))
-            .await?
-            .into())
+        let ctx = ctx.clone();
+        self.store
+            .read(move |db| list_change_orders_in(db, &ctx, f))
+            .await
     }
 
     pub async fn get_change_order(&self, ctx: &Ctx, id: ChangeOrderId) -> AppResult<ChangeOrder> {

@@ -131,28 +131,37 @@ pub(crate) fn recompute(
     Ok(Some(h))
 }
 
+/// [`App::client_health`] at `now`, inside the caller's snapshot.
+pub(crate) fn client_health_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    id: ClientId,
+    now: Timestamp,
+) -> AppResult<ClientHealth> {
+    ctx.require(Permission::ReadOrgWork)?;
+    let org = ctx.org();
+    let client = clients::get(db, org, id).map_err(|_| AppError::NotFound("client"))?;
+    let h = health::score(&inputs(db, org, &client, now)?);
+    let today = zone_of(&client).to_datetime(now).date();
+    let from = today
+        .checked_sub(SignedDuration::from_hours(24 * TREND_DAYS))
+        .unwrap_or(today);
+    Ok(ClientHealth {
+        client_id: id,
+        score: h.score,
+        reasons: h.reasons,
+        computed_at: now,
+        trend: store::history(db, org, id, from)?,
+    })
+}
+
 impl App {
     /// A client's health computed now, with the daily scores of the last 90 days.
     pub async fn client_health(&self, ctx: &Ctx, id: ClientId) -> AppResult<ClientHealth> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
+        let ctx = ctx.clone();
         let now = self.now();
         self.store
-            .read(move |db| -> AppResult<ClientHealth> {
-                let client = clients::get(db, org, id).map_err(|_| AppError::NotFound("client"))?;
-                let h = health::score(&inputs(db, org, &client, now)?);
-                let today = zone_of(&client).to_datetime(now).date();
-                let from = today
-                    .checked_sub(SignedDuration::from_hours(24 * TREND_DAYS))
-                    .unwrap_or(today);
-                Ok(ClientHealth {
-                    client_id: id,
-                    score: h.score,
-                    reasons: h.reasons,
-                    computed_at: now,
-                    trend: store::history(db, org, id, from)?,
-                })
-            })
+            .read(move |db| client_health_in(db, &ctx, id, now))
             .await
     }
 

@@ -31,6 +31,7 @@ pub mod mail_settings;
 pub mod member_invites;
 pub mod merge;
 pub mod org;
+pub mod pages;
 pub mod people;
 pub mod promise_board;
 pub mod promises;

@@ -7,6 +7,7 @@ use rapport_core::client::{
 };
 use rapport_core::ids::{ClientId, ContactId, MemberId};
 use rapport_core::member::{Member, MemberPatch, NewMember};
+use rapport_store::Db;
 use rapport_store::repo::{accounts, auth as store_auth, clients, members};
 
 use crate::auth::hash_password_async;
@@ -34,6 +35,62 @@ fn client_needle(q: Option<&str>) -> AppResult<Option<String>> {
     Ok((!q.is_empty()).then(|| q.to_lowercase()))
 }
 
+/// [`App::list_members`] inside the caller's snapshot.
+pub(crate) fn list_members_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    after: Option<i64>,
+    limit: usize,
+) -> AppResult<Listing<Member>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    Ok(members::list(db, ctx.org(), after, limit)?.into())
+}
+
+/// [`App::get_member`] inside the caller's snapshot.
+pub(crate) fn get_member_in(db: &mut Db<'_>, ctx: &Ctx, id: MemberId) -> AppResult<Member> {
+    ctx.require(Permission::ReadOrgWork)?;
+    members::get(db, ctx.org(), id).map_err(|_| AppError::NotFound("member"))
+}
+
+/// [`App::client_record`] inside the caller's snapshot.
+pub(crate) fn client_record_in(db: &mut Db<'_>, ctx: &Ctx, id: ClientId) -> AppResult<Client> {
+    ctx.require(Permission::ReadOrgWork)?;
+    clients::get(db, ctx.org(), id).map_err(|_| AppError::NotFound("client"))
+}
+
+/// [`App::find_clients`] inside the caller's snapshot (`needle` as `client_needle` makes it).
+pub(crate) fn find_clients_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    needle: Option<&str>,
+    after: Option<i64>,
+    limit: usize,
+) -> AppResult<ClientMatches> {
+    ctx.require(Permission::ReadOrgWork)?;
+    let org = ctx.org();
+    let page: Listing<Client> = clients::list(db, org, needle, after, limit)?.into();
+    let total = clients::count(db, org, needle)?;
+    Ok(ClientMatches {
+        page: Listing {
+            items: page.items.into_iter().map(ClientView::full).collect(),
+            next_cursor: page.next_cursor,
+        },
+        total,
+    })
+}
+
+/// [`App::list_contacts`] inside the caller's snapshot.
+pub(crate) fn list_contacts_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    client: Option<ClientId>,
+    after: Option<i64>,
+    limit: usize,
+) -> AppResult<Listing<Contact>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    Ok(clients::list_contacts(db, ctx.org(), client, after, limit)?.into())
+}
+
 impl App {
     pub async fn list_members(
         &self,
@@ -41,22 +98,16 @@ impl App {
         after: Option<&str>,
         limit: usize,
     ) -> AppResult<Listing<Member>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
         let after = cursor::after_id(after)?;
-        Ok(self
-            .store
-            .read(move |db| members::list(db, org, after, limit))
-            .await?
-            .into())
+        let ctx = ctx.clone();
+        self.store
+            .read(move |db| list_members_in(db, &ctx, after, limit))
+            .await
     }
 
     pub async fn get_member(&self, ctx: &Ctx, id: MemberId) -> AppResult<Member> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
-        self.store
-            .read(move |db| members::get(db, org, id).map_err(|_| AppError::NotFound("member")))
-            .await
+        let ctx = ctx.clone();
+        self.store.read(move |db| get_member_in(db, &ctx, id)).await
     }
 
     pub async fn create_member(&self, ctx: &Ctx, input: NewMember) -> AppResult<Member> {
@@ -181,26 +232,12 @@ impl App {
         after: Option<&str>,
         limit: usize,
     ) -> AppResult<ClientMatches> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
         let after = cursor::after_id(after)?;
         let needle = client_needle(q)?;
-        let (page, total) = self
-            .store
-            .read(move |db| {
-                let page = clients::list(db, org, needle.as_deref(), after, limit)?;
-                let total = clients::count(db, org, needle.as_deref())?;
-                Ok::<_, rapport_store::StoreError>((page, total))
-            })
-            .await?;
-        let page: Listing<Client> = page.into();
-        Ok(ClientMatches {
-            page: Listing {
-                items: page.items.into_iter().map(ClientView::full).collect(),
-                next_cursor: page.next_cursor,
-            },
-            total,
-        })
+        let ctx = ctx.clone();
+        self.store
+            .read(move |db| find_clients_in(db, &ctx, needle.as_deref(), after, limit))
+            .await
     }
 
     /// A client as the caller may see it. A contact may read their own client, without what
@@ -223,10 +260,9 @@ impl App {
 
     /// The whole client record, notes and etiquette included: members only.
     pub async fn client_record(&self, ctx: &Ctx, id: ClientId) -> AppResult<Client> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
+        let ctx = ctx.clone();
         self.store
-            .read(move |db| clients::get(db, org, id).map_err(|_| AppError::NotFound("client")))
+            .read(move |db| client_record_in(db, &ctx, id))
             .await
     }
 
@@ -289,14 +325,11 @@ impl App {
         after: Option<&str>,
         limit: usize,
     ) -> AppResult<Listing<Contact>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
         let after = cursor::after_id(after)?;
-        Ok(self
-            .store
-            .read(move |db| clients::list_contacts(db, org, client, after, limit))
-            .await?
-            .into())
+        let ctx = ctx.clone();
+        self.store
+            .read(move |db| list_contacts_in(db, &ctx, client, after, limit))
+            .await
     }
 
     /// Contacts may read only themselves, without the words staff avoid with them.

@@ -8,6 +8,7 @@ use rapport_core::promise::{
     NewPromise, Promise, PromiseChange, PromiseKind, PromiseStatus, RenegotiateInput, SettleInput,
 };
 use rapport_core::validate::{self, limits};
+use rapport_store::Db;
 use rapport_store::repo::promises::{self as store, PromiseQuery};
 use rapport_store::repo::{clients, requests as store_requests};
 
@@ -47,36 +48,45 @@ pub struct PromiseDetail {
     pub history: Vec<PromiseChange>,
 }
 
+/// [`App::list_promises`] inside the caller's snapshot.
+pub(crate) fn list_promises_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    f: PromiseFilter,
+    now: jiff::Timestamp,
+) -> AppResult<Listing<Promise>> {
+    let mut q = PromiseQuery {
+        statuses: f.statuses,
+        client: f.client,
+        request: f.request,
+        made_by: f.made_by,
+        overdue_at: f.overdue.then_some(now),
+        after_id: cursor::after_id(f.cursor.as_deref())?,
+        limit: crate::limit(f.limit)?,
+    };
+    // Contacts see what was promised to their client: "what you were promised, and when".
+    match ctx.principal.client_scope() {
+        Some(own) => {
+            if q.client.is_some_and(|c| c != own) {
+                return Ok(Listing {
+                    items: vec![],
+                    next_cursor: None,
+                });
+            }
+            q.client = Some(own);
+        }
+        None => ctx.require(Permission::ReadOrgWork)?,
+    }
+    Ok(store::list(db, ctx.org(), &q)?.into())
+}
+
 impl App {
     pub async fn list_promises(&self, ctx: &Ctx, f: PromiseFilter) -> AppResult<Listing<Promise>> {
-        let mut q = PromiseQuery {
-            statuses: f.statuses,
-            client: f.client,
-            request: f.request,
-            made_by: f.made_by,
-            overdue_at: f.overdue.then(|| self.now()),
-            after_id: cursor::after_id(f.cursor.as_deref())?,
-            limit: crate::limit(f.limit)?,
-        };
-        // Contacts see what was promised to their client: "what you were promised, and when".
-        match ctx.principal.client_scope() {
-            Some(own) => {
-                if q.client.is_some_and(|c| c != own) {
-                    return Ok(Listing {
-                        items: vec![],
-                        next_cursor: None,
-                    });
-                }
-                q.client = Some(own);
-            }
-            None => ctx.require(Permission::ReadOrgWork)?,
-        }
-        let org = ctx.org();
-        Ok(self
-            .store
-            .read(move |db| store::list(db, org, &q))
-            .await?
-            .into())
+        let ctx = ctx.clone();
+        let now = self.now();
+        self.store
+            .read(move |db| list_promises_in(db, &ctx, f, now))
+            .await
     }
 
     pub async fn get_promise(&self, ctx: &Ctx, id: PromiseId) -> AppResult<PromiseDetail> {

@@ -323,6 +323,21 @@ fn audit_rating(
     Ok(())
 }
 
+/// [`App::request_ratings`] inside the caller's snapshot.
+pub(crate) fn request_ratings_in(
+    db: &mut Db<'_>,
+    p: &Principal,
+    id: RequestId,
+) -> AppResult<Vec<Rating>> {
+    let r = visible_request(db, p, id, false)?;
+    let mut all = ratings::for_request(db, r.org_id, r.id)?;
+    if let Principal::Contact { .. } = p {
+        // Contacts see their client's ratings, not the team's view of its work.
+        all.retain(|x| x.source == RatingSource::Client);
+    }
+    Ok(all)
+}
+
 impl App {
     /// What a rating link is for. No sign-in: the token is the credential.
     pub async fn rating_invitation(&self, token: &str) -> AppResult<InvitationView> {
@@ -467,15 +482,7 @@ impl App {
     pub async fn request_ratings(&self, ctx: &Ctx, id: RequestId) -> AppResult<Vec<Rating>> {
         let p = ctx.principal;
         self.store
-            .read(move |db| -> AppResult<Vec<Rating>> {
-                let r = visible_request(db, &p, id, false)?;
-                let mut all = ratings::for_request(db, r.org_id, r.id)?;
-                if let Principal::Contact { .. } = p {
-                    // Contacts see their client's ratings, not the team's view of its work.
-                    all.retain(|x| x.source == RatingSource::Client);
-                }
-                Ok(all)
-            })
+            .read(move |db| request_ratings_in(db, &p, id))
             .await
     }
 

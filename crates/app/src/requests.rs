@@ -257,6 +257,73 @@ pub(crate) fn transition_in(
     Ok(r)
 }
 
+/// [`App::list_requests_with_sla`] inside the caller's snapshot.
+pub(crate) fn list_requests_with_sla_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    f: RequestFilter,
+    now: Timestamp,
+) -> AppResult<Listing<RequestWithSla>> {
+    let mut q = RequestQuery {
+        statuses: f.statuses,
+        client: f.client,
+        engagement: f.engagement,
+        kind: f.kind,
+        tag: f.tag.map(|t| t.trim().to_lowercase()),
+        overdue: f.overdue,
+        quick: f.quick,
+        sla_states: f.sla_states.iter().map(|s| s.as_str()).collect(),
+        sort: parse_sort(f.sort.as_deref())?,
+        after: f.cursor.as_deref().map(cursor::decode).transpose()?,
+        limit: crate::limit(f.limit)?,
+        now: Some(now),
+        ..RequestQuery::default()
+    };
+    q.assignee = match f.assignee.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("none") => Some(AssigneeFilter::Unassigned),
+        Some("me") => Some(AssigneeFilter::Member(
+            ctx.principal
+                .member_id()
+                .ok_or_else(|| AppError::invalid("assignee", "\"me\" is for members"))?,
+        )),
+        Some(id) => Some(AssigneeFilter::Member(MemberId(id.parse().map_err(
+            |_| AppError::invalid("assignee", "expected \"me\", \"none\" or a member id"),
+        )?))),
+    };
+    match ctx.principal.client_scope() {
+        Some(own) => {
+            if q.client.is_some_and(|c| c != own) {
+                // Another client's work does not exist for a contact.
+                return Ok(Listing {
+                    items: vec![],
+                    next_cursor: None,
+                });
+            }
+            q.client = Some(own);
+        }
+        None => ctx.require(Permission::ReadOrgWork)?,
+    }
+    let mut page = requests::list_with_sla(db, ctx.org(), &q)?;
+    // The scope verdict is the team's: contacts see change orders instead.
+    if ctx.principal.client_scope().is_some() {
+        page.items.iter_mut().for_each(|r| r.request.scope = None);
+    }
+    Ok(page.into())
+}
+
+/// A request's thread (contacts never see internal notes) inside the caller's snapshot.
+pub(crate) fn messages_in(
+    db: &mut Db<'_>,
+    p: &Principal,
+    id: RequestId,
+    after: Option<i64>,
+    limit: usize,
+) -> AppResult<Listing<Message>> {
+    visible_request(db, p, id, false)?;
+    Ok(messages::list_for_request(db, p.org_id(), id, p.is_member(), after, limit)?.into())
+}
+
 impl App {
     pub async fn list_requests(&self, ctx: &Ctx, f: RequestFilter) -> AppResult<Listing<Request>> {
         let listing = self.list_requests_with_sla(ctx, f).await?;
@@ -272,57 +339,11 @@ impl App {
         ctx: &Ctx,
         f: RequestFilter,
     ) -> AppResult<Listing<RequestWithSla>> {
-        let mut q = RequestQuery {
-            statuses: f.statuses,
-            client: f.client,
-            engagement: f.engagement,
-            kind: f.kind,
-            tag: f.tag.map(|t| t.trim().to_lowercase()),
-            overdue: f.overdue,
-            quick: f.quick,
-            sla_states: f.sla_states.iter().map(|s| s.as_str()).collect(),
-            sort: parse_sort(f.sort.as_deref())?,
-            after: f.cursor.as_deref().map(cursor::decode).transpose()?,
-            limit: crate::limit(f.limit)?,
-            now: Some(self.now()),
-            ..RequestQuery::default()
-        };
-        q.assignee = match f.assignee.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some("none") => Some(AssigneeFilter::Unassigned),
-            Some("me") => Some(AssigneeFilter::Member(
-                ctx.principal
-                    .member_id()
-                    .ok_or_else(|| AppError::invalid("assignee", "\"me\" is for members"))?,
-            )),
-            Some(id) => Some(AssigneeFilter::Member(MemberId(id.parse().map_err(
-                |_| AppError::invalid("assignee", "expected \"me\", \"none\" or a member id"),
-            )?))),
-        };
-        match ctx.principal.client_scope() {
-            Some(own) => {
-                if q.client.is_some_and(|c| c != own) {
-                    // Another client's work does not exist for a contact.
-                    return Ok(Listing {
-                        items: vec![],
-                        next_cursor: None,
-                    });
-                }
-                q.client = Some(own);
-            }
-            None => ctx.require(Permission::ReadOrgWork)?,
-        }
-        let org = ctx.org();
-        let principal = ctx.principal;
-        let mut page = self
-            .store
-            .read(move |db| requests::list_with_sla(db, org, &q))
-            .await?;
-        // The scope verdict is the team's: contacts see change orders instead.
-        if principal.client_scope().is_some() {
-            page.items.iter_mut().for_each(|r| r.request.scope = None);
-        }
-        Ok(page.into())
+        let ctx = ctx.clone();
+        let now = self.now();
+        self.store
+            .read(move |db| list_requests_with_sla_in(db, &ctx, f, now))
+            .await
     }
 
     pub async fn get_request(&self, ctx: &Ctx, id: RequestId) -> AppResult<Request> {
@@ -588,13 +609,7 @@ impl App {
         let p = ctx.principal;
         let after = cursor::after_id(after)?;
         self.store
-            .read(move |db| -> AppResult<Listing<Message>> {
-                visible_request(db, &p, id, false)?;
-                Ok(
-                    messages::list_for_request(db, p.org_id(), id, p.is_member(), after, limit)?
-                        .into(),
-                )
-            })
+            .read(move |db| messages_in(db, &p, id, after, limit))
             .await
     }
 

@@ -368,6 +368,31 @@ pub struct ReportQuery {
     pub interval: Option<Interval>,
 }
 
+/// [`App::limit_use`] at `now`, inside the caller's snapshot.
+pub(crate) fn limit_use_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    cache: &BriefCache,
+    e: EngagementId,
+    now: Timestamp,
+) -> AppResult<Vec<LimitUse>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    let org = ctx.org();
+    let (index, _) = brief_index(db, cache, org, e)?.ok_or(AppError::NotFound("engagement"))?;
+    let ask = ScopeAsk {
+        engagement: Some(e),
+        title: "",
+        body: "",
+        now,
+        before: None,
+    };
+    let mut out = Vec::new();
+    for l in index.limits().iter().filter(|l| l.counts_use()) {
+        out.push(LimitUse::of(l, &limit_usage(db, org, e, l, &ask)?));
+    }
+    Ok(out)
+}
+
 impl App {
     /// The scope check for a new request, run in a read outside any write (see the module
     /// doc). Call it before the write that inserts the request and store its result.
@@ -534,27 +559,11 @@ impl App {
     /// (in its current period when it renews), for the engagement page. One query per limit;
     /// a brief states a handful.
     pub async fn limit_use(&self, ctx: &Ctx, e: EngagementId) -> AppResult<Vec<LimitUse>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
+        let ctx = ctx.clone();
         let cache = self.scope_cache.clone();
         let now = self.now();
         self.store
-            .read(move |db| -> AppResult<Vec<LimitUse>> {
-                let (index, _) =
-                    brief_index(db, &cache, org, e)?.ok_or(AppError::NotFound("engagement"))?;
-                let ask = ScopeAsk {
-                    engagement: Some(e),
-                    title: "",
-                    body: "",
-                    now,
-                    before: None,
-                };
-                let mut out = Vec::new();
-                for l in index.limits().iter().filter(|l| l.counts_use()) {
-                    out.push(LimitUse::of(l, &limit_usage(db, org, e, l, &ask)?));
-                }
-                Ok(out)
-            })
+            .read(move |db| limit_use_in(db, &ctx, &cache, e, now))
             .await
     }
 

@@ -4,6 +4,7 @@ use rapport_core::access::{Permission, Role};
 use rapport_core::audit::AuditEntry;
 use rapport_core::ids::{EngagementId, MemberId, RequestId, TimeEntryId};
 use rapport_core::time_entry::{NewTimeEntry, TimeEntry, TimeEntryPatch};
+use rapport_store::Db;
 use rapport_store::repo::time_entries::{self as store, TimeQuery};
 use rapport_store::repo::{engagements, requests};
 
@@ -22,24 +23,29 @@ pub struct TimeFilter {
     pub limit: Option<usize>,
 }
 
+/// [`App::list_time`] inside the caller's snapshot.
+pub(crate) fn list_time_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    f: TimeFilter,
+) -> AppResult<Listing<TimeEntry>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    let q = TimeQuery {
+        member: f.member,
+        request: f.request,
+        engagement: f.engagement,
+        from: f.from,
+        to: f.to,
+        after_id: cursor::after_id(f.cursor.as_deref())?,
+        limit: crate::limit(f.limit)?,
+    };
+    Ok(store::list(db, ctx.org(), &q)?.into())
+}
+
 impl App {
     pub async fn list_time(&self, ctx: &Ctx, f: TimeFilter) -> AppResult<Listing<TimeEntry>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let q = TimeQuery {
-            member: f.member,
-            request: f.request,
-            engagement: f.engagement,
-            from: f.from,
-            to: f.to,
-            after_id: cursor::after_id(f.cursor.as_deref())?,
-            limit: crate::limit(f.limit)?,
-        };
-        let org = ctx.org();
-        Ok(self
-            .store
-            .read(move |db| store::list(db, org, &q))
-            .await?
-            .into())
+        let ctx = ctx.clone();
+        self.store.read(move |db| list_time_in(db, &ctx, f)).await
     }
 
     pub async fn get_time(&self, ctx: &Ctx, id: TimeEntryId) -> AppResult<TimeEntry> {

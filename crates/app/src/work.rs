@@ -19,14 +19,11 @@ impl App {
         after: Option<&str>,
         limit: usize,
     ) -> AppResult<Listing<Engagement>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
         let after = cursor::after_id(after)?;
-        Ok(self
-            .store
-            .read(move |db| engagements::list(db, org, client, after, limit))
-            .await?
-            .into())
+        let ctx = ctx.clone();
+        self.store
+            .read(move |db| list_engagements_in(db, &ctx, client, after, limit))
+            .await
     }
 
     pub async fn get_engagement(&self, ctx: &Ctx, id: EngagementId) -> AppResult<Engagement> {
@@ -161,18 +158,38 @@ pub(crate) fn team_of(
     Ok(out)
 }
 
+/// [`App::list_engagements`] inside the caller's snapshot.
+pub(crate) fn list_engagements_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    client: Option<ClientId>,
+    after: Option<i64>,
+    limit: usize,
+) -> AppResult<Listing<Engagement>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    Ok(engagements::list(db, ctx.org(), client, after, limit)?.into())
+}
+
+/// [`App::engagement_team`] inside the caller's snapshot.
+pub(crate) fn engagement_team_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    id: EngagementId,
+) -> AppResult<Vec<Member>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    let org = ctx.org();
+    engagements::get(db, org, id).map_err(|_| AppError::NotFound("engagement"))?;
+    let mut team = team_of(db, org, id)?;
+    team.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(team)
+}
+
 impl App {
     /// The members on an engagement's team, by name.
     pub async fn engagement_team(&self, ctx: &Ctx, id: EngagementId) -> AppResult<Vec<Member>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
+        let ctx = ctx.clone();
         self.store
-            .read(move |db| {
-                engagements::get(db, org, id).map_err(|_| AppError::NotFound("engagement"))?;
-                let mut team = team_of(db, org, id)?;
-                team.sort_by(|a, b| a.name.cmp(&b.name));
-                Ok(team)
-            })
+            .read(move |db| engagement_team_in(db, &ctx, id))
             .await
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::db::{Db, Engine};
 use crate::error::StoreError;
@@ -60,6 +61,9 @@ enum Inner {
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
+    /// Snapshots opened by [`Store::read`] since the store was opened: how tests prove a page
+    /// is one read (one relaxed increment per read costs nothing beside a query).
+    reads: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -78,6 +82,7 @@ impl Store {
         .map_err(|e| StoreError::Backend(format!("open failed: {e}")))??;
         Ok(Store {
             inner: Arc::new(inner),
+            reads: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -136,6 +141,11 @@ impl Store {
         }
     }
 
+    /// How many snapshots [`Store::read`] has opened, on this store and its clones.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
     /// Read in a consistent snapshot. Never waits for writers.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
@@ -143,6 +153,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Db<'_>) -> Result<T, E> + Send + 'static,
     {
+        self.reads.fetch_add(1, Ordering::Relaxed);
         match &*self.inner {
             Inner::Sqlite(e) => e
                 .readers

@@ -339,6 +339,17 @@ pub(crate) fn status_by_rule(
     )
 }
 
+/// [`App::list_canned_replies`] inside the caller's snapshot.
+pub(crate) fn list_canned_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    after: Option<i64>,
+    limit: usize,
+) -> AppResult<Listing<CannedReply>> {
+    ctx.require(Permission::DoWork)?;
+    Ok(store::list_canned(db, ctx.org(), after, limit)?.into())
+}
+
 impl App {
     pub async fn list_canned_replies(
         &self,
@@ -346,14 +357,11 @@ impl App {
         after: Option<&str>,
         limit: usize,
     ) -> AppResult<Listing<CannedReply>> {
-        ctx.require(Permission::DoWork)?;
-        let org = ctx.org();
         let after = cursor::after_id(after)?;
-        Ok(self
-            .store
-            .read(move |db| store::list_canned(db, org, after, limit))
-            .await?
-            .into())
+        let ctx = ctx.clone();
+        self.store
+            .read(move |db| list_canned_in(db, &ctx, after, limit))
+            .await
     }
 
     pub async fn get_canned_reply(&self, ctx: &Ctx, id: CannedReplyId) -> AppResult<CannedReply> {

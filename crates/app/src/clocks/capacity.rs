@@ -257,77 +257,84 @@ fn load(
     })
 }
 
+/// [`App::suggest_due`] at `now`, inside the caller's snapshot.
+pub(crate) fn suggest_due_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    q: SuggestQuery,
+    settings: &ClockSettings,
+    now: Timestamp,
+) -> AppResult<SuggestedDate> {
+    ctx.require(Permission::DoWork)?;
+    let margin = q.margin_percent.unwrap_or(settings.safety_margin_percent);
+    if margin > MAX_SAFETY_MARGIN_PERCENT {
+        return Err(AppError::invalid(
+            "margin_percent",
+            format!("must be at most {MAX_SAFETY_MARGIN_PERCENT}, got {margin}"),
+        ));
+    }
+    if let Some(e) = q.estimate_minutes
+        && !(0..=MAX_ESTIMATE_MINUTES).contains(&e)
+    {
+        return Err(AppError::invalid(
+            "estimate_minutes",
+            format!("must be between 0 and {MAX_ESTIMATE_MINUTES}, got {e}"),
+        ));
+    }
+    let principal = ctx.principal;
+    let org = ctx.org();
+    let mut request = None;
+    let (assignee, estimate, priority) = match q.request_id {
+        Some(rid) => {
+            let r = visible_request(db, &principal, rid, false)
+                .map_err(|_| AppError::invalid("request_id", format!("no request {rid}")))?;
+            let r = request.insert(r);
+            let assignee = q.assignee_id.or(r.assignee_id).ok_or_else(|| {
+                AppError::invalid(
+                    "assignee_id",
+                    format!("request {rid} has no assignee; give assignee_id"),
+                )
+            })?;
+            let remaining = capacity::remaining_minutes(r, settings.default_estimate_minutes)
+                .min(MAX_ESTIMATE_MINUTES);
+            (
+                assignee,
+                q.estimate_minutes.unwrap_or(remaining),
+                q.priority.unwrap_or(r.priority),
+            )
+        }
+        None => {
+            let assignee = q.assignee_id.ok_or_else(|| {
+                AppError::invalid("assignee_id", "give a request_id or an assignee_id")
+            })?;
+            let estimate = q.estimate_minutes.ok_or_else(|| {
+                AppError::invalid("estimate_minutes", "required without a request_id")
+            })?;
+            (assignee, estimate, q.priority.unwrap_or(Priority::Normal))
+        }
+    };
+    let member = active_member(db, org, assignee, "assignee_id")?;
+    let work = NewWork {
+        priority,
+        estimate_minutes: estimate,
+    };
+    let suggestion = suggestion(db, &member, request.as_ref(), work, margin, settings, now)?;
+    Ok(SuggestedDate {
+        assignee_id: assignee,
+        request_id: q.request_id,
+        priority,
+        suggestion,
+    })
+}
+
 impl App {
     /// Propose a due date the assignee can keep (see `rapport_core::capacity::suggest_due`).
     pub async fn suggest_due(&self, ctx: &Ctx, q: SuggestQuery) -> AppResult<SuggestedDate> {
-        ctx.require(Permission::DoWork)?;
+        let ctx = ctx.clone();
         let settings = self.settings.clocks.clone();
-        let margin = q.margin_percent.unwrap_or(settings.safety_margin_percent);
-        if margin > MAX_SAFETY_MARGIN_PERCENT {
-            return Err(AppError::invalid(
-                "margin_percent",
-                format!("must be at most {MAX_SAFETY_MARGIN_PERCENT}, got {margin}"),
-            ));
-        }
-        if let Some(e) = q.estimate_minutes
-            && !(0..=MAX_ESTIMATE_MINUTES).contains(&e)
-        {
-            return Err(AppError::invalid(
-                "estimate_minutes",
-                format!("must be between 0 and {MAX_ESTIMATE_MINUTES}, got {e}"),
-            ));
-        }
-        let principal = ctx.principal;
-        let org = ctx.org();
         let now = self.now();
         self.store
-            .read(move |db| -> AppResult<SuggestedDate> {
-                let mut request = None;
-                let (assignee, estimate, priority) = match q.request_id {
-                    Some(rid) => {
-                        let r = visible_request(db, &principal, rid, false).map_err(|_| {
-                            AppError::invalid("request_id", format!("no request {rid}"))
-                        })?;
-                        let r = request.insert(r);
-                        let assignee = q.assignee_id.or(r.assignee_id).ok_or_else(|| {
-                            AppError::invalid(
-                                "assignee_id",
-                                format!("request {rid} has no assignee; give assignee_id"),
-                            )
-                        })?;
-                        let remaining =
-                            capacity::remaining_minutes(r, settings.default_estimate_minutes)
-                                .min(MAX_ESTIMATE_MINUTES);
-                        (
-                            assignee,
-                            q.estimate_minutes.unwrap_or(remaining),
-                            q.priority.unwrap_or(r.priority),
-                        )
-                    }
-                    None => {
-                        let assignee = q.assignee_id.ok_or_else(|| {
-                            AppError::invalid("assignee_id", "give a request_id or an assignee_id")
-                        })?;
-                        let estimate = q.estimate_minutes.ok_or_else(|| {
-                            AppError::invalid("estimate_minutes", "required without a request_id")
-                        })?;
-                        (assignee, estimate, q.priority.unwrap_or(Priority::Normal))
-                    }
-                };
-                let member = active_member(db, org, assignee, "assignee_id")?;
-                let work = NewWork {
-                    priority,
-                    estimate_minutes: estimate,
-                };
-                let suggestion =
-                    suggestion(db, &member, request.as_ref(), work, margin, &settings, now)?;
-                Ok(SuggestedDate {
-                    assignee_id: assignee,
-                    request_id: q.request_id,
-                    priority,
-                    suggestion,
-                })
-            })
+            .read(move |db| suggest_due_in(db, &ctx, q, &settings, now))
             .await
     }
 

@@ -3,9 +3,11 @@
 
 use std::str::FromStr;
 
+use jiff::Timestamp;
 use rapport_core::access::Permission;
 use rapport_core::ids::{ClientId, EngagementId, MemberId, OrgId};
 use rapport_core::promise_stats::{self, PromiseStats};
+use rapport_store::Db;
 use rapport_store::repo::clocks as store;
 use rapport_store::repo::{clients, engagements, members};
 use serde::Serialize;
@@ -61,6 +63,64 @@ pub struct PromiseLedger {
     pub groups: Vec<GroupStats>,
 }
 
+/// The ledger's figures for `org` at `now`, inside the caller's snapshot (the caller checks
+/// who may read them).
+pub(crate) fn promise_ledger_in(
+    db: &mut Db<'_>,
+    org: OrgId,
+    group_by: Option<GroupBy>,
+    now: Timestamp,
+) -> AppResult<PromiseLedger> {
+    if group_by.is_none() {
+        // The overall figures alone: counted by the database, not loaded.
+        return Ok(PromiseLedger {
+            group_by,
+            overall: store::promise_totals(db, org, now)?,
+            groups: Vec::new(),
+        });
+    }
+    let rows = store::promises_with_engagement(db, org)?;
+    let (promises, engagement_of): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .map(|(p, e)| {
+            let id = p.id;
+            (p, (id, e))
+        })
+        .unzip();
+    let engagement_of: std::collections::HashMap<_, _> = engagement_of.into_iter().collect();
+    let overall = promise_stats::stats(&promises, now);
+    let grouped = match group_by {
+        None => Default::default(),
+        Some(GroupBy::Member) => promise_stats::stats_by(&promises, now, |p| Some(p.made_by.0)),
+        Some(GroupBy::Client) => promise_stats::stats_by(&promises, now, |p| Some(p.client_id.0)),
+        Some(GroupBy::Engagement) => promise_stats::stats_by(&promises, now, |p| {
+            engagement_of
+                .get(&p.id)
+                .copied()
+                .flatten()
+                .map(|e: EngagementId| e.0)
+        }),
+    };
+    let mut groups = Vec::with_capacity(grouped.len());
+    for (id, stats) in grouped {
+        let name = match group_by {
+            Some(GroupBy::Member) => members::find(db, org, MemberId(id))?.map(|m| m.name),
+            Some(GroupBy::Client) => clients::get(db, org, ClientId(id)).ok().map(|c| c.name),
+            Some(GroupBy::Engagement) => engagements::get(db, org, EngagementId(id))
+                .ok()
+                .map(|e| e.name),
+            None => None,
+        }
+        .unwrap_or_default();
+        groups.push(GroupStats { id, name, stats });
+    }
+    Ok(PromiseLedger {
+        group_by,
+        overall,
+        groups,
+    })
+}
+
 impl App {
     /// The ledger's figures at this moment (members only).
     pub async fn promise_stats(
@@ -80,65 +140,7 @@ impl App {
     ) -> AppResult<PromiseLedger> {
         let now = self.now();
         self.store
-            .read(move |db| -> AppResult<PromiseLedger> {
-                if group_by.is_none() {
-                    // The overall figures alone: counted by the database, not loaded.
-                    return Ok(PromiseLedger {
-                        group_by,
-                        overall: store::promise_totals(db, org, now)?,
-                        groups: Vec::new(),
-                    });
-                }
-                let rows = store::promises_with_engagement(db, org)?;
-                let (promises, engagement_of): (Vec<_>, Vec<_>) = rows
-                    .into_iter()
-                    .map(|(p, e)| {
-                        let id = p.id;
-                        (p, (id, e))
-                    })
-                    .unzip();
-                let engagement_of: std::collections::HashMap<_, _> =
-                    engagement_of.into_iter().collect();
-                let overall = promise_stats::stats(&promises, now);
-                let grouped = match group_by {
-                    None => Default::default(),
-                    Some(GroupBy::Member) => {
-                        promise_stats::stats_by(&promises, now, |p| Some(p.made_by.0))
-                    }
-                    Some(GroupBy::Client) => {
-                        promise_stats::stats_by(&promises, now, |p| Some(p.client_id.0))
-                    }
-                    Some(GroupBy::Engagement) => promise_stats::stats_by(&promises, now, |p| {
-                        engagement_of
-                            .get(&p.id)
-                            .copied()
-                            .flatten()
-                            .map(|e: EngagementId| e.0)
-                    }),
-                };
-                let mut groups = Vec::with_capacity(grouped.len());
-                for (id, stats) in grouped {
-                    let name = match group_by {
-                        Some(GroupBy::Member) => {
-                            members::find(db, org, MemberId(id))?.map(|m| m.name)
-                        }
-                        Some(GroupBy::Client) => {
-                            clients::get(db, org, ClientId(id)).ok().map(|c| c.name)
-                        }
-                        Some(GroupBy::Engagement) => engagements::get(db, org, EngagementId(id))
-                            .ok()
-                            .map(|e| e.name),
-                        None => None,
-                    }
-                    .unwrap_or_default();
-                    groups.push(GroupStats { id, name, stats });
-                }
-                Ok(PromiseLedger {
-                    group_by,
-                    overall,
-                    groups,
-                })
-            })
+            .read(move |db| promise_ledger_in(db, org, group_by, now))
             .await
     }
 

@@ -198,6 +198,32 @@ pub(crate) fn proposal_alert(p: &Promise) -> NewAlert {
     }
 }
 
+/// [`App::list_silence`] at `now`, inside the caller's snapshot.
+pub(crate) fn list_silence_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    limit: Option<usize>,
+    now: Timestamp,
+) -> AppResult<Vec<SilentRequest>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    let limit = crate::limit(limit)?;
+    Ok(silences(db, ctx.org(), None, now)?
+        .into_iter()
+        .take(limit)
+        .map(|(r, policy, silence)| SilentRequest {
+            request_id: r.id,
+            reference: r.reference,
+            title: r.title,
+            client_id: r.client_id,
+            engagement_id: r.engagement_id,
+            assignee_id: r.assignee_id,
+            status: r.status,
+            max_business_minutes: policy.max_business_minutes,
+            silence,
+        })
+        .collect())
+}
+
 impl App {
     /// Requests whose client has waited longer than their engagement allows, longest wait
     /// first (members only).
@@ -206,28 +232,10 @@ impl App {
         ctx: &Ctx,
         limit: Option<usize>,
     ) -> AppResult<Vec<SilentRequest>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let limit = crate::limit(limit)?;
-        let org = ctx.org();
+        let ctx = ctx.clone();
         let now = self.now();
         self.store
-            .read(move |db| -> AppResult<Vec<SilentRequest>> {
-                Ok(silences(db, org, None, now)?
-                    .into_iter()
-                    .take(limit)
-                    .map(|(r, policy, silence)| SilentRequest {
-                        request_id: r.id,
-                        reference: r.reference,
-                        title: r.title,
-                        client_id: r.client_id,
-                        engagement_id: r.engagement_id,
-                        assignee_id: r.assignee_id,
-                        status: r.status,
-                        max_business_minutes: policy.max_business_minutes,
-                        silence,
-                    })
-                    .collect())
-            })
+            .read(move |db| list_silence_in(db, &ctx, limit, now))
             .await
     }
 

@@ -38,6 +38,34 @@ fn not_found(what: &'static str) -> impl Fn(rapport_store::StoreError) -> AppErr
     }
 }
 
+/// [`App::list_mailboxes`] inside the caller's snapshot.
+pub(crate) fn list_mailboxes_in(db: &mut Db<'_>, ctx: &Ctx) -> AppResult<Vec<Mailbox>> {
+    ctx.require(Permission::ManageMembers)?;
+    Ok(store::list_mailboxes(db, ctx.org())?)
+}
+
+/// [`App::list_triage`] inside the caller's snapshot.
+pub(crate) fn list_triage_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    status: Option<TriageStatus>,
+    after: Option<i64>,
+    limit: usize,
+) -> AppResult<Listing<TriageItem>> {
+    ctx.require(Permission::ReadOrgWork)?;
+    Ok(store::list_triage(db, ctx.org(), status, after, limit)?.into())
+}
+
+/// [`App::list_attachments`] inside the caller's snapshot.
+pub(crate) fn attachments_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    message: MessageId,
+) -> AppResult<Vec<AttachmentInfo>> {
+    visible_message(db, ctx, message)?;
+    Ok(store::attachments_of(db, ctx.org(), message)?)
+}
+
 impl App {
     /// Add an IMAP mailbox (admins). The password is sealed; the first poll is queued now.
     pub async fn create_mailbox(&self, ctx: &Ctx, input: NewMailbox) -> AppResult<Mailbox> {
@@ -74,12 +102,8 @@ impl App {
     }
 
     pub async fn list_mailboxes(&self, ctx: &Ctx) -> AppResult<Vec<Mailbox>> {
-        ctx.require(Permission::ManageMembers)?;
-        let org = ctx.org();
-        Ok(self
-            .store
-            .read(move |db| store::list_mailboxes(db, org))
-            .await?)
+        let ctx = ctx.clone();
+        self.store.read(move |db| list_mailboxes_in(db, &ctx)).await
     }
 
     pub async fn get_mailbox(&self, ctx: &Ctx, id: i64) -> AppResult<Mailbox> {
@@ -125,14 +149,11 @@ impl App {
         after: Option<&str>,
         limit: usize,
     ) -> AppResult<Listing<TriageItem>> {
-        ctx.require(Permission::ReadOrgWork)?;
-        let org = ctx.org();
         let after = cursor::after_id(after)?;
-        Ok(self
-            .store
-            .read(move |db| store::list_triage(db, org, status, after, limit))
-            .await?
-            .into())
+        let ctx = ctx.clone();
+        self.store
+            .read(move |db| list_triage_in(db, &ctx, status, after, limit))
+            .await
     }
 
     pub async fn get_triage(&self, ctx: &Ctx, id: i64) -> AppResult<TriageItem> {
@@ -198,10 +219,7 @@ impl App {
     ) -> AppResult<Vec<AttachmentInfo>> {
         let ctx = ctx.clone();
         self.store
-            .read(move |db| -> AppResult<Vec<AttachmentInfo>> {
-                visible_message(db, &ctx, message)?;
-                Ok(store::attachments_of(db, ctx.org(), message)?)
-            })
+            .read(move |db| attachments_in(db, &ctx, message))
             .await
     }
 

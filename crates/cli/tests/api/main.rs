@@ -26,6 +26,7 @@ mod merge;
 mod openapi;
 mod ops;
 mod oversight;
+mod page_reads;
 mod portal_access;
 mod promises;
 mod requests;

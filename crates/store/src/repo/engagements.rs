@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use rapport_core::engagement::{Engagement, EngagementDraft, EngagementStatus};
 use rapport_core::ids::{ClientId, EngagementId, MemberId, OrgId};
@@ -78,6 +80,31 @@ pub fn team(db: &mut Db<'_>, org: OrgId, id: EngagementId) -> Result<Vec<MemberI
     )
 }
 
+/// The teams of several engagements in one query (a listing's page), each ascending.
+fn teams(
+    db: &mut Db<'_>,
+    org: OrgId,
+    ids: &[EngagementId],
+) -> Result<HashMap<EngagementId, Vec<MemberId>>, StoreError> {
+    let mut out: HashMap<EngagementId, Vec<MemberId>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut f = Filter::new(org);
+    let ps: Vec<String> = ids.iter().map(|e| f.bind(Param::Int(e.0))).collect();
+    f.and_raw(&format!("engagement_id IN ({})", ps.join(", ")));
+    let sql = format!(
+        "SELECT engagement_id, member_id FROM engagement_team WHERE {} ORDER BY engagement_id, member_id",
+        f.sql()
+    );
+    let pairs: Vec<(EngagementId, MemberId)> =
+        db.query_map(&sql, &f.params(), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    for (e, m) in pairs {
+        out.entry(e).or_default().push(m);
+    }
+    Ok(out)
+}
+
 /// Make the team exactly `members`: those already on it keep the date they joined.
 pub fn set_team(
     db: &mut Db<'_>,
@@ -123,8 +150,9 @@ pub fn list(
         limit + 1
     );
     let mut rows = db.query_map(&sql, &f.params(), from_row)?;
+    let mut teams = teams(db, org, &rows.iter().map(|e| e.id).collect::<Vec<_>>())?;
     for e in &mut rows {
-        e.team = team(db, org, e.id)?;
+        e.team = teams.remove(&e.id).unwrap_or_default();
     }
     Ok(Page::from_rows(rows, limit, |e| (e.id.0, e.id.0)))
 }

@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rapport_app::AppError;
-use rapport_app::clocks::ledger::GroupBy;
 use rapport_core::access::Permission;
 use rapport_core::calendar::CalendarSpec;
 use rapport_core::client::{Client, ClientPatch, NewClient};
@@ -15,7 +14,7 @@ use rapport_core::ids::ClientId;
 use serde::Deserialize;
 
 use super::fields::{self, Labels, is_form_error, say};
-use super::{me, page, parse_id};
+use super::{Me, me, page, page_with, parse_id};
 use crate::state::AppState;
 use crate::ui::charts;
 use crate::ui::form::UiForm;
@@ -27,28 +26,21 @@ pub(super) async fn client_page(
     Path(raw): Path<String>,
 ) -> UiResult<Markup> {
     let id = ClientId(parse_id(&raw)?);
-    let me = me(&state, &s).await?;
-    let client = state.app.client_record(&s.ctx, id).await?;
-    let now = state.app.client_now(&s.ctx, id, None).await?;
-    let contacts = state.app.list_contacts(&s.ctx, Some(id), None, 100).await?;
+    let model = state.app.client_page(&s.ctx, id).await?;
+    let me = Me::of(&model.nav.me, state.app.now());
+    let rapport_app::pages::ClientPage {
+        client,
+        client_now: now,
+        contacts,
+        engagements,
+        health,
+        ..
+    } = &model;
     let manages_portal = s
         .ctx
         .principal
         .allows(rapport_core::access::Permission::ManagePortalAccess);
-    let engagements = state
-        .app
-        .list_engagements(&s.ctx, Some(id), None, 100)
-        .await?;
-    let health = state.app.client_health(&s.ctx, id).await.ok();
-    let ledger = state
-        .app
-        .promise_stats(&s.ctx, Some(GroupBy::Client))
-        .await?;
-    let stats = ledger
-        .groups
-        .iter()
-        .find(|g| g.id == id.0)
-        .map(|g| &g.stats);
+    let stats = model.promise_stats.as_ref();
     let manages = s.ctx.principal.allows(Permission::ManageClients);
     let body = html! {
         p class="crumbs" { a href="/app/clients" { "Clients" } " › " (client.name) }
@@ -155,7 +147,15 @@ pub(super) async fn client_page(
         }
         p { a href={ "/app?view=open" } { "Open requests" } }
     };
-    page(&state, &s, &me, &client.name, "clients", body).await
+    Ok(page_with(
+        &state,
+        &s,
+        &me,
+        &model.nav,
+        &client.name,
+        "clients",
+        body,
+    ))
 }
 
 #[derive(Deserialize, Default)]

@@ -8,7 +8,7 @@ use rapport_core::change_order::ChangeOrderStatus;
 
 use super::engagement_form::{PRIORITIES, targets_in_words};
 use super::fields;
-use super::{me, page, parse_id};
+use super::{Me, page_with, parse_id};
 use crate::state::AppState;
 use crate::ui::charts;
 use crate::ui::{Agent, UiResult};
@@ -19,21 +19,17 @@ pub(super) async fn engagement_page(
     Path(raw): Path<String>,
 ) -> UiResult<Markup> {
     let id = rapport_core::ids::EngagementId(parse_id(&raw)?);
-    let me = me(&state, &s).await?;
-    let (e, burn) = state.app.engagement_budget(&s.ctx, id).await?;
-    let client = state.app.client_record(&s.ctx, e.client_id).await?;
-    let limits = state.app.limit_use(&s.ctx, id).await?;
-    let cos = state
-        .app
-        .list_change_orders(
-            &s.ctx,
-            rapport_app::change_orders::ChangeOrderFilter {
-                engagement: Some(id),
-                limit: Some(100),
-                ..Default::default()
-            },
-        )
-        .await?;
+    let model = state.app.engagement_page(&s.ctx, id).await?;
+    let me = Me::of(&model.nav.me, state.app.now());
+    let rapport_app::pages::EngagementPage {
+        engagement: e,
+        burn,
+        client,
+        limits,
+        change_orders: cos,
+        team,
+        ..
+    } = &model;
     let hours = |m: i64| m as f64 / 60.0;
     let mut groups = vec![
         charts::Group {
@@ -51,11 +47,7 @@ pub(super) async fn engagement_page(
             values: vec![hours(b)],
         });
     }
-    let manager = match e.manager_id {
-        Some(m) => state.app.get_member(&s.ctx, m).await.ok().map(|m| m.name),
-        None => None,
-    };
-    let team = state.app.engagement_team(&s.ctx, id).await?;
+    let manager = model.manager.as_ref().map(|m| m.name.clone());
     let whose = match &e.calendar {
         Some(_) => "the engagement's own calendar".to_string(),
         None => possessive(&client.name) + " calendar",
@@ -122,7 +114,7 @@ pub(super) async fn engagement_page(
                 h2 id="limits-h" { "Limits and their use" }
                 p class="muted" { "Quantities and caps read from the in items; in-scope requests (and, for hours, the time logged on them) use them up, and one beyond is out of scope." }
                 ul id="limit-use" {
-                    @for u in &limits {
+                    @for u in limits.iter() {
                         li {
                             @let item = e.brief.items.iter().find(|i| i.id == u.item_id).map_or(u.item_id.as_str(), |i| i.text.as_str());
                             strong { (item) } ": " (u.summary())
@@ -197,7 +189,9 @@ pub(super) async fn engagement_page(
             }
         }
     };
-    page(&state, &s, &me, &e.name, "clients", body).await
+    Ok(page_with(
+        &state, &s, &me, &model.nav, &e.name, "clients", body,
+    ))
 }
 
 /// "Kaveri Foods'" and "Acme's".

@@ -30,6 +30,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use rapport_app::AppResult;
+use rapport_app::pages::{COUNT_CAP, Nav};
 use rapport_app::requests::RequestFilter;
 use rapport_core::ids::{ClientId, MemberId};
 use rapport_core::request::Status;
@@ -146,12 +147,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-pub const OPEN: [Status; 4] = [
-    Status::New,
-    Status::Triaged,
-    Status::InProgress,
-    Status::WaitingOnClient,
-];
+pub use rapport_app::pages::OPEN;
 
 pub const ALL_STATUSES: [Status; 6] = [
     Status::New,
@@ -162,7 +158,8 @@ pub const ALL_STATUSES: [Status; 6] = [
     Status::Closed,
 ];
 
-/// The queues in the navigation: id, label.
+/// The queues in the navigation: id (those of `rapport_app::pages::QUEUES`, whose counts the
+/// navigation reads), label.
 pub const VIEWS: [(&str, &str); 8] = [
     ("mine", "Mine"),
     ("unassigned", "Unassigned"),
@@ -173,9 +170,6 @@ pub const VIEWS: [(&str, &str); 8] = [
     ("quick", "Quick lane"),
     ("open", "All open"),
 ];
-
-/// How many a view's count shows before "+".
-const COUNT_CAP: usize = 200;
 
 pub fn parse_id(raw: &str) -> UiResult<i64> {
     match raw.parse::<i64>() {
@@ -197,6 +191,16 @@ struct Me {
 }
 
 impl Me {
+    /// The member a page model read, drawn at `now`.
+    fn of(m: &rapport_core::member::Member, now: jiff::Timestamp) -> Me {
+        Me {
+            name: m.name.clone(),
+            tz: m.tz.clone(),
+            id: m.id,
+            now,
+        }
+    }
+
     /// An instant in the workspace's one date style: in the member's zone, with how far it is
     /// from now ("Tue 3 Mar 2026, 14:00 GMT (2 days ago)").
     fn at(&self, ts: jiff::Timestamp) -> maud::Markup {
@@ -207,100 +211,16 @@ impl Me {
 async fn me(state: &AppState, s: &Session) -> UiResult<Me> {
     let id = s.ctx.principal.member_id().ok_or_else(UiError::not_found)?;
     let m = state.app.get_member(&s.ctx, id).await?;
-    Ok(Me {
-        name: m.name,
-        tz: m.tz,
-        id,
-        now: state.app.now(),
-    })
-}
-
-/// Change orders sent to clients and not yet decided.
-async fn awaiting_change_orders(
-    state: &AppState,
-    s: &Session,
-    cursor: Option<String>,
-) -> AppResult<rapport_app::Listing<rapport_core::change_order::ChangeOrder>> {
-    state
-        .app
-        .list_change_orders(
-            &s.ctx,
-            rapport_app::change_orders::ChangeOrderFilter {
-                status: Some(rapport_core::change_order::ChangeOrderStatus::Sent),
-                cursor,
-                limit: Some(COUNT_CAP),
-                ..Default::default()
-            },
-        )
-        .await
+    Ok(Me::of(&m, state.app.now()))
 }
 
 fn view_filter(view: &str) -> Option<RequestFilter> {
-    let open = OPEN.to_vec();
-    let f = match view {
-        "mine" => RequestFilter {
-            statuses: open,
-            assignee: Some("me".into()),
-            ..Default::default()
-        },
-        "unassigned" => RequestFilter {
-            statuses: open,
-            assignee: Some("none".into()),
-            ..Default::default()
-        },
-        "sla" => RequestFilter {
-            statuses: open,
-            sla_states: vec![
-                rapport_core::sla::ClockStatus::AtRisk,
-                rapport_core::sla::ClockStatus::Breached,
-            ],
-            sort: Some("sla_due".into()),
-            ..Default::default()
-        },
-        "quick" => RequestFilter {
-            quick: Some(true),
-            ..Default::default()
-        },
-        "open" => RequestFilter {
-            statuses: open,
-            ..Default::default()
-        },
-        _ => return None,
-    };
-    Some(f)
+    rapport_app::pages::queue_filter(view)
 }
 
-/// The number of items in each view (capped), for the navigation.
-async fn counts(state: &AppState, s: &Session) -> AppResult<HashMap<&'static str, usize>> {
-    let mut out = HashMap::new();
-    for (view, _) in VIEWS {
-        let n = match view {
-            "silence" => state.app.list_silence(&s.ctx, Some(COUNT_CAP)).await?.len(),
-            "complaints" => state
-                .app
-                .list_complaints(&s.ctx, false, None, None, Some(COUNT_CAP))
-                .await?
-                .items
-                .len(),
-            "change-orders" => awaiting_change_orders(state, s, None).await?.items.len(),
-            v => {
-                let mut f = view_filter(v).unwrap_or_default();
-                f.limit = Some(COUNT_CAP);
-                f.sort = None;
-                state
-                    .app
-                    .list_requests_with_sla(&s.ctx, f)
-                    .await?
-                    .items
-                    .len()
-            }
-        };
-        out.insert(view, n);
-    }
-    Ok(out)
-}
-
-/// A workspace page: header with search, navigation with counts, and the content.
+/// A workspace page: header with search, navigation with counts, and the content. The
+/// navigation is one read of its own; pages with a model (`rapport_app::pages`) read it in
+/// their snapshot and call [`page_with`].
 async fn page(
     state: &AppState,
     s: &Session,
@@ -309,10 +229,23 @@ async fn page(
     current: &str,
     body: Markup,
 ) -> UiResult<Markup> {
-    let counts = counts(state, s).await?;
-    let more = admin::nav_counts(state, s).await?;
-    let banner = admin::banner(state, s).await?;
-    Ok(bare_page(
+    let nav = state.app.nav(&s.ctx).await?;
+    Ok(page_with(state, s, me, &nav, title, current, body))
+}
+
+/// [`page`] around a navigation already read.
+fn page_with(
+    state: &AppState,
+    s: &Session,
+    me: &Me,
+    nav: &Nav,
+    title: &str,
+    current: &str,
+    body: Markup,
+) -> Markup {
+    let counts = &nav.counts;
+    let banner = admin::banner(state, s, nav);
+    bare_page(
         title,
         html! {
             header class="top" {
@@ -361,18 +294,18 @@ async fn page(
                             li { a href="/app/audit" aria-current=[(current == "audit").then_some("page")] { "Audit log" } }
                         }
                         li { a href="/app/alerts" aria-current=[(current == "alerts").then_some("page")] {
-                            "Alerts " span class="count" id="alert-count" aria-label={ (more.alerts) " open" } {
-                                (more.alerts) @if more.alerts >= COUNT_CAP { "+" }
+                            "Alerts " span class="count" id="alert-count" aria-label={ (nav.alerts) " open" } {
+                                (nav.alerts) @if nav.alerts >= COUNT_CAP { "+" }
                             }
                         } }
-                        @if admin::is_admin(s) { (admin::nav_group(current, &more)) }
+                        @if admin::is_admin(s) { (admin::nav_group(current, nav)) }
                     }
                 }
                 main id="main" tabindex="-1" { (banner) (body) }
             }
             (shortcuts_dialog())
         },
-    ))
+    )
 }
 
 /// The shortcuts ui.js handles, listed where "?" opens them.
@@ -413,12 +346,24 @@ async fn active_members(state: &AppState, s: &Session) -> AppResult<Vec<(MemberI
         .app
         .list_members(&s.ctx, None, rapport_app::MAX_PAGE)
         .await?;
-    let mut out: Vec<_> = list
-        .items
-        .into_iter()
+    Ok(active(&list.items))
+}
+
+/// The active ones of `members`, by name.
+fn active(members: &[rapport_core::member::Member]) -> Vec<(MemberId, String)> {
+    let mut out: Vec<_> = members
+        .iter()
         .filter(|m| m.active)
-        .map(|m| (m.id, m.name))
+        .map(|m| (m.id, m.name.clone()))
         .collect();
     out.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(out)
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_navigation_labels_every_queue_the_model_counts() {
+        assert_eq!(super::VIEWS.map(|(v, _)| v), rapport_app::pages::QUEUES);
+    }
 }

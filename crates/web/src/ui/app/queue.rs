@@ -7,14 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rapport_app::AppError;
+use rapport_app::pages::QueueRows;
 use rapport_core::ids::{ClientId, MemberId, RequestId};
 use rapport_core::request::{BulkAction, BulkInput, Priority, Status};
 use serde::Deserialize;
 
-use super::{
-    ALL_STATUSES, VIEWS, active_members, awaiting_change_orders, client_names, me, page,
-    status_label, view_filter,
-};
+use super::{ALL_STATUSES, Me, VIEWS, active, page_with, status_label, view_filter};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{Agent, Session, UiError, UiResult, csrf_field, describe, urlencode, when};
@@ -67,20 +65,57 @@ async fn render(
     q: QueueQuery,
     outcome: Option<Markup>,
 ) -> UiResult<Markup> {
-    let me = me(state, s).await?;
     let view = q.view.clone().unwrap_or_else(|| "mine".into());
     let label = VIEWS
         .iter()
         .find(|(v, _)| *v == view)
         .map(|(_, l)| *l)
         .ok_or_else(|| UiError::new(StatusCode::NOT_FOUND, "There is no such view."))?;
-    let mut next = None;
     let mut problem = None;
-    let rows: Vec<Row> = match view.as_str() {
-        "silence" => state
-            .app
-            .list_silence(&s.ctx, Some(100))
-            .await?
+    // Only the request listings take the sort and filters (the other queues ignore them).
+    let listable = view_filter(&view).is_some();
+    let mut f = view_filter(&view).unwrap_or_default();
+    if listable {
+        if let Some(sort) = q.sort.as_deref().filter(|s| !s.is_empty()) {
+            f.sort = Some(sort.to_string());
+        }
+        if let Some(k) = q.kind.as_deref().filter(|s| !s.is_empty()) {
+            match k.parse() {
+                Ok(kind) => f.kind = Some(kind),
+                Err(_) => problem = Some(format!("{k:?} is not a kind of request")),
+            }
+        }
+        if let Some(st) = q.status.as_deref().filter(|s| !s.is_empty()) {
+            match st.parse() {
+                Ok(status) => f.statuses = vec![status],
+                Err(_) => problem = Some(format!("{st:?} is not a status")),
+            }
+        }
+        if let Some(c) = q.client.as_deref().filter(|s| !s.is_empty()) {
+            match c.parse::<i64>() {
+                Ok(id) => f.client = Some(ClientId(id)),
+                Err(_) => problem = Some(format!("{c:?} is not a client")),
+            }
+        }
+        f.cursor = q.cursor.clone().filter(|c| !c.is_empty());
+        f.limit = Some(25);
+    }
+    // One snapshot: the rows, the names beside them, the counts and the set-up list agree.
+    let model = state
+        .app
+        .queue_page(
+            &s.ctx,
+            rapport_app::pages::QueueQuery {
+                view: view.clone(),
+                filter: f,
+                cursor: q.cursor.clone(),
+            },
+        )
+        .await?;
+    let me = Me::of(&model.nav.me, state.app.now());
+    let mut next = None;
+    let rows: Vec<Row> = match model.rows {
+        QueueRows::Silence(list) => list
             .into_iter()
             .map(|r| Row {
                 id: r.request_id,
@@ -97,129 +132,90 @@ async fn render(
                 created: None,
             })
             .collect(),
-        "change-orders" => awaiting_change_orders(state, s, q.cursor.clone())
-            .await
-            .map(|l| {
-                next = l.next_cursor;
-                l.items
-                    .into_iter()
-                    .filter_map(|co| {
-                        Some(Row {
-                            id: *co.request_ids.first()?,
-                            reference: format!("CO-{}", co.id.0),
-                            title: co.title,
-                            client: co.client_id,
-                            status: Status::WaitingOnClient,
-                            note: format!(
-                                "{} awaiting approval{}",
-                                co.currency.format(co.price_minor),
-                                co.sent_at
-                                    .map(|t| format!(" since {}", when(t, &me.tz)))
-                                    .unwrap_or_default()
-                            ),
-                            assignee: None,
-                            priority: None,
-                            created: None,
-                        })
-                    })
-                    .collect()
-            })?,
-        "complaints" => state
-            .app
-            .list_complaints(&s.ctx, false, None, q.cursor.as_deref(), Some(50))
-            .await
-            .map(|l| {
-                next = l.next_cursor;
-                l.items
-                    .into_iter()
-                    .map(|c| Row {
-                        id: c.request_id,
-                        reference: c.reference,
-                        title: c.title,
-                        client: c.client_id,
-                        status: c.status,
-                        note: format!("flagged {}", when(c.flagged_at, &me.tz)),
+        QueueRows::ChangeOrders(l) => {
+            next = l.next_cursor;
+            l.items
+                .into_iter()
+                .filter_map(|co| {
+                    Some(Row {
+                        id: *co.request_ids.first()?,
+                        reference: format!("CO-{}", co.id.0),
+                        title: co.title,
+                        client: co.client_id,
+                        status: Status::WaitingOnClient,
+                        note: format!(
+                            "{} awaiting approval{}",
+                            co.currency.format(co.price_minor),
+                            co.sent_at
+                                .map(|t| format!(" since {}", when(t, &me.tz)))
+                                .unwrap_or_default()
+                        ),
                         assignee: None,
                         priority: None,
                         created: None,
                     })
-                    .collect()
-            })?,
-        v => {
-            let mut f = view_filter(v).unwrap_or_default();
-            if let Some(sort) = q.sort.as_deref().filter(|s| !s.is_empty()) {
-                f.sort = Some(sort.to_string());
-            }
-            if let Some(k) = q.kind.as_deref().filter(|s| !s.is_empty()) {
-                match k.parse() {
-                    Ok(kind) => f.kind = Some(kind),
-                    Err(_) => problem = Some(format!("{k:?} is not a kind of request")),
-                }
-            }
-            if let Some(st) = q.status.as_deref().filter(|s| !s.is_empty()) {
-                match st.parse() {
-                    Ok(status) => f.statuses = vec![status],
-                    Err(_) => problem = Some(format!("{st:?} is not a status")),
-                }
-            }
-            if let Some(c) = q.client.as_deref().filter(|s| !s.is_empty()) {
-                match c.parse::<i64>() {
-                    Ok(id) => f.client = Some(ClientId(id)),
-                    Err(_) => problem = Some(format!("{c:?} is not a client")),
-                }
-            }
-            f.cursor = q.cursor.clone().filter(|c| !c.is_empty());
-            f.limit = Some(25);
-            match state.app.list_requests_with_sla(&s.ctx, f).await {
-                Ok(l) => {
-                    next = l.next_cursor;
-                    l.items
-                        .into_iter()
-                        .map(|r| Row {
-                            note: match (r.sla_state.as_deref(), r.sla_due_at) {
-                                (Some(st), Some(due)) => {
-                                    format!(
-                                        "SLA {} · due {}",
-                                        st.replace('_', " "),
-                                        when(due, &me.tz)
-                                    )
-                                }
-                                (Some(st), None) => format!("SLA {}", st.replace('_', " ")),
-                                _ => String::new(),
-                            },
-                            id: r.request.id,
-                            reference: r.request.reference,
-                            title: r.request.title,
-                            client: r.request.client_id,
-                            status: r.request.status,
-                            assignee: r.request.assignee_id,
-                            priority: Some(r.request.priority),
-                            created: Some(r.request.created_at),
-                        })
-                        .collect()
-                }
-                Err(e @ AppError::Invalid(_)) => {
-                    problem = Some(describe(&e).1);
-                    vec![]
-                }
-                Err(e) => return Err(e.into()),
-            }
+                })
+                .collect()
+        }
+        QueueRows::Complaints(l) => {
+            next = l.next_cursor;
+            l.items
+                .into_iter()
+                .map(|c| Row {
+                    id: c.request_id,
+                    reference: c.reference,
+                    title: c.title,
+                    client: c.client_id,
+                    status: c.status,
+                    note: format!("flagged {}", when(c.flagged_at, &me.tz)),
+                    assignee: None,
+                    priority: None,
+                    created: None,
+                })
+                .collect()
+        }
+        QueueRows::Requests(Ok(l)) => {
+            next = l.next_cursor;
+            l.items
+                .into_iter()
+                .map(|r| Row {
+                    note: match (r.sla_state.as_deref(), r.sla_due_at) {
+                        (Some(st), Some(due)) => {
+                            format!("SLA {} · due {}", st.replace('_', " "), when(due, &me.tz))
+                        }
+                        (Some(st), None) => format!("SLA {}", st.replace('_', " ")),
+                        _ => String::new(),
+                    },
+                    id: r.request.id,
+                    reference: r.request.reference,
+                    title: r.request.title,
+                    client: r.request.client_id,
+                    status: r.request.status,
+                    assignee: r.request.assignee_id,
+                    priority: Some(r.request.priority),
+                    created: Some(r.request.created_at),
+                })
+                .collect()
+        }
+        QueueRows::Requests(Err(e)) => {
+            problem = Some(describe(&e).1);
+            vec![]
         }
     };
-    let clients = client_names(state, s).await?;
-    let members: HashMap<MemberId, String> = state
-        .app
-        .list_members(&s.ctx, None, rapport_app::MAX_PAGE)
-        .await?
-        .items
-        .into_iter()
-        .map(|m| (m.id, m.name))
+    let clients: HashMap<ClientId, String> = model
+        .clients
+        .iter()
+        .map(|c| (c.id, c.name.clone()))
         .collect();
-    let active = active_members(state, s).await?;
+    let members: HashMap<MemberId, String> = model
+        .members
+        .iter()
+        .map(|m| (m.id, m.name.clone()))
+        .collect();
+    let active = active(&model.members);
     let mut client_list: Vec<(&ClientId, &String)> = clients.iter().collect();
     client_list.sort_by(|a, b| a.1.cmp(b.1));
     let now = state.app.now();
-    let listable = view_filter(&view).is_some();
     let keep = |cursor: &str| {
         format!(
             "/app?view={}&sort={}&kind={}&status={}&client={}&cursor={}",
@@ -231,7 +227,7 @@ async fn render(
             urlencode(cursor)
         )
     };
-    let start = super::setup::get_started(state, s).await?;
+    let start = super::setup::get_started(model.get_started.as_ref());
     let body = html! {
         h1 { (label) }
         p class="page-actions" { a class="button" href="/app/requests/new" id="new-request-link" { "Log a request" } }
@@ -343,7 +339,7 @@ async fn render(
             nav aria-label="Pages" class="pager" { a rel="next" href=(keep(c)) { "Next page →" } }
         }
     };
-    page(state, s, &me, label, &view, body).await
+    Ok(page_with(state, s, &me, &model.nav, label, &view, body))
 }
 
 /// How long a request has been open, in the largest unit that says it.

@@ -6,8 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rapport_app::care::LintTarget;
-use rapport_app::clocks::capacity::SuggestQuery;
-use rapport_app::promises::PromiseFilter;
 use rapport_app::{AppError, AppResult};
 use rapport_core::ids::{PromiseId, RequestId};
 use rapport_core::message::{Direction, NewMessage};
@@ -16,7 +14,7 @@ use rapport_core::request::{AssignInput, Status, TransitionInput};
 use rapport_core::scope::ConfirmInput;
 use serde::Deserialize;
 
-use super::{ALL_STATUSES, CsrfOnly, me, page, parse_id, status_label};
+use super::{ALL_STATUSES, CsrfOnly, Me, me, page_with, parse_id, status_label};
 use crate::state::AppState;
 use crate::ui::form::UiForm;
 use crate::ui::{
@@ -120,62 +118,24 @@ async fn render_request(
     id: RequestId,
     extra: Extra,
 ) -> UiResult<Response> {
-    let me = me(state, s).await?;
-    let r = state.app.get_request(&s.ctx, id).await?;
-    let ratings = state.app.request_ratings(&s.ctx, id).await?;
-    let messages = state.app.list_messages(&s.ctx, id, None, 200).await?;
-    let files = crate::ui::attachments_of(state, s, &messages.items).await?;
-    let client = state.app.client_record(&s.ctx, r.client_id).await?;
-    let now = state
-        .app
-        .client_now(&s.ctx, r.client_id, r.engagement_id)
-        .await?;
-    let promises = state
-        .app
-        .list_promises(
-            &s.ctx,
-            PromiseFilter {
-                request: Some(id),
-                limit: Some(50),
-                ..Default::default()
-            },
-        )
-        .await?;
-    let time = state
-        .app
-        .list_time(
-            &s.ctx,
-            rapport_app::time::TimeFilter {
-                request: Some(id),
-                limit: Some(50),
-                ..Default::default()
-            },
-        )
-        .await?;
-    let members = super::active_members(state, s).await?;
-    let canned = state
-        .app
-        .list_canned_replies(&s.ctx, None, rapport_app::MAX_PAGE)
-        .await?;
-    let assignee = match r.assignee_id {
-        Some(a) => Some(state.app.get_member(&s.ctx, a).await?.name),
-        None => None,
-    };
-    let suggested = state
-        .app
-        .suggest_due(
-            &s.ctx,
-            SuggestQuery {
-                request_id: Some(id),
-                assignee_id: r.assignee_id.or(Some(me.id)),
-                estimate_minutes: None,
-                priority: None,
-                margin_percent: None,
-            },
-        )
-        .await
-        .ok()
-        .map(|d| d.suggestion.suggested);
+    // One snapshot: the request, its thread and ledger and the navigation agree.
+    let model = state.app.request_page(&s.ctx, id).await?;
+    let me = Me::of(&model.nav.me, state.app.now());
+    let rapport_app::pages::RequestPage {
+        request: r,
+        ratings,
+        messages,
+        attachments: files,
+        client,
+        client_now: now,
+        promises,
+        time,
+        canned,
+        ..
+    } = &model;
+    let members = super::active(&model.members);
+    let assignee = model.assignee.as_ref().map(|m| m.name.clone());
+    let suggested = model.suggested_due;
     let due_default = suggested.unwrap_or_else(|| {
         state
             .app
@@ -454,14 +414,14 @@ async fn render_request(
                         label { "Why " input name="reason" required maxlength="10000"; }
                         button type="submit" { "Confirm / override" }
                     }
-                    @if let (Some(eid), Some(rapport_core::scope::Verdict::Out), true) = (r.engagement_id, super::change_orders::effective_verdict(&r), s.ctx.principal.allows(rapport_core::access::Permission::ManageClients)) {
+                    @if let (Some(eid), Some(rapport_core::scope::Verdict::Out), true) = (r.engagement_id, super::change_orders::effective_verdict(r), s.ctx.principal.allows(rapport_core::access::Permission::ManageClients)) {
                         p { a class="button" href={ "/app/engagements/" (eid.0) "/change-orders/new?request=" (r.id.0) } { "Draft a change order" } }
                     }
                 }
             }
         }
     };
-    let markup = page(state, s, &me, &r.title, "", body).await?;
+    let markup = page_with(state, s, &me, &model.nav, &r.title, "", body);
     Ok((extra.status.unwrap_or(StatusCode::OK), markup).into_response())
 }
 

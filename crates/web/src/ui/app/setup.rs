@@ -2,44 +2,20 @@
 //! owner landing in an empty workspace has something to click.
 
 use maud::{Markup, html};
-use rapport_app::AppResult;
-use rapport_core::access::Permission;
+use rapport_app::pages::GetStarted;
 
-use crate::state::AppState;
-use crate::ui::Session;
-
-/// The list, or nothing once every step is done (or for members who cannot set things up).
-pub(super) async fn get_started(state: &AppState, s: &Session) -> AppResult<Markup> {
-    if !s.ctx.principal.allows(Permission::ManageClients) {
-        return Ok(html! {});
-    }
-    let admin = s.ctx.principal.allows(Permission::ManageMembers);
-    let app = &state.app;
-    let members = app.list_members(&s.ctx, None, 2).await?.items.len();
-    let clients = app.list_clients(&s.ctx, None, None, 1).await?.items;
-    let contacts = app.list_contacts(&s.ctx, None, None, 1).await?.items.len();
-    let engagements = app
-        .list_engagements(&s.ctx, None, None, 1)
-        .await?
-        .items
-        .len();
-    let first_client = clients.first().map(|c| c.id.0);
-    // The mail set-up is the admins' part: only they can see it, so only they are asked.
-    let (mailboxes, canned) = if admin {
-        (
-            !app.list_mailboxes(&s.ctx).await?.is_empty(),
-            !app.list_canned_replies(&s.ctx, None, 1)
-                .await?
-                .items
-                .is_empty(),
-        )
-    } else {
-        (true, true)
+/// The list, or nothing once every step is done (or for members who cannot set things up:
+/// the queue page's model has no `GetStarted` for them).
+pub(super) fn get_started(done: Option<&GetStarted>) -> Markup {
+    let Some(done) = done else {
+        return html! {};
     };
+    let admin = done.admin;
+    let first_client = done.first_client.map(|c| c.0);
     let steps = [
         (
             admin,
-            members > 1,
+            done.team_invited,
             "Invite your team".to_string(),
             Some("/app/members/new".to_string()),
         ),
@@ -51,33 +27,33 @@ pub(super) async fn get_started(state: &AppState, s: &Session) -> AppResult<Mark
         ),
         (
             true,
-            contacts > 0,
+            done.has_contacts,
             "Add the client's contacts and invite them to the portal".to_string(),
             first_client.map(|c| format!("/app/clients/{c}/contacts/new")),
         ),
         (
             true,
-            engagements > 0,
+            done.has_engagements,
             "Write an engagement: its brief, budget and service levels".to_string(),
             first_client.map(|c| format!("/app/clients/{c}/engagements/new")),
         ),
         (
             admin,
-            mailboxes,
+            done.has_mailbox,
             "Connect a mailbox, so the clients' mail becomes requests".to_string(),
             Some("/app/admin/mailboxes/new".to_string()),
         ),
         (
             admin,
-            canned,
+            done.has_canned,
             "Write canned replies for what you answer often".to_string(),
             Some("/app/admin/canned/new".to_string()),
         ),
     ];
     if steps.iter().all(|(shown, done, _, _)| !shown || *done) {
-        return Ok(html! {});
+        return html! {};
     }
-    Ok(html! {
+    html! {
         section class="get-started" aria-labelledby="start-h" {
             h2 id="start-h" { "Get started" }
             ol {
@@ -92,5 +68,5 @@ pub(super) async fn get_started(state: &AppState, s: &Session) -> AppResult<Mark
                 }
             }
         }
-    })
+    }
 }

@@ -18,9 +18,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use maud::{Markup, html};
-use rapport_app::AppResult;
+use rapport_app::pages::Nav;
 use rapport_core::access::Permission;
-use rapport_core::alert::AlertStatus;
 use rapport_core::inbox::MailboxStatus;
 use rapport_core::message::SendStatus;
 
@@ -106,50 +105,8 @@ fn require_admin(s: &Session) -> UiResult<()> {
     }
 }
 
-/// What the navigation shows beside the pages of this module.
-pub(super) struct NavCounts {
-    pub alerts: usize,
-    pub triage: usize,
-}
-
-pub(super) async fn nav_counts(state: &AppState, s: &Session) -> AppResult<NavCounts> {
-    let alerts = if s.ctx.principal.allows(Permission::ReadOrgWork) {
-        state
-            .app
-            .list_alerts(
-                &s.ctx,
-                rapport_app::alerts::AlertFilter {
-                    statuses: vec![AlertStatus::Open],
-                    limit: Some(COUNT_CAP),
-                    ..Default::default()
-                },
-            )
-            .await?
-            .items
-            .len()
-    } else {
-        0
-    };
-    let triage = if is_admin(s) {
-        state
-            .app
-            .list_triage(
-                &s.ctx,
-                Some(rapport_core::inbox::TriageStatus::Open),
-                None,
-                COUNT_CAP,
-            )
-            .await?
-            .items
-            .len()
-    } else {
-        0
-    };
-    Ok(NavCounts { alerts, triage })
-}
-
 /// The navigation's Admin group (admins and owners only).
-pub(super) fn nav_group(current: &str, counts: &NavCounts) -> Markup {
+pub(super) fn nav_group(current: &str, nav: &Nav) -> Markup {
     let item = |href: &str, id: &str, label: &str, n: Option<usize>| {
         html! {
             li { a href=(href) aria-current=[(current == id).then_some("page")] {
@@ -163,7 +120,7 @@ pub(super) fn nav_group(current: &str, counts: &NavCounts) -> Markup {
             span class="nav-heading" id="nav-admin" { "Admin" }
             ul aria-labelledby="nav-admin" {
                 (item("/app/admin/mailboxes", "mailboxes", "Mailboxes", None))
-                (item("/app/admin/triage", "triage", "Triage", Some(counts.triage)))
+                (item("/app/admin/triage", "triage", "Triage", Some(nav.triage)))
                 (item("/app/admin/canned", "canned", "Canned replies", None))
                 (item("/app/admin/rules", "rules", "Rules", None))
                 (item("/app/admin/webhooks", "webhooks", "Webhooks", None))
@@ -176,9 +133,9 @@ pub(super) fn nav_group(current: &str, counts: &NavCounts) -> Markup {
 }
 
 /// What an admin must set, in words: one line per problem, with the setting's name.
-pub(super) async fn banner(state: &AppState, s: &Session) -> AppResult<Markup> {
+pub(super) fn banner(state: &AppState, s: &Session, nav: &Nav) -> Markup {
     if !is_admin(s) {
-        return Ok(html! {});
+        return html! {};
     }
     let mut problems: Vec<Markup> = Vec::new();
     if state.app.settings.mail.transport.is_none() {
@@ -194,7 +151,7 @@ pub(super) async fn banner(state: &AppState, s: &Session) -> AppResult<Markup> {
             code { "rapport secret-key" } ", set it on the server and restart it."
         });
     }
-    for mb in state.app.list_mailboxes(&s.ctx).await? {
+    for mb in &nav.mailboxes {
         if mb.active && mb.status == MailboxStatus::Failing {
             problems.push(html! {
                 "Mailbox " strong { (mb.name) } " cannot be read: "
@@ -203,14 +160,14 @@ pub(super) async fn banner(state: &AppState, s: &Session) -> AppResult<Markup> {
             });
         }
     }
-    Ok(html! {
+    html! {
         @if !problems.is_empty() {
             aside class="setup-banner" aria-labelledby="setup-h" {
                 strong id="setup-h" { "Set-up needs attention" }
                 ul { @for p in &problems { li { (p) } } }
             }
         }
-    })
+    }
 }
 
 /// An outbound message's delivery state; with no SMTP configured a message waiting to go says
