@@ -139,25 +139,17 @@ impl From<Violations> for AppError {
     }
 }
 
-/// The field a unique key protects, for messages.
-fn conflict_field(table: &str, detail: &str) -> (&'static str, String) {
-    match table {
-        "members" => ("email", "a member with this email already exists".into()),
-        "contacts" => ("email", "a contact with this email already exists".into()),
-        "clients" => ("name", "a client with this name already exists".into()),
-        "orgs" => ("slug", "an org with this slug already exists".into()),
-        "ratings" => ("request_id", "this request has already been rated".into()),
-        _ => ("", format!("duplicate value ({detail})")),
-    }
-}
-
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound("resource"),
-            StoreError::Conflict { table, detail } => {
-                let (field, message) = conflict_field(&table, &detail);
-                AppError::conflict(field, message)
+            // The write that broke the key named the field it protects (`on_unique`); a key
+            // it did not expect is still a conflict, but of no field a person chose.
+            StoreError::Conflict {
+                unique: Some(u), ..
+            } => AppError::conflict(u.field, u.message),
+            StoreError::Conflict { key, unique: None } => {
+                AppError::conflict("", format!("duplicate value ({key})"))
             }
             StoreError::MissingReference { .. } => AppError::invalid(
                 "",

@@ -31,9 +31,9 @@ macro_rules! both_engines {
 
 fn strings(db: &mut Db<'_>, sql: &str, arg: &str) -> Result<BTreeSet<String>, StoreError> {
     let rows = if sql.contains("$1") {
-        db.query_map(sql, params![arg], |r| r.get::<String>(0))?
+        db.query_map(sql, params![arg], |r| r.only::<String>())?
     } else {
-        db.query_map(sql, params![], |r| r.get::<String>(0))?
+        db.query_map(sql, params![], |r| r.only::<String>())?
     };
     Ok(rows.into_iter().collect())
 }
