@@ -6,6 +6,7 @@
 //! TEXT words, structured values are JSON TEXT, booleans are the engine's boolean.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -305,15 +306,20 @@ impl Columns {
         Arc::new(Columns { names, repeated })
     }
 
-    fn position(&self, name: &str) -> Result<usize, StoreError> {
-        let at = self
-            .names
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(name))
-            .ok_or_else(|| StoreError::NoColumn {
-                column: name.to_string(),
-                selected: self.names.join(", "),
-            })?;
+    /// Where `name` is, looking first at `guess`: readers mostly take the columns in the order
+    /// selected, so the column after the last one read is usually the one wanted.
+    fn position(&self, name: &str, guess: usize) -> Result<usize, StoreError> {
+        let at = match self.names.get(guess) {
+            Some(n) if n.eq_ignore_ascii_case(name) => guess,
+            _ => self
+                .names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+                .ok_or_else(|| StoreError::NoColumn {
+                    column: name.to_string(),
+                    selected: self.names.join(", "),
+                })?,
+        };
         if !self.repeated.is_empty() && self.repeated.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             return Err(StoreError::AmbiguousColumn(name.to_string()));
         }
@@ -330,6 +336,8 @@ impl Columns {
 pub struct Row {
     columns: Arc<Columns>,
     values: Vec<Value>,
+    /// The column after the one last read: where the next read looks first.
+    next: Cell<usize>,
 }
 
 impl std::fmt::Debug for Row {
@@ -344,12 +352,17 @@ impl Row {
     /// A row of `values` under `columns` (one value per column).
     pub fn new(columns: Arc<Columns>, values: Vec<Value>) -> Self {
         debug_assert_eq!(columns.names.len(), values.len());
-        Row { columns, values }
+        Row {
+            columns,
+            values,
+            next: Cell::new(0),
+        }
     }
 
     /// The raw value of column `name`.
     pub fn value(&self, name: &str) -> Result<&Value, StoreError> {
-        let at = self.columns.position(name)?;
+        let at = self.columns.position(name, self.next.get())?;
+        self.next.set(at + 1);
         self.values.get(at).ok_or_else(|| StoreError::NoColumn {
             column: name.to_string(),
             selected: self.columns.names.join(", "),
@@ -495,6 +508,22 @@ mod tests {
             StoreError::AmbiguousColumn("id".into())
         );
         assert_eq!(r.get::<String>("name").unwrap(), "Kaveri");
+    }
+
+    #[test]
+    fn columns_read_in_any_order_and_again() {
+        let r = row(vec![
+            ("id", Value::Int(1)),
+            ("title", Value::Text("x".into())),
+            ("minutes", Value::Int(30)),
+        ]);
+        assert_eq!(r.get::<i64>("minutes").unwrap(), 30);
+        assert_eq!(r.get::<i64>("id").unwrap(), 1);
+        assert_eq!(r.get::<i64>("id").unwrap(), 1);
+        assert_eq!(r.get::<String>("title").unwrap(), "x");
+        assert_eq!(r.get::<i64>("minutes").unwrap(), 30);
+        assert!(r.get::<i64>("nope").is_err());
+        assert_eq!(r.get::<i64>("id").unwrap(), 1);
     }
 
     #[test]
