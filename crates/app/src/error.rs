@@ -195,4 +195,43 @@ mod tests {
                 .ends_with("unreachable state")
         );
     }
+
+    #[test]
+    fn a_database_fault_keeps_the_store_error_and_a_conflict_names_its_field() {
+        let e = AppError::from(StoreError::NoColumn {
+            column: "due_at".into(),
+            selected: "id, title".into(),
+        });
+        let AppError::Internal(fault) = &e else {
+            panic!("{e:?}")
+        };
+        let cause = fault.source().expect("the store error is kept");
+        assert_eq!(
+            cause.downcast_ref::<StoreError>(),
+            Some(&StoreError::NoColumn {
+                column: "due_at".into(),
+                selected: "id, title".into(),
+            })
+        );
+        assert!(e.to_string().contains("\"due_at\""), "{e}");
+
+        let named = StoreError::Conflict {
+            key: "clients_org_id_name_key".into(),
+            unique: None,
+        }
+        .on_unique(&[rapport_store::repo::clients::UNIQUE_NAME]);
+        let AppError::Conflict { errors, message } = AppError::from(named) else {
+            panic!("a conflict")
+        };
+        assert_eq!(errors[0].field, "name");
+        assert_eq!(message, "a client with this name already exists");
+        // A key the write did not expect is still a conflict, of no field.
+        let AppError::Conflict { errors, .. } = AppError::from(StoreError::Conflict {
+            key: "some_other_key".into(),
+            unique: None,
+        }) else {
+            panic!("a conflict")
+        };
+        assert_eq!(errors[0].field, "");
+    }
 }
