@@ -493,7 +493,7 @@ impl App {
                 db.query_map(
                     "SELECT id FROM requests WHERE org_id = $1 ORDER BY id",
                     rapport_store::params![org],
-                    |r| r.get(0),
+                    |r| r.get("id"),
                 )
             })
             .await?;

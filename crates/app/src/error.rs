@@ -139,25 +139,17 @@ impl From<Violations> for AppError {
     }
 }
 
-/// The field a unique key protects, for messages.
-fn conflict_field(table: &str, detail: &str) -> (&'static str, String) {
-    match table {
-        "members" => ("email", "a member with this email already exists".into()),
-        "contacts" => ("email", "a contact with this email already exists".into()),
-        "clients" => ("name", "a client with this name already exists".into()),
-        "orgs" => ("slug", "an org with this slug already exists".into()),
-        "ratings" => ("request_id", "this request has already been rated".into()),
-        _ => ("", format!("duplicate value ({detail})")),
-    }
-}
-
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound("resource"),
-            StoreError::Conflict { table, detail } => {
-                let (field, message) = conflict_field(&table, &detail);
-                AppError::conflict(field, message)
+            // The write that broke the key named the field it protects (`on_unique`); a key
+            // it did not expect is still a conflict, but of no field a person chose.
+            StoreError::Conflict {
+                unique: Some(u), ..
+            } => AppError::conflict(u.field, u.message),
+            StoreError::Conflict { key, unique: None } => {
+                AppError::conflict("", format!("duplicate value ({key})"))
             }
             StoreError::MissingReference { .. } => AppError::invalid(
                 "",
@@ -202,5 +194,44 @@ mod tests {
                 .to_string()
                 .ends_with("unreachable state")
         );
+    }
+
+    #[test]
+    fn a_database_fault_keeps_the_store_error_and_a_conflict_names_its_field() {
+        let e = AppError::from(StoreError::NoColumn {
+            column: "due_at".into(),
+            selected: "id, title".into(),
+        });
+        let AppError::Internal(fault) = &e else {
+            panic!("{e:?}")
+        };
+        let cause = fault.source().expect("the store error is kept");
+        assert_eq!(
+            cause.downcast_ref::<StoreError>(),
+            Some(&StoreError::NoColumn {
+                column: "due_at".into(),
+                selected: "id, title".into(),
+            })
+        );
+        assert!(e.to_string().contains("\"due_at\""), "{e}");
+
+        let named = StoreError::Conflict {
+            key: "clients_org_id_name_key".into(),
+            unique: None,
+        }
+        .on_unique(&[rapport_store::repo::clients::UNIQUE_NAME]);
+        let AppError::Conflict { errors, message } = AppError::from(named) else {
+            panic!("a conflict")
+        };
+        assert_eq!(errors[0].field, "name");
+        assert_eq!(message, "a client with this name already exists");
+        // A key the write did not expect is still a conflict, of no field.
+        let AppError::Conflict { errors, .. } = AppError::from(StoreError::Conflict {
+            key: "some_other_key".into(),
+            unique: None,
+        }) else {
+            panic!("a conflict")
+        };
+        assert_eq!(errors[0].field, "");
     }
 }

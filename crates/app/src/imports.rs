@@ -65,7 +65,7 @@ fn known(db: &mut Db<'_>, org: rapport_core::ids::OrgId) -> AppResult<Known> {
         .query_map(
             "SELECT name, id FROM clients WHERE org_id = $1",
             rapport_store::params![org],
-            |r| Ok((r.get::<String>(0)?, ClientId(r.get(1)?))),
+            |r| Ok((r.get::<String>("name")?, ClientId(r.get("id")?))),
         )?
         .into_iter()
         .collect();
@@ -75,8 +75,8 @@ fn known(db: &mut Db<'_>, org: rapport_core::ids::OrgId) -> AppResult<Known> {
             rapport_store::params![org],
             |r| {
                 Ok((
-                    r.get::<String>(0)?.to_lowercase(),
-                    (ContactId(r.get(1)?), ClientId(r.get(2)?)),
+                    r.get::<String>("email")?.to_lowercase(),
+                    (ContactId(r.get("id")?), ClientId(r.get("client_id")?)),
                 ))
             },
         )?
@@ -373,8 +373,8 @@ impl App {
                     rapport_store::params![org],
                     |r| {
                         Ok((
-                            r.get::<String>(0)?.to_lowercase(),
-                            rapport_core::ids::MemberId(r.get(1)?),
+                            r.get::<String>("email")?.to_lowercase(),
+                            rapport_core::ids::MemberId(r.get("id")?),
                         ))
                     },
                 )?

@@ -126,7 +126,7 @@ async fn request_ids(db: &Path) -> Vec<i64> {
     store
         .read(|db| {
             db.query_map("SELECT id FROM requests ORDER BY id", params![], |r| {
-                r.get(0)
+                r.get("id")
             })
         })
         .await

@@ -69,9 +69,9 @@ async fn two_servers_run_each_of_1000_jobs_exactly_once() {
     let runs: Vec<(i64, i64, String)> = store
         .read(|db| {
             db.query_map(
-                "SELECT target_id, COUNT(*), MIN(details) FROM audit_events WHERE action = 'job.probe' GROUP BY target_id",
+                "SELECT target_id, COUNT(*) AS n, MIN(details) AS details FROM audit_events WHERE action = 'job.probe' GROUP BY target_id",
                 params![],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get("target_id")?, r.get("n")?, r.get("details")?)),
             )
         })
         .await
@@ -151,7 +151,7 @@ async fn a_killed_workers_job_is_retried_by_another() {
             db.query_map(
                 "SELECT details FROM audit_events WHERE action = 'job.probe' AND target_id = $1",
                 params![id],
-                |r| r.get(0),
+                |r| r.get("details"),
             )
         })
         .await

@@ -3,9 +3,10 @@
 //! are chosen explicitly with [`Db::engine`].
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::error::StoreError;
-use crate::value::{Param, Row, ToParam, Value};
+use crate::value::{Columns, Param, Row, ToParam, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -26,7 +27,7 @@ impl Engine {
 /// queries cost one round trip instead of two.
 pub struct PgConn {
     pub(crate) client: postgres::Client,
-    statements: HashMap<String, postgres::Statement>,
+    statements: HashMap<String, (postgres::Statement, Arc<Columns>)>,
 }
 
 /// Statements cached per connection before the cache is reset (dynamic filters make a bounded
@@ -41,16 +42,20 @@ impl PgConn {
         }
     }
 
-    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
+    /// The prepared statement for `sql`, with the names of its result columns (rows are read
+    /// by name).
+    fn statement(&mut self, sql: &str) -> Result<(postgres::Statement, Arc<Columns>), StoreError> {
+        if let Some((st, cols)) = self.statements.get(sql) {
+            return Ok((st.clone(), cols.clone()));
         }
         if self.statements.len() >= PG_STATEMENT_CACHE {
             self.statements.clear();
         }
         let st = self.client.prepare(sql)?;
-        self.statements.insert(sql.to_string(), st.clone());
-        Ok(st)
+        let cols = Columns::new(st.columns().iter().map(|c| c.name()));
+        self.statements
+            .insert(sql.to_string(), (st.clone(), cols.clone()));
+        Ok((st, cols))
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -98,7 +103,7 @@ impl<'a> Db<'a> {
                 Ok(st.raw_execute()? as u64)
             }
             Conn::Postgres(pg) => {
-                let st = pg.statement(sql)?;
+                let (st, _) = pg.statement(sql)?;
                 let ps: Vec<Param<'_>> = params.iter().map(|p| p.to_param()).collect();
                 let refs: Vec<&(dyn postgres_types::ToSql + Sync)> = ps
                     .iter()
@@ -117,6 +122,7 @@ impl<'a> Db<'a> {
                 let mut st = c.prepare_cached(&sql)?;
                 bind_sqlite(&mut st, params)?;
                 let n = st.column_count();
+                let columns = Columns::new(st.column_names());
                 let mut rows = st.raw_query();
                 let mut out = Vec::new();
                 while let Some(r) = rows.next()? {
@@ -124,12 +130,12 @@ impl<'a> Db<'a> {
                     for i in 0..n {
                         values.push(sqlite_value(r.get_ref(i)?));
                     }
-                    out.push(Row::new(values));
+                    out.push(Row::new(columns.clone(), values));
                 }
                 Ok(out)
             }
             Conn::Postgres(pg) => {
-                let st = pg.statement(sql)?;
+                let (st, columns) = pg.statement(sql)?;
                 let ps: Vec<Param<'_>> = params.iter().map(|p| p.to_param()).collect();
                 let refs: Vec<&(dyn postgres_types::ToSql + Sync)> = ps
                     .iter()
@@ -141,7 +147,7 @@ impl<'a> Db<'a> {
                         (0..r.len())
                             .map(|i| r.try_get::<_, Value>(i).map_err(StoreError::from))
                             .collect::<Result<Vec<_>, _>>()
-                            .map(Row::new)
+                            .map(|values| Row::new(columns.clone(), values))
                     })
                     .collect()
             }
@@ -185,7 +191,7 @@ impl<'a> Db<'a> {
         sql: &str,
         params: &[&dyn ToParam],
     ) -> Result<T, StoreError> {
-        self.query_one(sql, params)?.get(0)
+        self.query_one(sql, params)?.only()
     }
 
     /// Several statements without parameters (DDL, pragmas, transaction control).

@@ -2,9 +2,15 @@
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
-    /// A unique key already holds this value. `table` and `detail` name which one.
-    #[error("{table}: duplicate value ({detail})")]
-    Conflict { table: String, detail: String },
+    /// A unique key already holds this value. `key` is the key as the engine names it
+    /// (PostgreSQL: the constraint or unique index; SQLite: its columns, `table.column, ...`).
+    /// `unique` says which input it protects, once the write that broke it has said which keys
+    /// it expects ([`StoreError::on_unique`]); a key nobody expected stays `None`.
+    #[error("{}", conflict_text(key, unique))]
+    Conflict {
+        key: String,
+        unique: Option<UniqueKey>,
+    },
     /// A reference to a row that does not exist (in this org).
     #[error("reference to a missing row ({detail})")]
     MissingReference { detail: String },
@@ -22,6 +28,13 @@ pub enum StoreError {
     /// A stored value could not be read back as the domain type.
     #[error("stored data could not be read: {0}")]
     Decode(String),
+    /// A row was read by a name its query does not select: a mistake in the SQL beside the
+    /// code that reads it (an expression left without `AS name`, a column dropped from a list).
+    #[error("no column {column:?} in the row (selected: {selected})")]
+    NoColumn { column: String, selected: String },
+    /// A row was read by a name its query selects more than once (a join's two `id`s).
+    #[error("column {0:?} is selected more than once; alias one of them")]
+    AmbiguousColumn(String),
     /// Any other engine error.
     #[error("database error: {0}")]
     Backend(String),
@@ -30,6 +43,47 @@ pub enum StoreError {
 impl StoreError {
     pub fn decode(what: impl std::fmt::Display) -> Self {
         StoreError::Decode(what.to_string())
+    }
+
+    /// A conflict on one of `keys` names the field that key protects; any other error, or a
+    /// conflict on a key not listed, is returned as it was. Called at each write that can break
+    /// a unique key a person chose a value for (a name, an email), so the mapping lives beside
+    /// the SQL that can raise it.
+    pub fn on_unique(self, keys: &[UniqueKey]) -> Self {
+        match self {
+            StoreError::Conflict { key, unique: None } => {
+                let unique = keys.iter().find(|k| k.is(&key)).copied();
+                StoreError::Conflict { key, unique }
+            }
+            other => other,
+        }
+    }
+}
+
+/// A unique key of the schema that a person's input can break, and the input field it protects.
+/// Each engine names a broken key its own way, so both names are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UniqueKey {
+    /// PostgreSQL's name: the constraint (`clients_org_id_name_key`) or unique index.
+    pub constraint: &'static str,
+    /// SQLite's: the columns its error message lists (`clients.org_id, clients.name`).
+    pub columns: &'static str,
+    /// The input field whose value is taken.
+    pub field: &'static str,
+    /// What that means, to the person who typed it.
+    pub message: &'static str,
+}
+
+impl UniqueKey {
+    fn is(&self, key: &str) -> bool {
+        key == self.constraint || key == self.columns
+    }
+}
+
+fn conflict_text(key: &str, unique: &Option<UniqueKey>) -> String {
+    match unique {
+        Some(u) => format!("{} ({}: {key})", u.message, u.field),
+        None => format!("duplicate value ({key})"),
     }
 }
 
@@ -43,10 +97,9 @@ impl From<rusqlite::Error> for StoreError {
                     (ErrorCode::ConstraintViolation, 2067 | 1555) => {
                         // "UNIQUE constraint failed: members.org_id, members.email"
                         let cols = text.rsplit(": ").next().unwrap_or("").to_string();
-                        let table = cols.split('.').next().unwrap_or("").to_string();
                         StoreError::Conflict {
-                            table,
-                            detail: cols,
+                            key: cols,
+                            unique: None,
                         }
                     }
                     (ErrorCode::ConstraintViolation, 787) => {
@@ -84,8 +137,8 @@ impl From<postgres::Error> for StoreError {
                 .unwrap_or_else(|| db.message().to_string());
             if *code == SqlState::UNIQUE_VIOLATION {
                 return StoreError::Conflict {
-                    table: db.table().unwrap_or("").to_string(),
-                    detail,
+                    key: detail,
+                    unique: None,
                 };
             }
             if *code == SqlState::FOREIGN_KEY_VIOLATION {

@@ -97,7 +97,7 @@ fn applied(db: &mut Db<'_>) -> Result<Vec<(i64, String)>, StoreError> {
     db.query_map(
         "SELECT version, checksum FROM schema_migrations ORDER BY version",
         params![],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get("version")?, r.get("checksum")?)),
     )
 }
 

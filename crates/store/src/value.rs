@@ -6,6 +6,8 @@
 //! TEXT words, structured values are JSON TEXT, booleans are the engine's boolean.
 
 use std::borrow::Cow;
+use std::cell::Cell;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -279,57 +281,146 @@ impl<T: FromValue> FromValue for Option<T> {
     }
 }
 
-/// One result row: values by position, as selected.
-#[derive(Debug, Clone)]
+/// The names of a result's columns, shared by all its rows. Rows are read by these names, never
+/// by position, so adding or reordering a column in a SELECT cannot shift what a reader gets.
+#[derive(Debug)]
+pub struct Columns {
+    /// Lower case: PostgreSQL folds unquoted names and aliases, SQLite keeps them as written.
+    names: Vec<String>,
+    /// Names selected more than once (a join's two `id`s): reading one is an error, not a guess.
+    repeated: Vec<String>,
+}
+
+impl Columns {
+    pub fn new<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Arc<Self> {
+        let names: Vec<String> = names
+            .into_iter()
+            .map(|n| n.as_ref().to_ascii_lowercase())
+            .collect();
+        let mut repeated = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) && !repeated.contains(n) {
+                repeated.push(n.clone());
+            }
+        }
+        Arc::new(Columns { names, repeated })
+    }
+
+    /// Where `name` is, looking first at `guess`: readers mostly take the columns in the order
+    /// selected, so the column after the last one read is usually the one wanted.
+    fn position(&self, name: &str, guess: usize) -> Result<usize, StoreError> {
+        let at = match self.names.get(guess) {
+            Some(n) if n.eq_ignore_ascii_case(name) => guess,
+            _ => self
+                .names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+                .ok_or_else(|| StoreError::NoColumn {
+                    column: name.to_string(),
+                    selected: self.names.join(", "),
+                })?,
+        };
+        if !self.repeated.is_empty() && self.repeated.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return Err(StoreError::AmbiguousColumn(name.to_string()));
+        }
+        Ok(at)
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+/// One result row: its values, read by column name.
+#[derive(Clone)]
 pub struct Row {
-    pub(crate) values: Vec<Value>,
+    columns: Arc<Columns>,
+    values: Vec<Value>,
+    /// The column after the one last read: where the next read looks first.
+    next: Cell<usize>,
+}
+
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.columns.names.iter().zip(&self.values))
+            .finish()
+    }
 }
 
 impl Row {
-    pub fn new(values: Vec<Value>) -> Self {
-        Row { values }
+    /// A row of `values` under `columns` (one value per column).
+    pub fn new(columns: Arc<Columns>, values: Vec<Value>) -> Self {
+        debug_assert_eq!(columns.names.len(), values.len());
+        Row {
+            columns,
+            values,
+            next: Cell::new(0),
+        }
     }
 
-    fn at(&self, idx: usize) -> Result<&Value, StoreError> {
-        self.values
-            .get(idx)
-            .ok_or_else(|| StoreError::decode(format!("no column {idx}")))
+    /// The raw value of column `name`.
+    pub fn value(&self, name: &str) -> Result<&Value, StoreError> {
+        let at = self.columns.position(name, self.next.get())?;
+        self.next.set(at + 1);
+        self.values.get(at).ok_or_else(|| StoreError::NoColumn {
+            column: name.to_string(),
+            selected: self.columns.names.join(", "),
+        })
     }
 
-    /// The value of column `idx`, converted.
-    pub fn get<T: FromValue>(&self, idx: usize) -> Result<T, StoreError> {
-        T::from_value(self.at(idx)?).map_err(|e| StoreError::decode(format!("column {idx}: {e}")))
+    /// The value of column `name`, converted.
+    pub fn get<T: FromValue>(&self, name: &str) -> Result<T, StoreError> {
+        T::from_value(self.value(name)?)
+            .map_err(|e| StoreError::decode(format!("column {name}: {e}")))
+    }
+
+    /// The value of a one-column row (`SELECT COUNT(*) ...`), whatever the column is called.
+    pub fn only<T: FromValue>(&self) -> Result<T, StoreError> {
+        match self.values.as_slice() {
+            [v] => T::from_value(v)
+                .map_err(|e| StoreError::decode(format!("column {}: {e}", self.columns.names[0]))),
+            _ => Err(StoreError::decode(format!(
+                "expected one column, got {} ({})",
+                self.values.len(),
+                self.columns.names.join(", ")
+            ))),
+        }
     }
 
     /// A JSON TEXT column, deserialised.
-    pub fn json<T: DeserializeOwned>(&self, idx: usize) -> Result<T, StoreError> {
-        let s: String = self.get(idx)?;
-        serde_json::from_str(&s).map_err(|e| StoreError::decode(format!("column {idx}: {e}")))
+    pub fn json<T: DeserializeOwned>(&self, name: &str) -> Result<T, StoreError> {
+        let s: String = self.get(name)?;
+        serde_json::from_str(&s).map_err(|e| StoreError::decode(format!("column {name}: {e}")))
     }
 
     /// A nullable JSON TEXT column.
-    pub fn json_opt<T: DeserializeOwned>(&self, idx: usize) -> Result<Option<T>, StoreError> {
-        match self.get::<Option<String>>(idx)? {
+    pub fn json_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
+        match self.get::<Option<String>>(name)? {
             None => Ok(None),
             Some(s) => serde_json::from_str(&s)
                 .map(Some)
-                .map_err(|e| StoreError::decode(format!("column {idx}: {e}"))),
+                .map_err(|e| StoreError::decode(format!("column {name}: {e}"))),
         }
     }
 
     /// A word column parsed into a label enum.
-    pub fn word<T: std::str::FromStr<Err = String>>(&self, idx: usize) -> Result<T, StoreError> {
-        let s: String = self.get(idx)?;
-        s.parse().map_err(StoreError::decode)
+    pub fn word<T: std::str::FromStr<Err = String>>(&self, name: &str) -> Result<T, StoreError> {
+        let s: String = self.get(name)?;
+        s.parse()
+            .map_err(|e| StoreError::decode(format!("column {name}: {e}")))
     }
 
     pub fn word_opt<T: std::str::FromStr<Err = String>>(
         &self,
-        idx: usize,
+        name: &str,
     ) -> Result<Option<T>, StoreError> {
-        match self.get::<Option<String>>(idx)? {
+        match self.get::<Option<String>>(name)? {
             None => Ok(None),
-            Some(s) => s.parse().map(Some).map_err(StoreError::decode),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|e| StoreError::decode(format!("column {name}: {e}"))),
         }
     }
 
@@ -353,29 +444,98 @@ macro_rules! params {
 mod tests {
     use super::*;
 
+    fn row(values: Vec<(&str, Value)>) -> Row {
+        let (names, values): (Vec<&str>, Vec<Value>) = values.into_iter().unzip();
+        Row::new(Columns::new(names), values)
+    }
+
     #[test]
     fn conversions() {
-        let r = Row::new(vec![
-            Value::Int(5),
-            Value::Null,
-            Value::Text("in_progress".into()),
-            Value::Int(1_700_000_000_000),
-            Value::Text(r#"["a","b"]"#.into()),
-            Value::Int(1),
+        let r = row(vec![
+            ("id", Value::Int(5)),
+            ("assignee_id", Value::Null),
+            ("status", Value::Text("in_progress".into())),
+            ("created_at", Value::Int(1_700_000_000_000)),
+            ("tags", Value::Text(r#"["a","b"]"#.into())),
+            ("quick", Value::Int(1)),
         ]);
-        assert_eq!(r.get::<i64>(0).unwrap(), 5);
-        assert_eq!(r.get::<Option<i64>>(1).unwrap(), None);
+        assert_eq!(r.get::<i64>("id").unwrap(), 5);
+        assert_eq!(r.get::<Option<i64>>("assignee_id").unwrap(), None);
         assert_eq!(
-            r.word::<rapport_core::request::Status>(2).unwrap(),
+            r.word::<rapport_core::request::Status>("status").unwrap(),
             rapport_core::request::Status::InProgress
         );
         assert_eq!(
-            r.get::<Timestamp>(3).unwrap().as_millisecond(),
+            r.get::<Timestamp>("created_at").unwrap().as_millisecond(),
             1_700_000_000_000
         );
-        assert_eq!(r.json::<Vec<String>>(4).unwrap(), vec!["a", "b"]);
-        assert!(r.get::<bool>(5).unwrap());
-        assert!(r.get::<String>(0).is_err());
-        assert!(r.get::<i64>(9).is_err());
+        assert_eq!(r.json::<Vec<String>>("tags").unwrap(), vec!["a", "b"]);
+        assert!(r.get::<bool>("quick").unwrap());
+        // PostgreSQL folds unquoted aliases to lower case; SQLite keeps them as written.
+        assert_eq!(r.get::<i64>("ID").unwrap(), 5);
+        let wrong_type = r.get::<String>("id").unwrap_err();
+        assert!(wrong_type.to_string().contains("column id"), "{wrong_type}");
+    }
+
+    #[test]
+    fn a_column_not_selected_is_an_error_naming_it() {
+        let r = row(vec![
+            ("id", Value::Int(5)),
+            ("title", Value::Text("x".into())),
+        ]);
+        assert_eq!(
+            r.get::<i64>("estimate_minutes").unwrap_err(),
+            StoreError::NoColumn {
+                column: "estimate_minutes".into(),
+                selected: "id, title".into(),
+            }
+        );
+        assert!(matches!(
+            r.json::<Vec<String>>("tags"),
+            Err(StoreError::NoColumn { column, .. }) if column == "tags"
+        ));
+    }
+
+    #[test]
+    fn a_column_selected_twice_is_ambiguous_not_a_guess() {
+        let r = row(vec![
+            ("id", Value::Int(5)),
+            ("name", Value::Text("Kaveri".into())),
+            ("id", Value::Int(9)),
+        ]);
+        assert_eq!(
+            r.get::<i64>("id").unwrap_err(),
+            StoreError::AmbiguousColumn("id".into())
+        );
+        assert_eq!(r.get::<String>("name").unwrap(), "Kaveri");
+    }
+
+    #[test]
+    fn columns_read_in_any_order_and_again() {
+        let r = row(vec![
+            ("id", Value::Int(1)),
+            ("title", Value::Text("x".into())),
+            ("minutes", Value::Int(30)),
+        ]);
+        assert_eq!(r.get::<i64>("minutes").unwrap(), 30);
+        assert_eq!(r.get::<i64>("id").unwrap(), 1);
+        assert_eq!(r.get::<i64>("id").unwrap(), 1);
+        assert_eq!(r.get::<String>("title").unwrap(), "x");
+        assert_eq!(r.get::<i64>("minutes").unwrap(), 30);
+        assert!(r.get::<i64>("nope").is_err());
+        assert_eq!(r.get::<i64>("id").unwrap(), 1);
+    }
+
+    #[test]
+    fn only_reads_a_one_column_row() {
+        assert_eq!(
+            row(vec![("count", Value::Int(3))]).only::<i64>().unwrap(),
+            3
+        );
+        assert!(
+            row(vec![("a", Value::Int(1)), ("b", Value::Int(2))])
+                .only::<i64>()
+                .is_err()
+        );
     }
 }

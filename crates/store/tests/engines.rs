@@ -104,11 +104,76 @@ both_engines!(unique_keys_are_conflicts, |db: TestDb| async move {
         .write(move |db| clients::insert(db, org, &d2, now()))
         .await
         .unwrap_err();
+    // The insert names the key it broke, whichever engine reported it.
     assert!(
-        matches!(err, StoreError::Conflict { ref table, .. } if table == "clients"),
+        matches!(err, StoreError::Conflict { unique: Some(k), .. } if k == clients::UNIQUE_NAME),
+        "{err:?}"
+    );
+    // A key the write did not name stays a conflict of no field.
+    let err = store
+        .write(move |db| {
+            db.execute(
+                "INSERT INTO orgs (slug, name, created_at) VALUES ('northwind', 'Again', 0)",
+                params![],
+            )
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { unique: None, ref key } if !key.is_empty()),
         "{err:?}"
     );
 });
+
+both_engines!(
+    every_unique_key_is_known_by_its_names,
+    |db: TestDb| async move {
+        let store = db.store().await.unwrap();
+        store
+            .read(|db| {
+                for k in rapport_store::repo::UNIQUE_KEYS {
+                    match db.engine() {
+                        // A unique constraint is served by an index of its name.
+                        Engine::Postgres => {
+                            let n: i64 = db.scalar(
+                                "SELECT COUNT(*) FROM pg_index i
+                                 JOIN pg_class c ON c.oid = i.indexrelid
+                                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                                 WHERE c.relname = $1 AND n.nspname = current_schema() AND i.indisunique",
+                                params![k.constraint],
+                            )?;
+                            assert_eq!(n, 1, "no unique index {}", k.constraint);
+                        }
+                        // SQLite reports a broken key by its columns: one of the table's
+                        // unique indexes must have exactly those.
+                        Engine::Sqlite => {
+                            let table = k.columns.split('.').next().unwrap_or("");
+                            let indexes: Vec<String> = db.query_map(
+                                "SELECT name FROM pragma_index_list($1) WHERE \"unique\" = 1",
+                                params![table],
+                                |r| r.get("name"),
+                            )?;
+                            let mut found = false;
+                            for index in indexes {
+                                let cols: Vec<String> = db.query_map(
+                                    "SELECT name FROM pragma_index_info($1) ORDER BY seqno",
+                                    params![index],
+                                    |r| r.get("name"),
+                                )?;
+                                let named: Vec<String> =
+                                    cols.iter().map(|c| format!("{table}.{c}")).collect();
+                                found |= named.join(", ") == k.columns;
+                            }
+                            assert!(found, "no unique index on {}", k.columns);
+                        }
+                    }
+                }
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap();
+    }
+);
 
 both_engines!(
     foreign_org_references_are_refused,
@@ -307,10 +372,48 @@ async fn crossed_dedupe_keys_do_not_fail_writes_postgres() {
             db.query_map(
                 "SELECT dedupe_key FROM jobs WHERE org_id = $1 ORDER BY dedupe_key",
                 params![org],
-                |r| r.get(0),
+                |r| r.get("dedupe_key"),
             )
         })
         .await
         .unwrap();
     assert_eq!(keys, ["k1", "k2"]);
 }
+
+both_engines!(rows_are_read_by_column_name, |db: TestDb| async move {
+    let store = db.store().await.unwrap();
+    store
+        .read(|db| {
+            let r = db.query_one(
+                "SELECT 7 AS id, 'Kaveri' AS Name, COUNT(*) AS n FROM orgs",
+                params![],
+            )?;
+            assert_eq!(r.get::<i64>("id")?, 7);
+            // PostgreSQL folds an unquoted alias to lower case, SQLite keeps it: both answer
+            // to the name as written.
+            assert_eq!(r.get::<String>("Name")?, "Kaveri");
+            assert_eq!(r.get::<String>("name")?, "Kaveri");
+            assert_eq!(r.get::<i64>("n")?, 0);
+            // A name the query does not select is an error that names it, not a panic or
+            // another column's value.
+            let err = r.get::<i64>("estimate_minutes").unwrap_err();
+            assert!(
+                matches!(&err, StoreError::NoColumn { column, selected }
+                    if column == "estimate_minutes" && selected == "id, name, n"),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("estimate_minutes"), "{err}");
+            // Two columns of one name (a join's two ids) are never guessed between.
+            let r = db.query_one(
+                "SELECT a.id, b.id FROM (SELECT 1 AS id) a, (SELECT 2 AS id) b",
+                params![],
+            )?;
+            assert_eq!(
+                r.get::<i64>("id").unwrap_err(),
+                StoreError::AmbiguousColumn("id".into())
+            );
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+});

@@ -11,9 +11,9 @@ use rapport_store::{Db, Engine, StoreError, params};
 
 fn strings(db: &mut Db<'_>, sql: &str, arg: &str) -> Result<BTreeSet<String>, StoreError> {
     let rows = if sql.contains("$1") {
-        db.query_map(sql, params![arg], |r| r.get::<String>(0))?
+        db.query_map(sql, params![arg], |r| r.only::<String>())?
     } else {
-        db.query_map(sql, params![], |r| r.get::<String>(0))?
+        db.query_map(sql, params![], |r| r.only::<String>())?
     };
     Ok(rows.into_iter().collect())
 }

@@ -62,12 +62,15 @@ fn check_input(db: &mut Db<'_>, org: OrgId, c: &CannedReplyInput) -> AppResult<(
     Ok(())
 }
 
+/// The store names the key a write broke (`UNIQUE_CANNED_NAME`); the message adds the name.
 fn duplicate(e: AppError, name: &str) -> AppError {
     match e {
-        AppError::Conflict { .. } => AppError::conflict(
-            "name",
-            format!("a canned reply named {name:?} already exists"),
-        ),
+        AppError::Conflict { ref errors, .. } if errors.iter().any(|f| f.field == "name") => {
+            AppError::conflict(
+                "name",
+                format!("a canned reply named {name:?} already exists"),
+            )
+        }
         other => other,
     }
 }

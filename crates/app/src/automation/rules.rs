@@ -71,9 +71,10 @@ fn check_refs(db: &mut Db<'_>, org: OrgId, r: &RuleInput) -> AppResult<()> {
     if v.is_empty() { Ok(()) } else { Err(v.into()) }
 }
 
+/// The store names the key a write broke (`UNIQUE_RULE_NAME`); the message adds the name.
 fn duplicate(e: AppError, name: &str) -> AppError {
     match e {
-        AppError::Conflict { .. } => {
+        AppError::Conflict { ref errors, .. } if errors.iter().any(|f| f.field == "name") => {
             AppError::conflict("name", format!("a rule named {name:?} already exists"))
         }
         other => other,

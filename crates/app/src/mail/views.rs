@@ -81,13 +81,7 @@ impl App {
         let ctx = ctx.clone();
         self.store
             .write(move |db| -> AppResult<Mailbox> {
-                let mb = store::insert_imap_mailbox(db, ctx.org(), &draft, &sealed, now)
-                    .map_err(|e| match e {
-                        rapport_store::StoreError::Conflict { .. } => {
-                            AppError::conflict("name", "a mailbox with this name already exists")
-                        }
-                        other => other.into(),
-                    })?;
+                let mb = store::insert_imap_mailbox(db, ctx.org(), &draft, &sealed, now)?;
                 schedule_poll(db, ctx.org(), mb.id, now, now)?;
                 ctx.audit(
                     db,

@@ -126,13 +126,19 @@ both!(
         .await
         .ok(201);
         let cid = canned["id"].as_i64().unwrap();
-        app.post(
-            "/api/v1/canned-replies",
-            &app.owner,
-            json!({"name": "Acknowledge", "body": "again"}),
-        )
-        .await
-        .problem(409);
+        let dup = app
+            .post(
+                "/api/v1/canned-replies",
+                &app.owner,
+                json!({"name": "Acknowledge", "body": "again"}),
+            )
+            .await
+            .problem(409);
+        assert_eq!(dup.fields(), ["name"]);
+        assert_eq!(
+            dup.body["errors"][0]["message"],
+            "a canned reply named \"Acknowledge\" already exists"
+        );
 
         let preview = app
             .get(

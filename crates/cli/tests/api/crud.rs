@@ -177,3 +177,54 @@ both!(members_and_roles, |app: TestApp| async move {
         .problem(422);
     assert_eq!(bad_hours.fields(), ["working_hours"]);
 });
+
+// A unique key is mapped to its field where the row is written, for a new row and for an edit
+// alike: the problem document names the field a person can change.
+both!(duplicates_name_their_field, |app: TestApp| async move {
+    let kaveri = app.client("Kaveri Foods").await;
+    let globex = app.client("Globex").await;
+    let dup = app
+        .patch(
+            &format!("/api/v1/clients/{globex}"),
+            &app.owner,
+            json!({"name": "Kaveri Foods"}),
+        )
+        .await
+        .problem(409);
+    assert_eq!(dup.fields(), ["name"], "{}", dup.body);
+    assert_eq!(
+        dup.body["errors"][0]["message"],
+        "a client with this name already exists"
+    );
+
+    app.contact(kaveri, "priya@kaveri.example", None).await;
+    let dup = app
+        .post(
+            "/api/v1/contacts",
+            &app.owner,
+            json!({"client_id": globex, "name": "Priya Again", "email": "priya@kaveri.example"}),
+        )
+        .await
+        .problem(409);
+    assert_eq!(dup.fields(), ["email"], "{}", dup.body);
+    assert_eq!(
+        dup.body["errors"][0]["message"],
+        "a contact with this email already exists"
+    );
+    let other = app.contact(globex, "ops@globex.example", None).await;
+    let dup = app
+        .patch(
+            &format!("/api/v1/contacts/{other}"),
+            &app.owner,
+            json!({"email": "priya@kaveri.example"}),
+        )
+        .await
+        .problem(409);
+    assert_eq!(dup.fields(), ["email"], "{}", dup.body);
+    // Nothing changed: the edit was refused whole.
+    let c = app
+        .get(&format!("/api/v1/contacts/{other}"), &app.owner)
+        .await
+        .ok(200);
+    assert_eq!(c["email"], "ops@globex.example");
+});

@@ -18,6 +18,7 @@ mod exchange;
 mod exchange_pages;
 mod fairness;
 mod hardening;
+mod jobs;
 mod mail;
 mod mail_trust;
 mod mailbox_guard;

@@ -234,7 +234,7 @@ async fn varied_org(app: &TestApp) -> (OrgId, String) {
                 "SELECT id, client_id FROM engagements WHERE org_id = $1 ORDER BY id LIMIT 1",
                 params![org_id],
             )?;
-            let (eng_id, eng_client): (i64, i64) = (eng.get(0)?, eng.get(1)?);
+            let (eng_id, eng_client): (i64, i64) = (eng.get("id")?, eng.get("client_id")?);
             let req: i64 = db.scalar(
                 "SELECT id FROM requests WHERE org_id = $1 AND engagement_id = $2 ORDER BY id LIMIT 1",
                 params![org_id, eng_id],

@@ -27,7 +27,7 @@ pub fn hit(
          RETURNING count, window_start",
         params![org, bucket, now_ms, cutoff],
     )?;
-    Ok((row.get(0)?, row.get(1)?))
+    Ok((row.get("count")?, row.get("window_start")?))
 }
 
 /// Count a failure in `bucket`: the count goes back to 1 when the last failure is more than
@@ -48,7 +48,7 @@ pub fn fail(
          RETURNING count",
         params![org, bucket, now_ms, now_ms - forget_ms],
     )?;
-    row.get(0)
+    row.get("count")
 }
 
 /// The failures counted in `bucket` and when the last was (unix ms), unless forgotten.
@@ -64,7 +64,8 @@ pub fn failures(
          WHERE org_id = $1 AND bucket = $2 AND window_start > $3",
         params![org, bucket, now.as_millisecond() - forget_ms],
     )?;
-    row.map(|r| Ok((r.get(0)?, r.get(1)?))).transpose()
+    row.map(|r| Ok((r.get("count")?, r.get("window_start")?)))
+        .transpose()
 }
 
 pub fn clear(db: &mut Db<'_>, org: i64, bucket: &str) -> Result<(), StoreError> {
@@ -153,20 +154,20 @@ pub fn consume_link(
     let Some(r) = row else {
         return Ok(Err(LinkProblem::Unknown));
     };
-    if r.get::<Option<i64>>(4)?.is_some() {
+    if r.get::<Option<i64>>("used_at")?.is_some() {
         return Ok(Err(LinkProblem::Used));
     }
-    if r.get::<Timestamp>(3)? <= now {
+    if r.get::<Timestamp>("expires_at")? <= now {
         return Ok(Err(LinkProblem::Expired));
     }
-    let id: i64 = r.get(0)?;
+    let id: i64 = r.get("id")?;
     db.execute(
         "UPDATE one_time_links SET used_at = $3 WHERE org_id = $1 AND id = $2",
         params![org, id, now],
     )?;
     let owner = match (
-        r.get::<Option<MemberId>>(1)?,
-        r.get::<Option<ContactId>>(2)?,
+        r.get::<Option<MemberId>>("member_id")?,
+        r.get::<Option<ContactId>>("contact_id")?,
     ) {
         (Some(m), _) => LinkOwner::Member(m),
         (None, Some(c)) => LinkOwner::Contact(c),
@@ -197,7 +198,7 @@ pub fn totp(
         "SELECT totp_secret, totp_enabled FROM members WHERE org_id = $1 AND id = $2",
         params![org, member],
     )?;
-    Ok((r.get(0)?, r.get(1)?))
+    Ok((r.get("totp_secret")?, r.get("totp_enabled")?))
 }
 
 /// The TOTP step the member last signed in (or confirmed a change) with.
@@ -286,12 +287,15 @@ pub fn begin_idempotent(
         "SELECT request_hash, status_code, response FROM idempotency_keys WHERE org_id = $1 AND key_hash = $2",
         params![org, key_hash],
     )?;
-    let stored: String = r.get(0)?;
+    let stored: String = r.get("request_hash")?;
     if stored != request_hash {
         return Ok(Idempotent::Mismatch);
     }
     Ok(
-        match (r.get::<Option<i64>>(1)?, r.get::<Option<String>>(2)?) {
+        match (
+            r.get::<Option<i64>>("status_code")?,
+            r.get::<Option<String>>("response")?,
+        ) {
             (Some(status), Some(body)) => Idempotent::Done {
                 status: status as u16,
                 body,
@@ -348,17 +352,17 @@ pub struct OutboxMail {
 
 fn mail_row(r: &Row) -> Result<OutboxMail, StoreError> {
     Ok(OutboxMail {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        kind: r.get(2)?,
-        to_address: r.get(3)?,
-        subject: r.get(4)?,
-        body: r.get(5)?,
-        status: r.get(6)?,
-        attempts: r.get(7)?,
-        last_error: r.get(8)?,
-        created_at: r.get(9)?,
-        sent_at: r.get(10)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        kind: r.get("kind")?,
+        to_address: r.get("to_address")?,
+        subject: r.get("subject")?,
+        body: r.get("body")?,
+        status: r.get("status")?,
+        attempts: r.get("attempts")?,
+        last_error: r.get("last_error")?,
+        created_at: r.get("created_at")?,
+        sent_at: r.get("sent_at")?,
     })
 }
 

@@ -13,20 +13,20 @@ const COLUMNS: &str = "id, org_id, kind, severity, subject_kind, subject_id, mes
 
 fn from_row(r: &Row) -> Result<Alert, StoreError> {
     Ok(Alert {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        kind: r.get(2)?,
-        severity: r.word(3)?,
-        subject_kind: r.get(4)?,
-        subject_id: r.get(5)?,
-        message: r.get(6)?,
-        details: r.json(7)?,
-        recipient_id: r.get(8)?,
-        status: r.word(9)?,
-        created_at: r.get(10)?,
-        updated_at: r.get(11)?,
-        acknowledged_by: r.get(12)?,
-        resolved_at: r.get(13)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        kind: r.get("kind")?,
+        severity: r.word("severity")?,
+        subject_kind: r.get("subject_kind")?,
+        subject_id: r.get("subject_id")?,
+        message: r.get("message")?,
+        details: r.json("details")?,
+        recipient_id: r.get("recipient_id")?,
+        status: r.word("status")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+        acknowledged_by: r.get("acknowledged_by")?,
+        resolved_at: r.get("resolved_at")?,
     })
 }
 
@@ -49,7 +49,7 @@ pub fn raise(
          ON CONFLICT DO NOTHING RETURNING id",
         params![org, a.kind, Word(a.severity.as_str()), a.subject_kind, a.subject_id, a.message, details, a.recipient_id, a.dedupe_key, now],
     )?;
-    row.map(|r| r.get(0)).transpose()
+    row.map(|r| r.get("id")).transpose()
 }
 
 /// Resolve the unresolved alert with this key (the condition cleared).
@@ -153,7 +153,7 @@ pub fn dated_since(
     let rows = db.query_map(
         "SELECT created_at, details FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at >= $3",
         params![org, kind, since],
-        |r| Ok((r.get::<Timestamp>(0)?, r.get::<String>(1)?)),
+        |r| Ok((r.get::<Timestamp>("created_at")?, r.get::<String>("details")?)),
     )?;
     let mut out: Vec<Timestamp> = rows
         .into_iter()

@@ -27,7 +27,7 @@ pub fn record(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         params![org, at, e.actor.kind(), e.actor.id(), e.action, e.target_kind, e.target_id, ip, details],
     )?;
-    row.get(0).map(AuditEventId)
+    row.get("id").map(AuditEventId)
 }
 
 /// Record many entries of one moment and address, a statement per 500 (an import of
@@ -89,19 +89,19 @@ const COLUMNS: &str =
     "id, org_id, at, actor_kind, actor_id, action, target_kind, target_id, ip, details";
 
 fn from_row(r: &Row) -> Result<AuditEvent, StoreError> {
-    let kind: String = r.get(3)?;
-    let actor = Actor::from_parts(&kind, r.get(4)?)
+    let kind: String = r.get("actor_kind")?;
+    let actor = Actor::from_parts(&kind, r.get("actor_id")?)
         .ok_or_else(|| StoreError::decode(format!("bad actor {kind}")))?;
     Ok(AuditEvent {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        at: r.get(2)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        at: r.get("at")?,
         actor,
-        action: r.get(5)?,
-        target_kind: r.get(6)?,
-        target_id: r.get(7)?,
-        ip: r.get(8)?,
-        details: r.json(9)?,
+        action: r.get("action")?,
+        target_kind: r.get("target_kind")?,
+        target_id: r.get("target_id")?,
+        ip: r.get("ip")?,
+        details: r.json("details")?,
     })
 }
 

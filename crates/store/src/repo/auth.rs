@@ -49,20 +49,21 @@ pub fn create_session(
     )
 }
 
-fn principal(org: OrgId, r: &Row, at: usize) -> Result<Option<Principal>, StoreError> {
-    // Columns from `at`: member id, role, active, contact id, client id, portal enabled.
-    if let Some(member_id) = r.get::<Option<MemberId>>(at)? {
-        let active: bool = r.get(at + 2)?;
-        let role: Role = r.word(at + 1)?;
+/// Who a session belongs to, from its row's `member_id`, `role`, `active`, `contact_id`,
+/// `client_id` and `portal_enabled`.
+fn principal(org: OrgId, r: &Row) -> Result<Option<Principal>, StoreError> {
+    if let Some(member_id) = r.get::<Option<MemberId>>("member_id")? {
+        let active: bool = r.get("active")?;
+        let role: Role = r.word("role")?;
         return Ok(active.then_some(Principal::Member {
             org_id: org,
             member_id,
             role,
         }));
     }
-    if let Some(contact_id) = r.get::<Option<ContactId>>(at + 3)? {
-        let client_id: ClientId = r.get(at + 4)?;
-        let enabled: bool = r.get(at + 5)?;
+    if let Some(contact_id) = r.get::<Option<ContactId>>("contact_id")? {
+        let client_id: ClientId = r.get("client_id")?;
+        let enabled: bool = r.get("portal_enabled")?;
         return Ok(enabled.then_some(Principal::Contact {
             org_id: org,
             contact_id,
@@ -79,7 +80,7 @@ pub fn session(
 ) -> Result<Option<SessionInfo>, StoreError> {
     let row = db.query_opt(
         "SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at,
-                m.id, m.role, m.active, c.id, c.client_id, c.portal_enabled
+                m.id AS member_id, m.role, m.active, c.id AS contact_id, c.client_id, c.portal_enabled
          FROM sessions s
          LEFT JOIN members m ON m.org_id = s.org_id AND m.id = s.member_id
          LEFT JOIN contacts c ON c.org_id = s.org_id AND c.id = s.contact_id
@@ -88,11 +89,11 @@ pub fn session(
     )?;
     row.map(|r| {
         Ok(SessionInfo {
-            id: r.get(0)?,
-            csrf_token: r.get(1)?,
-            expires_at: r.get(2)?,
-            last_seen_at: r.get(3)?,
-            principal: principal(org, &r, 4)?,
+            id: r.get("id")?,
+            csrf_token: r.get("csrf_token")?,
+            expires_at: r.get("expires_at")?,
+            last_seen_at: r.get("last_seen_at")?,
+            principal: principal(org, &r)?,
         })
     })
     .transpose()
@@ -174,12 +175,12 @@ const TOKEN_COLUMNS: &str = "id, member_id, name, created_at, last_used_at, revo
 
 fn token_row(r: &Row) -> Result<TokenInfo, StoreError> {
     Ok(TokenInfo {
-        id: r.get(0)?,
-        member_id: r.get(1)?,
-        name: r.get(2)?,
-        created_at: r.get(3)?,
-        last_used_at: r.get(4)?,
-        revoked_at: r.get(5)?,
+        id: r.get("id")?,
+        member_id: r.get("member_id")?,
+        name: r.get("name")?,
+        created_at: r.get("created_at")?,
+        last_used_at: r.get("last_used_at")?,
+        revoked_at: r.get("revoked_at")?,
     })
 }
 
@@ -221,13 +222,13 @@ pub fn token(
     )?;
     row.map(|r| {
         let info = token_row(&r)?;
-        let active: bool = r.get(7)?;
+        let active: bool = r.get("active")?;
         let principal = (active && info.revoked_at.is_none()).then_some(Principal::Member {
             org_id: org,
             member_id: info.member_id,
-            role: r.word(6)?,
+            role: r.word("role")?,
         });
-        Ok((info, principal, r.get(8)?))
+        Ok((info, principal, r.get("token_hash")?))
     })
     .transpose()
 }

@@ -7,27 +7,43 @@ use rapport_core::rule::{Event, Rule, RuleInput};
 use rapport_core::webhook::{Delivery, DeliveryStatus, Webhook};
 
 use crate::db::Db;
-use crate::error::StoreError;
+use crate::error::{StoreError, UniqueKey};
 use crate::params;
 use crate::repo::{Filter, Page};
 use crate::value::{Json, Param, Row, Word};
 
 // ---- canned replies ----
 
+/// `UNIQUE (org_id, name)` of canned replies: picked by name in the composer.
+pub const UNIQUE_CANNED_NAME: UniqueKey = UniqueKey {
+    constraint: "canned_replies_org_id_name_key",
+    columns: "canned_replies.org_id, canned_replies.name",
+    field: "name",
+    message: "a canned reply with this name already exists",
+};
+
+/// `UNIQUE (org_id, name)` of rules: named in the audit log and the rules list.
+pub const UNIQUE_RULE_NAME: UniqueKey = UniqueKey {
+    constraint: "rules_org_id_name_key",
+    columns: "rules.org_id, rules.name",
+    field: "name",
+    message: "a rule with this name already exists",
+};
+
 const CANNED: &str = "id, org_id, name, body, set_status, set_priority, add_tags, assignee_id, created_at, updated_at";
 
 fn canned_row(r: &Row) -> Result<CannedReply, StoreError> {
     Ok(CannedReply {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        name: r.get(2)?,
-        body: r.get(3)?,
-        set_status: r.word_opt(4)?,
-        set_priority: r.word_opt(5)?,
-        add_tags: r.json(6)?,
-        assignee_id: r.get(7)?,
-        created_at: r.get(8)?,
-        updated_at: r.get(9)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        name: r.get("name")?,
+        body: r.get("body")?,
+        set_status: r.word_opt("set_status")?,
+        set_priority: r.word_opt("set_priority")?,
+        add_tags: r.json("add_tags")?,
+        assignee_id: r.get("assignee_id")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
     })
 }
 
@@ -44,7 +60,7 @@ pub fn insert_canned(
             org, c.name, c.body, c.set_status.map(|s| Word(s.as_str())), c.set_priority.map(|p| Word(p.as_str())),
             Json(&c.add_tags), c.assignee_id, now
         ],
-    )?;
+    ).map_err(|e| e.on_unique(&[UNIQUE_CANNED_NAME]))?;
     get_canned(db, org, CannedReplyId(id))
 }
 
@@ -63,7 +79,7 @@ pub fn update_canned(
             org, id, c.name, c.body, c.set_status.map(|s| Word(s.as_str())), c.set_priority.map(|p| Word(p.as_str())),
             Json(&c.add_tags), c.assignee_id, now
         ],
-    )?;
+    ).map_err(|e| e.on_unique(&[UNIQUE_CANNED_NAME]))?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -119,15 +135,15 @@ const RULES: &str = "id, org_id, name, event, conditions, actions, enabled, crea
 
 fn rule_row(r: &Row) -> Result<Rule, StoreError> {
     Ok(Rule {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        name: r.get(2)?,
-        event: r.word(3)?,
-        conditions: r.json(4)?,
-        actions: r.json(5)?,
-        enabled: r.get(6)?,
-        created_at: r.get(7)?,
-        updated_at: r.get(8)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        name: r.get("name")?,
+        event: r.word("event")?,
+        conditions: r.json("conditions")?,
+        actions: r.json("actions")?,
+        enabled: r.get("enabled")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
     })
 }
 
@@ -141,7 +157,7 @@ pub fn insert_rule(
         "INSERT INTO rules (org_id, name, event, conditions, actions, enabled, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
         params![org, r.name, Word(r.event.as_str()), Json(&r.conditions), Json(&r.actions), r.enabled, now],
-    )?;
+    ).map_err(|e| e.on_unique(&[UNIQUE_RULE_NAME]))?;
     get_rule(db, org, RuleId(id))
 }
 
@@ -156,7 +172,7 @@ pub fn update_rule(
         "UPDATE rules SET name = $3, event = $4, conditions = $5, actions = $6, enabled = $7, updated_at = $8
          WHERE org_id = $1 AND id = $2",
         params![org, id, r.name, Word(r.event.as_str()), Json(&r.conditions), Json(&r.actions), r.enabled, now],
-    )?;
+    ).map_err(|e| e.on_unique(&[UNIQUE_RULE_NAME]))?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -217,13 +233,13 @@ const HOOKS: &str = "id, org_id, url, events, enabled, created_at, updated_at";
 
 fn hook_row(r: &Row) -> Result<Webhook, StoreError> {
     Ok(Webhook {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        url: r.get(2)?,
-        events: r.json(3)?,
-        enabled: r.get(4)?,
-        created_at: r.get(5)?,
-        updated_at: r.get(6)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        url: r.get("url")?,
+        events: r.json("events")?,
+        enabled: r.get("enabled")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
     })
 }
 
@@ -291,18 +307,18 @@ const DELIVERIES: &str = "id, org_id, webhook_id, event, payload, status, attemp
 
 fn delivery_row(r: &Row) -> Result<Delivery, StoreError> {
     Ok(Delivery {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        webhook_id: r.get(2)?,
-        event: r.get(3)?,
-        payload: r.get(4)?,
-        status: r.word(5)?,
-        attempts: r.get(6)?,
-        last_status_code: r.get(7)?,
-        last_error: r.get(8)?,
-        created_at: r.get(9)?,
-        updated_at: r.get(10)?,
-        delivered_at: r.get(11)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        webhook_id: r.get("webhook_id")?,
+        event: r.get("event")?,
+        payload: r.get("payload")?,
+        status: r.word("status")?,
+        attempts: r.get("attempts")?,
+        last_status_code: r.get("last_status_code")?,
+        last_error: r.get("last_error")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+        delivered_at: r.get("delivered_at")?,
     })
 }
 
@@ -390,11 +406,11 @@ pub struct Feed {
 
 fn feed_row(r: &Row) -> Result<Feed, StoreError> {
     Ok(Feed {
-        id: r.get(0)?,
-        subject_kind: r.get(1)?,
-        subject_id: r.get(2)?,
-        created_at: r.get(3)?,
-        revoked_at: r.get(4)?,
+        id: r.get("id")?,
+        subject_kind: r.get("subject_kind")?,
+        subject_id: r.get("subject_id")?,
+        created_at: r.get("created_at")?,
+        revoked_at: r.get("revoked_at")?,
     })
 }
 
@@ -479,7 +495,7 @@ pub fn deadlines(
              WHERE p.org_id = $1 AND {p_col} = $2 AND p.status IN ('open', 'renegotiated') ORDER BY p.due_at, p.id"
         ),
         params![org, subject],
-        |r| Ok(("promise".to_string(), r.get(0)?, r.get(1)?, r.get::<String>(2)?, r.get(4)?, r.get(3)?)),
+        |r| Ok(("promise".to_string(), r.get("id")?, r.get("due_at")?, r.get::<String>("kind")?, r.get("name")?, r.get("description")?)),
     )?;
     out.extend(db.query_map(
         &format!(
@@ -492,10 +508,10 @@ pub fn deadlines(
         |r| {
             Ok((
                 "sla".to_string(),
-                r.get(0)?,
-                r.get(1)?,
-                r.get::<String>(2)?,
-                r.get(3)?,
+                r.get("id")?,
+                r.get("sla_due_at")?,
+                r.get::<String>("title")?,
+                r.get("name")?,
                 String::new(),
             ))
         },

@@ -47,7 +47,7 @@ pub fn items(db: &mut Db<'_>, org: OrgId, q: &BillingQuery) -> Result<Vec<Item>,
     // Time on a request an approved change order pays for is listed for the record, never
     // billed: the change order's own line bills that work at its agreed price.
     let sql = format!(
-        "SELECT t.started_at, t.client_id, c.name, t.engagement_id, e.name, t.request_id, m.name, t.note, t.minutes,
+        "SELECT t.started_at, t.client_id, c.name AS client, t.engagement_id, e.name AS engagement, t.request_id, m.name AS member, t.note, t.minutes,
                 t.billable, e.currency, e.hourly_rate_minor, {} AS paid
          FROM (SELECT * FROM time_entries WHERE {}) t
          JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
@@ -58,21 +58,21 @@ pub fn items(db: &mut Db<'_>, org: OrgId, q: &BillingQuery) -> Result<Vec<Item>,
         time.sql()
     );
     let mut out = db.query_map(&sql, &time.params(), |r| {
-        let paid = r.get::<Option<i64>>(12)?.is_some();
+        let paid = r.get::<Option<i64>>("paid")?.is_some();
         Ok(Item {
             kind: if paid { "change_order_time" } else { "time" },
-            at: r.get(0)?,
-            client_id: r.get(1)?,
-            client: r.get::<Option<String>>(2)?.unwrap_or_default(),
-            engagement_id: r.get(3)?,
-            engagement: r.get::<Option<String>>(4)?.unwrap_or_default(),
-            request_id: r.get(5)?,
-            member: r.get(6)?,
-            description: r.get(7)?,
-            minutes: r.get(8)?,
-            billable: r.get::<bool>(9)? && !paid,
-            currency: currency(r.get(10)?)?,
-            rate_minor: r.get(11)?,
+            at: r.get("started_at")?,
+            client_id: r.get("client_id")?,
+            client: r.get::<Option<String>>("client")?.unwrap_or_default(),
+            engagement_id: r.get("engagement_id")?,
+            engagement: r.get::<Option<String>>("engagement")?.unwrap_or_default(),
+            request_id: r.get("request_id")?,
+            member: r.get("member")?,
+            description: r.get("note")?,
+            minutes: r.get("minutes")?,
+            billable: r.get::<bool>("billable")? && !paid,
+            currency: currency(r.get("currency")?)?,
+            rate_minor: r.get("hourly_rate_minor")?,
             price_minor: None,
         })
     })?;
@@ -85,7 +85,7 @@ pub fn items(db: &mut Db<'_>, org: OrgId, q: &BillingQuery) -> Result<Vec<Item>,
         co.and("decided_at < {}", Param::Int(t.as_millisecond()));
     }
     let sql = format!(
-        "SELECT o.decided_at, o.client_id, c.name, o.engagement_id, e.name, o.title, o.estimate_minutes, o.currency,
+        "SELECT o.decided_at, o.client_id, c.name AS client, o.engagement_id, e.name AS engagement, o.title, o.estimate_minutes, o.currency,
                 o.rate_minor, o.price_minor
          FROM (SELECT * FROM change_orders WHERE {}) o
          JOIN clients c ON c.org_id = o.org_id AND c.id = o.client_id
@@ -96,19 +96,19 @@ pub fn items(db: &mut Db<'_>, org: OrgId, q: &BillingQuery) -> Result<Vec<Item>,
     out.extend(db.query_map(&sql, &co.params(), |r| {
         Ok(Item {
             kind: "change_order",
-            at: r.get(0)?,
-            client_id: r.get(1)?,
-            client: r.get(2)?,
-            engagement_id: r.get(3)?,
-            engagement: r.get(4)?,
+            at: r.get("decided_at")?,
+            client_id: r.get("client_id")?,
+            client: r.get("client")?,
+            engagement_id: r.get("engagement_id")?,
+            engagement: r.get("engagement")?,
             request_id: None,
             member: String::new(),
-            description: r.get(5)?,
-            minutes: r.get(6)?,
+            description: r.get("title")?,
+            minutes: r.get("estimate_minutes")?,
             billable: true,
-            currency: currency(Some(r.get(7)?))?,
-            rate_minor: Some(r.get(8)?),
-            price_minor: Some(r.get(9)?),
+            currency: currency(Some(r.get("currency")?))?,
+            rate_minor: Some(r.get("rate_minor")?),
+            price_minor: Some(r.get("price_minor")?),
         })
     })?);
     Ok(out)

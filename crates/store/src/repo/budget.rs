@@ -39,10 +39,11 @@ pub(crate) fn paying_change_order(alias: &str, request_column: &str) -> String {
 pub fn facts(db: &mut Db<'_>, e: &Engagement) -> Result<BudgetFacts, StoreError> {
     let spent = db.query_one(
         &format!(
-            "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(CASE WHEN billable THEN minutes ELSE 0 END), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(CASE WHEN paid IS NOT NULL THEN minutes ELSE 0 END), 0) AS BIGINT),
+            "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS spent,
+                    CAST(COALESCE(SUM(CASE WHEN billable THEN minutes ELSE 0 END), 0) AS BIGINT) AS billable,
+                    CAST(COALESCE(SUM(CASE WHEN paid IS NOT NULL THEN minutes ELSE 0 END), 0) AS BIGINT) AS paid,
                     CAST(COALESCE(SUM(CASE WHEN billable AND paid IS NULL THEN minutes ELSE 0 END), 0) AS BIGINT)
+                        AS base_billable
              FROM (SELECT t.minutes, t.billable, {} AS paid
                    FROM time_entries t WHERE t.org_id = $1 AND t.engagement_id = $2) x",
             paying_change_order("t", "request_id")
@@ -51,10 +52,10 @@ pub fn facts(db: &mut Db<'_>, e: &Engagement) -> Result<BudgetFacts, StoreError>
     )?;
     let open = db.query_one(
         &format!(
-            "SELECT COUNT(*),
+            "SELECT COUNT(*) AS open,
                     CAST(COALESCE(SUM(CASE WHEN estimate_minutes > spent_minutes
-                        THEN estimate_minutes - spent_minutes ELSE 0 END), 0) AS BIGINT),
-                    COUNT(*) - COUNT(estimate_minutes)
+                        THEN estimate_minutes - spent_minutes ELSE 0 END), 0) AS BIGINT) AS remaining,
+                    COUNT(*) - COUNT(estimate_minutes) AS unestimated
              FROM requests r WHERE r.org_id = $1 AND r.engagement_id = $2
                AND r.status NOT IN ('delivered', 'closed') AND {} IS NULL",
             paying_change_order("r", "id")
@@ -66,13 +67,13 @@ pub fn facts(db: &mut Db<'_>, e: &Engagement) -> Result<BudgetFacts, StoreError>
         budget_minutes: e.budget_minutes,
         budget_fee_minor: e.budget_fee_minor,
         hourly_rate_minor: e.hourly_rate_minor,
-        spent_minutes: spent.get(0)?,
-        billable_minutes: spent.get(1)?,
-        change_order_minutes: spent.get(2)?,
-        base_billable_minutes: spent.get(3)?,
-        open_requests: open.get(0)?,
-        remaining_estimate_minutes: open.get(1)?,
-        unestimated_open_requests: open.get(2)?,
+        spent_minutes: spent.get("spent")?,
+        billable_minutes: spent.get("billable")?,
+        change_order_minutes: spent.get("paid")?,
+        base_billable_minutes: spent.get("base_billable")?,
+        open_requests: open.get("open")?,
+        remaining_estimate_minutes: open.get("remaining")?,
+        unestimated_open_requests: open.get("unestimated")?,
     })
 }
 

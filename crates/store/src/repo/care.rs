@@ -32,13 +32,13 @@ pub fn get(
         params![org, request],
     )?;
     row.map(|r| {
-        let reason: Option<ComplaintReason> = r.word_opt(2)?;
-        let at: Option<Timestamp> = r.get(3)?;
+        let reason: Option<ComplaintReason> = r.word_opt("complaint_reason")?;
+        let at: Option<Timestamp> = r.get("complaint_at")?;
         Ok(RequestCare {
-            body_sentiment: r.get(0)?,
-            last_inbound_sentiment: r.get(1)?,
+            body_sentiment: r.get("body_sentiment")?,
+            last_inbound_sentiment: r.get("last_inbound_sentiment")?,
             complaint: reason.zip(at),
-            counted: r.get(4)?,
+            counted: r.get("complaint_counted")?,
         })
     })
     .transpose()
@@ -113,9 +113,10 @@ pub fn flag_complaint(
     )?;
     let (was_flagged, was_counted, mut all_cues) = match row {
         Some(r) => (
-            r.get::<bool>(0)?,
-            r.get::<bool>(1)?,
-            r.json_opt::<Vec<Cue>>(2)?.unwrap_or_default(),
+            r.get::<bool>("complaint")?,
+            r.get::<bool>("complaint_counted")?,
+            r.json_opt::<Vec<Cue>>("complaint_cues")?
+                .unwrap_or_default(),
         ),
         None => (false, false, Vec::new()),
     };
@@ -210,23 +211,23 @@ pub fn list(
     sql.push_str(&format!(" ORDER BY c.request_id LIMIT {}", limit + 1));
     let refs: Vec<&dyn ToParam> = ps.iter().map(|p| p as &dyn ToParam).collect();
     let rows = db.query_map(&sql, &refs, |r| {
-        let id: RequestId = r.get(0)?;
-        let flagged_at: Timestamp = r.get(6)?;
+        let id: RequestId = r.get("request_id")?;
+        let flagged_at: Timestamp = r.get("complaint_at")?;
         Ok(ComplaintSummary {
             request_id: id,
             reference: reference(id),
-            title: r.get(1)?,
-            client_id: r.get(2)?,
-            contact_id: r.get(3)?,
-            status: r.word(4)?,
-            reason: r.word(5)?,
-            cues: r.json_opt(10)?.unwrap_or_default(),
-            counts_in_health: r.get(11)?,
+            title: r.get("title")?,
+            client_id: r.get("client_id")?,
+            contact_id: r.get("contact_id")?,
+            status: r.word("status")?,
+            reason: r.word("complaint_reason")?,
+            cues: r.json_opt("complaint_cues")?.unwrap_or_default(),
+            counts_in_health: r.get("complaint_counted")?,
             flagged_at,
             age_minutes: now.duration_since(flagged_at).as_mins().max(0),
-            body_sentiment: r.get(7)?,
-            last_inbound_at: r.get(8)?,
-            last_inbound_sentiment: r.get(9)?,
+            body_sentiment: r.get("body_sentiment")?,
+            last_inbound_at: r.get("last_inbound_at")?,
+            last_inbound_sentiment: r.get("last_inbound_sentiment")?,
         })
     })?;
     Ok(Page::from_rows(rows, limit, |c| {

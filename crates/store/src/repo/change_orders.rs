@@ -18,30 +18,30 @@ const COLUMNS: &str = "id, org_id, engagement_id, client_id, title, description,
     decision_note, created_at, updated_at";
 
 fn from_row(r: &Row) -> Result<ChangeOrder, StoreError> {
-    let currency: String = r.get(9)?;
-    let kind: String = r.get(11)?;
+    let currency: String = r.get("currency")?;
+    let kind: String = r.get("created_by_kind")?;
     Ok(ChangeOrder {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        engagement_id: r.get(2)?,
-        client_id: r.get(3)?,
-        title: r.get(4)?,
-        description: r.get(5)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        engagement_id: r.get("engagement_id")?,
+        client_id: r.get("client_id")?,
+        title: r.get("title")?,
+        description: r.get("description")?,
         request_ids: Vec::new(),
-        estimate_minutes: r.get(6)?,
-        rate_minor: r.get(7)?,
-        price_minor: r.get(8)?,
+        estimate_minutes: r.get("estimate_minutes")?,
+        rate_minor: r.get("rate_minor")?,
+        price_minor: r.get("price_minor")?,
         currency: Currency::parse(&currency).map_err(StoreError::decode)?,
-        status: r.word(10)?,
-        created_by: Actor::from_parts(&kind, r.get(12)?)
+        status: r.word("status")?,
+        created_by: Actor::from_parts(&kind, r.get("created_by_id")?)
             .ok_or_else(|| StoreError::decode(format!("bad actor kind {kind}")))?,
-        sent_at: r.get(13)?,
-        decided_at: r.get(14)?,
-        decided_by: r.get(15)?,
-        decided_by_name: r.get(16)?,
-        decision_note: r.get(17)?,
-        created_at: r.get(18)?,
-        updated_at: r.get(19)?,
+        sent_at: r.get("sent_at")?,
+        decided_at: r.get("decided_at")?,
+        decided_by: r.get("decided_by")?,
+        decided_by_name: r.get("decided_by_name")?,
+        decision_note: r.get("decision_note")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
     })
 }
 
@@ -61,8 +61,9 @@ fn with_requests(
         "SELECT change_order_id, request_id FROM change_order_requests WHERE {} ORDER BY change_order_id, request_id",
         f.sql()
     );
-    let links: Vec<(ChangeOrderId, RequestId)> =
-        db.query_map(&sql, &f.params(), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let links: Vec<(ChangeOrderId, RequestId)> = db.query_map(&sql, &f.params(), |r| {
+        Ok((r.get("change_order_id")?, r.get("request_id")?))
+    })?;
     let mut by_order: HashMap<ChangeOrderId, Vec<RequestId>> = HashMap::new();
     for (o, r) in links {
         by_order.entry(o).or_default().push(r);
@@ -176,7 +177,7 @@ pub fn for_request(
          JOIN change_orders c ON c.org_id = l.org_id AND c.id = l.change_order_id
          WHERE l.org_id = $1 AND l.request_id = $2 ORDER BY c.id",
         params![org, request],
-        |r| Ok((r.get(0)?, r.word(1)?, r.get(2)?)),
+        |r| Ok((r.get("id")?, r.word("status")?, r.get("engagement_id")?)),
     )
 }
 

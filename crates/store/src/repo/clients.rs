@@ -5,25 +5,41 @@ use rapport_core::client::{Client, ClientDraft, Contact, ContactDraft};
 use rapport_core::ids::{ClientId, ContactId, OrgId};
 
 use crate::db::Db;
-use crate::error::StoreError;
+use crate::error::{StoreError, UniqueKey};
 use crate::params;
 use crate::repo::{Filter, Page};
 use crate::value::{Json, Param, Row, ToParam};
+
+/// `UNIQUE (org_id, name)`: two clients of an org are told apart by name.
+pub const UNIQUE_NAME: UniqueKey = UniqueKey {
+    constraint: "clients_org_id_name_key",
+    columns: "clients.org_id, clients.name",
+    field: "name",
+    message: "a client with this name already exists",
+};
+
+/// `UNIQUE (org_id, email)`: mail is routed to a contact by address.
+pub const UNIQUE_CONTACT_EMAIL: UniqueKey = UniqueKey {
+    constraint: "contacts_org_id_email_key",
+    columns: "contacts.org_id, contacts.email",
+    field: "email",
+    message: "a contact with this email already exists",
+};
 
 const COLUMNS: &str =
     "id, org_id, name, locale, calendar, etiquette, notes, created_at, updated_at";
 
 fn from_row(r: &Row) -> Result<Client, StoreError> {
     Ok(Client {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        name: r.get(2)?,
-        locale: r.get(3)?,
-        calendar: r.json(4)?,
-        etiquette: r.json(5)?,
-        notes: r.get(6)?,
-        created_at: r.get(7)?,
-        updated_at: r.get(8)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        name: r.get("name")?,
+        locale: r.get("locale")?,
+        calendar: r.json("calendar")?,
+        etiquette: r.json("etiquette")?,
+        notes: r.get("notes")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
     })
 }
 
@@ -34,13 +50,16 @@ pub fn insert(
     now: Timestamp,
 ) -> Result<Client, StoreError> {
     // The row comes back with the insert: imports write thousands, one round trip each.
-    from_row(&db.query_one(
-        &format!(
-            "INSERT INTO clients (org_id, name, locale, calendar, etiquette, notes, created_at, updated_at)
+    from_row(
+        &db.query_one(
+            &format!(
+                "INSERT INTO clients (org_id, name, locale, calendar, etiquette, notes, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {COLUMNS}"
-        ),
-        params![org, d.name, d.locale, Json(&d.calendar), Json(&d.etiquette), d.notes, now],
-    )?)
+            ),
+            params![org, d.name, d.locale, Json(&d.calendar), Json(&d.etiquette), d.notes, now],
+        )
+        .map_err(|e| e.on_unique(&[UNIQUE_NAME]))?,
+    )
 }
 
 /// Rows per statement when inserting many: well inside both engines' limits on parameters.
@@ -85,7 +104,9 @@ pub fn insert_many(
              VALUES {} RETURNING {COLUMNS}",
             values.join(", ")
         );
-        let mut rows = db.query_map(&sql, &params, from_row)?;
+        let mut rows = db
+            .query_map(&sql, &params, from_row)
+            .map_err(|e| e.on_unique(&[UNIQUE_NAME]))?;
         // RETURNING promises no order.
         rows.sort_by_key(|c| c.id);
         out.extend(rows);
@@ -175,7 +196,7 @@ pub fn update(db: &mut Db<'_>, c: &Client) -> Result<(), StoreError> {
         "UPDATE clients SET name = $3, locale = $4, calendar = $5, etiquette = $6, notes = $7, updated_at = $8
          WHERE org_id = $1 AND id = $2",
         params![c.org_id, c.id, c.name, c.locale, Json(&c.calendar), Json(&c.etiquette), c.notes, c.updated_at],
-    )?;
+    ).map_err(|e| e.on_unique(&[UNIQUE_NAME]))?;
     if n == 0 {
         Err(StoreError::NotFound)
     } else {
@@ -188,16 +209,16 @@ const CONTACT_COLUMNS: &str =
 
 fn contact_row(r: &Row) -> Result<Contact, StoreError> {
     Ok(Contact {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        client_id: r.get(2)?,
-        name: r.get(3)?,
-        email: r.get(4)?,
-        phone: r.get(5)?,
-        etiquette: r.json(6)?,
-        portal_enabled: r.get(7)?,
-        created_at: r.get(8)?,
-        updated_at: r.get(9)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        client_id: r.get("client_id")?,
+        name: r.get("name")?,
+        email: r.get("email")?,
+        phone: r.get("phone")?,
+        etiquette: r.json("etiquette")?,
+        portal_enabled: r.get("portal_enabled")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
     })
 }
 
@@ -226,7 +247,7 @@ pub fn insert_contact(
             portal_password_hash.is_some(),
             now
         ],
-    )?)
+    ).map_err(|e| e.on_unique(&[UNIQUE_CONTACT_EMAIL]))?)
 }
 
 pub fn get_contact(db: &mut Db<'_>, org: OrgId, id: ContactId) -> Result<Contact, StoreError> {
@@ -246,7 +267,7 @@ pub fn contact_by_email(
         &format!("SELECT {CONTACT_COLUMNS}, portal_password_hash FROM contacts WHERE org_id = $1 AND email = $2"),
         params![org, email],
     )?
-    .map(|r| Ok((contact_row(&r)?, r.get(10)?)))
+    .map(|r| Ok((contact_row(&r)?, r.get("portal_password_hash")?)))
     .transpose()
 }
 
@@ -279,7 +300,7 @@ pub fn update_contact(db: &mut Db<'_>, c: &Contact) -> Result<(), StoreError> {
     let n = db.execute(
         "UPDATE contacts SET name = $3, email = $4, phone = $5, etiquette = $6, updated_at = $7 WHERE org_id = $1 AND id = $2",
         params![c.org_id, c.id, c.name, c.email, c.phone, Json(&c.etiquette), c.updated_at],
-    )?;
+    ).map_err(|e| e.on_unique(&[UNIQUE_CONTACT_EMAIL]))?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }

@@ -40,7 +40,7 @@ pub fn status_log(
     db.query_map(
         "SELECT at, status FROM request_status_log WHERE org_id = $1 AND request_id = $2 ORDER BY id",
         params![org, request],
-        |r| Ok((r.get(0)?, r.word(1)?)),
+        |r| Ok((r.get("at")?, r.word("status")?)),
     )
 }
 
@@ -59,7 +59,7 @@ pub fn sla_events(
         .map(|(at, status)| SlaEvent::Status { at, status })
         .collect();
     let messages = db.query_map(
-        "SELECT m.direction, COALESCE(m.scheduled_for, m.created_at) FROM messages m
+        "SELECT m.direction, COALESCE(m.scheduled_for, m.created_at) AS at FROM messages m
          LEFT JOIN mail_meta mm ON mm.org_id = m.org_id AND mm.message_id = m.id
          WHERE m.org_id = $1 AND m.request_id = $2 AND m.direction IN ('inbound', 'outbound')
            AND COALESCE(mm.auto_submitted, FALSE) = FALSE
@@ -67,8 +67,8 @@ pub fn sla_events(
          ORDER BY m.id",
         params![org, request],
         |r| {
-            let direction: String = r.get(0)?;
-            let at: Timestamp = r.get(1)?;
+            let direction: String = r.get("direction")?;
+            let at: Timestamp = r.get("at")?;
             Ok(if direction == "inbound" {
                 SlaEvent::Inbound { at }
             } else {
@@ -105,7 +105,7 @@ pub fn sla_columns(
         "SELECT sla_due_at, sla_state FROM requests WHERE org_id = $1 AND id = $2",
         params![org, request],
     )?;
-    Ok((r.get(0)?, r.get(1)?))
+    Ok((r.get("sla_due_at")?, r.get("sla_state")?))
 }
 
 /// The clocks as last alerted on; `None` when the job never looked at the request.
@@ -118,7 +118,7 @@ pub fn alerted(
         "SELECT sla_alerted FROM requests WHERE org_id = $1 AND id = $2",
         params![org, request],
     )?
-    .json_opt(0)
+    .json_opt("sla_alerted")
 }
 
 pub fn set_alerted(
@@ -254,13 +254,13 @@ pub fn oldest_inbound_after(
     after: Option<Timestamp>,
 ) -> Result<Option<Timestamp>, StoreError> {
     let row = db.query_one(
-        "SELECT MIN(m.created_at) FROM messages m
+        "SELECT MIN(m.created_at) AS oldest FROM messages m
          LEFT JOIN mail_meta mm ON mm.org_id = m.org_id AND mm.message_id = m.id
          WHERE m.org_id = $1 AND m.request_id = $2 AND m.direction = 'inbound'
            AND COALESCE(mm.auto_submitted, FALSE) = FALSE AND m.created_at > $3",
         params![org, request, after.unwrap_or(Timestamp::MIN)],
     )?;
-    row.get(0)
+    row.get("oldest")
 }
 
 /// Pending promises of a proposal past their due instant.
@@ -292,10 +292,10 @@ pub fn promise_totals(
     now: Timestamp,
 ) -> Result<rapport_core::promise_stats::PromiseStats, StoreError> {
     let rows: Vec<(String, i64, i64)> = db.query_map(
-        "SELECT status, COUNT(*), SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END)
+        "SELECT status, COUNT(*) AS n, SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END) AS past_due
            FROM promises WHERE org_id = $1 GROUP BY status",
         params![org, now],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get("status")?, r.get("n")?, r.get("past_due")?)),
     )?;
     let mut s = rapport_core::promise_stats::PromiseStats {
         made: 0,
@@ -339,7 +339,7 @@ pub fn promise_totals(
               WHERE org_id = $1 AND status = 'kept' AND margin_minutes IS NOT NULL
               ORDER BY margin_minutes LIMIT $2 OFFSET $3",
             params![org, take, offset],
-            |r| r.get(0),
+            |r| r.get("margin_minutes"),
         )?;
         s.median_margin_minutes = match mid.as_slice() {
             [m] => Some(*m),
@@ -358,16 +358,15 @@ pub fn promises_with_engagement(
         .split(',')
         .map(|c| format!("p.{}", c.trim()))
         .collect();
-    let n = columns.len();
     db.query_map(
         &format!(
-            "SELECT {}, r.engagement_id FROM promises p
+            "SELECT {}, r.engagement_id AS request_engagement_id FROM promises p
              LEFT JOIN requests r ON r.org_id = p.org_id AND r.id = p.request_id
              WHERE p.org_id = $1 ORDER BY p.id",
             columns.join(", ")
         ),
         params![org],
-        |r| Ok((promises::from_row(r)?, r.get(n)?)),
+        |r| Ok((promises::from_row(r)?, r.get("request_engagement_id")?)),
     )
 }
 
@@ -403,8 +402,8 @@ pub fn logged_time(
         params![org, member, from, to],
         |r| {
             Ok(LoggedTime {
-                started_at: r.get(0)?,
-                minutes: r.get(1)?,
+                started_at: r.get("started_at")?,
+                minutes: r.get("minutes")?,
             })
         },
     )
@@ -422,7 +421,7 @@ pub fn unevaluated(
          WHERE org_id = $1 AND status IN ('new', 'triaged', 'in_progress', 'waiting_on_client') AND sla_state IS NULL
          ORDER BY id LIMIT $2",
         params![org, limit],
-        |r| r.get(0),
+        |r| r.get("id"),
     )
 }
 
@@ -437,7 +436,7 @@ pub fn open_of_engagement(
          WHERE org_id = $1 AND engagement_id = $2 AND status IN ('new', 'triaged', 'in_progress', 'waiting_on_client')
          ORDER BY id",
         params![org, engagement],
-        |r| r.get(0),
+        |r| r.get("id"),
     )
 }
 
@@ -452,7 +451,7 @@ pub fn open_of_client(
          WHERE org_id = $1 AND client_id = $2 AND status IN ('new', 'triaged', 'in_progress', 'waiting_on_client')
          ORDER BY id",
         params![org, client],
-        |r| r.get(0),
+        |r| r.get("id"),
     )
 }
 

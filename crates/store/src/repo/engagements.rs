@@ -16,28 +16,28 @@ const COLUMNS: &str = "id, org_id, client_id, name, status, manager_id, brief, b
     silence_policy, calendar";
 
 fn from_row(r: &Row) -> Result<Engagement, StoreError> {
-    let currency: String = r.get(8)?;
+    let currency: String = r.get("currency")?;
     Ok(Engagement {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        client_id: r.get(2)?,
-        name: r.get(3)?,
-        status: r.word(4)?,
-        manager_id: r.get(5)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        client_id: r.get("client_id")?,
+        name: r.get("name")?,
+        status: r.word("status")?,
+        manager_id: r.get("manager_id")?,
         team: Vec::new(),
-        brief: r.json(6)?,
-        brief_version: r.get(7)?,
+        brief: r.json("brief")?,
+        brief_version: r.get("brief_version")?,
         currency: Currency::parse(&currency).map_err(StoreError::decode)?,
-        hourly_rate_minor: r.get(9)?,
-        budget_minutes: r.get(10)?,
-        budget_fee_minor: r.get(11)?,
-        starts_on: r.get(12)?,
-        ends_on: r.get(13)?,
-        created_at: r.get(14)?,
-        updated_at: r.get(15)?,
-        sla_policy: r.json_opt(16)?,
-        silence_policy: r.json_opt(17)?,
-        calendar: r.json_opt(18)?,
+        hourly_rate_minor: r.get("hourly_rate_minor")?,
+        budget_minutes: r.get("budget_minutes")?,
+        budget_fee_minor: r.get("budget_fee_minor")?,
+        starts_on: r.get("starts_on")?,
+        ends_on: r.get("ends_on")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+        sla_policy: r.json_opt("sla_policy")?,
+        silence_policy: r.json_opt("silence_policy")?,
+        calendar: r.json_opt("calendar")?,
     })
 }
 
@@ -76,7 +76,7 @@ pub fn team(db: &mut Db<'_>, org: OrgId, id: EngagementId) -> Result<Vec<MemberI
     db.query_map(
         "SELECT member_id FROM engagement_team WHERE org_id = $1 AND engagement_id = $2 ORDER BY member_id",
         params![org, id],
-        |r| r.get(0),
+        |r| r.get("member_id"),
     )
 }
 

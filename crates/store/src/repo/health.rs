@@ -50,9 +50,9 @@ pub fn history(
          ORDER BY date",
         params![org, client, from],
         |r| {
-            let score: i64 = r.get(1)?;
+            let score: i64 = r.get("score")?;
             Ok(HealthPoint {
-                date: r.get(0)?,
+                date: r.get("date")?,
                 score: u8::try_from(score).map_err(StoreError::decode)?,
             })
         },
@@ -74,15 +74,15 @@ pub fn at_risk(
          ORDER BY h.score, h.client_id LIMIT $3",
         params![org, below, limit.clamp(1, super::MAX_PAGE)],
         |r| {
-            let score: i64 = r.get(2)?;
-            let mut rs: Vec<Reason> = r.json(3)?;
+            let score: i64 = r.get("score")?;
+            let mut rs: Vec<Reason> = r.json("reasons")?;
             rs.truncate(reasons);
             Ok(AtRisk {
-                client_id: r.get(0)?,
-                client_name: r.get(1)?,
+                client_id: r.get("client_id")?,
+                client_name: r.get("name")?,
                 score: u8::try_from(score).map_err(StoreError::decode)?,
                 reasons: rs,
-                computed_at: r.get(4)?,
+                computed_at: r.get("computed_at")?,
             })
         },
     )
@@ -93,7 +93,7 @@ pub fn client_ids(db: &mut Db<'_>, org: OrgId) -> Result<Vec<ClientId>, StoreErr
     db.query_map(
         "SELECT id FROM clients WHERE org_id = $1 ORDER BY id",
         params![org],
-        |r| r.get(0),
+        |r| r.get("id"),
     )
 }
 
@@ -152,7 +152,7 @@ pub fn first_responses(
     limit: usize,
 ) -> Result<Vec<(Timestamp, Option<Timestamp>)>, StoreError> {
     db.query_map(
-        "SELECT created_at, CASE WHEN first_response_at <= $5 THEN first_response_at END
+        "SELECT created_at, CASE WHEN first_response_at <= $5 THEN first_response_at END AS answered_at
          FROM requests
          WHERE org_id = $1 AND client_id = $2 AND created_at >= $3 AND created_at <= $5
            AND quick = FALSE
@@ -162,7 +162,7 @@ pub fn first_responses(
                          OR COALESCE(delivered_at, closed_at) > $5)))
          ORDER BY id DESC LIMIT $4",
         params![org, client, since, limit, now],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get("created_at")?, r.get("answered_at")?)),
     )
 }
 
@@ -184,7 +184,7 @@ pub fn alerts_dated_since(
                 OR (subject_kind = 'promise' AND subject_id IN
                        (SELECT id FROM promises WHERE org_id = $1 AND client_id = $3)))",
         params![org, kind, client, since],
-        |r| Ok((r.get::<Timestamp>(0)?, r.get::<String>(1)?)),
+        |r| Ok((r.get::<Timestamp>("created_at")?, r.get::<String>("details")?)),
     )?;
     Ok(rows
         .into_iter()

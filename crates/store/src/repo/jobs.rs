@@ -16,21 +16,21 @@ const COLUMNS: &str = "id, org_id, kind, payload, status, run_at, attempts, max_
 
 fn from_row(r: &Row) -> Result<Job, StoreError> {
     Ok(Job {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        kind: r.get(2)?,
-        payload: r.json(3)?,
-        status: r.word(4)?,
-        run_at: r.get(5)?,
-        attempts: r.get(6)?,
-        max_attempts: r.get(7)?,
-        locked_by: r.get(8)?,
-        locked_until: r.get(9)?,
-        last_error: r.get(10)?,
-        dedupe_key: r.get(11)?,
-        created_at: r.get(12)?,
-        updated_at: r.get(13)?,
-        finished_at: r.get(14)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        kind: r.get("kind")?,
+        payload: r.json("payload")?,
+        status: r.word("status")?,
+        run_at: r.get("run_at")?,
+        attempts: r.get("attempts")?,
+        max_attempts: r.get("max_attempts")?,
+        locked_by: r.get("locked_by")?,
+        locked_until: r.get("locked_until")?,
+        last_error: r.get("last_error")?,
+        dedupe_key: r.get("dedupe_key")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+        finished_at: r.get("finished_at")?,
     })
 }
 
@@ -93,7 +93,7 @@ fn insert_job(
          ON CONFLICT DO NOTHING RETURNING id",
         params![org, j.kind, Json(j.payload), j.run_at, j.max_attempts, j.dedupe_key, now],
     )?;
-    row.map(|r| r.get(0)).transpose()
+    row.map(|r| r.get("id")).transpose()
 }
 
 /// Lease up to `limit` due jobs (queued and due, or running with an expired lease) to `worker`

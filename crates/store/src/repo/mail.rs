@@ -9,42 +9,50 @@ use rapport_core::mail_auth::MailPolicy;
 use rapport_core::message::SendStatus;
 
 use crate::db::Db;
-use crate::error::StoreError;
+use crate::error::{StoreError, UniqueKey};
 use crate::params;
 use crate::repo::{Filter, Page};
 use crate::value::{Json, Param, Row, Word};
 
+/// `UNIQUE (org_id, name)` of mailboxes.
+pub const UNIQUE_MAILBOX_NAME: UniqueKey = UniqueKey {
+    constraint: "mailboxes_org_id_name_key",
+    columns: "mailboxes.org_id, mailboxes.name",
+    field: "name",
+    message: "a mailbox with this name already exists",
+};
+
 const MAILBOX_COLUMNS: &str = "id, org_id, name, kind, host, port, tls, username, \
-    CASE WHEN password_sealed IS NULL THEN FALSE ELSE TRUE END, folder, processed_action, move_to, poll_seconds, \
+    CASE WHEN password_sealed IS NULL THEN FALSE ELSE TRUE END AS has_password, folder, processed_action, move_to, poll_seconds, \
     active, uidvalidity, last_uid, status, last_error, last_ok_at, failing_since, last_alert_at, imported, \
     created_at, updated_at";
 
 fn mailbox_row(r: &Row) -> Result<Mailbox, StoreError> {
     Ok(Mailbox {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        name: r.get(2)?,
-        kind: r.word(3)?,
-        host: r.get(4)?,
-        port: r.get(5)?,
-        tls: r.word(6)?,
-        username: r.get(7)?,
-        has_password: r.get(8)?,
-        folder: r.get(9)?,
-        processed_action: r.word(10)?,
-        move_to: r.get(11)?,
-        poll_seconds: r.get(12)?,
-        active: r.get(13)?,
-        uidvalidity: r.get(14)?,
-        last_uid: r.get(15)?,
-        status: r.word(16)?,
-        last_error: r.get(17)?,
-        last_ok_at: r.get(18)?,
-        failing_since: r.get(19)?,
-        last_alert_at: r.get(20)?,
-        imported: r.get(21)?,
-        created_at: r.get(22)?,
-        updated_at: r.get(23)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        name: r.get("name")?,
+        kind: r.word("kind")?,
+        host: r.get("host")?,
+        port: r.get("port")?,
+        tls: r.word("tls")?,
+        username: r.get("username")?,
+        has_password: r.get("has_password")?,
+        folder: r.get("folder")?,
+        processed_action: r.word("processed_action")?,
+        move_to: r.get("move_to")?,
+        poll_seconds: r.get("poll_seconds")?,
+        active: r.get("active")?,
+        uidvalidity: r.get("uidvalidity")?,
+        last_uid: r.get("last_uid")?,
+        status: r.word("status")?,
+        last_error: r.get("last_error")?,
+        last_ok_at: r.get("last_ok_at")?,
+        failing_since: r.get("failing_since")?,
+        last_alert_at: r.get("last_alert_at")?,
+        imported: r.get("imported")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
     })
 }
 
@@ -63,7 +71,7 @@ pub fn insert_imap_mailbox(
             org, d.name, d.host, i64::from(d.port), Word(d.tls.as_str()), d.username, password_sealed,
             d.folder, Word(d.processed_action.as_str()), d.move_to, d.poll_seconds, now
         ],
-    )?;
+    ).map_err(|e| e.on_unique(&[UNIQUE_MAILBOX_NAME]))?;
     get_mailbox(db, org, id)
 }
 
@@ -88,7 +96,7 @@ pub fn mailbox_for_poll(
         ),
         params![org, id],
     )?;
-    Ok((mailbox_row(&r)?, r.get(24)?))
+    Ok((mailbox_row(&r)?, r.get("password_sealed")?))
 }
 
 pub fn list_mailboxes(db: &mut Db<'_>, org: OrgId) -> Result<Vec<Mailbox>, StoreError> {
@@ -105,7 +113,7 @@ pub fn active_imap_mailboxes(db: &mut Db<'_>) -> Result<Vec<(OrgId, i64)>, Store
     db.query_map(
         "SELECT org_id, id FROM mailboxes WHERE kind = 'imap' AND active = TRUE ORDER BY org_id, id",
         params![],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get("org_id")?, r.get("id")?)),
     )
 }
 
@@ -248,19 +256,19 @@ pub fn get_meta(
     )?
     .map(|r| {
         Ok(MailMeta {
-            message_id: r.get(0)?,
-            source: r.word(1)?,
-            mailbox_id: r.get(2)?,
-            from_address: r.get(3)?,
-            in_reply_to: r.get(4)?,
-            references: r.json(5)?,
-            auto_submitted: r.get(6)?,
-            auto_reason: r.get(7)?,
-            raw_html: r.get(8)?,
-            warnings: r.json(9)?,
-            send_attempts: r.get(10)?,
-            send_error: r.get(11)?,
-            auth_results: r.get(12)?,
+            message_id: r.get("message_id")?,
+            source: r.word("source")?,
+            mailbox_id: r.get("mailbox_id")?,
+            from_address: r.get("from_address")?,
+            in_reply_to: r.get("in_reply_to")?,
+            references: r.json("mail_references")?,
+            auto_submitted: r.get("auto_submitted")?,
+            auto_reason: r.get("auto_reason")?,
+            raw_html: r.get("raw_html")?,
+            warnings: r.json("warnings")?,
+            send_attempts: r.get("send_attempts")?,
+            send_error: r.get("send_error")?,
+            auth_results: r.get("auth_results")?,
         })
     })
     .transpose()
@@ -275,8 +283,8 @@ pub fn mail_policy(db: &mut Db<'_>, org: OrgId) -> Result<MailPolicy, StoreError
         )?
         .map(|r| -> Result<MailPolicy, StoreError> {
             Ok(MailPolicy {
-                require_authentication: r.get(0)?,
-                authserv_id: r.get(1)?,
+                require_authentication: r.get("require_authentication")?,
+                authserv_id: r.get("trusted_authserv")?,
             })
         })
         .transpose()?
@@ -308,7 +316,7 @@ pub fn message_by_mail_id(
         "SELECT id, request_id FROM messages WHERE org_id = $1 AND mail_message_id = $2",
         params![org, mail_id],
     )?
-    .map(|r| Ok((r.get(0)?, r.get(1)?)))
+    .map(|r| Ok((r.get("id")?, r.get("request_id")?)))
     .transpose()
 }
 
@@ -337,13 +345,13 @@ pub fn thread_hits(
              WHERE m.org_id = $1 AND m.mail_message_id = $2",
             params![org, id],
         )? {
-            Some(r) => Some((r.get(0)?, r.get(1)?, false)),
+            Some(r) => Some((r.get("id")?, r.get("client_id")?, false)),
             None => db
                 .query_opt(
                     "SELECT request_id, client_id FROM mail_anchors WHERE org_id = $1 AND mail_message_id = $2",
                     params![org, id],
                 )?
-                .map(|r| -> Result<_, StoreError> { Ok((r.get(0)?, r.get(1)?, true)) })
+                .map(|r| -> Result<_, StoreError> { Ok((r.get("request_id")?, r.get("client_id")?, true)) })
                 .transpose()?,
         };
         if let Some((request, client, anchored)) = found
@@ -413,11 +421,11 @@ pub fn thread_tail(
         params![org, request],
     )?;
     row.map(|r| {
-        let refs: Option<String> = r.get(1)?;
+        let refs: Option<String> = r.get("mail_references")?;
         let refs: Vec<String> = refs
             .map(|s| serde_json::from_str(&s).unwrap_or_default())
             .unwrap_or_default();
-        Ok((r.get(0)?, refs))
+        Ok((r.get("mail_message_id")?, refs))
     })
     .transpose()
 }
@@ -488,14 +496,14 @@ const ATTACHMENT_COLUMNS: &str =
 
 fn attachment_row(r: &Row) -> Result<AttachmentInfo, StoreError> {
     Ok(AttachmentInfo {
-        id: r.get(0)?,
-        message_id: r.get(1)?,
-        filename: r.get(2)?,
-        content_type: r.get(3)?,
-        size: r.get(4)?,
-        sha256: r.get(5)?,
-        inline: r.get(6)?,
-        content_id: r.get(7)?,
+        id: r.get("id")?,
+        message_id: r.get("message_id")?,
+        filename: r.get("filename")?,
+        content_type: r.get("content_type")?,
+        size: r.get("size")?,
+        sha256: r.get("sha256")?,
+        inline: r.get("inline")?,
+        content_id: r.get("content_id")?,
     })
 }
 
@@ -523,7 +531,7 @@ pub fn attachment(
         ),
         params![org, id],
     )?;
-    Ok((attachment_row(&r)?, r.get(8)?))
+    Ok((attachment_row(&r)?, r.get("data")?))
 }
 
 /// A message for the triage queue.
@@ -559,7 +567,7 @@ pub fn insert_triage(
             subject, t.size, t.raw, t.raw_complete, now
         ],
     )?
-    .map(|r| r.get(0))
+    .map(|r| r.get("id"))
     .transpose()
 }
 
@@ -568,22 +576,22 @@ const TRIAGE_COLUMNS: &str = "id, org_id, reason, detail, source, mailbox_id, ma
 
 fn triage_row(r: &Row) -> Result<TriageItem, StoreError> {
     Ok(TriageItem {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        reason: r.word(2)?,
-        detail: r.get(3)?,
-        source: r.word(4)?,
-        mailbox_id: r.get(5)?,
-        mail_message_id: r.get(6)?,
-        from_address: r.get(7)?,
-        subject: r.get(8)?,
-        size: r.get(9)?,
-        raw_complete: r.get(10)?,
-        status: r.word(11)?,
-        received_at: r.get(12)?,
-        resolved_by: r.get(13)?,
-        resolved_at: r.get(14)?,
-        request_id: r.get(15)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        reason: r.word("reason")?,
+        detail: r.get("detail")?,
+        source: r.word("source")?,
+        mailbox_id: r.get("mailbox_id")?,
+        mail_message_id: r.get("mail_message_id")?,
+        from_address: r.get("from_address")?,
+        subject: r.get("subject")?,
+        size: r.get("size")?,
+        raw_complete: r.get("raw_complete")?,
+        status: r.word("status")?,
+        received_at: r.get("received_at")?,
+        resolved_by: r.get("resolved_by")?,
+        resolved_at: r.get("resolved_at")?,
+        request_id: r.get("request_id")?,
     })
 }
 
@@ -612,7 +620,7 @@ pub fn triage_with_raw(
         &format!("SELECT {TRIAGE_COLUMNS}, raw FROM triage WHERE org_id = $1 AND id = $2{lock}"),
         params![org, id],
     )?;
-    Ok((triage_row(&r)?, r.get(16)?))
+    Ok((triage_row(&r)?, r.get("raw")?))
 }
 
 pub fn get_triage(db: &mut Db<'_>, org: OrgId, id: i64) -> Result<TriageItem, StoreError> {

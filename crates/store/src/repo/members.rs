@@ -3,28 +3,36 @@ use rapport_core::ids::{MemberId, OrgId};
 use rapport_core::member::{Member, MemberDraft};
 
 use crate::db::Db;
-use crate::error::StoreError;
+use crate::error::{StoreError, UniqueKey};
 use crate::params;
 use crate::repo::{Filter, Page};
 use crate::value::{Json, Param, Row, Word};
+
+/// `UNIQUE (org_id, email)`: a member signs in by address.
+pub const UNIQUE_EMAIL: UniqueKey = UniqueKey {
+    constraint: "members_org_id_email_key",
+    columns: "members.org_id, members.email",
+    field: "email",
+    message: "a member with this email already exists",
+};
 
 const COLUMNS: &str = "id, org_id, email, name, role, tz, working_hours, weekly_capacity_minutes, active, created_at, updated_at, holidays, holiday_countries";
 
 fn from_row(r: &Row) -> Result<Member, StoreError> {
     Ok(Member {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        email: r.get(2)?,
-        name: r.get(3)?,
-        role: r.word(4)?,
-        tz: r.get(5)?,
-        working_hours: r.json(6)?,
-        weekly_capacity_minutes: r.get(7)?,
-        active: r.get(8)?,
-        created_at: r.get(9)?,
-        updated_at: r.get(10)?,
-        holidays: r.json(11)?,
-        holiday_countries: r.json(12)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        email: r.get("email")?,
+        name: r.get("name")?,
+        role: r.word("role")?,
+        tz: r.get("tz")?,
+        working_hours: r.json("working_hours")?,
+        weekly_capacity_minutes: r.get("weekly_capacity_minutes")?,
+        active: r.get("active")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+        holidays: r.json("holidays")?,
+        holiday_countries: r.json("holiday_countries")?,
     })
 }
 
@@ -39,7 +47,7 @@ pub fn insert(
         "INSERT INTO members (org_id, email, name, role, tz, working_hours, weekly_capacity_minutes, active, password_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
         params![org, d.email, d.name, Word(d.role.as_str()), d.tz, Json(&d.working_hours), d.weekly_capacity_minutes, true, password_hash, now],
-    )?;
+    ).map_err(|e| e.on_unique(&[UNIQUE_EMAIL]))?;
     get(db, org, MemberId(id))
 }
 
@@ -68,7 +76,7 @@ pub fn by_email_with_hash(
         &format!("SELECT {COLUMNS}, password_hash FROM members WHERE org_id = $1 AND email = $2"),
         params![org, email],
     )?
-    .map(|r| Ok((from_row(&r)?, r.get(13)?)))
+    .map(|r| Ok((from_row(&r)?, r.get("password_hash")?)))
     .transpose()
 }
 

@@ -109,6 +109,6 @@ pub fn redirect_of(
         "SELECT to_request_id FROM request_redirects WHERE org_id = $1 AND from_request_id = $2",
         params![org, id],
     )?
-    .map(|r| r.get(0))
+    .map(|r| r.get("to_request_id"))
     .transpose()
 }

@@ -12,23 +12,23 @@ const COLUMNS: &str = "id, org_id, request_id, direction, author_kind, author_id
     mail_message_id, send_status, scheduled_for, sent_at, sentiment, created_at";
 
 fn from_row(r: &Row) -> Result<Message, StoreError> {
-    let kind: String = r.get(4)?;
+    let kind: String = r.get("author_kind")?;
     Ok(Message {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        request_id: r.get(2)?,
-        direction: r.word(3)?,
-        author: Actor::from_parts(&kind, r.get(5)?)
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        request_id: r.get("request_id")?,
+        direction: r.word("direction")?,
+        author: Actor::from_parts(&kind, r.get("author_id")?)
             .ok_or_else(|| StoreError::decode(format!("bad author kind {kind}")))?,
-        body: r.get(6)?,
-        body_html: r.get(7)?,
-        subject: r.get(8)?,
-        mail_message_id: r.get(9)?,
-        send_status: r.word_opt(10)?,
-        scheduled_for: r.get(11)?,
-        sent_at: r.get(12)?,
-        sentiment: r.get(13)?,
-        created_at: r.get(14)?,
+        body: r.get("body")?,
+        body_html: r.get("body_html")?,
+        subject: r.get("subject")?,
+        mail_message_id: r.get("mail_message_id")?,
+        send_status: r.word_opt("send_status")?,
+        scheduled_for: r.get("scheduled_for")?,
+        sent_at: r.get("sent_at")?,
+        sentiment: r.get("sentiment")?,
+        created_at: r.get("created_at")?,
     })
 }
 

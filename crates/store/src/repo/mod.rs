@@ -27,6 +27,20 @@ pub mod scope;
 pub mod search;
 pub mod time_entries;
 
+/// Every unique key a write maps to the field it protects (`StoreError::on_unique`), so a test
+/// can check that each engine knows it by the names given.
+pub const UNIQUE_KEYS: &[crate::UniqueKey] = &[
+    orgs::UNIQUE_SLUG,
+    members::UNIQUE_EMAIL,
+    clients::UNIQUE_NAME,
+    clients::UNIQUE_CONTACT_EMAIL,
+    ratings::UNIQUE_CLIENT_RATING,
+    ratings::UNIQUE_TEAM_RATING,
+    mail::UNIQUE_MAILBOX_NAME,
+    automation::UNIQUE_CANNED_NAME,
+    automation::UNIQUE_RULE_NAME,
+];
+
 /// A page of a list, plus the key to continue after its last item.
 #[derive(Debug, Clone)]
 pub struct Page<T> {

@@ -3,26 +3,36 @@ use rapport_core::ids::OrgId;
 use rapport_core::org::{Org, OrgDraft};
 
 use crate::db::Db;
-use crate::error::StoreError;
+use crate::error::{StoreError, UniqueKey};
 use crate::params;
 use crate::value::Row;
+
+/// `slug UNIQUE`: an org is found by its slug.
+pub const UNIQUE_SLUG: UniqueKey = UniqueKey {
+    constraint: "orgs_slug_key",
+    columns: "orgs.slug",
+    field: "slug",
+    message: "an org with this slug already exists",
+};
 
 const COLUMNS: &str = "id, slug, name, created_at";
 
 fn from_row(r: &Row) -> Result<Org, StoreError> {
     Ok(Org {
-        id: r.get(0)?,
-        slug: r.get(1)?,
-        name: r.get(2)?,
-        created_at: r.get(3)?,
+        id: r.get("id")?,
+        slug: r.get("slug")?,
+        name: r.get("name")?,
+        created_at: r.get("created_at")?,
     })
 }
 
 pub fn insert(db: &mut Db<'_>, d: &OrgDraft, now: Timestamp) -> Result<Org, StoreError> {
-    let id: i64 = db.scalar(
-        "INSERT INTO orgs (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-        params![d.slug, d.name, now],
-    )?;
+    let id: i64 = db
+        .scalar(
+            "INSERT INTO orgs (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            params![d.slug, d.name, now],
+        )
+        .map_err(|e| e.on_unique(&[UNIQUE_SLUG]))?;
     Ok(Org {
         id: OrgId(id),
         slug: d.slug.clone(),

@@ -13,22 +13,22 @@ pub(crate) const COLUMNS: &str = "id, org_id, client_id, request_id, contact_id,
 
 pub(crate) fn from_row(r: &Row) -> Result<Promise, StoreError> {
     Ok(Promise {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        client_id: r.get(2)?,
-        request_id: r.get(3)?,
-        contact_id: r.get(4)?,
-        kind: r.word(5)?,
-        description: r.get(6)?,
-        due_at: r.get(7)?,
-        made_by: r.get(8)?,
-        status: r.word(9)?,
-        kept_at: r.get(10)?,
-        broken_at: r.get(11)?,
-        margin_minutes: r.get(12)?,
-        renegotiations: r.get(13)?,
-        created_at: r.get(14)?,
-        updated_at: r.get(15)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        client_id: r.get("client_id")?,
+        request_id: r.get("request_id")?,
+        contact_id: r.get("contact_id")?,
+        kind: r.word("kind")?,
+        description: r.get("description")?,
+        due_at: r.get("due_at")?,
+        made_by: r.get("made_by")?,
+        status: r.word("status")?,
+        kept_at: r.get("kept_at")?,
+        broken_at: r.get("broken_at")?,
+        margin_minutes: r.get("margin_minutes")?,
+        renegotiations: r.get("renegotiations")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
     })
 }
 
@@ -94,12 +94,12 @@ pub fn changes(
         params![org, promise],
         |r| {
             Ok(PromiseChange {
-                promise_id: r.get(0)?,
-                old_due_at: r.get(1)?,
-                new_due_at: r.get(2)?,
-                reason: r.get(3)?,
-                changed_by: r.get(4)?,
-                changed_at: r.get(5)?,
+                promise_id: r.get("promise_id")?,
+                old_due_at: r.get("old_due_at")?,
+                new_due_at: r.get("new_due_at")?,
+                reason: r.get("reason")?,
+                changed_by: r.get("changed_by")?,
+                changed_at: r.get("changed_at")?,
             })
         },
     )
@@ -178,10 +178,10 @@ pub fn settled_since(
     since: Timestamp,
 ) -> Result<Vec<(bool, Timestamp)>, StoreError> {
     db.query_map(
-        "SELECT status, COALESCE(kept_at, broken_at) FROM promises
+        "SELECT status, COALESCE(kept_at, broken_at) AS settled_at FROM promises
          WHERE org_id = $1 AND ((status = 'kept' AND kept_at >= $2) OR (status = 'broken' AND broken_at >= $2))",
         params![org, since],
-        |r| Ok((r.get::<String>(0)? == "kept", r.get(1)?)),
+        |r| Ok((r.get::<String>("status")? == "kept", r.get("settled_at")?)),
     )
 }
 
@@ -199,6 +199,6 @@ pub fn promised_deliveries(
             AND p.status IN ('open', 'renegotiated')
           ORDER BY p.request_id",
         params![org, member],
-        |r| r.get(0),
+        |r| r.get("request_id"),
     )
 }

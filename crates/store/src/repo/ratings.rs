@@ -5,25 +5,41 @@ use rapport_core::ids::{ClientId, ContactId, EngagementId, MessageId, OrgId, Rat
 use rapport_core::rating::{Invitation, Rating};
 
 use crate::db::Db;
-use crate::error::StoreError;
+use crate::error::{StoreError, UniqueKey};
 use crate::params;
 use crate::repo::Filter;
 use crate::value::{Param, Row, Word};
+
+/// `ratings_one_per_contact`: a contact rates a request once.
+pub const UNIQUE_CLIENT_RATING: UniqueKey = UniqueKey {
+    constraint: "ratings_one_per_contact",
+    columns: "ratings.org_id, ratings.request_id, ratings.contact_id",
+    field: "request_id",
+    message: "this request has already been rated",
+};
+
+/// `ratings_one_per_team`: the team rates a request once.
+pub const UNIQUE_TEAM_RATING: UniqueKey = UniqueKey {
+    constraint: "ratings_one_per_team",
+    columns: "ratings.org_id, ratings.request_id",
+    field: "request_id",
+    message: "this request has already been rated",
+};
 
 const COLUMNS: &str =
     "id, org_id, request_id, source, contact_id, member_id, score, comment, created_at";
 
 fn from_row(r: &Row) -> Result<Rating, StoreError> {
     Ok(Rating {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        request_id: r.get(2)?,
-        source: r.word(3)?,
-        contact_id: r.get(4)?,
-        member_id: r.get(5)?,
-        score: r.get(6)?,
-        comment: r.get(7)?,
-        created_at: r.get(8)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        request_id: r.get("request_id")?,
+        source: r.word("source")?,
+        contact_id: r.get("contact_id")?,
+        member_id: r.get("member_id")?,
+        score: r.get("score")?,
+        comment: r.get("comment")?,
+        created_at: r.get("created_at")?,
     })
 }
 
@@ -32,7 +48,7 @@ pub fn insert(db: &mut Db<'_>, r: &Rating) -> Result<Rating, StoreError> {
         "INSERT INTO ratings (org_id, request_id, source, contact_id, member_id, score, comment, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         params![r.org_id, r.request_id, Word(r.source.as_str()), r.contact_id, r.member_id, r.score, r.comment, r.created_at],
-    )?;
+    ).map_err(|e| e.on_unique(&[UNIQUE_CLIENT_RATING, UNIQUE_TEAM_RATING]))?;
     let mut out = r.clone();
     out.id = RatingId(id);
     Ok(out)
@@ -69,7 +85,7 @@ pub fn rated_by_contact(
         "SELECT DISTINCT request_id FROM ratings WHERE {} ORDER BY request_id",
         f.sql()
     );
-    db.query_map(&sql, &f.params(), |r| r.get(0))
+    db.query_map(&sql, &f.params(), |r| r.get("request_id"))
 }
 
 /// Every rating of a client's work (both sides), oldest first.
@@ -120,7 +136,7 @@ pub fn client_scores(
            AND created_at <= $4
          ORDER BY created_at DESC, id DESC LIMIT $3",
         params![org, client, limit, until],
-        |r| r.get(0),
+        |r| r.get("score"),
     )
 }
 
@@ -129,13 +145,13 @@ const INVITATION_COLUMNS: &str =
 
 fn invitation_from_row(r: &Row) -> Result<Invitation, StoreError> {
     Ok(Invitation {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        request_id: r.get(2)?,
-        contact_id: r.get(3)?,
-        created_at: r.get(4)?,
-        expires_at: r.get(5)?,
-        used_at: r.get(6)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        request_id: r.get("request_id")?,
+        contact_id: r.get("contact_id")?,
+        created_at: r.get("created_at")?,
+        expires_at: r.get("expires_at")?,
+        used_at: r.get("used_at")?,
     })
 }
 
@@ -166,7 +182,7 @@ pub fn invitation_by_hash(
         "SELECT {INVITATION_COLUMNS}, token_hash FROM rating_invitations WHERE org_id = $1 AND token_hash = $2{lock}"
     );
     db.query_opt(&sql, params![org, token_hash])?
-        .map(|r| Ok((invitation_from_row(&r)?, r.get(7)?)))
+        .map(|r| Ok((invitation_from_row(&r)?, r.get("token_hash")?)))
         .transpose()
 }
 
@@ -232,7 +248,7 @@ pub fn set_perception_flag(
     );
     let before: bool = db
         .query_opt(&sql, params![org, subject_kind, subject_id])?
-        .map(|r| r.get(0))
+        .map(|r| r.get("flagged"))
         .transpose()?
         .unwrap_or(false);
     if before != flagged {

@@ -16,37 +16,37 @@ pub(crate) const COLUMNS: &str = "id, org_id, client_id, engagement_id, contact_
     created_by_id, created_at, updated_at, first_response_at, last_inbound_at, last_outbound_at, delivered_at, closed_at";
 
 pub(crate) fn from_row(r: &Row) -> Result<Request, StoreError> {
-    let id: RequestId = r.get(0)?;
-    let kind: String = r.get(18)?;
+    let id: RequestId = r.get("id")?;
+    let kind: String = r.get("created_by_kind")?;
     Ok(Request {
         id,
-        org_id: r.get(1)?,
+        org_id: r.get("org_id")?,
         reference: req::reference(id),
-        client_id: r.get(2)?,
-        engagement_id: r.get(3)?,
-        contact_id: r.get(4)?,
-        title: r.get(5)?,
-        body: r.get(6)?,
-        kind: r.word(7)?,
-        priority: r.word(8)?,
-        status: r.word(9)?,
-        assignee_id: r.get(10)?,
-        estimate_minutes: r.get(11)?,
-        spent_minutes: r.get(12)?,
-        channel: r.word(13)?,
-        tags: r.json(14)?,
-        due_at: r.get(15)?,
-        quick: r.get(16)?,
-        scope: r.json_opt(17)?,
-        created_by: Actor::from_parts(&kind, r.get(19)?)
+        client_id: r.get("client_id")?,
+        engagement_id: r.get("engagement_id")?,
+        contact_id: r.get("contact_id")?,
+        title: r.get("title")?,
+        body: r.get("body")?,
+        kind: r.word("kind")?,
+        priority: r.word("priority")?,
+        status: r.word("status")?,
+        assignee_id: r.get("assignee_id")?,
+        estimate_minutes: r.get("estimate_minutes")?,
+        spent_minutes: r.get("spent_minutes")?,
+        channel: r.word("channel")?,
+        tags: r.json("tags")?,
+        due_at: r.get("due_at")?,
+        quick: r.get("quick")?,
+        scope: r.json_opt("scope")?,
+        created_by: Actor::from_parts(&kind, r.get("created_by_id")?)
             .ok_or_else(|| StoreError::decode(format!("bad actor kind {kind}")))?,
-        created_at: r.get(20)?,
-        updated_at: r.get(21)?,
-        first_response_at: r.get(22)?,
-        last_inbound_at: r.get(23)?,
-        last_outbound_at: r.get(24)?,
-        delivered_at: r.get(25)?,
-        closed_at: r.get(26)?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+        first_response_at: r.get("first_response_at")?,
+        last_inbound_at: r.get("last_inbound_at")?,
+        last_outbound_at: r.get("last_outbound_at")?,
+        delivered_at: r.get("delivered_at")?,
+        closed_at: r.get("closed_at")?,
     })
 }
 
@@ -425,12 +425,12 @@ pub fn explain_list(
     match db.engine() {
         crate::Engine::Sqlite => {
             db.query_map(&format!("EXPLAIN QUERY PLAN {sql}"), &f.params(), |r| {
-                r.get(3)
+                r.get("detail")
             })
         }
-        crate::Engine::Postgres => {
-            db.query_map(&format!("EXPLAIN {sql}"), &f.params(), |r| r.get(0))
-        }
+        crate::Engine::Postgres => db.query_map(&format!("EXPLAIN {sql}"), &f.params(), |r| {
+            r.get("QUERY PLAN")
+        }),
     }
 }
 
@@ -444,8 +444,8 @@ pub fn list_with_sla(
     let rows = db.query_map(&sql, &f.params(), |r| {
         Ok(RequestWithSla {
             request: from_row(r)?,
-            sla_due_at: r.get(27)?,
-            sla_state: r.get(28)?,
+            sla_due_at: r.get("sla_due_at")?,
+            sla_state: r.get("sla_state")?,
         })
     })?;
     let sort = q.sort;
@@ -457,9 +457,9 @@ pub fn list_with_sla(
 /// Count open requests per status (for navigation counts).
 pub fn count_by_status(db: &mut Db<'_>, org: OrgId) -> Result<Vec<(Status, i64)>, StoreError> {
     db.query_map(
-        "SELECT status, COUNT(*) FROM requests WHERE org_id = $1 GROUP BY status ORDER BY status",
+        "SELECT status, COUNT(*) AS n FROM requests WHERE org_id = $1 GROUP BY status ORDER BY status",
         params![org],
-        |r| Ok((r.word(0)?, r.get(1)?)),
+        |r| Ok((r.word("status")?, r.get("n")?)),
     )
 }
 

@@ -26,7 +26,7 @@ pub fn brief_version(
         "SELECT brief_version FROM engagements WHERE org_id = $1 AND id = $2",
         params![org, engagement],
     )?
-    .map(|r| r.get(0))
+    .map(|r| r.get("brief_version"))
     .transpose()
 }
 
@@ -40,7 +40,7 @@ pub fn brief(
         "SELECT brief, brief_version FROM engagements WHERE org_id = $1 AND id = $2",
         params![org, engagement],
     )?
-    .map(|r| Ok((r.json(0)?, r.get(1)?)))
+    .map(|r| Ok((r.json("brief")?, r.get("brief_version")?)))
     .transpose()
 }
 
@@ -56,7 +56,7 @@ pub fn client_zone(
          WHERE e.org_id = $1 AND e.id = $2",
         params![org, engagement],
     )?
-    .map(|r| Ok(r.json::<CalendarSpec>(0)?.tz))
+    .map(|r| Ok(r.json::<CalendarSpec>("calendar")?.tz))
     .transpose()
 }
 
@@ -85,10 +85,10 @@ pub fn limit_usage(db: &mut Db<'_>, org: OrgId, q: &UsageQuery<'_>) -> Result<Us
         crate::Engine::Postgres => "(r.scope::jsonb ->> 'counts_against')",
     };
     let from = if q.hours {
-        "SELECT r.id, CAST(SUM(t.minutes) AS BIGINT) FROM requests r
+        "SELECT r.id, CAST(SUM(t.minutes) AS BIGINT) AS minutes FROM requests r
          JOIN time_entries t ON t.org_id = r.org_id AND t.request_id = r.id"
     } else {
-        "SELECT r.id, CAST(0 AS BIGINT) FROM requests r"
+        "SELECT r.id, CAST(0 AS BIGINT) AS minutes FROM requests r"
     };
     let mut query = Query::new(
         &format!(
@@ -116,7 +116,7 @@ pub fn limit_usage(db: &mut Db<'_>, org: OrgId, q: &UsageQuery<'_>) -> Result<Us
     } else {
         " ORDER BY r.id"
     });
-    let rows: Vec<(i64, i64)> = query.run(db, |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows: Vec<(i64, i64)> = query.run(db, |r| Ok((r.get("id")?, r.get("minutes")?)))?;
     Ok(Usage {
         minutes: rows.iter().map(|(_, m)| m).sum(),
         requests: rows.into_iter().map(|(id, _)| id).collect(),
@@ -168,13 +168,19 @@ pub fn confirmation_counts(
     engagement: Option<EngagementId>,
 ) -> Result<Vec<(Verdict, Verdict, i64)>, StoreError> {
     let mut q = Query::new(
-        "SELECT check_verdict, person_verdict, COUNT(*) FROM scope_confirmations WHERE org_id = $1",
+        "SELECT check_verdict, person_verdict, COUNT(*) AS n FROM scope_confirmations WHERE org_id = $1",
         org,
     );
     q.and_eq("client_id", client.map(|c| c.0));
     q.and_eq("engagement_id", engagement.map(|e| e.0));
     q.push(" GROUP BY check_verdict, person_verdict");
-    q.run(db, |r| Ok((r.word(0)?, r.word(1)?, r.get(2)?)))
+    q.run(db, |r| {
+        Ok((
+            r.word("check_verdict")?,
+            r.word("person_verdict")?,
+            r.get("n")?,
+        ))
+    })
 }
 
 /// A manager's override of a pending change order.
@@ -209,7 +215,7 @@ pub fn overridden(
     db.query_map(
         "SELECT change_order_id FROM scope_overrides WHERE org_id = $1 AND request_id = $2",
         params![org, request],
-        |r| r.get(0),
+        |r| r.get("change_order_id"),
     )
 }
 
@@ -280,21 +286,21 @@ pub fn report_facts(
     let (client, engagement) = (s.client.map(|c| c.0), s.engagement.map(|e| e.0));
 
     let mut q = Query::new(
-        "SELECT e.id, e.name, e.client_id, c.name, e.currency, e.hourly_rate_minor FROM engagements e
+        "SELECT e.id, e.name, e.client_id, c.name AS client_name, e.currency, e.hourly_rate_minor FROM engagements e
          JOIN clients c ON c.org_id = e.org_id AND c.id = e.client_id WHERE e.org_id = $1",
         org,
     );
     q.and_eq("e.client_id", client);
     q.and_eq("e.id", engagement);
     let engagements = q.run(db, |r| {
-        let currency: String = r.get(4)?;
+        let currency: String = r.get("currency")?;
         Ok(EngagementInfo {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            client_id: r.get(2)?,
-            client_name: r.get(3)?,
+            id: r.get("id")?,
+            name: r.get("name")?,
+            client_id: r.get("client_id")?,
+            client_name: r.get("client_name")?,
             currency: Currency::parse(&currency).map_err(StoreError::decode)?,
-            hourly_rate_minor: r.get(5)?,
+            hourly_rate_minor: r.get("hourly_rate_minor")?,
         })
     })?;
 
@@ -306,7 +312,7 @@ pub fn report_facts(
     q.and_range("created_at", s.from, s.to);
     q.and_eq("client_id", client);
     q.and_eq("engagement_id", engagement);
-    let out_requests = q.run(db, |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let out_requests = q.run(db, |r| Ok((r.get("engagement_id")?, r.get("created_at")?)))?;
 
     // Time on out-of-scope requests, then on overridden ones the verdict no longer calls `out`.
     let time_sql = |which: &str| {
@@ -328,10 +334,10 @@ pub fn report_facts(
         q.and_eq("r.engagement_id", engagement);
         time.extend(q.run(db, |r| {
             Ok(TimeFact {
-                request_id: r.get(0)?,
-                engagement_id: r.get(1)?,
-                started_at: r.get(2)?,
-                minutes: r.get(3)?,
+                request_id: r.get("request_id")?,
+                engagement_id: r.get("engagement_id")?,
+                started_at: r.get("started_at")?,
+                minutes: r.get("minutes")?,
             })
         })?);
     }
@@ -346,10 +352,10 @@ pub fn report_facts(
     q.and_eq("engagement_id", engagement);
     let approved = q.run(db, |r| {
         Ok(ApprovedFact {
-            engagement_id: r.get(0)?,
-            decided_at: r.get(1)?,
-            estimate_minutes: r.get(2)?,
-            price_minor: r.get(3)?,
+            engagement_id: r.get("engagement_id")?,
+            decided_at: r.get("decided_at")?,
+            estimate_minutes: r.get("estimate_minutes")?,
+            price_minor: r.get("price_minor")?,
         })
     })?;
 
@@ -360,7 +366,7 @@ pub fn report_facts(
     q.and_range("created_at", s.from, s.to);
     q.and_eq("client_id", client);
     q.and_eq("engagement_id", engagement);
-    let overrides = q.run(db, |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let overrides = q.run(db, |r| Ok((r.get("engagement_id")?, r.get("created_at")?)))?;
 
     let requests: HashSet<RequestId> = time.iter().map(|t| t.request_id).collect();
     let mut billed_requests = HashSet::new();
@@ -374,7 +380,7 @@ pub fn report_facts(
         );
         q.and_eq("c.client_id", client);
         q.and_eq("c.engagement_id", engagement);
-        let ids: Vec<RequestId> = q.run(db, |r| r.get(0))?;
+        let ids: Vec<RequestId> = q.run(db, |r| r.get("request_id"))?;
         billed_requests.extend(ids.into_iter().filter(|r| requests.contains(r)));
         let mut q = Query::new(
             "SELECT request_id FROM scope_overrides WHERE org_id = $1",
@@ -382,7 +388,7 @@ pub fn report_facts(
         );
         q.and_eq("client_id", client);
         q.and_eq("engagement_id", engagement);
-        let ids: Vec<RequestId> = q.run(db, |r| r.get(0))?;
+        let ids: Vec<RequestId> = q.run(db, |r| r.get("request_id"))?;
         overridden_requests.extend(ids.into_iter().filter(|r| requests.contains(r)));
     }
     Ok(ReportFacts {

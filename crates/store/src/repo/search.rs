@@ -163,8 +163,8 @@ pub fn search(
     let refs: Vec<&dyn ToParam> = params.iter().map(|p| p as &dyn ToParam).collect();
     let mut ranked = db.query_map(&sql, &refs, |r| {
         Ok(Ranked {
-            request: r.get(0)?,
-            message: r.get(1)?,
+            request: r.get("request_id")?,
+            message: r.get("message_id")?,
         })
     })?;
     let more = ranked.len() > limit;
@@ -187,14 +187,14 @@ fn hit(db: &mut Db<'_>, org: OrgId, q: &SearchQuery, h: Ranked) -> Result<Search
     let snippet: Option<String> = match (db.engine(), h.message) {
         (Engine::Sqlite, None) => db.query_opt(
             &format!(
-                "SELECT snippet(requests_fts, -1, $3, $4, '…', {SNIPPET_TOKENS}) FROM requests_fts
+                "SELECT snippet(requests_fts, -1, $3, $4, '…', {SNIPPET_TOKENS}) AS snippet FROM requests_fts
                   WHERE requests_fts MATCH $2 AND rowid = $1"
             ),
             params![h.request, q.fts5(), start, end],
         )?,
         (Engine::Sqlite, Some(m)) => db.query_opt(
             &format!(
-                "SELECT snippet(messages_fts, 0, $3, $4, '…', {SNIPPET_TOKENS}) FROM messages_fts
+                "SELECT snippet(messages_fts, 0, $3, $4, '…', {SNIPPET_TOKENS}) AS snippet FROM messages_fts
                   WHERE messages_fts MATCH $2 AND rowid = $1"
             ),
             params![m, q.fts5(), start, end],
@@ -209,28 +209,28 @@ fn hit(db: &mut Db<'_>, org: OrgId, q: &SearchQuery, h: Ranked) -> Result<Search
             match message {
                 None => db.query_opt(
                     "SELECT ts_headline('english', title || E'\\n' || left(body, 200000),
-                                        to_tsquery('english', $3), $4)
+                                        to_tsquery('english', $3), $4) AS snippet
                        FROM requests WHERE org_id = $1 AND id = $2",
                     params![org, h.request, q.tsquery(), options],
                 )?,
                 Some(m) => db.query_opt(
-                    "SELECT ts_headline('english', left(body, 200000), to_tsquery('english', $3), $4)
+                    "SELECT ts_headline('english', left(body, 200000), to_tsquery('english', $3), $4) AS snippet
                        FROM messages WHERE org_id = $1 AND id = $2",
                     params![org, m, q.tsquery(), options],
                 )?,
             }
         }
     }
-    .map(|row| row.get(0))
+    .map(|row| row.get("snippet"))
     .transpose()?;
     Ok(SearchHit {
         request_id: h.request,
         reference: req::reference(h.request),
-        title: r.get(0)?,
-        status: r.word(1)?,
-        kind: r.word(2)?,
-        client_id: r.get(3)?,
-        created_at: r.get(4)?,
+        title: r.get("title")?,
+        status: r.word("status")?,
+        kind: r.word("kind")?,
+        client_id: r.get("client_id")?,
+        created_at: r.get("created_at")?,
         matched_in: if h.message.is_some() {
             MatchedIn::Message
         } else {

@@ -12,17 +12,17 @@ const COLUMNS: &str = "id, org_id, member_id, client_id, engagement_id, request_
 
 fn from_row(r: &Row) -> Result<TimeEntry, StoreError> {
     Ok(TimeEntry {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        member_id: r.get(2)?,
-        client_id: r.get(3)?,
-        engagement_id: r.get(4)?,
-        request_id: r.get(5)?,
-        started_at: r.get(6)?,
-        minutes: r.get(7)?,
-        billable: r.get(8)?,
-        note: r.get(9)?,
-        created_at: r.get(10)?,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        member_id: r.get("member_id")?,
+        client_id: r.get("client_id")?,
+        engagement_id: r.get("engagement_id")?,
+        request_id: r.get("request_id")?,
+        started_at: r.get("started_at")?,
+        minutes: r.get("minutes")?,
+        billable: r.get("billable")?,
+        note: r.get("note")?,
+        created_at: r.get("created_at")?,
     })
 }
 

@@ -64,21 +64,21 @@ pub(super) fn schema_version(db: &mut Db<'_>) -> Result<i64, TransferError> {
 fn summary(db: &mut Db<'_>, t: &TableSpec, org: i64) -> Result<TableSummary, TransferError> {
     let sql = if t.has_id {
         format!(
-            "SELECT COUNT(*), MIN(id), MAX(id) FROM {} WHERE org_id = $1",
+            "SELECT COUNT(*) AS n, MIN(id) AS min_id, MAX(id) AS max_id FROM {} WHERE org_id = $1",
             t.name
         )
     } else {
         format!(
-            "SELECT COUNT(*), NULL, NULL FROM {} WHERE org_id = $1",
+            "SELECT COUNT(*) AS n, NULL AS min_id, NULL AS max_id FROM {} WHERE org_id = $1",
             t.name
         )
     };
     let r = db.query_one(&sql, params![org])?;
     Ok(TableSummary {
         name: t.name.to_string(),
-        rows: r.get::<i64>(0)?.max(0) as u64,
-        min_id: r.get(1)?,
-        max_id: r.get(2)?,
+        rows: r.get::<i64>("n")?.max(0) as u64,
+        min_id: r.get("min_id")?,
+        max_id: r.get("max_id")?,
     })
 }
 
@@ -137,11 +137,6 @@ fn export_table(
 ) -> Result<u64, TransferError> {
     let cols = t.columns.join(", ");
     let order = t.key.join(", ");
-    let key_at: Vec<usize> = t
-        .key
-        .iter()
-        .filter_map(|k| t.columns.iter().position(|c| c == k))
-        .collect();
     let mut after: Option<Vec<Value>> = None;
     let mut n = 0u64;
     loop {
@@ -171,10 +166,10 @@ fn export_table(
         let rows = db.query(&sql, &refs)?;
         for r in &rows {
             let mut obj = Map::new();
-            for (i, c) in t.columns.iter().enumerate() {
+            for c in t.columns {
                 obj.insert(
                     (*c).to_string(),
-                    to_json(&r.values[i], t.booleans.contains(c)),
+                    to_json(r.value(c)?, t.booleans.contains(c)),
                 );
             }
             line(out, &serde_json::json!({"table": t.name, "row": obj}))?;
@@ -183,8 +178,14 @@ fn export_table(
         if rows.len() < PAGE {
             return Ok(n);
         }
-        after = rows
-            .last()
-            .map(|r| key_at.iter().map(|i| r.values[*i].clone()).collect());
+        after = match rows.last() {
+            None => None,
+            Some(r) => Some(
+                t.key
+                    .iter()
+                    .map(|k| r.value(k).cloned())
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
     }
 }
