@@ -117,7 +117,7 @@ both_engines!(
                     db.query_map(
                         "SELECT sql FROM sqlite_master WHERE name IN ('requests_fts', 'messages_fts')",
                         params![],
-                        |r| r.get::<String>(0),
+                        |r| r.get::<String>("sql"),
                     )
                 })
                 .await

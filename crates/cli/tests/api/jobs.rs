@@ -16,7 +16,7 @@ async fn job(app: &TestApp, id: i64) -> serde_json::Value {
 async fn probe_records(app: &TestApp) -> i64 {
     let org = app.org;
     app.app
-        .store
+        .store()
         .read(move |db| {
             db.scalar::<i64>(
                 "SELECT COUNT(*) FROM audit_events WHERE org_id = $1 AND action = 'job.probe'",
@@ -33,7 +33,7 @@ both!(
         app.set_now("2026-03-02T10:00:00Z");
         // A probe's effect is one audit row; with this key a second probe's row breaks it.
         app.app
-            .store
+            .store()
             .write(|db| {
                 db.batch(
                     "CREATE UNIQUE INDEX test_one_probe ON audit_events (org_id, action)
@@ -67,7 +67,7 @@ both!(
 
         // Once the key is gone, the retry succeeds.
         app.app
-            .store
+            .store()
             .write(|db| db.batch("DROP INDEX test_one_probe"))
             .await
             .unwrap();

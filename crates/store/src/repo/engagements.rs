@@ -97,8 +97,9 @@ fn teams(
         "SELECT engagement_id, member_id FROM engagement_team WHERE {} ORDER BY engagement_id, member_id",
         f.sql()
     );
-    let pairs: Vec<(EngagementId, MemberId)> =
-        db.query_map(&sql, &f.params(), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let pairs: Vec<(EngagementId, MemberId)> = db.query_map(&sql, &f.params(), |r| {
+        Ok((r.get("engagement_id")?, r.get("member_id")?))
+    })?;
     for (e, m) in pairs {
         out.entry(e).or_default().push(m);
     }
