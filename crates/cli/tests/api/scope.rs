@@ -673,13 +673,21 @@ async fn portal(
     app.with_cookie(method, path, &who.0, csrf, body).await
 }
 
-both!(
-    change_orders_from_draft_to_portal_approval,
-    |app: TestApp| async move {
-        let f = fixture(&app).await;
+/// The change-order tests' starting point: the fixture and three requests on the engagement,
+/// two of them (the iPhone build, the payroll export) outside the brief and one inside it.
+struct Orders {
+    f: Fixture,
+    ios: i64,
+    payroll: i64,
+    android: i64,
+}
+
+impl Orders {
+    async fn new(app: &TestApp) -> Orders {
+        let f = fixture(app).await;
         let (client, eid) = (f.client, f.engagement);
         let ios = request(
-            &app,
+            app,
             &f.agent,
             client,
             Some(eid),
@@ -687,7 +695,7 @@ both!(
         )
         .await;
         let payroll = request(
-            &app,
+            app,
             &f.agent,
             client,
             Some(eid),
@@ -695,7 +703,7 @@ both!(
         )
         .await;
         let android = request(
-            &app,
+            app,
             &f.agent,
             client,
             Some(eid),
@@ -709,30 +717,86 @@ both!(
             ),
             (Some("out"), Some("out"))
         );
-        let new_co = |requests: Vec<i64>, estimate: i64, rate: Option<i64>| {
-            let mut b = json!({"engagement_id": eid, "request_ids": requests, "title": "iPhone driver app",
+        Orders {
+            f,
+            ios: id(&ios),
+            payroll: id(&payroll),
+            android: id(&android),
+        }
+    }
+
+    /// A change order's body for `requests`: `estimate` minutes, at `rate` or the engagement's.
+    fn body(&self, requests: Vec<i64>, estimate: i64, rate: Option<i64>) -> Value {
+        let mut b = json!({"engagement_id": self.f.engagement, "request_ids": requests,
+                           "title": "iPhone driver app",
                            "description": "A native iOS build of the driver app, same features as Android.",
                            "estimate_minutes": estimate});
-            if let Some(r) = rate {
-                b["rate_minor"] = json!(r);
-            }
-            b
-        };
+        if let Some(r) = rate {
+            b["rate_minor"] = json!(r);
+        }
+        b
+    }
 
-        // Bad input, and the wrong people: clear errors, nothing written.
+    /// A draft by the manager; its answer.
+    async fn draft(&self, app: &TestApp, requests: Vec<i64>, estimate: i64, rate: Option<i64>) -> Value {
+        app.post(
+            "/api/v1/change-orders",
+            &self.f.manager,
+            self.body(requests, estimate, rate),
+        )
+        .await
+        .ok(201)
+    }
+
+    /// The manager sends the order to the client; the send's answer.
+    async fn send(&self, app: &TestApp, co: i64) -> Value {
+        app.post(
+            &format!("/api/v1/change-orders/{co}/send"),
+            &self.f.manager,
+            json!({}),
+        )
+        .await
+        .ok(200)
+    }
+
+    /// The client's contact decides (`approve` or `decline`) in the portal.
+    async fn decide(&self, app: &TestApp, co: i64, verb: &str, body: Value) -> Res {
+        portal(
+            app,
+            &self.f.portal,
+            Method::POST,
+            &format!("/api/v1/change-orders/{co}/{verb}"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// The iPhone request's order, drafted at 6 h 30 min and sent; its id.
+    async fn sent_ios(&self, app: &TestApp) -> i64 {
+        let co = id(&self.draft(app, vec![self.ios], 390, None).await);
+        self.send(app, co).await;
+        co
+    }
+}
+
+both!(
+    a_change_order_refuses_bad_input_and_the_wrong_people,
+    |app: TestApp| async move {
+        let o = Orders::new(&app).await;
+        let (ios, f) = (o.ios, &o.f);
         let before = app.snapshot().await;
         let cases: Vec<(Value, &str)> = vec![
-            (new_co(vec![id(&ios)], -60, None), "estimate_minutes"),
-            (new_co(vec![id(&ios)], 10_000_000, None), "estimate_minutes"),
-            (new_co(vec![id(&ios)], 60, Some(-15_000)), "rate_minor"),
+            (o.body(vec![ios], -60, None), "estimate_minutes"),
+            (o.body(vec![ios], 10_000_000, None), "estimate_minutes"),
+            (o.body(vec![ios], 60, Some(-15_000)), "rate_minor"),
             (
-                new_co(vec![id(&ios)], 120_000, Some(9_000_000_000_000)),
+                o.body(vec![ios], 120_000, Some(9_000_000_000_000)),
                 "rate_minor",
             ),
-            (new_co(vec![id(&ios), id(&ios)], 60, None), "request_ids[1]"),
-            (new_co(vec![], 60, None), "request_ids"),
-            (new_co(vec![id(&android)], 60, None), "request_ids[0]"),
-            (new_co(vec![999_999], 60, None), "request_ids[0]"),
+            (o.body(vec![ios, ios], 60, None), "request_ids[1]"),
+            (o.body(vec![], 60, None), "request_ids"),
+            (o.body(vec![o.android], 60, None), "request_ids[0]"),
+            (o.body(vec![999_999], 60, None), "request_ids[0]"),
         ];
         for (body, field) in cases {
             let res = app
@@ -741,54 +805,48 @@ both!(
                 .problem(422);
             assert_eq!(res.fields(), [field], "{body}");
         }
-        let mut wrong_engagement = new_co(vec![id(&ios)], 60, None);
+        let mut wrong_engagement = o.body(vec![ios], 60, None);
         wrong_engagement["engagement_id"] = json!(999_999);
         let res = app
             .post("/api/v1/change-orders", &f.manager, wrong_engagement)
             .await
             .problem(422);
         assert_eq!(res.fields(), ["engagement_id"]);
-        app.post(
-            "/api/v1/change-orders",
-            &f.agent,
-            new_co(vec![id(&ios)], 60, None),
-        )
-        .await
-        .problem(403);
+        app.post("/api/v1/change-orders", &f.agent, o.body(vec![ios], 60, None))
+            .await
+            .problem(403);
         portal(
             &app,
             &f.portal,
             Method::POST,
             "/api/v1/change-orders",
-            Some(new_co(vec![id(&ios)], 60, None)),
+            Some(o.body(vec![ios], 60, None)),
         )
         .await
         .problem(403);
         assert_eq!(app.snapshot().await, before);
+    }
+);
 
-        // Draft: 6 h 30 min at the engagement's 150.00 EUR = 975.00 EUR.
-        let co = app
-            .post(
-                "/api/v1/change-orders",
-                &f.manager,
-                new_co(vec![id(&ios)], 390, None),
-            )
-            .await
-            .ok(201);
-        let co_id = id(&co);
+both!(
+    a_draft_is_priced_at_the_engagement_rate_one_per_request,
+    |app: TestApp| async move {
+        let o = Orders::new(&app).await;
+        // 6 h 30 min at the engagement's 150.00 EUR = 975.00 EUR.
+        let co = o.draft(&app, vec![o.ios], 390, None).await;
         assert_eq!(co["status"], "draft");
         assert_eq!(
             (co["rate_minor"].as_i64(), co["price_minor"].as_i64()),
             (Some(15_000), Some(97_500))
         );
         assert_eq!(co["currency"], "EUR");
-        assert_eq!(co["client_id"], client);
-        assert_eq!(co["request_ids"], json!([id(&ios)]));
+        assert_eq!(co["client_id"], o.f.client);
+        assert_eq!(co["request_ids"], json!([o.ios]));
         let res = app
             .post(
                 "/api/v1/change-orders",
-                &f.manager,
-                new_co(vec![id(&ios)], 60, None),
+                &o.f.manager,
+                o.body(vec![o.ios], 60, None),
             )
             .await
             .problem(409);
@@ -797,13 +855,24 @@ both!(
             ["request_ids[0]"],
             "one live change order per request"
         );
+        // At a rate of its own: 4 h at 120.00 = 480.00.
+        let co2 = o.draft(&app, vec![o.payroll], 240, Some(12_000)).await;
+        assert_eq!(co2["price_minor"], 48_000);
+    }
+);
 
+both!(
+    the_verdict_and_drafts_stay_inside_the_firm,
+    |app: TestApp| async move {
+        let o = Orders::new(&app).await;
+        let f = &o.f;
+        let co_id = id(&o.draft(&app, vec![o.ios], 390, None).await);
         // The verdict and the team's reasons are internal: the client's contact does not see them.
         let seen = portal(
             &app,
             &f.portal,
             Method::GET,
-            &format!("/api/v1/requests/{}", id(&ios)),
+            &format!("/api/v1/requests/{}", o.ios),
             None,
         )
         .await
@@ -821,7 +890,7 @@ both!(
                 .all(|r| r["scope"].is_null())
         );
         let member_view = app
-            .get(&format!("/api/v1/requests/{}", id(&ios)), &app.owner)
+            .get(&format!("/api/v1/requests/{}", o.ios), &app.owner)
             .await
             .ok(200);
         assert_eq!(member_view["scope"]["verdict"], "out");
@@ -840,24 +909,22 @@ both!(
         )
         .await
         .problem(404);
-        portal(
-            &app,
-            &f.portal,
-            Method::POST,
-            &format!("/api/v1/change-orders/{co_id}/approve"),
-            Some(json!({})),
-        )
-        .await
-        .problem(404);
+        o.decide(&app, co_id, "approve", json!({}))
+            .await
+            .problem(404);
+    }
+);
 
-        // Work waiting for the change order cannot start, except on a manager's override.
+both!(
+    work_waiting_for_a_change_order_starts_once_it_is_approved,
+    |app: TestApp| async move {
+        let o = Orders::new(&app).await;
+        let f = &o.f;
+        let co_id = id(&o.draft(&app, vec![o.ios], 390, None).await);
+        let transition = format!("/api/v1/requests/{}/transition", o.ios);
         let start = json!({"status": "in_progress"});
         let res = app
-            .post(
-                &format!("/api/v1/requests/{}/transition", id(&ios)),
-                &f.agent,
-                start.clone(),
-            )
+            .post(&transition, &f.agent, start.clone())
             .await
             .problem(409);
         assert_eq!(res.fields(), ["status"]);
@@ -867,31 +934,31 @@ both!(
                 && why.contains("override_reason"),
             "{why}"
         );
+        // Only a manager may override.
         app.post(
-            &format!("/api/v1/requests/{}/transition", id(&ios)),
+            &transition,
             &f.agent,
             json!({"status": "in_progress", "override_reason": "Client is in a hurry"}),
         )
         .await
         .problem(403);
+        o.send(&app, co_id).await;
+        o.decide(&app, co_id, "approve", json!({})).await.ok(200);
+        app.post(&transition, &f.agent, start).await.ok(200);
+    }
+);
 
-        // Send: the order becomes `sent` and a queued message renders it on the request.
-        let sent = app
-            .post(
-                &format!("/api/v1/change-orders/{co_id}/send"),
-                &f.manager,
-                json!({}),
-            )
-            .await
-            .ok(200);
+both!(
+    a_sent_order_is_rendered_on_the_request_once,
+    |app: TestApp| async move {
+        let o = Orders::new(&app).await;
+        let co_id = id(&o.draft(&app, vec![o.ios], 390, None).await);
+        let sent = o.send(&app, co_id).await;
         assert_eq!(sent["change_order"]["status"], "sent");
         assert!(sent["change_order"]["sent_at"].is_string());
         assert_eq!(sent["messages"].as_array().unwrap().len(), 1);
         let thread = app
-            .get(
-                &format!("/api/v1/requests/{}/messages", id(&ios)),
-                &app.owner,
-            )
+            .get(&format!("/api/v1/requests/{}/messages", o.ios), &app.owner)
             .await
             .ok(200);
         let m = &thread["items"][0];
@@ -917,12 +984,21 @@ both!(
         );
         app.post(
             &format!("/api/v1/change-orders/{co_id}/send"),
-            &f.manager,
+            &o.f.manager,
             json!({}),
         )
         .await
         .problem(409);
+    }
+);
 
+both!(
+    only_the_clients_contact_decides_and_only_with_the_csrf_header,
+    |app: TestApp| async move {
+        let o = Orders::new(&app).await;
+        let f = &o.f;
+        let client = f.client;
+        let co_id = o.sent_ios(&app).await;
         // Another client's contact: the order does not exist for them.
         portal(
             &app,
@@ -971,15 +1047,10 @@ both!(
         )
         .await
         .problem(403);
-        let res = portal(
-            &app,
-            &f.portal,
-            Method::POST,
-            &format!("/api/v1/change-orders/{co_id}/approve"),
-            Some(json!({"note": "x".repeat(10_001)})),
-        )
-        .await
-        .problem(422);
+        let res = o
+            .decide(&app, co_id, "approve", json!({"note": "x".repeat(10_001)}))
+            .await
+            .problem(422);
         assert_eq!(res.fields(), ["note"]);
         // Without the CSRF header a cookie session cannot approve.
         app.with_cookie(
@@ -997,21 +1068,23 @@ both!(
             .await
             .ok(200);
         assert_eq!(still["status"], "sent");
+    }
+);
 
-        // The client's contact sees it and approves it; their id, name and the time are recorded.
+both!(
+    the_contacts_approval_is_recorded_and_final,
+    |app: TestApp| async move {
+        let o = Orders::new(&app).await;
+        let f = &o.f;
+        let co_id = o.sent_ios(&app).await;
         let list = portal(&app, &f.portal, Method::GET, "/api/v1/change-orders", None)
             .await
             .ok(200);
         assert_eq!(list["items"][0]["id"], co_id);
-        let approved = portal(
-            &app,
-            &f.portal,
-            Method::POST,
-            &format!("/api/v1/change-orders/{co_id}/approve"),
-            Some(json!({"note": "Go ahead"})),
-        )
-        .await
-        .ok(200);
+        let approved = o
+            .decide(&app, co_id, "approve", json!({"note": "Go ahead"}))
+            .await
+            .ok(200);
         assert_eq!(approved["status"], "approved");
         assert_eq!(approved["decided_by"], f.contact);
         assert_eq!(approved["decided_by_name"], "Priya Mehta");
@@ -1028,15 +1101,7 @@ both!(
         assert_eq!(events[0]["target_id"], co_id);
         // Decided is final.
         for verb in ["approve", "decline"] {
-            let res = portal(
-                &app,
-                &f.portal,
-                Method::POST,
-                &format!("/api/v1/change-orders/{co_id}/{verb}"),
-                Some(json!({})),
-            )
-            .await
-            .problem(409);
+            let res = o.decide(&app, co_id, verb, json!({})).await.problem(409);
             assert_eq!(res.fields(), ["status"]);
         }
         app.post(
@@ -1046,54 +1111,25 @@ both!(
         )
         .await
         .problem(409);
-        // Approved: the work may start.
-        app.post(
-            &format!("/api/v1/requests/{}/transition", id(&ios)),
-            &f.agent,
-            start.clone(),
-        )
-        .await
-        .ok(200);
+    }
+);
 
-        // A second order is declined; approving it afterwards is refused and writes nothing.
-        let co2 = app
-            .post(
-                "/api/v1/change-orders",
-                &f.manager,
-                new_co(vec![id(&payroll)], 240, Some(12_000)),
-            )
-            .await
-            .ok(201);
-        let co2_id = id(&co2);
-        assert_eq!(co2["price_minor"], 48_000);
-        app.post(
-            &format!("/api/v1/change-orders/{co2_id}/send"),
-            &f.manager,
-            json!({}),
-        )
-        .await
-        .ok(200);
-        let declined = portal(
-            &app,
-            &f.portal,
-            Method::POST,
-            &format!("/api/v1/change-orders/{co2_id}/decline"),
-            Some(json!({})),
-        )
-        .await
-        .ok(200);
+both!(
+    a_declined_order_is_final_and_frees_its_request,
+    |app: TestApp| async move {
+        let o = Orders::new(&app).await;
+        let (f, eid) = (&o.f, o.f.engagement);
+        let co_id = o.sent_ios(&app).await;
+        let co2_id = id(&o.draft(&app, vec![o.payroll], 240, Some(12_000)).await);
+        o.send(&app, co2_id).await;
+        let declined = o.decide(&app, co2_id, "decline", json!({})).await.ok(200);
         assert_eq!(declined["status"], "declined");
         assert!(declined["decision_note"].is_null());
         let before = app.snapshot().await;
-        let res = portal(
-            &app,
-            &f.portal,
-            Method::POST,
-            &format!("/api/v1/change-orders/{co2_id}/approve"),
-            Some(json!({})),
-        )
-        .await
-        .problem(409);
+        let res = o
+            .decide(&app, co2_id, "approve", json!({}))
+            .await
+            .problem(409);
         assert!(
             res.body["detail"]
                 .as_str()
@@ -1110,14 +1146,7 @@ both!(
             "declined"
         );
         // A declined order no longer covers the request: a new one may be drafted, then withdrawn.
-        let co3 = app
-            .post(
-                "/api/v1/change-orders",
-                &f.manager,
-                new_co(vec![id(&payroll)], 60, None),
-            )
-            .await
-            .ok(201);
+        let co3 = o.draft(&app, vec![o.payroll], 60, None).await;
         let w = app
             .post(
                 &format!("/api/v1/change-orders/{}/withdraw", id(&co3)),
