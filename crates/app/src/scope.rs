@@ -19,8 +19,8 @@ use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, OrgId, RequestId}
 use rapport_core::request::{Request, RequestDraft, ScopeRecord, Status, TransitionInput};
 use rapport_core::scope::report::{self, Interval, ScopeReport};
 use rapport_core::scope::{
-    Accuracy, BriefIndex, CheckConfig, ConfirmInput, Limit, LimitUse, MAX_BODY_BYTES,
-    MAX_TITLE_BYTES, Usage, is_hours, window,
+    Accuracy, BriefIndex, CheckConfig, ConfirmInput, Decided, Limit, LimitUse, MAX_BODY_BYTES,
+    MAX_TITLE_BYTES, PrecedentIndex, Usage, is_hours, window,
 };
 use rapport_core::validate::{self, limits};
 use rapport_store::Db;
@@ -152,16 +152,16 @@ pub fn assess_scope(
     let Some((index, version)) = brief_index(db, cache, org, e)? else {
         return Ok(None);
     };
+    let history = precedents(db, org, e, ask.before)?;
     let mut failed = None;
-    let assessment = index.check_counting(ask.title, ask.body, &mut |limit| match limit_usage(
-        db, org, e, limit, ask,
-    ) {
+    let mut usage = |limit: &Limit| match limit_usage(db, org, e, limit, ask) {
         Ok(u) => Some(u),
         Err(err) => {
             failed = Some(err);
             None
         }
-    });
+    };
+    let assessment = index.check_in_context(ask.title, ask.body, &mut usage, &history);
     if let Some(err) = failed {
         return Err(err.into());
     }
@@ -190,6 +190,54 @@ fn brief_index(
     Ok(Some((index, version)))
 }
 
+/// The engagement's latest decisions weighed as precedents, at most this many.
+pub const PRECEDENTS_OWN: i64 = 200;
+/// The organisation's other latest decisions weighed as precedents, at most this many.
+pub const PRECEDENTS_ORG: i64 = 300;
+
+/// The firm's latest decisions as precedents for a check under engagement `e`, never request
+/// `except` itself (a request checked again). Two reads bounded by their caps; the days are said
+/// in the client's zone, as the reader of the evidence counts them.
+fn precedents(
+    db: &mut Db<'_>,
+    org: OrgId,
+    e: EngagementId,
+    except: Option<RequestId>,
+) -> AppResult<PrecedentIndex> {
+    let rows = store::recent_decisions(db, org, e, except, PRECEDENTS_OWN, PRECEDENTS_ORG)?;
+    if rows.is_empty() {
+        return Ok(PrecedentIndex::default());
+    }
+    let tz = client_tz(db, org, e)?;
+    Ok(PrecedentIndex::new(
+        rows.into_iter()
+            .map(|r| Decided {
+                request_id: r.request_id.0,
+                title: r.title,
+                body: r.body,
+                verdict: r.verdict,
+                reason: r.reason,
+                decided_by: r.decided_by,
+                decided_at: r.decided_at,
+                decided_on: tz.to_datetime(r.decided_at).date(),
+                same_engagement: r.engagement_id == Some(e),
+                counted: r.counted,
+            })
+            .collect(),
+    ))
+}
+
+/// The zone of the engagement's client (UTC when it has none or an unknown one).
+fn client_tz(
+    db: &mut Db<'_>,
+    org: OrgId,
+    e: EngagementId,
+) -> Result<TimeZone, rapport_store::StoreError> {
+    Ok(store::client_zone(db, org, e)?
+        .and_then(|z| TimeZone::get(&z).ok())
+        .unwrap_or(TimeZone::UTC))
+}
+
 /// What engagement `e` used of `limit` until `ask.now`: in its current period (cut in the
 /// client's zone) when it renews, else over the engagement.
 fn limit_usage(
@@ -200,12 +248,7 @@ fn limit_usage(
     ask: &ScopeAsk<'_>,
 ) -> Result<Usage, rapport_store::StoreError> {
     let window = match limit.period {
-        Some(p) => {
-            let tz = store::client_zone(db, org, e)?
-                .and_then(|z| TimeZone::get(&z).ok())
-                .unwrap_or(TimeZone::UTC);
-            Some(window(p, ask.now, &tz))
-        }
+        Some(p) => Some(window(p, ask.now, &client_tz(db, org, e)?)),
         None => None,
     };
     store::limit_usage(

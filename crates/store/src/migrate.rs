@@ -39,6 +39,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     15 "0015_member_holidays",
     16 "0016_member_invites",
     17 "0017_engagement_team",
+    18 "0018_scope_precedents",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -59,6 +60,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     15 "0015_member_holidays",
     16 "0016_member_invites",
     17 "0017_engagement_team",
+    18 "0018_scope_precedents",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -159,6 +159,74 @@ pub fn upsert_confirmation(
     Ok(())
 }
 
+/// A person's decision on a request, with the request's words: a precedent for later checks.
+#[derive(Debug, Clone)]
+pub struct DecisionRow {
+    pub request_id: RequestId,
+    pub engagement_id: Option<EngagementId>,
+    pub title: String,
+    /// The body's first `MAX_PRECEDENT_BODY_BYTES` characters at most.
+    pub body: String,
+    pub verdict: Verdict,
+    pub reason: String,
+    pub decided_by: String,
+    pub decided_at: Timestamp,
+    /// The request's stored check found it beyond a limit of its brief.
+    pub counted: bool,
+}
+
+/// The latest decisions a scope check weighs: at most `own` of engagement `e`, newest first,
+/// then at most `others` of the organisation's other requests, newest first, never request
+/// `except` (the one being checked again). Each read walks an index in `confirmed_at` order and
+/// stops at its cap (migration 0018).
+pub fn recent_decisions(
+    db: &mut Db<'_>,
+    org: OrgId,
+    e: EngagementId,
+    except: Option<RequestId>,
+    own: i64,
+    others: i64,
+) -> Result<Vec<DecisionRow>, StoreError> {
+    let counted = match db.engine() {
+        crate::Engine::Sqlite => "json_extract(r.scope, '$.excess') IS NOT NULL",
+        crate::Engine::Postgres => "(r.scope::jsonb -> 'excess') IS NOT NULL",
+    };
+    let body_chars = rapport_core::scope::MAX_PRECEDENT_BODY_BYTES;
+    let except = except.map_or(0, |r| r.0);
+    let mut out = Vec::new();
+    for (which, cap) in [
+        ("c.engagement_id = $2", own),
+        ("(c.engagement_id IS NULL OR c.engagement_id <> $2)", others),
+    ] {
+        if cap <= 0 {
+            continue;
+        }
+        let sql = format!(
+            "SELECT c.request_id, c.engagement_id, r.title, substr(r.body, 1, {body_chars}),
+                    c.person_verdict, c.reason, m.name, c.confirmed_at, {counted}
+             FROM scope_confirmations c
+             JOIN requests r ON r.org_id = c.org_id AND r.id = c.request_id
+             JOIN members m ON m.org_id = c.org_id AND m.id = c.confirmed_by
+             WHERE c.org_id = $1 AND {which} AND c.request_id <> $3
+             ORDER BY c.confirmed_at DESC, c.request_id DESC LIMIT $4"
+        );
+        out.extend(db.query_map(&sql, params![org, e, except, cap], |r| {
+            Ok(DecisionRow {
+                request_id: r.get(0)?,
+                engagement_id: r.get(1)?,
+                title: r.get(2)?,
+                body: r.get(3)?,
+                verdict: r.word(4)?,
+                reason: r.get(5)?,
+                decided_by: r.get(6)?,
+                decided_at: r.get(7)?,
+                counted: r.get(8)?,
+            })
+        })?);
+    }
+    Ok(out)
+}
+
 /// `(check verdict, person verdict, count)` over the confirmations, optionally of one client or
 /// engagement.
 pub fn confirmation_counts(
