@@ -61,9 +61,9 @@ fn main() {
 
     let base = evaluate(&cases, Split::All, &CheckConfig::default());
     println!("without feedback: accuracy {:.3}", base.accuracy);
-    for decide_at in [0.4, 0.5, 0.6] {
-        for sway_at in [0.2, 0.25, 0.3, 0.35] {
-            for sway_weight in [1.0, 2.0, 4.0] {
+    for decide_at in [0.3, 0.4, 0.6] {
+        for sway_at in [0.15, 0.2, 0.25, 0.35] {
+            for sway_weight in [2.0, 4.0] {
                 for org_weight in [0.5, 0.7] {
                     let config = CheckConfig {
                         precedent: PrecedentConfig {
