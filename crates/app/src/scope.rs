@@ -30,44 +30,54 @@ use rapport_store::repo::{change_orders, requests};
 use crate::access::visible_request;
 use crate::{App, AppError, AppResult, Ctx};
 
-/// Analysed briefs, one per engagement at its latest brief version seen, least recently used
-/// evicted. Derived data only: a miss re-reads the brief, and a new brief version replaces the
-/// entry, so several processes may each keep their own.
-pub struct BriefCache {
+/// Analysed data per engagement at the latest version seen, least recently used evicted: briefs
+/// (`BriefCache`, versioned by the brief's version) and precedents (`PrecedentCache`, versioned
+/// by the organisation's count of decisions). Derived data only: a miss reads again, and a newer
+/// version replaces the entry, so several processes may each keep their own.
+pub struct VersionCache<T> {
     capacity: usize,
-    inner: Mutex<CacheInner>,
+    inner: Mutex<CacheInner<T>>,
 }
 
-#[derive(Default)]
-struct CacheInner {
+/// Analysed briefs, one per engagement at its latest brief version.
+pub type BriefCache = VersionCache<BriefIndex>;
+/// The precedents of each engagement's checks (its own and the organisation's latest
+/// decisions), at the organisation's latest decision count.
+pub type PrecedentCache = VersionCache<PrecedentIndex>;
+
+struct CacheInner<T> {
     tick: u64,
-    entries: HashMap<(OrgId, EngagementId), CacheEntry>,
+    entries: HashMap<(OrgId, EngagementId), CacheEntry<T>>,
 }
 
-struct CacheEntry {
+struct CacheEntry<T> {
     version: i64,
-    index: Arc<BriefIndex>,
+    index: Arc<T>,
     used: u64,
 }
 
-impl BriefCache {
-    /// Briefs kept by default: a firm's active engagements, many times over (an index of a
-    /// typical brief is a few KiB; of the largest valid one, about a MiB).
+impl<T> VersionCache<T> {
+    /// Entries kept by default: a firm's active engagements, many times over (an index of a
+    /// typical brief is a few KiB, of the largest valid one about a MiB; 500 precedents take
+    /// a few hundred KiB).
     pub const DEFAULT_CAPACITY: usize = 512;
 
     pub fn new(capacity: usize) -> Self {
-        BriefCache {
+        VersionCache {
             capacity: capacity.max(1),
-            inner: Mutex::new(CacheInner::default()),
+            inner: Mutex::new(CacheInner {
+                tick: 0,
+                entries: HashMap::new(),
+            }),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner<T>> {
         // The map holds no invariant a panicking holder could break halfway.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn get(&self, org: OrgId, e: EngagementId, version: i64) -> Option<Arc<BriefIndex>> {
+    pub fn get(&self, org: OrgId, e: EngagementId, version: i64) -> Option<Arc<T>> {
         let mut inner = self.lock();
         inner.tick += 1;
         let tick = inner.tick;
@@ -79,7 +89,7 @@ impl BriefCache {
         Some(entry.index.clone())
     }
 
-    pub fn put(&self, org: OrgId, e: EngagementId, version: i64, index: Arc<BriefIndex>) {
+    pub fn put(&self, org: OrgId, e: EngagementId, version: i64, index: Arc<T>) {
         let mut inner = self.lock();
         inner.tick += 1;
         let tick = inner.tick;
@@ -118,10 +128,17 @@ impl BriefCache {
     }
 }
 
-impl Default for BriefCache {
+impl<T> Default for VersionCache<T> {
     fn default() -> Self {
-        BriefCache::new(Self::DEFAULT_CAPACITY)
+        VersionCache::new(Self::DEFAULT_CAPACITY)
     }
+}
+
+/// The per-process caches of the scope check.
+#[derive(Default)]
+pub struct ScopeCaches {
+    pub briefs: BriefCache,
+    pub precedents: PrecedentCache,
 }
 
 /// What a scope check is asked about.
@@ -142,17 +159,17 @@ pub struct ScopeAsk<'a> {
 /// hold a read (mail intake); others call [`App::assess_scope`].
 pub fn assess_scope(
     db: &mut Db<'_>,
-    cache: &BriefCache,
+    caches: &ScopeCaches,
     org: OrgId,
     ask: &ScopeAsk<'_>,
 ) -> AppResult<Option<ScopeRecord>> {
     let Some(e) = ask.engagement else {
         return Ok(None);
     };
-    let Some((index, version)) = brief_index(db, cache, org, e)? else {
+    let Some((index, version)) = brief_index(db, &caches.briefs, org, e)? else {
         return Ok(None);
     };
-    let history = precedents(db, org, e, ask.before)?;
+    let history = precedents(db, &caches.precedents, org, e, ask.before)?;
     let mut failed = None;
     let mut usage = |limit: &Limit| match limit_usage(db, org, e, limit, ask) {
         Ok(u) => Some(u),
@@ -196,9 +213,31 @@ pub const PRECEDENTS_OWN: i64 = 200;
 pub const PRECEDENTS_ORG: i64 = 300;
 
 /// The firm's latest decisions as precedents for a check under engagement `e`, never request
-/// `except` itself (a request checked again). Two reads bounded by their caps; the days are said
-/// in the client's zone, as the reader of the evidence counts them.
+/// `except` itself (a request checked again). Two reads bounded by their caps, skipped when the
+/// cache holds this engagement's at the organisation's current count of decisions (a recheck,
+/// rare, reads afresh without itself). The days are said in the client's zone, as the reader
+/// of the evidence counts them.
 fn precedents(
+    db: &mut Db<'_>,
+    cache: &PrecedentCache,
+    org: OrgId,
+    e: EngagementId,
+    except: Option<RequestId>,
+) -> AppResult<Arc<PrecedentIndex>> {
+    let version = store::decisions_version(db, org)?;
+    if except.is_none()
+        && let Some(index) = cache.get(org, e, version)
+    {
+        return Ok(index);
+    }
+    let index = Arc::new(read_precedents(db, org, e, except)?);
+    if except.is_none() {
+        cache.put(org, e, version, index.clone());
+    }
+    Ok(index)
+}
+
+fn read_precedents(
     db: &mut Db<'_>,
     org: OrgId,
     e: EngagementId,
@@ -427,7 +466,7 @@ impl App {
         }
         let title = prefix(title, MAX_TITLE_BYTES);
         let body = prefix(body, MAX_BODY_BYTES);
-        let cache = self.scope_cache.clone();
+        let caches = self.scope_cache.clone();
         let now = self.now();
         self.store
             .read(move |db| {
@@ -438,7 +477,7 @@ impl App {
                     now,
                     before,
                 };
-                assess_scope(db, &cache, org, &ask)
+                assess_scope(db, &caches, org, &ask)
             })
             .await
     }
@@ -498,6 +537,8 @@ impl App {
                         at: now,
                     },
                 )?;
+                // Cached precedents of this organisation are now out of date.
+                store::bump_decisions_version(db, ctx.org())?;
                 ctx.audit(
                     db,
                     now,
@@ -583,8 +624,8 @@ impl App {
         let now = self.now();
         self.store
             .read(move |db| -> AppResult<Vec<LimitUse>> {
-                let (index, _) =
-                    brief_index(db, &cache, org, e)?.ok_or(AppError::NotFound("engagement"))?;
+                let (index, _) = brief_index(db, &cache.briefs, org, e)?
+                    .ok_or(AppError::NotFound("engagement"))?;
                 let ask = ScopeAsk {
                     engagement: Some(e),
                     title: "",

@@ -59,6 +59,38 @@ fn main() {
         println!("{sim:.3} agree={agree} same={same} {id} <- {prec}");
     }
 
+    // The cost a check pays for its precedents at the app's caps (200 + 300 decisions): the
+    // file's cases repeated as decisions, each case then looked up against them.
+    let decisions: Vec<Decided> = (0..500)
+        .map(|i| {
+            let c = &cases[i % cases.len()];
+            Decided {
+                request_id: i as i64,
+                title: c.title.clone(),
+                body: c.body.clone(),
+                verdict: c.expected,
+                reason: String::new(),
+                decided_by: String::new(),
+                decided_at: jiff::Timestamp::UNIX_EPOCH,
+                decided_on: jiff::civil::date(2027, 1, 1),
+                same_engagement: i < 200,
+                counted: false,
+            }
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    let index = PrecedentIndex::new(decisions);
+    let built = start.elapsed();
+    let start = std::time::Instant::now();
+    let rounds = 20;
+    for _ in 0..rounds {
+        for c in &cases {
+            std::hint::black_box(index.nearest(&c.title, &c.body, &PrecedentConfig::default()));
+        }
+    }
+    let per = start.elapsed() / (rounds * cases.len() as u32);
+    println!("500 decisions: index built in {built:?}, nearest() {per:?} a request");
+
     let base = evaluate(&cases, Split::All, &CheckConfig::default());
     println!("without feedback: accuracy {:.3}", base.accuracy);
     for decide_at in [0.3, 0.4, 0.6] {

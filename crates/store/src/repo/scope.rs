@@ -159,6 +159,27 @@ pub fn upsert_confirmation(
     Ok(())
 }
 
+/// How many times the organisation's scope decisions changed: the version of its precedents.
+pub fn decisions_version(db: &mut Db<'_>, org: OrgId) -> Result<i64, StoreError> {
+    Ok(db
+        .query_opt(
+            "SELECT scope_decisions FROM orgs WHERE id = $1",
+            params![org],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// A decision was recorded: precedents read before are out of date.
+pub fn bump_decisions_version(db: &mut Db<'_>, org: OrgId) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE orgs SET scope_decisions = scope_decisions + 1 WHERE id = $1",
+        params![org],
+    )?;
+    Ok(())
+}
+
 /// A person's decision on a request, with the request's words: a precedent for later checks.
 #[derive(Debug, Clone)]
 pub struct DecisionRow {
