@@ -32,6 +32,12 @@
 //!      `out` at `UNMENTIONED_CONFIDENCE`: a brief that lists what is included excludes the rest,
 //!      but only a person can tell a new deliverable from a badly worded question. A message that
 //!      matches nothing and asks for nothing stays `unclear`.
+//!
+//! 6. The firm's earlier decisions, when the caller passes them (`check_in_context`, see
+//!    `precedent`): a rule of step 5 that reads a limit, "existing" or "fixing defects" still
+//!    decides (its reason names a close precedent that went the other way); otherwise a precedent
+//!    at `decide_at` decides, at confidence `0.5 + 0.4 * closeness`, and one at `sway_at` adds to
+//!    its side's score before step 3's rule and stands in for the unmentioned-work rule.
 
 use serde::{Deserialize, Serialize};
 
