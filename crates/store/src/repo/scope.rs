@@ -208,29 +208,12 @@ pub fn recent_decisions(
     own: i64,
     others: i64,
 ) -> Result<Vec<DecisionRow>, StoreError> {
-    let counted = match db.engine() {
-        crate::Engine::Sqlite => "json_extract(r.scope, '$.excess') IS NOT NULL",
-        crate::Engine::Postgres => "(r.scope::jsonb -> 'excess') IS NOT NULL",
-    };
-    let body_chars = rapport_core::scope::MAX_PRECEDENT_BODY_BYTES;
     let except = except.map_or(0, |r| r.0);
     let mut out = Vec::new();
-    for (which, cap) in [
-        ("c.engagement_id = $2", own),
-        ("(c.engagement_id IS NULL OR c.engagement_id <> $2)", others),
-    ] {
+    for (sql, cap) in decisions_sql(db.engine()).into_iter().zip([own, others]) {
         if cap <= 0 {
             continue;
         }
-        let sql = format!(
-            "SELECT c.request_id, c.engagement_id, r.title, substr(r.body, 1, {body_chars}),
-                    c.person_verdict, c.reason, m.name, c.confirmed_at, {counted}
-             FROM scope_confirmations c
-             JOIN requests r ON r.org_id = c.org_id AND r.id = c.request_id
-             JOIN members m ON m.org_id = c.org_id AND m.id = c.confirmed_by
-             WHERE c.org_id = $1 AND {which} AND c.request_id <> $3
-             ORDER BY c.confirmed_at DESC, c.request_id DESC LIMIT $4"
-        );
         out.extend(db.query_map(&sql, params![org, e, except, cap], |r| {
             Ok(DecisionRow {
                 request_id: r.get(0)?,
@@ -246,6 +229,54 @@ pub fn recent_decisions(
         })?);
     }
     Ok(out)
+}
+
+/// The two reads of `recent_decisions`: the engagement's own decisions, then the
+/// organisation's other ones ($1 org, $2 engagement, $3 request left out, $4 cap).
+fn decisions_sql(engine: crate::Engine) -> [String; 2] {
+    let counted = match engine {
+        crate::Engine::Sqlite => "json_extract(r.scope, '$.excess') IS NOT NULL",
+        crate::Engine::Postgres => "(r.scope::jsonb -> 'excess') IS NOT NULL",
+    };
+    let body_chars = rapport_core::scope::MAX_PRECEDENT_BODY_BYTES;
+    [
+        "c.engagement_id = $2",
+        "(c.engagement_id IS NULL OR c.engagement_id <> $2)",
+    ]
+    .map(|which| {
+        format!(
+            "SELECT c.request_id, c.engagement_id, r.title, substr(r.body, 1, {body_chars}),
+                    c.person_verdict, c.reason, m.name, c.confirmed_at, {counted}
+             FROM scope_confirmations c
+             JOIN requests r ON r.org_id = c.org_id AND r.id = c.request_id
+             JOIN members m ON m.org_id = c.org_id AND m.id = c.confirmed_by
+             WHERE c.org_id = $1 AND {which} AND c.request_id <> $3
+             ORDER BY c.confirmed_at DESC, c.request_id DESC LIMIT $4"
+        )
+    })
+}
+
+/// The plans of the two reads of `recent_decisions` (SQLite's `EXPLAIN QUERY PLAN` detail
+/// lines, PostgreSQL's `EXPLAIN` lines), for the query-plan tests.
+pub fn explain_recent_decisions(
+    db: &mut Db<'_>,
+    org: OrgId,
+    e: EngagementId,
+) -> Result<[Vec<String>; 2], StoreError> {
+    let [own, others] = decisions_sql(db.engine());
+    let mut plan = |sql: &str| match db.engine() {
+        crate::Engine::Sqlite => db.query_map(
+            &format!("EXPLAIN QUERY PLAN {sql}"),
+            params![org, e, 0_i64, 200_i64],
+            |r| r.get(3),
+        ),
+        crate::Engine::Postgres => db.query_map(
+            &format!("EXPLAIN {sql}"),
+            params![org, e, 0_i64, 200_i64],
+            |r| r.get(0),
+        ),
+    };
+    Ok([plan(&own)?, plan(&others)?])
 }
 
 /// `(check verdict, person verdict, count)` over the confirmations, optionally of one client or
