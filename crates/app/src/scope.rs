@@ -166,10 +166,14 @@ pub fn assess_scope(
     let Some(e) = ask.engagement else {
         return Ok(None);
     };
-    let Some((index, version)) = brief_index(db, &caches.briefs, org, e)? else {
+    // Both versions in one read: a cached brief and cached precedents cost nothing more.
+    let Some((brief_version, decisions)) = store::scope_versions(db, org, e)? else {
         return Ok(None);
     };
-    let history = precedents(db, &caches.precedents, org, e, ask.before)?;
+    let Some((index, version)) = brief_index_at(db, &caches.briefs, org, e, brief_version)? else {
+        return Ok(None);
+    };
+    let history = precedents(db, &caches.precedents, org, e, ask.before, decisions)?;
     let mut failed = None;
     let mut usage = |limit: &Limit| match limit_usage(db, org, e, limit, ask) {
         Ok(u) => Some(u),
@@ -196,6 +200,17 @@ fn brief_index(
     let Some(version) = store::brief_version(db, org, e)? else {
         return Ok(None);
     };
+    brief_index_at(db, cache, org, e, version)
+}
+
+/// `brief_index` when the engagement's brief version was read already.
+fn brief_index_at(
+    db: &mut Db<'_>,
+    cache: &BriefCache,
+    org: OrgId,
+    e: EngagementId,
+    version: i64,
+) -> AppResult<Option<(Arc<BriefIndex>, i64)>> {
     if let Some(index) = cache.get(org, e, version) {
         return Ok(Some((index, version)));
     }
@@ -214,7 +229,7 @@ pub const PRECEDENTS_ORG: i64 = 300;
 
 /// The firm's latest decisions as precedents for a check under engagement `e`, never request
 /// `except` itself (a request checked again). Two reads bounded by their caps, skipped when the
-/// cache holds this engagement's at the organisation's current count of decisions (a recheck,
+/// cache holds this engagement's at the organisation's count of decisions `version` (a recheck,
 /// rare, reads afresh without itself). The days are said in the client's zone, as the reader
 /// of the evidence counts them.
 fn precedents(
@@ -223,8 +238,8 @@ fn precedents(
     org: OrgId,
     e: EngagementId,
     except: Option<RequestId>,
+    version: i64,
 ) -> AppResult<Arc<PrecedentIndex>> {
-    let version = store::decisions_version(db, org)?;
     if except.is_none()
         && let Some(index) = cache.get(org, e, version)
     {

@@ -159,16 +159,20 @@ pub fn upsert_confirmation(
     Ok(())
 }
 
-/// How many times the organisation's scope decisions changed: the version of its precedents.
-pub fn decisions_version(db: &mut Db<'_>, org: OrgId) -> Result<i64, StoreError> {
-    Ok(db
-        .query_opt(
-            "SELECT scope_decisions FROM orgs WHERE id = $1",
-            params![org],
-        )?
-        .map(|r| r.get(0))
-        .transpose()?
-        .unwrap_or(0))
+/// The engagement's brief version and the organisation's count of scope decisions (the version
+/// of its precedents), in one read (`None`: no such engagement in this org).
+pub fn scope_versions(
+    db: &mut Db<'_>,
+    org: OrgId,
+    engagement: EngagementId,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    db.query_opt(
+        "SELECT e.brief_version, o.scope_decisions FROM engagements e
+         JOIN orgs o ON o.id = e.org_id WHERE e.org_id = $1 AND e.id = $2",
+        params![org, engagement],
+    )?
+    .map(|r| Ok((r.get(0)?, r.get(1)?)))
+    .transpose()
 }
 
 /// A decision was recorded: precedents read before are out of date.
