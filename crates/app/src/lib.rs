@@ -163,8 +163,9 @@ pub struct App {
     pub(crate) store: Store,
     pub settings: Settings,
     clock: Arc<ClockFn>,
-    /// Analysed briefs for the scope check of new requests (derived data, per process).
-    scope_cache: Arc<scope::BriefCache>,
+    /// Analysed briefs and precedents for the scope check of new requests (derived data, per
+    /// process).
+    scope_cache: Arc<scope::ScopeCaches>,
 }
 
 impl App {
@@ -173,7 +174,7 @@ impl App {
             store,
             settings,
             clock: Arc::new(Timestamp::now),
-            scope_cache: Arc::new(scope::BriefCache::default()),
+            scope_cache: Arc::new(scope::ScopeCaches::default()),
         }
     }
 

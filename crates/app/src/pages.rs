@@ -417,7 +417,7 @@ impl App {
             .read(move |db| -> AppResult<EngagementPage> {
                 let (engagement, burn) = engagement_budget_in(db, &ctx, id)?;
                 let client = client_record_in(db, &ctx, engagement.client_id)?;
-                let limits = limit_use_in(db, &ctx, &cache, id, now)?;
+                let limits = limit_use_in(db, &ctx, &cache.briefs, id, now)?;
                 let change_orders = list_change_orders_in(
                     db,
                     &ctx,

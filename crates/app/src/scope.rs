@@ -19,8 +19,8 @@ use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, OrgId, RequestId}
 use rapport_core::request::{Request, RequestDraft, ScopeRecord, Status, TransitionInput};
 use rapport_core::scope::report::{self, Interval, ScopeReport};
 use rapport_core::scope::{
-    Accuracy, BriefIndex, CheckConfig, ConfirmInput, Limit, LimitUse, MAX_BODY_BYTES,
-    MAX_TITLE_BYTES, Usage, is_hours, window,
+    Accuracy, BriefIndex, CheckConfig, ConfirmInput, Decided, Limit, LimitUse, MAX_BODY_BYTES,
+    MAX_TITLE_BYTES, PrecedentIndex, Usage, is_hours, window,
 };
 use rapport_core::validate::{self, limits};
 use rapport_store::Db;
@@ -30,44 +30,54 @@ use rapport_store::repo::{change_orders, requests};
 use crate::access::visible_request;
 use crate::{App, AppError, AppResult, Ctx};
 
-/// Analysed briefs, one per engagement at its latest brief version seen, least recently used
-/// evicted. Derived data only: a miss re-reads the brief, and a new brief version replaces the
-/// entry, so several processes may each keep their own.
-pub struct BriefCache {
+/// Analysed data per engagement at the latest version seen, least recently used evicted: briefs
+/// (`BriefCache`, versioned by the brief's version) and precedents (`PrecedentCache`, versioned
+/// by the organisation's count of decisions). Derived data only: a miss reads again, and a newer
+/// version replaces the entry, so several processes may each keep their own.
+pub struct VersionCache<T> {
     capacity: usize,
-    inner: Mutex<CacheInner>,
+    inner: Mutex<CacheInner<T>>,
 }
 
-#[derive(Default)]
-struct CacheInner {
+/// Analysed briefs, one per engagement at its latest brief version.
+pub type BriefCache = VersionCache<BriefIndex>;
+/// The precedents of each engagement's checks (its own and the organisation's latest
+/// decisions), at the organisation's latest decision count.
+pub type PrecedentCache = VersionCache<PrecedentIndex>;
+
+struct CacheInner<T> {
     tick: u64,
-    entries: HashMap<(OrgId, EngagementId), CacheEntry>,
+    entries: HashMap<(OrgId, EngagementId), CacheEntry<T>>,
 }
 
-struct CacheEntry {
+struct CacheEntry<T> {
     version: i64,
-    index: Arc<BriefIndex>,
+    index: Arc<T>,
     used: u64,
 }
 
-impl BriefCache {
-    /// Briefs kept by default: a firm's active engagements, many times over (an index of a
-    /// typical brief is a few KiB; of the largest valid one, about a MiB).
+impl<T> VersionCache<T> {
+    /// Entries kept by default: a firm's active engagements, many times over (an index of a
+    /// typical brief is a few KiB, of the largest valid one about a MiB; 500 precedents take
+    /// a few hundred KiB).
     pub const DEFAULT_CAPACITY: usize = 512;
 
     pub fn new(capacity: usize) -> Self {
-        BriefCache {
+        VersionCache {
             capacity: capacity.max(1),
-            inner: Mutex::new(CacheInner::default()),
+            inner: Mutex::new(CacheInner {
+                tick: 0,
+                entries: HashMap::new(),
+            }),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner<T>> {
         // The map holds no invariant a panicking holder could break halfway.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn get(&self, org: OrgId, e: EngagementId, version: i64) -> Option<Arc<BriefIndex>> {
+    pub fn get(&self, org: OrgId, e: EngagementId, version: i64) -> Option<Arc<T>> {
         let mut inner = self.lock();
         inner.tick += 1;
         let tick = inner.tick;
@@ -79,7 +89,7 @@ impl BriefCache {
         Some(entry.index.clone())
     }
 
-    pub fn put(&self, org: OrgId, e: EngagementId, version: i64, index: Arc<BriefIndex>) {
+    pub fn put(&self, org: OrgId, e: EngagementId, version: i64, index: Arc<T>) {
         let mut inner = self.lock();
         inner.tick += 1;
         let tick = inner.tick;
@@ -118,10 +128,17 @@ impl BriefCache {
     }
 }
 
-impl Default for BriefCache {
+impl<T> Default for VersionCache<T> {
     fn default() -> Self {
-        BriefCache::new(Self::DEFAULT_CAPACITY)
+        VersionCache::new(Self::DEFAULT_CAPACITY)
     }
+}
+
+/// The per-process caches of the scope check.
+#[derive(Default)]
+pub struct ScopeCaches {
+    pub briefs: BriefCache,
+    pub precedents: PrecedentCache,
 }
 
 /// What a scope check is asked about.
@@ -142,26 +159,30 @@ pub struct ScopeAsk<'a> {
 /// hold a read (mail intake); others call [`App::assess_scope`].
 pub fn assess_scope(
     db: &mut Db<'_>,
-    cache: &BriefCache,
+    caches: &ScopeCaches,
     org: OrgId,
     ask: &ScopeAsk<'_>,
 ) -> AppResult<Option<ScopeRecord>> {
     let Some(e) = ask.engagement else {
         return Ok(None);
     };
-    let Some((index, version)) = brief_index(db, cache, org, e)? else {
+    // Both versions in one read: a cached brief and cached precedents cost nothing more.
+    let Some((brief_version, decisions)) = store::scope_versions(db, org, e)? else {
         return Ok(None);
     };
+    let Some((index, version)) = brief_index_at(db, &caches.briefs, org, e, brief_version)? else {
+        return Ok(None);
+    };
+    let history = precedents(db, &caches.precedents, org, e, ask.before, decisions)?;
     let mut failed = None;
-    let assessment = index.check_counting(ask.title, ask.body, &mut |limit| match limit_usage(
-        db, org, e, limit, ask,
-    ) {
+    let mut usage = |limit: &Limit| match limit_usage(db, org, e, limit, ask) {
         Ok(u) => Some(u),
         Err(err) => {
             failed = Some(err);
             None
         }
-    });
+    };
+    let assessment = index.check_in_context(ask.title, ask.body, &mut usage, &history);
     if let Some(err) = failed {
         return Err(err.into());
     }
@@ -179,6 +200,17 @@ fn brief_index(
     let Some(version) = store::brief_version(db, org, e)? else {
         return Ok(None);
     };
+    brief_index_at(db, cache, org, e, version)
+}
+
+/// `brief_index` when the engagement's brief version was read already.
+fn brief_index_at(
+    db: &mut Db<'_>,
+    cache: &BriefCache,
+    org: OrgId,
+    e: EngagementId,
+    version: i64,
+) -> AppResult<Option<(Arc<BriefIndex>, i64)>> {
     if let Some(index) = cache.get(org, e, version) {
         return Ok(Some((index, version)));
     }
@@ -188,6 +220,76 @@ fn brief_index(
     let index = Arc::new(BriefIndex::new(&brief, &CheckConfig::default()));
     cache.put(org, e, version, index.clone());
     Ok(Some((index, version)))
+}
+
+/// The engagement's latest decisions weighed as precedents, at most this many.
+pub const PRECEDENTS_OWN: i64 = 200;
+/// The organisation's other latest decisions weighed as precedents, at most this many.
+pub const PRECEDENTS_ORG: i64 = 300;
+
+/// The firm's latest decisions as precedents for a check under engagement `e`, never request
+/// `except` itself (a request checked again). Two reads bounded by their caps, skipped when the
+/// cache holds this engagement's at the organisation's count of decisions `version` (a recheck,
+/// rare, reads afresh without itself). The days are said in the client's zone, as the reader
+/// of the evidence counts them.
+fn precedents(
+    db: &mut Db<'_>,
+    cache: &PrecedentCache,
+    org: OrgId,
+    e: EngagementId,
+    except: Option<RequestId>,
+    version: i64,
+) -> AppResult<Arc<PrecedentIndex>> {
+    if except.is_none()
+        && let Some(index) = cache.get(org, e, version)
+    {
+        return Ok(index);
+    }
+    let index = Arc::new(read_precedents(db, org, e, except)?);
+    if except.is_none() {
+        cache.put(org, e, version, index.clone());
+    }
+    Ok(index)
+}
+
+fn read_precedents(
+    db: &mut Db<'_>,
+    org: OrgId,
+    e: EngagementId,
+    except: Option<RequestId>,
+) -> AppResult<PrecedentIndex> {
+    let rows = store::recent_decisions(db, org, e, except, PRECEDENTS_OWN, PRECEDENTS_ORG)?;
+    if rows.is_empty() {
+        return Ok(PrecedentIndex::default());
+    }
+    let tz = client_tz(db, org, e)?;
+    Ok(PrecedentIndex::new(
+        rows.into_iter()
+            .map(|r| Decided {
+                request_id: r.request_id.0,
+                title: r.title,
+                body: r.body,
+                verdict: r.verdict,
+                reason: r.reason,
+                decided_by: r.decided_by,
+                decided_at: r.decided_at,
+                decided_on: tz.to_datetime(r.decided_at).date(),
+                same_engagement: r.engagement_id == Some(e),
+                counted: r.counted,
+            })
+            .collect(),
+    ))
+}
+
+/// The zone of the engagement's client (UTC when it has none or an unknown one).
+fn client_tz(
+    db: &mut Db<'_>,
+    org: OrgId,
+    e: EngagementId,
+) -> Result<TimeZone, rapport_store::StoreError> {
+    Ok(store::client_zone(db, org, e)?
+        .and_then(|z| TimeZone::get(&z).ok())
+        .unwrap_or(TimeZone::UTC))
 }
 
 /// What engagement `e` used of `limit` until `ask.now`: in its current period (cut in the
@@ -200,12 +302,7 @@ fn limit_usage(
     ask: &ScopeAsk<'_>,
 ) -> Result<Usage, rapport_store::StoreError> {
     let window = match limit.period {
-        Some(p) => {
-            let tz = store::client_zone(db, org, e)?
-                .and_then(|z| TimeZone::get(&z).ok())
-                .unwrap_or(TimeZone::UTC);
-            Some(window(p, ask.now, &tz))
-        }
+        Some(p) => Some(window(p, ask.now, &client_tz(db, org, e)?)),
         None => None,
     };
     store::limit_usage(
@@ -409,7 +506,7 @@ impl App {
         }
         let title = prefix(title, MAX_TITLE_BYTES);
         let body = prefix(body, MAX_BODY_BYTES);
-        let cache = self.scope_cache.clone();
+        let caches = self.scope_cache.clone();
         let now = self.now();
         self.store
             .read(move |db| {
@@ -420,7 +517,7 @@ impl App {
                     now,
                     before,
                 };
-                assess_scope(db, &cache, org, &ask)
+                assess_scope(db, &caches, org, &ask)
             })
             .await
     }
@@ -480,6 +577,8 @@ impl App {
                         at: now,
                     },
                 )?;
+                // Cached precedents of this organisation are now out of date.
+                store::bump_decisions_version(db, ctx.org())?;
                 ctx.audit(
                     db,
                     now,
@@ -563,7 +662,7 @@ impl App {
         let cache = self.scope_cache.clone();
         let now = self.now();
         self.store
-            .read(move |db| limit_use_in(db, &ctx, &cache, e, now))
+            .read(move |db| limit_use_in(db, &ctx, &cache.briefs, e, now))
             .await
     }
 

@@ -416,3 +416,98 @@ fn check_json_prints_the_limit_exceeded_and_the_concept_that_matched() {
     assert!(out.starts_with("verdict: out"), "{out}");
     assert!(out.contains("integrations (salesforce)"), "{out}");
 }
+
+#[test]
+fn check_cites_a_precedent_given_with_precedents() {
+    let brief = TempFile::new("brief.json", BRIEF);
+    let body = "Could you make an iPhone version of the driver app for the subcontractors?";
+    let alone = run(&[
+        "scope",
+        "check",
+        "--brief",
+        brief.path(),
+        "--text",
+        body,
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&alone)).unwrap();
+    assert_eq!(v["verdict"], "out", "{v}");
+    assert!(v.get("precedents").is_none(), "{v}");
+
+    let decided = TempFile::new(
+        "decided.jsonl",
+        concat!(
+            "# one decided request a line\n",
+            r#"{"request_id": 412, "title": "iPhone app", "body": "Can you make an iPhone version of the driver app for our subcontractors?", "verdict": "in", "reason": "agreed as goodwill with the Android app", "decided_by": "Ada", "decided_at": "2027-03-03T10:00:00Z"}"#,
+            "\n"
+        ),
+    );
+    let args = [
+        "scope",
+        "check",
+        "--brief",
+        brief.path(),
+        "--text",
+        body,
+        "--precedents",
+        decided.path(),
+    ];
+    let o = run(&[&args[..], &["--json"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verdict"], "in", "{v}");
+    assert_eq!(v["precedents"][0]["request_id"], 412);
+    assert_eq!(v["precedents"][0]["effect"], "decided");
+    assert_eq!(
+        v["reason"],
+        "decided like #412 on 3 March 2027 by Ada: in (reason: agreed as goodwill with the \
+         Android app)"
+    );
+    let plain = stdout(&run(&args));
+    assert!(
+        plain.contains("precedent: decided like #412 on 3 March 2027"),
+        "{plain}"
+    );
+
+    let bad = TempFile::new("bad.jsonl", "{\"request_id\": 1}\n");
+    let o = run(&[
+        "scope",
+        "check",
+        "--brief",
+        brief.path(),
+        "--text",
+        body,
+        "--precedents",
+        bad.path(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("line 1"), "{}", stderr(&o));
+}
+
+#[test]
+fn eval_replay_reports_what_the_precedents_did() {
+    let o = run(&["scope", "eval", &cases_file(), "--replay", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let r = &v["replay"];
+    for key in [
+        "decided",
+        "swayed",
+        "changed",
+        "changed_to_right",
+        "changed_to_wrong",
+    ] {
+        assert!(r[key].as_u64().is_some(), "{key}: {r}");
+    }
+    assert!(
+        r["changed"].as_u64()
+            <= Some(r["decided"].as_u64().unwrap() + r["swayed"].as_u64().unwrap())
+    );
+    let plain = stdout(&run(&["scope", "eval", &cases_file(), "--replay"]));
+    assert!(plain.contains("replayed with feedback"), "{plain}");
+    assert!(plain.contains("precedents: decided "), "{plain}");
+    // Without --replay the report carries no replay figures.
+    let o = run(&["scope", "eval", &cases_file(), "--json"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v.get("replay").is_none());
+}

@@ -2,9 +2,12 @@
 //! per-category table, without building the CLI. `--explain` adds the evidence of every miss: use
 //! it on the tuning file only (the held-out file is scored, never read for misses).
 //!
+//! `--replay` scores the same file a second time replayed in order with feedback (each labelled
+//! verdict becomes a precedent for the cases after it, `eval::evaluate_replay`) and prints both.
+//!
 //! cargo run --release -p rapport-core --example scope_eval2 -- crates/core/data/scope-eval/cases-v2-tune.jsonl --explain
 
-use rapport_core::scope::eval::{Split, evaluate, parse_cases};
+use rapport_core::scope::eval::{EvalReport, Split, evaluate, evaluate_replay, parse_cases};
 use rapport_core::scope::{CheckConfig, Verdict, check};
 
 fn main() {
@@ -12,10 +15,42 @@ fn main() {
     let path = args
         .next()
         .expect("usage: scope_eval2 CASES.jsonl [--explain]");
-    let explain = args.any(|a| a == "--explain");
+    let flags: Vec<String> = args.collect();
+    let explain = flags.iter().any(|a| a == "--explain");
+    let replay = flags.iter().any(|a| a == "--replay");
     let text = std::fs::read_to_string(&path).expect("read cases");
     let cases = parse_cases(&text).expect("parse cases");
     let r = evaluate(&cases, Split::All, &CheckConfig::default());
+    summary(&r);
+    if replay {
+        let r = evaluate_replay(&cases, Split::All, &CheckConfig::default());
+        println!("replayed with feedback:");
+        summary(&r);
+        if let Some(p) = r.replay {
+            println!(
+                "  precedents decided {} swayed {}; changed {} ({} to right, {} to wrong)",
+                p.decided, p.swayed, p.changed, p.changed_to_right, p.changed_to_wrong
+            );
+        }
+        if explain {
+            let base = evaluate(&cases, Split::All, &CheckConfig::default());
+            for m in &r.misclassified {
+                if !base.misclassified.iter().any(|b| b.id == m.id) {
+                    println!("  newly wrong with feedback: {} ({:?})", m.id, m.predicted);
+                }
+            }
+            for b in &base.misclassified {
+                if !r.misclassified.iter().any(|m| m.id == b.id) {
+                    println!("  newly right with feedback: {}", b.id);
+                }
+            }
+        }
+        return;
+    }
+    explain_misses(&cases, explain);
+}
+
+fn summary(r: &EvalReport) {
     let c = &r.confusion;
     println!(
         "cases {} accuracy {:.3} ({}/{}) out precision {:.3} ({}/{}) out recall {:.3} ({}/{}) unclear {:.3}",
@@ -40,10 +75,13 @@ fn main() {
     for (cat, d) in &r.by_category {
         println!("  {cat:<10} {:.3} ({}/{})", d.accuracy, d.correct, d.cases);
     }
+}
+
+fn explain_misses(cases: &[rapport_core::scope::eval::EvalCase], explain: bool) {
     // How much rests on the alias and concept tables (evidence written "brief word (client
     // word)") or on a limit: an upper bound on what the hand-written tables decide.
     let (mut via_alias, mut via_reason) = (0, 0);
-    for case in &cases {
+    for case in cases {
         let a = check(&case.brief, &case.title, &case.body);
         if a.verdict != case.expected {
             continue;
@@ -63,7 +101,7 @@ fn main() {
         "  correct with alias/concept evidence in the top two items: {via_alias}; decided by a stated reason (limit, new, unmentioned): {via_reason}"
     );
     if explain {
-        for case in &cases {
+        for case in cases {
             let a = check(&case.brief, &case.title, &case.body);
             if a.verdict == case.expected {
                 continue;

@@ -39,6 +39,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     15 "0015_member_holidays",
     16 "0016_member_invites",
     17 "0017_engagement_team",
+    18 "0018_scope_precedents",
     19 "0019_search_prefixes",
 );
 
@@ -60,6 +61,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     15 "0015_member_holidays",
     16 "0016_member_invites",
     17 "0017_engagement_team",
+    18 "0018_scope_precedents",
     19 "0019_search_prefixes",
 );
 

@@ -226,3 +226,50 @@ async fn postgres_list_views_can_be_served_by_an_index() {
         }
     }
 }
+
+/// The scope check's two reads of the firm's latest decisions walk an index in the order they
+/// return and stop at their cap: no scan of `scope_confirmations`, no sort of all of it.
+#[tokio::test]
+async fn precedent_reads_walk_the_latest_decisions_by_index() {
+    use rapport_core::ids::EngagementId;
+    use rapport_store::repo::scope;
+
+    let db = TestDb::new(Engine::Sqlite).unwrap();
+    let (store, org, _) = setup(&db).await;
+    let [own, others] = store
+        .read(move |db| scope::explain_recent_decisions(db, org, EngagementId(1)))
+        .await
+        .unwrap();
+    for (plan, index) in [
+        (&own, "scope_confirmations_engagement_recent"),
+        (&others, "scope_confirmations_recent"),
+    ] {
+        let text = plan.join("\n");
+        assert!(
+            text.contains(&format!("SEARCH c USING INDEX {index}")),
+            "not read from {index}:\n{text}"
+        );
+        assert!(!text.contains("TEMP B-TREE"), "sorts:\n{text}");
+        assert!(!text.contains("SCAN c"), "scans:\n{text}");
+    }
+
+    let Some(db) = TestDb::new(Engine::Postgres) else {
+        eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let (store, org, _) = setup(&db).await;
+    let plans = store
+        .write(move |db| {
+            db.execute("SET LOCAL enable_seqscan = off", rapport_store::params![])?;
+            scope::explain_recent_decisions(db, org, EngagementId(1))
+        })
+        .await
+        .unwrap();
+    for plan in plans {
+        let text = plan.join("\n");
+        assert!(
+            !text.contains("Seq Scan on scope_confirmations"),
+            "sequential scan:\n{text}"
+        );
+    }
+}

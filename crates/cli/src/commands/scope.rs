@@ -5,9 +5,10 @@ use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use rapport_core::scope::eval::{EvalReport, Split, evaluate, parse_cases};
+use rapport_core::scope::eval::{EvalReport, Split, evaluate, evaluate_replay, parse_cases};
 use rapport_core::scope::{
-    Assessment, Brief, CheckConfig, MAX_BODY_BYTES, ScopeKind, Verdict, check,
+    Assessment, Brief, BriefIndex, CheckConfig, Decided, MAX_BODY_BYTES, PrecedentIndex, ScopeKind,
+    Verdict,
 };
 
 use crate::failure::{CmdResult, Failure, print_json};
@@ -31,9 +32,69 @@ pub struct CheckArgs {
     /// The request title.
     #[arg(long, default_value = "")]
     title: String,
+    /// Earlier decisions to weigh as precedents: a JSON-lines file, one decided request a line,
+    /// {"request_id", "title", "body", "verdict", "reason", "decided_by", "decided_at",
+    /// "same_engagement"} ("decided_by" and "same_engagement", default true, may be left out).
+    #[arg(long, value_name = "DECIDED.jsonl")]
+    precedents: Option<PathBuf>,
     /// Print the assessment as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// One line of `--precedents`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecidedLine {
+    request_id: i64,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    verdict: Verdict,
+    reason: String,
+    #[serde(default)]
+    decided_by: String,
+    decided_at: jiff::Timestamp,
+    #[serde(default = "yes")]
+    same_engagement: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn read_precedents(path: &Path) -> Result<PrecedentIndex, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::Usage(format!("--precedents {}: cannot read: {e}", path.display()))
+    })?;
+    let mut decided = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let d: DecidedLine = serde_json::from_str(line).map_err(|e| {
+            Failure::Usage(format!(
+                "--precedents {} line {}: {e}",
+                path.display(),
+                i + 1
+            ))
+        })?;
+        decided.push(Decided {
+            request_id: d.request_id,
+            title: d.title,
+            body: d.body,
+            verdict: d.verdict,
+            reason: d.reason,
+            decided_by: d.decided_by,
+            decided_at: d.decided_at,
+            decided_on: jiff::tz::TimeZone::UTC.to_datetime(d.decided_at).date(),
+            same_engagement: d.same_engagement,
+            counted: false,
+        });
+    }
+    Ok(PrecedentIndex::new(decided))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -51,6 +112,11 @@ pub struct EvalArgs {
     /// Which cases to score: all, the tuning half (even positions) or the held-out half.
     #[arg(long, value_enum, default_value = "all")]
     split: SplitArg,
+    /// Replay the cases in file order with feedback: after each case its labelled verdict counts
+    /// as a person's decision, a precedent for the cases after it (same brief: same engagement;
+    /// another brief: the organisation's).
+    #[arg(long)]
+    replay: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -70,7 +136,16 @@ fn run_check(args: CheckArgs) -> CmdResult {
     } else {
         args.text
     };
-    let assessment = check(&brief, &args.title, &body);
+    let history = match &args.precedents {
+        Some(path) => read_precedents(path)?,
+        None => PrecedentIndex::default(),
+    };
+    let assessment = BriefIndex::new(&brief, &CheckConfig::default()).check_in_context(
+        &args.title,
+        &body,
+        &mut |_| None,
+        &history,
+    );
     if args.json {
         return print_json(&assessment);
     }
@@ -143,6 +218,9 @@ fn render_assessment(a: &Assessment) -> String {
     for l in &a.limits {
         let _ = writeln!(out, "limit: {} ({})", l.describe(), l.item_id);
     }
+    for p in &a.precedents {
+        let _ = writeln!(out, "precedent: {}", p.sentence());
+    }
     out
 }
 
@@ -157,7 +235,11 @@ fn run_eval(args: EvalArgs) -> CmdResult {
         SplitArg::Tune => Split::Tune,
         SplitArg::Holdout => Split::Holdout,
     };
-    let report = evaluate(&cases, split, &CheckConfig::default());
+    let report = if args.replay {
+        evaluate_replay(&cases, split, &CheckConfig::default())
+    } else {
+        evaluate(&cases, split, &CheckConfig::default())
+    };
     if args.json {
         return print_json(&report);
     }
@@ -178,7 +260,12 @@ fn render_report(r: &EvalReport) -> String {
         Split::Holdout => "holdout",
     };
     let mut out = String::new();
-    let _ = writeln!(out, "cases: {} (split: {split})", r.cases);
+    let mode = if r.replay.is_some() {
+        ", replayed with feedback"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "cases: {} (split: {split}{mode})", r.cases);
     let _ = writeln!(
         out,
         "accuracy: {:.3} ({}/{})",
@@ -228,6 +315,13 @@ fn render_report(r: &EvalReport) -> String {
                 d.accuracy, d.correct, d.cases
             );
         }
+    }
+    if let Some(p) = &r.replay {
+        let _ = writeln!(
+            out,
+            "precedents: decided {}, swayed {}; verdicts changed {} ({} to right, {} to wrong)",
+            p.decided, p.swayed, p.changed, p.changed_to_right, p.changed_to_wrong
+        );
     }
     let _ = writeln!(out, "misclassified: {}", r.misclassified.len());
     for m in &r.misclassified {

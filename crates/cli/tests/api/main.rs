@@ -33,6 +33,7 @@ mod promises;
 mod requests;
 mod rule_pages;
 mod scope;
+mod scope_precedents;
 mod scope_usage;
 mod search;
 mod second_factor;

@@ -32,6 +32,12 @@
 //!      `out` at `UNMENTIONED_CONFIDENCE`: a brief that lists what is included excludes the rest,
 //!      but only a person can tell a new deliverable from a badly worded question. A message that
 //!      matches nothing and asks for nothing stays `unclear`.
+//!
+//! 6. The firm's earlier decisions, when the caller passes them (`check_in_context`, see
+//!    `precedent`): a rule of step 5 that reads a limit, "existing" or "fixing defects" still
+//!    decides (its reason names a close precedent that went the other way); otherwise a precedent
+//!    at `decide_at` decides, at confidence `0.5 + 0.4 * closeness`, and one at `sway_at` adds to
+//!    its side's score before step 3's rule and stands in for the unmentioned-work rule.
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +47,7 @@ use super::limits::{
     Excess, Existing, Limit, asked_count, asks_for_new, exceeds, parse_existing, parse_language,
     parse_limits, singular,
 };
+use super::precedent::{Precedent, PrecedentConfig, PrecedentEffect, PrecedentIndex, deciding};
 use super::text::{terms, truncate};
 use super::usage::{LimitUse, Usage, is_hours, number};
 use super::{Brief, ScopeKind, Verdict};
@@ -80,6 +87,8 @@ pub struct CheckConfig {
     /// Below this best `in`-item score (the brief's free text aside) a request that asks for
     /// work is unmentioned work: `out` at `UNMENTIONED_CONFIDENCE`.
     pub unmentioned_below: f64,
+    /// How the firm's earlier decisions weigh (see `precedent`).
+    pub precedent: PrecedentConfig,
 }
 
 impl Default for CheckConfig {
@@ -101,6 +110,7 @@ impl Default for CheckConfig {
             alias_weight: 1.0,
             discount_shared: true,
             unmentioned_below: 0.5,
+            precedent: PrecedentConfig::default(),
         }
     }
 }
@@ -167,6 +177,10 @@ pub struct Assessment {
     /// counted it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<LimitUse>,
+    /// The firm's earlier decisions closest to the request, closest first, each saying whether it
+    /// decided the verdict, swayed it or is only shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub precedents: Vec<Precedent>,
 }
 
 /// Confidence of a verdict reached without an item that speaks to the request: low enough that a
@@ -266,6 +280,11 @@ impl BriefIndex {
         }
     }
 
+    /// The thresholds and weights it was built with.
+    pub fn config(&self) -> &CheckConfig {
+        &self.config
+    }
+
     /// Every limit the brief's `in` items state, in the brief's order: what its author and the
     /// engagement page see.
     pub fn limits(&self) -> &[Limit] {
@@ -288,6 +307,20 @@ impl BriefIndex {
         body: &str,
         usage: &mut dyn FnMut(&Limit) -> Option<Usage>,
     ) -> Assessment {
+        self.check_in_context(title, body, usage, &PrecedentIndex::default())
+    }
+
+    /// The check with the engagement's use of its limits (see `check_counting`) and the firm's
+    /// earlier decisions (`history`), in the order `precedent` documents: a rule of the brief
+    /// (limit, new thing, feature against defect fixing) first, then a close precedent, then the
+    /// words with a less close precedent's weight added, then the unmentioned-work rule.
+    pub fn check_in_context(
+        &self,
+        title: &str,
+        body: &str,
+        usage: &mut dyn FnMut(&Limit) -> Option<Usage>,
+        history: &PrecedentIndex,
+    ) -> Assessment {
         if self.items.is_empty() {
             return Assessment {
                 verdict: Verdict::Unclear,
@@ -298,6 +331,7 @@ impl BriefIndex {
                 limits: Vec::new(),
                 counts_against: None,
                 usage: None,
+                precedents: Vec::new(),
             };
         }
         let c = &self.config;
@@ -458,6 +492,38 @@ impl BriefIndex {
         let counts_against = counted.map(|l| l.item_id.clone());
         let mut reason = None;
         let strength = |s: f64| s / (s + c.confidence_scale);
+        let mut precedents = history.nearest(title, body, &c.precedent);
+        let feature_against_fixes = self
+            .defects_only
+            .as_ref()
+            .filter(|_| asks_for_feature(title, body));
+        let rule_decides =
+            excess.is_some() || new_thing.is_some() || feature_against_fixes.is_some();
+        let mut precedent_speaks = false;
+        if !rule_decides {
+            if let Some(p) = deciding(&precedents, &c.precedent) {
+                // A person's judgement of a near-identical request outweighs the words it shares
+                // with the brief.
+                verdict = p.verdict;
+                confidence = 0.5 + 0.4 * p.similarity;
+                precedents[0].effect = PrecedentEffect::Decided;
+                precedent_speaks = true;
+            } else if let Some(p) = precedents.first()
+                && p.verdict != Verdict::Unclear
+            {
+                let add = c.precedent.sway_weight * p.similarity;
+                let (sway_in, sway_out) = match p.verdict {
+                    Verdict::In => (best_in + add, best_out),
+                    _ => (best_in, best_out + add),
+                };
+                (verdict, confidence) = decide(sway_in, sway_out, c);
+                precedents[0].effect = PrecedentEffect::Swayed;
+                precedent_speaks = true;
+            }
+            if precedent_speaks && verdict == precedents[0].verdict {
+                reason = Some(precedents[0].sentence());
+            }
+        }
         if let Some(e) = &excess {
             // More of an included thing is new work even though every word matches the item.
             if verdict != Verdict::Out {
@@ -482,7 +548,7 @@ impl BriefIndex {
                 "asks for {asked} where item {} covers the existing {}",
                 e.item_id, e.thing
             ));
-        } else if let (Some(item), true) = (&self.defects_only, asks_for_feature(title, body)) {
+        } else if let Some(item) = feature_against_fixes {
             if verdict != Verdict::Out {
                 confidence = 0.5;
             }
@@ -490,7 +556,8 @@ impl BriefIndex {
             reason = Some(format!(
                 "asks for a new feature where item {item} covers fixing defects"
             ));
-        } else if best_in_item < c.unmentioned_below
+        } else if !precedent_speaks
+            && best_in_item < c.unmentioned_below
             && best_out < c.min_score
             && asks_for_work(title, body)
         {
@@ -501,6 +568,18 @@ impl BriefIndex {
             confidence = UNMENTIONED_CONFIDENCE;
             reason = Some("nothing in the brief covers this request".to_string());
         }
+        if rule_decides
+            && let (Some(why), Some(p)) = (reason.as_mut(), precedents.first())
+            && p.verdict != verdict
+        {
+            // The rule stands, but not silently: the reader sees the firm once went the other way.
+            why.push_str(&format!(
+                "; the close earlier request #{} was decided {} on {}, but the brief's rule decides",
+                p.request_id,
+                p.verdict.as_str(),
+                p.decided_on.strftime("%-d %B %Y")
+            ));
+        }
         Assessment {
             verdict,
             confidence: round4(confidence.clamp(0.0, 1.0)),
@@ -510,6 +589,7 @@ impl BriefIndex {
             limits,
             counts_against,
             usage: used,
+            precedents,
         }
     }
 }
@@ -712,7 +792,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::scope::ScopeItem;
+    use crate::scope::{Decided, ScopeItem};
 
     fn item(id: &str, kind: ScopeKind, text: &str) -> ScopeItem {
         ScopeItem {
@@ -1109,6 +1189,151 @@ mod tests {
             a.evidence[0].terms.iter().any(|t| t == "cart (basket)"),
             "{a:?}"
         );
+    }
+
+    fn shop_brief() -> BriefIndex {
+        let b = Brief {
+            text: String::new(),
+            items: vec![
+                item("shop", ScopeKind::In, "Checkout, cart and payment flow"),
+                item("integrations", ScopeKind::Out, "Third-party integrations"),
+            ],
+        };
+        BriefIndex::new(&b, &CheckConfig::default())
+    }
+
+    fn decision(id: i64, title: &str, body: &str, verdict: Verdict, same: bool) -> Decided {
+        Decided {
+            request_id: id,
+            title: title.into(),
+            body: body.into(),
+            verdict,
+            reason: "the CRM link was sold with the shop".into(),
+            decided_by: "Ada Lovelace".into(),
+            decided_at: "2027-03-03T10:00:00Z".parse().unwrap(),
+            decided_on: jiff::civil::date(2027, 3, 3),
+            same_engagement: same,
+            counted: false,
+        }
+    }
+
+    #[test]
+    fn a_close_precedent_decides_and_the_evidence_cites_it() {
+        let idx = shop_brief();
+        let (title, body) = (
+            "Orders into Salesforce",
+            "Can the shop's orders be pushed into Salesforce each night?",
+        );
+        assert_eq!(idx.check(title, body).verdict, Verdict::Out);
+        let history = PrecedentIndex::new(vec![decision(
+            412,
+            "Salesforce orders",
+            "Can orders from the shop be pushed into Salesforce every night?",
+            Verdict::In,
+            true,
+        )]);
+        let a = idx.check_in_context(title, body, &mut |_| None, &history);
+        assert_eq!(a.verdict, Verdict::In, "{a:?}");
+        let p = &a.precedents[0];
+        assert_eq!((p.request_id, p.effect), (412, PrecedentEffect::Decided));
+        assert!(p.terms.iter().any(|t| t == "salesforce"), "{p:?}");
+        assert_eq!(
+            a.reason.as_deref(),
+            Some(
+                "decided like #412 on 3 March 2027 by Ada Lovelace: in (reason: the CRM link \
+                 was sold with the shop)"
+            )
+        );
+        assert!(a.confidence >= 0.5 && a.confidence <= 0.9, "{a:?}");
+    }
+
+    #[test]
+    fn a_request_unlike_any_decision_is_checked_on_its_words() {
+        let idx = shop_brief();
+        let history = PrecedentIndex::new(vec![decision(
+            412,
+            "Salesforce orders",
+            "Can orders from the shop be pushed into Salesforce every night?",
+            Verdict::In,
+            true,
+        )]);
+        let (title, body) = ("Basket total", "The basket total is wrong since Monday");
+        let a = idx.check_in_context(title, body, &mut |_| None, &history);
+        assert!(a.precedents.is_empty(), "{a:?}");
+        assert_eq!(a, idx.check(title, body));
+    }
+
+    #[test]
+    fn the_organisations_decision_weighs_less_than_the_engagements() {
+        // A bar between the two closenesses (0.86 own, 0.60 weighted for the organisation's).
+        let config = CheckConfig {
+            precedent: PrecedentConfig {
+                decide_at: 0.7,
+                ..PrecedentConfig::default()
+            },
+            ..CheckConfig::default()
+        };
+        let b = Brief {
+            text: String::new(),
+            items: vec![
+                item("shop", ScopeKind::In, "Checkout, cart and payment flow"),
+                item("integrations", ScopeKind::Out, "Third-party integrations"),
+            ],
+        };
+        let idx = BriefIndex::new(&b, &config);
+        let (title, body) = (
+            "Orders into Salesforce",
+            "Can the shop's orders be pushed into Salesforce each night?",
+        );
+        let (t, b) = (
+            "Salesforce orders",
+            "Can orders from the shop be pushed into Salesforce every night?",
+        );
+        let own = PrecedentIndex::new(vec![decision(412, t, b, Verdict::In, true)]);
+        let org = PrecedentIndex::new(vec![decision(412, t, b, Verdict::In, false)]);
+        let own = idx.check_in_context(title, body, &mut |_| None, &own);
+        let org = idx.check_in_context(title, body, &mut |_| None, &org);
+        let (po, pg) = (&own.precedents[0], &org.precedents[0]);
+        assert!(pg.similarity < po.similarity, "{po:?} {pg:?}");
+        let w = config.precedent.org_weight;
+        assert!((pg.similarity - po.similarity * w).abs() < 1e-3);
+        // Weighted lower, the other engagement's decision no longer decides on its own.
+        assert_eq!(po.effect, PrecedentEffect::Decided);
+        assert_ne!(pg.effect, PrecedentEffect::Decided, "{org:?}");
+    }
+
+    #[test]
+    fn a_limit_exceeded_still_wins_over_a_precedent_and_says_so() {
+        let idx = workshop_brief();
+        let (title, body) = (
+            "Strategy workshop",
+            "Can we book a strategy workshop with the leadership team?",
+        );
+        let history = PrecedentIndex::new(vec![decision(
+            7,
+            title,
+            "Can we book a strategy workshop with the leadership team in May?",
+            Verdict::In,
+            true,
+        )]);
+        let a = idx.check_in_context(title, body, &mut used(&[12, 15, 19], 0), &history);
+        assert_eq!(a.verdict, Verdict::Out, "{a:?}");
+        assert!(a.excess.is_some());
+        assert_eq!(a.precedents[0].request_id, 7);
+        assert_eq!(a.precedents[0].effect, PrecedentEffect::Cited);
+        let reason = a.reason.unwrap();
+        assert!(
+            reason.contains("3 of 3 half-day strategy workshops used"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("#7 was decided in on 3 March 2027, but the brief's rule decides"),
+            "{reason}"
+        );
+        // With workshops left, the same precedent agrees with the words and decides.
+        let a = idx.check_in_context(title, body, &mut used(&[12], 0), &history);
+        assert_eq!(a.verdict, Verdict::In, "{a:?}");
+        assert_eq!(a.precedents[0].effect, PrecedentEffect::Decided);
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub struct ScopeRecord {
     /// What the engagement had used of that limit when the request was checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<super::LimitUse>,
+    /// The firm's earlier decisions on requests close to this one, closest first: who decided
+    /// what, when and why, and whether it decided this verdict, swayed it or is only shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub precedents: Vec<super::Precedent>,
 }
 
 impl ScopeRecord {
@@ -75,6 +79,7 @@ impl ScopeRecord {
             excess: a.excess,
             counts_against: a.counts_against,
             usage: a.usage,
+            precedents: a.precedents,
         }
     }
 
@@ -208,6 +213,7 @@ mod tests {
             excess: None,
             counts_against: None,
             usage: None,
+            precedents: Vec::new(),
         }
     }
 

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::check::{CheckConfig, check_with};
+use super::check::{Assessment, BriefIndex, CheckConfig};
+use super::precedent::{Decided, PrecedentEffect, PrecedentIndex};
 use super::{Brief, BriefError, Verdict};
 
 /// One labelled case: a request, the brief it was sent under, and the verdict a careful person gave.
@@ -205,16 +206,139 @@ pub struct EvalReport {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_category: BTreeMap<String, DomainScore>,
     pub misclassified: Vec<Miss>,
+    /// Set for a replay with feedback (`evaluate_replay`): how often a precedent acted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayCounts>,
+}
+
+/// What the firm's earlier decisions did in a replay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayCounts {
+    /// Verdicts a precedent decided.
+    pub decided: usize,
+    /// Verdicts a precedent swayed.
+    pub swayed: usize,
+    /// Of those two, the verdicts that differ from the check without precedents.
+    pub changed: usize,
+    /// Of the changed ones, those now right (the rest were right before and are now wrong, or
+    /// wrong both ways).
+    pub changed_to_right: usize,
+    pub changed_to_wrong: usize,
 }
 
 /// Run the check on every case of `split` and score it.
 pub fn evaluate(cases: &[EvalCase], split: Split, config: &CheckConfig) -> EvalReport {
+    let mut briefs = Briefs::default();
+    score(cases, split, |case| {
+        briefs
+            .index(&case.brief, config)
+            .check(&case.title, &case.body)
+    })
+}
+
+/// Replay the cases of `split` in file order as a firm would meet them, each labelled verdict
+/// fed back after its case as a person's confirmation: a case's precedents are the cases before
+/// it, those with the same brief as decisions of the same engagement, the others as the
+/// organisation's. Scored like `evaluate`, which is the same run without the feedback.
+pub fn evaluate_replay(cases: &[EvalCase], split: Split, config: &CheckConfig) -> EvalReport {
+    let mut briefs = Briefs::default();
+    // (brief key, decision) of every case scored so far.
+    let mut seen: Vec<(usize, Decided)> = Vec::new();
+    let mut counts = ReplayCounts::default();
+    let decided_at: jiff::Timestamp = "2027-03-03T10:00:00Z".parse().expect("a valid instant");
+    let mut report = score(cases, split, |case| {
+        let key = briefs.key(&case.brief);
+        let history = PrecedentIndex::new(
+            seen.iter()
+                .map(|(k, d)| Decided {
+                    same_engagement: *k == key,
+                    ..d.clone()
+                })
+                .collect(),
+        );
+        let index = briefs.index(&case.brief, config);
+        let a = index.check_in_context(&case.title, &case.body, &mut |_| None, &history);
+        let acted = a
+            .precedents
+            .first()
+            .map(|p| p.effect)
+            .filter(|e| *e != PrecedentEffect::Cited);
+        if let Some(effect) = acted {
+            match effect {
+                PrecedentEffect::Decided => counts.decided += 1,
+                _ => counts.swayed += 1,
+            }
+            let alone = index.check(&case.title, &case.body).verdict;
+            if alone != a.verdict {
+                counts.changed += 1;
+                if a.verdict == case.expected {
+                    counts.changed_to_right += 1;
+                } else if alone == case.expected {
+                    counts.changed_to_wrong += 1;
+                }
+            }
+        }
+        seen.push((
+            key,
+            Decided {
+                request_id: seen.len() as i64 + 1,
+                title: case.title.clone(),
+                body: case.body.clone(),
+                verdict: case.expected,
+                reason: format!("labelled {} ({})", case.expected.as_str(), case.id),
+                decided_by: String::new(),
+                decided_at,
+                decided_on: jiff::tz::TimeZone::UTC.to_datetime(decided_at).date(),
+                same_engagement: false,
+                counted: a.excess.is_some(),
+            },
+        ));
+        a
+    });
+    report.replay = Some(counts);
+    report
+}
+
+/// The analysed briefs of a cases file, one per distinct brief (cases repeat theirs).
+#[derive(Default)]
+struct Briefs {
+    keys: Vec<Brief>,
+    indexes: Vec<BriefIndex>,
+}
+
+impl Briefs {
+    fn key(&mut self, brief: &Brief) -> usize {
+        match self.keys.iter().position(|b| b == brief) {
+            Some(k) => k,
+            None => {
+                self.keys.push(brief.clone());
+                self.indexes
+                    .push(BriefIndex::new(brief, &CheckConfig::default()));
+                self.keys.len() - 1
+            }
+        }
+    }
+
+    fn index(&mut self, brief: &Brief, config: &CheckConfig) -> &BriefIndex {
+        let k = self.key(brief);
+        if self.indexes[k].config() != config {
+            self.indexes[k] = BriefIndex::new(brief, config);
+        }
+        &self.indexes[k]
+    }
+}
+
+fn score(
+    cases: &[EvalCase],
+    split: Split,
+    mut judge: impl FnMut(&EvalCase) -> Assessment,
+) -> EvalReport {
     let mut confusion = Confusion::default();
     let mut by_domain: BTreeMap<String, DomainScore> = BTreeMap::new();
     let mut by_category: BTreeMap<String, DomainScore> = BTreeMap::new();
     let mut misclassified = Vec::new();
     for (_, case) in cases.iter().enumerate().filter(|(i, _)| split.keeps(*i)) {
-        let got = check_with(&case.brief, &case.title, &case.body, config);
+        let got = judge(case);
         confusion.row_mut(case.expected).add(got.verdict);
         let domain = by_domain.entry(case.domain.clone()).or_insert(DomainScore {
             cases: 0,
@@ -263,6 +387,7 @@ pub fn evaluate(cases: &[EvalCase], split: Split, config: &CheckConfig) -> EvalR
         by_domain,
         by_category,
         misclassified,
+        replay: None,
     }
 }
 

@@ -5,8 +5,10 @@
 //! lexical and explainable: words (`text`) are stemmed and ranked with BM25 (`bm25`), everyday
 //! synonyms and business concepts are joined (`aliases`, `concepts`), quantities, cadences, caps
 //! and "existing" are read from items and compared with what the request asks (`limits`), and
-//! the decision rule and confidence formula are written out in `check`. Nothing is downloaded and
-//! nothing is learned at run time.
+//! the decision rule and confidence formula are written out in `check`. The firm's own earlier
+//! decisions (a person confirming or changing a verdict) are precedents (`precedent`): the caller
+//! passes them in, and a close one decides or sways the verdict, cited as evidence ("decided like
+//! #412 on 3 March 2027"). Nothing is downloaded, and nothing is learned beyond what is passed in.
 //!
 //! Limits: `Brief::validate` bounds a brief (200 items, 1,000 characters an item, 20,000 of free
 //! text, unique ids); a request body is read up to its first 64 KiB and a title up to 4 KiB.
@@ -25,6 +27,7 @@ mod concepts;
 mod confirm;
 pub mod eval;
 mod limits;
+mod precedent;
 pub mod report;
 mod stopwords;
 mod text;
@@ -40,6 +43,9 @@ pub use check::{
 };
 pub use confirm::{Accuracy, ConfirmInput, ConfusionCell, ScopeRecord, VerdictAccuracy, accuracy};
 pub use limits::{Excess, Existing, Limit, Period, parse_existing, parse_limits};
+pub use precedent::{
+    Decided, MAX_PRECEDENT_BODY_BYTES, Precedent, PrecedentConfig, PrecedentEffect, PrecedentIndex,
+};
 pub use usage::{LimitUse, Usage, is_hours, unit_is_hours, window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

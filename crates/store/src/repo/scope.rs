@@ -159,6 +159,130 @@ pub fn upsert_confirmation(
     Ok(())
 }
 
+/// The engagement's brief version and the organisation's count of scope decisions (the version
+/// of its precedents), in one read (`None`: no such engagement in this org).
+pub fn scope_versions(
+    db: &mut Db<'_>,
+    org: OrgId,
+    engagement: EngagementId,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    db.query_opt(
+        "SELECT e.brief_version, o.scope_decisions FROM engagements e
+         JOIN orgs o ON o.id = e.org_id WHERE e.org_id = $1 AND e.id = $2",
+        params![org, engagement],
+    )?
+    .map(|r| Ok((r.get(0)?, r.get(1)?)))
+    .transpose()
+}
+
+/// A decision was recorded: precedents read before are out of date.
+pub fn bump_decisions_version(db: &mut Db<'_>, org: OrgId) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE orgs SET scope_decisions = scope_decisions + 1 WHERE id = $1",
+        params![org],
+    )?;
+    Ok(())
+}
+
+/// A person's decision on a request, with the request's words: a precedent for later checks.
+#[derive(Debug, Clone)]
+pub struct DecisionRow {
+    pub request_id: RequestId,
+    pub engagement_id: Option<EngagementId>,
+    pub title: String,
+    /// The body's first `MAX_PRECEDENT_BODY_BYTES` characters at most.
+    pub body: String,
+    pub verdict: Verdict,
+    pub reason: String,
+    pub decided_by: String,
+    pub decided_at: Timestamp,
+    /// The request's stored check found it beyond a limit of its brief.
+    pub counted: bool,
+}
+
+/// The latest decisions a scope check weighs: at most `own` of engagement `e`, newest first,
+/// then at most `others` of the organisation's other requests, newest first, never request
+/// `except` (the one being checked again). Each read walks an index in `confirmed_at` order and
+/// stops at its cap (migration 0018).
+pub fn recent_decisions(
+    db: &mut Db<'_>,
+    org: OrgId,
+    e: EngagementId,
+    except: Option<RequestId>,
+    own: i64,
+    others: i64,
+) -> Result<Vec<DecisionRow>, StoreError> {
+    let except = except.map_or(0, |r| r.0);
+    let mut out = Vec::new();
+    for (sql, cap) in decisions_sql(db.engine()).into_iter().zip([own, others]) {
+        if cap <= 0 {
+            continue;
+        }
+        out.extend(db.query_map(&sql, params![org, e, except, cap], |r| {
+            Ok(DecisionRow {
+                request_id: r.get(0)?,
+                engagement_id: r.get(1)?,
+                title: r.get(2)?,
+                body: r.get(3)?,
+                verdict: r.word(4)?,
+                reason: r.get(5)?,
+                decided_by: r.get(6)?,
+                decided_at: r.get(7)?,
+                counted: r.get(8)?,
+            })
+        })?);
+    }
+    Ok(out)
+}
+
+/// The two reads of `recent_decisions`: the engagement's own decisions, then the
+/// organisation's other ones ($1 org, $2 engagement, $3 request left out, $4 cap).
+fn decisions_sql(engine: crate::Engine) -> [String; 2] {
+    let counted = match engine {
+        crate::Engine::Sqlite => "json_extract(r.scope, '$.excess') IS NOT NULL",
+        crate::Engine::Postgres => "(r.scope::jsonb -> 'excess') IS NOT NULL",
+    };
+    let body_chars = rapport_core::scope::MAX_PRECEDENT_BODY_BYTES;
+    [
+        "c.engagement_id = $2",
+        "(c.engagement_id IS NULL OR c.engagement_id <> $2)",
+    ]
+    .map(|which| {
+        format!(
+            "SELECT c.request_id, c.engagement_id, r.title, substr(r.body, 1, {body_chars}),
+                    c.person_verdict, c.reason, m.name, c.confirmed_at, {counted}
+             FROM scope_confirmations c
+             JOIN requests r ON r.org_id = c.org_id AND r.id = c.request_id
+             JOIN members m ON m.org_id = c.org_id AND m.id = c.confirmed_by
+             WHERE c.org_id = $1 AND {which} AND c.request_id <> $3
+             ORDER BY c.confirmed_at DESC, c.request_id DESC LIMIT $4"
+        )
+    })
+}
+
+/// The plans of the two reads of `recent_decisions` (SQLite's `EXPLAIN QUERY PLAN` detail
+/// lines, PostgreSQL's `EXPLAIN` lines), for the query-plan tests.
+pub fn explain_recent_decisions(
+    db: &mut Db<'_>,
+    org: OrgId,
+    e: EngagementId,
+) -> Result<[Vec<String>; 2], StoreError> {
+    let [own, others] = decisions_sql(db.engine());
+    let mut plan = |sql: &str| match db.engine() {
+        crate::Engine::Sqlite => db.query_map(
+            &format!("EXPLAIN QUERY PLAN {sql}"),
+            params![org, e, 0_i64, 200_i64],
+            |r| r.get(3),
+        ),
+        crate::Engine::Postgres => db.query_map(
+            &format!("EXPLAIN {sql}"),
+            params![org, e, 0_i64, 200_i64],
+            |r| r.get(0),
+        ),
+    };
+    Ok([plan(&own)?, plan(&others)?])
+}
+
 /// `(check verdict, person verdict, count)` over the confirmations, optionally of one client or
 /// engagement.
 pub fn confirmation_counts(

@@ -395,6 +395,16 @@ async fn render_request(
                     @if let Some(u) = &sc.usage {
                         p id="scope-usage" { "Used of item " strong { (u.item_id) } " when checked: " (u.describe()) "." }
                     }
+                    @if !sc.precedents.is_empty() {
+                        div id="scope-precedents" {
+                            p { "How the firm decided close requests:" }
+                            ul {
+                                @for p in &sc.precedents {
+                                    li { (p.sentence()) " " a href={ "/app/requests/" (p.request_id) } { "Open #" (p.request_id) } }
+                                }
+                            }
+                        }
+                    }
                     @let evidence: Vec<rapport_core::scope::Evidence> = serde_json::from_value(sc.evidence.clone()).unwrap_or_default();
                     @if !evidence.is_empty() {
                         details {
