@@ -738,7 +738,13 @@ impl Orders {
     }
 
     /// A draft by the manager; its answer.
-    async fn draft(&self, app: &TestApp, requests: Vec<i64>, estimate: i64, rate: Option<i64>) -> Value {
+    async fn draft(
+        &self,
+        app: &TestApp,
+        requests: Vec<i64>,
+        estimate: i64,
+        rate: Option<i64>,
+    ) -> Value {
         app.post(
             "/api/v1/change-orders",
             &self.f.manager,
@@ -812,9 +818,13 @@ both!(
             .await
             .problem(422);
         assert_eq!(res.fields(), ["engagement_id"]);
-        app.post("/api/v1/change-orders", &f.agent, o.body(vec![ios], 60, None))
-            .await
-            .problem(403);
+        app.post(
+            "/api/v1/change-orders",
+            &f.agent,
+            o.body(vec![ios], 60, None),
+        )
+        .await
+        .problem(403);
         portal(
             &app,
             &f.portal,

@@ -171,7 +171,7 @@ pub fn scope_versions(
          JOIN orgs o ON o.id = e.org_id WHERE e.org_id = $1 AND e.id = $2",
         params![org, engagement],
     )?
-    .map(|r| Ok((r.get(0)?, r.get(1)?)))
+    .map(|r| Ok((r.get("brief_version")?, r.get("scope_decisions")?)))
     .transpose()
 }
 
@@ -220,15 +220,15 @@ pub fn recent_decisions(
         }
         out.extend(db.query_map(&sql, params![org, e, except, cap], |r| {
             Ok(DecisionRow {
-                request_id: r.get(0)?,
-                engagement_id: r.get(1)?,
-                title: r.get(2)?,
-                body: r.get(3)?,
-                verdict: r.word(4)?,
-                reason: r.get(5)?,
-                decided_by: r.get(6)?,
-                decided_at: r.get(7)?,
-                counted: r.get(8)?,
+                request_id: r.get("request_id")?,
+                engagement_id: r.get("engagement_id")?,
+                title: r.get("title")?,
+                body: r.get("body")?,
+                verdict: r.word("person_verdict")?,
+                reason: r.get("reason")?,
+                decided_by: r.get("decided_by")?,
+                decided_at: r.get("confirmed_at")?,
+                counted: r.get("counted")?,
             })
         })?);
     }
@@ -249,8 +249,9 @@ fn decisions_sql(engine: crate::Engine) -> [String; 2] {
     ]
     .map(|which| {
         format!(
-            "SELECT c.request_id, c.engagement_id, r.title, substr(r.body, 1, {body_chars}),
-                    c.person_verdict, c.reason, m.name, c.confirmed_at, {counted}
+            "SELECT c.request_id, c.engagement_id, r.title, substr(r.body, 1, {body_chars}) AS body,
+                    c.person_verdict, c.reason, m.name AS decided_by, c.confirmed_at,
+                    {counted} AS counted
              FROM scope_confirmations c
              JOIN requests r ON r.org_id = c.org_id AND r.id = c.request_id
              JOIN members m ON m.org_id = c.org_id AND m.id = c.confirmed_by
@@ -272,12 +273,12 @@ pub fn explain_recent_decisions(
         crate::Engine::Sqlite => db.query_map(
             &format!("EXPLAIN QUERY PLAN {sql}"),
             params![org, e, 0_i64, 200_i64],
-            |r| r.get(3),
+            |r| r.get("detail"),
         ),
         crate::Engine::Postgres => db.query_map(
             &format!("EXPLAIN {sql}"),
             params![org, e, 0_i64, 200_i64],
-            |r| r.get(0),
+            |r| r.get("QUERY PLAN"),
         ),
     };
     Ok([plan(&own)?, plan(&others)?])
