@@ -11,6 +11,7 @@ use rapport_core::ids::{ClientId, ContactId, RequestId};
 use rapport_core::request::Channel;
 use rapport_core::validate::{FieldError, Violations};
 use rapport_store::Db;
+use rapport_store::repo::import_holds::{self, Held};
 use rapport_store::repo::{clients, messages, requests};
 use serde::Serialize;
 use serde_json::json;
@@ -546,5 +547,61 @@ impl App {
         } else {
             self.store.write(move |db| work(db, true)).await
         }
+    }
+}
+
+/// How long a file the dry run accepted waits to be applied.
+pub const HOLD_FOR: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+impl App {
+    /// Hold a file the dry run accepted, for the calling member to apply: Apply names the hold
+    /// (its id) instead of sending the file back, so a file is never too large to apply once it
+    /// could be checked. `source` is what it holds, `tz` the zone for new clients.
+    pub async fn hold_import(
+        &self,
+        ctx: &Ctx,
+        source: &str,
+        tz: &str,
+        data: Vec<u8>,
+    ) -> AppResult<i64> {
+        use sha2::Digest;
+        ctx.require(Permission::ManageClients)?;
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("imports are run by members"))?;
+        let (org, now) = (ctx.org(), self.now());
+        let sha = hex::encode(sha2::Sha256::digest(&data));
+        let held = Held {
+            source: source.to_string(),
+            tz: tz.to_string(),
+            data,
+        };
+        self.store
+            .write(move |db| {
+                Ok::<_, AppError>(import_holds::hold(db, org, member, &held, &sha, now)?)
+            })
+            .await
+    }
+
+    /// Take the calling member's held file to apply it. Taking it removes it, so a second
+    /// Apply (a double click, the back button) imports nothing twice; a hold that was applied,
+    /// is over a day old, or is someone else's is refused on `file`.
+    pub async fn take_held_import(&self, ctx: &Ctx, id: i64) -> AppResult<Held> {
+        ctx.require(Permission::ManageClients)?;
+        let member = ctx
+            .principal
+            .member_id()
+            .ok_or_else(|| AppError::forbidden("imports are run by members"))?;
+        let org = ctx.org();
+        self.store
+            .write(move |db| Ok::<_, AppError>(import_holds::take(db, org, member, id)?))
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "file",
+                    "the checked file is no longer held (it was applied, or checked over a day ago): check it again",
+                )
+            })
     }
 }

@@ -129,19 +129,24 @@ impl App {
     }
 
     /// Delete what has expired and only takes room or could be misused: sessions past their
-    /// end, and one-time links a day past theirs (kept that long so that a late click still
-    /// hears "expired" rather than "unknown"). Returns how many rows went.
+    /// end, imports checked a day ago and never applied, and one-time links a day past theirs
+    /// (kept that long so that a late click still hears "expired" rather than "unknown").
+    /// Returns how many rows went.
     pub async fn housekeep(&self) -> AppResult<u64> {
         let now = self.now();
         let links_before = now
             .checked_sub(SignedDuration::from_hours(24))
             .map_err(|e| AppError::internal("the cut-off for used links", e))?;
+        let holds_before = now
+            .checked_sub(crate::imports::HOLD_FOR)
+            .map_err(|e| AppError::internal("the cut-off for held imports", e))?;
         let n = self
             .store
             .write(move |db| -> AppResult<u64> {
                 let sessions = rapport_store::repo::auth::delete_all_expired_sessions(db, now)?;
                 let links = rapport_store::repo::accounts::purge_expired_links(db, links_before)?;
-                Ok(sessions + links)
+                let holds = rapport_store::repo::import_holds::purge_before(db, holds_before)?;
+                Ok(sessions + links + holds)
             })
             .await?;
         if n > 0 {

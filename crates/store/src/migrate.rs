@@ -41,6 +41,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     17 "0017_engagement_team",
     18 "0018_scope_precedents",
     19 "0019_search_prefixes",
+    20 "0020_import_holds",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -63,6 +64,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     17 "0017_engagement_team",
     18 "0018_scope_precedents",
     19 "0019_search_prefixes",
+    20 "0020_import_holds",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -14,6 +14,7 @@ pub mod clients;
 pub mod clocks;
 pub mod engagements;
 pub mod health;
+pub mod import_holds;
 pub mod jobs;
 pub mod mail;
 pub mod members;

@@ -1,11 +1,12 @@
 //! Imports (admins): a CSV of clients, contacts or requests, or a Zendesk export, checked first
 //! (the dry run's report as a table: each row and what would happen to it, or why not) and then
-//! applied — the very file that was checked, carried by the Apply form, so nobody picks it again.
+//! applied — the very file that was checked, held on the server for the member who checked it
+//! (a day at most, and taken when applied), so nobody picks it again and any file the check
+//! could read can be applied.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use maud::{Markup, html};
 use rapport_app::AppError;
 use rapport_app::imports::{ImportReport, ZendeskReport};
@@ -20,9 +21,6 @@ use crate::ui::form::{UiForm, with_files};
 use crate::ui::{Agent, Session, UiResult, csrf_field};
 
 const LABELS: Labels = &[("file", "File"), ("tz", "Time zone of new clients")];
-
-/// How the Apply form carries the checked file.
-const FILE_CODE: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Rows shown in the report's table; the counts above it are always whole.
 const ROWS_SHOWN: usize = 500;
@@ -60,9 +58,8 @@ pub(super) struct ImportForm {
     csrf: String,
     kind: String,
     tz: String,
-    /// The checked file in URL-safe base64 (exact bytes, whatever their line endings, and
-    /// nothing for the form encoding to escape): Apply only.
-    file: String,
+    /// The hold of the checked file on the server: Apply only.
+    held: String,
 }
 
 impl ImportForm {
@@ -142,14 +139,12 @@ fn upload_form(s: &Session, f: &ImportForm) -> Markup {
     }
 }
 
-/// The Apply form: the checked file goes back exactly as it was read.
-fn apply_form(s: &Session, f: &ImportForm, bytes: &[u8], what: &str) -> Markup {
+/// The Apply form: it names the hold of the file exactly as it was read.
+fn apply_form(s: &Session, held: i64, what: &str) -> Markup {
     html! {
         form method="post" action="/app/admin/import/apply" class="stack" id="apply-form" {
             (csrf_field(&s.csrf))
-            input type="hidden" name="kind" value=(f.kind);
-            input type="hidden" name="tz" value=(f.tz);
-            input type="hidden" name="file" value=(FILE_CODE.encode(bytes));
+            input type="hidden" name="held" value=(held);
             button type="submit" { "Apply: import " (what) }
         }
     }
@@ -209,7 +204,15 @@ fn csv_rows(kind: ImportKind, bytes: &[u8], r: &ImportReport, applied: bool) -> 
     }
 }
 
-fn report(s: &Session, f: &ImportForm, outcome: &Outcome) -> Markup {
+/// Whether a dry run's report offers Apply: every row or part of the file can be imported.
+fn appliable(outcome: &Outcome) -> bool {
+    match outcome {
+        Outcome::Csv(r, _) => !r.applied && r.rejected_count == 0 && r.accepted > 0,
+        Outcome::Zendesk(r, _) => !r.applied && r.rejected.is_empty(),
+    }
+}
+
+fn report(s: &Session, outcome: &Outcome, held: Option<i64>) -> Markup {
     match outcome {
         Outcome::Csv(r, bytes) => {
             let what = format!("{} {}", r.accepted, r.kind.as_str());
@@ -222,8 +225,8 @@ fn report(s: &Session, f: &ImportForm, outcome: &Outcome) -> Markup {
                     }
                     (csv_rows(r.kind, bytes, r, r.applied))
                     @if !r.applied {
-                        @if r.rejected_count == 0 && r.accepted > 0 {
-                            (apply_form(s, f, bytes, &what))
+                        @if let Some(held) = held {
+                            (apply_form(s, held, &what))
                         } @else if r.rejected_count > 0 {
                             p class="notice error" role="alert" { "Fix the rejected rows and check the file again: an import writes every row or none." }
                         }
@@ -231,7 +234,7 @@ fn report(s: &Session, f: &ImportForm, outcome: &Outcome) -> Markup {
                 }
             }
         }
-        Outcome::Zendesk(r, bytes) => {
+        Outcome::Zendesk(r, _) => {
             let what = format!(
                 "{} clients, {} contacts, {} requests",
                 r.clients, r.contacts, r.requests
@@ -246,8 +249,8 @@ fn report(s: &Session, f: &ImportForm, outcome: &Outcome) -> Markup {
                     }
                     @if !r.rejected.is_empty() { (problems_table(&r.rejected, "Place")) }
                     @if !r.applied {
-                        @if r.rejected.is_empty() {
-                            (apply_form(s, f, bytes, &what))
+                        @if let Some(held) = held {
+                            (apply_form(s, held, &what))
                         } @else {
                             p class="notice error" role="alert" { "Fix the problems and check the file again: an import writes all of it or nothing." }
                         }
@@ -262,7 +265,7 @@ async fn render(
     state: &AppState,
     s: &Session,
     f: &ImportForm,
-    outcome: Option<&Outcome>,
+    outcome: Option<(&Outcome, Option<i64>)>,
     error: Option<(StatusCode, String)>,
 ) -> UiResult<Response> {
     let me = me(state, s).await?;
@@ -274,7 +277,7 @@ async fn render(
         h1 { "Import" }
         p class="muted" { "Bring clients, contacts and requests over from a spreadsheet or from Zendesk. The file is checked first; nothing is written until you apply it." }
         (notice(error.as_deref()))
-        @if let Some(o) = outcome { (report(s, f, o)) }
+        @if let Some((o, held)) = outcome { (report(s, o, held)) }
         (upload_form(s, f))
     };
     let markup = page(state, s, &me, "Import", "import", body).await?;
@@ -312,16 +315,32 @@ pub(super) async fn apply(
     UiForm(f): UiForm<ImportForm>,
 ) -> UiResult<Response> {
     admin_post(&s, &f.csrf)?;
-    let Ok(bytes) = FILE_CODE.decode(f.file.trim()) else {
-        let e = AppError::invalid(
-            "file",
-            "the checked file did not come back intact; choose it again",
-        );
-        return render(&state, &s, &f, None, Some(say(&e, LABELS))).await;
+    let held = async {
+        let id = f.held.trim().parse::<i64>().map_err(|_| {
+            AppError::invalid(
+                "file",
+                "the Apply form names no checked file; check it again",
+            )
+        })?;
+        state.app.take_held_import(&s.ctx, id).await
+    }
+    .await;
+    let held = match held {
+        Ok(h) => h,
+        Err(e) if is_form_error(&e) => {
+            return render(&state, &s, &f, None, Some(say(&e, LABELS))).await;
+        }
+        Err(e) => return Err(e.into()),
     };
-    answer(&state, &s, &f, bytes, false).await
+    let f = ImportForm {
+        kind: held.source,
+        tz: held.tz,
+        ..f
+    };
+    answer(&state, &s, &f, held.data, false).await
 }
 
+/// Check or apply `bytes`; a check that can be applied holds the file for the Apply form.
 async fn answer(
     state: &AppState,
     s: &Session,
@@ -329,8 +348,21 @@ async fn answer(
     bytes: Vec<u8>,
     dry_run: bool,
 ) -> UiResult<Response> {
-    match run(state, s, f, bytes, dry_run).await {
-        Ok(o) => render(state, s, f, Some(&o), None).await,
+    let outcome = async {
+        let o = run(state, s, f, bytes, dry_run).await?;
+        let held = if dry_run && appliable(&o) {
+            let data = match &o {
+                Outcome::Csv(_, b) | Outcome::Zendesk(_, b) => b.clone(),
+            };
+            Some(state.app.hold_import(&s.ctx, &f.kind, &f.tz, data).await?)
+        } else {
+            None
+        };
+        Ok::<_, AppError>((o, held))
+    }
+    .await;
+    match outcome {
+        Ok((o, held)) => render(state, s, f, Some((&o, held)), None).await,
         Err(e) if is_form_error(&e) => render(state, s, f, None, Some(say(&e, LABELS))).await,
         Err(e) => Err(e.into()),
     }
