@@ -354,6 +354,15 @@ async fn sign_in_with_totp(
 async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, contact: i64) {
     let a = &app.app;
     let org = owner.org();
+    // A checked import not yet applied stays behind.
+    a.hold_import(
+        owner,
+        "clients",
+        "",
+        b"name,tz\r\nLater Ltd,UTC\r\n".to_vec(),
+    )
+    .await
+    .unwrap();
     // The policy for unverified senders moves with the org.
     app.call(
         reqwest::Method::PUT,
