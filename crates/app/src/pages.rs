@@ -41,7 +41,7 @@ use crate::clocks::ledger::{GroupBy, promise_ledger_in};
 use crate::clocks::office::{ClientNow, client_now_in};
 use crate::clocks::silence::{SilentRequest, list_silence_in};
 use crate::health::{ClientHealth, client_health_in};
-use crate::mail::views::{attachments_in, list_mailboxes_in, list_triage_in};
+use crate::mail::views::{attachments_of_listed_in, list_mailboxes_in, list_triage_in};
 use crate::people::{
     client_record_in, find_clients_in, get_member_in, list_contacts_in, list_members_in,
 };
@@ -305,13 +305,7 @@ impl App {
                 let request = crate::access::visible_request(db, &p, id, false)?;
                 let ratings = request_ratings_in(db, &p, id)?;
                 let messages = messages_in(db, &p, id, None, THREAD_PAGE)?;
-                let mut attachments = HashMap::new();
-                for m in &messages.items {
-                    let list = attachments_in(db, &ctx, m.id)?;
-                    if !list.is_empty() {
-                        attachments.insert(m.id.0, list);
-                    }
-                }
+                let attachments = attachments_of_listed_in(db, &ctx, &messages.items)?;
                 let client = client_record_in(db, &ctx, request.client_id)?;
                 let client_now =
                     client_now_in(db, &ctx, request.client_id, request.engagement_id, now)?;

@@ -1,6 +1,8 @@
 //! Mail as people see it: mailboxes (admins), the triage queue, a message's attachments, its
 //! sanitised HTML and its mail facts.
 
+use std::collections::HashMap;
+
 use rapport_core::access::Permission;
 use rapport_core::audit::AuditEntry;
 use rapport_core::ids::MessageId;
@@ -64,6 +66,21 @@ pub(crate) fn attachments_in(
 ) -> AppResult<Vec<AttachmentInfo>> {
     visible_message(db, ctx, message)?;
     Ok(store::attachments_of(db, ctx.org(), message)?)
+}
+
+/// The files of a page of `messages` the caller was shown (a listing that already applied
+/// their access, such as [`crate::requests::messages_in`]), in one query: by message id.
+pub(crate) fn attachments_of_listed_in(
+    db: &mut Db<'_>,
+    ctx: &Ctx,
+    messages: &[Message],
+) -> AppResult<HashMap<i64, Vec<AttachmentInfo>>> {
+    let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
+    let mut out: HashMap<i64, Vec<AttachmentInfo>> = HashMap::new();
+    for a in store::attachments_of_messages(db, ctx.org(), &ids)? {
+        out.entry(a.message_id.0).or_default().push(a);
+    }
+    Ok(out)
 }
 
 impl App {

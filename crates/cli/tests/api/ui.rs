@@ -1174,6 +1174,13 @@ both!(
         );
         let page = get(&app, &res.location, &[&member]).await;
         assert!(page.body.contains("Attached: figures.csv"), "{}", page.body);
+        // The file itself is linked under its message (the thread's files are read at once).
+        assert!(
+            page.body.contains("download>figures.csv</a>")
+                && page.body.contains("href=\"/app/attachments/"),
+            "{}",
+            page.body
+        );
 
         // A contact of another client is refused in the form's words.
         let theirs = app.client("Brightwater Legal").await;

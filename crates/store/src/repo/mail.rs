@@ -519,6 +519,29 @@ pub fn attachments_of(
     )
 }
 
+/// The files of several messages (a thread's page) in one query, in `id` order; messages
+/// without files are left out.
+pub fn attachments_of_messages(
+    db: &mut Db<'_>,
+    org: OrgId,
+    messages: &[MessageId],
+) -> Result<Vec<AttachmentInfo>, StoreError> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut f = Filter::new(org);
+    let ps: Vec<String> = messages.iter().map(|m| f.bind(Param::Int(m.0))).collect();
+    f.and_raw(&format!("message_id IN ({})", ps.join(", ")));
+    db.query_map(
+        &format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE {} ORDER BY id",
+            f.sql()
+        ),
+        &f.params(),
+        attachment_row,
+    )
+}
+
 /// An attachment with its bytes.
 pub fn attachment(
     db: &mut Db<'_>,
