@@ -13,6 +13,17 @@ use crate::ui::{get, multipart, post, post_multipart, sign_in};
 const GOOD: &str = "name,tz\r\nKaveri Foods,Asia/Kolkata\r\nBrightwater Legal,Europe/London\r\n";
 const BAD: &str = "name,tz\nKaveri Foods,Asia/Kolkata\nBrightwater Legal,Mars/Olympus\n";
 
+/// Apply the checked file the hold `held` names, as the Apply form does.
+async fn apply(app: &TestApp, session: &str, csrf: &str, held: &str) -> crate::ui::Page {
+    post(
+        app,
+        "/app/admin/import/apply",
+        &[session],
+        &[("csrf", csrf), ("held", held)],
+    )
+    .await
+}
+
 /// The value of the hidden input named `name` on the page.
 fn hidden(body: &str, name: &str) -> String {
     let start = format!("name=\"{name}\" value=\"");
@@ -70,15 +81,15 @@ both!(
             "the file stays on the server, not in the form"
         );
 
-        let form = [("csrf", csrf.as_str()), ("held", &held)];
-        let res = post(&app, "/app/admin/import/apply", &[&session], &form[1..]).await;
+        let without_token = [("held", held.as_str())];
+        let res = post(&app, "/app/admin/import/apply", &[&session], &without_token).await;
         assert_eq!(res.status, 403, "without the form's token: {}", res.body);
         assert_eq!(app.count("clients").await, before);
-        let res = post(&app, "/app/admin/import/apply", &[&session], &form).await;
+        let res = apply(&app, &session, &csrf, &held).await;
         res.says(200, "2 rows read; 2 imported");
         assert_eq!(app.count("clients").await, before + 2);
         // Applied twice (a double click, the back button): the hold was taken, nothing doubled.
-        let res = post(&app, "/app/admin/import/apply", &[&session], &form).await;
+        let res = apply(&app, &session, &csrf, &held).await;
         res.says(422, "File: the checked file is no longer held");
         assert_eq!(app.count("clients").await, before + 2);
     }
@@ -110,23 +121,11 @@ both!(
         app.member_token("grace@acme.example", Role::Admin).await;
         let other = sign_in(&app, "app", "grace@acme.example", PASSWORD).await;
         let other_csrf = get(&app, "/app/admin/import", &[&other]).await.csrf();
-        let res = post(
-            &app,
-            "/app/admin/import/apply",
-            &[&other],
-            &[("csrf", &other_csrf), ("held", &held)],
-        )
-        .await;
+        let res = apply(&app, &other, &other_csrf, &held).await;
         res.says(422, "no longer held");
         assert_eq!(app.count("clients").await, before);
 
-        let res = post(
-            &app,
-            "/app/admin/import/apply",
-            &[&session],
-            &[("csrf", &csrf), ("held", &held)],
-        )
-        .await;
+        let res = apply(&app, &session, &csrf, &held).await;
         res.says(200, "440 rows read; 440 imported");
         assert_eq!(app.count("clients").await, before + 440);
         assert_eq!(app.count("import_holds").await, 0, "taken when applied");
@@ -153,13 +152,7 @@ both!(
         let session = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
         let csrf = get(&app, "/app/admin/import", &[&session]).await.csrf();
         let before = app.count("clients").await;
-        let res = post(
-            &app,
-            "/app/admin/import/apply",
-            &[&session],
-            &[("csrf", &csrf), ("held", &held)],
-        )
-        .await;
+        let res = apply(&app, &session, &csrf, &held).await;
         res.says(422, "checked over a day ago");
         assert_eq!(app.count("clients").await, before);
     }
@@ -174,13 +167,7 @@ both!(
         res.says(403, "Only the firm's admins and owners");
         let csrf = get(&app, "/app", &[&session]).await.csrf();
         let before = app.count("clients").await;
-        let res = post(
-            &app,
-            "/app/admin/import/apply",
-            &[&session],
-            &[("csrf", &csrf), ("held", "1")],
-        )
-        .await;
+        let res = apply(&app, &session, &csrf, "1").await;
         assert_eq!(res.status, 403, "{}", res.body);
         assert_eq!(app.count("clients").await, before);
     }
@@ -360,13 +347,7 @@ both!(
         );
         assert_eq!(app.count("requests").await, before);
         let held = hidden(&res.body, "held");
-        let res = post(
-            &app,
-            "/app/admin/import/apply",
-            &[&session],
-            &[("csrf", &csrf), ("held", &held)],
-        )
-        .await;
+        let res = apply(&app, &session, &csrf, &held).await;
         res.says(200, "Imported: 2 clients");
         assert_eq!(app.count("requests").await, before + 3);
         // The zone chosen at the check was held with the file.
