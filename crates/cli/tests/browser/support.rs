@@ -287,15 +287,31 @@ pub(crate) async fn click(c: &Client, css: &str) -> Step {
     fresh(|| async { find(c, css).await?.click().await.map_err(err) }).await
 }
 
+/// Which of several outcomes the page came back with: the index of the first selector in `css`
+/// that matches, waiting up to 15 seconds for any of them.
+pub(crate) async fn first_of(c: &Client, css: &[&str]) -> Result<usize, String> {
+    for _ in 0..100 {
+        for (i, sel) in css.iter().enumerate() {
+            if c.find(Locator::Css(sel)).await.is_ok() {
+                return Ok(i);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    Err(format!("none of {css:?} showed"))
+}
+
 /// Wait until the element's text contains `want`.
 pub(crate) async fn wait_text(c: &Client, css: &str, want: &str) -> Step {
     let mut seen = String::new();
     for _ in 0..100 {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            seen = el.text().await.unwrap_or_default();
-            if seen.contains(want) {
-                return Ok(());
-            }
+        // A missing element or an error reading it is reported as such, not as an empty text.
+        seen = match c.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_else(|e| format!("<{e}>")),
+            Err(_) => "<no such element>".into(),
+        };
+        if seen.contains(want) {
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
