@@ -484,30 +484,52 @@ both_faked!(
     }
 );
 
+/// Mail limits small enough to test: a message over 300 kB is refused.
+fn small_mail_limit(s: &mut rapport_app::Settings, f: &Fakes) {
+    with_fakes(s, f);
+    s.mail.max_message_bytes = 300_000;
+}
+
+/// Two clients with a contact each, and a request Priya (Northwind) opened by mail; returns
+/// Northwind's id and the request's.
+async fn northwind_request(app: &TestApp) -> (i64, i64) {
+    let north = app.client("Northwind").await;
+    let south = app.client("Southwind").await;
+    app.contact(north, "priya@northwind.example", None).await;
+    app.contact(south, "sam@southwind.example", None).await;
+    let rid = created(
+        &ingest(
+            app,
+            mail(
+                "priya@northwind.example",
+                "Ours",
+                "n1@northwind.example",
+                "",
+                "x",
+            ),
+        )
+        .await,
+    );
+    (north, rid)
+}
+
+/// The reasons of the open triage items, oldest first.
+async fn open_triage_reasons(app: &TestApp) -> (Value, Vec<String>) {
+    let open = app.get("/api/v1/triage", &app.owner).await.ok(200);
+    let reasons = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["reason"].as_str().unwrap().to_string())
+        .collect();
+    (open, reasons)
+}
+
 both_faked!(
-    bad_mail_waits_in_triage_with_its_reason,
-    |s: &mut rapport_app::Settings, f: &Fakes| {
-        with_fakes(s, f);
-        s.mail.max_message_bytes = 300_000;
-    },
+    another_clients_reference_never_joins_their_thread,
+    small_mail_limit,
     |app: TestApp, _f: Fakes| async move {
-        let north = app.client("Northwind").await;
-        let south = app.client("Southwind").await;
-        app.contact(north, "priya@northwind.example", None).await;
-        app.contact(south, "sam@southwind.example", None).await;
-        let rid = created(
-            &ingest(
-                &app,
-                mail(
-                    "priya@northwind.example",
-                    "Ours",
-                    "n1@northwind.example",
-                    "",
-                    "x",
-                ),
-            )
-            .await,
-        );
+        let (_, rid) = northwind_request(&app).await;
         let len = thread_len(&app, rid).await;
 
         // Another client's token (and thread headers) never attach to that request.
@@ -518,7 +540,7 @@ both_faked!(
             "In-Reply-To: <n1@northwind.example>\r\n",
             "let me in",
         );
-        let (_, reason, detail) = triaged(&ingest(&app, forged).await);
+        let (fid, reason, detail) = triaged(&ingest(&app, forged).await);
         assert_eq!(reason, TriageReason::ForgedRef);
         assert!(detail.contains("sam@southwind.example"), "{detail}");
         assert_eq!(
@@ -526,6 +548,29 @@ both_faked!(
             len,
             "nothing leaked onto the other client's request"
         );
+
+        // A person can read exactly what came in.
+        let raw = app
+            .http
+            .get(format!("{}/api/v1/triage/{fid}/raw", app.base))
+            .bearer_auth(&app.owner)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.headers()["content-type"], "message/rfc822");
+        assert!(
+            String::from_utf8(raw.bytes().await.unwrap().to_vec())
+                .unwrap()
+                .contains("let me in")
+        );
+    }
+);
+
+both_faked!(
+    looping_and_machine_mail_waits_in_triage_with_its_reason,
+    small_mail_limit,
+    |app: TestApp, _f: Fakes| async move {
+        let (north, rid) = northwind_request(&app).await;
 
         // Our own mail coming back; no From; strangers; machines with nothing to join.
         let looped = mail(
@@ -574,7 +619,52 @@ both_faked!(
             TriageReason::NotAMessage
         );
 
-        // Too large: headers kept, refused for a retry; the reason says so.
+        let (open, reasons) = open_triage_reasons(&app).await;
+        assert_eq!(
+            reasons,
+            [
+                "loop",
+                "loop",
+                "missing_from",
+                "unknown_sender",
+                "auto_reply",
+                "not_a_message"
+            ]
+        );
+        // A person dismisses one, once; a client's contact cannot see triage at all.
+        let id = open["items"][0]["id"].as_i64().unwrap();
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/triage/{id}/dismiss"),
+                &app.owner,
+                json!({})
+            )
+            .await
+            .ok(200)["status"],
+            "dismissed"
+        );
+        app.post(
+            &format!("/api/v1/triage/{id}/dismiss"),
+            &app.owner,
+            json!({}),
+        )
+        .await
+        .problem(409);
+        assert_eq!(open_triage_reasons(&app).await.1.len(), 5);
+        app.contact(north, "pat@northwind.example", Some(PASSWORD))
+            .await;
+        let (c, _) = app.portal_session("pat@northwind.example", PASSWORD).await;
+        app.with_cookie(Method::GET, "/api/v1/triage", &c, None, None)
+            .await
+            .problem(403);
+    }
+);
+
+both_faked!(
+    oversized_mail_keeps_its_headers_and_says_why_it_cannot_be_retried,
+    small_mail_limit,
+    |app: TestApp, _f: Fakes| async move {
+        northwind_request(&app).await;
         let mut big = mail(
             "priya@northwind.example",
             "huge",
@@ -603,8 +693,15 @@ both_faked!(
         )
         .await
         .problem(409);
+        assert_eq!(open_triage_reasons(&app).await.1, ["too_large"]);
+    }
+);
 
-        // A stranger becomes a request once a person adds them as a contact and retries.
+both_faked!(
+    a_strangers_mail_becomes_a_request_once_they_are_a_contact,
+    small_mail_limit,
+    |app: TestApp, _f: Fakes| async move {
+        let (north, _) = northwind_request(&app).await;
         let stranger = mail(
             "new@northwind.example",
             "Hello there",
@@ -647,71 +744,16 @@ both_faked!(
             (item["status"].as_str(), &item["request_id"]),
             (Some("resolved"), &out["request_id"])
         );
+        assert!(open_triage_reasons(&app).await.1.is_empty());
+    }
+);
 
-        let open = app.get("/api/v1/triage", &app.owner).await.ok(200);
-        let reasons: Vec<&str> = open["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["reason"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            reasons,
-            [
-                "forged_ref",
-                "loop",
-                "loop",
-                "missing_from",
-                "unknown_sender",
-                "auto_reply",
-                "not_a_message",
-                "too_large"
-            ]
-        );
-        let raw = app
-            .http
-            .get(format!(
-                "{}/api/v1/triage/{}/raw",
-                app.base, open["items"][0]["id"]
-            ))
-            .bearer_auth(&app.owner)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(raw.headers()["content-type"], "message/rfc822");
-        assert!(
-            String::from_utf8(raw.bytes().await.unwrap().to_vec())
-                .unwrap()
-                .contains("let me in")
-        );
-        let id = open["items"][1]["id"].as_i64().unwrap();
-        assert_eq!(
-            app.post(
-                &format!("/api/v1/triage/{id}/dismiss"),
-                &app.owner,
-                json!({})
-            )
-            .await
-            .ok(200)["status"],
-            "dismissed"
-        );
-        app.post(
-            &format!("/api/v1/triage/{id}/dismiss"),
-            &app.owner,
-            json!({}),
-        )
-        .await
-        .problem(409);
-        let (c, _) = {
-            app.contact(north, "pat@northwind.example", Some(PASSWORD))
-                .await;
-            app.portal_session("pat@northwind.example", PASSWORD).await
-        };
-        app.with_cookie(Method::GET, "/api/v1/triage", &c, None, None)
-            .await
-            .problem(403);
-
-        // 10,000 recipients: kept to the cap with a warning; a zip bomb is stored, never unpacked.
+both_faked!(
+    ten_thousand_recipients_and_a_zip_bomb_are_kept_safely,
+    small_mail_limit,
+    |app: TestApp, _f: Fakes| async move {
+        northwind_request(&app).await;
+        // 10,000 recipients: kept to the cap with a warning.
         let to: Vec<String> = (0..10_000)
             .map(|i| format!("r{i}@northwind.example"))
             .collect();
@@ -732,6 +774,8 @@ both_faked!(
             .await
             .ok(200);
         assert!(facts["warnings"].to_string().contains("To"), "{facts}");
+
+        // A zip bomb is stored and served as the bytes that came, never unpacked.
         let bomb = zip_bomb();
         let b64 = base64_lines(&bomb);
         let zipped = mail(

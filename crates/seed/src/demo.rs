@@ -22,8 +22,9 @@ use rapport_store::repo::{
     audit, clients, clocks, engagements, messages, promises, ratings, requests, time_entries,
 };
 
-use crate::auth::hash_password;
-use crate::{App, AppError, AppResult};
+use rapport_app::auth::hash_password;
+use rapport_app::history::Derived;
+use rapport_app::{App, AppError, AppResult, Ctx};
 
 pub const DEMO_ORG: &str = "northwind";
 pub const DEMO_PASSWORD: &str = "rapport-demo-2026";
@@ -372,143 +373,213 @@ const NOTES: &[&str] = &[
     "Estimate assumes we can reuse last quarter's pipeline.",
 ];
 
-impl App {
-    /// Fill the database with the demo workspace. Fails if the demo org already exists.
-    pub async fn seed_demo(&self) -> AppResult<DemoReport> {
-        if self.org_by_slug(DEMO_ORG).await?.is_some() {
-            return Err(AppError::conflict(
-                "org",
-                "the demo organisation already exists in this database",
-            ));
-        }
-        let org = self.create_org(DEMO_ORG, "Northwind Studio").await?;
-        // One hash for every demo login: argon2 is slow by design and the password is public.
-        let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD))
-            .await
-            .map_err(|e| AppError::internal("hashing the demo password", e))??;
-        let now = self.now();
-        let report = self
-            .store
-            .write(move |db| -> AppResult<DemoReport> {
-                let mut rng = Rng(0x5eed_2026_u64);
-                let mut rep = DemoReport {
-                    org: DEMO_ORG.into(),
-                    sign_in: DEMO_OWNER.into(),
-                    portal_sign_in: DEMO_CONTACT.into(),
-                    password: DEMO_PASSWORD.into(),
-                    ..Default::default()
-                };
-                let people = [
-                    (
-                        "Ada Okafor",
-                        DEMO_OWNER,
-                        Role::Owner,
-                        "Europe/London",
-                        32 * 60,
-                    ),
-                    (
-                        "Ravi Menon",
-                        "ravi@northwind.example",
-                        Role::Manager,
-                        "Asia/Kolkata",
-                        40 * 60,
-                    ),
-                    (
-                        "Lucía Fernández",
-                        "lucia@northwind.example",
-                        Role::Agent,
-                        "Europe/Madrid",
-                        40 * 60,
-                    ),
-                    (
-                        "Sam Whitaker",
-                        "sam@northwind.example",
-                        Role::Agent,
-                        "America/Chicago",
-                        30 * 60,
-                    ),
-                ];
-                let mut members: Vec<Member> = Vec::new();
-                for (name, email, role, tz, cap) in people {
-                    let d = NewMember {
-                        email: email.into(),
-                        name: name.into(),
-                        role,
-                        tz: tz.into(),
-                        working_hours: None,
-                        weekly_capacity_minutes: Some(cap),
-                        password: None,
-                    }
-                    .validate()?;
-                    let m = rapport_store::repo::members::insert(db, org.id, &d, Some(&hash), now)?;
-                    members.push(m);
+/// Fill the database with the demo workspace. Fails if the demo org already exists.
+pub async fn seed(app: &App) -> AppResult<DemoReport> {
+    if app.org_by_slug(DEMO_ORG).await?.is_some() {
+        return Err(AppError::conflict(
+            "org",
+            "the demo organisation already exists in this database",
+        ));
+    }
+    let org = app.create_org(DEMO_ORG, "Northwind Studio").await?;
+    // One hash for every demo login: argon2 is slow by design and the password is public.
+    let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD))
+        .await
+        .map_err(|e| AppError::internal("hashing the demo password", e))??;
+    let now = app.now();
+    let report = app
+        .history_store()
+        .write(move |db| -> AppResult<DemoReport> {
+            let mut rng = Rng(0x5eed_2026_u64);
+            let mut rep = DemoReport {
+                org: DEMO_ORG.into(),
+                sign_in: DEMO_OWNER.into(),
+                portal_sign_in: DEMO_CONTACT.into(),
+                password: DEMO_PASSWORD.into(),
+                ..Default::default()
+            };
+            let people = [
+                (
+                    "Ada Okafor",
+                    DEMO_OWNER,
+                    Role::Owner,
+                    "Europe/London",
+                    32 * 60,
+                ),
+                (
+                    "Ravi Menon",
+                    "ravi@northwind.example",
+                    Role::Manager,
+                    "Asia/Kolkata",
+                    40 * 60,
+                ),
+                (
+                    "Lucía Fernández",
+                    "lucia@northwind.example",
+                    Role::Agent,
+                    "Europe/Madrid",
+                    40 * 60,
+                ),
+                (
+                    "Sam Whitaker",
+                    "sam@northwind.example",
+                    Role::Agent,
+                    "America/Chicago",
+                    30 * 60,
+                ),
+            ];
+            let mut members: Vec<Member> = Vec::new();
+            for (name, email, role, tz, cap) in people {
+                let d = NewMember {
+                    email: email.into(),
+                    name: name.into(),
+                    role,
+                    tz: tz.into(),
+                    working_hours: None,
+                    weekly_capacity_minutes: Some(cap),
+                    password: None,
                 }
-                rep.members = members.len();
-                let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
-                for plan in PLANS {
-                    seed_client(db, org.id, plan, &ids, &hash, now, &mut rng, &mut rep)?;
+                .validate()?;
+                let m = rapport_store::repo::members::insert(db, org.id, &d, Some(&hash), now)?;
+                members.push(m);
+            }
+            rep.members = members.len();
+            let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
+            for plan in PLANS {
+                seed_client(db, org.id, plan, &ids, &hash, now, &mut rng, &mut rep)?;
+            }
+            audit::record(
+                db,
+                org.id,
+                now,
+                None,
+                &AuditEntry::new(Actor::System, "demo.seed")
+                    .details(serde_json::json!({"requests": rep.requests})),
+            )?;
+            Ok(rep)
+        })
+        .await?;
+    enrich(app, org.id).await?;
+    health_history(app, org.id).await?;
+    Ok(report)
+}
+
+/// Each client's health as it stood at this time of day on each of the last
+/// [`HEALTH_HISTORY_DAYS`] days (the scores count only what had happened by then), then now:
+/// the trend a firm using Rapport for two months would see.
+async fn health_history(app: &App, org: OrgId) -> AppResult<()> {
+    let now = app.now();
+    app.history_store()
+        .write(move |db| -> AppResult<()> {
+            for client in rapport_store::repo::health::client_ids(db, org)? {
+                for days in (1..=HEALTH_HISTORY_DAYS).rev() {
+                    let at = ago(now, days * 24 * 60);
+                    derived.health_at(db, org, client, at)?;
                 }
-                audit::record(
-                    db,
-                    org.id,
-                    now,
-                    None,
-                    &AuditEntry::new(Actor::System, "demo.seed")
-                        .details(serde_json::json!({"requests": rep.requests})),
-                )?;
-                Ok(rep)
-            })
+                derived.health_at(db, org, client, now)?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// Run the demo's requests through what live intake does (scope check, sentiment and the
+/// complaint flag), and price some out-of-scope work as change orders, so every view of the
+/// demo has something true to show.
+async fn enrich(app: &App, org: OrgId) -> AppResult<()> {
+    let ids: Vec<RequestId> = app
+        .history_store()
+        .read(move |db| {
+            db.query_map(
+                "SELECT id FROM requests WHERE org_id = $1 ORDER BY id",
+                rapport_store::params![org],
+                |r| r.get("id"),
+            )
+        })
+        .await?;
+    let mut out_of_scope: Vec<Request> = Vec::new();
+    for id in ids {
+        let r = app
+            .history_store()
+            .read(move |db| requests::get(db, org, id))
             .await?;
-        self.enrich_demo(org.id).await?;
-        self.demo_health_history(org.id).await?;
-        Ok(report)
-    }
-
-    /// Each client's health as it stood at this time of day on each of the last
-    /// [`HEALTH_HISTORY_DAYS`] days (the scores count only what had happened by then), then now:
-    /// the trend a firm using Rapport for two months would see.
-    async fn demo_health_history(&self, org: OrgId) -> AppResult<()> {
-        let now = self.now();
-        self.store
+        let scope = app
+            .assess_scope(org, r.engagement_id, &r.title, &r.body, Some(r.id))
+            .await?;
+        let sentiment = rapport_app::care::score_body(&r.body).await?;
+        let contact = r.contact_id.unwrap_or_default();
+        let ctx = Ctx::new(
+            rapport_core::access::Principal::Contact {
+                org_id: org,
+                contact_id: contact,
+                client_id: r.client_id,
+            },
+            None,
+        );
+        let mut r2 = r.clone();
+        r2.scope = scope.clone();
+        if r2
+            .scope
+            .as_ref()
+            .is_some_and(|s| s.verdict == rapport_core::scope::Verdict::Out)
+            && r2.status.is_open()
+        {
+            out_of_scope.push(r2.clone());
+        }
+        app.history_store()
             .write(move |db| -> AppResult<()> {
-                for client in rapport_store::repo::health::client_ids(db, org)? {
-                    for days in (1..=HEALTH_HISTORY_DAYS).rev() {
-                        let at = ago(now, days * 24 * 60);
-                        crate::health::recompute(db, org, client, at)?;
-                    }
-                    crate::health::recompute(db, org, client, now)?;
+                if let Some(s) = &r2.scope {
+                    requests::set_scope(db, org, r2.id, s, r2.created_at)?;
                 }
-                Ok(())
-            })
-            .await
-    }
-
-    /// Run the demo's requests through what live intake does (scope check, sentiment and the
-    /// complaint flag), and price some out-of-scope work as change orders, so every view of the
-    /// demo has something true to show.
-    async fn enrich_demo(&self, org: OrgId) -> AppResult<()> {
-        let ids: Vec<RequestId> = self
-            .store
-            .read(move |db| {
-                db.query_map(
-                    "SELECT id FROM requests WHERE org_id = $1 ORDER BY id",
-                    rapport_store::params![org],
-                    |r| r.get("id"),
+                Derived::default().request_created(
+                    db,
+                    &ctx,
+                    &r2,
+                    sentiment.as_ref(),
+                    r2.created_at,
                 )
             })
             .await?;
-        let mut out_of_scope: Vec<Request> = Vec::new();
-        for id in ids {
-            let r = self
-                .store
-                .read(move |db| requests::get(db, org, id))
-                .await?;
-            let scope = self
-                .assess_scope(org, r.engagement_id, &r.title, &r.body, Some(r.id))
-                .await?;
-            let sentiment = crate::care::score_body(&r.body).await?;
+    }
+    // One change order per engagement with out-of-scope work: the first client approves,
+    // the others are waiting on the client.
+    let manager = app
+        .history_store()
+        .read(move |db| {
+            rapport_store::repo::members::by_email_with_hash(db, org, "ravi@northwind.example")
+        })
+        .await?
+        .map(|(m, _)| m.id)
+        .ok_or_else(|| AppError::bug("the demo manager is missing"))?;
+    let ctx = app.ctx_for_member(org, manager).await?;
+    let mut done = std::collections::HashSet::new();
+    for r in out_of_scope {
+        let Some(engagement) = r.engagement_id else {
+            continue;
+        };
+        if !done.insert(engagement) {
+            continue;
+        }
+        let co = app
+            .create_change_order(
+                &ctx,
+                rapport_core::change_order::NewChangeOrder {
+                    engagement_id: engagement,
+                    request_ids: vec![r.id],
+                    title: format!("Change order: {}", r.title),
+                    description: format!(
+                        "Outside the agreed brief: {}. Estimated at 12 hours.",
+                        r.title
+                    ),
+                    estimate_minutes: 12 * 60,
+                    rate_minor: None,
+                },
+            )
+            .await?;
+        app.send_change_order(&ctx, co.id).await?;
+        if done.len() == 1 {
             let contact = r.contact_id.unwrap_or_default();
-            let ctx = crate::Ctx::new(
+            let contact_ctx = Ctx::new(
                 rapport_core::access::Principal::Contact {
                     org_id: org,
                     contact_id: contact,
@@ -516,90 +587,18 @@ impl App {
                 },
                 None,
             );
-            let mut r2 = r.clone();
-            r2.scope = scope.clone();
-            if r2
-                .scope
-                .as_ref()
-                .is_some_and(|s| s.verdict == rapport_core::scope::Verdict::Out)
-                && r2.status.is_open()
-            {
-                out_of_scope.push(r2.clone());
-            }
-            self.store
-                .write(move |db| -> AppResult<()> {
-                    if let Some(s) = &r2.scope {
-                        requests::set_scope(db, org, r2.id, s, r2.created_at)?;
-                    }
-                    crate::care::on_request_created(
-                        db,
-                        &ctx,
-                        &r2,
-                        sentiment.as_ref(),
-                        r2.created_at,
-                    )
-                })
-                .await?;
+            app.decide_change_order(
+                &contact_ctx,
+                co.id,
+                true,
+                rapport_core::change_order::DecisionInput {
+                    note: Some("Approved, thank you for asking first.".into()),
+                },
+            )
+            .await?;
         }
-        // One change order per engagement with out-of-scope work: the first client approves,
-        // the others are waiting on the client.
-        let manager = self
-            .store
-            .read(move |db| {
-                rapport_store::repo::members::by_email_with_hash(db, org, "ravi@northwind.example")
-            })
-            .await?
-            .map(|(m, _)| m.id)
-            .ok_or_else(|| AppError::bug("the demo manager is missing"))?;
-        let ctx = self.ctx_for_member(org, manager).await?;
-        let mut done = std::collections::HashSet::new();
-        for r in out_of_scope {
-            let Some(engagement) = r.engagement_id else {
-                continue;
-            };
-            if !done.insert(engagement) {
-                continue;
-            }
-            let co = self
-                .create_change_order(
-                    &ctx,
-                    rapport_core::change_order::NewChangeOrder {
-                        engagement_id: engagement,
-                        request_ids: vec![r.id],
-                        title: format!("Change order: {}", r.title),
-                        description: format!(
-                            "Outside the agreed brief: {}. Estimated at 12 hours.",
-                            r.title
-                        ),
-                        estimate_minutes: 12 * 60,
-                        rate_minor: None,
-                    },
-                )
-                .await?;
-            self.send_change_order(&ctx, co.id).await?;
-            if done.len() == 1 {
-                let contact = r.contact_id.unwrap_or_default();
-                let contact_ctx = crate::Ctx::new(
-                    rapport_core::access::Principal::Contact {
-                        org_id: org,
-                        contact_id: contact,
-                        client_id: r.client_id,
-                    },
-                    None,
-                );
-                self.decide_change_order(
-                    &contact_ctx,
-                    co.id,
-                    true,
-                    rapport_core::change_order::DecisionInput {
-                        note: Some("Approved, thank you for asking first.".into()),
-                    },
-                )
-                .await?;
-            }
-        }
-        Ok(())
     }
+    Ok(())
 }
 
 /// One message of a request's story, and the status the request moves to with it.
@@ -1076,6 +1075,6 @@ fn seed_request(
     // The SLA clocks as they ran: each alert raised when the job would have raised it, over
     // the weeks the requests lived, not all at once when the demo starts.
     let r = requests::get(db, org, r.id)?;
-    crate::clocks::sla::replay(db, &r, now)?;
+    Derived::default().sla_replay(db, &r, now)?;
     Ok(())
 }

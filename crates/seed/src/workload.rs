@@ -13,9 +13,9 @@
 //! - text drawn from a vocabulary of a few thousand words with a Zipf frequency, plus fixed
 //!   phrases, so full-text search meets common words, rare words and real phrases.
 
-use crate::message::Direction;
-use crate::promise::PromiseKind;
-use crate::request::{Channel, Kind, Priority, Status};
+use rapport_core::message::Direction;
+use rapport_core::promise::PromiseKind;
+use rapport_core::request::{Channel, Kind, Priority, Status};
 
 /// SplitMix64: small, fast, and good enough for a workload.
 #[derive(Debug, Clone)]

@@ -1,4 +1,4 @@
-//! `rapport bench seed`: write the benchmark workload ([`rapport_core::workload`]) into a
+//! `rapport bench seed`: write the benchmark workload ([`crate::workload`]) into a
 //! database, in large transactions.
 //!
 //! The bulk path skips what only a live write needs (permission checks, reads that find nothing
@@ -22,14 +22,14 @@ use rapport_core::promise::{Promise, PromiseStatus};
 use rapport_core::rating::{Rating, RatingSource};
 use rapport_core::request::{self as req, Channel, Request};
 use rapport_core::time_entry::TimeEntry;
-use rapport_core::workload::{PromiseOutcome, RequestPlan, Workload};
+use crate::workload::{PromiseOutcome, RequestPlan, Workload};
 use rapport_store::Db;
 use rapport_store::repo::{
     audit, clients, engagements, members, messages, promises, ratings, requests, time_entries,
 };
 
-use crate::clocks::Lookup;
-use crate::{App, AppError, AppResult, Ctx};
+use rapport_app::history::Derived;
+use rapport_app::{App, AppError, AppResult, Ctx};
 
 /// What to seed.
 #[derive(Debug, Clone)]
@@ -93,98 +93,96 @@ pub fn owner_email(org: &str) -> String {
     format!("owner@{org}.example")
 }
 
-impl App {
-    /// Seed the workload into a new org; `progress` hears the number of requests written
-    /// after each transaction. Fails if the org exists.
-    pub async fn bench_seed(
-        &self,
-        opts: &SeedOptions,
-        mut progress: impl FnMut(u64),
-    ) -> AppResult<SeedReport> {
-        if opts.requests == 0 || opts.clients == 0 {
-            return Err(AppError::invalid(
-                "requests",
-                "--requests and --clients must be at least 1",
-            ));
-        }
-        if self.org_by_slug(&opts.org).await?.is_some() {
-            return Err(AppError::conflict(
-                "org",
-                format!(
-                    "the organisation {:?} already exists in this database",
-                    opts.org
-                ),
-            ));
-        }
-        let org = self.create_org(&opts.org, "Bench Consulting").await?;
-        let now = self.now();
-        let w = Workload::new(opts.seed, opts.requests, opts.clients);
-        let start = now
-            .checked_sub(SignedDuration::from_mins(w.history_min))
-            .map_err(|e| AppError::internal("the start of the bench history", e))?;
-        let slug = opts.org.clone();
-        let members_n = w.members;
-        let clients_n = w.clients;
-        let contacts_n = w.contacts_per_client;
-        let cast = self
-            .store
-            .write(move |db| cast(db, org.id, &slug, members_n, clients_n, contacts_n, start))
-            .await?;
-        let mut report = SeedReport {
-            org: opts.org.clone(),
-            owner_email: owner_email(&opts.org),
-            members: cast.members.len(),
-            clients: cast.clients.len(),
-            contacts: cast.clients.iter().map(|c| c.2.len()).sum(),
-            engagements: cast.clients.len(),
-            ..Default::default()
-        };
-        let ctx = self.ctx_for_member(org.id, cast.members[0]).await?;
-        let (_, token) = self
-            .create_token_for(&ctx, cast.members[0], "bench")
-            .await?;
-        report.token = token;
-        let cast = std::sync::Arc::new(cast);
-        let w = std::sync::Arc::new(w);
-        let batch = opts.batch.max(1);
-        let mut from = 0u64;
-        while from < opts.requests {
-            let to = (from + batch).min(opts.requests);
-            let (cast, w) = (cast.clone(), w.clone());
-            // A plain transaction on the connection, not the group-commit writer's savepoint:
-            // SQLite spends most of a large savepoint's time releasing statement savepoints.
-            let part = self
-                .store
-                .raw(move |db| {
-                    let begin = match db.engine() {
-                        rapport_store::Engine::Sqlite => "BEGIN IMMEDIATE",
-                        rapport_store::Engine::Postgres => "BEGIN",
-                    };
-                    db.batch(begin)?;
-                    let mut rep = SeedReport::default();
-                    let mut lookup = Lookup::default();
-                    let written = (from..to).try_for_each(|i| {
-                        let plan = w.request(i);
-                        seed_request(db, org.id, &cast, &plan, start, now, &mut lookup, &mut rep)
-                    });
-                    match written {
-                        Ok(()) => {
-                            db.batch("COMMIT")?;
-                            Ok(Ok(rep))
-                        }
-                        Err(e) => {
-                            let _ = db.batch("ROLLBACK");
-                            Ok(Err(e))
-                        }
-                    }
-                })
-                .await??;
-            report.add(&part);
-            from = to;
-            progress(from);
-        }
-        Ok(report)
+/// Seed the workload into a new org; `progress` hears the number of requests written
+/// after each transaction. Fails if the org exists.
+pub async fn seed(
+    app: &App,
+    opts: &SeedOptions,
+    mut progress: impl FnMut(u64),
+) -> AppResult<SeedReport> {
+    if opts.requests == 0 || opts.clients == 0 {
+        return Err(AppError::invalid(
+            "requests",
+            "--requests and --clients must be at least 1",
+        ));
     }
+    if app.org_by_slug(&opts.org).await?.is_some() {
+        return Err(AppError::conflict(
+            "org",
+            format!(
+                "the organisation {:?} already exists in this database",
+                opts.org
+            ),
+        ));
+    }
+    let org = app.create_org(&opts.org, "Bench Consulting").await?;
+    let now = app.now();
+    let w = Workload::new(opts.seed, opts.requests, opts.clients);
+    let start = now
+        .checked_sub(SignedDuration::from_mins(w.history_min))
+        .map_err(|e| AppError::internal("the start of the bench history", e))?;
+    let slug = opts.org.clone();
+    let members_n = w.members;
+    let clients_n = w.clients;
+    let contacts_n = w.contacts_per_client;
+    let cast = app
+        .history_store()
+        .write(move |db| cast(db, org.id, &slug, members_n, clients_n, contacts_n, start))
+        .await?;
+    let mut report = SeedReport {
+        org: opts.org.clone(),
+        owner_email: owner_email(&opts.org),
+        members: cast.members.len(),
+        clients: cast.clients.len(),
+        contacts: cast.clients.iter().map(|c| c.2.len()).sum(),
+        engagements: cast.clients.len(),
+        ..Default::default()
+    };
+    let ctx = app.ctx_for_member(org.id, cast.members[0]).await?;
+    let (_, token) = app
+        .create_token_for(&ctx, cast.members[0], "bench")
+        .await?;
+    report.token = token;
+    let cast = std::sync::Arc::new(cast);
+    let w = std::sync::Arc::new(w);
+    let batch = opts.batch.max(1);
+    let mut from = 0u64;
+    while from < opts.requests {
+        let to = (from + batch).min(opts.requests);
+        let (cast, w) = (cast.clone(), w.clone());
+        // A plain transaction on the connection, not the group-commit writer's savepoint:
+        // SQLite spends most of a large savepoint's time releasing statement savepoints.
+        let part = app
+            .history_store()
+            .raw(move |db| {
+                let begin = match db.engine() {
+                    rapport_store::Engine::Sqlite => "BEGIN IMMEDIATE",
+                    rapport_store::Engine::Postgres => "BEGIN",
+                };
+                db.batch(begin)?;
+                let mut rep = SeedReport::default();
+                let mut derived = Derived::default();
+                let written = (from..to).try_for_each(|i| {
+                    let plan = w.request(i);
+                    seed_request(db, org.id, &cast, &plan, start, now, &mut derived, &mut rep)
+                });
+                match written {
+                    Ok(()) => {
+                        db.batch("COMMIT")?;
+                        Ok(Ok(rep))
+                    }
+                    Err(e) => {
+                        let _ = db.batch("ROLLBACK");
+                        Ok(Err(e))
+                    }
+                }
+            })
+            .await??;
+        report.add(&part);
+        from = to;
+        progress(from);
+    }
+    Ok(report)
 }
 
 fn at(start: Timestamp, min: i64) -> Timestamp {
@@ -293,7 +291,7 @@ fn seed_request(
     p: &RequestPlan,
     start: Timestamp,
     now: Timestamp,
-    lookup: &mut Lookup,
+    derived: &mut Derived,
     rep: &mut SeedReport,
 ) -> AppResult<()> {
     let (client, engagement, contacts) = &cast.clients[p.client];
@@ -370,8 +368,8 @@ fn seed_request(
     };
     let ctx = Ctx::new(principal, None);
     let sentiment = rapport_core::complaint::read(&r.body);
-    crate::care::on_request_created(db, &ctx, &r, Some(&sentiment), created)?;
-    crate::clocks::sla::seed_summary(db, lookup, &r, now)?;
+    derived.request_created(db, &ctx, &r, Some(&sentiment), created)?;
+    derived.sla_summary(db, &r, now)?;
     audit::record(
         db,
         org,
