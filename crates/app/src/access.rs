@@ -1,13 +1,42 @@
 //! Who may see what: the checks every use case makes before it reads or changes a record. A
 //! leaf module, so that any use case can ask without importing another use case.
 
-use rapport_core::access::Principal;
-use rapport_core::ids::{MemberId, OrgId, RequestId};
+use rapport_core::access::{Permission, Principal};
+use rapport_core::ids::{ClientId, MemberId, OrgId, RequestId};
 use rapport_core::request::Request;
 use rapport_store::Db;
 use rapport_store::repo::{members, requests};
 
-use crate::{AppError, AppResult};
+use crate::{AppError, AppResult, Ctx};
+
+/// Whose work a listing shows, once [`work_scope`] has checked the caller.
+pub(crate) struct WorkScope {
+    /// The one client whose work is listed, or `None` for all of the organisation's.
+    pub client: Option<ClientId>,
+    /// The caller is a client's contact: internal notes and drafts are not theirs to see.
+    pub contact: bool,
+}
+
+/// What a listing of work (requests, promises, change orders, search) may show the caller who
+/// asked for `asked` (a client filter). A contact sees their own client's work only, and asking
+/// for another client's finds nothing, as if it did not exist (`None`: list nothing). A member
+/// needs [`Permission::ReadOrgWork`] and gets the filter as asked.
+pub(crate) fn work_scope(ctx: &Ctx, asked: Option<ClientId>) -> AppResult<Option<WorkScope>> {
+    match ctx.principal.client_scope() {
+        Some(own) if asked.is_some_and(|c| c != own) => Ok(None),
+        Some(own) => Ok(Some(WorkScope {
+            client: Some(own),
+            contact: true,
+        })),
+        None => {
+            ctx.require(Permission::ReadOrgWork)?;
+            Ok(Some(WorkScope {
+                client: asked,
+                contact: false,
+            }))
+        }
+    }
+}
 
 /// Load a request the caller may see: other orgs' and (for contacts) other clients' requests
 /// do not exist for them.

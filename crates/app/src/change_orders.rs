@@ -167,21 +167,18 @@ pub(crate) fn list_change_orders_in(
         before_id: cursor::after_id(f.cursor.as_deref())?,
         limit: crate::limit(f.limit)?,
     };
-    match ctx.principal.client_scope() {
-        Some(own) => {
-            let hidden = f.status.is_some_and(|s| !CLIENT_VISIBLE.contains(&s));
-            if q.client.is_some_and(|c| c != own) || hidden {
-                return Ok(Listing {
-                    items: vec![],
-                    next_cursor: None,
-                });
-            }
-            q.client = Some(own);
-            if q.statuses.is_empty() {
-                q.statuses = CLIENT_VISIBLE.to_vec();
-            }
+    let Some(scope) = crate::access::work_scope(ctx, q.client)? else {
+        return Ok(Listing::empty());
+    };
+    q.client = scope.client;
+    if scope.contact {
+        // Drafts and withdrawn orders are the firm's own business.
+        if f.status.is_some_and(|s| !CLIENT_VISIBLE.contains(&s)) {
+            return Ok(Listing::empty());
         }
-        None => ctx.require(Permission::ReadOrgWork)?,
+        if q.statuses.is_empty() {
+            q.statuses = CLIENT_VISIBLE.to_vec();
+        }
     }
     Ok(store::list(db, ctx.org(), &q)?.into())
 }

@@ -7,7 +7,6 @@ pub mod accounts;
 pub mod alerts;
 pub mod auth;
 pub mod automation;
-pub mod bench;
 pub mod billing_export;
 pub mod budget;
 pub mod bulk;
@@ -17,12 +16,12 @@ pub mod change_orders;
 pub mod clocks;
 pub mod cursor;
 pub mod dashboard;
-pub mod demo;
 pub mod error;
 mod events;
 pub mod gate;
 pub mod health;
 mod health_jobs;
+pub mod history;
 pub mod imports;
 pub mod jobs;
 pub mod mail;
@@ -258,6 +257,16 @@ impl Ctx {
 pub struct Listing<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+impl<T> Listing<T> {
+    /// A listing with nothing in it (and nothing after it).
+    pub fn empty() -> Self {
+        Listing {
+            items: vec![],
+            next_cursor: None,
+        }
+    }
 }
 
 impl<T> From<rapport_store::repo::Page<T>> for Listing<T> {

@@ -65,18 +65,10 @@ pub(crate) fn list_promises_in(
         limit: crate::limit(f.limit)?,
     };
     // Contacts see what was promised to their client: "what you were promised, and when".
-    match ctx.principal.client_scope() {
-        Some(own) => {
-            if q.client.is_some_and(|c| c != own) {
-                return Ok(Listing {
-                    items: vec![],
-                    next_cursor: None,
-                });
-            }
-            q.client = Some(own);
-        }
-        None => ctx.require(Permission::ReadOrgWork)?,
-    }
+    let Some(scope) = crate::access::work_scope(ctx, q.client)? else {
+        return Ok(Listing::empty());
+    };
+    q.client = scope.client;
     Ok(store::list(db, ctx.org(), &q)?.into())
 }
 

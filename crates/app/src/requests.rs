@@ -291,19 +291,10 @@ pub(crate) fn list_requests_with_sla_in(
             |_| AppError::invalid("assignee", "expected \"me\", \"none\" or a member id"),
         )?))),
     };
-    match ctx.principal.client_scope() {
-        Some(own) => {
-            if q.client.is_some_and(|c| c != own) {
-                // Another client's work does not exist for a contact.
-                return Ok(Listing {
-                    items: vec![],
-                    next_cursor: None,
-                });
-            }
-            q.client = Some(own);
-        }
-        None => ctx.require(Permission::ReadOrgWork)?,
-    }
+    let Some(scope) = crate::access::work_scope(ctx, q.client)? else {
+        return Ok(Listing::empty());
+    };
+    q.client = scope.client;
     let mut page = requests::list_with_sla(db, ctx.org(), &q)?;
     // The scope verdict is the team's: contacts see change orders instead.
     if ctx.principal.client_scope().is_some() {

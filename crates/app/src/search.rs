@@ -1,7 +1,6 @@
 //! Search over the book of work: requests and their threads, scoped to what the caller may
 //! see. Contacts search only their client's requests and never match internal notes.
 
-use rapport_core::access::Permission;
 use rapport_core::ids::{ClientId, OrgId};
 use rapport_core::request::{Kind, Status};
 use rapport_core::search::{self, SearchHit, SearchQuery};
@@ -99,21 +98,17 @@ impl App {
     /// Search what the caller may see.
     pub async fn search(&self, ctx: &Ctx, input: SearchInput) -> AppResult<SearchResults> {
         let mut c = check(input)?;
-        match ctx.principal.client_scope() {
-            Some(own) => {
-                if c.filter.client.is_some_and(|x| x != own) {
-                    // Another client's work does not exist for a contact.
-                    return Ok(SearchResults {
-                        query: c.query.display(),
-                        truncated: c.query.truncated(),
-                        items: vec![],
-                        next_offset: None,
-                    });
-                }
-                c.filter.client = Some(own);
-                c.filter.include_notes = false;
-            }
-            None => ctx.require(Permission::ReadOrgWork)?,
+        let Some(scope) = crate::access::work_scope(ctx, c.filter.client)? else {
+            return Ok(SearchResults {
+                query: c.query.display(),
+                truncated: c.query.truncated(),
+                items: vec![],
+                next_offset: None,
+            });
+        };
+        c.filter.client = scope.client;
+        if scope.contact {
+            c.filter.include_notes = false;
         }
         self.run_search(ctx.org(), c).await
     }
