@@ -35,6 +35,47 @@ macro_rules! both_engines {
 
 pub const POSTGRES_ENV: &str = "RAPPORT_TEST_POSTGRES_URL";
 
+/// A new request of `client` as the store receives it, with every other field at its plain
+/// value (normal priority, status new, from the API, nothing answered yet). A test changes what
+/// it is about with struct update syntax: `Request { status: Status::Closed, ..request(..) }`.
+pub fn request(
+    org: rapport_core::ids::OrgId,
+    client: rapport_core::ids::ClientId,
+    title: &str,
+    created: jiff::Timestamp,
+) -> rapport_core::request::Request {
+    use rapport_core::request::{Channel, Kind, Priority, Request, Status};
+    Request {
+        id: rapport_core::ids::RequestId(0),
+        org_id: org,
+        reference: String::new(),
+        client_id: client,
+        engagement_id: None,
+        contact_id: None,
+        title: title.into(),
+        body: String::new(),
+        kind: Kind::Other,
+        priority: Priority::Normal,
+        status: Status::New,
+        assignee_id: None,
+        estimate_minutes: None,
+        spent_minutes: 0,
+        channel: Channel::Api,
+        tags: vec![],
+        due_at: None,
+        quick: false,
+        scope: None,
+        created_by: rapport_core::access::Actor::System,
+        created_at: created,
+        updated_at: created,
+        first_response_at: None,
+        last_inbound_at: None,
+        last_outbound_at: None,
+        delivered_at: None,
+        closed_at: None,
+    }
+}
+
 /// Why a PostgreSQL test cannot run. On CI (`CI` set) a missing database is a failure, never a
 /// silent skip.
 pub fn postgres_url() -> Option<String> {

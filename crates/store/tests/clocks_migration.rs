@@ -6,9 +6,9 @@ use rapport_core::access::Actor;
 use rapport_core::audit::AuditEntry;
 use rapport_core::calendar::CalendarSpec;
 use rapport_core::client::NewClient;
-use rapport_core::ids::{OrgId, RequestId};
+use rapport_core::ids::OrgId;
 use rapport_core::org::OrgDraft;
-use rapport_core::request::{Channel, Kind, Priority, Request, Status};
+use rapport_core::request::{Request, Status};
 use rapport_store::repo::{audit, clients, clocks, orgs, requests};
 use rapport_store::testing::TestDb;
 use rapport_store::{Engine, Store, migrate};
@@ -20,37 +20,14 @@ fn at(s: &str) -> Timestamp {
 fn request(org: OrgId, client: rapport_core::ids::ClientId, quick: bool) -> Request {
     let created = at("2026-03-02T09:00:00Z");
     Request {
-        id: RequestId(0),
-        org_id: org,
-        reference: String::new(),
-        client_id: client,
-        engagement_id: None,
-        contact_id: None,
-        title: "Old request".into(),
-        body: String::new(),
-        kind: Kind::Other,
-        priority: Priority::Normal,
         status: if quick {
             Status::Delivered
         } else {
             Status::WaitingOnClient
         },
-        assignee_id: None,
-        estimate_minutes: None,
-        spent_minutes: 0,
-        channel: Channel::Api,
-        tags: vec![],
-        due_at: None,
         quick,
-        scope: None,
-        created_by: Actor::System,
-        created_at: created,
-        updated_at: created,
-        first_response_at: None,
-        last_inbound_at: None,
-        last_outbound_at: None,
         delivered_at: quick.then_some(created),
-        closed_at: None,
+        ..rapport_store::testing::request(org, client, "Old request", created)
     }
 }
 

@@ -4,12 +4,11 @@
 //! scans disabled, which shows whether an index can serve the query at all.
 
 use jiff::Timestamp;
-use rapport_core::access::Actor;
 use rapport_core::calendar::CalendarSpec;
 use rapport_core::client::NewClient;
-use rapport_core::ids::{ClientId, MemberId, OrgId, RequestId};
+use rapport_core::ids::{ClientId, MemberId, OrgId};
 use rapport_core::org::OrgDraft;
-use rapport_core::request::{Channel, Kind, Priority, Request, Status};
+use rapport_core::request::{Kind, Request, Status};
 use rapport_store::repo::requests::{self, AssigneeFilter, RequestQuery, RequestSort};
 use rapport_store::repo::{clients, orgs};
 use rapport_store::testing::TestDb;
@@ -24,33 +23,10 @@ fn request(org: OrgId, client: ClientId, i: i64) -> Request {
         _ => Status::Closed,
     };
     Request {
-        id: RequestId(0),
-        org_id: org,
-        reference: String::new(),
-        client_id: client,
-        engagement_id: None,
-        contact_id: None,
-        title: format!("Request {i}"),
         body: "monthly sales report".into(),
         kind: Kind::Data,
-        priority: Priority::Normal,
         status,
-        assignee_id: None,
-        estimate_minutes: None,
-        spent_minutes: 0,
-        channel: Channel::Api,
-        tags: vec![],
-        due_at: None,
-        quick: false,
-        scope: None,
-        created_by: Actor::System,
-        created_at: created,
-        updated_at: created,
-        first_response_at: None,
-        last_inbound_at: None,
-        last_outbound_at: None,
-        delivered_at: None,
-        closed_at: None,
+        ..rapport_store::testing::request(org, client, &format!("Request {i}"), created)
     }
 }
 

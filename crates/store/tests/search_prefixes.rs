@@ -3,12 +3,10 @@
 //! rebuilt, not emptied.
 
 use jiff::Timestamp;
-use rapport_core::access::Actor;
 use rapport_core::calendar::CalendarSpec;
 use rapport_core::client::NewClient;
-use rapport_core::ids::RequestId;
 use rapport_core::org::OrgDraft;
-use rapport_core::request::{Channel, Kind, Priority, Request, Status};
+use rapport_core::request::{Kind, Request};
 use rapport_core::search::SearchQuery;
 use rapport_store::both_engines;
 use rapport_store::repo::search::{self, SearchFilter};
@@ -55,33 +53,9 @@ both_engines!(
                     requests::insert(
                         db,
                         &Request {
-                            id: RequestId(0),
-                            org_id: org,
-                            reference: String::new(),
-                            client_id: client,
-                            engagement_id: None,
-                            contact_id: None,
-                            title: title.into(),
                             body: body.into(),
                             kind: Kind::Data,
-                            priority: Priority::Normal,
-                            status: Status::New,
-                            assignee_id: None,
-                            estimate_minutes: None,
-                            spent_minutes: 0,
-                            channel: Channel::Api,
-                            tags: vec![],
-                            due_at: None,
-                            quick: false,
-                            scope: None,
-                            created_by: Actor::System,
-                            created_at: created,
-                            updated_at: created,
-                            first_response_at: None,
-                            last_inbound_at: None,
-                            last_outbound_at: None,
-                            delivered_at: None,
-                            closed_at: None,
+                            ..rapport_store::testing::request(org, client, title, created)
                         },
                     )?;
                 }

@@ -19,25 +19,12 @@ fn brief() -> Value {
 }
 
 async fn engagement(app: &TestApp, client: i64, name: &str) -> i64 {
-    app.post(
-        "/api/v1/engagements",
-        &app.owner,
-        json!({"client_id": client, "name": name, "currency": "GBP", "brief": brief()}),
-    )
-    .await
-    .ok(201)["id"]
-        .as_i64()
-        .unwrap()
+    app.engagement_with_brief(client, name, "GBP", brief())
+        .await
 }
 
 async fn request(app: &TestApp, client: i64, engagement: i64, title: &str, body: &str) -> Value {
-    app.post(
-        "/api/v1/requests",
-        &app.owner,
-        json!({"client_id": client, "engagement_id": engagement, "title": title, "body": body}),
-    )
-    .await
-    .ok(201)
+    app.request_in(client, engagement, title, body).await
 }
 
 fn id(v: &Value) -> i64 {

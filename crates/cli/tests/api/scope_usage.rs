@@ -20,25 +20,12 @@ fn brief() -> Value {
 }
 
 async fn engagement(app: &TestApp, client: i64) -> i64 {
-    app.post(
-        "/api/v1/engagements",
-        &app.owner,
-        json!({"client_id": client, "name": "Strategy", "currency": "EUR", "brief": brief()}),
-    )
-    .await
-    .ok(201)["id"]
-        .as_i64()
-        .unwrap()
+    app.engagement_with_brief(client, "Strategy", "EUR", brief())
+        .await
 }
 
 async fn request(app: &TestApp, client: i64, engagement: i64, title: &str, body: &str) -> Value {
-    app.post(
-        "/api/v1/requests",
-        &app.owner,
-        json!({"client_id": client, "engagement_id": engagement, "title": title, "body": body}),
-    )
-    .await
-    .ok(201)
+    app.request_in(client, engagement, title, body).await
 }
 
 fn id(v: &Value) -> i64 {

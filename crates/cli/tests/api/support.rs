@@ -449,6 +449,36 @@ impl TestApp {
         body[start..].split_whitespace().next().unwrap().to_string()
     }
 
+    /// An engagement of `client` with this brief, created through the API; returns its id.
+    pub async fn engagement_with_brief(
+        &self,
+        client: i64,
+        name: &str,
+        currency: &str,
+        brief: Value,
+    ) -> i64 {
+        self.post(
+            "/api/v1/engagements",
+            &self.owner,
+            json!({"client_id": client, "name": name, "currency": currency, "brief": brief}),
+        )
+        .await
+        .ok(201)["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A request in an engagement, logged by the owner through the API (its scope checked).
+    pub async fn request_in(&self, client: i64, engagement: i64, title: &str, body: &str) -> Value {
+        self.post(
+            "/api/v1/requests",
+            &self.owner,
+            json!({"client_id": client, "engagement_id": engagement, "title": title, "body": body}),
+        )
+        .await
+        .ok(201)
+    }
+
     pub async fn request(&self, client: i64, title: &str) -> Value {
         self.post(
             "/api/v1/requests",
