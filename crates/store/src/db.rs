@@ -162,7 +162,7 @@ impl<'a> Db<'a> {
     ) -> Result<Option<Row>, StoreError> {
         let mut rows = self.query(sql, params)?;
         if rows.len() > 1 {
-            return Err(StoreError::Backend(format!(
+            return Err(StoreError::Misuse(format!(
                 "expected at most one row, got {}",
                 rows.len()
             )));
@@ -232,7 +232,7 @@ fn bind_sqlite(
 ) -> Result<(), StoreError> {
     let expected = st.parameter_count();
     if expected != params.len() {
-        return Err(StoreError::Backend(format!(
+        return Err(StoreError::Misuse(format!(
             "statement takes {expected} parameters, {} given",
             params.len()
         )));

@@ -35,12 +35,70 @@ pub enum StoreError {
     /// A row was read by a name its query selects more than once (a join's two `id`s).
     #[error("column {0:?} is selected more than once; alias one of them")]
     AmbiguousColumn(String),
-    /// Any other engine error.
-    #[error("database error: {0}")]
-    Backend(String),
+    /// A statement used against its own shape (a second row where one was expected, a wrong
+    /// number of parameters): a mistake in the SQL beside the caller, not in the database.
+    #[error("statement misused: {0}")]
+    Misuse(String),
+    /// Any other engine error. `code` is the engine's own name for it (PostgreSQL's SQLSTATE,
+    /// SQLite's extended result code), so a caller can tell kinds apart without reading the
+    /// text; `cause` keeps the driver's error for the log.
+    #[error("database error: {message}")]
+    Backend {
+        message: String,
+        code: Option<String>,
+        #[source]
+        cause: Option<Cause>,
+    },
 }
 
+/// The error an engine or the runtime gave, kept behind a [`StoreError`] as its source. Shared,
+/// so the error stays `Clone`; two causes are equal when they say the same thing.
+#[derive(Debug, Clone)]
+pub struct Cause(std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for Cause {}
+
 impl StoreError {
+    /// An engine or runtime error with no more particular meaning, keeping it as the cause.
+    pub fn backend(
+        message: impl Into<String>,
+        code: Option<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Backend {
+            message: message.into(),
+            code,
+            cause: Some(Cause(std::sync::Arc::new(cause))),
+        }
+    }
+
+    /// The engine's code for an error it raised (PostgreSQL's SQLSTATE, such as `40P01` for a
+    /// deadlock; SQLite's extended result code), when it gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            StoreError::Backend { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
     pub fn decode(what: impl std::fmt::Display) -> Self {
         StoreError::Decode(what.to_string())
     }
@@ -113,14 +171,16 @@ impl From<rusqlite::Error> for StoreError {
                         | ErrorCode::ReadOnly,
                         _,
                     ) => StoreError::Unavailable(text),
-                    _ => StoreError::Backend(text),
+                    _ => StoreError::backend(text, Some(f.extended_code.to_string()), e),
                 }
             }
             rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
             // Its Display quotes the whole SQL text (a migration is hundreds of lines): keep
             // the message, which names the problem.
-            rusqlite::Error::SqlInputError { msg, .. } => StoreError::Backend(msg.clone()),
-            _ => StoreError::Backend(e.to_string()),
+            rusqlite::Error::SqlInputError { msg, error, .. } => {
+                StoreError::backend(msg.clone(), Some(error.extended_code.to_string()), *error)
+            }
+            _ => StoreError::backend(e.to_string(), None, e),
         }
     }
 }
@@ -153,7 +213,9 @@ impl From<postgres::Error> for StoreError {
             {
                 return StoreError::Unavailable(db.message().to_string());
             }
-            return StoreError::Backend(format!("{}: {}", code.code(), db.message()));
+            let message = format!("{}: {}", code.code(), db.message());
+            let code = Some(code.code().to_string());
+            return StoreError::backend(message, code, e);
         }
         if e.is_closed() {
             return StoreError::Unavailable(format!("connection closed: {e}"));

@@ -16,5 +16,5 @@ pub mod transfer;
 pub mod value;
 
 pub use db::{Db, Engine};
-pub use error::{StoreError, UniqueKey};
+pub use error::{Cause, StoreError, UniqueKey};
 pub use store::{Location, Store, StoreOptions};

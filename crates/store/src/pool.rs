@@ -64,7 +64,7 @@ impl<C: Send + 'static> Pool<C> {
             pool.run_blocking(f)
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("database task failed: {e}")))?
+        .map_err(|e| StoreError::backend("database task failed", None, e))?
     }
 
     /// Run `f` with a pooled connection on the current thread. For callers that are already

@@ -79,7 +79,7 @@ impl Store {
             Location::Postgres(_) => PgEngine::open(&url, opts.postgres).map(Inner::Postgres),
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("open failed: {e}")))??;
+        .map_err(|e| StoreError::backend("open failed", None, e))??;
         Ok(Store {
             inner: Arc::new(inner),
             reads: Arc::new(AtomicU64::new(0)),

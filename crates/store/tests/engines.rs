@@ -417,3 +417,45 @@ both_engines!(rows_are_read_by_column_name, |db: TestDb| async move {
         .await
         .unwrap();
 });
+
+both_engines!(
+    an_engine_error_keeps_its_code_and_cause,
+    |db: TestDb| async move {
+        let store = db.store().await.unwrap();
+        let engine = store.engine();
+        let err = store
+            .read(|db| db.query("SELECT * FROM no_such_table", params![]))
+            .await
+            .unwrap_err();
+        // The engine's own code, not text to be read: PostgreSQL's SQLSTATE for an undefined
+        // table, SQLite's generic error (it has no more particular one for this).
+        let want = match engine {
+            Engine::Sqlite => "1",
+            Engine::Postgres => "42P01",
+        };
+        assert_eq!(err.code(), Some(want), "{err:?}");
+        assert!(err.to_string().contains("no_such_table"), "{err}");
+        // The driver's error is kept as the source, for the log.
+        let cause = std::error::Error::source(&err).expect("the driver's error is the source");
+        let mut chain = vec![cause.to_string()];
+        let mut next = cause.source();
+        while let Some(e) = next {
+            chain.push(e.to_string());
+            next = e.source();
+        }
+        if engine == Engine::Postgres {
+            // The server's own report, down the driver's chain ("db error" wraps it).
+            assert!(
+                chain.iter().any(|t| t.contains("no_such_table")),
+                "{chain:?}"
+            );
+        }
+
+        // A statement used against its shape is a misuse, named as such.
+        let err = store
+            .read(|db| db.query_opt("SELECT 1 AS n UNION ALL SELECT 2 AS n", params![]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Misuse(_)), "{err:?}");
+    }
+);

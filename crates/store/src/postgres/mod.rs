@@ -90,7 +90,7 @@ fn connect(t: &Target, opts: &PgOptions) -> Result<PgConn, StoreError> {
     let mut client = connected.map_err(|e| {
         let err = StoreError::from(e);
         let text = match &err {
-            StoreError::Unavailable(t) | StoreError::Backend(t) => t.clone(),
+            StoreError::Unavailable(t) | StoreError::Backend { message: t, .. } => t.clone(),
             other => other.to_string(),
         };
         StoreError::Unavailable(format!(

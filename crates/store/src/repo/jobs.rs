@@ -11,6 +11,9 @@ use crate::params;
 use crate::repo::{Filter, Page};
 use crate::value::{Json, Param, Row};
 
+/// PostgreSQL's SQLSTATE for a deadlock: two enqueues of one dedupe key waiting on each other.
+const DEADLOCK_DETECTED: &str = "40P01";
+
 const COLUMNS: &str = "id, org_id, kind, payload, status, run_at, attempts, max_attempts, locked_by, locked_until, \
     last_error, dedupe_key, created_at, updated_at, finished_at";
 
@@ -63,7 +66,7 @@ pub fn enqueue(
                 db.batch("RELEASE SAVEPOINT rapport_enqueue")?;
                 Ok(id)
             }
-            Err(StoreError::Backend(msg)) if msg.starts_with("40P01") => {
+            Err(e) if e.code() == Some(DEADLOCK_DETECTED) => {
                 db.batch(
                     "ROLLBACK TO SAVEPOINT rapport_enqueue; RELEASE SAVEPOINT rapport_enqueue",
                 )?;

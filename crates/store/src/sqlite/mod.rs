@@ -138,7 +138,7 @@ impl SqliteEngine {
         std::thread::Builder::new()
             .name("rapport-sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx))
-            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+            .map_err(|e| StoreError::backend("cannot start the writer thread", None, e))?;
 
         let reader_path = path.to_path_buf();
         let reader_opts = opts.clone();
