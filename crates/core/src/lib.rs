@@ -49,5 +49,4 @@ pub mod sla;
 pub mod time_entry;
 pub mod validate;
 pub mod webhook;
-pub mod workload;
 pub mod zendesk;

@@ -8,6 +8,7 @@
 //! FTS row, promises, time entries, ratings, and the audit events of `request.create` and
 //! `message.create`.
 
+use crate::workload::{PromiseOutcome, RequestPlan, Workload};
 use jiff::{SignedDuration, Timestamp};
 use rapport_core::access::{Actor, Principal, Role};
 use rapport_core::audit::AuditEntry;
@@ -22,7 +23,6 @@ use rapport_core::promise::{Promise, PromiseStatus};
 use rapport_core::rating::{Rating, RatingSource};
 use rapport_core::request::{self as req, Channel, Request};
 use rapport_core::time_entry::TimeEntry;
-use crate::workload::{PromiseOutcome, RequestPlan, Workload};
 use rapport_store::Db;
 use rapport_store::repo::{
     audit, clients, engagements, members, messages, promises, ratings, requests, time_entries,
@@ -139,9 +139,7 @@ pub async fn seed(
         ..Default::default()
     };
     let ctx = app.ctx_for_member(org.id, cast.members[0]).await?;
-    let (_, token) = app
-        .create_token_for(&ctx, cast.members[0], "bench")
-        .await?;
+    let (_, token) = app.create_token_for(&ctx, cast.members[0], "bench").await?;
     report.token = token;
     let cast = std::sync::Arc::new(cast);
     let w = std::sync::Arc::new(w);

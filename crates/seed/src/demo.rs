@@ -471,6 +471,7 @@ async fn health_history(app: &App, org: OrgId) -> AppResult<()> {
     let now = app.now();
     app.history_store()
         .write(move |db| -> AppResult<()> {
+            let mut derived = Derived::default();
             for client in rapport_store::repo::health::client_ids(db, org)? {
                 for days in (1..=HEALTH_HISTORY_DAYS).rev() {
                     let at = ago(now, days * 24 * 60);
@@ -531,13 +532,7 @@ async fn enrich(app: &App, org: OrgId) -> AppResult<()> {
                 if let Some(s) = &r2.scope {
                     requests::set_scope(db, org, r2.id, s, r2.created_at)?;
                 }
-                Derived::default().request_created(
-                    db,
-                    &ctx,
-                    &r2,
-                    sentiment.as_ref(),
-                    r2.created_at,
-                )
+                Derived::default().request_created(db, &ctx, &r2, sentiment.as_ref(), r2.created_at)
             })
             .await?;
     }

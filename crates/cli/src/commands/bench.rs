@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand, ValueEnum};
 use hdrhistogram::Histogram;
-use rapport_app::bench::SeedOptions;
 use rapport_app::{App, Settings};
-use rapport_core::workload::Workload;
+use rapport_seed::bench::SeedOptions;
+use rapport_seed::workload::Workload;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -154,8 +154,7 @@ fn seed(args: SeedArgs) -> CmdResult {
         let total = args.requests;
         let quiet = args.json;
         let mut last = Instant::now();
-        let rep = app
-            .bench_seed(&opts, |done| {
+        let rep = rapport_seed::bench::seed(&app, &opts, |done| {
                 if !quiet && (last.elapsed() > Duration::from_secs(10) || done == total) {
                     last = Instant::now();
                     eprintln!(
@@ -417,7 +416,7 @@ async fn worker(plan: Arc<Plan>, w: u64, deadline: Instant) -> WorkerResult {
         errors: 0,
         first_error: None,
     };
-    let mut rng = rapport_core::workload::Rng::new(0xBE4C_u64 ^ (w << 32));
+    let mut rng = rapport_seed::workload::Rng::new(0xBE4C_u64 ^ (w << 32));
     let mut lmtp: Option<LmtpConn> = None;
     let mut n = 0u64;
     while Instant::now() < deadline {
@@ -467,7 +466,7 @@ async fn send(p: &Plan, req: reqwest::RequestBuilder, what: &str) -> Result<Valu
     serde_json::from_slice(&body).map_err(|e| format!("{what}: {e}"))
 }
 
-async fn http_op(p: &Plan, rng: &mut rapport_core::workload::Rng, i: u64) -> Result<(), String> {
+async fn http_op(p: &Plan, rng: &mut rapport_seed::workload::Rng, i: u64) -> Result<(), String> {
     let url = |path: &str| format!("{}{path}", p.base);
     match p.scenario {
         Scenario::Intake => {
@@ -586,7 +585,7 @@ impl LmtpConn {
 async fn lmtp_op(
     p: &Plan,
     conn: &mut Option<LmtpConn>,
-    rng: &mut rapport_core::workload::Rng,
+    rng: &mut rapport_seed::workload::Rng,
     i: u64,
 ) -> Result<(), String> {
     if conn.is_none() {

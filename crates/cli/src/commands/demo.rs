@@ -28,7 +28,7 @@ pub fn run(args: DemoArgs) -> CmdResult {
             .await
             .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
         let app = App::new(store, Settings::default());
-        let rep = app.seed_demo().await.map_err(config::app_failure)?;
+        let rep = rapport_seed::demo::seed(&app).await.map_err(config::app_failure)?;
         let secs = started.elapsed().as_secs_f64();
         if args.json {
             let mut v = serde_json::to_value(&rep).map_err(|e| Failure::Runtime(e.into()))?;

@@ -288,7 +288,7 @@ pub fn run(args: ServeArgs) -> CmdResult {
         settings.mail.allow_any_port = args.mailboxes_allow_any_port;
         let app = App::new(store, settings);
         if args.demo {
-            let rep = app.seed_demo().await.map_err(|e| match e {
+            let rep = rapport_seed::demo::seed(&app).await.map_err(|e| match e {
                 rapport_app::AppError::Conflict { .. } => Failure::Usage(format!(
                     "--demo needs a fresh database, and {} already holds the demo; drop --db to use a fresh {DEMO_FILE}",
                     db.url

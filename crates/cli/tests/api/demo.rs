@@ -3,7 +3,7 @@
 //! happened and a health trend with more than one point.
 
 use jiff::Timestamp;
-use rapport_app::demo::DEMO_OWNER;
+use rapport_seed::demo::DEMO_OWNER;
 use serde_json::Value;
 
 use crate::both;
@@ -38,7 +38,7 @@ async fn all(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
 both!(the_demo_tells_a_true_story, |app: TestApp| async move {
     app.set_now("2026-11-18T10:00:00Z");
     let a = &app.app;
-    a.seed_demo().await.unwrap();
+    rapport_seed::demo::seed(a).await.unwrap();
     let org = a.org_by_slug("northwind").await.unwrap().unwrap();
     let owner = a
         .member_by_email(org.id, DEMO_OWNER)

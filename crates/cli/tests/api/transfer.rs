@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rapport_app::Ctx;
-use rapport_app::demo::{DEMO_OWNER, DEMO_PASSWORD};
 use rapport_app::search::SearchInput;
 use rapport_app::secrets::SecretBox;
 use rapport_app::{App, Settings};
@@ -16,6 +15,7 @@ use rapport_core::alert::{NewAlert, Severity};
 use rapport_core::change_order::DecisionInput;
 use rapport_core::ids::{ChangeOrderId, ClientId, ContactId, OrgId, RequestId};
 use rapport_core::request::NewRequest;
+use rapport_seed::demo::{DEMO_OWNER, DEMO_PASSWORD};
 use rapport_store::testing::TestDb;
 use rapport_store::transfer::remap::Remap;
 use rapport_store::transfer::spec::{self, Ref, TABLES};
@@ -97,7 +97,7 @@ async fn varied_org(app: &TestApp) -> (OrgId, String) {
     // It replies to London clients: in their business hours, or the replies would be held.
     app.start_clock_in_london_office_hours();
     let a = &app.app;
-    a.seed_demo().await.unwrap();
+    rapport_seed::demo::seed(a).await.unwrap();
     let org = a.org_by_slug("northwind").await.unwrap().unwrap();
     let owner = a
         .member_by_email(org.id, DEMO_OWNER)

@@ -26,8 +26,8 @@ async fn account_journey(c: &Client, base: &str, step: &mut &'static str) -> Ste
     sign_in(
         c,
         base,
-        rapport_app::demo::DEMO_OWNER,
-        rapport_app::demo::DEMO_PASSWORD,
+        rapport_seed::demo::DEMO_OWNER,
+        rapport_seed::demo::DEMO_PASSWORD,
     )
     .await?;
     click(c, "header a.who").await?;
@@ -90,11 +90,11 @@ async fn account_journey(c: &Client, base: &str, step: &mut &'static str) -> Ste
     wait_text(c, "#password .notice.error", "Current password:").await?;
 
     *step = "the password is changed and the new one signs in";
-    fill(c, "#pw-current", rapport_app::demo::DEMO_PASSWORD).await?;
+    fill(c, "#pw-current", rapport_seed::demo::DEMO_PASSWORD).await?;
     fill(c, "#pw-new", NEW_PASSWORD).await?;
     click(c, "#password-form button[type=submit]").await?;
     wait_text(c, "main .notice.ok", "Your password was changed").await?;
-    sign_in(c, base, rapport_app::demo::DEMO_OWNER, NEW_PASSWORD).await?;
+    sign_in(c, base, rapport_seed::demo::DEMO_OWNER, NEW_PASSWORD).await?;
     Ok(())
 }
 

@@ -16,8 +16,8 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     sign_in(
         c,
         base,
-        rapport_app::demo::DEMO_OWNER,
-        rapport_app::demo::DEMO_PASSWORD,
+        rapport_seed::demo::DEMO_OWNER,
+        rapport_seed::demo::DEMO_PASSWORD,
     )
     .await?;
 
@@ -155,8 +155,8 @@ async fn journey(c: &Client, base: &str, step: &mut &'static str) -> Step {
     portal_sign_in(
         c,
         base,
-        rapport_app::demo::DEMO_CONTACT,
-        rapport_app::demo::DEMO_PASSWORD,
+        rapport_seed::demo::DEMO_CONTACT,
+        rapport_seed::demo::DEMO_PASSWORD,
     )
     .await?;
     let home = text(c, "main").await?;

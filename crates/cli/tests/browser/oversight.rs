@@ -12,8 +12,8 @@ async fn oversee(c: &Client, base: &str, step: &mut &'static str) -> Step {
     sign_in(
         c,
         base,
-        rapport_app::demo::DEMO_OWNER,
-        rapport_app::demo::DEMO_PASSWORD,
+        rapport_seed::demo::DEMO_OWNER,
+        rapport_seed::demo::DEMO_PASSWORD,
     )
     .await?;
 

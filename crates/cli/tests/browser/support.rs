@@ -55,7 +55,7 @@ pub(crate) async fn shot(c: &Client, name: &str) {
 pub(crate) async fn serve_demo(db: &TestDb) -> (String, tokio::sync::oneshot::Sender<()>) {
     let store = db.store().await.expect("open and migrate");
     let app = App::new(store, Settings::default());
-    app.seed_demo().await.expect("demo data");
+    rapport_seed::demo::seed(&app).await.expect("demo data");
     sent_change_order(&app).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -78,12 +78,12 @@ pub(crate) async fn serve_demo(db: &TestDb) -> (String, tokio::sync::oneshot::Se
 pub(crate) async fn sent_change_order(app: &App) {
     use rapport_app::requests::RequestFilter;
     let org = app
-        .org_by_slug(rapport_app::demo::DEMO_ORG)
+        .org_by_slug(rapport_seed::demo::DEMO_ORG)
         .await
         .unwrap()
         .expect("the demo org");
     let owner = app
-        .member_by_email(org.id, rapport_app::demo::DEMO_OWNER)
+        .member_by_email(org.id, rapport_seed::demo::DEMO_OWNER)
         .await
         .unwrap()
         .expect("the demo owner");
