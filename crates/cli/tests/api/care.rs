@@ -91,20 +91,24 @@ async fn deliver(app: &TestApp, id: i64) {
     .ok(200);
 }
 
+/// A reply to Dr Mehta that breaks her etiquette (an avoided form of address, a word from the
+/// client's glossary) and one that keeps it.
+const BAD: &str = "Dear ma'am,\n\nThe ladies' fingers arrive on Monday, guys.";
+const GOOD: &str = "Dear Dr Mehta,\n\nThe okra arrives on Monday. Kind regards";
+
 both!(
-    lint_endpoint_and_confirmed_sends,
+    the_lint_finds_forms_of_address_glossary_words_and_quiet_hours,
     |app: TestApp| async move {
         let (client, contact) = okra(&app, None).await;
         let id = request_for(&app, client, contact, "Spring menu", "feature").await;
         let sunday_night = next_london(Weekday::Sunday, 3);
         let tuesday = next_london(Weekday::Tuesday, 10);
 
-        let bad = "Dear ma'am,\n\nThe ladies' fingers arrive on Monday, guys.";
         let res = app
             .post(
                 "/api/v1/lint",
                 &app.owner,
-                json!({"request_id": id, "body": bad, "send_at": sunday_night}),
+                json!({"request_id": id, "body": BAD, "send_at": sunday_night}),
             )
             .await
             .ok(200);
@@ -122,12 +126,11 @@ both!(
         assert_eq!(ma_am["end"], 10);
         assert_eq!(ma_am["suggestion"], "Dr Mehta");
 
-        let good = "Dear Dr Mehta,\n\nThe okra arrives on Monday. Kind regards";
         let res = app
             .post(
                 "/api/v1/lint",
                 &app.owner,
-                json!({"client_id": client, "contact_id": contact, "body": good, "send_at": tuesday}),
+                json!({"client_id": client, "contact_id": contact, "body": GOOD, "send_at": tuesday}),
             )
             .await
             .ok(200);
@@ -157,6 +160,14 @@ both!(
             glossary[0]["end"].as_u64().unwrap() as usize,
         );
         assert_eq!(&text[s..e], "a.*b");
+    }
+);
+
+both!(
+    bad_lint_input_is_named_never_a_server_error,
+    |app: TestApp| async move {
+        let (client, contact) = okra(&app, None).await;
+        let id = request_for(&app, client, contact, "Spring menu", "feature").await;
 
         // Bad input: named, never 5xx.
         app.post("/api/v1/lint", &app.owner, json!({"body": "x"}))
@@ -208,6 +219,15 @@ both!(
             .await
             .problem(422);
         assert_eq!(r.fields(), ["client_id"]);
+    }
+);
+
+both!(
+    a_reply_with_findings_is_held_until_confirmed_and_the_confirmation_is_audited,
+    |app: TestApp| async move {
+        let (client, contact) = okra(&app, None).await;
+        let id = request_for(&app, client, contact, "Spring menu", "feature").await;
+        let tuesday = next_london(Weekday::Tuesday, 10);
 
         // Sending with findings is refused, lists them, and writes nothing.
         let before = app.snapshot().await;
@@ -215,7 +235,7 @@ both!(
             .post(
                 &format!("/api/v1/requests/{id}/messages"),
                 &app.owner,
-                json!({"direction": "outbound", "body": bad, "scheduled_for": tuesday}),
+                json!({"direction": "outbound", "body": BAD, "scheduled_for": tuesday}),
             )
             .await
             .problem(409);
@@ -228,7 +248,7 @@ both!(
             .post(
                 &format!("/api/v1/requests/{id}/messages"),
                 &app.owner,
-                json!({"direction": "outbound", "body": bad, "scheduled_for": tuesday,
+                json!({"direction": "outbound", "body": BAD, "scheduled_for": tuesday,
                        "confirm_findings": true}),
             )
             .await
@@ -254,7 +274,7 @@ both!(
             .post(
                 &format!("/api/v1/requests/{id}/messages"),
                 &app.owner,
-                json!({"direction": "outbound", "body": good, "scheduled_for": tuesday}),
+                json!({"direction": "outbound", "body": GOOD, "scheduled_for": tuesday}),
             )
             .await
             .ok(201);
@@ -269,11 +289,17 @@ both!(
             .await
             .ok(200);
         assert!(items(&audit).is_empty());
+    }
+);
 
+both!(
+    quick_lane_replies_are_linted_too,
+    |app: TestApp| async move {
+        let (client, contact) = okra(&app, None).await;
         // Quick-lane replies are linted too (content; they go out at once).
         let before = app.snapshot().await;
         let quick = json!({"client_id": client, "contact_id": contact, "title": "Fix typo",
-                           "minutes": 5, "reply": "Done, guys."});
+                       "minutes": 5, "reply": "Done, guys."});
         let r = app
             .post("/api/v1/requests/quick", &app.owner, quick.clone())
             .await
@@ -286,7 +312,13 @@ both!(
         app.post("/api/v1/requests/quick", &app.owner, confirmed)
             .await
             .ok(201);
+    }
+);
 
+both!(
+    bad_etiquette_profiles_are_refused_and_change_nothing,
+    |app: TestApp| async move {
+        let (client, contact) = okra(&app, None).await;
         // Bad profiles are refused where they are edited, naming the field, and change nothing.
         let before = app.snapshot().await;
         let too_many: Vec<String> = (0..201).map(|i| format!("word{i}")).collect();
@@ -321,7 +353,13 @@ both!(
             .await
             .ok(200);
         assert_eq!(e["address_as"], "Dr Mehta", "unchanged");
+    }
+);
 
+both!(
+    the_composer_sees_how_to_address_the_contact,
+    |app: TestApp| async move {
+        let (_, contact) = okra(&app, None).await;
         // The composer's view of the contact.
         let e = app
             .get(&format!("/api/v1/contacts/{contact}/etiquette"), &app.owner)
