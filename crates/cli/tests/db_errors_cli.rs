@@ -210,3 +210,31 @@ async fn a_half_applied_migration() {
         }
     }
 }
+
+/// A page cache of no size, or of more than 64 GiB, is refused before anything opens.
+#[test]
+fn a_sqlite_cache_out_of_range_is_refused() {
+    let dir = std::env::temp_dir().join(format!("rapport-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("x.db").display());
+    for bad in ["0", "65537", "lots"] {
+        let out = Command::new(BIN)
+            .args(["migrate", "--db", &db, "--sqlite-cache-mib", bad])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("--sqlite-cache-mib"), "{stderr}");
+    }
+    assert!(!dir.join("x.db").exists(), "nothing was created");
+    let out = Command::new(BIN)
+        .args(["migrate", "--db", &db, "--sqlite-cache-mib", "8"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

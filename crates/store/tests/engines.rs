@@ -459,3 +459,23 @@ both_engines!(
         assert!(matches!(err, StoreError::Misuse(_)), "{err:?}");
     }
 );
+
+/// The process's page-cache budget is shared out equally over the writer and the readers, and
+/// each connection runs with its share.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_page_cache_budget_is_shared_by_every_connection() {
+    let mut db = TestDb::new(Engine::Sqlite).unwrap();
+    let opts = &db.options.sqlite;
+    assert_eq!(opts.readers, 4);
+    assert_eq!(opts.cache_per_connection_kib(10), 2048, "10 MiB over five");
+    assert_eq!(opts.cache_per_connection_kib(1), 1024, "never under 1 MiB");
+    db.options.sqlite.cache_kib = opts.cache_per_connection_kib(10);
+    let store = db.store().await.unwrap();
+    let cache = |db: &mut rapport_store::Db<'_>| {
+        db.query_one("PRAGMA cache_size", params![])?
+            .get::<i64>("cache_size")
+    };
+    // Negative: SQLite's way of saying KiB rather than pages.
+    assert_eq!(store.read(cache).await.unwrap(), -2048);
+    assert_eq!(store.write(cache).await.unwrap(), -2048);
+}

@@ -222,6 +222,7 @@ fn worker_id() -> String {
 pub const DEMO_FILE: &str = "rapport-demo.db";
 
 pub fn run(args: ServeArgs) -> CmdResult {
+    crate::memory::cap_malloc_arenas();
     let clocks = clock_settings(&args)?;
     if args
         .metrics_token

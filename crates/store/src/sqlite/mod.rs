@@ -47,6 +47,15 @@ pub struct SqliteOptions {
     pub synchronous_full: bool,
 }
 
+impl SqliteOptions {
+    /// Each connection's share of a page cache budget of `total_mib` for the process: the writer
+    /// and every reader get an equal part, at least 1 MiB.
+    pub fn cache_per_connection_kib(&self, total_mib: u32) -> i64 {
+        let connections = self.readers as i64 + 1;
+        (i64::from(total_mib) * 1024 / connections).max(1024)
+    }
+}
+
 impl Default for SqliteOptions {
     fn default() -> Self {
         SqliteOptions {
