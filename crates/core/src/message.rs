@@ -180,6 +180,21 @@ mod tests {
     }
 
     #[test]
+    fn the_last_seen_message_is_an_id_or_zero() {
+        let now = Timestamp::UNIX_EPOCH;
+        let d = msg(r#"{"body": "x", "last_seen_message_id": 0}"#)
+            .validate(true, now)
+            .unwrap();
+        assert_eq!(d.last_seen, Some(MessageId(0)));
+        let d = msg(r#"{"body": "x"}"#).validate(true, now).unwrap();
+        assert_eq!(d.last_seen, None, "not given: nothing is checked");
+        let e = msg(r#"{"body": "x", "last_seen_message_id": -3}"#)
+            .validate(false, now)
+            .unwrap_err();
+        assert_eq!(e.0[0].field, "last_seen_message_id");
+    }
+
+    #[test]
     fn scheduling_rules() {
         let now: Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
         let e = msg(r#"{"body": "x", "scheduled_for": "2026-03-02T09:00:00Z"}"#)
