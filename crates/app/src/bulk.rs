@@ -77,6 +77,7 @@ impl App {
                     id,
                     AssignInput {
                         assignee_id: *assignee_id,
+                        if_unassigned: None,
                     },
                 )
                 .await

@@ -37,6 +37,14 @@ pub enum AppError {
         message: String,
         findings: serde_json::Value,
     },
+    /// A reply or note was written against an older thread: messages arrived since the newest
+    /// one the writer saw. Nothing was sent; `messages` are the new ones, oldest first, for the
+    /// writer to read before sending again. (HTTP 409)
+    #[error("{message}")]
+    StaleThread {
+        message: String,
+        messages: Vec<rapport_core::message::Message>,
+    },
     /// The thing existed but is no longer usable (an expired link). (HTTP 410)
     #[error("{0}")]
     Gone(String),

@@ -32,6 +32,7 @@ pub mod merge;
 pub mod org;
 pub mod pages;
 pub mod people;
+pub mod presence;
 pub mod promise_board;
 pub mod promises;
 pub mod ratings;

@@ -19,7 +19,7 @@ use rapport_core::change_order::{ChangeOrder, ChangeOrderStatus};
 use rapport_core::client::{Client, ClientView, Contact};
 use rapport_core::complaint::ComplaintSummary;
 use rapport_core::engagement::Engagement;
-use rapport_core::ids::{ClientId, EngagementId, RequestId};
+use rapport_core::ids::{ClientId, EngagementId, MessageId, RequestId};
 use rapport_core::inbox::{AttachmentInfo, Mailbox, TriageStatus};
 use rapport_core::member::Member;
 use rapport_core::message::Message;
@@ -211,6 +211,11 @@ pub struct RequestPage {
     pub assignee: Option<Member>,
     /// A due date the assignee (or, unassigned, the viewer) can keep, when one can be said.
     pub suggested_due: Option<Timestamp>,
+    /// The newest message of the thread (`MessageId(0)`: none): the composer is written
+    /// against it, so a reply is held when another message arrives first.
+    pub last_message_id: MessageId,
+    /// The other members who have the request open now (the page then polls for changes).
+    pub others: Vec<rapport_core::presence::Presence>,
 }
 
 /// How many messages, promises and time entries the request page shows.
@@ -350,6 +355,10 @@ impl App {
                 )
                 .ok()
                 .map(|d| d.suggestion.suggested);
+                let last_message_id =
+                    rapport_store::repo::messages::last_id(db, ctx.org(), id, p.is_member())?
+                        .unwrap_or(MessageId(0));
+                let others = crate::presence::others_in(db, &ctx, id, now)?;
                 let nav = nav_in(db, &ctx, now)?;
                 Ok(RequestPage {
                     nav,
@@ -365,6 +374,8 @@ impl App {
                     canned,
                     assignee,
                     suggested_due,
+                    last_message_id,
+                    others,
                 })
             })
             .await

@@ -64,6 +64,20 @@ fn parse_sort(s: Option<&str>) -> AppResult<RequestSort> {
     }
 }
 
+/// The 409 for a take that lost: the request is someone's already, and says whose.
+fn taken_by(db: &mut Db<'_>, ctx: &Ctx, holder: Option<MemberId>) -> AppError {
+    let name = holder
+        .and_then(|m| rapport_store::repo::members::get(db, ctx.org(), m).ok())
+        .map(|m| m.name);
+    AppError::conflict(
+        "assignee_id",
+        match name {
+            Some(n) => format!("{n} has already taken this request"),
+            None => "someone has already taken this request".to_string(),
+        },
+    )
+}
+
 /// Check that the engagement and contact of a request belong to its client.
 fn check_links(
     db: &mut Db<'_>,
@@ -491,9 +505,30 @@ impl App {
                     check_member(db, ctx.org(), a, "assignee_id")?;
                 }
                 let from = r.assignee_id;
+                match (input.if_unassigned.unwrap_or(false), input.assignee_id) {
+                    (true, Some(to)) => {
+                        // The request is locked, and the update is conditional too: a second
+                        // taker sees the first one's name, never a silent overwrite.
+                        // Taking what one has already is no loss (a retry of the winner).
+                        let lost = match from {
+                            Some(holder) => holder != to,
+                            None => !requests::take_if_unassigned(db, ctx.org(), id, to, now)?,
+                        };
+                        if lost {
+                            let holder = requests::get(db, ctx.org(), id)?.assignee_id;
+                            return Err(taken_by(db, &ctx, holder));
+                        }
+                    }
+                    (true, None) => {
+                        return Err(AppError::invalid(
+                            "if_unassigned",
+                            "only when assigning someone",
+                        ));
+                    }
+                    (false, to) => requests::update_assignee(db, ctx.org(), id, to, now)?,
+                }
                 r.assignee_id = input.assignee_id;
                 r.updated_at = now;
-                requests::update_assignee(db, ctx.org(), id, r.assignee_id, now)?;
                 ctx.audit(
                     db,
                     now,
@@ -621,6 +656,8 @@ impl App {
         self.store
             .write(move |db| -> AppResult<Message> {
                 let r = visible_request(db, &ctx.principal, id, true)?;
+                // Under the request's lock: a message arriving after this check waits for us.
+                crate::thread::check_not_stale(db, &ctx.principal, &r, draft.last_seen)?;
                 let org = ctx.org();
                 let actor = ctx.principal.actor();
                 let m = match draft.direction {
@@ -688,7 +725,11 @@ impl App {
                     now,
                     AuditEntry::new(actor, "message.create")
                         .target("message", m.id.0)
-                        .details(serde_json::json!({"request_id": r.id, "direction": m.direction})),
+                        .details(serde_json::json!({
+                            "request_id": r.id,
+                            "direction": m.direction,
+                            "last_seen_message_id": draft.last_seen,
+                        })),
                 )?;
                 Ok(m)
             })

@@ -3,7 +3,7 @@
 //! care, the reopening of finished work and the rules see the same thing from each.
 
 use jiff::Timestamp;
-use rapport_core::access::Actor;
+use rapport_core::access::{Actor, Principal};
 use rapport_core::audit::AuditEntry;
 use rapport_core::complaint::Reading;
 use rapport_core::ids::{MessageId, OrgId, RequestId};
@@ -101,6 +101,60 @@ fn reopen(
         now,
     )?;
     Ok(Some(to))
+}
+
+/// A reply or note is written against the thread as its writer last saw it: `last_seen`, the
+/// newest message they had (`MessageId(0)`: none; `None`: they do not say, and nothing is
+/// checked). When a message they may see arrived since (the client wrote, a colleague replied),
+/// it is held: the caller writes nothing, and the error lists the new messages so the writer
+/// reads them before sending again.
+pub(crate) fn check_not_stale(
+    db: &mut Db<'_>,
+    p: &Principal,
+    r: &Request,
+    last_seen: Option<MessageId>,
+) -> AppResult<()> {
+    let Some(seen) = last_seen else {
+        return Ok(());
+    };
+    let org = r.org_id;
+    if seen.0 > 0 {
+        let known = match messages::get(db, org, seen) {
+            Ok(m) => m.request_id == r.id && (p.is_member() || m.direction != Direction::Note),
+            Err(rapport_store::StoreError::NotFound) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !known {
+            return Err(AppError::invalid(
+                "last_seen_message_id",
+                "is not a message of this request's thread",
+            ));
+        }
+    }
+    let newer = messages::list_for_request(
+        db,
+        org,
+        r.id,
+        p.is_member(),
+        Some(seen.0),
+        rapport_store::repo::MAX_PAGE,
+    )?
+    .items;
+    let Some(newest) = newer.last() else {
+        return Ok(());
+    };
+    let n = newer.len();
+    Err(AppError::StaleThread {
+        message: format!(
+            "{n} new message{s} arrived on the thread since the newest one you saw; nothing was \
+             sent: read {them}, then send again with last_seen_message_id {newest} (or without \
+             it) to send anyway",
+            s = if n == 1 { "" } else { "s" },
+            them = if n == 1 { "it" } else { "them" },
+            newest = newest.id.0,
+        ),
+        messages: newer,
+    })
 }
 
 /// Who wrote a reply.

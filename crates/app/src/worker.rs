@@ -129,8 +129,9 @@ impl App {
     }
 
     /// Delete what has expired and only takes room or could be misused: sessions past their
-    /// end, imports checked a day ago and never applied, and one-time links a day past theirs
-    /// (kept that long so that a late click still hears "expired" rather than "unknown").
+    /// end, imports checked a day ago and never applied, one-time links a day past theirs
+    /// (kept that long so that a late click still hears "expired" rather than "unknown"), and
+    /// presence reports from request pages closed since.
     /// Returns how many rows went.
     pub async fn housekeep(&self) -> AppResult<u64> {
         let now = self.now();
@@ -146,7 +147,11 @@ impl App {
                 let sessions = rapport_store::repo::auth::delete_all_expired_sessions(db, now)?;
                 let links = rapport_store::repo::accounts::purge_expired_links(db, links_before)?;
                 let holds = rapport_store::repo::import_holds::purge_before(db, holds_before)?;
-                Ok(sessions + links + holds)
+                let presence = rapport_store::repo::presence::purge_before(
+                    db,
+                    rapport_core::presence::fresh_since(now),
+                )?;
+                Ok(sessions + links + holds + presence)
             })
             .await?;
         if n > 0 {

@@ -36,6 +36,7 @@ pub mod money;
 pub mod netaddr;
 pub mod org;
 pub mod patch;
+pub mod presence;
 pub mod promise;
 pub mod promise_stats;
 pub mod rating;

@@ -74,6 +74,11 @@ pub struct NewMessage {
     /// their calendar next opens. Not with `scheduled_for`.
     #[serde(default)]
     pub schedule: Option<Schedule>,
+    /// The newest message of the thread the writer saw when they wrote this (`0`: the thread
+    /// had none). When a message arrived since, nothing is sent: 409 listing the new messages
+    /// (`new_messages`); send again with the newest id, or without this field, to send anyway.
+    #[serde(default)]
+    pub last_seen_message_id: Option<MessageId>,
 }
 
 label_enum!(
@@ -92,6 +97,8 @@ pub struct MessageDraft {
     pub confirm_findings: bool,
     /// Hold until the client's working hours (the caller knows their calendar).
     pub client_hours: bool,
+    /// The newest message the writer saw; `Some(MessageId(0))`: none.
+    pub last_seen: Option<MessageId>,
 }
 
 impl NewMessage {
@@ -130,12 +137,19 @@ impl NewMessage {
                 v.add("schedule", "give schedule or scheduled_for, not both");
             }
         }
+        if self.last_seen_message_id.is_some_and(|m| m.0 < 0) {
+            v.add(
+                "last_seen_message_id",
+                "must be a message id, or 0 for none",
+            );
+        }
         v.finish(|| MessageDraft {
             direction,
             body: body.unwrap_or_default(),
             scheduled_for: self.scheduled_for,
             confirm_findings: self.confirm_findings.unwrap_or(false),
             client_hours: self.schedule == Some(Schedule::ClientHours),
+            last_seen: self.last_seen_message_id,
         })
     }
 }
@@ -163,6 +177,21 @@ mod tests {
             .validate(true, now)
             .unwrap_err();
         assert_eq!(e.0[0].field, "direction");
+    }
+
+    #[test]
+    fn the_last_seen_message_is_an_id_or_zero() {
+        let now = Timestamp::UNIX_EPOCH;
+        let d = msg(r#"{"body": "x", "last_seen_message_id": 0}"#)
+            .validate(true, now)
+            .unwrap();
+        assert_eq!(d.last_seen, Some(MessageId(0)));
+        let d = msg(r#"{"body": "x"}"#).validate(true, now).unwrap();
+        assert_eq!(d.last_seen, None, "not given: nothing is checked");
+        let e = msg(r#"{"body": "x", "last_seen_message_id": -3}"#)
+            .validate(false, now)
+            .unwrap_err();
+        assert_eq!(e.0[0].field, "last_seen_message_id");
     }
 
     #[test]

@@ -362,6 +362,11 @@ pub struct TransitionInput {
 pub struct AssignInput {
     /// The member to assign, or `null` to unassign.
     pub assignee_id: Option<MemberId>,
+    /// Take it only if nobody has it ("assign to me"): when two members take the same request
+    /// at once, one wins and the other gets 409 naming who has it. Default `false`: assign
+    /// whoever has it now.
+    #[serde(default)]
+    pub if_unassigned: Option<bool>,
 }
 
 /// One change to many requests at once (the queue's ticked rows).

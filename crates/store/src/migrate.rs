@@ -42,6 +42,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     18 "0018_scope_precedents",
     19 "0019_search_prefixes",
     20 "0020_import_holds",
+    21 "0021_request_presence",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -65,6 +66,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     18 "0018_scope_precedents",
     19 "0019_search_prefixes",
     20 "0020_import_holds",
+    21 "0021_request_presence",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -32,9 +32,15 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<rapport_core::etiquette::Finding>>)]
     pub findings: Option<Box<serde_json::Value>>,
-    // u32 seconds (over a century) keeps `Problem`, and every handler's error, small.
+    /// The messages that arrived since the newest one a held reply or note was written
+    /// against (409 `stale-thread`), oldest first: nothing was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<rapport_core::message::Message>>)]
+    pub new_messages: Option<Box<serde_json::Value>>,
+    // u32 seconds (over a century) keeps `Problem`, and every handler's error, small; 0 for
+    // none (a wait of no seconds is no advice) rather than an `Option`, for the same reason.
     #[serde(skip)]
-    retry_after: Option<u32>,
+    retry_after: u32,
     #[serde(skip)]
     bearer_challenge: bool,
 }
@@ -48,7 +54,8 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             findings: None,
-            retry_after: None,
+            new_messages: None,
+            retry_after: 0,
             bearer_challenge: false,
         }
     }
@@ -78,7 +85,7 @@ impl Problem {
             format!("too many requests; try again in {retry_after} s"),
         )
         .with_type("rate-limited");
-        p.retry_after = Some(u32::try_from(retry_after).unwrap_or(u32::MAX));
+        p.retry_after = u32::try_from(retry_after).unwrap_or(u32::MAX).max(1);
         p
     }
 }
@@ -93,8 +100,8 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let Some(secs) = self.retry_after
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        if self.retry_after > 0
+            && let Ok(v) = HeaderValue::from_str(&self.retry_after.to_string())
         {
             h.insert(header::RETRY_AFTER, v);
         }
@@ -164,6 +171,15 @@ pub fn problem_for(e: AppError) -> Problem {
                 .with_type("unconfirmed-findings")
                 .field(field, message);
             p.findings = Some(Box::new(findings));
+            p
+        }
+        AppError::StaleThread { message, messages } => {
+            let mut p = Problem::new(StatusCode::CONFLICT, message.clone())
+                .with_type("stale-thread")
+                .field("last_seen_message_id", message);
+            p.new_messages = Some(Box::new(
+                serde_json::to_value(messages).unwrap_or(serde_json::Value::Null),
+            ));
             p
         }
         AppError::Gone(m) => Problem::new(StatusCode::GONE, m).with_type("gone"),

@@ -10,6 +10,7 @@ mod automation;
 mod budget;
 mod care;
 mod clocks;
+mod collide;
 mod crud;
 mod daily_work;
 mod dates;

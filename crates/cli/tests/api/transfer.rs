@@ -263,6 +263,15 @@ async fn varied_org(app: &TestApp) -> (OrgId, String) {
     )
     .await
     .unwrap();
+    // Someone has the request open (presence stays behind).
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/requests/{request}/presence"),
+        Some(&token),
+        Some(json!({"state": "composing"})),
+    )
+    .await
+    .ok(200);
     newer_tables(app, &token, &ctx, client, contact).await;
     for t in TABLES {
         let n = app.count_in(org.id, t.name).await;

@@ -14,6 +14,7 @@ mod support;
 
 mod account;
 mod admin;
+mod collide;
 mod daily_work;
 mod demo_journey;
 mod first_week;

@@ -160,6 +160,22 @@ pub(crate) async fn sent_change_order(app: &App) {
 }
 
 pub(crate) async fn start_browser(driver: &str) -> (Driver, Client) {
+    let (guard, url) = start_driver(driver);
+    let client = session(&url).await;
+    (guard, client)
+}
+
+/// Two Chromium sessions on one chromedriver: two people in two browsers, each with its own
+/// profile (so its own cookies and sign-in).
+pub(crate) async fn start_two_browsers(driver: &str) -> (Driver, Client, Client) {
+    let (guard, url) = start_driver(driver);
+    let first = session(&url).await;
+    let second = session(&url).await;
+    (guard, first, second)
+}
+
+/// chromedriver on a free port; its URL.
+fn start_driver(driver: &str) -> (Driver, String) {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -170,8 +186,11 @@ pub(crate) async fn start_browser(driver: &str) -> (Driver, Client) {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
-    let guard = Driver(child);
-    let url = format!("http://127.0.0.1:{port}");
+    (Driver(child), format!("http://127.0.0.1:{port}"))
+}
+
+/// A new headless Chromium session on the chromedriver at `url`.
+async fn session(url: &str) -> Client {
     let mut caps = serde_json::Map::new();
     let mut args = vec![
         "--headless=new",
@@ -193,10 +212,10 @@ pub(crate) async fn start_browser(driver: &str) -> (Driver, Client) {
     for _ in 0..150 {
         match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps.clone())
-            .connect(&url)
+            .connect(url)
             .await
         {
-            Ok(c) => return (guard, c),
+            Ok(c) => return c,
             Err(e) => {
                 last = Some(e.to_string());
                 tokio::time::sleep(Duration::from_millis(200)).await;

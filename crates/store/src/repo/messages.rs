@@ -82,3 +82,25 @@ pub fn list_for_request(
     let rows = db.query_map(&sql, &f.params(), from_row)?;
     Ok(Page::from_rows(rows, limit, |m| (m.id.0, m.id.0)))
 }
+
+/// The newest message of a request's thread (`include_notes: false` for client-facing views),
+/// `None` when it has none: what a composer was written against.
+pub fn last_id(
+    db: &mut Db<'_>,
+    org: OrgId,
+    request: RequestId,
+    include_notes: bool,
+) -> Result<Option<MessageId>, StoreError> {
+    let notes = if include_notes {
+        ""
+    } else {
+        " AND direction <> 'note'"
+    };
+    let id: Option<i64> = db.scalar(
+        &format!(
+            "SELECT MAX(id) AS last_id FROM messages WHERE org_id = $1 AND request_id = $2{notes}"
+        ),
+        params![org, request],
+    )?;
+    Ok(id.map(MessageId))
+}

@@ -21,6 +21,7 @@ pub mod members;
 pub mod merge;
 pub mod messages;
 pub mod orgs;
+pub mod presence;
 pub mod promises;
 pub mod ratings;
 pub mod requests;

@@ -177,6 +177,23 @@ pub fn update_assignee(
     Ok(())
 }
 
+/// Give `id` to `assignee` only if nobody has it, in one statement (so two members taking it
+/// at once cannot both win, whatever the isolation); whether it was taken.
+pub fn take_if_unassigned(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: RequestId,
+    assignee: MemberId,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = db.execute(
+        "UPDATE requests SET assignee_id = $3, updated_at = $4
+          WHERE org_id = $1 AND id = $2 AND assignee_id IS NULL",
+        params![org, id, assignee, now],
+    )?;
+    Ok(n == 1)
+}
+
 pub fn add_spent(
     db: &mut Db<'_>,
     org: OrgId,

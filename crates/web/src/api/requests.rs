@@ -295,6 +295,56 @@ async fn add_message(
     ))
 }
 
+/// Who else has a request open (collision detection).
+#[derive(Serialize, ToSchema)]
+pub struct RequestPresence {
+    /// The other members who reported on it within `fresh_for_seconds`, by name; never the
+    /// caller.
+    pub others: Vec<rapport_core::presence::Presence>,
+    /// How long a report counts: report at least this often to stay visible.
+    pub fresh_for_seconds: i64,
+}
+
+impl From<Vec<rapport_core::presence::Presence>> for RequestPresence {
+    fn from(others: Vec<rapport_core::presence::Presence>) -> Self {
+        RequestPresence {
+            others,
+            fresh_for_seconds: rapport_core::presence::FRESH_FOR.as_secs(),
+        }
+    }
+}
+
+/// Who else (members) has the request open now, and who is writing a reply or note on it.
+#[utoipa::path(get, operation_id = "getRequestPresence", path = "/api/v1/requests/{id}/presence", tag = "requests", params(("id" = i64, Path)),
+    responses((status = 200, body = RequestPresence), Errors))]
+async fn presence(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<RequestPresence>> {
+    Ok(Json(
+        s.app.request_presence(&auth.0, RequestId(id)).await?.into(),
+    ))
+}
+
+/// Report what you are doing on the request (`viewing` or `composing`), every few seconds
+/// while it is open; answers who else has it open. Members only.
+#[utoipa::path(put, operation_id = "reportRequestPresence", path = "/api/v1/requests/{id}/presence", tag = "requests", params(("id" = i64, Path)),
+    request_body = rapport_core::presence::PresenceReport, responses((status = 200, body = RequestPresence), Errors))]
+async fn report_presence(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<rapport_core::presence::PresenceReport>,
+) -> ApiResult<Json<RequestPresence>> {
+    Ok(Json(
+        s.app
+            .report_presence(&auth.0, RequestId(id), input)
+            .await?
+            .into(),
+    ))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
@@ -304,6 +354,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(transition))
         .routes(routes!(assign))
         .routes(routes!(messages, add_message))
+        .routes(routes!(presence, report_presence))
 }
 
 /// Change many requests at once: assign, move to a status or add a tag. Each request changes

@@ -292,6 +292,7 @@ pub fn describe(e: &AppError) -> (StatusCode, String) {
         AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone()),
         AppError::Conflict { message, .. } => (StatusCode::CONFLICT, message.clone()),
         AppError::Unconfirmed { message, .. } => (StatusCode::CONFLICT, message.clone()),
+        AppError::StaleThread { message, .. } => (StatusCode::CONFLICT, message.clone()),
         AppError::SecondFactorRequired => (
             StatusCode::UNAUTHORIZED,
             "Enter the one-time code from your authenticator app.".into(),

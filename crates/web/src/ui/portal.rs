@@ -853,6 +853,9 @@ async fn reply(
         scheduled_for: None,
         confirm_findings: None,
         schedule: None,
+        // The client's own thread: a message of ours arriving while they write is no collision
+        // to hold their words over (the API offers the check to portal clients that want it).
+        last_seen_message_id: None,
     };
     match state.app.add_message(&s.ctx, id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/portal/requests/{}#thread-h", id.0)).into_response()),

@@ -69,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/requests/{id}", get(request::request_page))
         .route("/app/requests/{id}/reply", post(request::reply))
         .route("/app/requests/{id}/lint", post(request::lint))
+        .route("/app/requests/{id}/presence", post(request::presence))
         .route("/app/requests/{id}/canned", post(request::canned))
         .route(
             "/app/requests/{id}/canned-preview",

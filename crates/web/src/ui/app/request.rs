@@ -36,6 +36,48 @@ struct Extra {
     addressee: Option<String>,
     /// The canned reply chosen in the composer, and its text rendered for this request.
     canned: Option<(rapport_core::ids::CannedReplyId, String)>,
+    /// A reply or note held because these messages arrived while it was written: shown above
+    /// the composer, the draft kept below them.
+    held_for: Vec<rapport_core::message::Message>,
+}
+
+/// Who else has the request open: the fragment the page polls, and its first state.
+fn presence_list(others: &[rapport_core::presence::Presence]) -> Markup {
+    html! {
+        @if others.is_empty() {
+            p class="muted" { "Nobody else has this request open." }
+        } @else {
+            ul class="presence-others" {
+                @for o in others {
+                    li class={ "presence-" (o.state.as_str()) } { (o.sentence()) "." }
+                }
+            }
+        }
+    }
+}
+
+/// The messages a held reply or note did not know about, above the composer that kept it.
+fn held_box(held: &[rapport_core::message::Message], me: &Me) -> Markup {
+    html! {
+        div class="notice error held" id="held" role="alert" {
+            p {
+                strong { "Not sent: " }
+                @if held.len() == 1 { "a new message arrived" } @else { (held.len()) " new messages arrived" }
+                " on the thread while you were writing. Your draft is kept below; read "
+                @if held.len() == 1 { "it" } @else { "them" }
+                ", then send anyway or change the draft."
+            }
+            @for m in held {
+                article class={ "msg " (m.direction.as_str()) } {
+                    header {
+                        strong { @match m.direction { Direction::Inbound => "Client", Direction::Outbound => "Reply", Direction::Note => "Internal note" } }
+                        " · " (me.at(m.created_at))
+                    }
+                    div class="body text" { (m.body) }
+                }
+            }
+        }
+    }
 }
 
 pub(super) fn findings_list(findings: &[serde_json::Value]) -> Markup {
@@ -172,6 +214,13 @@ async fn render_request(
                 }
             }
         }
+        // Who else has it open: read with the page, then (with JavaScript) reported and read
+        // again every few seconds, saying whether this member is writing.
+        div id="presence" class="presence" aria-live="polite"
+            hx-post={ (base) "/presence" } hx-trigger="load, every 5s"
+            hx-include="#composer input[name=csrf], #body" hx-swap="innerHTML" {
+            (presence_list(&model.others))
+        }
         div class="actions" {
             form method="post" action={ (base) "/assign" } class="inline" id="assign-form" aria-label="Assign" {
                 (csrf_field(&s.csrf))
@@ -187,9 +236,11 @@ async fn render_request(
                 button type="submit" { "Assign" }
             }
             @if r.assignee_id != Some(me.id) {
-                form method="post" action={ (base) "/assign" } class="inline" {
+                form method="post" action={ (base) "/assign" } class="inline" id="take-form" {
                     (csrf_field(&s.csrf))
                     input type="hidden" name="assignee" value="me";
+                    // Taking unassigned work is a race with colleagues: it only wins while nobody has it.
+                    @if r.assignee_id.is_none() { input type="hidden" name="if_unassigned" value="yes"; }
                     button type="submit" { "Assign to me" }
                 }
             }
@@ -232,8 +283,11 @@ async fn render_request(
         }
         section aria-labelledby="compose-h" class="composer" {
             h2 id="compose-h" { "Reply or note" }
+            @if !extra.held_for.is_empty() { (held_box(&extra.held_for, &me)) }
             form method="post" action={ (base) "/reply" } id="composer" {
                 (csrf_field(&s.csrf))
+                // The thread as this composer saw it: a message arriving first holds the send.
+                input type="hidden" name="last_seen" id="last-seen" value=(model.last_message_id.0);
                 fieldset {
                     legend { "Kind" }
                     label { input type="radio" name="direction" value="outbound" checked[direction == "outbound"]; " Reply to the client" }
@@ -268,7 +322,7 @@ async fn render_request(
                 // Without JavaScript the findings come from here (or from a refused send).
                 button type="submit" name="intent" value="check" class="secondary" id="check-reply" { "Check the message" }
                 " "
-                button type="submit" id="send" { "Send" }
+                button type="submit" id="send" { @if extra.held_for.is_empty() { "Send" } @else { "Send anyway" } }
             }
         }
         section aria-labelledby="promises-h" {
@@ -446,6 +500,8 @@ pub(super) struct ReplyForm {
     when: String,
     /// `check`: lint the draft and show the page again, sending nothing.
     intent: String,
+    /// The newest message id the page showed (`0`: none).
+    last_seen: String,
 }
 
 pub(super) async fn reply(
@@ -471,6 +527,12 @@ pub(super) async fn reply(
         confirm_findings: (direction == Direction::Outbound).then_some(f.confirm == "yes"),
         schedule: (direction == Direction::Outbound && f.when == "client_hours")
             .then_some(rapport_core::message::Schedule::ClientHours),
+        last_seen_message_id: f
+            .last_seen
+            .trim()
+            .parse()
+            .ok()
+            .map(rapport_core::ids::MessageId),
     };
     match state.app.add_message(&s.ctx, id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/app/requests/{}#thread-h", id.0)).into_response()),
@@ -486,6 +548,22 @@ pub(super) async fn reply(
                     draft: f.body,
                     direction: f.direction,
                     findings: list,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        // The page shows the thread again with the new messages, so its next send is over them.
+        Err(AppError::StaleThread { messages, .. }) => {
+            render_request(
+                &state,
+                &s,
+                id,
+                Extra {
+                    status: Some(StatusCode::CONFLICT),
+                    draft: f.body,
+                    direction: f.direction,
+                    held_for: messages,
                     ..Default::default()
                 },
             )
@@ -593,6 +671,40 @@ pub(super) async fn lint(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
+pub(super) struct PresenceForm {
+    csrf: String,
+    /// The composer's draft: a member with words in it is writing.
+    body: String,
+}
+
+/// The presence poll (an htmx fragment): report this member viewing, or composing when the
+/// composer holds a draft, and show who else has the request open.
+pub(super) async fn presence(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<PresenceForm>,
+) -> UiResult<Markup> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let state_now = if f.body.trim().is_empty() {
+        rapport_core::presence::PresenceState::Viewing
+    } else {
+        rapport_core::presence::PresenceState::Composing
+    };
+    let others = state
+        .app
+        .report_presence(
+            &s.ctx,
+            id,
+            rapport_core::presence::PresenceReport { state: state_now },
+        )
+        .await?;
+    Ok(presence_list(&others))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct StatusForm {
     csrf: String,
     status: String,
@@ -661,6 +773,8 @@ pub(super) async fn set_status(
 pub(super) struct AssignForm {
     csrf: String,
     assignee: String,
+    /// `yes`: take it only while nobody has it ("Assign to me" on unassigned work).
+    if_unassigned: String,
 }
 
 pub(super) async fn assign(
@@ -682,7 +796,14 @@ pub(super) async fn assign(
     let result = match who {
         Ok(who) => state
             .app
-            .assign_request(&s.ctx, id, AssignInput { assignee_id: who })
+            .assign_request(
+                &s.ctx,
+                id,
+                AssignInput {
+                    assignee_id: who,
+                    if_unassigned: (f.if_unassigned == "yes").then_some(true),
+                },
+            )
             .await
             .map(|_| ()),
         Err(e) => Err(e),
