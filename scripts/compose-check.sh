@@ -25,7 +25,11 @@ fi
 # As in container-check.sh: runc where cgroups v1 and v2 are mounted side by side, and limits
 # a CI container may grant itself.
 if [ -z "${PODMAN_RUNTIME:-}" ] && [ -d /sys/fs/cgroup/unified ]; then
-    command -v runc >/dev/null || apt-get install -y -qq --no-install-recommends runc >/dev/null
+    if ! command -v runc >/dev/null; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends runc >/dev/null
+    fi
     export PODMAN_RUNTIME=runc
 fi
 project="rapport-compose-check"

@@ -13,6 +13,7 @@ podman() { command podman ${PODMAN_RUNTIME:+--runtime "$PODMAN_RUNTIME"} "$@"; }
 pg=/usr/lib/postgresql/15
 if [ ! -x "$pg/bin/postgres" ] || [ ! -x /usr/bin/caddy ]; then
     export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
     apt-get install -y -qq --no-install-recommends postgresql-15 caddy >/dev/null
 fi
 

@@ -26,6 +26,8 @@ fi
 # side (hybrid, as in many CI containers); runc runs there.
 if [ -z "${PODMAN_RUNTIME:-}" ] && [ -d /sys/fs/cgroup/unified ]; then
     if ! command -v runc >/dev/null; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
         apt-get install -y -qq --no-install-recommends runc >/dev/null
     fi
     export PODMAN_RUNTIME=runc
