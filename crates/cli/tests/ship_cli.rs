@@ -121,6 +121,7 @@ impl Probe {
     /// Build and run it; (what it printed, whether cargo ran the build script).
     fn run(&self, commit_var: Option<&str>) -> (String, bool) {
         let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        real_clock(&mut cmd);
         cmd.args(["run", "--offline", "-vv"])
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", self.dir.join("target"))
@@ -140,7 +141,9 @@ impl Probe {
     }
 
     fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
+        let mut cmd = Command::new("git");
+        real_clock(&mut cmd);
+        let out = cmd
             .args([
                 "-c",
                 "user.name=Probe",
@@ -158,6 +161,21 @@ impl Probe {
             String::from_utf8_lossy(&out.stderr)
         );
         stdout(&out)
+    }
+}
+
+/// Under scripts/test-at-hostile-hour.sh the tests run with libfaketime preloaded. Cargo
+/// compares file times it sets from its own clock with times the kernel gives files (and rustdoc
+/// hangs under it): the probe's builds keep the real clock, which the build script never reads.
+fn real_clock(cmd: &mut Command) {
+    for var in [
+        "LD_PRELOAD",
+        "FAKETIME",
+        "FAKETIME_DONT_RESET",
+        "FAKETIME_DONT_FAKE_MONOTONIC",
+        "FAKETIME_SHARED",
+    ] {
+        cmd.env_remove(var);
     }
 }
 
