@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "rapport",
-    version,
+    version = commands::version::VERSION,
     about = "Rapport: a client-service desk",
     propagate_version = true
 )]
@@ -40,8 +40,10 @@ enum Command {
     Jobs(commands::jobs::JobsCommand),
     /// Print a new random key for RAPPORT_SECRET_KEY (seals stored secrets).
     SecretKey,
-    /// Print the version and build information.
+    /// Print the version and the commit it was built from.
     Version,
+    /// Exit 0 when URL answers 2xx (a container's health check: the image has no curl).
+    Healthcheck(commands::healthcheck::HealthcheckArgs),
     /// Business-time arithmetic: add business minutes, count them between two instants.
     Calendar(commands::calendar::CalendarArgs),
     /// Scope checks: a request against an engagement's brief.
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
         Command::Jobs(cmd) => commands::jobs::run(cmd),
         Command::SecretKey => commands::secret_key::run(),
         Command::Version => commands::version::run(),
+        Command::Healthcheck(args) => commands::healthcheck::run(args),
         Command::Calendar(args) => commands::calendar::run(args),
         Command::Scope(cmd) => commands::scope::run(cmd),
         Command::Sentiment(args) => commands::sentiment::run(args),

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod calendar;
 pub mod demo;
 pub mod export;
+pub mod healthcheck;
 pub mod import;
 pub mod jobs;
 pub mod lint;
