@@ -21,11 +21,11 @@ async fn two_members_on_one_request(
     sign_in(
         ada,
         base,
-        rapport_app::demo::DEMO_OWNER,
-        rapport_app::demo::DEMO_PASSWORD,
+        rapport_seed::demo::DEMO_OWNER,
+        rapport_seed::demo::DEMO_PASSWORD,
     )
     .await?;
-    sign_in(ravi, base, RAVI, rapport_app::demo::DEMO_PASSWORD).await?;
+    sign_in(ravi, base, RAVI, rapport_seed::demo::DEMO_PASSWORD).await?;
 
     *step = "both open the same request and see each other";
     ada.goto(&format!("{base}/app?view=open"))
