@@ -42,6 +42,8 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     18 "0018_scope_precedents",
     19 "0019_search_prefixes",
     20 "0020_import_holds",
+    22 "0022_health_by_client",
+    23 "0023_ratings_client",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -65,6 +67,8 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     18 "0018_scope_precedents",
     19 "0019_search_prefixes",
     20 "0020_import_holds",
+    22 "0022_health_by_client",
+    23 "0023_ratings_client",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {
