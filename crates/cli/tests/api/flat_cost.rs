@@ -29,32 +29,40 @@ const RARE: &str = "quetzalcoatlite";
 /// Operations whose cost still grows with history on an engine, each with the largest
 /// large/small ratio this test accepts. Measured on 2026-12-08 (BENCHMARKS.md, "Cost that does
 /// not grow"); the counts are deterministic, so the ceilings only leave room for small changes
-/// elsewhere. An entry that turns flat fails the test, so the list can only shrink.
-const KNOWN_GROWING: &[(&str, &str, f64)] = &[
+/// elsewhere. An entry that turns flat fails the test, so the list can only shrink, except an
+/// entry marked unsteady (its count varies from run to run; see its comment).
+const KNOWN_GROWING: &[(&str, &str, f64, Steady)] = &[
     // Measured x2.82 and x4.09: the client's overdue promises are counted one by one (this
     // workload never settles about one promise in five, so they pile up with the years), and
     // the reasons show their number, so the count cannot stop at the four the score caps.
-    ("sqlite", "intake", 3.5),
-    ("sqlite", "health of the biggest client", 5.0),
+    ("sqlite", "intake", 3.5, Steady::Yes),
+    ("sqlite", "health of the biggest client", 5.0, Steady::Yes),
     // Measured x19.03 (SQLite) and x19.52 (PostgreSQL): the ledger counts every promise of the
     // firm by status and reads the median margin at an OFFSET into the kept ones. Kept counters
     // (issue 20 item 1) are not built yet.
-    ("sqlite", "dashboard: promise ledger", 24.0),
-    ("postgres", "dashboard: promise ledger", 24.0),
+    ("sqlite", "dashboard: promise ledger", 24.0, Steady::Yes),
+    ("postgres", "dashboard: promise ledger", 24.0, Steady::Yes),
     // Measured x24.30 (SQLite) and x19.43 (PostgreSQL): the gap is computed from every rating
     // of the client, now read from `ratings_client` rather than through every request, but
     // still all of them. Per-client rating counters are not built yet.
-    ("sqlite", "dashboard: perception gap", 30.0),
-    ("postgres", "dashboard: perception gap", 24.0),
+    ("sqlite", "dashboard: perception gap", 30.0, Steady::Yes),
+    ("postgres", "dashboard: perception gap", 24.0, Steady::Yes),
     // Measured x3.55, 195 -> 693 tuples: PostgreSQL plans the two queue pages differently over
     // the small and the large book (SQLite reads both from the open-work indexes, x1.21).
-    ("postgres", "queue", 4.5),
-    // Not understood yet: measured x1.35 (725 -> 978 tuples) in one run and x11.82 (751 ->
-    // 8,876) in the next on the same code. The health queries alone were flat in both (x1.41);
+    ("postgres", "queue", 4.5, Steady::Yes),
+    // Not understood yet: measured x1.35 (725 -> 978 tuples) in two runs and x11.82 (751 ->
+    // 8,876) in one between them, on the same code. The health queries alone were flat in both (x1.41);
     // suspected: plans of the small, churning tables the intake's jobs touch (jobs, alerts,
     // client_health) flipping with autovacuum's statistics. The ceiling holds the worse run.
-    ("postgres", "intake", 14.0),
+    ("postgres", "intake", 14.0, Steady::No),
 ];
+
+/// Whether a known-growing count is the same in every run (then turning flat must be noticed).
+#[derive(PartialEq)]
+enum Steady {
+    Yes,
+    No,
+}
 
 /// A seeded book on one engine: the server, the bench owner's token, the biggest client and a
 /// request on it with the rare word.
@@ -219,12 +227,12 @@ both_with!(
             report.push(format!("{engine}: {name}: {s} -> {l} (x{ratio:.2})"));
             let known = KNOWN_GROWING
                 .iter()
-                .find(|(e, n, _)| *e == engine && name.starts_with(n));
+                .find(|(e, n, _, _)| *e == engine && name.starts_with(n));
             match known {
-                Some(_) if ratio <= FLAT => failures.push(format!(
+                Some((_, _, _, Steady::Yes)) if ratio <= FLAT => failures.push(format!(
                     "{name} is flat now (x{ratio:.2}): take it off KNOWN_GROWING"
                 )),
-                Some((_, _, ceiling)) if ratio > *ceiling => failures.push(format!(
+                Some((_, _, ceiling, _)) if ratio > *ceiling => failures.push(format!(
                     "{name} grows more than it did: x{ratio:.2}, known x{ceiling}"
                 )),
                 Some(_) => {}
