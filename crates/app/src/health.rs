@@ -131,6 +131,37 @@ pub(crate) fn recompute(
     Ok(Some(h))
 }
 
+/// What a recompute found on its snapshot.
+enum Scored {
+    /// The score, and the day (in the client's zone) it stands for.
+    Now(Health, Date),
+    /// Scored less than the interval ago: not before this instant.
+    Later(Timestamp),
+    /// The client is gone.
+    Gone,
+}
+
+fn scored(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+    now: Timestamp,
+    every: SignedDuration,
+) -> AppResult<Scored> {
+    if every.is_positive()
+        && let Some(last) = store::computed_at(db, org, client)?
+        && let Ok(next) = last.checked_add(every)
+        && next > now
+    {
+        return Ok(Scored::Later(next));
+    }
+    let Ok(client) = clients::get(db, org, client) else {
+        return Ok(Scored::Gone);
+    };
+    let h = health::score(&inputs(db, org, &client, now)?);
+    Ok(Scored::Now(h, zone_of(&client).to_datetime(now).date()))
+}
+
 /// [`App::client_health`] at `now`, inside the caller's snapshot.
 pub(crate) fn client_health_in(
     db: &mut Db<'_>,
@@ -205,18 +236,34 @@ impl App {
             .await
     }
 
+    /// Score one client on a read snapshot, off the writer (on SQLite every write waits for
+    /// the one before it), then save only the result. A change committed after the snapshot is
+    /// not lost: a running recompute holds no dedupe key, so that change queues the next one.
+    /// Recomputes of one client coalesce: one asked for sooner than `health_every` after the
+    /// last waits until then.
     pub(crate) async fn run_health_recompute(
         &self,
         job: &Job,
         worker: &str,
     ) -> Result<(), JobFailure> {
         let p = Recompute::decode(job)?;
-        let org = job.org_id;
-        self.finish_job(job, worker, move |db, now| {
-            recompute(db, org, p.client_id, now)?;
-            Ok(())
-        })
-        .await
+        let (org, client) = (job.org_id, p.client_id);
+        let now = self.now();
+        let every = self.settings.clocks.health_every;
+        let scored = self
+            .store
+            .read(move |db| scored(db, org, client, now, every))
+            .await?;
+        match scored {
+            Scored::Later(at) => self.postpone_job(job, worker, at).await,
+            Scored::Gone => self.finish_job(job, worker, |_, _| Ok(())).await,
+            Scored::Now(h, date) => {
+                self.finish_job(job, worker, move |db, _| {
+                    Ok(store::save(db, org, client, &h, date, now)?)
+                })
+                .await
+            }
+        }
     }
 
     /// Re-score every client of the org (a job each), then schedule tomorrow's run.

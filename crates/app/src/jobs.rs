@@ -217,6 +217,30 @@ impl App {
         Ok(())
     }
 
+    /// Put a running job back in the queue until `run_at` (see `store::postpone`), while
+    /// `worker` holds its lease; nothing else changes.
+    pub(crate) async fn postpone_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        run_at: Timestamp,
+    ) -> Result<(), JobFailure> {
+        let now = self.now();
+        let (org, id, worker) = (job.org_id, job.id, worker.to_string());
+        let held = self
+            .store
+            .write(move |db| store::postpone(db, org, id, &worker, run_at, now))
+            .await
+            .map_err(AppError::from)?;
+        if !held {
+            tracing::warn!(
+                job = id,
+                "lease lost before postponing; another worker has it"
+            );
+        }
+        Ok(())
+    }
+
     pub async fn list_jobs(
         &self,
         ctx: &Ctx,

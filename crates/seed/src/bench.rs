@@ -40,6 +40,10 @@ pub struct SeedOptions {
     pub seed: u64,
     /// Requests per transaction.
     pub batch: u64,
+    /// How many days the history spans; `None` for the workload's three years. A test that
+    /// compares a small book with a larger one at the same pace of work gives the larger a
+    /// longer history.
+    pub history_days: Option<i64>,
 }
 
 /// The people and clients of the bench org, by workload index.
@@ -117,7 +121,10 @@ pub async fn seed(
     }
     let org = app.create_org(&opts.org, "Bench Consulting").await?;
     let now = app.now();
-    let w = Workload::new(opts.seed, opts.requests, opts.clients);
+    let mut w = Workload::new(opts.seed, opts.requests, opts.clients);
+    if let Some(d) = opts.history_days {
+        w.history_min = d.clamp(1, 100 * 366) * 24 * 60;
+    }
     let start = now
         .checked_sub(SignedDuration::from_mins(w.history_min))
         .map_err(|e| AppError::internal("the start of the bench history", e))?;
@@ -179,6 +186,18 @@ pub async fn seed(
         report.add(&part);
         from = to;
         progress(from);
+    }
+    // PostgreSQL plans from table statistics, which a bulk load leaves stale until autovacuum
+    // comes round: gather them now, as an operator would after a load.
+    if app.history_store().engine() == rapport_store::Engine::Postgres {
+        app.history_store()
+            .raw(|db| {
+                db.batch(
+                    "ANALYZE requests, request_tags, request_care, messages, promises, ratings, \
+                     time_entries, audit_events, clients, contacts, engagements, members",
+                )
+            })
+            .await?;
     }
     Ok(report)
 }

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rusqlite::StatementStatus;
+
 use crate::error::StoreError;
 use crate::value::{Columns, Param, Row, ToParam, Value};
 
@@ -71,18 +73,23 @@ pub(crate) enum Conn<'a> {
 /// A connection inside a transaction (or a read snapshot), lent to a closure.
 pub struct Db<'a> {
     conn: Conn<'a>,
+    /// SQLite virtual-machine steps of the statements run through this handle: what
+    /// [`crate::Store::cost`] sums, a count of work that does not depend on the machine's load.
+    steps: u64,
 }
 
 impl<'a> Db<'a> {
     pub(crate) fn sqlite(conn: &'a rusqlite::Connection) -> Self {
         Db {
             conn: Conn::Sqlite(conn),
+            steps: 0,
         }
     }
 
     pub(crate) fn postgres(conn: &'a mut PgConn) -> Self {
         Db {
             conn: Conn::Postgres(conn),
+            steps: 0,
         }
     }
 
@@ -99,8 +106,11 @@ impl<'a> Db<'a> {
             Conn::Sqlite(c) => {
                 let sql = sqlite_placeholders(sql);
                 let mut st = c.prepare_cached(&sql)?;
+                st.reset_status(StatementStatus::VmStep);
                 bind_sqlite(&mut st, params)?;
-                Ok(st.raw_execute()? as u64)
+                let changed = st.raw_execute();
+                self.steps += vm_steps(&st);
+                Ok(changed? as u64)
             }
             Conn::Postgres(pg) => {
                 let (st, _) = pg.statement(sql)?;
@@ -120,18 +130,22 @@ impl<'a> Db<'a> {
             Conn::Sqlite(c) => {
                 let sql = sqlite_placeholders(sql);
                 let mut st = c.prepare_cached(&sql)?;
+                st.reset_status(StatementStatus::VmStep);
                 bind_sqlite(&mut st, params)?;
                 let n = st.column_count();
                 let columns = Columns::new(st.column_names());
-                let mut rows = st.raw_query();
                 let mut out = Vec::new();
-                while let Some(r) = rows.next()? {
-                    let mut values = Vec::with_capacity(n);
-                    for i in 0..n {
-                        values.push(sqlite_value(r.get_ref(i)?));
+                {
+                    let mut rows = st.raw_query();
+                    while let Some(r) = rows.next()? {
+                        let mut values = Vec::with_capacity(n);
+                        for i in 0..n {
+                            values.push(sqlite_value(r.get_ref(i)?));
+                        }
+                        out.push(Row::new(columns.clone(), values));
                     }
-                    out.push(Row::new(columns.clone(), values));
                 }
+                self.steps += vm_steps(&st);
                 Ok(out)
             }
             Conn::Postgres(pg) => {
@@ -194,6 +208,34 @@ impl<'a> Db<'a> {
         self.query_one(sql, params)?.only()
     }
 
+    /// SQLite: the virtual-machine steps of the statements run through this handle so far
+    /// (0 on PostgreSQL, which counts with [`Db::tuples_read`]).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// PostgreSQL: the tuples scans have returned or fetched from the tables and indexes of the
+    /// current schema in this backend since its statistics were last flushed, which never
+    /// happens inside a transaction: the difference of two calls in one transaction is the work
+    /// done between them (0 on SQLite).
+    pub fn tuples_read(&mut self) -> Result<u64, StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(_) => Ok(0),
+            Conn::Postgres(pg) => {
+                let row = pg.client.query_one(
+                    "SELECT CAST(COALESCE(SUM(pg_stat_get_xact_tuples_returned(c.oid) \
+                       + pg_stat_get_xact_tuples_fetched(c.oid)), 0) AS BIGINT) AS n \
+                     FROM pg_class c \
+                     WHERE c.relnamespace = CAST(current_schema() AS regnamespace) \
+                       AND c.relkind IN ('r', 'i')",
+                    &[],
+                )?;
+                let n: i64 = row.try_get(0)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+        }
+    }
+
     /// Several statements without parameters (DDL, pragmas, transaction control).
     pub fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         match &mut self.conn {
@@ -224,6 +266,11 @@ pub(crate) fn sqlite_placeholders(sql: &str) -> String {
         }
     }
     out
+}
+
+/// The steps a statement ran since its counter was last reset.
+fn vm_steps(st: &rusqlite::Statement<'_>) -> u64 {
+    u64::try_from(st.get_status(StatementStatus::VmStep)).unwrap_or(0)
 }
 
 fn bind_sqlite(

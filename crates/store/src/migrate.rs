@@ -43,6 +43,8 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     19 "0019_search_prefixes",
     20 "0020_import_holds",
     21 "0021_request_presence",
+    22 "0022_health_by_client",
+    23 "0023_ratings_client",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -67,6 +69,8 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     19 "0019_search_prefixes",
     20 "0020_import_holds",
     21 "0021_request_presence",
+    22 "0022_health_by_client",
+    23 "0023_ratings_client",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

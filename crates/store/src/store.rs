@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::db::{Db, Engine};
 use crate::error::StoreError;
@@ -64,6 +64,49 @@ pub struct Store {
     /// Snapshots opened by [`Store::read`] since the store was opened: how tests prove a page
     /// is one read (one relaxed increment per read costs nothing beside a query).
     reads: Arc<AtomicU64>,
+    cost: Arc<CostMeter>,
+}
+
+/// The work the database did for [`Store::read`] and [`Store::write`], counted in units that
+/// do not depend on the machine's load, so a test can say an operation costs no more over a
+/// large history than over a small one. SQLite: virtual-machine steps of every statement.
+/// PostgreSQL: tuples returned or fetched by scans of the schema's tables and indexes
+/// ([`Db::tuples_read`]), which costs two more queries per transaction and so is counted only
+/// once [`Store::meter_cost`] turned it on.
+#[derive(Default)]
+struct CostMeter {
+    on: AtomicBool,
+    total: AtomicU64,
+}
+
+impl CostMeter {
+    fn on(&self) -> bool {
+        self.on.load(Ordering::Relaxed)
+    }
+
+    fn add(&self, n: u64) {
+        if self.on() {
+            self.total.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// The PostgreSQL count so far in this transaction, when counting.
+    fn start(&self, db: &mut Db<'_>) -> Result<u64, StoreError> {
+        if self.on() { db.tuples_read() } else { Ok(0) }
+    }
+
+    /// Add the work of one transaction: SQLite's steps, or PostgreSQL's tuples since `start`.
+    fn finish(&self, db: &mut Db<'_>, start: u64) {
+        if !self.on() {
+            return;
+        }
+        let n = match db.engine() {
+            Engine::Sqlite => db.steps(),
+            // A failed count (the transaction aborted) adds nothing; the caller's error stands.
+            Engine::Postgres => db.tuples_read().map_or(0, |end| end.saturating_sub(start)),
+        };
+        self.add(n);
+    }
 }
 
 impl Store {
@@ -83,6 +126,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(inner),
             reads: Arc::new(AtomicU64::new(0)),
+            cost: Arc::new(CostMeter::default()),
         })
     }
 
@@ -146,6 +190,18 @@ impl Store {
         self.reads.load(Ordering::Relaxed)
     }
 
+    /// Count the work of reads and writes from now on (see [`Store::cost`]), or stop.
+    pub fn meter_cost(&self, on: bool) {
+        self.cost.on.store(on, Ordering::Relaxed);
+    }
+
+    /// The work counted while [`Store::meter_cost`] was on, on this store and its clones:
+    /// SQLite virtual-machine steps, or PostgreSQL tuples read. Not a time: the same calls over
+    /// the same data give the same count on a busy machine and an idle one.
+    pub fn cost(&self) -> u64 {
+        self.cost.total.load(Ordering::Relaxed)
+    }
+
     /// Read in a consistent snapshot. Never waits for writers.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
@@ -154,12 +210,15 @@ impl Store {
         F: FnOnce(&mut Db<'_>) -> Result<T, E> + Send + 'static,
     {
         self.reads.fetch_add(1, Ordering::Relaxed);
+        let cost = Arc::clone(&self.cost);
         match &*self.inner {
             Inner::Sqlite(e) => e
                 .readers
                 .run(move |conn| {
                     conn.execute_batch("BEGIN").map_err(StoreError::from)?;
-                    let out = f(&mut Db::sqlite(conn));
+                    let mut db = Db::sqlite(conn);
+                    let out = f(&mut db);
+                    cost.finish(&mut db, 0);
                     let _ = conn.execute_batch("COMMIT");
                     out
                 })
@@ -173,7 +232,10 @@ impl Store {
                             "START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
                         )
                         .map_err(StoreError::from)?;
-                    let out = f(&mut Db::postgres(c));
+                    let mut db = Db::postgres(c);
+                    let start = cost.start(&mut db)?;
+                    let out = f(&mut db);
+                    cost.finish(&mut db, start);
                     let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
                     let _ = c.client.batch_execute(end);
                     out
@@ -191,11 +253,13 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Db<'_>) -> Result<T, E> + Send + 'static,
     {
+        let cost = Arc::clone(&self.cost);
         match &*self.inner {
             Inner::Sqlite(e) => {
                 let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, E>>();
                 let job = Box::new(move |db: &mut Db<'_>| -> (bool, Finish) {
                     let result = f(db);
+                    cost.finish(db, 0);
                     let ok = result.is_ok();
                     let finish: Finish = Box::new(move |commit: Result<(), StoreError>| {
                         let out = match (result, commit) {
@@ -214,7 +278,10 @@ impl Store {
                 .pool
                 .run(move |c| {
                     c.client.batch_execute("BEGIN").map_err(StoreError::from)?;
-                    let out = f(&mut Db::postgres(c));
+                    let mut db = Db::postgres(c);
+                    let start = cost.start(&mut db).map_err(E::from)?;
+                    let out = f(&mut db);
+                    cost.finish(&mut db, start);
                     match out {
                         Ok(v) => match c.client.batch_execute("COMMIT") {
                             Ok(()) => Ok(v),

@@ -479,3 +479,90 @@ async fn the_sqlite_page_cache_budget_is_shared_by_every_connection() {
     assert_eq!(store.read(cache).await.unwrap(), -2048);
     assert_eq!(store.write(cache).await.unwrap(), -2048);
 }
+
+// A running health recompute holds no dedupe key, so a change committed while it reads queues
+// the next one; every other kind stays deduplicated while it runs. A rerun already queued
+// makes a postponed or failed attempt end instead of queueing a second.
+both_engines!(
+    a_running_health_recompute_lets_its_rerun_queue,
+    |db: TestDb| async move {
+        use rapport_store::repo::jobs::{self, NewJob};
+        let store = db.store().await.unwrap();
+        let org = org(&store, "northwind").await;
+        let later: Timestamp = "2026-03-02T10:01:00Z".parse().unwrap();
+        let lease: Timestamp = "2026-03-02T10:05:00Z".parse().unwrap();
+        let (queued, rerun, probe_again, postponed, status) = store
+            .write(move |db| -> Result<_, StoreError> {
+                let job = |kind: &'static str, key: &'static str| NewJob {
+                    kind,
+                    payload: &serde_json::Value::Null,
+                    run_at: now(),
+                    max_attempts: 3,
+                    dedupe_key: Some(key),
+                };
+                let queued = jobs::enqueue(db, org, &job("health.recompute", "health:7"), now())?
+                    .expect("queued");
+                jobs::enqueue(db, org, &job("probe", "probe:1"), now())?.expect("queued");
+                assert_eq!(
+                    jobs::enqueue(db, org, &job("health.recompute", "health:7"), now())?,
+                    None,
+                    "one queued per client"
+                );
+                let claimed = jobs::claim(db, "w", now(), lease, 10)?;
+                assert_eq!(claimed.len(), 2);
+                let rerun = jobs::enqueue(db, org, &job("health.recompute", "health:7"), now())?;
+                let probe_again = jobs::enqueue(db, org, &job("probe", "probe:1"), now())?;
+                // The running one asks to wait: the queued rerun covers it, so it ends.
+                let postponed = jobs::postpone(db, org, queued, "w", later, now())?;
+                let status: String = db.scalar(
+                    "SELECT status FROM jobs WHERE org_id = $1 AND id = $2",
+                    params![org, queued],
+                )?;
+                Ok((queued, rerun, probe_again, postponed, status))
+            })
+            .await
+            .unwrap();
+        assert!(rerun.is_some_and(|r| r != queued), "the rerun is queued");
+        assert_eq!(
+            probe_again, None,
+            "other kinds stay deduplicated while running"
+        );
+        assert!(postponed, "the lease was held");
+        assert_eq!(status, "done");
+
+        // Alone, a postponed recompute goes back to the queue without spending an attempt; a
+        // failed one that finds its rerun queued ends too.
+        let (back, attempts, failed_status) = store
+            .write(move |db| -> Result<_, StoreError> {
+                let rerun = rerun.unwrap();
+                let claimed = jobs::claim(db, "w", now(), lease, 10)?;
+                assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [rerun]);
+                jobs::postpone(db, org, rerun, "w", later, now())?;
+                let row = db.query_one(
+                    "SELECT status, attempts FROM jobs WHERE org_id = $1 AND id = $2",
+                    params![org, rerun],
+                )?;
+                let (back, attempts): (String, i64) = (row.get("status")?, row.get("attempts")?);
+                let claimed = jobs::claim(db, "w", later, lease, 10)?;
+                assert_eq!(claimed.len(), 1);
+                let third = NewJob {
+                    kind: "health.recompute",
+                    payload: &serde_json::Value::Null,
+                    run_at: later,
+                    max_attempts: 3,
+                    dedupe_key: Some("health:7"),
+                };
+                jobs::enqueue(db, org, &third, later)?.expect("queued beside the running one");
+                jobs::fail(db, org, rerun, "w", "boom", Some(lease), later)?;
+                let failed_status: String = db.scalar(
+                    "SELECT status FROM jobs WHERE org_id = $1 AND id = $2",
+                    params![org, rerun],
+                )?;
+                Ok((back, attempts, failed_status))
+            })
+            .await
+            .unwrap();
+        assert_eq!((back.as_str(), attempts), ("queued", 0));
+        assert_eq!(failed_status, "done", "its queued rerun does the work");
+    }
+);

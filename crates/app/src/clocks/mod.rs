@@ -49,6 +49,9 @@ pub struct ClockSettings {
     pub safety_margin_percent: u16,
     /// The estimate assumed for open work that has none, in minutes.
     pub default_estimate_minutes: i64,
+    /// A client's health is recomputed at most once in this long: changes landing sooner wait
+    /// for one recompute at the end of the interval. Zero recomputes on every change.
+    pub health_every: SignedDuration,
 }
 
 impl Default for ClockSettings {
@@ -58,6 +61,7 @@ impl Default for ClockSettings {
             silence_every: SignedDuration::from_mins(15),
             safety_margin_percent: rapport_core::capacity::DEFAULT_SAFETY_MARGIN_PERCENT,
             default_estimate_minutes: 60,
+            health_every: SignedDuration::ZERO,
         }
     }
 }

@@ -150,6 +150,7 @@ fn seed(args: SeedArgs) -> CmdResult {
             clients: args.clients,
             seed: args.seed,
             batch: args.batch,
+            history_days: None,
         };
         let total = args.requests;
         let quiet = args.json;

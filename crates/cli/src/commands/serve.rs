@@ -76,6 +76,10 @@ pub struct ServeArgs {
     /// Minutes between the silence checks of each organisation (1 to 1440).
     #[arg(long, env = "RAPPORT_SILENCE_CHECK_MINUTES", default_value_t = 15)]
     pub silence_check_minutes: i64,
+    /// Seconds a client's health waits after its last recompute before the next (0 to 3600):
+    /// changes landing sooner are scored together, once, at the end of the interval.
+    #[arg(long, env = "RAPPORT_HEALTH_RECOMPUTE_SECONDS", default_value_t = 60)]
+    pub health_recompute_seconds: i64,
     /// Safety margin added to suggested due dates when the caller gives none (0 to 500 %).
     #[arg(long, env = "RAPPORT_SAFETY_MARGIN_PERCENT", default_value_t = 20)]
     pub safety_margin_percent: u16,
@@ -121,8 +125,14 @@ fn clock_settings(args: &ServeArgs) -> Result<rapport_app::clocks::ClockSettings
         i64::from(args.safety_margin_percent),
         i64::from(rapport_core::capacity::MAX_SAFETY_MARGIN_PERCENT),
     )?;
+    let health = check(
+        "health-recompute-seconds",
+        args.health_recompute_seconds,
+        3600,
+    )?;
     Ok(rapport_app::clocks::ClockSettings {
         promise_due_soon: jiff::SignedDuration::from_mins(due_soon),
+        health_every: jiff::SignedDuration::from_secs(health),
         silence_every: jiff::SignedDuration::from_mins(every),
         safety_margin_percent: margin as u16,
         ..Default::default()

@@ -18,6 +18,7 @@ mod demo;
 mod exchange;
 mod exchange_pages;
 mod fairness;
+mod flat_cost;
 mod hardening;
 mod jobs;
 mod mail;

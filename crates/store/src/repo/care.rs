@@ -162,12 +162,22 @@ pub fn open_complaints(
 ) -> Result<i64, StoreError> {
     // As of `at`: flagged by then, and not yet delivered or closed then (for `at` = now, the
     // request's status says so).
+    // Starts from the client's requests open now (`requests_client_status`), then those
+    // delivered or closed only after `at`, not from every complaint of the firm: what it reads
+    // is the client's open work, however long its history.
     db.scalar(
-        "SELECT COUNT(*) FROM request_care c
-         JOIN requests r ON r.org_id = c.org_id AND r.id = c.request_id
-         WHERE c.org_id = $1 AND c.complaint = TRUE AND c.complaint_counted = TRUE AND r.client_id = $2
-           AND c.complaint_at <= $3
-           AND (r.status NOT IN ('delivered', 'closed') OR COALESCE(r.delivered_at, r.closed_at) > $3)",
+        "SELECT (SELECT COUNT(*) FROM requests r
+                  JOIN request_care c ON c.org_id = r.org_id AND c.request_id = r.id
+                  WHERE r.org_id = $1 AND r.client_id = $2
+                    AND r.status IN ('new', 'triaged', 'in_progress', 'waiting_on_client')
+                    AND c.complaint = TRUE AND c.complaint_counted = TRUE AND c.complaint_at <= $3)
+              + (SELECT COUNT(*) FROM requests r
+                  JOIN request_care c ON c.org_id = r.org_id AND c.request_id = r.id
+                  WHERE r.org_id = $1 AND r.client_id = $2
+                    AND r.status IN ('delivered', 'closed')
+                    AND COALESCE(r.delivered_at, r.closed_at) > $3
+                    AND c.complaint = TRUE AND c.complaint_counted = TRUE AND c.complaint_at <= $3)
+              AS n",
         params![org, client, at],
     )
 }

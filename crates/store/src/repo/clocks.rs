@@ -230,19 +230,29 @@ pub fn silence_candidates(
     org: OrgId,
     client: Option<ClientId>,
 ) -> Result<Vec<Request>, StoreError> {
-    db.query_map(
-        &format!(
+    // One client's open work is read from `requests_client_status`, the firm's from
+    // `requests_status`: two texts, because `($2 = 0 OR client_id = $2)` lets neither engine
+    // seek on the client. Sorted here, not by the query: `ORDER BY id` would lead SQLite to walk
+    // every request of the client in id order instead.
+    let sql = |of_client: &str| {
+        format!(
             "SELECT {} FROM requests
-             WHERE org_id = $1 AND status IN ('new', 'triaged', 'in_progress')
+             WHERE org_id = $1 {of_client} AND status IN ('new', 'triaged', 'in_progress')
                AND last_inbound_at IS NOT NULL
-               AND (last_outbound_at IS NULL OR last_outbound_at < last_inbound_at)
-               AND ($2 = 0 OR client_id = $2)
-             ORDER BY id",
+               AND (last_outbound_at IS NULL OR last_outbound_at < last_inbound_at)",
             requests::COLUMNS
-        ),
-        params![org, client.map_or(0, |c| c.0)],
-        requests::from_row,
-    )
+        )
+    };
+    let mut found = match client {
+        Some(c) => db.query_map(
+            &sql("AND client_id = $2"),
+            params![org, c],
+            requests::from_row,
+        )?,
+        None => db.query_map(&sql(""), params![org], requests::from_row)?,
+    };
+    found.sort_by_key(|r| r.id);
+    Ok(found)
 }
 
 /// The client's oldest message on a request written after `after` (every one when `None`),

@@ -38,6 +38,20 @@ pub fn save(
     Ok(())
 }
 
+/// When the client's current score was computed, if it has one.
+pub fn computed_at(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+) -> Result<Option<Timestamp>, StoreError> {
+    db.query_opt(
+        "SELECT computed_at FROM client_health WHERE org_id = $1 AND client_id = $2",
+        params![org, client],
+    )?
+    .map(|r| r.get("computed_at"))
+    .transpose()
+}
+
 /// Daily scores from `from` on, oldest first.
 pub fn history(
     db: &mut Db<'_>,
@@ -111,10 +125,17 @@ pub fn promise_counts(
            AND broken_at >= $3 AND broken_at <= $4",
         params![org, client, since, now],
     )?;
+    // Pending now, or kept or broken only after `now`: three counts, each read from an index
+    // of the client's promises in that state (a promise is kept or broken once, so the three
+    // never count one twice), never the client's whole ledger.
     let overdue = db.scalar(
-        "SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2 AND created_at <= $3
-           AND due_at < $3
-           AND (status IN ('open', 'renegotiated') OR kept_at > $3 OR broken_at > $3)",
+        "SELECT (SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2
+                   AND status IN ('open', 'renegotiated') AND due_at < $3 AND created_at <= $3)
+              + (SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2
+                   AND status = 'kept' AND kept_at > $3 AND due_at < $3 AND created_at <= $3)
+              + (SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2
+                   AND status = 'broken' AND broken_at > $3 AND due_at < $3 AND created_at <= $3)
+              AS n",
         params![org, client, now],
     )?;
     Ok((broken, overdue))
@@ -142,7 +163,8 @@ pub fn scope_disputes(
 
 /// (filed, first response) of the client's most recent requests filed since `since`, as of
 /// `now`: those answered by then, and those unanswered then and still open (no first response:
-/// the client was still waiting).
+/// the client was still waiting). Read newest first from `requests_client_created`, so only the
+/// window is read however long the client's history.
 pub fn first_responses(
     db: &mut Db<'_>,
     org: OrgId,
@@ -160,7 +182,7 @@ pub fn first_responses(
                 OR ((first_response_at IS NULL OR first_response_at > $5)
                     AND (status IN ('new', 'triaged', 'in_progress')
                          OR COALESCE(delivered_at, closed_at) > $5)))
-         ORDER BY id DESC LIMIT $4",
+         ORDER BY created_at DESC, id DESC LIMIT $4",
         params![org, client, since, limit, now],
         |r| Ok((r.get("created_at")?, r.get("answered_at")?)),
     )
@@ -177,14 +199,22 @@ pub fn alerts_dated_since(
     since: Timestamp,
 ) -> Result<Vec<Timestamp>, StoreError> {
     let rows = db.query_map(
-        "SELECT created_at, details FROM alerts WHERE org_id = $1 AND kind = $2 AND created_at >= $4
-           AND ((subject_kind = 'client' AND subject_id = $3)
-                OR (subject_kind = 'request' AND subject_id IN
-                       (SELECT id FROM requests WHERE org_id = $1 AND client_id = $3))
-                OR (subject_kind = 'promise' AND subject_id IN
-                       (SELECT id FROM promises WHERE org_id = $1 AND client_id = $3)))",
+        "SELECT a.created_at, a.details FROM alerts a
+         WHERE a.org_id = $1 AND a.kind = $2 AND a.created_at >= $4
+           AND ((a.subject_kind = 'client' AND a.subject_id = $3)
+                OR (a.subject_kind = 'request' AND EXISTS
+                       (SELECT 1 FROM requests r
+                         WHERE r.org_id = $1 AND r.id = a.subject_id AND r.client_id = $3))
+                OR (a.subject_kind = 'promise' AND EXISTS
+                       (SELECT 1 FROM promises p
+                         WHERE p.org_id = $1 AND p.id = a.subject_id AND p.client_id = $3)))",
         params![org, kind, client, since],
-        |r| Ok((r.get::<Timestamp>("created_at")?, r.get::<String>("details")?)),
+        |r| {
+            Ok((
+                r.get::<Timestamp>("created_at")?,
+                r.get::<String>("details")?,
+            ))
+        },
     )?;
     Ok(rows
         .into_iter()

@@ -176,6 +176,32 @@ pub fn complete(
     Ok(n == 1)
 }
 
+/// Put a running job back in the queue until `run_at` without spending an attempt (a health
+/// recompute asked for sooner than its interval allows), if `worker` still holds the lease.
+/// When a rerun with the same dedupe key is queued already, this one is done instead: the
+/// queued one covers it. Returns whether the lease was held.
+pub fn postpone(
+    db: &mut Db<'_>,
+    org: OrgId,
+    id: i64,
+    worker: &str,
+    run_at: Timestamp,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = db.execute(
+        "UPDATE jobs SET status = 'queued', run_at = $4, attempts = attempts - 1, locked_by = NULL,
+             locked_until = NULL, updated_at = $5
+         WHERE org_id = $1 AND id = $2 AND status = 'running' AND locked_by = $3
+           AND NOT EXISTS (SELECT 1 FROM jobs q WHERE q.org_id = jobs.org_id
+                             AND q.dedupe_key = jobs.dedupe_key AND q.status = 'queued')",
+        params![org, id, worker, run_at, now],
+    )?;
+    if n == 1 {
+        return Ok(true);
+    }
+    complete(db, org, id, worker, now)
+}
+
 /// Record a failed attempt: back to the queue at `retry_at`, or dead when `None`.
 pub fn fail(
     db: &mut Db<'_>,
@@ -187,6 +213,22 @@ pub fn fail(
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     let error: String = error.chars().take(4000).collect();
+    // A kind whose running job does not hold its dedupe key (a health recompute) may already
+    // have its rerun queued: that one will do the work, so this attempt ends instead of
+    // queueing a second.
+    if retry_at.is_some() {
+        let superseded = db.execute(
+            "UPDATE jobs SET status = 'done', last_error = $4, finished_at = $5, locked_by = NULL, locked_until = NULL, updated_at = $5
+             WHERE org_id = $1 AND id = $2 AND status = 'running' AND locked_by = $3
+               AND dedupe_key IS NOT NULL
+               AND EXISTS (SELECT 1 FROM jobs q WHERE q.org_id = jobs.org_id
+                             AND q.dedupe_key = jobs.dedupe_key AND q.status = 'queued')",
+            params![org, id, worker, error, now],
+        )?;
+        if superseded == 1 {
+            return Ok(true);
+        }
+    }
     let n = match retry_at {
         Some(at) => db.execute(
             "UPDATE jobs SET status = 'queued', run_at = $5, last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = $6

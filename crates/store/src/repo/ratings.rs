@@ -43,6 +43,7 @@ fn from_row(r: &Row) -> Result<Rating, StoreError> {
     })
 }
 
+/// The row's `client_id` (its request's client) is filled by the trigger of migration 0023.
 pub fn insert(db: &mut Db<'_>, r: &Rating) -> Result<Rating, StoreError> {
     let id: i64 = db.scalar(
         "INSERT INTO ratings (org_id, request_id, source, contact_id, member_id, score, comment, created_at)
@@ -96,8 +97,7 @@ pub fn for_client(
 ) -> Result<Vec<Rating>, StoreError> {
     db.query_map(
         &format!(
-            "SELECT {COLUMNS} FROM ratings WHERE org_id = $1
-               AND request_id IN (SELECT id FROM requests WHERE org_id = $1 AND client_id = $2)
+            "SELECT {COLUMNS} FROM ratings WHERE org_id = $1 AND client_id = $2
              ORDER BY created_at, id"
         ),
         params![org, client],
@@ -131,8 +131,7 @@ pub fn client_scores(
     until: Timestamp,
 ) -> Result<Vec<i64>, StoreError> {
     db.query_map(
-        "SELECT score FROM ratings WHERE org_id = $1 AND source = 'client'
-           AND request_id IN (SELECT id FROM requests WHERE org_id = $1 AND client_id = $2)
+        "SELECT score FROM ratings WHERE org_id = $1 AND client_id = $2 AND source = 'client'
            AND created_at <= $4
          ORDER BY created_at DESC, id DESC LIMIT $3",
         params![org, client, limit, until],

@@ -422,6 +422,7 @@ pub const TABLES: &[TableSpec] = &[
         name: "ratings",
         columns: &[
             "id", "org_id", "request_id", "source", "contact_id", "member_id", "score", "comment", "created_at",
+            "client_id",
         ],
         has_id: true,
         key: &["id"],
@@ -430,6 +431,7 @@ pub const TABLES: &[TableSpec] = &[
             ("request_id", Table("requests")),
             ("contact_id", Table("contacts")),
             ("member_id", Table("members")),
+            ("client_id", Table("clients")),
         ],
         json_with_ids: &[],
     },
