@@ -43,6 +43,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     19 "0019_search_prefixes",
     20 "0020_import_holds",
     21 "0021_request_presence",
+    24 "0024_request_snoozes",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -67,6 +68,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     19 "0019_search_prefixes",
     20 "0020_import_holds",
     21 "0021_request_presence",
+    24 "0024_request_snoozes",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {
