@@ -458,3 +458,141 @@ both!(
         assert_eq!(rows[0]["details"]["why"], "by_hand");
     }
 );
+
+/// The open alerts of `kind`.
+async fn open_alerts(app: &TestApp, kind: &str) -> Vec<Value> {
+    app.get(
+        &format!("/api/v1/alerts?kind={kind}&status=open"),
+        &app.owner,
+    )
+    .await
+    .ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Reply to the client on `id` and wait on them.
+async fn ask_and_wait(app: &TestApp, id: i64) {
+    app.post(
+        &format!("/api/v1/requests/{id}/messages"),
+        &app.owner,
+        json!({"direction": "outbound", "body": "Dear Priya, which plant do you mean?",
+               "confirm_findings": true}),
+    )
+    .await
+    .ok(201);
+    app.run_jobs().await;
+    let r = app
+        .get(&format!("/api/v1/requests/{id}"), &app.owner)
+        .await
+        .ok(200);
+    if r["status"] != "waiting_on_client" {
+        app.post(
+            &format!("/api/v1/requests/{id}/transition"),
+            &app.owner,
+            json!({"status": "waiting_on_client"}),
+        )
+        .await
+        .ok(200);
+    }
+}
+
+both!(
+    a_client_who_does_not_answer_brings_a_follow_up_reminder,
+    |app: TestApp| async move {
+        // Monday morning in London (GMT in March).
+        app.set_now("2027-03-01T09:00:00Z");
+        let (client, contact) = client_and_contact(&app).await;
+        let ada = app.member_token("ada@acme.example", Role::Agent).await;
+        let ada_id = app.get("/api/v1/me", &ada).await.ok(200)["member"]["id"].clone();
+        let engagement = |name: &'static str, policy: Value| {
+            let app = &app;
+            async move {
+                app.post(
+                    "/api/v1/engagements",
+                    &app.owner,
+                    json!({"client_id": client, "name": name, "currency": "GBP",
+                           "silence_policy": policy}),
+                )
+                .await
+                .ok(201)["id"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        // Bad settings are refused.
+        let res = app
+            .post(
+                "/api/v1/engagements",
+                &app.owner,
+                json!({"client_id": client, "name": "Bad", "currency": "GBP",
+                       "silence_policy": {"follow_up_after_business_minutes": 0}}),
+            )
+            .await
+            .problem(422);
+        assert_eq!(
+            res.fields(),
+            ["silence_policy.follow_up_after_business_minutes"],
+            "{}",
+            res.body
+        );
+        let reminding = engagement(
+            "Data desk",
+            json!({"follow_up_after_business_minutes": 240}),
+        )
+        .await;
+        let quiet = engagement("Reports", json!({"max_business_minutes": 960})).await;
+        let open_in = |engagement: i64, title: &'static str| {
+            let app = &app;
+            let ada_id = ada_id.clone();
+            async move {
+                app.post(
+                    "/api/v1/requests",
+                    &app.owner,
+                    json!({"client_id": client, "contact_id": contact, "engagement_id": engagement,
+                           "title": title, "assignee_id": ada_id}),
+                )
+                .await
+                .ok(201)["id"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        let unanswered = open_in(reminding, "Q3 export").await;
+        let answered = open_in(reminding, "Pune figures").await;
+        let off = open_in(quiet, "Logo files").await;
+        for id in [unanswered, answered, off] {
+            ask_and_wait(&app, id).await;
+        }
+
+        // Three business hours on: not yet. The client answers one of them.
+        app.set_now("2027-03-01T12:00:00Z");
+        app.run_jobs().await;
+        assert!(open_alerts(&app, "follow_up").await.is_empty());
+        portal_reply(&app, answered, "The Pune plant.").await;
+
+        // Past four business hours: the assignee is reminded of the one nobody answered, once.
+        app.set_now("2027-03-01T13:30:00Z");
+        app.run_jobs().await;
+        app.run_jobs().await;
+        let raised = open_alerts(&app, "follow_up").await;
+        assert_eq!(raised.len(), 1, "{raised:?}");
+        assert_eq!(raised[0]["subject_id"], unanswered);
+        assert_eq!(raised[0]["recipient_id"], ada_id);
+        assert!(
+            raised[0]["details"]["business_minutes_waiting"]
+                .as_i64()
+                .unwrap()
+                > 240,
+            "{raised:?}"
+        );
+        app.set_now("2027-03-01T15:00:00Z");
+        app.run_jobs().await;
+        assert_eq!(
+            open_alerts(&app, "follow_up").await.len(),
+            1,
+            "reminded once"
+        );
+    }
+);
