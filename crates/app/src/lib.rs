@@ -40,6 +40,7 @@ pub mod requests;
 pub mod scope;
 pub mod search;
 pub mod secrets;
+pub mod snooze;
 mod thread;
 pub mod time;
 pub mod totp;

@@ -57,7 +57,7 @@ use crate::{App, AppError, AppResult, Ctx, Listing, MAX_PAGE};
 pub const COUNT_CAP: usize = 200;
 
 /// The queues, in the navigation's order.
-pub const QUEUES: [&str; 8] = [
+pub const QUEUES: [&str; 9] = [
     "mine",
     "unassigned",
     "sla",
@@ -66,6 +66,7 @@ pub const QUEUES: [&str; 8] = [
     "complaints",
     "quick",
     "open",
+    "snoozed",
 ];
 
 /// The statuses of open work.
@@ -108,9 +109,19 @@ pub fn queue_filter(view: &str) -> Option<RequestFilter> {
             statuses: open,
             ..Default::default()
         },
+        // What is snoozed, soonest back first would need the snooze's time as the sort key;
+        // the view lists them newest first and says when each returns.
+        "snoozed" => RequestFilter {
+            snoozed: Some(true),
+            ..Default::default()
+        },
         _ => return None,
     };
-    Some(f)
+    // Snoozed work is out of every other view until it returns.
+    Some(RequestFilter {
+        snoozed: f.snoozed.or(Some(false)),
+        ..f
+    })
 }
 
 /// Change orders sent to clients and not yet decided.
@@ -216,6 +227,8 @@ pub struct RequestPage {
     pub last_message_id: MessageId,
     /// The other members who have the request open now (the page then polls for changes).
     pub others: Vec<rapport_core::presence::Presence>,
+    /// The request's snooze, when it is snoozed now.
+    pub snooze: Option<rapport_core::snooze::Snooze>,
 }
 
 /// How many messages, promises and time entries the request page shows.
@@ -266,6 +279,15 @@ pub enum QueueRows {
     Requests(Result<Listing<RequestWithSla>, AppError>),
 }
 
+impl QueueRows {
+    fn request_ids(&self) -> Vec<RequestId> {
+        match self {
+            QueueRows::Requests(Ok(l)) => l.items.iter().map(|r| r.request.id).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The queue page, with what the "Get started" list needs.
 pub struct QueuePage {
     pub nav: Nav,
@@ -275,6 +297,8 @@ pub struct QueuePage {
     pub members: Vec<Member>,
     /// `None` for members who cannot set the firm up.
     pub get_started: Option<GetStarted>,
+    /// The snoozes of the rows that are snoozed (the Snoozed view says when each returns).
+    pub snoozes: HashMap<RequestId, rapport_core::snooze::Snooze>,
 }
 
 /// What a new firm has set up so far.
@@ -359,6 +383,7 @@ impl App {
                     rapport_store::repo::messages::last_id(db, ctx.org(), id, p.is_member())?
                         .unwrap_or(MessageId(0));
                 let others = crate::presence::others_in(db, &ctx, id, now)?;
+                let snooze = crate::snooze::snooze_of_in(db, &ctx, id, now)?;
                 let nav = nav_in(db, &ctx, now)?;
                 Ok(RequestPage {
                     nav,
@@ -376,6 +401,7 @@ impl App {
                     suggested_due,
                     last_message_id,
                     others,
+                    snooze,
                 })
             })
             .await
@@ -487,12 +513,21 @@ impl App {
                 let members = list_members_in(db, &ctx, None, MAX_PAGE)?.items;
                 let nav = nav_in(db, &ctx, now)?;
                 let get_started = get_started_in(db, &ctx, &nav, &clients, &members)?;
+                let snoozes = if q.view == "snoozed" {
+                    crate::snooze::snoozes_of_in(db, &ctx, &rows.request_ids(), now)?
+                        .into_iter()
+                        .map(|s| (s.request_id, s))
+                        .collect()
+                } else {
+                    HashMap::new()
+                };
                 Ok(QueuePage {
                     nav,
                     rows,
                     clients,
                     members,
                     get_started,
+                    snoozes,
                 })
             })
             .await

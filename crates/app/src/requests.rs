@@ -42,6 +42,9 @@ pub struct RequestFilter {
     pub tag: Option<String>,
     pub overdue: Option<bool>,
     pub quick: Option<bool>,
+    /// `Some(true)`: only requests snoozed now; `Some(false)`: only those not snoozed; `None`
+    /// (the API's default): both. The workspace's views pass `Some(false)`.
+    pub snoozed: Option<bool>,
     /// Only requests whose worst SLA clock is in one of these states.
     pub sla_states: Vec<rapport_core::sla::ClockStatus>,
     /// `-created` (default), `created`, `-updated`, `due`, `sla_due`.
@@ -286,6 +289,7 @@ pub(crate) fn list_requests_with_sla_in(
         tag: f.tag.map(|t| t.trim().to_lowercase()),
         overdue: f.overdue,
         quick: f.quick,
+        snoozed: f.snoozed,
         sla_states: f.sla_states.iter().map(|s| s.as_str()).collect(),
         sort: parse_sort(f.sort.as_deref())?,
         after: f.cursor.as_deref().map(cursor::decode).transpose()?,

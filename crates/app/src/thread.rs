@@ -37,6 +37,7 @@ pub(crate) fn record_inbound(
     let org = r.org_id;
     requests::touch_inbound(db, org, r.id, now)?;
     r.last_inbound_at = Some(now);
+    crate::snooze::wake_on_client_message(db, ctx, r, now)?;
     on_request_change(db, r, Change::Inbound, now)?;
     if let Some(s) = sentiment {
         crate::care::on_inbound(db, ctx, r, s, now)?;

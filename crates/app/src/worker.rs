@@ -131,7 +131,8 @@ impl App {
     /// Delete what has expired and only takes room or could be misused: sessions past their
     /// end, imports checked a day ago and never applied, one-time links a day past theirs
     /// (kept that long so that a late click still hears "expired" rather than "unknown"), and
-    /// presence reports from request pages closed since.
+    /// presence reports from request pages closed since, and snoozes whose time has passed (the
+    /// request is back in the views already; the sweep audits its return).
     /// Returns how many rows went.
     pub async fn housekeep(&self) -> AppResult<u64> {
         let now = self.now();
@@ -151,7 +152,8 @@ impl App {
                     db,
                     rapport_core::presence::fresh_since(now),
                 )?;
-                Ok(sessions + links + holds + presence)
+                let snoozes = crate::snooze::sweep_past(db, now)?;
+                Ok(sessions + links + holds + presence + snoozes)
             })
             .await?;
         if n > 0 {

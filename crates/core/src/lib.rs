@@ -47,6 +47,7 @@ pub mod search;
 pub mod sentiment;
 pub mod silence;
 pub mod sla;
+pub mod snooze;
 pub mod time_entry;
 pub mod validate;
 pub mod webhook;

@@ -24,12 +24,18 @@ pub const MAX_SILENCE_MINUTES: i64 = 2_000 * 60;
 pub struct SilencePolicy {
     /// 1 to 120000 business minutes; default 960 (16 hours).
     pub max_business_minutes: i64,
+    /// The other way round: waiting on the client, remind the assignee to follow up once this
+    /// many business minutes of the client's calendar have passed since our last message
+    /// without a reply from them. 1 to 120000; omitted or `null`: no reminders (the default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_after_business_minutes: Option<i64>,
 }
 
 impl Default for SilencePolicy {
     fn default() -> Self {
         SilencePolicy {
             max_business_minutes: DEFAULT_SILENCE_MINUTES,
+            follow_up_after_business_minutes: None,
         }
     }
 }
@@ -41,8 +47,54 @@ impl SilencePolicy {
             "max_business_minutes",
             validate::range(self.max_business_minutes, 1, MAX_SILENCE_MINUTES),
         );
+        if let Some(m) = self.follow_up_after_business_minutes {
+            v.check(
+                "follow_up_after_business_minutes",
+                validate::range(m, 1, MAX_SILENCE_MINUTES),
+            );
+        }
         v.finish(|| ())
     }
+}
+
+/// A request waiting on a client who has not answered our last message for longer than the
+/// policy's follow-up limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    /// Our last message, which the client has not answered.
+    pub asked_at: Timestamp,
+    /// Business minutes of the client's calendar since then.
+    pub business_minutes_waiting: i64,
+}
+
+/// Whether the assignee should follow up on `request` at `now`: it waits on the client, the
+/// policy asks for reminders, our last message is newer than the client's last word, and more
+/// than the policy's business minutes of the client's `calendar` have passed since it.
+pub fn follow_up(
+    now: Timestamp,
+    calendar: &Calendar,
+    policy: &SilencePolicy,
+    request: &Request,
+) -> Option<FollowUp> {
+    let limit = policy.follow_up_after_business_minutes?;
+    if request.status != Status::WaitingOnClient {
+        return None;
+    }
+    let asked = request.last_outbound_at?;
+    if request
+        .last_inbound_at
+        .is_some_and(|theirs| theirs >= asked)
+    {
+        return None;
+    }
+    let waited = bt::between(calendar, asked, now);
+    if waited <= bt::minutes(limit) {
+        return None;
+    }
+    Some(FollowUp {
+        asked_at: asked,
+        business_minutes_waiting: bt::whole_minutes(waited),
+    })
 }
 
 /// A client waiting on us for longer than the policy allows.
@@ -237,6 +289,36 @@ mod tests {
     }
 
     #[test]
+    fn a_follow_up_is_due_after_the_clients_business_hours_without_a_reply() {
+        use crate::access::Actor;
+        use crate::ids::ContactId;
+        let c = cal("Europe/Paris");
+        let mut r = asked_by(Actor::Contact(ContactId(1)));
+        // We asked on Friday 15:00 Paris time; the client's last word was before.
+        r.status = Status::WaitingOnClient;
+        r.last_outbound_at = Some(ts("2026-03-06T15:00:00+01:00"));
+        let off = SilencePolicy::default();
+        let on = SilencePolicy {
+            follow_up_after_business_minutes: Some(4 * 60),
+            ..Default::default()
+        };
+        // Two hours on Friday, two on Monday morning: due after Monday 11:00.
+        let monday = |t: &str| ts(&format!("2026-03-09T{t}+01:00"));
+        assert_eq!(follow_up(monday("11:00:00"), &c, &on, &r), None);
+        let f = follow_up(monday("11:30:00"), &c, &on, &r).unwrap();
+        assert_eq!(f.asked_at, ts("2026-03-06T15:00:00+01:00"));
+        assert_eq!(f.business_minutes_waiting, 4 * 60 + 30);
+        // Off by default; not when the client answered; not unless waiting on the client.
+        assert_eq!(follow_up(monday("16:00:00"), &c, &off, &r), None);
+        let mut answered = r.clone();
+        answered.last_inbound_at = Some(ts("2026-03-06T16:00:00+01:00"));
+        assert_eq!(follow_up(monday("16:00:00"), &c, &on, &answered), None);
+        let mut working = r.clone();
+        working.status = Status::InProgress;
+        assert_eq!(follow_up(monday("16:00:00"), &c, &on, &working), None);
+    }
+
+    #[test]
     fn the_wait_runs_from_the_oldest_unanswered_word() {
         use crate::access::Actor;
         use crate::ids::{ContactId, MemberId};
@@ -283,6 +365,7 @@ mod tests {
         for bad in [0, -1, MAX_SILENCE_MINUTES + 1] {
             let e = SilencePolicy {
                 max_business_minutes: bad,
+                ..Default::default()
             }
             .validate()
             .unwrap_err();
@@ -341,7 +424,7 @@ mod tests {
             later in 0i64..30 * 86_400,
         ) {
             let c = cal("Asia/Kolkata");
-            let p = SilencePolicy { max_business_minutes: limit };
+            let p = SilencePolicy { max_business_minutes: limit, ..Default::default() };
             let asked = Timestamp::from_second(asked).unwrap();
             let now = asked + jiff::SignedDuration::from_secs(later);
             let s = silence(now, &c, &p, Some(asked), None, Status::Triaged);

@@ -45,6 +45,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     21 "0021_request_presence",
     22 "0022_health_by_client",
     23 "0023_ratings_client",
+    24 "0024_request_snoozes",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -71,6 +72,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     21 "0021_request_presence",
     22 "0022_health_by_client",
     23 "0023_ratings_client",
+    24 "0024_request_snoozes",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -29,6 +29,7 @@ impl JobKind for Check {
 
 pub const ALERT: &str = "silence";
 pub const PROPOSAL_OVERDUE: &str = "proposal.overdue";
+pub const FOLLOW_UP: &str = "follow_up";
 
 /// Queue the org's periodic check for `run_at` unless one is already queued or running.
 pub(crate) fn ensure_check(
@@ -170,6 +171,59 @@ fn silence_alert(r: &Request, policy: &SilencePolicy, s: &Silence) -> NewAlert {
     }
 }
 
+/// Requests waiting on a client who has not answered for longer than their engagement's
+/// follow-up setting (engagements without one never remind), each with its policy.
+pub(crate) fn follow_ups(
+    db: &mut Db<'_>,
+    org: OrgId,
+    now: Timestamp,
+) -> AppResult<Vec<(Request, SilencePolicy, silence::FollowUp)>> {
+    let mut lookup = Lookup::default();
+    let mut out = Vec::new();
+    for r in store::follow_up_candidates(db, org)? {
+        let Some(policy) = lookup
+            .engagement(db, org, r.engagement_id)?
+            .as_ref()
+            .map(Engagement::silence_policy_or_default)
+            .filter(|p| p.follow_up_after_business_minutes.is_some())
+        else {
+            continue;
+        };
+        let calendar = lookup.calendar(db, org, r.client_id, r.engagement_id)?;
+        if let Some(f) = silence::follow_up(now, &calendar, &policy, &r) {
+            out.push((r, policy, f));
+        }
+    }
+    Ok(out)
+}
+
+/// The reminder to the assignee (unassigned: to whoever reads the alerts) to follow up with a
+/// client who has not answered: once per message of ours left unanswered.
+fn follow_up_alert(r: &Request, policy: &SilencePolicy, f: &silence::FollowUp) -> NewAlert {
+    let limit = policy.follow_up_after_business_minutes.unwrap_or_default();
+    NewAlert {
+        kind: FOLLOW_UP.to_string(),
+        severity: Severity::Info,
+        subject_kind: Some("request"),
+        subject_id: Some(r.id.0),
+        message: format!(
+            "Request #{} \"{}\": the client has not answered for {} of their business time (follow up after {})",
+            r.id,
+            r.title,
+            hours(f.business_minutes_waiting),
+            hours(limit)
+        ),
+        details: serde_json::json!({
+            "request_id": r.id,
+            "asked_at": f.asked_at,
+            "business_minutes_waiting": f.business_minutes_waiting,
+            "follow_up_after_business_minutes": limit,
+        }),
+        recipient_id: r.assignee_id,
+        dedupe_key: format!("{FOLLOW_UP}:{}:{}", r.id.0, f.asked_at.as_millisecond()),
+    }
+}
+
 /// The alert for a proposal promised and not sent by its due date: always raised, once per
 /// due date.
 pub(crate) fn proposal_alert(p: &Promise) -> NewAlert {
@@ -249,6 +303,9 @@ impl App {
         self.finish_job(job, worker, move |db, now| {
             for (r, policy, s) in silences(db, org, None, now)? {
                 crate::alerts::raise(db, org, &silence_alert(&r, &policy, &s), now)?;
+            }
+            for (r, policy, f) in follow_ups(db, org, now)? {
+                crate::alerts::raise(db, org, &follow_up_alert(&r, &policy, &f), now)?;
             }
             for p in store::overdue_proposals(db, org, now)? {
                 crate::alerts::raise(db, org, &proposal_alert(&p), now)?;

@@ -42,6 +42,7 @@ mod second_factor;
 mod security;
 mod setup_pages;
 mod signals;
+mod snooze;
 mod thread;
 mod transfer;
 mod ui;

@@ -272,6 +272,15 @@ async fn varied_org(app: &TestApp) -> (OrgId, String) {
     )
     .await
     .ok(200);
+    // It is snoozed until the client writes (the snooze moves with it, by the same member).
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/requests/{request}/snooze"),
+        Some(&token),
+        Some(json!({"until_client_writes": true})),
+    )
+    .await
+    .ok(200);
     newer_tables(app, &token, &ctx, client, contact).await;
     for t in TABLES {
         let n = app.count_in(org.id, t.name).await;

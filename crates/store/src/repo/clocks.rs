@@ -255,6 +255,23 @@ pub fn silence_candidates(
     Ok(found)
 }
 
+/// Requests waiting on the client whose last word is older than our last message (candidates
+/// for a follow-up reminder), oldest first.
+pub fn follow_up_candidates(db: &mut Db<'_>, org: OrgId) -> Result<Vec<Request>, StoreError> {
+    db.query_map(
+        &format!(
+            "SELECT {} FROM requests
+             WHERE org_id = $1 AND status = 'waiting_on_client'
+               AND last_outbound_at IS NOT NULL
+               AND (last_inbound_at IS NULL OR last_inbound_at < last_outbound_at)
+             ORDER BY id",
+            requests::COLUMNS
+        ),
+        params![org],
+        requests::from_row,
+    )
+}
+
 /// The client's oldest message on a request written after `after` (every one when `None`),
 /// not counting machines' mail (auto-replies): where their wait for an answer began.
 pub fn oldest_inbound_after(

@@ -27,6 +27,7 @@ pub mod ratings;
 pub mod requests;
 pub mod scope;
 pub mod search;
+pub mod snoozes;
 pub mod time_entries;
 
 /// Every unique key a write maps to the field it protects (`StoreError::on_unique`), so a test

@@ -313,6 +313,8 @@ pub struct RequestQuery {
     /// `Some(true)`: only open work past its due date; `Some(false)`: everything else.
     pub overdue: Option<bool>,
     pub quick: Option<bool>,
+    /// `Some(true)`: only requests snoozed at `now`; `Some(false)`: only those not snoozed.
+    pub snoozed: Option<bool>,
     /// Only requests whose worst SLA clock is in one of these states (`at_risk`, `breached`, ...).
     pub sla_states: Vec<&'static str>,
     pub sort: RequestSort,
@@ -404,6 +406,17 @@ fn list_sql<'a>(org: OrgId, q: &'a RequestQuery) -> (String, Filter<'a>) {
     }
     if let Some(quick) = q.quick {
         f.and("quick = {}", Param::Bool(quick));
+    }
+    if let Some(snoozed) = q.snoozed {
+        let now = f.bind(Param::Int(
+            q.now.unwrap_or_else(Timestamp::now).as_millisecond(),
+        ));
+        let active = super::snoozes::active_condition(&now);
+        f.and_raw(&if snoozed {
+            active
+        } else {
+            format!("NOT {active}")
+        });
     }
     if !q.sla_states.is_empty() {
         let ps: Vec<String> = q

@@ -245,6 +245,25 @@ pub const TABLES: &[TableSpec] = &[
         json_with_ids: &[],
     },
     TableSpec {
+        name: "request_snoozes",
+        columns: &[
+            "org_id",
+            "request_id",
+            "until_at",
+            "until_client_writes",
+            "snoozed_by",
+            "snoozed_at",
+        ],
+        has_id: false,
+        key: &["request_id"],
+        booleans: &["until_client_writes"],
+        refs: &[
+            ("request_id", Table("requests")),
+            ("snoozed_by", Table("members")),
+        ],
+        json_with_ids: &[],
+    },
+    TableSpec {
         name: "request_status_log",
         columns: &["id", "org_id", "request_id", "at", "status"],
         has_id: true,

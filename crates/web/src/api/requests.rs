@@ -69,6 +69,9 @@ pub struct RequestQuery {
     /// `true`: open and past due; `false`: everything else.
     pub overdue: Option<bool>,
     pub quick: Option<bool>,
+    /// `true`: only requests snoozed now; `false`: only those not snoozed (what the workspace's
+    /// queue shows). Omitted: both, snoozed or not.
+    pub snoozed: Option<bool>,
     /// Worst SLA clock state, comma-separated: `at_risk,breached`.
     pub sla_state: Option<String>,
     /// `-created` (default), `created`, `-updated`, `due`, `sla_due` (earliest SLA due instant
@@ -140,6 +143,7 @@ async fn list(
         tag: q.tag,
         overdue: q.overdue,
         quick: q.quick,
+        snoozed: q.snoozed,
         sla_states: sla_states(q.sla_state.as_deref())?,
         sort: q.sort,
         cursor: q.cursor,
@@ -355,6 +359,57 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assign))
         .routes(routes!(messages, add_message))
         .routes(routes!(presence, report_presence))
+        .routes(routes!(snooze, put_snooze, delete_snooze))
+}
+
+/// A request's snooze, if it is snoozed now.
+#[derive(Serialize, ToSchema)]
+pub struct RequestSnooze {
+    /// `null` when the request is not snoozed (never snoozed, un-snoozed, woken by the client,
+    /// or its time has passed).
+    pub snooze: Option<rapport_core::snooze::Snooze>,
+}
+
+/// Whether the request is snoozed now, and until when. Members only.
+#[utoipa::path(get, operation_id = "getRequestSnooze", path = "/api/v1/requests/{id}/snooze", tag = "requests", params(("id" = i64, Path)),
+    responses((status = 200, body = RequestSnooze), Errors))]
+async fn snooze(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<RequestSnooze>> {
+    Ok(Json(RequestSnooze {
+        snooze: s.app.request_snooze(&auth.0, RequestId(id)).await?,
+    }))
+}
+
+/// Snooze a request until a time (in the future, within a year), until the client writes, or
+/// both, whichever comes first; a new snooze replaces the old. It leaves the workspace's queue
+/// views (and `GET /requests?snoozed=false`) until then. SLA clocks and promises keep running.
+/// A closed request cannot be snoozed (422). Members only.
+#[utoipa::path(put, operation_id = "snoozeRequest", path = "/api/v1/requests/{id}/snooze", tag = "requests", params(("id" = i64, Path)),
+    request_body = rapport_core::snooze::SnoozeInput, responses((status = 200, body = rapport_core::snooze::Snooze), Errors))]
+async fn put_snooze(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<rapport_core::snooze::SnoozeInput>,
+) -> ApiResult<Json<rapport_core::snooze::Snooze>> {
+    Ok(Json(
+        s.app.snooze_request(&auth.0, RequestId(id), input).await?,
+    ))
+}
+
+/// Un-snooze a request by hand: it is back in the views at once. Answers the snooze that ended;
+/// 404 when the request is not snoozed. Members only.
+#[utoipa::path(delete, operation_id = "unsnoozeRequest", path = "/api/v1/requests/{id}/snooze", tag = "requests", params(("id" = i64, Path)),
+    responses((status = 200, body = rapport_core::snooze::Snooze), Errors))]
+async fn delete_snooze(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<rapport_core::snooze::Snooze>> {
+    Ok(Json(s.app.unsnooze_request(&auth.0, RequestId(id)).await?))
 }
 
 /// Change many requests at once: assign, move to a status or add a tag. Each request changes

@@ -89,6 +89,8 @@ pub(super) struct EngagementForm {
     low_resolution: String,
     at_risk_percent: String,
     silence_hours: String,
+    /// Remind the assignee when a client waited on has not answered for this long; empty: off.
+    follow_up_hours: String,
 }
 
 fn hours_of(m: Option<i64>) -> String {
@@ -137,6 +139,7 @@ impl EngagementForm {
         }
         self.at_risk_percent = sla.at_risk_percent.to_string();
         self.silence_hours = fields::as_hours(silence.max_business_minutes);
+        self.follow_up_hours = hours_of(silence.follow_up_after_business_minutes);
         self
     }
 
@@ -251,11 +254,18 @@ impl EngagementForm {
     }
 
     fn silence(&self) -> Result<Option<SilencePolicy>, AppError> {
-        Ok(
-            fields::hours("silence_policy", &self.silence_hours)?.map(|m| SilencePolicy {
-                max_business_minutes: m,
+        let max = fields::hours("silence_policy", &self.silence_hours)?;
+        let follow_up = fields::hours(
+            "silence_policy.follow_up_after_business_minutes",
+            &self.follow_up_hours,
+        )?;
+        Ok(match (max, follow_up) {
+            (None, None) => None,
+            (max, follow_up) => Some(SilencePolicy {
+                max_business_minutes: max.unwrap_or(rapport_core::silence::DEFAULT_SILENCE_MINUTES),
+                follow_up_after_business_minutes: follow_up,
             }),
-        )
+        })
     }
 
     fn manager(&self) -> Result<Option<MemberId>, AppError> {
@@ -474,6 +484,8 @@ fn engagement_form(s: &Session, f: &EngagementForm, c: &FormCtx<'_>) -> Markup {
                 input id="e-risk" name="at_risk_percent" inputmode="numeric" size="4" value=(f.at_risk_percent);
                 label for="e-silence" { "Longest silence: the client never waits on us longer than (business hours)" }
                 input id="e-silence" name="silence_hours" inputmode="decimal" size="5" value=(f.silence_hours);
+                label for="e-follow-up" { "Follow-up reminder: waiting on the client, remind the assignee after (business hours without a reply; empty: off)" }
+                input id="e-follow-up" name="follow_up_hours" inputmode="decimal" size="5" value=(f.follow_up_hours);
             }
             button type="submit" name="intent" value="save" { @if c.editing { "Save" } @else { "Create the engagement" } }
         }

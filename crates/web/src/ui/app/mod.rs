@@ -77,6 +77,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/app/requests/{id}/status", post(request::set_status))
         .route("/app/requests/{id}/assign", post(request::assign))
+        .route("/app/requests/{id}/snooze", post(request::snooze))
+        .route("/app/requests/{id}/unsnooze", post(request::unsnooze))
         .route("/app/requests/{id}/promises", post(request::make_promise))
         .route("/app/requests/{id}/scope", post(request::confirm_scope))
         .route("/app/promises", get(promises::promises_page))
@@ -161,7 +163,7 @@ pub const ALL_STATUSES: [Status; 6] = [
 
 /// The queues in the navigation: id (those of `rapport_app::pages::QUEUES`, whose counts the
 /// navigation reads), label.
-pub const VIEWS: [(&str, &str); 8] = [
+pub const VIEWS: [(&str, &str); 9] = [
     ("mine", "Mine"),
     ("unassigned", "Unassigned"),
     ("sla", "At SLA risk"),
@@ -170,6 +172,7 @@ pub const VIEWS: [(&str, &str); 8] = [
     ("complaints", "Complaints"),
     ("quick", "Quick lane"),
     ("open", "All open"),
+    ("snoozed", "Snoozed"),
 ];
 
 pub fn parse_id(raw: &str) -> UiResult<i64> {

@@ -179,11 +179,23 @@ async fn render(
             l.items
                 .into_iter()
                 .map(|r| Row {
-                    note: match (r.sla_state.as_deref(), r.sla_due_at) {
-                        (Some(st), Some(due)) => {
+                    note: match (
+                        model.snoozes.get(&r.request.id),
+                        r.sla_state.as_deref(),
+                        r.sla_due_at,
+                    ) {
+                        // The Snoozed view says when each comes back; its SLA keeps running.
+                        (Some(z), st, _) => {
+                            let back = snooze_returns(z, &me.tz);
+                            match st {
+                                Some(st) => format!("{back} · SLA {}", st.replace('_', " ")),
+                                None => back,
+                            }
+                        }
+                        (None, Some(st), Some(due)) => {
                             format!("SLA {} · due {}", st.replace('_', " "), when(due, &me.tz))
                         }
-                        (Some(st), None) => format!("SLA {}", st.replace('_', " ")),
+                        (None, Some(st), None) => format!("SLA {}", st.replace('_', " ")),
                         _ => String::new(),
                     },
                     id: r.request.id,
@@ -340,6 +352,15 @@ async fn render(
         }
     };
     Ok(page_with(state, s, &me, &model.nav, label, &view, body))
+}
+
+/// When a snoozed request comes back, as the Snoozed view says it.
+fn snooze_returns(z: &rapport_core::snooze::Snooze, tz: &str) -> String {
+    match (z.until, z.until_client_writes) {
+        (Some(t), true) => format!("back {} or when the client writes", when(t, tz)),
+        (Some(t), false) => format!("back {}", when(t, tz)),
+        (None, _) => "back when the client writes".to_string(),
+    }
 }
 
 /// How long a request has been open, in the largest unit that says it.

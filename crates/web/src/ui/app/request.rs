@@ -138,6 +138,10 @@ pub(super) async fn request_page(
         "rated" => Some("The team's rating is recorded beside the client's."),
         "promise moved" => Some("Promise moved to the new date; the history keeps why."),
         "scope recorded" => Some("Scope verdict recorded."),
+        "snoozed" => {
+            Some("Snoozed: it is out of the queues until it returns. Its SLA keeps running.")
+        }
+        "unsnoozed" => Some("Back in the queues."),
         "logged" => Some("Logged and finished through the quick lane; nobody was told."),
         "logged and told" => {
             Some("Logged and finished through the quick lane; the reply is queued to the client.")
@@ -221,6 +225,7 @@ async fn render_request(
             hx-include="#composer input[name=csrf], #body" hx-swap="innerHTML" {
             (presence_list(&model.others))
         }
+        (snooze_box(model.snooze.as_ref(), &base, &s.csrf, &me, &ctz, r.status))
         div class="actions" {
             form method="post" action={ (base) "/assign" } class="inline" id="assign-form" aria-label="Assign" {
                 (csrf_field(&s.csrf))
@@ -701,6 +706,126 @@ pub(super) async fn presence(
         )
         .await?;
     Ok(presence_list(&others))
+}
+
+/// Whether the request is snoozed (until when, for the member and in the client's zone) with
+/// the form to un-snooze it, or the form to snooze it.
+fn snooze_box(
+    z: Option<&rapport_core::snooze::Snooze>,
+    base: &str,
+    csrf: &str,
+    me: &Me,
+    client_tz: &str,
+    status: Status,
+) -> Markup {
+    html! {
+        section id="snooze" class="snooze" aria-labelledby="snooze-h" {
+            h2 id="snooze-h" class="sr-only" { "Snooze" }
+            @if let Some(z) = z {
+                p id="snoozed-until" class="notice" {
+                    @match z.until {
+                        Some(t) => {
+                            "Snoozed until " (me.at(t)) " (" (when(t, client_tz)) " for the client)"
+                            @if z.until_client_writes { ", or until the client writes" }
+                            "."
+                        }
+                        None => "Snoozed until the client writes.",
+                    }
+                    " Its SLA clocks keep running."
+                }
+                form method="post" action={ (base) "/unsnooze" } class="inline" id="unsnooze-form" {
+                    (csrf_field(csrf))
+                    button type="submit" { "Un-snooze" }
+                }
+            } @else if status != Status::Closed {
+                form method="post" action={ (base) "/snooze" } class="inline" id="snooze-form" aria-label="Snooze" {
+                    (csrf_field(csrf))
+                    label for="snooze-preset" { "Snooze " }
+                    select id="snooze-preset" name="preset" {
+                        option value="later_today" { "later today (3 hours)" }
+                        option value="tomorrow_morning" { "until tomorrow morning (09:00 " (me.tz) ")" }
+                        option value="next_week" { "until next week (Monday 09:00)" }
+                        option value="client_writes" { "until the client writes" }
+                        option value="at" { "until the time below" }
+                    }
+                    label for="snooze-at" class="sr-only" { "Until (" (me.tz) ")" }
+                    input type="datetime-local" id="snooze-at" name="at";
+                    label { input type="checkbox" name="or_client_writes" value="yes" checked; " or until the client writes" }
+                    button type="submit" { "Snooze" }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct SnoozeForm {
+    csrf: String,
+    /// A [`rapport_core::snooze::Preset`], `client_writes`, or `at` (the `at` field's time).
+    preset: String,
+    /// `datetime-local` in the member's zone, for `preset=at`.
+    at: String,
+    /// `yes`: the client's message brings it back too.
+    or_client_writes: String,
+}
+
+pub(super) async fn snooze(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<SnoozeForm>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let me = me(&state, &s).await?;
+    let or_client = f.or_client_writes == "yes";
+    let now = state.app.now();
+    let until: Result<Option<jiff::Timestamp>, AppError> = match f.preset.as_str() {
+        "client_writes" => Ok(None),
+        "at" => parse_local(&f.at, &me.tz)
+            .map(Some)
+            .map_err(|m| AppError::invalid("until", m)),
+        p => match p.parse::<rapport_core::snooze::Preset>() {
+            Ok(preset) => {
+                let tz = jiff::tz::TimeZone::get(&me.tz).unwrap_or(jiff::tz::TimeZone::UTC);
+                Ok(preset.until(now, &tz))
+            }
+            Err(_) => Err(AppError::invalid("preset", "choose when it comes back")),
+        },
+    };
+    let result = match until {
+        Ok(until) => state
+            .app
+            .snooze_request(
+                &s.ctx,
+                id,
+                rapport_core::snooze::SnoozeInput {
+                    until,
+                    until_client_writes: or_client || until.is_none(),
+                },
+            )
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    action_result(&state, &s, id, result, "snoozed").await
+}
+
+pub(super) async fn unsnooze(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<CsrfOnly>,
+) -> UiResult<Response> {
+    let id = RequestId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let result = match state.app.unsnooze_request(&s.ctx, id).await {
+        // Already back (its time passed, or the client wrote): nothing left to do.
+        Err(AppError::NotFound("snooze")) => Ok(()),
+        other => other.map(|_| ()),
+    };
+    action_result(&state, &s, id, result, "unsnoozed").await
 }
 
 #[derive(Deserialize, Default)]
