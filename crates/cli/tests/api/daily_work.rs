@@ -179,17 +179,7 @@ both!(
 both!(bulk_stays_inside_the_org, |app: TestApp| async move {
     let kaveri = app.client("Kaveri Foods").await;
     let a = id(&app.request(kaveri, "Brinjal volumes doubled").await);
-    let globex = app.app.create_org("globex", "Globex").await.unwrap();
-    let boss = app
-        .app
-        .add_member_as_operator(
-            globex.id,
-            crate::support::member("boss@globex.example", "Boss", Role::Owner),
-        )
-        .await
-        .unwrap();
-    let ctx = app.app.ctx_for_member(globex.id, boss.id).await.unwrap();
-    let (_, other) = app.app.create_token_for(&ctx, boss.id, "t").await.unwrap();
+    let (_, other) = app.other_firm().await;
     let out = app
         .post(
             "/api/v1/requests/bulk",

@@ -5,12 +5,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rapport_core::access::Role;
 use rapport_core::ids::OrgId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, member};
+use crate::support::TestApp;
 use crate::{both, both_with};
 
 /// A webhook receiver on 127.0.0.1 that records the events it is sent.
@@ -42,19 +41,6 @@ async fn spawn(engine: rapport_store::Engine) -> Option<TestApp> {
         web.api_rate = None;
     })
     .await
-}
-
-/// Another organisation with an owner's token.
-async fn other_org(app: &TestApp) -> (OrgId, String) {
-    let other = app.app.create_org("globex", "Globex").await.unwrap();
-    let m = app
-        .app
-        .add_member_as_operator(other.id, member("boss@globex.example", "Boss", Role::Owner))
-        .await
-        .unwrap();
-    let ctx = app.app.ctx_for_member(other.id, m.id).await.unwrap();
-    let (_, token) = app.app.create_token_for(&ctx, m.id, "t").await.unwrap();
-    (other.id, token)
 }
 
 /// Start the job worker with 4 slots, at most `per_org` of them for one organisation.
@@ -116,7 +102,7 @@ both_with!(
     one_orgs_flood_does_not_stall_another_orgs_jobs,
     spawn,
     |app: TestApp| async move {
-        let (globex, globex_token) = other_org(&app).await;
+        let (globex, globex_token) = app.other_firm().await;
         let (url, calls) = receiver().await;
         let hook = webhook(&app, &globex_token, &url).await;
         let _stop = start_worker(&app, 2);

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::support::{PASSWORD, TestApp, member};
+use crate::support::{PASSWORD, TestApp};
 use crate::ui::{get, post, sign_in};
 
 const CONTACT: &str = "priya@kaveri.example";
@@ -322,17 +322,7 @@ both!(
         assert_eq!(res.status, 403, "{}", res.body);
 
         // Another firm's members see no such request.
-        let globex = app.app.create_org("globex", "Globex").await.unwrap();
-        let boss = app
-            .app
-            .add_member_as_operator(
-                globex.id,
-                member("boss@globex.example", "Boss", Role::Owner),
-            )
-            .await
-            .unwrap();
-        let ctx = app.app.ctx_for_member(globex.id, boss.id).await.unwrap();
-        let (_, boss) = app.app.create_token_for(&ctx, boss.id, "t").await.unwrap();
+        let (_, boss) = app.other_firm().await;
         snooze(&app, id, &boss, json!({"until_client_writes": true}))
             .await
             .problem(404);

@@ -355,6 +355,20 @@ impl TestApp {
             .1
     }
 
+    /// A second firm on the same server ("globex") with an owner; returns its id and the owner's
+    /// API token, for checking that one firm never reaches another's records.
+    pub async fn other_firm(&self) -> (OrgId, String) {
+        let other = self.app.create_org("globex", "Globex").await.unwrap();
+        let m = self
+            .app
+            .add_member_as_operator(other.id, member("boss@globex.example", "Boss", Role::Owner))
+            .await
+            .unwrap();
+        let ctx = self.app.ctx_for_member(other.id, m.id).await.unwrap();
+        let (_, token) = self.app.create_token_for(&ctx, m.id, "t").await.unwrap();
+        (other.id, token)
+    }
+
     /// A client (with default calendar) created through the API; returns its id.
     pub async fn client(&self, name: &str) -> i64 {
         self.post(

@@ -218,21 +218,7 @@ both!(
     |app: TestApp| async move {
         let ours = app.client("Ours").await;
         // A second firm on the same server.
-        let other = app.app.create_org("globex", "Globex").await.unwrap();
-        let m = app
-            .app
-            .add_member_as_operator(
-                other.id,
-                crate::support::member(
-                    "boss@globex.example",
-                    "Boss",
-                    rapport_core::access::Role::Owner,
-                ),
-            )
-            .await
-            .unwrap();
-        let ctx = app.app.ctx_for_member(other.id, m.id).await.unwrap();
-        let (_, theirs) = app.app.create_token_for(&ctx, m.id, "t").await.unwrap();
+        let (_, theirs) = app.other_firm().await;
         let their_client = app
             .post(
                 "/api/v1/clients",
