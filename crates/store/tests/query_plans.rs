@@ -249,3 +249,30 @@ async fn precedent_reads_walk_the_latest_decisions_by_index() {
         );
     }
 }
+
+/// Overdue and snoozed are judged at the caller's clock: a query that filters on either without
+/// saying when is refused as a misuse, never answered by the machine's clock.
+#[tokio::test]
+async fn time_filters_need_the_callers_clock() {
+    let db = TestDb::new(Engine::Sqlite).unwrap();
+    let (store, org, _) = setup(&db).await;
+    for q in [
+        RequestQuery {
+            overdue: Some(true),
+            ..RequestQuery::default()
+        },
+        RequestQuery {
+            snoozed: Some(false),
+            ..RequestQuery::default()
+        },
+    ] {
+        let err = store
+            .read(move |db| requests::list_with_sla(db, org, &q))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, rapport_store::StoreError::Misuse(_)),
+            "{err:?}"
+        );
+    }
+}

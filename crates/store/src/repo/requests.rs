@@ -320,6 +320,8 @@ pub struct RequestQuery {
     pub sort: RequestSort,
     pub after: Option<(i64, i64)>,
     pub limit: usize,
+    /// The instant `overdue` and `snoozed` are judged at: the caller's clock, never the
+    /// machine's (a filter that needs it without it is a misuse).
     pub now: Option<Timestamp>,
 }
 
@@ -346,7 +348,7 @@ pub fn list(db: &mut Db<'_>, org: OrgId, q: &RequestQuery) -> Result<Page<Reques
 const OPEN_STATUSES: &str = "status IN ('new', 'triaged', 'in_progress', 'waiting_on_client')";
 
 /// The SQL of a list and its parameters.
-fn list_sql<'a>(org: OrgId, q: &'a RequestQuery) -> (String, Filter<'a>) {
+fn list_sql<'a>(org: OrgId, q: &'a RequestQuery) -> Result<(String, Filter<'a>), StoreError> {
     let mut f = Filter::new(org);
     if !q.statuses.is_empty() {
         let ps: Vec<String> = q
@@ -385,8 +387,17 @@ fn list_sql<'a>(org: OrgId, q: &'a RequestQuery) -> (String, Filter<'a>) {
             Param::Text(t.clone().into()),
         );
     }
+    let now = || {
+        q.now
+            .map(|t| Param::Int(t.as_millisecond()))
+            .ok_or_else(|| {
+                StoreError::Misuse(
+                    "an overdue or snoozed filter needs `now`, the caller's clock".into(),
+                )
+            })
+    };
     if let Some(o) = q.overdue {
-        let now = Param::Int(q.now.unwrap_or_else(Timestamp::now).as_millisecond());
+        let now = now()?;
         if o {
             // Spelled with the sort expression of `due` (the same for a dated request) and
             // the open statuses verbatim, so the index of open work by due date serves it.
@@ -408,9 +419,7 @@ fn list_sql<'a>(org: OrgId, q: &'a RequestQuery) -> (String, Filter<'a>) {
         f.and("quick = {}", Param::Bool(quick));
     }
     if let Some(snoozed) = q.snoozed {
-        let now = f.bind(Param::Int(
-            q.now.unwrap_or_else(Timestamp::now).as_millisecond(),
-        ));
+        let now = f.bind(now()?);
         let active = super::snoozes::active_condition(&now);
         f.and_raw(&if snoozed {
             active
@@ -441,7 +450,7 @@ fn list_sql<'a>(org: OrgId, q: &'a RequestQuery) -> (String, Filter<'a>) {
         f.sql(),
         limit + 1
     );
-    (sql, f)
+    Ok((sql, f))
 }
 
 /// The engine's plan for [`list_with_sla`] with `q`: SQLite's `EXPLAIN QUERY PLAN` details, or
@@ -451,7 +460,7 @@ pub fn explain_list(
     org: OrgId,
     q: &RequestQuery,
 ) -> Result<Vec<String>, StoreError> {
-    let (sql, f) = list_sql(org, q);
+    let (sql, f) = list_sql(org, q)?;
     match db.engine() {
         crate::Engine::Sqlite => {
             db.query_map(&format!("EXPLAIN QUERY PLAN {sql}"), &f.params(), |r| {
@@ -469,7 +478,7 @@ pub fn list_with_sla(
     org: OrgId,
     q: &RequestQuery,
 ) -> Result<Page<RequestWithSla>, StoreError> {
-    let (sql, f) = list_sql(org, q);
+    let (sql, f) = list_sql(org, q)?;
     let limit = q.limit.clamp(1, super::MAX_PAGE);
     let rows = db.query_map(&sql, &f.params(), |r| {
         Ok(RequestWithSla {
