@@ -281,3 +281,56 @@ fn healthcheck_exits_zero_only_for_a_2xx_answer() {
     assert_eq!(gone.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `rapport migrate --dry-run` says what would be applied and whether the running release keeps
+/// working on it, and changes nothing; after a real migrate it has nothing to say.
+#[test]
+fn migrate_dry_run_lists_what_would_change_and_changes_nothing() {
+    let dir = std::env::temp_dir().join(format!("rapport-dry-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("dry.db").display());
+    let latest = rapport_store::migrate::SQLITE.last().unwrap();
+
+    let out = run(BIN, &["migrate", "--db", &db, "--dry-run"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "would apply {} migration(s)",
+            rapport_store::migrate::SQLITE.len()
+        )),
+        "{text}"
+    );
+    // Each migration with its kind and its statements, first lines only.
+    assert!(
+        text.contains("0001_init (version 1) — contract") && text.contains("  CREATE TABLE orgs"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{} (version {})", latest.name, latest.version)));
+
+    let json = run(BIN, &["migrate", "--db", &db, "--dry-run", "--json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        plan["pending"].as_array().unwrap().len(),
+        rapport_store::migrate::SQLITE.len()
+    );
+    for m in plan["pending"].as_array().unwrap() {
+        let expected = if m["version"].as_i64().unwrap() <= rapport_store::migrate::BASELINE {
+            "contract"
+        } else {
+            "expand"
+        };
+        assert_eq!(m["compat"], expected, "{m}");
+    }
+
+    // Nothing was applied by the dry runs.
+    let applied = run(BIN, &["migrate", "--db", &db, "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&applied.stdout).unwrap();
+    assert_eq!(
+        report["applied"].as_array().unwrap().len(),
+        rapport_store::migrate::SQLITE.len()
+    );
+    let after = stdout(&run(BIN, &["migrate", "--db", &db, "--dry-run"]));
+    assert_eq!(after, "schema is current: nothing to apply");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -45,6 +45,9 @@ pub struct Problem {
     bearer_challenge: bool,
 }
 
+/// What a 503 for an unavailable dependency advises: a failover measured here takes a few seconds.
+const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 2;
+
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Problem {
@@ -190,11 +193,15 @@ pub fn problem_for(e: AppError) -> Problem {
         }
         AppError::Unavailable(m) => {
             tracing::warn!(error = %m, "dependency unavailable");
-            Problem::new(
+            let mut p = Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the service is temporarily unavailable; try again shortly",
             )
-            .with_type("unavailable")
+            .with_type("unavailable");
+            // A database switching over (or a pool briefly exhausted) is back within seconds;
+            // saying when to retry keeps well-behaved clients from hammering it meanwhile.
+            p.retry_after = UNAVAILABLE_RETRY_AFTER_SECS;
+            p
         }
         AppError::Internal(m) => {
             tracing::error!(error = %m, "internal error");
