@@ -29,6 +29,7 @@ pub mod mail_out;
 pub mod mail_settings;
 pub mod member_invites;
 pub mod merge;
+pub mod ops;
 pub mod org;
 pub mod pages;
 pub mod people;
@@ -167,6 +168,8 @@ pub struct App {
     /// Analysed briefs and precedents for the scope check of new requests (derived data, per
     /// process).
     scope_cache: Arc<scope::ScopeCaches>,
+    /// Failures this process saw, for `/metrics` (see [`ops`]).
+    ops: Arc<ops::OpsCounters>,
 }
 
 impl App {
@@ -176,6 +179,7 @@ impl App {
             settings,
             clock: Arc::new(Timestamp::now),
             scope_cache: Arc::new(scope::ScopeCaches::default()),
+            ops: Arc::new(ops::OpsCounters::default()),
         }
     }
 

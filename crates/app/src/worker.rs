@@ -14,6 +14,23 @@ use rapport_store::repo::{audit, jobs as store};
 use crate::jobs::{JobFailure, JobKind, Probe, WorkerConfig};
 use crate::{App, AppError, AppResult};
 
+/// Every job kind the worker runs: `/metrics` reports each, zeros included, so a dashboard
+/// shows a quiet kind as 0 rather than no data. Kept next to `dispatch`'s match.
+const KINDS: [&str; 12] = [
+    Probe::KIND,
+    crate::health_jobs::Recompute::KIND,
+    crate::health_jobs::Daily::KIND,
+    crate::clocks::sla::Check::KIND,
+    crate::clocks::promises::Check::KIND,
+    crate::clocks::silence::Check::KIND,
+    crate::mail_out::Send::KIND,
+    crate::mail_out::Outbox::KIND,
+    crate::thread::Reached::KIND,
+    crate::mail::poll::Poll::KIND,
+    crate::events::Deliver::KIND,
+    crate::events::RunRules::KIND,
+];
+
 impl App {
     /// Claim and run one batch of due jobs. Returns how many were claimed.
     pub async fn run_due_jobs(&self, cfg: &WorkerConfig) -> AppResult<usize> {
@@ -61,6 +78,7 @@ impl App {
     async fn job_failed(&self, job: &Job, worker: &str, message: String) -> AppResult<()> {
         let now = self.now();
         let retry_at = jobs::after_failure(job, now);
+        self.ops.job_failed(&job.kind, retry_at.is_none());
         let (org, id, worker) = (job.org_id, job.id, worker.to_string());
         let kind = job.kind.clone();
         self.store
@@ -80,6 +98,41 @@ impl App {
                 Ok(())
             })
             .await
+    }
+
+    /// Due jobs per kind at the app's clock, every kind in [`KINDS`] included (with zeros):
+    /// one read through the queue's claim index. `Err`: the database could not be read.
+    pub(crate) async fn job_queue(&self) -> Result<Vec<crate::ops::JobQueue>, String> {
+        use crate::ops::JobQueue;
+        let now = self.now();
+        let found = self
+            .store
+            .read(move |db| store::due_by_kind(db, now))
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut by_kind: std::collections::BTreeMap<String, JobQueue> = KINDS
+            .iter()
+            .map(|k| {
+                let q = JobQueue {
+                    kind: (*k).to_string(),
+                    due: 0,
+                    oldest_due_age_seconds: 0.0,
+                };
+                ((*k).to_string(), q)
+            })
+            .collect();
+        for d in found {
+            let age = now.duration_since(d.oldest_run_at).as_secs_f64().max(0.0);
+            by_kind.insert(
+                d.kind.clone(),
+                JobQueue {
+                    kind: d.kind,
+                    due: d.due,
+                    oldest_due_age_seconds: age,
+                },
+            );
+        }
+        Ok(by_kind.into_values().collect())
     }
 
     async fn dispatch(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {

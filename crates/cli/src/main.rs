@@ -24,7 +24,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the workspace, the portal and the API (migrates the database first).
-    Serve(commands::serve::ServeArgs),
+    // Boxed: its many flags would make every other command as large (clippy's
+    // large_enum_variant).
+    Serve(Box<commands::serve::ServeArgs>),
     /// Apply pending database migrations.
     Migrate(commands::migrate::MigrateArgs),
     /// Fill a database with a believable demo workspace.
@@ -77,7 +79,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => commands::serve::run(args),
+        Command::Serve(args) => commands::serve::run(*args),
         Command::Migrate(args) => commands::migrate::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::User(cmd) => commands::user::run(cmd),

@@ -9,6 +9,7 @@ mod pool;
 pub mod postgres;
 pub mod repo;
 pub mod sqlite;
+pub mod stats;
 mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -2,11 +2,12 @@
 //! tokio's blocking threads with a connection of its own.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
 use crate::error::StoreError;
+use crate::stats::StoreStats;
 
 type Connect<C> = Box<dyn Fn() -> Result<C, StoreError> + Send + Sync>;
 
@@ -16,6 +17,8 @@ pub(crate) struct Pool<C: Send + 'static> {
     connect: Connect<C>,
     healthy: fn(&C) -> bool,
     acquire_timeout: Duration,
+    /// Where the time callers wait for a connection is recorded (see [`Pool::run`]).
+    stats: Arc<StoreStats>,
 }
 
 impl<C: Send + 'static> Pool<C> {
@@ -24,6 +27,7 @@ impl<C: Send + 'static> Pool<C> {
         acquire_timeout: Duration,
         connect: Connect<C>,
         healthy: fn(&C) -> bool,
+        stats: Arc<StoreStats>,
     ) -> Arc<Self> {
         Arc::new(Pool {
             idle: Mutex::new(Vec::with_capacity(size)),
@@ -31,6 +35,7 @@ impl<C: Send + 'static> Pool<C> {
             connect,
             healthy,
             acquire_timeout,
+            stats,
         })
     }
 
@@ -42,39 +47,55 @@ impl<C: Send + 'static> Pool<C> {
             .push(conn);
     }
 
-    /// Run `f` with a pooled connection on a blocking thread.
+    /// Run `f` with a pooled connection on a blocking thread. The wait recorded runs from the
+    /// call to the moment `f` has its connection: the permit, a blocking thread, and opening a
+    /// connection when none is idle.
     pub(crate) async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut C) -> T + Send + 'static,
     {
+        let asked = Instant::now();
         let permit =
-            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+            match tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
                 .await
-                .map_err(|_| {
-                    StoreError::Unavailable(format!(
+            {
+                Ok(Ok(p)) => p,
+                Ok(Err(_)) => {
+                    return Err(StoreError::Unavailable("connection pool closed".into()));
+                }
+                Err(_) => {
+                    // The waits that time out are the ones an operator most needs to see.
+                    self.stats.pool_wait.observe(asked.elapsed());
+                    return Err(StoreError::Unavailable(format!(
                         "no database connection free after {:?}",
                         self.acquire_timeout
-                    ))
-                })?
-                .map_err(|_| StoreError::Unavailable("connection pool closed".into()))?;
+                    )));
+                }
+            };
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            pool.run_blocking(f)
+            pool.run_on_connection(f, Some(asked))
         })
         .await
         .map_err(|e| StoreError::backend("database task failed", None, e))?
     }
 
-    /// Run `f` with a pooled connection on the current thread. For callers that are already
-    /// on a blocking thread (or in a sync tool) and hold no permit.
-    pub(crate) fn run_blocking<T>(&self, f: impl FnOnce(&mut C) -> T) -> Result<T, StoreError> {
+    fn run_on_connection<T>(
+        &self,
+        f: impl FnOnce(&mut C) -> T,
+        asked: Option<Instant>,
+    ) -> Result<T, StoreError> {
         let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut conn = match pooled {
-            Some(c) if (self.healthy)(&c) => c,
-            _ => (self.connect)()?,
+        let conn = match pooled {
+            Some(c) if (self.healthy)(&c) => Ok(c),
+            _ => (self.connect)(),
         };
+        if let Some(at) = asked {
+            self.stats.pool_wait.observe(at.elapsed());
+        }
+        let mut conn = conn?;
         let out = f(&mut conn);
         if (self.healthy)(&conn) {
             self.give(conn);

@@ -9,6 +9,7 @@ use crate::error::StoreError;
 use crate::migrate::{self, MigrationReport};
 use crate::postgres::{PgEngine, PgOptions};
 use crate::sqlite::{Finish, SqliteEngine, SqliteOptions, WriterJob};
+use crate::stats::{PoolWaits, StatsSnapshot, StoreStats, WriterStats};
 
 /// Where the data lives, parsed from a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,7 @@ pub struct Store {
     /// is one read (one relaxed increment per read costs nothing beside a query).
     reads: Arc<AtomicU64>,
     cost: Arc<CostMeter>,
+    stats: Arc<StoreStats>,
 }
 
 /// The work the database did for [`Store::read`] and [`Store::write`], counted in units that
@@ -115,11 +117,15 @@ impl Store {
     pub async fn open(url: &str, opts: StoreOptions) -> Result<Store, StoreError> {
         let location = Location::parse(url)?;
         let url = url.to_string();
+        let stats = Arc::new(StoreStats::default());
+        let engine_stats = Arc::clone(&stats);
         let inner = tokio::task::spawn_blocking(move || match location {
             Location::Sqlite(path) => {
-                SqliteEngine::open(&path, opts.create, opts.sqlite).map(Inner::Sqlite)
+                SqliteEngine::open(&path, opts.create, opts.sqlite, engine_stats).map(Inner::Sqlite)
             }
-            Location::Postgres(_) => PgEngine::open(&url, opts.postgres).map(Inner::Postgres),
+            Location::Postgres(_) => {
+                PgEngine::open(&url, opts.postgres, engine_stats).map(Inner::Postgres)
+            }
         })
         .await
         .map_err(|e| StoreError::backend("open failed", None, e))??;
@@ -127,7 +133,39 @@ impl Store {
             inner: Arc::new(inner),
             reads: Arc::new(AtomicU64::new(0)),
             cost: Arc::new(CostMeter::default()),
+            stats,
         })
+    }
+
+    /// Waits for connections and, on SQLite, the writer's queue and commit times, for
+    /// `/metrics`. Reads counters only: no query, so it answers while the database does not.
+    pub fn stats(&self) -> StatsSnapshot {
+        let s = &self.stats;
+        match &*self.inner {
+            Inner::Sqlite(_) => StatsSnapshot {
+                pools: vec![
+                    PoolWaits {
+                        pool: "sqlite_readers",
+                        wait: s.pool_wait.snapshot(),
+                    },
+                    PoolWaits {
+                        pool: "sqlite_writer",
+                        wait: s.writer_wait.snapshot(),
+                    },
+                ],
+                writer: Some(WriterStats {
+                    queue_depth: s.writer_queue.load(Ordering::Relaxed).max(0),
+                    commit: s.commit.snapshot(),
+                }),
+            },
+            Inner::Postgres(_) => StatsSnapshot {
+                pools: vec![PoolWaits {
+                    pool: "postgres",
+                    wait: s.pool_wait.snapshot(),
+                }],
+                writer: None,
+            },
+        }
     }
 
     pub fn engine(&self) -> Engine {
@@ -257,7 +295,11 @@ impl Store {
         match &*self.inner {
             Inner::Sqlite(e) => {
                 let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, E>>();
+                // The single writer is SQLite's one write connection: the time a write waits
+                // for it is reported with the pools' waits.
+                let (queued, stats) = (std::time::Instant::now(), Arc::clone(&self.stats));
                 let job = Box::new(move |db: &mut Db<'_>| -> (bool, Finish) {
+                    stats.writer_wait.observe(queued.elapsed());
                     let result = f(db);
                     cost.finish(db, 0);
                     let ok = result.is_ok();

@@ -276,3 +276,95 @@ async fn time_filters_need_the_callers_clock() {
         );
     }
 }
+
+/// `/metrics` reads the due jobs per kind at every scrape: through the claim index, so a scrape
+/// costs the backlog of due jobs, never a scan of the queue with its finished and future jobs.
+#[tokio::test]
+async fn due_jobs_per_kind_are_read_through_the_claim_index() {
+    use rapport_store::repo::jobs;
+
+    async fn queue(store: &Store, org: OrgId) -> Timestamp {
+        let now: Timestamp = "2026-03-02T10:00:00Z".parse().unwrap();
+        store
+            .write(move |db| {
+                let payload = serde_json::json!({});
+                for i in 0..300_i64 {
+                    // A third due (one kind a minute late, one two), the rest later.
+                    let (kind, run_at) = match i % 3 {
+                        0 => ("sla.check", now - jiff::SignedDuration::from_mins(1)),
+                        1 => ("mail.send", now - jiff::SignedDuration::from_mins(2)),
+                        _ => ("sla.check", now + jiff::SignedDuration::from_hours(1)),
+                    };
+                    let j = jobs::NewJob {
+                        kind,
+                        payload: &payload,
+                        run_at,
+                        max_attempts: 5,
+                        dedupe_key: None,
+                    };
+                    jobs::enqueue(db, org, &j, now)?;
+                }
+                Ok::<_, rapport_store::StoreError>(())
+            })
+            .await
+            .unwrap();
+        now
+    }
+
+    let db = TestDb::new(Engine::Sqlite).unwrap();
+    let (store, org, _) = setup(&db).await;
+    let now = queue(&store, org).await;
+    let plan = store
+        .read(move |db| jobs::explain_due_by_kind(db, now))
+        .await
+        .unwrap();
+    let text = plan.join("\n");
+    assert!(
+        text.contains("SEARCH jobs USING INDEX jobs_claim"),
+        "not read from jobs_claim:\n{text}"
+    );
+    assert!(!text.contains("SCAN jobs"), "scans the queue:\n{text}");
+    let due = store
+        .read(move |db| jobs::due_by_kind(db, now))
+        .await
+        .unwrap();
+    let seen: Vec<(&str, i64, Timestamp)> = due
+        .iter()
+        .map(|d| (d.kind.as_str(), d.due, d.oldest_run_at))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("mail.send", 100, now - jiff::SignedDuration::from_mins(2)),
+            ("sla.check", 100, now - jiff::SignedDuration::from_mins(1)),
+        ]
+    );
+
+    let Some(db) = TestDb::new(Engine::Postgres) else {
+        eprintln!("skipped: RAPPORT_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let (store, org, _) = setup(&db).await;
+    let now = queue(&store, org).await;
+    let plan = store
+        .write(move |db| {
+            db.execute("SET LOCAL enable_seqscan = off", rapport_store::params![])?;
+            jobs::explain_due_by_kind(db, now)
+        })
+        .await
+        .unwrap();
+    let text = plan.join("\n");
+    assert!(
+        !text.contains("Seq Scan on jobs"),
+        "sequential scan:\n{text}"
+    );
+    assert!(
+        text.contains("jobs_claim"),
+        "not read from jobs_claim:\n{text}"
+    );
+    let due = store
+        .read(move |db| jobs::due_by_kind(db, now))
+        .await
+        .unwrap();
+    assert_eq!(due.iter().map(|d| d.due).sum::<i64>(), 200);
+}

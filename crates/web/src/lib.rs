@@ -65,7 +65,8 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = api::router().split_for_parts();
     let doc = Arc::new(api::document::render(&doc));
     let body_limit = state.config.body_limit;
-    Router::new()
+    let metrics_here = !state.config.metrics_own_address;
+    let router = Router::new()
         .merge(api)
         .merge(ui::router())
         .route(
@@ -83,8 +84,13 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .route("/readyz", get(ops::readyz));
+    let router = if metrics_here {
+        router.route("/metrics", get(ops::metrics))
+    } else {
+        router
+    };
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -129,6 +135,33 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .with_state(state)
+}
+
+/// The router for `--metrics-addr`: `/metrics` alone, sharing `state` (and so the main
+/// server's request counts). Not timed itself: scrapes are not the traffic being measured.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics_own_address))
+        .fallback(not_found)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
+}
+
+/// Serve [`metrics_router`] until `shutdown` resolves.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = server::ServerLimits {
+        max_connections: 16,
+        ..state.config.limits.clone()
+    };
+    server::serve(listener, metrics_router(state), limits, shutdown).await
 }
 
 /// The OpenAPI document as JSON (for `rapport` to print, and tests to check).

@@ -32,17 +32,40 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text exposition, for a scraper holding the operator's metrics token (request
-/// counts per route and memory use are the operator's business, not the internet's).
+/// Prometheus text exposition on the main address, for a scraper holding the operator's metrics
+/// token (request counts per route, queue depths and memory use are the operator's business,
+/// not the internet's). Not routed at all when metrics have their own address.
 pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let Some(expected) = state.config.metrics_token.as_deref() else {
         return Problem::new(
             StatusCode::NOT_FOUND,
-            "metrics are off; the operator turns them on with --metrics-token",
+            "metrics are off; the operator turns them on with --metrics-token or --metrics-addr",
         )
         .with_type("not-found")
         .into_response();
     };
+    if let Some(refused) = refuse_without(expected, &headers) {
+        return refused;
+    }
+    exposition(&state).await
+}
+
+/// `/metrics` on the address given to `--metrics-addr`: that address is the protection (one
+/// the firewall keeps to the scraper), and a token, when set too, is asked for as well.
+pub async fn metrics_own_address(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(expected) = state.config.metrics_token.as_deref()
+        && let Some(refused) = refuse_without(expected, &headers)
+    {
+        return refused;
+    }
+    exposition(&state).await
+}
+
+/// The 401 for a request without the bearer token `expected`; `None` when it has it.
+fn refuse_without(expected: &str, headers: &axum::http::HeaderMap) -> Option<Response> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -54,15 +77,20 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
         .unwrap_or("");
     // Compare digests, so the time taken does not depend on where the strings differ.
     let digest = |s: &str| hex::encode(sha2::Sha256::digest(s.as_bytes()));
-    if !crate::extract::constant_eq(&digest(given), &digest(expected)) {
-        return Problem::unauthorized("send Authorization: Bearer <metrics token>").into_response();
+    if crate::extract::constant_eq(&digest(given), &digest(expected)) {
+        None
+    } else {
+        Some(Problem::unauthorized("send Authorization: Bearer <metrics token>").into_response())
     }
-    let rss = resident_bytes().unwrap_or(0) as f64;
-    let body = state.metrics.render(&[(
-        "rapport_process_resident_bytes",
-        "Resident set size of the server.",
-        rss,
-    )]);
+}
+
+async fn exposition(state: &AppState) -> Response {
+    let ops = state.app.ops_snapshot().await;
+    if let Err(e) = &ops.jobs {
+        // Still served: the counters in memory are what the operator needs while it is down.
+        tracing::warn!(error = %e, "metrics: the job queue could not be read");
+    }
+    let body = state.metrics.render(Some(&ops), resident_bytes());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

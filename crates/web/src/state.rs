@@ -11,8 +11,12 @@ pub struct WebConfig {
     /// Mark cookies `Secure` and send HSTS. Also on whenever the public URL is https (see
     /// [`AppState::new`]).
     pub secure_cookies: bool,
-    /// The bearer token `/metrics` asks for; `None`: `/metrics` is not served.
+    /// The bearer token `/metrics` asks for; `None`: `/metrics` is not served on the main
+    /// address, and served without a token on its own address (see `metrics_own_address`).
     pub metrics_token: Option<String>,
+    /// `/metrics` is served on an address of its own ([`crate::metrics_router`]) and not on
+    /// the main one.
+    pub metrics_own_address: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client. A request from any other
     /// peer is taken at its connection's address, whatever headers it sends.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -31,6 +35,7 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: false,
             metrics_token: None,
+            metrics_own_address: false,
             trusted_proxies: Vec::new(),
             body_limit: 5 * 1024 * 1024,
             version: env!("CARGO_PKG_VERSION").to_string(),

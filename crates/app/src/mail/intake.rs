@@ -98,6 +98,10 @@ impl LmtpHandler for LmtpIntake {
                     Some(r) => r.clone(),
                     None => {
                         let outcome = app.ingest_mail(org, delivery.data.clone(), received).await;
+                        if outcome.is_err() {
+                            app.ops
+                                .mail_intake_failed(org, crate::ops::IntakeSource::Lmtp);
+                        }
                         let r = reply_for(&outcome);
                         per_org.insert(org, r.clone());
                         r

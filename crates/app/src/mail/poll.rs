@@ -190,6 +190,10 @@ impl App {
                     limit.as_secs()
                 )),
             };
+        if outcome.is_err() {
+            self.ops
+                .mail_intake_failed(org, crate::ops::IntakeSource::Mailbox(id));
+        }
         let quiet = self.settings.mail.alert_quiet;
         let every = SignedDuration::from_secs(mailbox.poll_seconds.max(1));
         self.finish_job(job, worker, move |db, now| {

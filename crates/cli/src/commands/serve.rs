@@ -37,6 +37,11 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Serve /metrics on this address (e.g. 127.0.0.1:9464) instead of the main one, which
+    /// then answers 404 for it. Keep the address to the scraper (loopback or a private
+    /// network); the metrics token, when also set, is asked for there too.
+    #[arg(long, env = "RAPPORT_METRICS_ADDR", value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
     /// The address of a reverse proxy in front of this server (repeatable): requests from it
     /// are counted against the client address in its X-Forwarded-For header. Requests from any
     /// other address are taken at their connection's address.
@@ -361,11 +366,18 @@ pub fn run(args: ServeArgs) -> CmdResult {
                 .clamp(1, args.job_concurrency);
             tokio::spawn(std::sync::Arc::new(app.clone()).run_worker(cfg, jobs_stopped))
         });
+        let metrics_listener = match &args.metrics_addr {
+            Some(at) => Some(tokio::net::TcpListener::bind(at).await.map_err(|e| {
+                Failure::Runtime(anyhow::anyhow!("cannot listen for metrics on {at}: {e}"))
+            })?),
+            None => None,
+        };
         let state = AppState::new(
             app,
             WebConfig {
                 secure_cookies,
                 metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
+                metrics_own_address: metrics_listener.is_some(),
                 trusted_proxies: args.trusted_proxies.clone(),
                 api_rate: (args.api_rate_limit > 0.0).then_some((args.api_rate_limit, args.api_rate_limit * 30.0)),
                 limits: rapport_web::server::ServerLimits {
@@ -380,10 +392,35 @@ pub fn run(args: ServeArgs) -> CmdResult {
         if let Some((lmtp_addr, _)) = &lmtp {
             println!("Rapport accepts LMTP at {lmtp_addr}");
         }
+        let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics_server = match metrics_listener {
+            Some(l) => {
+                let metrics_addr = l
+                    .local_addr()
+                    .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
+                // Second line on stdout, for scripts and tests; a reader that kept only the
+                // first (and closed the pipe) must not bring the server down, hence no println.
+                {
+                    use std::io::Write as _;
+                    let mut out = std::io::stdout();
+                    let _ = writeln!(out, "Rapport serves metrics at http://{metrics_addr}/metrics");
+                    let _ = out.flush();
+                }
+                tracing::info!(%metrics_addr, "serving /metrics on its own address");
+                Some(tokio::spawn(rapport_web::serve_metrics(l, state.clone(), async move {
+                    let _ = metrics_stopped.await;
+                })))
+            }
+            None => None,
+        };
         tracing::info!(%addr, engine = state.app.engine().name(), "serving");
         rapport_web::serve(listener, state, shutdown_signal())
             .await
             .map_err(|e| Failure::Runtime(anyhow::anyhow!("server error: {e}")))?;
+        let _ = stop_metrics.send(());
+        if let Some(m) = metrics_server {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), m).await;
+        }
         // Stop taking jobs and let the ones in flight finish (bounded by the lease).
         let _ = stop_jobs.send(true);
         if let Some((_, l)) = lmtp {

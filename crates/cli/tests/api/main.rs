@@ -26,6 +26,7 @@ mod mail_trust;
 mod mailbox_guard;
 mod member_invites;
 mod merge;
+mod observability;
 mod openapi;
 mod ops;
 mod oversight;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::db::PgConn;
 use crate::error::StoreError;
 use crate::pool::Pool;
+use crate::stats::StoreStats;
 
 #[derive(Debug, Clone)]
 pub struct PgOptions {
@@ -110,7 +111,11 @@ fn connect(t: &Target, opts: &PgOptions) -> Result<PgConn, StoreError> {
 }
 
 impl PgEngine {
-    pub(crate) fn open(url: &str, opts: PgOptions) -> Result<Self, StoreError> {
+    pub(crate) fn open(
+        url: &str,
+        opts: PgOptions,
+        stats: Arc<StoreStats>,
+    ) -> Result<Self, StoreError> {
         let t = target(url, &opts)?;
         let first = connect(&t, &opts)?;
         let o = opts.clone();
@@ -119,6 +124,7 @@ impl PgEngine {
             opts.acquire_timeout,
             Box::new(move || connect(&t, &o)),
             |c: &PgConn| !c.is_closed(),
+            stats,
         );
         pool.give(first);
         Ok(PgEngine { pool })

@@ -9,8 +9,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -19,6 +20,7 @@ pub mod backup;
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::pool::Pool;
+use crate::stats::StoreStats;
 
 /// Writes taken into one transaction at most. Bounds the latency a write can add to others.
 const MAX_BATCH: usize = 256;
@@ -71,6 +73,7 @@ pub(crate) struct SqliteEngine {
     pub(crate) path: PathBuf,
     writer: mpsc::SyncSender<WriterJob>,
     pub(crate) readers: Arc<Pool<Connection>>,
+    stats: Arc<StoreStats>,
 }
 
 fn configure(conn: &Connection, opts: &SqliteOptions, reader: bool) -> Result<(), StoreError> {
@@ -110,7 +113,12 @@ fn open_connection(path: &Path, create: bool) -> Result<Connection, StoreError> 
 }
 
 impl SqliteEngine {
-    pub(crate) fn open(path: &Path, create: bool, opts: SqliteOptions) -> Result<Self, StoreError> {
+    pub(crate) fn open(
+        path: &Path,
+        create: bool,
+        opts: SqliteOptions,
+        stats: Arc<StoreStats>,
+    ) -> Result<Self, StoreError> {
         if !create && !path.exists() {
             return Err(StoreError::Unavailable(format!(
                 "SQLite database {} does not exist",
@@ -144,9 +152,10 @@ impl SqliteEngine {
         configure(&conn, &opts, false)?;
 
         let (tx, rx) = mpsc::sync_channel::<WriterJob>(4096);
+        let writer_stats = Arc::clone(&stats);
         std::thread::Builder::new()
             .name("rapport-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, &writer_stats))
             .map_err(|e| StoreError::backend("cannot start the writer thread", None, e))?;
 
         let reader_path = path.to_path_buf();
@@ -160,28 +169,38 @@ impl SqliteEngine {
                 Ok(c)
             }),
             |_| true,
+            Arc::clone(&stats),
         );
         Ok(SqliteEngine {
             path: path.to_path_buf(),
             writer: tx,
             readers,
+            stats,
         })
     }
 
     pub(crate) fn submit(&self, job: WriterJob) -> Result<(), StoreError> {
-        self.writer
-            .send(job)
-            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))
+        // Counted before the send, so the writer never takes a job it has not seen counted
+        // (the depth would dip below zero).
+        self.stats.writer_queue.fetch_add(1, Ordering::Relaxed);
+        self.writer.send(job).map_err(|_| {
+            self.stats.writer_queue.fetch_sub(1, Ordering::Relaxed);
+            StoreError::Unavailable("the SQLite writer has stopped".into())
+        })
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterJob>) {
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterJob>, stats: &StoreStats) {
+    let taken = || stats.writer_queue.fetch_sub(1, Ordering::Relaxed);
     let mut pending_raw: Option<WriterJob> = None;
     loop {
         let first = match pending_raw.take() {
             Some(job) => job,
             None => match rx.recv() {
-                Ok(job) => job,
+                Ok(job) => {
+                    taken();
+                    job
+                }
                 Err(_) => return, // every Store handle is gone
             },
         };
@@ -199,18 +218,25 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterJob>) {
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(WriterJob::Raw(f)) => {
+                    taken();
                     pending_raw = Some(WriterJob::Raw(f));
                     break;
                 }
-                Ok(job) => batch.push(job),
+                Ok(job) => {
+                    taken();
+                    batch.push(job);
+                }
                 Err(_) => break,
             }
         }
-        run_batch(&conn, batch);
+        run_batch(&conn, batch, stats);
     }
 }
 
-fn run_batch(conn: &Connection, batch: Vec<WriterJob>) {
+/// Run one batch in one transaction, and record how long it took from BEGIN to the end of
+/// its COMMIT (what every write queued behind it waits for).
+fn run_batch(conn: &Connection, batch: Vec<WriterJob>, stats: &StoreStats) {
+    let began = Instant::now();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let err = StoreError::from(e);
         for job in batch {
@@ -249,6 +275,7 @@ fn run_batch(conn: &Connection, batch: Vec<WriterJob>) {
     if commit.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
     }
+    stats.commit.observe(began.elapsed());
     for finish in finishes {
         finish(commit.clone());
     }
