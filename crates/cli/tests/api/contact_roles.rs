@@ -565,3 +565,125 @@ both!(
         );
     }
 );
+
+both!(
+    the_pages_set_and_show_roles_and_a_client_admin_manages_people_in_the_portal,
+    |app: TestApp| async move {
+        use crate::support::PASSWORD;
+        use crate::ui::{get as page, post as submit, sign_in};
+        let client = app.client("Kaveri Foods").await;
+
+        // The workspace: the contact form sets the role; the client page shows it.
+        let owner = sign_in(&app, "app", "owner@acme.example", PASSWORD).await;
+        let form = page(
+            &app,
+            &format!("/app/clients/{client}/contacts/new"),
+            &[&owner],
+        )
+        .await;
+        form.says(200, "Role in the portal");
+        let csrf = form.csrf();
+        let added = submit(
+            &app,
+            &format!("/app/clients/{client}/contacts/new"),
+            &[&owner],
+            &[
+                ("csrf", &csrf),
+                ("name", "Carla Admin"),
+                ("email", "carla@kaveri.example"),
+                ("role", "client_admin"),
+            ],
+        )
+        .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        page(&app, &format!("/app/clients/{client}"), &[&owner])
+            .await
+            .says(200, "Carla Admin")
+            .says(200, "client admin");
+        let carla = id(&app
+            .get(&format!("/api/v1/contacts?client_id={client}"), &app.owner)
+            .await
+            .ok(200)["items"][0]);
+        app.give_portal_access(carla, "carla's password").await;
+
+        // The portal: Carla invites a colleague as a requester and makes them a viewer.
+        let session = sign_in(&app, "portal", "carla@kaveri.example", "carla's password").await;
+        let people = page(&app, "/portal/people", &[&session]).await;
+        people.says(200, "People at Kaveri Foods");
+        let csrf = people.csrf();
+        let invited = submit(
+            &app,
+            "/portal/people",
+            &[&session],
+            &[
+                ("csrf", &csrf),
+                ("name", "Rita Requester"),
+                ("email", "rita@kaveri.example"),
+                ("role", "requester"),
+            ],
+        )
+        .await;
+        assert_eq!(invited.status, 303, "{}", invited.body);
+        app.link_in_mail("rita@kaveri.example", "/portal/invite?token=")
+            .await;
+        let rita = app
+            .get(&format!("/api/v1/contacts?client_id={client}"), &app.owner)
+            .await
+            .ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["email"] == "rita@kaveri.example")
+            .cloned()
+            .expect("Rita added");
+        assert_eq!(
+            (rita["role"].as_str(), rita["portal_enabled"].as_bool()),
+            (Some("requester"), Some(true))
+        );
+        let changed = submit(
+            &app,
+            &format!("/portal/people/{}", id(&rita)),
+            &[&session],
+            &[("csrf", &csrf), ("action", "role"), ("role", "viewer")],
+        )
+        .await;
+        assert_eq!(changed.status, 303, "{}", changed.body);
+        page(&app, "/portal/people?done=role", &[&session])
+            .await
+            .says(200, "Role changed.")
+            .says(200, "viewer");
+        // A taken address keeps what was typed, with the reason.
+        submit(
+            &app,
+            "/portal/people",
+            &[&session],
+            &[
+                ("csrf", &csrf),
+                ("name", "Rita Again"),
+                ("email", "rita@kaveri.example"),
+                ("role", "viewer"),
+            ],
+        )
+        .await
+        .says(409, "Rita Again");
+
+        // An approver has no People page.
+        let (_, _) = person(
+            &app,
+            client,
+            "Ann Approver",
+            "ann@kaveri.example",
+            "approver",
+        )
+        .await;
+        let ann = sign_in(&app, "portal", "ann@kaveri.example", "a portal password").await;
+        let refused = page(&app, "/portal/people", &[&ann]).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert!(
+            !page(&app, "/portal", &[&ann])
+                .await
+                .body
+                .contains("/portal/people")
+        );
+    }
+);
