@@ -2,7 +2,8 @@
 //! leaf module, so that any use case can ask without importing another use case.
 
 use rapport_core::access::{Permission, Principal};
-use rapport_core::ids::{ClientId, MemberId, OrgId, RequestId};
+use rapport_core::client::Contact;
+use rapport_core::ids::{ClientId, ContactId, MemberId, OrgId, RequestId};
 use rapport_core::request::Request;
 use rapport_store::Db;
 use rapport_store::repo::{members, requests};
@@ -15,31 +16,36 @@ pub(crate) struct WorkScope {
     pub client: Option<ClientId>,
     /// The caller is a client's contact: internal notes and drafts are not theirs to see.
     pub contact: bool,
+    /// The caller is a requester: only work on the requests of this contact (their own).
+    pub requester: Option<ContactId>,
 }
 
 /// What a listing of work (requests, promises, change orders, search) may show the caller who
 /// asked for `asked` (a client filter). A contact sees their own client's work only, and asking
-/// for another client's finds nothing, as if it did not exist (`None`: list nothing). A member
-/// needs [`Permission::ReadOrgWork`] and gets the filter as asked.
+/// for another client's finds nothing, as if it did not exist (`None`: list nothing); a
+/// requester sees only work on their own requests. A member needs [`Permission::ReadOrgWork`]
+/// and gets the filter as asked.
 pub(crate) fn work_scope(ctx: &Ctx, asked: Option<ClientId>) -> AppResult<Option<WorkScope>> {
     match ctx.principal.client_scope() {
         Some(own) if asked.is_some_and(|c| c != own) => Ok(None),
         Some(own) => Ok(Some(WorkScope {
             client: Some(own),
             contact: true,
+            requester: ctx.principal.own_requests_only(),
         })),
         None => {
             ctx.require(Permission::ReadOrgWork)?;
             Ok(Some(WorkScope {
                 client: asked,
                 contact: false,
+                requester: None,
             }))
         }
     }
 }
 
 /// Load a request the caller may see: other orgs' and (for contacts) other clients' requests
-/// do not exist for them.
+/// do not exist for them, nor, for a requester, a colleague's.
 pub(crate) fn visible_request(
     db: &mut Db<'_>,
     p: &Principal,
@@ -61,6 +67,11 @@ pub(crate) fn visible_request(
     {
         return Err(AppError::NotFound("request"));
     }
+    if let Some(me) = p.own_requests_only()
+        && r.contact_id != Some(me)
+    {
+        return Err(AppError::NotFound("request"));
+    }
     Ok(client_view(p, r))
 }
 
@@ -71,6 +82,22 @@ pub(crate) fn client_view(p: &Principal, mut r: Request) -> Request {
         r.scope = None;
     }
     r
+}
+
+/// For a client admin, the contact `c` must be of their own client: anyone else's contact does
+/// not exist for them. Members pass (their own permission checks apply).
+pub(crate) fn check_manages(ctx: &Ctx, c: &Contact) -> AppResult<()> {
+    match ctx.principal.client_scope() {
+        None => Ok(()),
+        Some(own) => {
+            ctx.require(Permission::ManageClientContacts)?;
+            if c.client_id == own {
+                Ok(())
+            } else {
+                Err(AppError::NotFound("contact"))
+            }
+        }
+    }
 }
 
 /// A member that can be given work (an assignee, a manager): in this organisation and active.

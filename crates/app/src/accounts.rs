@@ -314,16 +314,22 @@ impl App {
             org_id: org,
             contact_id: contact.id,
             client_id: contact.client_id,
+            role: contact.role,
         };
         self.open_session(principal, SessionOwner::Contact(contact.id), ip)
             .await
     }
 
-    /// Invite a contact to the portal (managers and above). Access is on from now; the contact
-    /// gets a link to choose their own password, which staff never set or see. A new
-    /// invitation replaces the contact's unused links.
+    /// Invite a contact to the portal (managers and above, or the client's own client admin).
+    /// Access is on from now; the contact gets a link to choose their own password, which
+    /// staff never set or see. A new invitation replaces the contact's unused links.
     pub async fn invite_contact(&self, ctx: &Ctx, id: ContactId) -> AppResult<()> {
-        ctx.require(Permission::ManagePortalAccess)?;
+        if ctx.principal.client_scope().is_some() {
+            // A client admin invites their own client's contacts (checked on the row below).
+            ctx.require(Permission::ManageClientContacts)?;
+        } else {
+            ctx.require(Permission::ManagePortalAccess)?;
+        }
         let org = ctx.org();
         let org_name = self.org(org).await?.name;
         let token = new_secret(SecretKind::PortalInvite, org);
@@ -341,6 +347,7 @@ impl App {
             .write(move |db| -> AppResult<()> {
                 let c =
                     clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact"))?;
+                crate::access::check_manages(&ctx, &c)?;
                 clients::grant_portal(db, org, id, now)?;
                 accounts::cancel_contact_links(db, org, id)?;
                 accounts::create_link(
@@ -427,6 +434,7 @@ impl App {
             org_id: org,
             contact_id: contact.id,
             client_id: contact.client_id,
+            role: contact.role,
         };
         self.open_session(principal, SessionOwner::Contact(contact.id), ip)
             .await

@@ -372,6 +372,7 @@ impl App {
             org_id: org.id,
             contact_id: contact.id,
             client_id: contact.client_id,
+            role: contact.role,
         };
         self.finish_sign_in(
             org.id,

@@ -56,7 +56,43 @@ fn visible(
     {
         return Err(AppError::NotFound("change order"));
     }
+    // A requester sees the change orders for their own requests, not their colleagues'.
+    if p.own_requests_only().is_some()
+        && !c
+            .request_ids
+            .iter()
+            .any(|r| crate::access::visible_request(db, p, *r, false).is_ok())
+    {
+        return Err(AppError::NotFound("change order"));
+    }
     Ok(c)
+}
+
+/// The refusal for a contact who may not decide a change order, naming who may.
+fn approver_required(db: &mut Db<'_>, ctx: &Ctx, client: ClientId) -> AppResult<AppError> {
+    let approvers = clients::approver_names(db, ctx.org(), client)?;
+    let role = ctx.principal.contact_role().map_or("none", |r| r.as_str());
+    let ask = if approvers.is_empty() {
+        "your client has no approver yet: ask the team or your client admin to name one".to_string()
+    } else {
+        format!("ask {}", approvers.join(", "))
+    };
+    Ok(AppError::ApproverRequired {
+        message: format!(
+            "approving or declining a change order needs the contact role approver or \
+             client_admin; yours is {role}: {ask}"
+        ),
+        approvers,
+    })
+}
+
+/// The names of the client's approvers, for a contact who cannot decide (the portal shows
+/// them instead of the buttons).
+pub(crate) fn approvers_in(db: &mut Db<'_>, ctx: &Ctx) -> AppResult<Vec<String>> {
+    match ctx.principal.client_scope() {
+        Some(client) => Ok(clients::approver_names(db, ctx.org(), client)?),
+        None => Ok(Vec::new()),
+    }
 }
 
 fn illegal(c: &ChangeOrder, to: ChangeOrderStatus) -> AppError {
@@ -163,6 +199,7 @@ pub(crate) fn list_change_orders_in(
     let mut q = ChangeOrderQuery {
         client: f.client,
         engagement: f.engagement,
+        contact: None,
         statuses: f.status.into_iter().collect(),
         before_id: cursor::after_id(f.cursor.as_deref())?,
         limit: crate::limit(f.limit)?,
@@ -171,6 +208,7 @@ pub(crate) fn list_change_orders_in(
         return Ok(Listing::empty());
     };
     q.client = scope.client;
+    q.contact = scope.requester;
     if scope.contact {
         // Drafts and withdrawn orders are the firm's own business.
         if f.status.is_some_and(|s| !CLIENT_VISIBLE.contains(&s)) {
@@ -184,6 +222,12 @@ pub(crate) fn list_change_orders_in(
 }
 
 impl App {
+    /// Who at the caller's client may approve change orders, by name (empty for members).
+    pub async fn client_approvers(&self, ctx: &Ctx) -> AppResult<Vec<String>> {
+        let ctx = ctx.clone();
+        self.store.read(move |db| approvers_in(db, &ctx)).await
+    }
+
     /// Change orders, newest first. Contacts see their client's sent and decided ones.
     pub async fn list_change_orders(
         &self,
@@ -411,8 +455,9 @@ impl App {
     }
 
     /// The client's contact approves (`approve`) or declines a sent change order in the portal.
-    /// Only contacts of the order's client may; their id, name and the time are recorded on the
-    /// order and in the audit trail.
+    /// Only the approvers (and client admins) of the order's client may; their id, name and the
+    /// time are recorded on the order and in the audit trail. Anyone else of the client who can
+    /// see the order is refused with the names of those who may.
     pub async fn decide_change_order(
         &self,
         ctx: &Ctx,
@@ -435,6 +480,9 @@ impl App {
         self.store
             .write(move |db| -> AppResult<ChangeOrder> {
                 let mut c = visible(db, &ctx.principal, id, true)?;
+                if !ctx.principal.allows(Permission::ApproveForClient) {
+                    return Err(approver_required(db, &ctx, c.client_id)?);
+                }
                 c.status.can_become(to).map_err(|_| illegal(&c, to))?;
                 let contact = clients::get_contact(db, ctx.org(), contact_id)?;
                 c.status = to;

@@ -17,6 +17,13 @@ pub enum AppError {
     /// Signed in, but not allowed to do this. (HTTP 403)
     #[error("{0}")]
     Forbidden(String),
+    /// A client's contact tried what only the client's approvers may do (approve or decline a
+    /// change order). `approvers` names whom to ask instead. (HTTP 403)
+    #[error("{message}")]
+    ApproverRequired {
+        message: String,
+        approvers: Vec<String>,
+    },
     /// Not signed in, or the credentials are wrong. (HTTP 401)
     #[error("{0}")]
     Unauthorized(String),

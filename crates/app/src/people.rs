@@ -1,6 +1,6 @@
 //! Members of the firm, clients and their contacts.
 
-use rapport_core::access::{Permission, Principal, Role};
+use rapport_core::access::{ContactRole, Permission, Principal, Role};
 use rapport_core::audit::{self, AuditEntry};
 use rapport_core::client::{
     Client, ClientPatch, ClientView, Contact, ContactPatch, NewClient, NewContact, PortalChange,
@@ -79,7 +79,8 @@ pub(crate) fn find_clients_in(
     })
 }
 
-/// [`App::list_contacts`] inside the caller's snapshot.
+/// [`App::list_contacts`] inside the caller's snapshot. A client admin lists their own
+/// client's contacts (another client's list is empty, as if it did not exist).
 pub(crate) fn list_contacts_in(
     db: &mut Db<'_>,
     ctx: &Ctx,
@@ -87,8 +88,51 @@ pub(crate) fn list_contacts_in(
     after: Option<i64>,
     limit: usize,
 ) -> AppResult<Listing<Contact>> {
+    if let Some(own) = ctx.principal.client_scope() {
+        ctx.require(Permission::ManageClientContacts)?;
+        if client.is_some_and(|c| c != own) {
+            return Ok(Listing::empty());
+        }
+        let mut page: Listing<Contact> =
+            clients::list_contacts(db, ctx.org(), Some(own), after, limit)?.into();
+        page.items.iter_mut().for_each(for_client_admin);
+        return Ok(page);
+    }
     ctx.require(Permission::ReadOrgWork)?;
     Ok(clients::list_contacts(db, ctx.org(), client, after, limit)?.into())
+}
+
+/// A contact as the client's own people may see them: not the words the firm's staff avoid
+/// with them.
+fn for_client_admin(c: &mut Contact) {
+    c.etiquette.avoid.clear();
+}
+
+/// What a client admin may change about their colleagues: name, phone, role and access (off).
+/// The address (where sign-in links go) and the etiquette the firm keeps are the firm's to set.
+fn client_admin_patch(ctx: &Ctx, id: ContactId, patch: &ContactPatch) -> AppResult<()> {
+    let Principal::Contact { contact_id, .. } = ctx.principal else {
+        return Ok(());
+    };
+    if patch.email.is_some() {
+        return Err(AppError::invalid(
+            "email",
+            "a contact's address is where their sign-in links go: ask the firm to change it",
+        ));
+    }
+    if patch.etiquette.is_some() {
+        return Err(AppError::invalid(
+            "etiquette",
+            "how the firm addresses a contact is set by the firm",
+        ));
+    }
+    if contact_id == id && (patch.role.is_some() || patch.portal_enabled == Some(false)) {
+        return Err(AppError::forbidden(
+            "a client admin may not change their own role or access: \
+             another client admin, or the firm, can",
+        ));
+    }
+    Ok(())
 }
 
 impl App {
@@ -332,11 +376,13 @@ impl App {
             .await
     }
 
-    /// Contacts may read only themselves, without the words staff avoid with them.
+    /// Contacts may read only themselves (a client admin, their client's contacts), without
+    /// the words staff avoid with them.
     pub async fn get_contact(&self, ctx: &Ctx, id: ContactId) -> AppResult<Contact> {
         let is_contact = matches!(ctx.principal, Principal::Contact { .. });
         if let Principal::Contact { contact_id, .. } = ctx.principal
             && contact_id != id
+            && !ctx.principal.allows(Permission::ManageClientContacts)
         {
             return Err(AppError::NotFound("contact"));
         }
@@ -348,13 +394,39 @@ impl App {
             })
             .await?;
         if is_contact {
-            c.etiquette.avoid.clear();
+            crate::access::check_manages(ctx, &c).or_else(|e| {
+                if ctx.principal.actor() == rapport_core::access::Actor::Contact(id) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
+            for_client_admin(&mut c);
         }
         Ok(c)
     }
 
+    /// Add a contact: any member, or a client admin for their own client (the firm's
+    /// etiquette for them is the firm's to set).
     pub async fn create_contact(&self, ctx: &Ctx, input: NewContact) -> AppResult<Contact> {
-        ctx.require(Permission::EditContacts)?;
+        if let Some(own) = ctx.principal.client_scope() {
+            ctx.require(Permission::ManageClientContacts)?;
+            if input.client_id != own {
+                return Err(AppError::NotFound("client"));
+            }
+            if input.etiquette.is_some() {
+                return Err(AppError::invalid(
+                    "etiquette",
+                    "how the firm addresses a contact is set by the firm",
+                ));
+            }
+        } else {
+            ctx.require(Permission::EditContacts)?;
+            // The role opens the client's book and its approvals: a manager's key, like access.
+            if input.role.is_some_and(|r| r != ContactRole::DEFAULT) {
+                ctx.require(Permission::ManagePortalAccess)?;
+            }
+        }
         let draft = input.validate()?;
         let org = ctx.org();
         let now = self.now();
@@ -370,7 +442,7 @@ impl App {
                     now,
                     AuditEntry::new(ctx.principal.actor(), "contact.create")
                         .target("contact", c.id.0)
-                        .details(serde_json::json!({"client_id": c.client_id, "email": c.email})),
+                        .details(serde_json::json!({"client_id": c.client_id, "email": c.email, "role": c.role})),
                 )?;
                 Ok(c)
             })
@@ -386,7 +458,13 @@ impl App {
         id: ContactId,
         patch: ContactPatch,
     ) -> AppResult<Contact> {
-        ctx.require(Permission::EditContacts)?;
+        let client_admin = ctx.principal.client_scope().is_some();
+        if client_admin {
+            ctx.require(Permission::ManageClientContacts)?;
+            client_admin_patch(ctx, id, &patch)?;
+        } else {
+            ctx.require(Permission::EditContacts)?;
+        }
         let org = ctx.org();
         let now = self.now();
         let ctx = ctx.clone();
@@ -394,8 +472,11 @@ impl App {
             .write(move |db| -> AppResult<Contact> {
                 let before =
                     clients::get_contact(db, org, id).map_err(|_| AppError::NotFound("contact"))?;
+                crate::access::check_manages(&ctx, &before)?;
                 let (mut after, portal) = patch.apply(&before)?;
-                if before.access_changed(&after) {
+                // The role opens the client's book and its approvals: a manager's key, like
+                // access itself (a client admin's own checks were made above).
+                if (before.access_changed(&after) || before.role != after.role) && !client_admin {
                     ctx.require(Permission::ManagePortalAccess)?;
                 }
                 after.updated_at = now;
@@ -414,6 +495,9 @@ impl App {
                         .target("contact", id.0)
                         .details(audit::diff(&before, &after)),
                 )?;
+                if client_admin {
+                    for_client_admin(&mut after);
+                }
                 Ok(after)
             })
             .await

@@ -60,6 +60,7 @@ pub(crate) fn list_promises_in(
         client: f.client,
         request: f.request,
         made_by: f.made_by,
+        contact: None,
         overdue_at: f.overdue.then_some(now),
         after_id: cursor::after_id(f.cursor.as_deref())?,
         limit: crate::limit(f.limit)?,
@@ -69,6 +70,7 @@ pub(crate) fn list_promises_in(
         return Ok(Listing::empty());
     };
     q.client = scope.client;
+    q.contact = scope.requester;
     Ok(store::list(db, ctx.org(), &q)?.into())
 }
 
@@ -87,10 +89,19 @@ impl App {
         if scope.is_none() {
             ctx.require(Permission::ReadOrgWork)?;
         }
+        let p = ctx.principal;
         self.store
             .read(move |db| -> AppResult<PromiseDetail> {
                 let promise = store::get(db, org, id).map_err(|_| AppError::NotFound("promise"))?;
                 if scope.is_some_and(|c| c != promise.client_id) {
+                    return Err(AppError::NotFound("promise"));
+                }
+                // A requester's promises are those on their own requests.
+                if p.own_requests_only().is_some()
+                    && promise
+                        .request_id
+                        .is_none_or(|r| visible_request(db, &p, r, false).is_err())
+                {
                     return Err(AppError::NotFound("promise"));
                 }
                 let history = store::changes(db, org, id)?;

@@ -313,6 +313,12 @@ pub(crate) fn list_requests_with_sla_in(
         return Ok(Listing::empty());
     };
     q.client = scope.client;
+    if let Some(me) = scope.requester {
+        if q.contact.is_some_and(|c| c != me) {
+            return Ok(Listing::empty());
+        }
+        q.contact = Some(me);
+    }
     let mut page = requests::list_with_sla(db, ctx.org(), &q)?;
     // The scope verdict is the team's: contacts see change orders instead.
     if ctx.principal.client_scope().is_some() {

@@ -83,6 +83,7 @@ fn check(input: SearchInput) -> AppResult<Checked> {
         query,
         filter: SearchFilter {
             client: input.client,
+            contact: None,
             statuses: input.statuses,
             kind: input.kind,
             from,
@@ -107,6 +108,7 @@ impl App {
             });
         };
         c.filter.client = scope.client;
+        c.filter.contact = scope.requester;
         if scope.contact {
             c.filter.include_notes = false;
         }

@@ -35,6 +35,63 @@ impl Role {
     }
 }
 
+label_enum!(
+    /// What a client's contact may do in the portal, from least to most. Each role can do
+    /// everything the ones before it can.
+    ContactRole {
+        /// Sees and writes on the requests they opened (or were named on), nothing else.
+        Requester => "requester",
+        /// Sees all of the client's requests, change orders and promises.
+        Viewer => "viewer",
+        /// May also approve or decline change orders (and accept deliveries).
+        Approver => "approver",
+        /// May also invite the client's contacts, set their roles and deactivate them.
+        ClientAdmin => "client_admin",
+    }
+);
+
+impl ContactRole {
+    /// What a contact could do before roles existed (every client's work, deciding change
+    /// orders): existing contacts were migrated to it, and a contact created without a role
+    /// gets it, so nobody loses what they had.
+    pub const DEFAULT: ContactRole = ContactRole::Approver;
+
+    const fn rank(self) -> u8 {
+        match self {
+            ContactRole::Requester => 1,
+            ContactRole::Viewer => 2,
+            ContactRole::Approver => 3,
+            ContactRole::ClientAdmin => 4,
+        }
+    }
+
+    pub fn at_least(self, other: ContactRole) -> bool {
+        self.rank() >= other.rank()
+    }
+
+    /// The words people read for it ("client admin").
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactRole::Requester => "requester",
+            ContactRole::Viewer => "viewer",
+            ContactRole::Approver => "approver",
+            ContactRole::ClientAdmin => "client admin",
+        }
+    }
+
+    /// One line on what the role lets a contact do, for forms and the portal.
+    pub fn explain(self) -> &'static str {
+        match self {
+            ContactRole::Requester => "sees only their own requests",
+            ContactRole::Viewer => "sees all of the client's requests",
+            ContactRole::Approver => "sees all requests and approves change orders",
+            ContactRole::ClientAdmin => {
+                "approves change orders and manages the client's contacts in the portal"
+            }
+        }
+    }
+}
+
 /// The authenticated party behind a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -50,6 +107,8 @@ pub enum Principal {
         org_id: OrgId,
         contact_id: ContactId,
         client_id: ClientId,
+        /// Read from the contact's row on every call, so a change of role takes effect at once.
+        role: ContactRole,
     },
 }
 
@@ -113,6 +172,11 @@ pub enum Permission {
     ReadAudit,
     /// A contact's view: their own client's requests, threads without internal notes.
     PortalAccess,
+    /// Approve or decline the client's change orders (and accept deliveries): a contact with
+    /// the approver or client admin role.
+    ApproveForClient,
+    /// Invite the client's own contacts, set their roles, deactivate them: a client admin.
+    ManageClientContacts,
 }
 
 impl Principal {
@@ -151,20 +215,48 @@ impl Principal {
         }
     }
 
+    /// A contact's role in the portal; `None` for members.
+    pub fn contact_role(&self) -> Option<ContactRole> {
+        match *self {
+            Principal::Contact { role, .. } => Some(role),
+            Principal::Member { .. } => None,
+        }
+    }
+
+    /// For a requester, the contact whose own requests are all they may see; `None` for
+    /// everyone who sees their client's (or the firm's) whole book.
+    pub fn own_requests_only(&self) -> Option<ContactId> {
+        match *self {
+            Principal::Contact {
+                contact_id,
+                role: ContactRole::Requester,
+                ..
+            } => Some(contact_id),
+            _ => None,
+        }
+    }
+
     pub fn is_member(&self) -> bool {
         matches!(self, Principal::Member { .. })
     }
 
     pub fn allows(&self, permission: Permission) -> bool {
         match *self {
-            Principal::Contact { .. } => permission == Permission::PortalAccess,
+            Principal::Contact { role, .. } => match permission {
+                Permission::PortalAccess => true,
+                Permission::ApproveForClient => role.at_least(ContactRole::Approver),
+                Permission::ManageClientContacts => role == ContactRole::ClientAdmin,
+                _ => false,
+            },
             Principal::Member { role, .. } => match permission {
                 Permission::ReadOrgWork | Permission::DoWork | Permission::EditContacts => true,
                 Permission::ManageClients | Permission::ManagePortalAccess => {
                     role.at_least(Role::Manager)
                 }
                 Permission::ManageMembers | Permission::ReadAudit => role.at_least(Role::Admin),
-                Permission::PortalAccess => false,
+                Permission::PortalAccess
+                | Permission::ApproveForClient
+                | Permission::ManageClientContacts => false,
             },
         }
     }
@@ -199,11 +291,39 @@ mod tests {
     }
 
     #[test]
+    fn contact_roles_add_up() {
+        let as_role = |role| Principal::Contact {
+            org_id: OrgId(1),
+            contact_id: ContactId(7),
+            client_id: ClientId(3),
+            role,
+        };
+        let requester = as_role(ContactRole::Requester);
+        assert_eq!(requester.own_requests_only(), Some(ContactId(7)));
+        assert!(!requester.allows(Permission::ApproveForClient));
+        assert_eq!(as_role(ContactRole::Viewer).own_requests_only(), None);
+        assert!(!as_role(ContactRole::Viewer).allows(Permission::ApproveForClient));
+        let approver = as_role(ContactRole::Approver);
+        assert!(approver.allows(Permission::ApproveForClient));
+        assert!(!approver.allows(Permission::ManageClientContacts));
+        let admin = as_role(ContactRole::ClientAdmin);
+        assert!(admin.allows(Permission::ApproveForClient));
+        assert!(admin.allows(Permission::ManageClientContacts));
+        assert!(
+            !admin.allows(Permission::ManagePortalAccess),
+            "never the firm's keys"
+        );
+        assert!(!member(Role::Owner).allows(Permission::ApproveForClient));
+        assert_eq!(ContactRole::DEFAULT, ContactRole::Approver);
+    }
+
+    #[test]
     fn permission_matrix() {
         let contact = Principal::Contact {
             org_id: OrgId(1),
             contact_id: ContactId(7),
             client_id: ClientId(3),
+            role: ContactRole::Viewer,
         };
         assert!(contact.allows(Permission::PortalAccess));
         assert!(!contact.allows(Permission::ReadOrgWork));

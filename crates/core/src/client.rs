@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::access::ContactRole;
 use crate::calendar::CalendarSpec;
 use crate::etiquette::{ClientEtiquette, ContactEtiquette};
 use crate::ids::{ClientId, ContactId, OrgId};
@@ -245,6 +246,10 @@ pub struct Contact {
     /// Whether the contact may use the client portal: off until a manager invites them, and
     /// off again when a manager revokes it. Only then do sign-in links and sessions work.
     pub portal_enabled: bool,
+    /// What they may do in the portal: `requester` (their own requests), `viewer` (all of the
+    /// client's requests), `approver` (also decides change orders), `client_admin` (also
+    /// manages the client's contacts).
+    pub role: ContactRole,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -262,6 +267,9 @@ pub struct NewContact {
     pub phone: Option<String>,
     #[serde(default)]
     pub etiquette: Option<ContactEtiquette>,
+    /// Default `approver`: what every contact could do before roles existed.
+    #[serde(default)]
+    pub role: Option<ContactRole>,
 }
 
 #[derive(Debug, Clone)]
@@ -271,6 +279,7 @@ pub struct ContactDraft {
     pub email: String,
     pub phone: Option<String>,
     pub etiquette: ContactEtiquette,
+    pub role: ContactRole,
 }
 
 fn contact_etiquette(mut e: ContactEtiquette, v: &mut Violations) -> ContactEtiquette {
@@ -311,6 +320,7 @@ impl NewContact {
             email: email.unwrap_or_default(),
             phone,
             etiquette,
+            role: self.role.unwrap_or(ContactRole::DEFAULT),
         })
     }
 }
@@ -332,6 +342,9 @@ pub struct ContactPatch {
     /// so `true` is accepted only when access is already on.
     #[serde(default)]
     pub portal_enabled: Option<bool>,
+    /// The contact's role in the portal (managers and above, or the client's own client admin).
+    #[serde(default)]
+    pub role: Option<ContactRole>,
 }
 
 /// What a contact patch changes about portal access.
@@ -362,6 +375,9 @@ impl ContactPatch {
         }
         if let Some(e) = self.etiquette {
             out.etiquette = contact_etiquette(e, &mut v);
+        }
+        if let Some(r) = self.role {
+            out.role = r;
         }
         let portal = match (self.portal_enabled, c.portal_enabled) {
             (Some(false), true) => {
@@ -461,6 +477,7 @@ mod tests {
             phone: Some("+91 22 1234".into()),
             etiquette: ContactEtiquette::default(),
             portal_enabled: true,
+            role: ContactRole::DEFAULT,
             created_at: Timestamp::UNIX_EPOCH,
             updated_at: Timestamp::UNIX_EPOCH,
         };

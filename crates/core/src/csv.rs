@@ -289,6 +289,7 @@ pub fn contact_row(h: &Header, r: &Record, client: ClientId) -> NewContact {
         email: h.get(r, "email").to_string(),
         phone: opt(h.get(r, "phone")),
         etiquette: None,
+        role: None,
     }
 }
 

@@ -115,6 +115,7 @@ mod tests {
                 avoid: vec!["ma'am".into(), "Priya".into()],
             },
             portal_enabled: false,
+            role: crate::access::ContactRole::DEFAULT,
             created_at: now,
             updated_at: now,
         };

@@ -288,6 +288,7 @@ pub fn plan(export: &Export, tz: &str, existing: &Existing) -> Result<Plan, Vec<
             email,
             phone: u.phone.clone().filter(|p| !p.trim().is_empty()),
             etiquette: None,
+            role: None,
         }
         .validate();
         match draft {

@@ -268,6 +268,7 @@ fn cast(
                 email: format!("contact{k}@client{c}.example"),
                 phone: None,
                 etiquette: None,
+                role: None,
             }
             .validate()?;
             contacts.push(clients::insert_contact(db, org, &d, None, at)?.id);
@@ -381,6 +382,7 @@ fn seed_request(
             org_id: org,
             contact_id: contact,
             client_id: *client,
+            role: rapport_core::access::ContactRole::DEFAULT,
         },
     };
     let ctx = Ctx::new(principal, None);

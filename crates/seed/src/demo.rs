@@ -514,6 +514,7 @@ async fn enrich(app: &App, org: OrgId) -> AppResult<()> {
                 org_id: org,
                 contact_id: contact,
                 client_id: r.client_id,
+                role: rapport_core::access::ContactRole::DEFAULT,
             },
             None,
         );
@@ -579,6 +580,7 @@ async fn enrich(app: &App, org: OrgId) -> AppResult<()> {
                     org_id: org,
                     contact_id: contact,
                     client_id: r.client_id,
+                    role: rapport_core::access::ContactRole::DEFAULT,
                 },
                 None,
             );
@@ -736,6 +738,7 @@ fn seed_client(
                 form_of_address: form.map(str::to_string),
                 avoid: avoid.iter().map(|s| s.to_string()).collect(),
             }),
+            role: None,
         }
         .validate()?;
         contacts.push(clients::insert_contact(db, org, &d, Some(hash), now)?.id);

@@ -193,6 +193,7 @@ both_engines!(
             email: "priya@kaveri.example".into(),
             phone: None,
             etiquette: None,
+            role: None,
         }
         .validate()
         .unwrap();

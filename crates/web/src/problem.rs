@@ -22,7 +22,9 @@ pub struct Problem {
     /// A URI naming the kind of problem (`about:blank` when the status says it all).
     #[serde(rename = "type")]
     pub kind: String,
-    pub title: String,
+    /// The status's reason phrase: always a constant, which keeps `Problem` (and with it every
+    /// handler's error) under clippy's large-error size with room for `approvers`.
+    pub title: &'static str,
     pub status: u16,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -37,6 +39,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<rapport_core::message::Message>>)]
     pub new_messages: Option<Box<serde_json::Value>>,
+    /// The client's approvers, by name (403 `approver-required`): whom a contact without the
+    /// approver role asks instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub approvers: Option<Box<serde_json::Value>>,
     // u32 seconds (over a century) keeps `Problem`, and every handler's error, small; 0 for
     // none (a wait of no seconds is no advice) rather than an `Option`, for the same reason.
     #[serde(skip)]
@@ -52,12 +59,13 @@ impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Problem {
             kind: "about:blank".into(),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
             findings: None,
             new_messages: None,
+            approvers: None,
             retry_after: 0,
             bearer_challenge: false,
         }
@@ -152,6 +160,11 @@ pub fn problem_for(e: AppError) -> Problem {
             Problem::new(StatusCode::NOT_FOUND, format!("{what} not found")).with_type("not-found")
         }
         AppError::Forbidden(m) => Problem::new(StatusCode::FORBIDDEN, m).with_type("forbidden"),
+        AppError::ApproverRequired { message, approvers } => {
+            let mut p = Problem::new(StatusCode::FORBIDDEN, message).with_type("approver-required");
+            p.approvers = Some(Box::new(serde_json::json!(approvers)));
+            p
+        }
         AppError::Unauthorized(m) => Problem::unauthorized(m),
         AppError::Conflict { message, errors } => {
             let mut p = Problem::new(StatusCode::CONFLICT, message).with_type("conflict");

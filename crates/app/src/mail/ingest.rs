@@ -191,12 +191,16 @@ pub(crate) fn prepare(settings: &MailSettings, raw: Vec<u8>, received: &Received
     }
 }
 
+/// The sender as the principal of what their mail does. Mail was routed to its request by its
+/// own headers before this (a colleague copied on a thread replies onto it), so the role here
+/// only has to see the client's requests; mail never approves anything.
 fn mail_ctx(org: OrgId, contact: ContactId, client: ClientId) -> Ctx {
     Ctx::new(
         Principal::Contact {
             org_id: org,
             contact_id: contact,
             client_id: client,
+            role: rapport_core::access::ContactRole::Viewer,
         },
         None,
     )

@@ -791,6 +791,7 @@ both!(
                 org_id: app.org,
                 contact_id: ContactId(contact),
                 client_id: ClientId(client),
+                role: rapport_core::access::ContactRole::DEFAULT,
             },
             None,
         );

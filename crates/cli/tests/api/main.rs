@@ -11,6 +11,7 @@ mod budget;
 mod care;
 mod clocks;
 mod collide;
+mod contact_roles;
 mod crud;
 mod daily_work;
 mod dates;

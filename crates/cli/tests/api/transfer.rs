@@ -413,6 +413,7 @@ async fn newer_tables(app: &TestApp, token: &str, owner: &Ctx, client: i64, cont
             org_id: org,
             contact_id: ContactId(contact),
             client_id: ClientId(client),
+            role: rapport_core::access::ContactRole::DEFAULT,
         },
         None,
     );

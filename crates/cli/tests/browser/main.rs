@@ -15,6 +15,7 @@ mod support;
 mod account;
 mod admin;
 mod collide;
+mod contact_roles;
 mod daily_work;
 mod demo_journey;
 mod first_week;

@@ -57,6 +57,11 @@ pub(crate) async fn serve_demo(db: &TestDb) -> (String, tokio::sync::oneshot::Se
     let app = App::new(store, Settings::default());
     rapport_seed::demo::seed(&app).await.expect("demo data");
     sent_change_order(&app).await;
+    serve_app(app).await
+}
+
+/// Serve `app` (prepared by the caller) on a random port; returns its base URL.
+pub(crate) async fn serve_app(app: App) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

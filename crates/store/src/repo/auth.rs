@@ -50,7 +50,7 @@ pub fn create_session(
 }
 
 /// Who a session belongs to, from its row's `member_id`, `role`, `active`, `contact_id`,
-/// `client_id` and `portal_enabled`.
+/// `client_id`, `portal_enabled` and `contact_role`.
 fn principal(org: OrgId, r: &Row) -> Result<Option<Principal>, StoreError> {
     if let Some(member_id) = r.get::<Option<MemberId>>("member_id")? {
         let active: bool = r.get("active")?;
@@ -64,10 +64,12 @@ fn principal(org: OrgId, r: &Row) -> Result<Option<Principal>, StoreError> {
     if let Some(contact_id) = r.get::<Option<ContactId>>("contact_id")? {
         let client_id: ClientId = r.get("client_id")?;
         let enabled: bool = r.get("portal_enabled")?;
+        let role = r.word("contact_role")?;
         return Ok(enabled.then_some(Principal::Contact {
             org_id: org,
             contact_id,
             client_id,
+            role,
         }));
     }
     Ok(None)
@@ -80,7 +82,8 @@ pub fn session(
 ) -> Result<Option<SessionInfo>, StoreError> {
     let row = db.query_opt(
         "SELECT s.id, s.csrf_token, s.expires_at, s.last_seen_at,
-                m.id AS member_id, m.role, m.active, c.id AS contact_id, c.client_id, c.portal_enabled
+                m.id AS member_id, m.role, m.active, c.id AS contact_id, c.client_id, c.portal_enabled,
+                c.role AS contact_role
          FROM sessions s
          LEFT JOIN members m ON m.org_id = s.org_id AND m.id = s.member_id
          LEFT JOIN contacts c ON c.org_id = s.org_id AND c.id = s.contact_id

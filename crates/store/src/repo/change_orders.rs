@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rapport_core::access::Actor;
 use rapport_core::change_order::{ChangeOrder, ChangeOrderStatus};
-use rapport_core::ids::{ChangeOrderId, ClientId, EngagementId, OrgId, RequestId};
+use rapport_core::ids::{ChangeOrderId, ClientId, ContactId, EngagementId, OrgId, RequestId};
 use rapport_core::money::Currency;
 
 use crate::db::Db;
@@ -185,6 +185,8 @@ pub fn for_request(
 pub struct ChangeOrderQuery {
     pub client: Option<ClientId>,
     pub engagement: Option<EngagementId>,
+    /// Only change orders covering a request of this contact (a requester's own).
+    pub contact: Option<ContactId>,
     /// Empty: any status.
     pub statuses: Vec<ChangeOrderStatus>,
     pub before_id: Option<i64>,
@@ -203,6 +205,14 @@ pub fn list(
     }
     if let Some(e) = q.engagement {
         f.and("engagement_id = {}", Param::Int(e.0));
+    }
+    if let Some(c) = q.contact {
+        f.and(
+            "id IN (SELECT l.change_order_id FROM change_order_requests l
+                    JOIN requests r ON r.org_id = l.org_id AND r.id = l.request_id
+                    WHERE l.org_id = change_orders.org_id AND r.contact_id = {})",
+            Param::Int(c.0),
+        );
     }
     if !q.statuses.is_empty() {
         let ps: Vec<String> = q

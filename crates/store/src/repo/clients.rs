@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::error::{StoreError, UniqueKey};
 use crate::params;
 use crate::repo::{Filter, Page};
-use crate::value::{Json, Param, Row, ToParam};
+use crate::value::{Json, Param, Row, ToParam, Word};
 
 /// `UNIQUE (org_id, name)`: two clients of an org are told apart by name.
 pub const UNIQUE_NAME: UniqueKey = UniqueKey {
@@ -204,8 +204,7 @@ pub fn update(db: &mut Db<'_>, c: &Client) -> Result<(), StoreError> {
     }
 }
 
-const CONTACT_COLUMNS: &str =
-    "id, org_id, client_id, name, email, phone, etiquette, portal_enabled, created_at, updated_at";
+const CONTACT_COLUMNS: &str = "id, org_id, client_id, name, email, phone, etiquette, portal_enabled, role, created_at, updated_at";
 
 fn contact_row(r: &Row) -> Result<Contact, StoreError> {
     Ok(Contact {
@@ -217,6 +216,7 @@ fn contact_row(r: &Row) -> Result<Contact, StoreError> {
         phone: r.get("phone")?,
         etiquette: r.json("etiquette")?,
         portal_enabled: r.get("portal_enabled")?,
+        role: r.word("role")?,
         created_at: r.get("created_at")?,
         updated_at: r.get("updated_at")?,
     })
@@ -233,8 +233,8 @@ pub fn insert_contact(
 ) -> Result<Contact, StoreError> {
     contact_row(&db.query_one(
         &format!(
-            "INSERT INTO contacts (org_id, client_id, name, email, phone, etiquette, portal_password_hash, portal_enabled, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {CONTACT_COLUMNS}"
+            "INSERT INTO contacts (org_id, client_id, name, email, phone, etiquette, portal_password_hash, portal_enabled, role, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $9, $9) RETURNING {CONTACT_COLUMNS}"
         ),
         params![
             org,
@@ -245,7 +245,8 @@ pub fn insert_contact(
             Json(&d.etiquette),
             portal_password_hash,
             portal_password_hash.is_some(),
-            now
+            now,
+            Word(d.role.as_str())
         ],
     ).map_err(|e| e.on_unique(&[UNIQUE_CONTACT_EMAIL]))?)
 }
@@ -295,11 +296,28 @@ pub fn list_contacts(
     Ok(Page::from_rows(rows, limit, |c| (c.id.0, c.id.0)))
 }
 
+/// The names of a client's contacts who may approve (approvers and client admins) and can
+/// sign in to the portal, for telling a requester whom to ask.
+pub fn approver_names(
+    db: &mut Db<'_>,
+    org: OrgId,
+    client: ClientId,
+) -> Result<Vec<String>, StoreError> {
+    db.query_map(
+        "SELECT name FROM contacts
+         WHERE org_id = $1 AND client_id = $2 AND role IN ('approver', 'client_admin')
+               AND portal_enabled = TRUE
+         ORDER BY name, id LIMIT 20",
+        params![org, client],
+        |r| r.get("name"),
+    )
+}
+
 /// Save a contact's details (not its portal access: see [`grant_portal`], [`revoke_portal`]).
 pub fn update_contact(db: &mut Db<'_>, c: &Contact) -> Result<(), StoreError> {
     let n = db.execute(
-        "UPDATE contacts SET name = $3, email = $4, phone = $5, etiquette = $6, updated_at = $7 WHERE org_id = $1 AND id = $2",
-        params![c.org_id, c.id, c.name, c.email, c.phone, Json(&c.etiquette), c.updated_at],
+        "UPDATE contacts SET name = $3, email = $4, phone = $5, etiquette = $6, updated_at = $7, role = $8 WHERE org_id = $1 AND id = $2",
+        params![c.org_id, c.id, c.name, c.email, c.phone, Json(&c.etiquette), c.updated_at, Word(c.role.as_str())],
     ).map_err(|e| e.on_unique(&[UNIQUE_CONTACT_EMAIL]))?;
     if n == 0 {
         return Err(StoreError::NotFound);

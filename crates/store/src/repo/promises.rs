@@ -1,5 +1,5 @@
 use jiff::Timestamp;
-use rapport_core::ids::{ClientId, MemberId, OrgId, PromiseId, RequestId};
+use rapport_core::ids::{ClientId, ContactId, MemberId, OrgId, PromiseId, RequestId};
 use rapport_core::promise::{Promise, PromiseChange, PromiseStatus};
 
 use crate::db::Db;
@@ -111,6 +111,8 @@ pub struct PromiseQuery {
     pub client: Option<ClientId>,
     pub request: Option<RequestId>,
     pub made_by: Option<MemberId>,
+    /// Only promises on the requests of this contact (a requester's own).
+    pub contact: Option<ContactId>,
     /// Only pending promises past due at this instant.
     pub overdue_at: Option<Timestamp>,
     pub after_id: Option<i64>,
@@ -136,6 +138,12 @@ pub fn list(db: &mut Db<'_>, org: OrgId, q: &PromiseQuery) -> Result<Page<Promis
     }
     if let Some(m) = q.made_by {
         f.and("made_by = {}", Param::Int(m.0));
+    }
+    if let Some(c) = q.contact {
+        f.and(
+            "request_id IN (SELECT r.id FROM requests r WHERE r.org_id = promises.org_id AND r.contact_id = {})",
+            Param::Int(c.0),
+        );
     }
     if let Some(at) = q.overdue_at {
         f.and(

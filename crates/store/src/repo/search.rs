@@ -8,7 +8,7 @@
 //! newest), and snippets are computed only for the page returned.
 
 use jiff::Timestamp;
-use rapport_core::ids::{ClientId, MessageId, OrgId, RequestId};
+use rapport_core::ids::{ClientId, ContactId, MessageId, OrgId, RequestId};
 use rapport_core::request::{self as req, Kind, Status};
 use rapport_core::search::{MATCH_END, MATCH_START, MatchedIn, SearchHit, SearchQuery};
 
@@ -21,6 +21,8 @@ use crate::value::{Param, ToParam};
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
     pub client: Option<ClientId>,
+    /// Only requests of this contact (a requester searching their own).
+    pub contact: Option<ContactId>,
     pub statuses: Vec<Status>,
     pub kind: Option<Kind>,
     /// Requests created at or after this instant.
@@ -63,6 +65,10 @@ fn request_conditions(f: &SearchFilter, params: &mut Vec<Param<'static>>) -> Str
     if let Some(c) = f.client {
         let p = bind(params, Param::Int(c.0));
         sql.push_str(&format!(" AND r.client_id = {p}"));
+    }
+    if let Some(c) = f.contact {
+        let p = bind(params, Param::Int(c.0));
+        sql.push_str(&format!(" AND r.contact_id = {p}"));
     }
     if !f.statuses.is_empty() {
         let ps: Vec<String> = f

@@ -184,7 +184,7 @@ pub const TABLES: &[TableSpec] = &[
         name: "contacts",
         columns: &[
             "id", "org_id", "client_id", "name", "email", "phone", "etiquette", "portal_password_hash", "created_at",
-            "updated_at", "portal_enabled",
+            "updated_at", "portal_enabled", "role",
         ],
         has_id: true,
         key: &["id"],

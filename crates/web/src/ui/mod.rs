@@ -289,6 +289,7 @@ pub fn describe(e: &AppError) -> (StatusCode, String) {
         ),
         AppError::NotFound(what) => (StatusCode::NOT_FOUND, format!("No such {what}.")),
         AppError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
+        AppError::ApproverRequired { message, .. } => (StatusCode::FORBIDDEN, message.clone()),
         AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone()),
         AppError::Conflict { message, .. } => (StatusCode::CONFLICT, message.clone()),
         AppError::Unconfirmed { message, .. } => (StatusCode::CONFLICT, message.clone()),

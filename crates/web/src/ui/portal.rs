@@ -10,7 +10,8 @@ use maud::{Markup, html};
 use rapport_app::promises::PromiseFilter;
 use rapport_app::requests::RequestFilter;
 use rapport_app::{AppError, AppResult};
-use rapport_core::ids::RequestId;
+use rapport_core::access::ContactRole;
+use rapport_core::ids::{ClientId, ContactId, RequestId};
 use rapport_core::message::{Direction, NewMessage};
 use rapport_core::promise::{PromiseKind, PromiseStatus};
 use rapport_core::request::{Channel, Kind, NewRequest, Status};
@@ -44,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/portal/promises", get(promises))
         .route("/portal/change-orders", get(change_orders))
         .route("/portal/change-orders/{id}/decide", post(decide))
+        .route("/portal/people", get(people).post(add_person))
+        .route("/portal/people/{id}", post(change_person))
         .route(
             "/portal/attachments/{id}",
             get(
@@ -54,17 +57,31 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The contact, their client's name and zone.
+/// The contact, their role, their client's name and zone.
 struct Who {
+    id: ContactId,
     name: String,
+    role: ContactRole,
     client: String,
+    client_id: ClientId,
     tz: String,
+}
+
+impl Who {
+    fn may_approve(&self) -> bool {
+        self.role.at_least(ContactRole::Approver)
+    }
+
+    fn is_client_admin(&self) -> bool {
+        self.role == ContactRole::ClientAdmin
+    }
 }
 
 async fn who(state: &AppState, s: &Session) -> UiResult<Who> {
     let rapport_core::access::Principal::Contact {
         contact_id,
         client_id,
+        role,
         ..
     } = s.ctx.principal
     else {
@@ -73,8 +90,11 @@ async fn who(state: &AppState, s: &Session) -> UiResult<Who> {
     let c = state.app.get_contact(&s.ctx, contact_id).await?;
     let client = state.app.get_client(&s.ctx, client_id).await?;
     Ok(Who {
+        id: contact_id,
         name: c.name,
+        role,
         client: client.name,
+        client_id,
         tz: client.calendar.tz,
     })
 }
@@ -104,8 +124,12 @@ fn page(s: &Session, who: &Who, title: &str, current: &str, body: Markup) -> Mar
                     a href="/portal/promises" aria-current=[(current == "promises").then_some("page")] { "What we promised" }
                     " "
                     a href="/portal/change-orders" aria-current=[(current == "change-orders").then_some("page")] { "Change orders" }
+                    @if who.is_client_admin() {
+                        " "
+                        a href="/portal/people" aria-current=[(current == "people").then_some("page")] { "People" }
+                    }
                 }
-                span class="who" { (who.name) " · times in " (who.tz) }
+                span class="who" { (who.name) " (" (who.role.label()) ") · times in " (who.tz) }
                 form method="post" action="/portal/logout" class="inline" {
                     (csrf_field(&s.csrf))
                     button type="submit" class="link" { "Sign out" }
@@ -521,7 +545,9 @@ async fn home(
                 h1 id="waits-h" { "Waiting on you" }
                 @if nothing_waits { p class="empty" { "Nothing waits on you. We will write when something does." } }
                 @if !w.change_orders.is_empty() {
-                    h2 id="waits-co" { "Change orders to decide" }
+                    h2 id="waits-co" {
+                        @if who.may_approve() { "Change orders to decide" } @else { "Change orders waiting for your approvers" }
+                    }
                     ul class="waits" {
                         @for co in &w.change_orders {
                             li {
@@ -934,6 +960,7 @@ fn change_order_card(
     s: &Session,
     who: &Who,
     co: &rapport_core::change_order::ChangeOrder,
+    approvers: &[String],
 ) -> Markup {
     html! {
         article class="msg co" aria-labelledby={ "co-" (co.id.0) } {
@@ -946,7 +973,17 @@ fn change_order_card(
                 @if let Some(t) = co.sent_at { dt { "Sent" } dd { (time_el(t, &who.tz)) } }
                 @if let Some(t) = co.decided_at { dt { "Decided" } dd { (time_el(t, &who.tz)) @if let Some(n) = &co.decided_by_name { " by " (n) } } }
             }
-            @if co.status == rapport_core::change_order::ChangeOrderStatus::Sent {
+            @if co.status == rapport_core::change_order::ChangeOrderStatus::Sent && !who.may_approve() {
+                p class="notice" id={ "co-approvers-" (co.id.0) } {
+                    "Only your approvers can approve or decline this: "
+                    @if approvers.is_empty() {
+                        "nobody at " (who.client) " is an approver yet; your client admin or our team can name one."
+                    } @else {
+                        strong { (approvers.join(", ")) } "."
+                    }
+                }
+            }
+            @if co.status == rapport_core::change_order::ChangeOrderStatus::Sent && who.may_approve() {
                 form method="post" action={ "/portal/change-orders/" (co.id.0) "/decide" } class="stack" {
                     (csrf_field(&s.csrf))
                     label for={ "note-" (co.id.0) } { "A note for the team (optional)" }
@@ -984,6 +1021,11 @@ async fn change_orders(
             },
         )
         .await?;
+    let approvers = if who.may_approve() {
+        Vec::new()
+    } else {
+        state.app.client_approvers(&s.ctx).await?
+    };
     let decided = q
         .decided
         .and_then(|id| list.items.iter().find(|co| co.id.0 == id));
@@ -1002,7 +1044,7 @@ async fn change_orders(
         }
         p class="muted" { "Work outside what we agreed is priced here first; nothing is done until you approve it." }
         @if list.items.is_empty() { p class="empty" { "No change orders." } }
-        @for co in &list.items { (change_order_card(&s, &who, co)) }
+        @for co in &list.items { (change_order_card(&s, &who, co, &approvers)) }
     };
     Ok(page(&s, &who, "Change orders", "change-orders", body))
 }
@@ -1079,4 +1121,209 @@ async fn decide(
         .decide_change_order(&s.ctx, id, approve, input)
         .await?;
     Ok(Redirect::to(&format!("/portal/change-orders?decided={}#co-result", id.0)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// People: a client admin's own client's contacts
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct PersonForm {
+    csrf: String,
+    name: String,
+    email: String,
+    role: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PeopleQuery {
+    /// What was just done, said once at the top: `invited`, `role`, `deactivated`.
+    done: Option<String>,
+}
+
+fn role_options(current: ContactRole) -> Markup {
+    html! {
+        @for r in ContactRole::ALL {
+            option value=(r.as_str()) selected[*r == current] { (r.label()) " — " (r.explain()) }
+        }
+    }
+}
+
+async fn people_page(
+    state: &AppState,
+    s: &Session,
+    who: &Who,
+    f: &PersonForm,
+    done: Option<&str>,
+    error: Option<&str>,
+) -> UiResult<Markup> {
+    // Only a client admin gets the list (the use case refuses anyone else).
+    let list = state
+        .app
+        .list_contacts(&s.ctx, Some(who.client_id), None, rapport_app::MAX_PAGE)
+        .await?;
+    let body = html! {
+        h1 { "People at " (who.client) }
+        @if let Some(d) = done { p class="notice ok" role="status" id="people-result" { (d) } }
+        @if let Some(e) = error { p class="notice error" role="alert" { (e) } }
+        p class="muted" { "A requester sees only their own requests; a viewer all of " (who.client) "'s; an approver also approves change orders; a client admin also manages these people." }
+        div class="table-wrap" {
+            table class="queue" id="people" {
+                caption class="sr-only" { "People at " (who.client) }
+                thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Portal" } th scope="col" { "Change" } } }
+                tbody {
+                    @for c in &list.items {
+                        tr id={ "person-" (c.id.0) } {
+                            td { (c.name) @if c.id == who.id { " (you)" } }
+                            td { (c.email) }
+                            td class="role" { (c.role.label()) }
+                            td { @if c.portal_enabled { "on" } @else { "off" } }
+                            td {
+                                @if c.id != who.id {
+                                    form method="post" action={ "/portal/people/" (c.id.0) } class="inline" {
+                                        (csrf_field(&s.csrf))
+                                        input type="hidden" name="action" value="role";
+                                        label for={ "role-" (c.id.0) } class="sr-only" { "Role of " (c.name) }
+                                        select id={ "role-" (c.id.0) } name="role" { (role_options(c.role)) }
+                                        " "
+                                        button type="submit" { "Set role" }
+                                    }
+                                    " "
+                                    form method="post" action={ "/portal/people/" (c.id.0) } class="inline" {
+                                        (csrf_field(&s.csrf))
+                                        @if c.portal_enabled {
+                                            input type="hidden" name="action" value="deactivate";
+                                            button type="submit" class="secondary" { "Deactivate " (c.name) }
+                                        } @else {
+                                            input type="hidden" name="action" value="invite";
+                                            button type="submit" class="secondary" { "Invite " (c.name) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="invite-h" class="stack" {
+            h2 id="invite-h" { "Invite someone" }
+            form method="post" action="/portal/people" class="stack" id="invite-person" {
+                (csrf_field(&s.csrf))
+                label for="person-name" { "Name" }
+                input id="person-name" name="name" required maxlength="200" autocomplete="off" value=(f.name);
+                label for="person-email" { "Email" }
+                input id="person-email" name="email" type="email" required maxlength="254" autocomplete="off" value=(f.email);
+                label for="person-role" { "Role" }
+                select id="person-role" name="role" { (role_options(f.role.parse().unwrap_or(ContactRole::Requester))) }
+                button type="submit" { "Invite by email" }
+            }
+            p class="muted" { "They get an email with a link to choose their password." }
+        }
+    };
+    Ok(page(s, who, "People", "people", body))
+}
+
+async fn people(
+    State(state): State<AppState>,
+    Visitor(s): Visitor,
+    Query(q): Query<PeopleQuery>,
+) -> UiResult<Markup> {
+    let who = who(&state, &s).await?;
+    let done = match q.done.as_deref() {
+        Some("invited") => Some("Invitation sent."),
+        Some("role") => Some("Role changed."),
+        Some("deactivated") => Some("Deactivated: they can no longer sign in."),
+        _ => None,
+    };
+    people_page(&state, &s, &who, &PersonForm::default(), done, None).await
+}
+
+/// Add a colleague and mail them an invitation, in that order: a refused address keeps what
+/// was typed, with the reason.
+async fn add_person(
+    State(state): State<AppState>,
+    Visitor(s): Visitor,
+    UiForm(f): UiForm<PersonForm>,
+) -> UiResult<Response> {
+    s.check(&f.csrf)?;
+    let who = who(&state, &s).await?;
+    let role = match f.role.parse::<ContactRole>() {
+        Ok(r) => r,
+        Err(e) => {
+            let page = people_page(&state, &s, &who, &f, None, Some(&format!("Role: {e}"))).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let input = rapport_core::client::NewContact {
+        client_id: who.client_id,
+        name: f.name.clone(),
+        email: f.email.trim().to_string(),
+        phone: None,
+        etiquette: None,
+        role: Some(role),
+    };
+    let made = match state.app.create_contact(&s.ctx, input).await {
+        Ok(c) => c,
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let (status, message) = describe(&e);
+            let page = people_page(&state, &s, &who, &f, None, Some(&message)).await?;
+            return Ok((status, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state.app.invite_contact(&s.ctx, made.id).await?;
+    Ok(Redirect::to("/portal/people?done=invited#people-result").into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChangePersonForm {
+    csrf: String,
+    /// `role`, `deactivate` or `invite`.
+    action: String,
+    role: String,
+}
+
+async fn change_person(
+    State(state): State<AppState>,
+    Visitor(s): Visitor,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<ChangePersonForm>,
+) -> UiResult<Response> {
+    let id = ContactId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let done = match f.action.as_str() {
+        "role" => {
+            let role = f.role.parse::<ContactRole>().map_err(|e| {
+                UiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("Role: {e}"))
+            })?;
+            let patch = rapport_core::client::ContactPatch {
+                role: Some(role),
+                ..Default::default()
+            };
+            state.app.update_contact(&s.ctx, id, patch).await?;
+            "role"
+        }
+        "deactivate" => {
+            let patch = rapport_core::client::ContactPatch {
+                portal_enabled: Some(false),
+                ..Default::default()
+            };
+            state.app.update_contact(&s.ctx, id, patch).await?;
+            "deactivated"
+        }
+        "invite" => {
+            state.app.invite_contact(&s.ctx, id).await?;
+            "invited"
+        }
+        _ => {
+            return Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose a role, Deactivate or Invite.",
+            ));
+        }
+    };
+    Ok(Redirect::to(&format!("/portal/people?done={done}#people-result")).into_response())
 }

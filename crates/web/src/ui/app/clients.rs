@@ -107,6 +107,7 @@ pub(super) async fn client_page(
                         @if manages { " · " a href={ "/app/contacts/" (c.id.0) "/edit" } { "edit" } }
                         @if let Some(p) = &c.etiquette.preferred_name { " · greet as " strong { (p) } }
                         @if !c.etiquette.avoid.is_empty() { " · never " (c.etiquette.avoid.join(", ")) }
+                        " · " span class="role" { (c.role.label()) }
                         " · portal " @if c.portal_enabled { "on" } @else { "off" }
                         // The keys to the portal are a manager's (the API refuses others too).
                         @if manages_portal {

@@ -5,6 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
+use rapport_app::AppError;
+use rapport_core::access::ContactRole;
 use rapport_core::client::{ContactPatch, NewContact};
 use rapport_core::etiquette::ContactEtiquette;
 use rapport_core::ids::{ClientId, ContactId};
@@ -23,6 +25,7 @@ const LABELS: Labels = &[
     ("etiquette.preferred_name", "Greet them as"),
     ("etiquette.form_of_address", "Form of address"),
     ("etiquette.avoid", "Never call them"),
+    ("role", "Role in the portal"),
 ];
 
 #[derive(Deserialize, Default, Clone)]
@@ -35,9 +38,21 @@ pub(super) struct ContactForm {
     preferred_name: String,
     form_of_address: String,
     avoid: String,
+    role: String,
 }
 
 impl ContactForm {
+    /// The role chosen; an unknown word is the field's error, named by its label.
+    fn role(&self) -> Result<ContactRole, AppError> {
+        if self.role.trim().is_empty() {
+            return Ok(ContactRole::DEFAULT);
+        }
+        self.role
+            .trim()
+            .parse()
+            .map_err(|e: String| AppError::invalid("role", e))
+    }
+
     fn etiquette(&self) -> ContactEtiquette {
         ContactEtiquette {
             preferred_name: fields::opt(&self.preferred_name),
@@ -66,8 +81,22 @@ fn contact_form(s: &Session, f: &ContactForm, action: &str, new: bool) -> Markup
                 label for="p-avoid" { "Never call them (one per line, e.g. ma'am)" }
                 textarea id="p-avoid" name="avoid" rows="2" { (f.avoid) }
             }
+            (role_select(f.role.parse().unwrap_or(ContactRole::DEFAULT)))
             button type="submit" { @if new { "Add the contact" } @else { "Save" } }
         }
+    }
+}
+
+/// What the contact may do in the portal; changing it is a manager's (the API refuses others).
+fn role_select(current: ContactRole) -> Markup {
+    html! {
+        label for="p-role" { "Role in the portal" }
+        select id="p-role" name="role" aria-describedby="p-role-help" {
+            @for r in ContactRole::ALL {
+                option value=(r.as_str()) selected[*r == current] { (r.label()) " — " (r.explain()) }
+            }
+        }
+        p id="p-role-help" class="muted" { "A requester sees only their own requests; a viewer all of the client's; an approver also approves change orders; a client admin also manages the client's contacts in the portal." }
     }
 }
 
@@ -125,14 +154,21 @@ pub(super) async fn create(
 ) -> UiResult<Response> {
     let client = ClientId(parse_id(&raw)?);
     s.check(&f.csrf)?;
-    let input = NewContact {
-        client_id: client,
-        name: f.name.clone(),
-        email: f.email.trim().to_string(),
-        phone: fields::opt(&f.phone),
-        etiquette: Some(f.etiquette()),
+    let made = match f.role() {
+        Ok(role) => {
+            let input = NewContact {
+                client_id: client,
+                name: f.name.clone(),
+                email: f.email.trim().to_string(),
+                phone: fields::opt(&f.phone),
+                etiquette: Some(f.etiquette()),
+                role: Some(role),
+            };
+            state.app.create_contact(&s.ctx, input).await
+        }
+        Err(e) => Err(e),
     };
-    match state.app.create_contact(&s.ctx, input).await {
+    match made {
         Ok(_) => Ok(Redirect::to(&format!("/app/clients/{}#contacts-h", client.0)).into_response()),
         Err(e) if is_form_error(&e) => {
             form_page(&state, &s, client, &f, None, Some(say(&e, LABELS))).await
@@ -155,6 +191,7 @@ pub(super) async fn edit_page(
         preferred_name: c.etiquette.preferred_name.clone().unwrap_or_default(),
         form_of_address: c.etiquette.form_of_address.clone().unwrap_or_default(),
         avoid: c.etiquette.avoid.join("\n"),
+        role: c.role.as_str().to_string(),
         ..Default::default()
     };
     form_page(&state, &s, c.client_id, &f, Some(id), None).await
@@ -170,15 +207,23 @@ pub(super) async fn update(
     s.check(&f.csrf)?;
     let before = state.app.get_contact(&s.ctx, id).await?;
     let email = f.email.trim().to_string();
-    let patch = ContactPatch {
-        name: Some(f.name.clone()),
-        // Changing where sign-in links go is a manager's; send it only when it changed.
-        email: (email != before.email).then_some(email),
-        phone: Some(fields::opt(&f.phone)),
-        etiquette: Some(f.etiquette()),
-        portal_enabled: None,
+    let done = match f.role() {
+        Ok(role) => {
+            let patch = ContactPatch {
+                name: Some(f.name.clone()),
+                // Changing where sign-in links go, or the role, is a manager's; send each only
+                // when it changed.
+                email: (email != before.email).then_some(email),
+                phone: Some(fields::opt(&f.phone)),
+                etiquette: Some(f.etiquette()),
+                portal_enabled: None,
+                role: (role != before.role).then_some(role),
+            };
+            state.app.update_contact(&s.ctx, id, patch).await
+        }
+        Err(e) => Err(e),
     };
-    match state.app.update_contact(&s.ctx, id, patch).await {
+    match done {
         Ok(_) => Ok(
             Redirect::to(&format!("/app/clients/{}#contacts-h", before.client_id.0))
                 .into_response(),

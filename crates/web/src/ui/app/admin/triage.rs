@@ -149,6 +149,7 @@ pub(super) async fn assign(
                     email,
                     phone: None,
                     etiquette: None,
+                    role: None,
                 },
             )
             .await?;
