@@ -16,7 +16,7 @@ CREATE TABLE promise_tallies (
     pending BIGINT NOT NULL,
     margined BIGINT NOT NULL,
     PRIMARY KEY (org_id, dim, key)
-);
+) WITH (fillfactor = 50);
 
 -- The margins of the kept promises as counts in nested buckets: level L holds
 -- `margin_minutes >> (5 * L)`, so a bucket has at most 32 children one level down and level 0
@@ -30,7 +30,11 @@ CREATE TABLE promise_margins (
     bucket BIGINT NOT NULL,
     n BIGINT NOT NULL,
     PRIMARY KEY (org_id, dim, key, level, bucket)
-);
+) WITH (fillfactor = 50);
+
+-- Their rows are updated in place with every promise kept, so pages are left half empty: the
+-- updates stay heap-only (HOT, `n` and the counts are not indexed) instead of leaving a dead
+-- index entry each, which every read of a bucket would step over until the next vacuum.
 
 -- One promise row counted in (sign 1) or out (sign -1).
 CREATE FUNCTION promise_tallies_count(p promises, sign BIGINT) RETURNS void AS $$
@@ -159,8 +163,3 @@ SELECT x.org_id, x.request_id, q.client_id,
        COUNT(CASE WHEN x.source = 'client' THEN 1 END), MAX(x.created_at)
   FROM ratings x JOIN requests q ON q.org_id = x.org_id AND q.id = x.request_id
  GROUP BY x.org_id, x.request_id, q.client_id;
-
--- A client's pending promises by when they were made: with the pending tally, health counts
--- those past due at an instant from the few made after it, not from every one past due.
-CREATE INDEX promises_client_pending_made ON promises (org_id, client_id, created_at)
-WHERE status IN ('open', 'renegotiated');

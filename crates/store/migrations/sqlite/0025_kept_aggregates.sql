@@ -202,8 +202,3 @@ SELECT x.org_id, x.request_id, q.client_id,
        COUNT(CASE WHEN x.source = 'client' THEN 1 END), MAX(x.created_at)
   FROM ratings x JOIN requests q ON q.org_id = x.org_id AND q.id = x.request_id
  GROUP BY x.org_id, x.request_id, q.client_id;
-
--- A client's pending promises by when they were made: with the pending tally, health counts
--- those past due at an instant from the few made after it, not from every one past due.
-CREATE INDEX promises_client_pending_made ON promises (org_id, client_id, created_at)
-WHERE status IN ('open', 'renegotiated');

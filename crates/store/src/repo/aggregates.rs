@@ -105,39 +105,53 @@ pub fn pending_ahead_count(db: &mut Db<'_>, org: OrgId, now: Timestamp) -> Resul
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// The `rank`-th smallest kept margin (from 0) of one tally, walking the nested buckets from
-/// the widest: one bucket's children (at most 32 rows) a level. `None` past the last one.
-fn margin_at(
+/// The `rank`-th smallest kept margin (from 0) of one tally, and the next one when it lies
+/// in the same smallest bucket's neighbourhood (the walk already read it), walking the nested
+/// buckets from the widest: one bucket's children (at most 32 rows) a level. `None` past the
+/// last one.
+fn margins_at(
     db: &mut Db<'_>,
     org: OrgId,
     dim: Dim,
     key: i64,
     mut rank: u64,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<(i64, Option<i64>)>, StoreError> {
     let (mut lo, mut hi) = (i64::MIN, i64::MAX);
     for level in (0..=3i64).rev() {
-        let buckets: Vec<(i64, i64)> = db.query_map(
+        let buckets: Vec<(i64, u64)> = db.query_map(
             "SELECT bucket, n FROM promise_margins
               WHERE org_id = $1 AND dim = $2 AND key = $3 AND level = $4
                 AND bucket >= $5 AND bucket <= $6
               ORDER BY bucket",
             params![org, dim.as_str(), key, level, lo, hi],
-            |r| Ok((r.get("bucket")?, r.get("n")?)),
+            |r| {
+                Ok((
+                    r.get("bucket")?,
+                    u64::try_from(r.get::<i64>("n")?).unwrap_or(0),
+                ))
+            },
         )?;
-        let mut chosen = None;
-        for (bucket, n) in buckets {
-            let n = u64::try_from(n).unwrap_or(0);
-            if rank < n {
-                chosen = Some(bucket);
-                break;
+        let Some(i) = buckets.iter().position(|&(_, n)| {
+            let here = rank < n;
+            if !here {
+                rank -= n;
             }
-            rank -= n;
-        }
-        let Some(bucket) = chosen else {
+            here
+        }) else {
             return Ok(None);
         };
+        let (bucket, n) = buckets[i];
         if level == 0 {
-            return Ok(Some(bucket));
+            // The next margin: this one again, or the next bucket read beside it.
+            let next = if rank + 1 < n {
+                Some(bucket)
+            } else {
+                buckets[i + 1..]
+                    .iter()
+                    .find(|&&(_, n)| n > 0)
+                    .map(|&(b, _)| b)
+            };
+            return Ok(Some((bucket, next)));
         }
         lo = bucket << 5;
         hi = lo + 31;
@@ -146,7 +160,8 @@ fn margin_at(
 }
 
 /// The median kept margin of a tally: the middle one, or the mean of the middle two rounded
-/// down (as `promise_stats::stats` defines it).
+/// down (as `promise_stats::stats` defines it). One walk down the buckets, two only when the
+/// middle two lie in different 32-minute buckets.
 pub fn median_margin(
     db: &mut Db<'_>,
     org: OrgId,
@@ -157,12 +172,18 @@ pub fn median_margin(
     if margined == 0 {
         return Ok(None);
     }
+    let rank = (margined - 1) / 2;
+    let Some((a, next)) = margins_at(db, org, dim, key, rank)? else {
+        return Ok(None);
+    };
     if margined % 2 == 1 {
-        return margin_at(db, org, dim, key, margined / 2);
+        return Ok(Some(a));
     }
-    let a = margin_at(db, org, dim, key, margined / 2 - 1)?;
-    let b = margin_at(db, org, dim, key, margined / 2)?;
-    Ok(a.zip(b).map(|(a, b)| (a + b).div_euclid(2)))
+    let b = match next {
+        Some(b) => Some(b),
+        None => margins_at(db, org, dim, key, rank + 1)?.map(|(b, _)| b),
+    };
+    Ok(b.map(|b| (a + b).div_euclid(2)))
 }
 
 fn pair_of(r: &Row) -> Result<Pair, StoreError> {

@@ -125,30 +125,17 @@ pub fn promise_counts(
            AND broken_at >= $3 AND broken_at <= $4",
         params![org, client, since, now],
     )?;
-    // Pending now, or kept or broken only after `now`: each read from an index of the
-    // client's promises in that state (a promise is kept or broken once, so none is counted
-    // twice), never the client's whole ledger. The pending past due are the client's kept
-    // pending tally (migration 0025) less those not yet due and those made after `now` (both
-    // few: they lie ahead of `now`), since past-due ones pile up with the years.
-    // SQLite would rather walk the client's pending promises by due date (every one past due).
-    let made_after = match db.engine() {
-        crate::Engine::Sqlite => " INDEXED BY promises_client_pending_made",
-        crate::Engine::Postgres => "",
-    };
+    // Pending now, or kept or broken only after `now`: three counts, each read from an index
+    // of the client's promises in that state (a promise is kept or broken once, so the three
+    // never count one twice), never the client's whole ledger.
     let overdue = db.scalar(
-        &format!(
-            "SELECT COALESCE((SELECT pending FROM promise_tallies
-                           WHERE org_id = $1 AND dim = 'client' AND key = $2), 0)
-              - (SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2
-                   AND status IN ('open', 'renegotiated') AND due_at >= $3)
-              - (SELECT COUNT(*) FROM promises{made_after} WHERE org_id = $1 AND client_id = $2
-                   AND status IN ('open', 'renegotiated') AND created_at > $3 AND due_at < $3)
+        "SELECT (SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2
+                   AND status IN ('open', 'renegotiated') AND due_at < $3 AND created_at <= $3)
               + (SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2
                    AND status = 'kept' AND kept_at > $3 AND due_at < $3 AND created_at <= $3)
               + (SELECT COUNT(*) FROM promises WHERE org_id = $1 AND client_id = $2
                    AND status = 'broken' AND broken_at > $3 AND due_at < $3 AND created_at <= $3)
-              AS n"
-        ),
+              AS n",
         params![org, client, now],
     )?;
     Ok((broken, overdue))
