@@ -4,6 +4,7 @@
 
 mod access;
 pub mod accounts;
+pub mod aggregates;
 pub mod alerts;
 pub mod auth;
 pub mod automation;

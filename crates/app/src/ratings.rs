@@ -11,12 +11,13 @@ use rapport_core::ids::{ClientId, EngagementId, MemberId, OrgId, RequestId};
 use rapport_core::message::{Direction, Message, SendStatus};
 use rapport_core::rating::{
     self, Invitation, Rating, RatingError, RatingSource,
-    gap::{self, Gap, MonthGap},
+    gap::{self, Gap, MonthGap, Pair},
 };
 use rapport_core::request::Request;
 use rapport_store::Db;
 use rapport_store::repo::{
-    alerts as store_alerts, audit, clients, engagements, members, messages, orgs, ratings, requests,
+    aggregates, alerts as store_alerts, audit, clients, engagements, members, messages, orgs,
+    ratings, requests,
 };
 use serde::Serialize;
 
@@ -226,16 +227,38 @@ fn after_rating(db: &mut Db<'_>, r: &Request, now: Timestamp) -> AppResult<()> {
     crate::health::touch(db, org, r.client_id, now)
 }
 
-fn subject_ratings(db: &mut Db<'_>, org: OrgId, s: GapSubject) -> AppResult<Vec<Rating>> {
+/// The subject's last `last` pairs, oldest first. A client's come from the kept pairs
+/// (migration 0025) through an index that starts with the client, so they cost `last` rows;
+/// an engagement's are paired from all its ratings (a request can change engagement).
+fn last_pairs(db: &mut Db<'_>, org: OrgId, s: GapSubject, last: usize) -> AppResult<Vec<Pair>> {
     Ok(match s {
-        GapSubject::Client(c) => ratings::for_client(db, org, c)?,
-        GapSubject::Engagement(e) => ratings::for_engagement(db, org, e)?,
+        GapSubject::Client(c) => aggregates::last_pairs(db, org, c, last)?,
+        GapSubject::Engagement(e) => {
+            let pairs = gap::pairs(&ratings::for_engagement(db, org, e)?);
+            pairs[pairs.len().saturating_sub(last)..].to_vec()
+        }
+    })
+}
+
+/// The subject's pairs completed since `since`, oldest first.
+fn pairs_since(
+    db: &mut Db<'_>,
+    org: OrgId,
+    s: GapSubject,
+    since: Timestamp,
+) -> AppResult<Vec<Pair>> {
+    Ok(match s {
+        GapSubject::Client(c) => aggregates::pairs_since(db, org, c, since)?,
+        GapSubject::Engagement(e) => gap::pairs(&ratings::for_engagement(db, org, e)?)
+            .into_iter()
+            .filter(|p| p.at >= since)
+            .collect(),
     })
 }
 
 /// Raise `perception.gap` when the gap crosses the threshold; resolve it when it falls back.
 fn check_gap(db: &mut Db<'_>, org: OrgId, s: GapSubject, now: Timestamp) -> AppResult<()> {
-    let pairs = gap::pairs(&subject_ratings(db, org, s)?);
+    let pairs = last_pairs(db, org, s, gap::DEFAULT_LAST)?;
     let g = gap::over_last(&pairs, gap::DEFAULT_LAST);
     let was = ratings::set_perception_flag(db, org, s.kind(), s.id(), g.flagged, now)?;
     let key = format!("perception.gap:{}:{}", s.kind(), s.id());
@@ -525,6 +548,7 @@ impl App {
             ));
         }
         let org = ctx.org();
+        let now = self.now();
         self.store
             .read(move |db| -> AppResult<PerceptionGap> {
                 let client = match subject {
@@ -544,14 +568,16 @@ impl App {
                     .compile()
                     .map(|c| c.zone().clone())
                     .unwrap_or(jiff::tz::TimeZone::UTC);
-                let pairs = gap::pairs(&subject_ratings(db, org, subject)?);
+                let current = gap::over_last(&last_pairs(db, org, subject, last)?, last);
+                let since = gap::months_since(now, &zone);
+                let months = gap::by_month(&pairs_since(db, org, subject, since)?, &zone);
                 Ok(PerceptionGap {
                     subject_kind: subject.kind(),
                     subject_id: subject.id(),
                     last,
                     threshold: gap::THRESHOLD,
-                    current: gap::over_last(&pairs, last),
-                    months: gap::by_month(&pairs, &zone),
+                    current,
+                    months,
                 })
             })
             .await

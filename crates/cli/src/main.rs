@@ -61,6 +61,9 @@ enum Command {
     /// The promise ledger: figures per member, client or engagement.
     #[command(subcommand)]
     Promises(commands::promises::PromisesCommand),
+    /// Kept aggregates (promise ledger, perception gap): recompute them from the facts.
+    #[command(subcommand)]
+    Aggregates(commands::aggregates::AggregatesCommand),
     /// Full-text search over an organisation's requests and messages.
     Search(commands::search::SearchArgs),
     /// Write an organisation's data as JSON lines (for `rapport import`).
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(args),
         Command::Mail(command) => commands::mail::run(command),
         Command::Promises(cmd) => commands::promises::run(cmd),
+        Command::Aggregates(cmd) => commands::aggregates::run(cmd),
         Command::Search(args) => commands::search::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Import(args) => commands::import::run(args),

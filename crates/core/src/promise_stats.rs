@@ -27,6 +27,29 @@ pub struct PromiseStats {
     pub median_margin_minutes: Option<i64>,
 }
 
+impl PromiseStats {
+    /// The figures from counts already made (the kept tallies): `overdue` of the `pending`,
+    /// and the median margin of the kept ones.
+    pub fn from_counts(
+        kept: u64,
+        broken: u64,
+        pending: u64,
+        overdue: u64,
+        median_margin_minutes: Option<i64>,
+    ) -> Self {
+        let settled = kept + broken;
+        PromiseStats {
+            made: kept + broken + pending,
+            kept,
+            broken,
+            pending,
+            overdue,
+            kept_percent: (settled > 0).then(|| kept as f64 * 100.0 / settled as f64),
+            median_margin_minutes,
+        }
+    }
+}
+
 /// Figures for `promises` at `now`. Margins are read from each promise's `margin_minutes` as
 /// recorded when it was kept ([`Promise::keep_in`] records business minutes), since promises to
 /// different clients follow different calendars.

@@ -121,6 +121,20 @@ pub mod gap {
     pub const MIN_PAIRS: usize = 3;
     pub const DEFAULT_LAST: usize = 10;
     pub const MAX_LAST: usize = 100;
+    /// Month by month covers the month of now and this many before it in all: about the 90
+    /// days health reads, so the months cost the same whatever the years of ratings.
+    pub const MONTHS: i64 = 3;
+
+    /// Where the months start: midnight on the first of the month [`MONTHS`] - 1 before the
+    /// one `now` falls in, in `tz`.
+    pub fn months_since(now: Timestamp, tz: &jiff::tz::TimeZone) -> Timestamp {
+        let first = tz.to_datetime(now).date().first_of_month();
+        let start = first
+            .checked_sub(jiff::Span::new().months(MONTHS - 1))
+            .unwrap_or(first);
+        tz.to_timestamp(start.to_datetime(jiff::civil::Time::midnight()))
+            .unwrap_or(Timestamp::MIN)
+    }
 
     /// One piece of work rated by both sides.
     #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -322,6 +336,25 @@ mod tests {
         assert!(
             invitation_text(None, false, "x", "l", jiff::civil::date(2026, 1, 1))
                 .starts_with("Hi,\n")
+        );
+    }
+
+    #[test]
+    fn months_start_on_the_first_two_months_back_in_the_clients_zone() {
+        let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+        // 3 June 10:00 UTC is 19:00 in Tokyo: the months are April, May and June there.
+        assert_eq!(
+            gap::months_since(at("2026-06-03T10:00:00Z"), &tz),
+            at("2026-04-01T00:00:00+09:00")
+        );
+        // 31 January 20:00 UTC is already 1 February in Tokyo.
+        assert_eq!(
+            gap::months_since(at("2026-01-31T20:00:00Z"), &tz),
+            at("2025-12-01T00:00:00+09:00")
+        );
+        assert_eq!(
+            gap::months_since(at("2026-01-31T20:00:00Z"), &jiff::tz::TimeZone::UTC),
+            at("2025-11-01T00:00:00Z")
         );
     }
 

@@ -146,6 +146,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     22 "0022_health_by_client",
     23 "0023_ratings_client",
     24 "0024_request_snoozes",
+    25 "0025_kept_aggregates",
     29 "0029_contact_roles",
 );
 
@@ -174,6 +175,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     22 "0022_health_by_client",
     23 "0023_ratings_client",
     24 "0024_request_snoozes",
+    25 "0025_kept_aggregates",
     29 "0029_contact_roles",
 );
 

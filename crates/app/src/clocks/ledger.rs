@@ -1,6 +1,7 @@
 //! The promise ledger's figures: kept %, median margin (business minutes) and broken count, for
 //! the whole org and per member, client or engagement.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use jiff::Timestamp;
@@ -8,6 +9,7 @@ use rapport_core::access::Permission;
 use rapport_core::ids::{ClientId, EngagementId, MemberId, OrgId};
 use rapport_core::promise_stats::{self, PromiseStats};
 use rapport_store::Db;
+use rapport_store::repo::aggregates::{self, Dim, Tally};
 use rapport_store::repo::clocks as store;
 use rapport_store::repo::{clients, engagements, members};
 use serde::Serialize;
@@ -63,43 +65,69 @@ pub struct PromiseLedger {
     pub groups: Vec<GroupStats>,
 }
 
+/// The figures of one kept tally at `now`: `ahead` of its pending promises are not yet due.
+fn kept_stats(
+    db: &mut Db<'_>,
+    org: OrgId,
+    dim: Dim,
+    key: i64,
+    t: Tally,
+    ahead: u64,
+) -> AppResult<PromiseStats> {
+    let median = aggregates::median_margin(db, org, dim, key, t.margined)?;
+    Ok(PromiseStats::from_counts(
+        t.kept,
+        t.broken,
+        t.pending,
+        t.pending.saturating_sub(ahead),
+        median,
+    ))
+}
+
 /// The ledger's figures for `org` at `now`, inside the caller's snapshot (the caller checks
-/// who may read them).
+/// who may read them). The organisation, its members and its clients are read from the kept
+/// tallies (migration 0025), so the cost does not grow with the years of promises: the overdue
+/// are the pending less those still ahead (few, whatever the history), and the median margin
+/// is found through the nested margin buckets. Engagements are not tallied (a request can
+/// move to another engagement), so that grouping still reads every promise.
 pub(crate) fn promise_ledger_in(
     db: &mut Db<'_>,
     org: OrgId,
     group_by: Option<GroupBy>,
     now: Timestamp,
 ) -> AppResult<PromiseLedger> {
-    if group_by.is_none() {
-        // The overall figures alone: counted by the database, not loaded.
-        return Ok(PromiseLedger {
-            group_by,
-            overall: store::promise_totals(db, org, now)?,
-            groups: Vec::new(),
-        });
-    }
-    let rows = store::promises_with_engagement(db, org)?;
-    let (promises, engagement_of): (Vec<_>, Vec<_>) = rows
-        .into_iter()
-        .map(|(p, e)| {
-            let id = p.id;
-            (p, (id, e))
-        })
-        .unzip();
-    let engagement_of: std::collections::HashMap<_, _> = engagement_of.into_iter().collect();
-    let overall = promise_stats::stats(&promises, now);
-    let grouped = match group_by {
-        None => Default::default(),
-        Some(GroupBy::Member) => promise_stats::stats_by(&promises, now, |p| Some(p.made_by.0)),
-        Some(GroupBy::Client) => promise_stats::stats_by(&promises, now, |p| Some(p.client_id.0)),
-        Some(GroupBy::Engagement) => promise_stats::stats_by(&promises, now, |p| {
-            engagement_of
-                .get(&p.id)
-                .copied()
-                .flatten()
-                .map(|e: EngagementId| e.0)
-        }),
+    let ahead = match group_by {
+        Some(GroupBy::Member | GroupBy::Client) => Some(aggregates::pending_ahead(db, org, now)?),
+        _ => None,
+    };
+    let org_ahead = match &ahead {
+        Some(rows) => rows.len() as u64,
+        None => aggregates::pending_ahead_count(db, org, now)?,
+    };
+    let tally = aggregates::org_tally(db, org)?;
+    let overall = kept_stats(db, org, Dim::Org, 0, tally, org_ahead)?;
+    let grouped: Vec<(i64, PromiseStats)> = match (group_by, ahead) {
+        (None, _) => Vec::new(),
+        (Some(GroupBy::Engagement), _) => engagement_stats(db, org, now)?,
+        (Some(by), ahead) => {
+            let dim = if by == GroupBy::Member {
+                Dim::Member
+            } else {
+                Dim::Client
+            };
+            let mut ahead_of: HashMap<i64, u64> = HashMap::new();
+            for (member, client) in ahead.unwrap_or_default() {
+                *ahead_of
+                    .entry(if dim == Dim::Member { member } else { client })
+                    .or_default() += 1;
+            }
+            let mut out = Vec::new();
+            for (key, t) in aggregates::tallies(db, org, dim)? {
+                let ahead = ahead_of.get(&key).copied().unwrap_or(0);
+                out.push((key, kept_stats(db, org, dim, key, t, ahead)?));
+            }
+            out
+        }
     };
     let mut groups = Vec::with_capacity(grouped.len());
     for (id, stats) in grouped {
@@ -119,6 +147,31 @@ pub(crate) fn promise_ledger_in(
         overall,
         groups,
     })
+}
+
+/// Per engagement of each promise's request, counted from every promise of the org.
+fn engagement_stats(
+    db: &mut Db<'_>,
+    org: OrgId,
+    now: Timestamp,
+) -> AppResult<Vec<(i64, PromiseStats)>> {
+    let rows = store::promises_with_engagement(db, org)?;
+    let (promises, engagement_of): (Vec<_>, HashMap<_, _>) = rows
+        .into_iter()
+        .map(|(p, e)| {
+            let id = p.id;
+            (p, (id, e))
+        })
+        .unzip();
+    Ok(promise_stats::stats_by(&promises, now, |p| {
+        engagement_of
+            .get(&p.id)
+            .copied()
+            .flatten()
+            .map(|e: EngagementId| e.0)
+    })
+    .into_iter()
+    .collect())
 }
 
 impl App {

@@ -1,5 +1,6 @@
 //! One module per verb.
 
+pub mod aggregates;
 pub mod backup;
 pub mod bench;
 pub mod calendar;

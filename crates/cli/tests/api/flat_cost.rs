@@ -37,16 +37,6 @@ const KNOWN_GROWING: &[(&str, &str, f64, Steady)] = &[
     // the reasons show their number, so the count cannot stop at the four the score caps.
     ("sqlite", "intake", 3.5, Steady::Yes),
     ("sqlite", "health of the biggest client", 5.0, Steady::Yes),
-    // Measured x19.03 (SQLite) and x19.52 (PostgreSQL): the ledger counts every promise of the
-    // firm by status and reads the median margin at an OFFSET into the kept ones. Kept counters
-    // (issue 20 item 1) are not built yet.
-    ("sqlite", "dashboard: promise ledger", 24.0, Steady::Yes),
-    ("postgres", "dashboard: promise ledger", 24.0, Steady::Yes),
-    // Measured x24.30 (SQLite) and x19.43 (PostgreSQL): the gap is computed from every rating
-    // of the client, now read from `ratings_client` rather than through every request, but
-    // still all of them. Per-client rating counters are not built yet.
-    ("sqlite", "dashboard: perception gap", 30.0, Steady::Yes),
-    ("postgres", "dashboard: perception gap", 24.0, Steady::Yes),
     // Measured x3.55, 195 -> 693 tuples: PostgreSQL plans the two queue pages differently over
     // the small and the large book (SQLite reads both from the open-work indexes, x1.21).
     ("postgres", "queue", 4.5, Steady::Yes),

@@ -22,6 +22,7 @@ mod fairness;
 mod flat_cost;
 mod hardening;
 mod jobs;
+mod kept_aggregates;
 mod mail;
 mod mail_trust;
 mod mailbox_guard;

@@ -2,6 +2,7 @@
 //! the org it works in and every query is scoped by it.
 
 pub mod accounts;
+pub mod aggregates;
 pub mod alerts;
 pub mod audit;
 pub mod auth;

@@ -79,8 +79,15 @@ pub const NOT_IDS: &[&str] = &[
     "mail_anchors.mail_message_id", // a mail header
 ];
 
-/// Derived tables (full-text indexes) rebuilt by the target database from the rows.
-pub const DERIVED: &[&str] = &["requests_fts", "messages_fts"];
+/// Derived tables rebuilt by the target database from the rows: the full-text indexes, and the
+/// kept aggregates (migration 0025), which its triggers count as the promises and ratings land.
+pub const DERIVED: &[&str] = &[
+    "requests_fts",
+    "messages_fts",
+    "promise_tallies",
+    "promise_margins",
+    "rating_pairs",
+];
 
 /// The kinds that polymorphic columns (`actor_kind`, `target_kind`, `author_kind`, ...) name,
 /// and the table each one's id belongs to. `system` carries no id.

@@ -211,7 +211,8 @@ pub struct PerceptionGapOutput {
     pub threshold: f64,
     /// Over the last `last` requests rated by both sides.
     pub current: Gap,
-    /// Month by month (client's zone), oldest first.
+    /// Month by month (client's zone), oldest first: the current month and the two before it
+    /// (months without pairs left out).
     pub months: Vec<MonthGap>,
 }
 
