@@ -46,6 +46,8 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     22 "0022_health_by_client",
     23 "0023_ratings_client",
     24 "0024_request_snoozes",
+    26 "0026_member_absences",
+    27 "0027_auto_assign",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -73,6 +75,8 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     22 "0022_health_by_client",
     23 "0023_ratings_client",
     24 "0024_request_snoozes",
+    26 "0026_member_absences",
+    27 "0027_auto_assign",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {
