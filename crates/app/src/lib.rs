@@ -2,10 +2,12 @@
 //! `rapport-core` decide, and records the outcome through `rapport-store` in one transaction
 //! together with its audit event.
 
+pub mod absence;
 mod access;
 pub mod accounts;
 pub mod aggregates;
 pub mod alerts;
+pub mod assignment;
 pub mod auth;
 pub mod automation;
 pub mod billing_export;

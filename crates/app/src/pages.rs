@@ -258,6 +258,8 @@ pub struct EngagementPage {
     pub change_orders: Listing<ChangeOrder>,
     pub manager: Option<Member>,
     pub team: Vec<Member>,
+    /// Whether new requests are assigned automatically.
+    pub assignment: crate::assignment::AutoAssignSetting,
 }
 
 /// Which queue to list, and how.
@@ -463,6 +465,7 @@ impl App {
                     None => None,
                 };
                 let team = engagement_team_in(db, &ctx, id)?;
+                let assignment = crate::assignment::setting_in(db, &ctx, id)?;
                 let nav = nav_in(db, &ctx, now)?;
                 Ok(EngagementPage {
                     nav,
@@ -473,6 +476,7 @@ impl App {
                     change_orders,
                     manager,
                     team,
+                    assignment,
                 })
             })
             .await

@@ -201,6 +201,17 @@ pub(crate) fn insert_request_shaped(
         r.last_inbound_at = Some(now);
     }
     shape(&mut r)?;
+    // Fair assignment, for every channel alike: only a request nobody was named for, on an
+    // engagement that assigns automatically.
+    let decision = match (r.assignee_id, r.engagement_id) {
+        (None, Some(e)) if crate::assignment::enabled(db, org, e)? => {
+            Some(crate::assignment::choose_in(db, org, e, now)?)
+        }
+        _ => None,
+    };
+    if let Some(d) = &decision {
+        r.assignee_id = d.chosen;
+    }
     let r = requests::insert(db, &r)?;
     crate::care::on_request_created(db, ctx, &r, body_sentiment, now)?;
     on_request_change(db, &r, Change::Created, now)?;
@@ -211,6 +222,9 @@ pub(crate) fn insert_request_shaped(
             .target("request", r.id.0)
             .details(serde_json::json!({"title": r.title, "client_id": r.client_id, "channel": r.channel})),
     )?;
+    if let Some(d) = &decision {
+        crate::assignment::record(db, ctx, &r, d, now)?;
+    }
     crate::events::emit(
         db,
         &r,

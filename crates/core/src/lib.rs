@@ -5,8 +5,10 @@
 
 pub mod labels;
 
+pub mod absence;
 pub mod access;
 pub mod alert;
+pub mod assign;
 pub mod audit;
 pub mod backoff;
 pub mod billing;

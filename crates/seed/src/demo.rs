@@ -444,6 +444,21 @@ pub async fn seed(app: &App) -> AppResult<DemoReport> {
                 members.push(m);
             }
             rep.members = members.len();
+            // Sam is away for three days next week: his page lists it, and his capacity and
+            // suggested dates leave those days out.
+            let sam = &members[3];
+            if let Ok(tz) = jiff::tz::TimeZone::get(&sam.tz) {
+                let today = now.to_zoned_datetime(tz).date();
+                let day = |n: i64| today.checked_add(jiff::Span::new().days(n));
+                if let (Ok(starts_on), Ok(ends_on)) = (day(7), day(9)) {
+                    let draft = rapport_core::absence::AbsenceDraft {
+                        starts_on,
+                        ends_on,
+                        note: "Leave".into(),
+                    };
+                    rapport_store::repo::absences::insert(db, org.id, sam.id, &draft, sam.id, now)?;
+                }
+            }
             let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
             for plan in PLANS {
                 seed_client(db, org.id, plan, &ids, &hash, now, &mut rng, &mut rep)?;

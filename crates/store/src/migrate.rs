@@ -147,6 +147,8 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     23 "0023_ratings_client",
     24 "0024_request_snoozes",
     25 "0025_kept_aggregates",
+    26 "0026_member_absences",
+    27 "0027_auto_assign",
     29 "0029_contact_roles",
 );
 
@@ -176,6 +178,8 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     23 "0023_ratings_client",
     24 "0024_request_snoozes",
     25 "0025_kept_aggregates",
+    26 "0026_member_absences",
+    27 "0027_auto_assign",
     29 "0029_contact_roles",
 );
 

@@ -113,7 +113,7 @@ fn suggestion(
     settings: &ClockSettings,
     now: Timestamp,
 ) -> AppResult<Suggestion> {
-    let calendar = member_calendar(member)?;
+    let calendar = member_calendar(db, member)?;
     let client = match request {
         Some(r) => Some(Lookup::default().calendar(db, r.org_id, r.client_id, r.engagement_id)?),
         None => None,
@@ -211,7 +211,7 @@ fn check_weeks(weeks: u32) -> AppResult<()> {
 }
 
 /// `weeks` weeks of a member's load from the week holding `from` (default: this week).
-fn load(
+pub(crate) fn load(
     db: &mut Db<'_>,
     member: &Member,
     weeks: u32,
@@ -219,7 +219,7 @@ fn load(
     settings: &ClockSettings,
     now: Timestamp,
 ) -> AppResult<MemberCapacity> {
-    let calendar = member_calendar(member)?;
+    let calendar = member_calendar(db, member)?;
     let first = monday(from.unwrap_or_else(|| capacity::week_of(&calendar, now)))?;
     let last = first
         .checked_add(Span::new().days(7 * i64::from(weeks)))

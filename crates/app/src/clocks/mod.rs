@@ -5,7 +5,7 @@
 //!
 //! Whose calendar: a request's clocks, silence and promise margins run on the client's business
 //! calendar, or on its engagement's calendar when the engagement has one; capacity and suggested
-//! dates run on the member's own zone and working hours.
+//! dates run on the member's own zone and working hours, less their holidays and absences.
 //!
 //! Jobs (each idempotent, effects committed with the job's completion):
 //! * `sla.check` (one live job per request, key `sla:<id>`): re-evaluates the clocks, raises
@@ -17,7 +17,9 @@
 //! * `silence.check` (key `silence.check`, every [`ClockSettings::silence_every`] per org):
 //!   `silence` alerts, `proposal.overdue` for any pending proposal past due, and evaluation of
 //!   requests whose clocks were never computed (rows older than the SLA columns).
+//!   It also raises `absence.work_due` for promises due while their assignee is away (`absence.rs`).
 
+pub mod absence;
 pub mod capacity;
 pub mod ledger;
 pub mod office;
@@ -32,7 +34,6 @@ use rapport_core::calendar::{Calendar, CalendarSpec};
 use rapport_core::client::Client;
 use rapport_core::engagement::Engagement;
 use rapport_core::ids::{ClientId, EngagementId, OrgId};
-use rapport_core::member::Member;
 use rapport_store::Db;
 use rapport_store::repo::{clients, engagements};
 
@@ -89,10 +90,7 @@ pub(crate) fn client_calendar(
     }
 }
 
-/// A member's own calendar: their zone, working hours and holidays.
-pub(crate) fn member_calendar(m: &Member) -> AppResult<Calendar> {
-    compile(&m.calendar_spec(), "the member")
-}
+pub(crate) use absence::member_calendar;
 
 /// Clients, engagements and compiled calendars loaded once for a check that walks many rows.
 #[derive(Default)]

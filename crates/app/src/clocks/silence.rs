@@ -310,6 +310,7 @@ impl App {
             for p in store::overdue_proposals(db, org, now)? {
                 crate::alerts::raise(db, org, &proposal_alert(&p), now)?;
             }
+            super::absence::check_org(db, org, now)?;
             super::sla::evaluate_unevaluated(db, org, now)?;
             let next = now
                 .checked_add(every)

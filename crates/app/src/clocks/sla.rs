@@ -2,6 +2,7 @@
 //! columns the queue sorts by, and alerted on by the `sla.check` job.
 
 use jiff::Timestamp;
+use rapport_core::absence::Absence;
 use rapport_core::alert::{NewAlert, Severity};
 use rapport_core::engagement::Engagement;
 use rapport_core::ids::{ClientId, EngagementId, MemberId, OrgId, RequestId};
@@ -281,15 +282,22 @@ fn clock_words(kind: ClockKind) -> &'static str {
 }
 
 /// The alert for one transition to at risk or breached. At risk goes to the assignee; a breach
-/// escalates to the engagement's manager (the assignee when there is none). `occurrence` names
-/// a breached wait that neither reading shows.
+/// escalates to the engagement's manager (the assignee when there is none). An assignee who is
+/// away (`away`: the absence they are in) cannot act on either, so both go to the manager, or
+/// to the whole team when there is none. `occurrence` names a breached wait that neither
+/// reading shows.
 fn transition_alert(
     r: &Request,
     state: &SlaState,
     t: &SlaTransition,
     manager: Option<MemberId>,
+    away: Option<&Absence>,
     occurrence: u32,
 ) -> NewAlert {
+    let assignee = if away.is_some() { None } else { r.assignee_id };
+    let away_text = away
+        .map(|a| format!("; the assignee is away until {}", a.ends_on))
+        .unwrap_or_default();
     let clock = state.clock(t.clock);
     // A wait that began and ended between two readings is not the one the current state shows.
     let due = t.wait_started_at.and(clock.due_at);
@@ -299,9 +307,9 @@ fn transition_alert(
         (
             BREACHED,
             Severity::Critical,
-            manager.or(r.assignee_id),
+            manager.or(assignee),
             format!(
-                "Request #{} \"{}\": {words} breached{due_text}",
+                "Request #{} \"{}\": {words} breached{due_text}{away_text}",
                 r.id, r.title
             ),
         )
@@ -309,13 +317,18 @@ fn transition_alert(
         (
             AT_RISK,
             Severity::Warning,
-            r.assignee_id,
+            if away.is_some() {
+                manager
+            } else {
+                r.assignee_id
+            },
             format!(
-                "Request #{} \"{}\": {words} at risk{due_text}",
+                "Request #{} \"{}\": {words} at risk{due_text}{away_text}",
                 r.id, r.title
             ),
         )
     };
+    let escalated = t.to == ClockStatus::Breached || away.is_some();
     let wait = t.wait_started_at.map_or_else(
         || format!("b{occurrence}"),
         |w| w.as_millisecond().to_string(),
@@ -335,7 +348,8 @@ fn transition_alert(
             "due_at": due,
             "target_minutes": clock.target_minutes,
             "assignee_id": r.assignee_id,
-            "escalated_to": (t.to == ClockStatus::Breached).then_some(manager).flatten(),
+            "escalated_to": escalated.then_some(manager).flatten(),
+            "assignee_away_until": away.map(|a| a.ends_on),
         }),
         recipient_id: recipient,
         dedupe_key: format!("{kind}:{}:{}:{wait}", r.id.0, t.clock.as_str()),
@@ -356,10 +370,15 @@ fn check(db: &mut Db<'_>, r: &Request, now: Timestamp) -> AppResult<()> {
                 unseen += 1;
             }
             let occurrence = previous.clock(t.clock).breaches + unseen;
+            // Read only when an alert is due: most checks raise none.
+            let away = match r.assignee_id {
+                Some(a) => super::absence::away_now(db, org, a, now)?,
+                None => None,
+            };
             let raised = crate::alerts::raise(
                 db,
                 org,
-                &transition_alert(r, &state, &t, manager, occurrence),
+                &transition_alert(r, &state, &t, manager, away.as_ref(), occurrence),
                 now,
             )?;
             if raised && t.to == ClockStatus::AtRisk {

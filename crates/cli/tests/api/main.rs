@@ -2,8 +2,10 @@
 
 mod support;
 
+mod absence;
 mod account_pages;
 mod alerts;
+mod assignment;
 mod auth;
 mod authz;
 mod automation;

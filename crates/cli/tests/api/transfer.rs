@@ -281,6 +281,51 @@ async fn varied_org(app: &TestApp) -> (OrgId, String) {
     )
     .await
     .ok(200);
+    // Fair assignment: the org's default, an engagement's own choice, and a turn taken by a
+    // member with room this week.
+    app.call(
+        reqwest::Method::PUT,
+        "/api/v1/assignment",
+        Some(&token),
+        Some(json!({"auto_assign": false})),
+    )
+    .await
+    .ok(200);
+    let fresh = app
+        .post(
+            "/api/v1/members",
+            &token,
+            json!({"email": "turn@northwind.example", "name": "Tam Turner", "role": "agent", "tz": "Europe/London"}),
+        )
+        .await
+        .ok(201)["id"]
+        .clone();
+    let desk = app
+        .post(
+            "/api/v1/engagements",
+            &token,
+            json!({"client_id": client, "name": "Auto desk", "currency": "GBP", "team_member_ids": [fresh]}),
+        )
+        .await
+        .ok(201)["id"]
+        .clone();
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/engagements/{desk}/assignment"),
+        Some(&token),
+        Some(json!({"auto_assign": true})),
+    )
+    .await
+    .ok(200);
+    let by_turn = app
+        .post(
+            "/api/v1/requests",
+            &token,
+            json!({"client_id": client, "engagement_id": desk, "title": "Assigned by turn"}),
+        )
+        .await
+        .ok(201);
+    assert_eq!(by_turn["assignee_id"], fresh);
     newer_tables(app, &token, &ctx, client, contact).await;
     for t in TABLES {
         let n = app.count_in(org.id, t.name).await;

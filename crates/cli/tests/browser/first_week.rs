@@ -67,6 +67,26 @@ async fn first_week(
     click(c, "#member-form button[type=submit]").await?;
     wait_text(c, "main table", "32 h a week").await?;
 
+    *step = "owner records the member's absence on their page";
+    c.find(Locator::LinkText("Ines Iyer"))
+        .await
+        .map_err(err)?
+        .click()
+        .await
+        .map_err(err)?;
+    wait_text(c, "#absences", "No absences recorded.").await?;
+    // A date input's typing order depends on the browser's locale; its value does not.
+    c.execute(
+        "document.querySelector('#a-start').value = '2030-03-04'; document.querySelector('#a-end').value = '2030-03-06';",
+        vec![],
+    )
+    .await
+    .map_err(err)?;
+    fill(c, "#a-note", "Conference").await?;
+    click(c, "#absence-form button[type=submit]").await?;
+    wait_text(c, "#absences", "2030-03-04 to 2030-03-06 · Conference").await?;
+    shots(c, "setup-member-absence").await?;
+
     *step = "owner adds a client with calendar and etiquette";
     c.goto(&format!("{base}/app/clients")).await.map_err(err)?;
     click(c, "main a[href='/app/clients/new']").await?;

@@ -1,9 +1,11 @@
 //! Repositories: the SQL for each entity, written once for both engines. Every function takes
 //! the org it works in and every query is scoped by it.
 
+pub mod absences;
 pub mod accounts;
 pub mod aggregates;
 pub mod alerts;
+pub mod assign;
 pub mod audit;
 pub mod auth;
 pub mod automation;

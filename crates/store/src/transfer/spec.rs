@@ -117,6 +117,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("mailbox", "mailboxes"),
     ("triage", "triage"),
     ("attachment", "attachments"),
+    ("absence", "member_absences"),
 ];
 
 /// The table of a kind word, if it names rows of ours.
@@ -161,6 +162,15 @@ pub const TABLES: &[TableSpec] = &[
         // opens only where the same key is set (elsewhere members with TOTP on cannot sign in).
         booleans: &["active", "totp_enabled"],
         refs: &[],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "member_absences",
+        columns: &["id", "org_id", "member_id", "starts_on", "ends_on", "note", "created_by", "created_at"],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[("member_id", Table("members")), ("created_by", Table("members"))],
         json_with_ids: &[],
     },
     TableSpec {
@@ -219,6 +229,33 @@ pub const TABLES: &[TableSpec] = &[
         key: &["engagement_id", "member_id"],
         booleans: &[],
         refs: &[("engagement_id", Table("engagements")), ("member_id", Table("members"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "assign_defaults",
+        columns: &["org_id", "auto_assign", "updated_at"],
+        has_id: false,
+        key: &["org_id"],
+        booleans: &["auto_assign"],
+        refs: &[],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "engagement_assign",
+        columns: &["org_id", "engagement_id", "auto_assign", "updated_at"],
+        has_id: false,
+        key: &["engagement_id"],
+        booleans: &["auto_assign"],
+        refs: &[("engagement_id", Table("engagements"))],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "assign_turns",
+        columns: &["org_id", "member_id", "turn"],
+        has_id: false,
+        key: &["member_id"],
+        booleans: &[],
+        refs: &[("member_id", Table("members"))],
         json_with_ids: &[],
     },
     TableSpec {

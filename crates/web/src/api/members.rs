@@ -2,10 +2,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use rapport_core::absence::{Absence, NewAbsence};
 use rapport_core::access::Role;
 use rapport_core::ids::MemberId;
 use rapport_core::member::{Member, MemberPatch, NewMember};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -163,6 +164,55 @@ async fn accept(
     Ok(signed_in_response(&state, signed))
 }
 
+/// A member's absences, earliest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AbsenceList {
+    pub items: Vec<Absence>,
+}
+
+/// A member's absences (leave, as ranges of days in their zone), earliest first. Absent days
+/// are days off: capacity, suggested dates and SLA alerts (which go to the manager while the
+/// assignee is away) follow them.
+#[utoipa::path(get, operation_id = "listAbsences", path = "/api/v1/members/{id}/absences", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = AbsenceList), Errors))]
+async fn absences(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<AbsenceList>> {
+    Ok(Json(AbsenceList {
+        items: s.app.list_absences(&auth.0, MemberId(id)).await?,
+    }))
+}
+
+/// Record an absence: your own, or anyone's as a manager, admin or owner. 409 when it shares a
+/// day with another absence of the member. Promises due on the member's requests while they are
+/// away raise an `absence.work_due` alert to each engagement's manager.
+#[utoipa::path(post, operation_id = "addAbsence", path = "/api/v1/members/{id}/absences", tag = "members", params(("id" = i64, Path)),
+    request_body = NewAbsence, responses((status = 201, body = Absence), Errors))]
+async fn add_absence(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<NewAbsence>,
+) -> ApiResult<(StatusCode, Json<Absence>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.add_absence(&auth.0, MemberId(id), input).await?),
+    ))
+}
+
+/// Remove an absence (your own, or anyone's as a manager); its open alerts are resolved.
+#[utoipa::path(delete, operation_id = "removeAbsence", path = "/api/v1/absences/{id}", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = Absence), Errors))]
+async fn remove_absence(
+    State(s): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<Absence>> {
+    Ok(Json(s.app.remove_absence(&auth.0, id).await?))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
@@ -170,4 +220,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accept))
         .routes(routes!(get, update))
         .routes(routes!(reinvite))
+        .routes(routes!(absences, add_absence))
+        .routes(routes!(remove_absence))
 }

@@ -2,7 +2,9 @@
 //! use, budget burn and change orders.
 
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
+use serde::Deserialize;
 
 use rapport_core::change_order::ChangeOrderStatus;
 
@@ -11,7 +13,8 @@ use super::fields;
 use super::{Me, page_with, parse_id};
 use crate::state::AppState;
 use crate::ui::charts;
-use crate::ui::{Agent, UiResult};
+use crate::ui::form::UiForm;
+use crate::ui::{Agent, UiResult, csrf_field};
 
 pub(super) async fn engagement_page(
     State(state): State<AppState>,
@@ -28,6 +31,7 @@ pub(super) async fn engagement_page(
         limits,
         change_orders: cos,
         team,
+        assignment,
         ..
     } = &model;
     let hours = |m: i64| m as f64 / 60.0;
@@ -98,6 +102,29 @@ pub(super) async fn engagement_page(
                 }
                 li { "A clock is at risk once " (sla.at_risk_percent) "% of its target has passed." }
                 li { "The client never waits more than " (fields::business_time(silence.max_business_minutes)) " for word from us." }
+            }
+        }
+        section id="assignment" aria-labelledby="assign-h" {
+            h2 id="assign-h" { "Assignment" }
+            p id="assign-words" {
+                @if assignment.effective {
+                    "New requests are assigned automatically to a member of the team: nobody away or over capacity, those in their working hours first, then the most free capacity this week, taking turns among equals."
+                } @else { "New requests wait in the queue for someone to take them." }
+                @if assignment.auto_assign.is_none() { " (The organisation's default.)" }
+            }
+            @if manages {
+                form method="post" action={ "/app/engagements/" (id.0) "/assignment" } class="row" {
+                    (csrf_field(&s.csrf))
+                    label for="auto-assign" { "Assign new requests automatically" }
+                    select id="auto-assign" name="auto_assign" {
+                        option value="default" selected[assignment.auto_assign.is_none()] {
+                            "as the organisation does (" (if assignment.org_default { "yes" } else { "no" }) ")"
+                        }
+                        option value="on" selected[assignment.auto_assign == Some(true)] { "yes" }
+                        option value="off" selected[assignment.auto_assign == Some(false)] { "no" }
+                    }
+                    button type="submit" class="secondary" { "Save" }
+                }
             }
         }
         section aria-labelledby="brief-h" {
@@ -192,6 +219,45 @@ pub(super) async fn engagement_page(
     Ok(page_with(
         &state, &s, &me, &model.nav, &e.name, "clients", body,
     ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AssignForm {
+    csrf: String,
+    auto_assign: String,
+}
+
+/// The engagement's automatic assignment, from its page.
+pub(super) async fn set_assignment(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<AssignForm>,
+) -> UiResult<Response> {
+    let id = rapport_core::ids::EngagementId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let auto_assign = match f.auto_assign.as_str() {
+        "on" => Some(true),
+        "off" => Some(false),
+        "default" => None,
+        other => {
+            return Err(rapport_app::AppError::invalid(
+                "auto_assign",
+                format!("{other:?} is not one of: default, on, off"),
+            )
+            .into());
+        }
+    };
+    state
+        .app
+        .set_engagement_assignment(
+            &s.ctx,
+            id,
+            rapport_app::assignment::AutoAssignInput { auto_assign },
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/app/engagements/{}#assignment", id.0)).into_response())
 }
 
 /// "Kaveri Foods'" and "Acme's".

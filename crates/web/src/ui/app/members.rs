@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rapport_app::AppError;
+use rapport_core::absence::{Absence, NewAbsence};
 use rapport_core::access::{Permission, Role};
 use rapport_core::ids::MemberId;
 use rapport_core::member::{Member, MemberPatch, NewMember};
@@ -33,6 +34,9 @@ const LABELS: Labels = &[
     ("holiday_countries", "Public holidays of"),
     ("active", "Active"),
     ("member", "Member"),
+    ("starts_on", "First day away"),
+    ("ends_on", "Last day away"),
+    ("note", "Note"),
 ];
 
 /// Zones offered as you type (any IANA zone is accepted).
@@ -239,8 +243,13 @@ async fn form_page(
     f: &MemberForm,
     member: Option<&Member>,
     error: Option<(StatusCode, String)>,
+    away: &AbsenceForm,
 ) -> UiResult<Response> {
     let admin = s.ctx.principal.allows(Permission::ManageMembers);
+    let absences = match member {
+        Some(m) => state.app.list_absences(&s.ctx, m.id).await?,
+        None => Vec::new(),
+    };
     let (status, error) = match error {
         Some((st, e)) => (st, Some(e)),
         None => (StatusCode::OK, None),
@@ -263,6 +272,9 @@ async fn form_page(
         (fields::notice(error.as_deref()))
         @if let Some(m) = member { p class="muted" { (m.email) " · " (m.role.as_str()) } }
         (member_form(s, f, member, admin))
+        @if let Some(m) = member {
+            (absence_section(s, m, &absences, away))
+        }
         @if let Some(m) = member.filter(|m| waiting && m.active) {
             form method="post" action={ "/app/members/" (m.id.0) "/invite" } class="row" {
                 (csrf_field(&s.csrf))
@@ -285,7 +297,7 @@ pub(super) async fn new_page(State(state): State<AppState>, Agent(s): Agent) -> 
         capacity_hours: "40".into(),
         ..Default::default()
     };
-    form_page(&state, &s, &me, &f, None, None).await
+    form_page(&state, &s, &me, &f, None, None, &NO_ABSENCE).await
 }
 
 pub(super) async fn invite(
@@ -309,7 +321,7 @@ pub(super) async fn invite(
     }
     .await;
     saved_or_refill(result, "/app/members?done=invited", LABELS, |said| {
-        form_page(&state, &s, &me, &f, None, Some(said))
+        form_page(&state, &s, &me, &f, None, Some(said), &NO_ABSENCE)
     })
     .await
 }
@@ -322,7 +334,16 @@ pub(super) async fn edit_page(
     let id = MemberId(parse_id(&raw)?);
     let me = me(&state, &s).await?;
     let m = state.app.get_member(&s.ctx, id).await?;
-    form_page(&state, &s, &me, &MemberForm::of(&m), Some(&m), None).await
+    form_page(
+        &state,
+        &s,
+        &me,
+        &MemberForm::of(&m),
+        Some(&m),
+        None,
+        &NO_ABSENCE,
+    )
+    .await
 }
 
 pub(super) async fn update(
@@ -354,7 +375,7 @@ pub(super) async fn update(
     }
     .await;
     saved_or_refill(result, "/app/members?done=saved", LABELS, |said| {
-        form_page(&state, &s, &me, &f, Some(&before), Some(said))
+        form_page(&state, &s, &me, &f, Some(&before), Some(said), &NO_ABSENCE)
     })
     .await
 }
@@ -379,11 +400,116 @@ pub(super) async fn reinvite(
                 &MemberForm::of(&m),
                 Some(&m),
                 Some(say(&e, LABELS)),
+                &NO_ABSENCE,
             )
             .await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Absences, on the member's page
+
+/// The absence form before anything is typed.
+static NO_ABSENCE: AbsenceForm = AbsenceForm {
+    csrf: String::new(),
+    starts_on: String::new(),
+    ends_on: String::new(),
+    note: String::new(),
+};
+
+/// The absence form as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(super) struct AbsenceForm {
+    csrf: String,
+    starts_on: String,
+    ends_on: String,
+    note: String,
+}
+
+/// The member's absences and the form to add one: shown to the member and to managers, who
+/// may record them; others see the list only.
+fn absence_section(s: &Session, m: &Member, absences: &[Absence], f: &AbsenceForm) -> Markup {
+    let may = s.ctx.principal.member_id() == Some(m.id)
+        || s.ctx
+            .principal
+            .role()
+            .is_some_and(|r| r.at_least(Role::Manager));
+    html! {
+        section id="absences" aria-labelledby="absences-h" {
+            h2 id="absences-h" { "Absences" }
+            p class="muted" { "Days away (in " (m.tz) ") count as days off: no capacity, no suggested dates, and SLA alerts go to the manager meanwhile." }
+            @if absences.is_empty() {
+                p { "No absences recorded." }
+            } @else {
+                ul class="absences" {
+                    @for a in absences {
+                        li {
+                            @if a.starts_on == a.ends_on { (a.starts_on) } @else { (a.starts_on) " to " (a.ends_on) }
+                            @if !a.note.is_empty() { " · " (a.note) }
+                            @if may {
+                                " "
+                                form method="post" action={ "/app/absences/" (a.id) "/remove" } class="inline" {
+                                    (csrf_field(&s.csrf))
+                                    button type="submit" class="secondary" aria-label={ "Remove the absence from " (a.starts_on) } { "Remove" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if may && m.active {
+                form method="post" action={ "/app/members/" (m.id.0) "/absences" } class="stack" id="absence-form" {
+                    (csrf_field(&s.csrf))
+                    label for="a-start" { "First day away" }
+                    input id="a-start" name="starts_on" type="date" required value=(f.starts_on);
+                    label for="a-end" { "Last day away" }
+                    input id="a-end" name="ends_on" type="date" required value=(f.ends_on);
+                    label for="a-note" { "Note (optional)" }
+                    input id="a-note" name="note" maxlength="200" autocomplete="off" value=(f.note);
+                    button type="submit" { "Record the absence" }
+                }
+            }
+        }
+    }
+}
+
+pub(super) async fn add_absence(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<AbsenceForm>,
+) -> UiResult<Response> {
+    let id = MemberId(parse_id(&raw)?);
+    s.check(&f.csrf)?;
+    let me = me(&state, &s).await?;
+    let m = state.app.get_member(&s.ctx, id).await?;
+    let input = NewAbsence {
+        starts_on: f.starts_on.clone(),
+        ends_on: f.ends_on.clone(),
+        note: Some(f.note.clone()),
+    };
+    let result = state.app.add_absence(&s.ctx, id, input).await;
+    let done = format!("/app/members/{}#absences", id.0);
+    let profile = MemberForm::of(&m);
+    saved_or_refill(result, &done, LABELS, |said| {
+        form_page(&state, &s, &me, &profile, Some(&m), Some(said), &f)
+    })
+    .await
+}
+
+pub(super) async fn remove_absence(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    Path(raw): Path<String>,
+    UiForm(f): UiForm<CsrfOnly>,
+) -> UiResult<Response> {
+    let id = parse_id(&raw)?;
+    s.check(&f.csrf)?;
+    let a = state.app.remove_absence(&s.ctx, id).await?;
+    Ok(Redirect::to(&format!("/app/members/{}#absences", a.member_id.0)).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

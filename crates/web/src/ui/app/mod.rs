@@ -89,6 +89,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/members/new", get(members::new_page).post(members::invite))
         .route("/app/members/{id}", get(members::edit_page).post(members::update))
         .route("/app/members/{id}/invite", post(members::reinvite))
+        .route("/app/members/{id}/absences", post(members::add_absence))
+        .route("/app/absences/{id}/remove", post(members::remove_absence))
         .route("/app/invite", get(members::accept_page).post(members::accept))
         .route("/app/clients", get(clients::list))
         .route("/app/clients/new", get(clients::new_page).post(clients::create))
@@ -111,6 +113,7 @@ pub fn router() -> Router<AppState> {
             get(engagement_form::new_page).post(engagement_form::create),
         )
         .route("/app/engagements/{id}", get(engagements::engagement_page))
+        .route("/app/engagements/{id}/assignment", post(engagements::set_assignment))
         .route(
             "/app/engagements/{id}/edit",
             get(engagement_form::edit_page).post(engagement_form::update),

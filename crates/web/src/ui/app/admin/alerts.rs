@@ -30,6 +30,12 @@ fn subject_link(a: &Alert) -> Option<String> {
         "request" => Some(format!("/app/requests/{id}")),
         "engagement" => Some(format!("/app/engagements/{id}")),
         "mailbox" => Some("/app/admin/mailboxes".into()),
+        // The absence is listed on its member's page.
+        "absence" => a
+            .details
+            .get("member_id")
+            .and_then(serde_json::Value::as_i64)
+            .map(|m| format!("/app/members/{m}#absences")),
         _ => None,
     }
 }
