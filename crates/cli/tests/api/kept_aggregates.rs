@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use rapport_core::access::{Principal, Role};
+use rapport_core::access::{ContactRole, Principal, Role};
 use rapport_core::ids::{ClientId, ContactId, RequestId};
 use rapport_core::promise_stats;
 use rapport_core::rating::gap;
@@ -166,6 +166,7 @@ both!(
                                     org_id: app.org,
                                     contact_id: ContactId(contact),
                                     client_id: ClientId(clients[c].id),
+                                    role: ContactRole::DEFAULT,
                                 },
                                 None,
                             );
