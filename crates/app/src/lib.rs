@@ -29,6 +29,7 @@ pub mod mail_out;
 pub mod mail_settings;
 pub mod member_invites;
 pub mod merge;
+pub mod notify;
 pub mod org;
 pub mod pages;
 pub mod people;

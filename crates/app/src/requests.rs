@@ -540,6 +540,13 @@ impl App {
                         .target("request", id.0)
                         .details(serde_json::json!({"from": from, "to": r.assignee_id})),
                 )?;
+                crate::notify::on_assigned(
+                    db,
+                    &r,
+                    r.assignee_id.filter(|to| Some(*to) != from),
+                    ctx.principal.member_id(),
+                    now,
+                )?;
                 Ok(r)
             })
             .await
@@ -706,6 +713,16 @@ impl App {
                                 created_at: now,
                             },
                         )?;
+                        if direction == Direction::Note {
+                            crate::notify::on_note(
+                                db,
+                                &r,
+                                ctx.principal.member_id(),
+                                m.id.0,
+                                &m.body,
+                                now,
+                            )?;
+                        }
                         if direction == Direction::Inbound {
                             let mut r = r.clone();
                             // Members write notes and outbound messages only: the client's

@@ -83,7 +83,7 @@ impl App {
     }
 
     async fn dispatch(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
-        use crate::{clocks, events, health_jobs, mail, mail_out, thread};
+        use crate::{clocks, events, health_jobs, mail, mail_out, notify, thread};
         match job.kind.as_str() {
             Probe::KIND => self.run_probe(job, worker).await,
             health_jobs::Recompute::KIND => self.run_health_recompute(job, worker).await,
@@ -97,6 +97,7 @@ impl App {
             mail::poll::Poll::KIND => self.run_poll_job(job, worker).await,
             events::Deliver::KIND => self.run_deliver_job(job, worker).await,
             events::RunRules::KIND => self.run_rules_job(job, worker).await,
+            notify::MailJob::KIND => self.run_notify_mail(job, worker).await,
             other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
         }
     }

@@ -46,6 +46,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     22 "0022_health_by_client",
     23 "0023_ratings_client",
     24 "0024_request_snoozes",
+    28 "0028_notifications",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -73,6 +74,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     22 "0022_health_by_client",
     23 "0023_ratings_client",
     24 "0024_request_snoozes",
+    28 "0028_notifications",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -2,6 +2,9 @@
 
 mod support;
 
+#[path = "../mail_servers/mod.rs"]
+mod mail_servers;
+
 mod account_pages;
 mod alerts;
 mod auth;
@@ -26,6 +29,7 @@ mod mail_trust;
 mod mailbox_guard;
 mod member_invites;
 mod merge;
+mod notify;
 mod openapi;
 mod ops;
 mod oversight;
