@@ -18,8 +18,11 @@ CREATE TABLE notifications (
     emailed_at INTEGER,
     UNIQUE (org_id, id),
     FOREIGN KEY (org_id) REFERENCES orgs (id),
-    FOREIGN KEY (org_id, member_id) REFERENCES members (org_id, id),
-    FOREIGN KEY (org_id, request_id) REFERENCES requests (org_id, id) ON DELETE CASCADE
+    -- No foreign key on `request_id`: its check would take a share lock on the request row
+    -- inside the clock jobs that notify (a promise check holding the promise), the reverse of
+    -- the reply path's order (request, then its promises), and PostgreSQL would deadlock them.
+    -- Requests are never deleted.
+    FOREIGN KEY (org_id, member_id) REFERENCES members (org_id, id)
 );
 -- The inbox (unread first, newest first) and its unread count.
 CREATE INDEX notifications_inbox ON notifications (org_id, member_id, read_at, id);
