@@ -33,6 +33,7 @@ pub mod mail_settings;
 pub mod member_invites;
 pub mod merge;
 pub mod ops;
+pub mod notify;
 pub mod org;
 pub mod pages;
 pub mod people;

@@ -142,6 +142,8 @@ pub struct Nav {
     pub counts: HashMap<&'static str, usize>,
     /// Open alerts (0 for those who may not read them).
     pub alerts: usize,
+    /// The signed-in member's unread notifications.
+    pub unread: i64,
     /// Open triage items (admins; 0 for others).
     pub triage: usize,
     /// The firm's mailboxes (admins; empty for others).
@@ -194,10 +196,12 @@ fn nav_in(db: &mut Db<'_>, ctx: &Ctx, now: Timestamp) -> AppResult<Nav> {
     } else {
         (0, Vec::new())
     };
+    let unread = crate::notify::unread_in(db, ctx)?;
     Ok(Nav {
         me,
         counts,
         alerts,
+        unread,
         triage,
         mailboxes,
     })

@@ -225,6 +225,14 @@ pub(crate) fn insert_request_shaped(
     if let Some(d) = &decision {
         crate::assignment::record(db, ctx, &r, d, now)?;
     }
+    // Whoever it went to, by a person naming them or by fair assignment, hears of it (not
+    // a member who logged it for themselves).
+    let by = if decision.is_some() {
+        None
+    } else {
+        ctx.principal.member_id()
+    };
+    crate::notify::on_assigned(db, &r, r.assignee_id, by, now)?;
     crate::events::emit(
         db,
         &r,
@@ -560,6 +568,13 @@ impl App {
                         .target("request", id.0)
                         .details(serde_json::json!({"from": from, "to": r.assignee_id})),
                 )?;
+                crate::notify::on_assigned(
+                    db,
+                    &r,
+                    r.assignee_id.filter(|to| Some(*to) != from),
+                    ctx.principal.member_id(),
+                    now,
+                )?;
                 Ok(r)
             })
             .await
@@ -726,6 +741,16 @@ impl App {
                                 created_at: now,
                             },
                         )?;
+                        if direction == Direction::Note {
+                            crate::notify::on_note(
+                                db,
+                                &r,
+                                ctx.principal.member_id(),
+                                m.id.0,
+                                &m.body,
+                                now,
+                            )?;
+                        }
                         if direction == Direction::Inbound {
                             let mut r = r.clone();
                             // Members write notes and outbound messages only: the client's

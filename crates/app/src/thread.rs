@@ -43,6 +43,7 @@ pub(crate) fn record_inbound(
         crate::care::on_inbound(db, ctx, r, s, now)?;
     }
     let reopened = reopen(db, ctx, r, via, now)?;
+    crate::notify::on_client_replied(db, r, message.0, now)?;
     crate::events::emit(
         db,
         r,

@@ -16,7 +16,7 @@ use crate::{App, AppError, AppResult};
 
 /// Every job kind the worker runs: `/metrics` reports each, zeros included, so a dashboard
 /// shows a quiet kind as 0 rather than no data. Kept next to `dispatch`'s match.
-const KINDS: [&str; 12] = [
+const KINDS: [&str; 13] = [
     Probe::KIND,
     crate::health_jobs::Recompute::KIND,
     crate::health_jobs::Daily::KIND,
@@ -29,6 +29,7 @@ const KINDS: [&str; 12] = [
     crate::mail::poll::Poll::KIND,
     crate::events::Deliver::KIND,
     crate::events::RunRules::KIND,
+    crate::notify::MailJob::KIND,
 ];
 
 impl App {
@@ -136,7 +137,7 @@ impl App {
     }
 
     async fn dispatch(&self, job: &Job, worker: &str) -> Result<(), JobFailure> {
-        use crate::{clocks, events, health_jobs, mail, mail_out, thread};
+        use crate::{clocks, events, health_jobs, mail, mail_out, notify, thread};
         match job.kind.as_str() {
             Probe::KIND => self.run_probe(job, worker).await,
             health_jobs::Recompute::KIND => self.run_health_recompute(job, worker).await,
@@ -150,6 +151,7 @@ impl App {
             mail::poll::Poll::KIND => self.run_poll_job(job, worker).await,
             events::Deliver::KIND => self.run_deliver_job(job, worker).await,
             events::RunRules::KIND => self.run_rules_job(job, worker).await,
+            notify::MailJob::KIND => self.run_notify_mail(job, worker).await,
             other => Err(JobFailure(format!("no handler for job kind {other:?}"))),
         }
     }

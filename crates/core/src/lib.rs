@@ -36,6 +36,7 @@ pub mod member;
 pub mod message;
 pub mod money;
 pub mod netaddr;
+pub mod notification;
 pub mod org;
 pub mod patch;
 pub mod presence;

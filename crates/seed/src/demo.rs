@@ -476,7 +476,73 @@ pub async fn seed(app: &App) -> AppResult<DemoReport> {
         .await?;
     enrich(app, org.id).await?;
     health_history(app, org.id).await?;
+    inbox(app, org.id).await?;
     Ok(report)
+}
+
+/// Ada's inbox: what a morning's notifications look like (a colleague's @mention, a client
+/// writing back on her work, a request handed to her), two unread and one read. Recorded as
+/// already mailed: the demo sends nobody mail.
+async fn inbox(app: &App, org: OrgId) -> AppResult<()> {
+    use rapport_core::notification::{MailState, NewNotification, NotificationKind};
+    use rapport_store::repo::notifications;
+    let now = app.now();
+    app.history_store()
+        .write(move |db| -> AppResult<()> {
+            let ids: Vec<(MemberId, String)> = db.query_map(
+                "SELECT id, email FROM members WHERE org_id = $1 ORDER BY id",
+                rapport_store::params![org],
+                |r| Ok((r.get("id")?, r.get("email")?)),
+            )?;
+            let Some(ada) = ids.iter().find(|(_, e)| e == DEMO_OWNER).map(|(id, _)| *id) else {
+                return Ok(());
+            };
+            let ravi = ids.iter().find(|(_, e)| e.starts_with("ravi@")).map(|(id, _)| *id);
+            let open: Vec<(RequestId, String)> = db.query_map(
+                "SELECT id, title FROM requests WHERE org_id = $1 AND status <> 'closed' ORDER BY id LIMIT 3",
+                rapport_store::params![org],
+                |r| Ok((r.get("id")?, r.get("title")?)),
+            )?;
+            let said = [
+                (NotificationKind::Assigned, "Ravi Menon assigned you", ravi, 95, true),
+                (NotificationKind::ClientReplied, "The client wrote on", None, 40, false),
+                (
+                    NotificationKind::Mentioned,
+                    "Ravi Menon mentioned you on",
+                    ravi,
+                    12,
+                    false,
+                ),
+            ];
+            for ((kind, words, actor, minutes_ago, read), (rid, title)) in said.into_iter().zip(open) {
+                let mut message = format!("{words} #{rid} \"{title}\"");
+                if kind == NotificationKind::Mentioned {
+                    message.push_str(": \"@ada can you confirm the date with them before Friday?\"");
+                }
+                let at = ago(now, minutes_ago);
+                let id = notifications::insert(
+                    db,
+                    org,
+                    &NewNotification {
+                        member_id: ada,
+                        kind,
+                        request_id: Some(rid),
+                        subject_kind: None,
+                        subject_id: None,
+                        message,
+                        actor_id: actor,
+                    },
+                    MailState::Pending,
+                    at,
+                )?;
+                notifications::set_mailed(db, org, ada, &[id], MailState::Sent, at)?;
+                if read {
+                    notifications::mark_read(db, org, ada, id, later(at, 5))?;
+                }
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// Each client's health as it stood at this time of day on each of the last

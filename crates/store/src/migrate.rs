@@ -149,6 +149,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     25 "0025_kept_aggregates",
     26 "0026_member_absences",
     27 "0027_auto_assign",
+    28 "0028_notifications",
     29 "0029_contact_roles",
 );
 
@@ -180,6 +181,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     25 "0025_kept_aggregates",
     26 "0026_member_absences",
     27 "0027_auto_assign",
+    28 "0028_notifications",
     29 "0029_contact_roles",
 );
 

@@ -237,6 +237,7 @@ pub(crate) fn apply_in(
         check_member(db, org, a, "assignee_id")?;
         let from = after.assignee_id;
         requests::update_assignee(db, org, r.id, Some(a), now)?;
+        crate::notify::on_assigned(db, &after, Some(a), agent, now)?;
         rapport_store::repo::audit::record(
             db,
             org,

@@ -105,6 +105,7 @@ fn apply_rule(
                     check_member(db, org, *m, "assignee_id")?;
                 }
                 requests::update_assignee(db, org, id, *assignee_id, now)?;
+                crate::notify::on_assigned(db, &before, *assignee_id, None, now)?;
                 audit_store::record(
                     db,
                     org,

@@ -154,7 +154,9 @@ fn check(
                 .target("promise", p.id.0)
                 .details(serde_json::json!({"automatic": true, "because": "due date passed", "margin_minutes": p.margin_minutes})),
         )?;
-        crate::alerts::raise(db, p.org_id, &broken_alert(&p), now)?;
+        if crate::alerts::raise(db, p.org_id, &broken_alert(&p), now)? {
+            crate::notify::on_promise(db, &p, true, now)?;
+        }
         if p.kind == PromiseKind::Proposal {
             crate::alerts::raise(db, p.org_id, &super::silence::proposal_alert(&p), now)?;
         }
@@ -162,6 +164,9 @@ fn check(
     }
     if p.due_at.checked_sub(due_soon).is_ok_and(|soon| soon <= now) {
         let raised = crate::alerts::raise(db, p.org_id, &due_soon_alert(&p), now)?;
+        if raised {
+            crate::notify::on_promise(db, &p, false, now)?;
+        }
         if raised && let Some(rid) = p.request_id {
             let r = rapport_store::repo::requests::get(db, p.org_id, rid)?;
             crate::events::emit(

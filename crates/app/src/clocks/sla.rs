@@ -382,6 +382,8 @@ fn check(db: &mut Db<'_>, r: &Request, now: Timestamp) -> AppResult<()> {
                 now,
             )?;
             if raised && t.to == ClockStatus::AtRisk {
+                let due = t.wait_started_at.and(state.clock(t.clock).due_at);
+                crate::notify::on_sla_at_risk(db, r, clock_words(t.clock), due, now)?;
                 crate::events::emit(
                     db,
                     r,

@@ -2,6 +2,9 @@
 
 mod support;
 
+#[path = "../mail_servers/mod.rs"]
+mod mail_servers;
+
 mod absence;
 mod account_pages;
 mod alerts;
@@ -30,6 +33,7 @@ mod mail_trust;
 mod mailbox_guard;
 mod member_invites;
 mod merge;
+mod notify;
 mod observability;
 mod openapi;
 mod ops;

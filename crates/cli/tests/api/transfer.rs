@@ -326,6 +326,15 @@ async fn varied_org(app: &TestApp) -> (OrgId, String) {
         .await
         .ok(201);
     assert_eq!(by_turn["assignee_id"], fresh);
+    // Their notifications come by an hourly digest (the choice moves with them).
+    app.call(
+        reqwest::Method::PUT,
+        "/api/v1/notifications/settings",
+        Some(&token),
+        Some(json!({"email": "hourly"})),
+    )
+    .await
+    .ok(200);
     newer_tables(app, &token, &ctx, client, contact).await;
     for t in TABLES {
         let n = app.count_in(org.id, t.name).await;

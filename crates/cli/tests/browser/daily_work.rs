@@ -1,7 +1,9 @@
 //! The daily work through the pages (issue 17, item 3), after the first week set the firm up:
 //! a request logged for the client with a file, assigned to another member, a reply whose lint
 //! finding is shown and fixed, a promise seen on the promises page, time logged, corrected and
-//! deleted, and a bulk status change in the queue filtered to the client.
+//! deleted, a bulk status change in the queue filtered to the client, and the member the
+//! request was assigned to finding it in her inbox (unread count in the navigation) and
+//! marking it read.
 
 use fantoccini::{Client, Locator};
 
@@ -316,5 +318,26 @@ async fn quick_lane_with_a_contact(c: &Client, base: &str, step: &mut &'static s
         "section[aria-labelledby=thread-h]",
         "Dear Dr Mehta, the temperature column is fixed.",
     )
-    .await
+    .await?;
+
+    *step = "the member the owner assigned finds it in her inbox and marks it read";
+    sign_out(c).await?;
+    sign_in(c, base, "ines@ferris.example", "ines chose this 42").await?;
+    let badge = text(c, "#inbox-count").await?;
+    check(
+        badge.trim().parse::<u32>().is_ok_and(|n| n >= 1),
+        format!("the navigation counts Ines's unread notifications: {badge:?}"),
+    )?;
+    click(c, "nav.side a[href='/app/inbox']").await?;
+    wait_text(c, "main h1", "Inbox").await?;
+    wait_text(c, "main ul.inbox", "assigned you").await?;
+    wait_text(c, "main ul.inbox", "Weekly cold-store report is late").await?;
+    shots(c, "inbox").await?;
+    click(c, "form[action='/app/inbox/read-all'] button").await?;
+    wait_text(c, "main .notice.ok", "marked read").await?;
+    let badge = text(c, "#inbox-count").await?;
+    check(
+        badge.trim() == "0",
+        format!("none unread after marking all read: {badge:?}"),
+    )
 }

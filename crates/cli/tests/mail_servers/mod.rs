@@ -53,6 +53,23 @@ pub fn available() -> bool {
     false
 }
 
+/// Whether the SMTP sink alone can run (aiosmtpd): for tests that only send. On CI its absence
+/// is a failure, elsewhere a skip.
+pub fn smtp_available() -> bool {
+    let aiosmtpd = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if aiosmtpd {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("aiosmtpd must be installed on CI (.ci/run installs it)");
+    }
+    eprintln!("skipped: aiosmtpd missing (pip install aiosmtpd)");
+    false
+}
+
 /// A directory under /tmp readable by Dovecot's unprivileged processes, removed on drop.
 pub struct TempDir(pub PathBuf);
 

@@ -23,6 +23,7 @@ pub mod mail;
 pub mod members;
 pub mod merge;
 pub mod messages;
+pub mod notifications;
 pub mod orgs;
 pub mod presence;
 pub mod promises;

@@ -118,6 +118,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("triage", "triage"),
     ("attachment", "attachments"),
     ("absence", "member_absences"),
+    ("notification", "notifications"),
 ];
 
 /// The table of a kind word, if it names rows of ours.
@@ -672,6 +673,32 @@ pub const TABLES: &[TableSpec] = &[
             ("acknowledged_by", Table("members")),
         ],
         json_with_ids: &["details"],
+    },
+    TableSpec {
+        name: "notifications",
+        columns: &[
+            "id", "org_id", "member_id", "kind", "request_id", "subject_kind", "subject_id", "message", "actor_id",
+            "created_at", "read_at", "email", "emailed_at",
+        ],
+        has_id: true,
+        key: &["id"],
+        booleans: &[],
+        refs: &[
+            ("member_id", Table("members")),
+            ("request_id", Table("requests")),
+            ("subject_id", Kind("subject_kind")),
+            ("actor_id", Table("members")),
+        ],
+        json_with_ids: &[],
+    },
+    TableSpec {
+        name: "notification_settings",
+        columns: &["org_id", "member_id", "email", "updated_at"],
+        has_id: false,
+        key: &["member_id"],
+        booleans: &[],
+        refs: &[("member_id", Table("members"))],
+        json_with_ids: &[],
     },
     TableSpec {
         name: "audit_events",

@@ -17,6 +17,7 @@ mod jobs;
 mod mail;
 mod mail_policy;
 mod members;
+mod notifications;
 mod promises;
 mod ratings;
 mod requests;
@@ -136,6 +137,7 @@ impl Modify for SecuritySchemes {
         (name = "audit", description = "Who did what, when"),
         (name = "jobs", description = "The job queue"),
         (name = "alerts", description = "What needs a person's attention"),
+        (name = "notifications", description = "Each member's own inbox and how it reaches them by mail"),
         (name = "care", description = "Etiquette lint, complaints and first replies"),
         (name = "ratings", description = "Ratings of delivered work and the perception gap"),
         (name = "health", description = "Client health and the at-risk list"),
@@ -163,6 +165,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(jobs::router())
         .merge(alerts::router())
+        .merge(notifications::router())
         .merge(care::router())
         .merge(ratings::router())
         .merge(health::router())

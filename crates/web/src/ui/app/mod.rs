@@ -11,6 +11,7 @@ mod dashboard;
 mod engagement_form;
 mod engagements;
 mod fields;
+mod inbox;
 mod login;
 mod members;
 mod new_request;
@@ -48,6 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/app/", get(|| async { Redirect::to("/app") }))
         .route("/app/login", get(login::login_page).post(login::login))
         .route("/app/account", get(account::account))
+        .route("/app/inbox", get(inbox::inbox))
+        .route("/app/inbox/read-all", post(inbox::read_all))
+        .route("/app/inbox/settings", post(inbox::settings))
+        .route("/app/inbox/{id}/read", post(inbox::read))
         .route("/app/account/password", post(account::change_password))
         .route(
             "/app/account/sign-out-everywhere",
@@ -277,6 +282,11 @@ fn page_with(
             div class="layout" {
                 nav aria-label="Views" class="side" {
                     ul {
+                        li { a href="/app/inbox" aria-current=[(current == "inbox").then_some("page")] {
+                            "Inbox " span class="count" id="inbox-count" aria-label={ (nav.unread) " unread" } {
+                                (nav.unread)
+                            }
+                        } }
                         @for (view, label) in VIEWS {
                             @let n = counts.get(view).copied().unwrap_or(0);
                             li {
