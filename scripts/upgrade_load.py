@@ -80,9 +80,10 @@ def main():
         s.set()
     if b.stop() != 0:
         problems.append("the previous release's server B did not exit 0 on SIGTERM")
-    migrated = time.monotonic()
     b = Server(args.new, args.db, 18482, f"{args.logs}/b-new.log")
     b.wait_ready()
+    # The new release migrates before it listens: from here the schema is the new one.
+    migrated = time.monotonic()
     session_b = Session(b.base, args.password)
     stop_b = [writers.start(f"B{i}", session_b) for i in range(2)]
     time.sleep(args.phase)

@@ -54,7 +54,11 @@ class Session:
             path = f"/api/v1/requests?client_id={client_id}&limit=200"
             if cursor:
                 path += f"&cursor={urllib.parse.quote(cursor)}"
-            status, _, body = self.call("GET", path)
+            status, headers, body = self.call("GET", path)
+            if status == 429:
+                # The session's writers used its rate; wait as they do.
+                time.sleep(float({k.lower(): v for k, v in headers.items()}.get("retry-after", 1)))
+                continue
             if status != 200:
                 raise RuntimeError(f"listing requests on {self.base} answered {status}: {body[:200]}")
             page = json.loads(body)
