@@ -13,7 +13,7 @@ use rapport_core::message::{Direction, Message, SendStatus};
 use rapport_core::promise::PromiseKind;
 use rapport_core::request::{Request, Status};
 use rapport_store::Db;
-use rapport_store::repo::{messages, requests};
+use rapport_store::repo::{members, messages, requests};
 use serde::{Deserialize, Serialize};
 
 use crate::clocks::sla::{Change, on_request_change};
@@ -232,17 +232,16 @@ pub(crate) fn send_reply(
         .or(r.contact_id.map(|_| now))
         .filter(|_| reply.check_send_time);
     let confirm = matches!(writer, Writer::Member(_)) && reply.confirm_findings;
-    let findings = crate::care::check_outbound(db, r, &reply.body, send_at, confirm, reply.field)?;
+    // The signature is part of what the contact reads, so it is linted and kept with the body
+    // (the thread shows what was sent).
+    let body = match writer {
+        Writer::Member(ctx) => signed(db, ctx, reply.body)?,
+        Writer::Rule => reply.body,
+    };
+    let findings = crate::care::check_outbound(db, r, &body, send_at, confirm, reply.field)?;
     let m = messages::insert(
         db,
-        &outbound(
-            org,
-            r.id,
-            writer.actor(),
-            reply.body,
-            reply.scheduled_for,
-            now,
-        ),
+        &outbound(org, r.id, writer.actor(), body, reply.scheduled_for, now),
     )?;
     if let Writer::Member(ctx) = writer {
         crate::care::record_confirmation(db, ctx, r.id, m.id, &findings, now)?;
@@ -257,6 +256,19 @@ pub(crate) fn send_reply(
         }
     }
     Ok(m)
+}
+
+/// `body` with the writing member's signature under it (after the usual `-- ` line), if they
+/// have one.
+fn signed(db: &mut Db<'_>, ctx: &Ctx, body: String) -> AppResult<String> {
+    let Some(id) = ctx.principal.member_id() else {
+        return Ok(body);
+    };
+    let sig = members::find(db, ctx.org(), id)?.and_then(|m| m.signature);
+    Ok(match sig {
+        Some(sig) => format!("{}\n\n-- \n{sig}", body.trim_end()),
+        None => body,
+    })
 }
 
 /// A reply by `by` reached the client at `at`: it keeps the request's reply promises (when in

@@ -32,6 +32,9 @@ pub struct Member {
     /// Countries (ISO 3166-1 alpha-2, e.g. `GB`) whose public holidays the member takes.
     #[serde(default)]
     pub holiday_countries: Vec<String>,
+    /// Plain text put under the member's email replies (after a `-- ` line); `None`: none.
+    #[serde(default)]
+    pub signature: Option<String>,
     pub active: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -139,8 +142,27 @@ pub struct MemberPatch {
     /// Countries whose public holidays the member takes, e.g. `["GB"]` (replaces the list).
     #[serde(default)]
     pub holiday_countries: Option<Vec<String>>,
+    /// Plain text under your email replies: at most 500 characters and 8 lines; `""` removes it.
+    #[serde(default)]
+    pub signature: Option<String>,
     #[serde(default)]
     pub active: Option<bool>,
+}
+
+/// A signature is a few lines under a reply, not a letterhead: long ones bury the answer.
+pub const MAX_SIGNATURE_CHARS: usize = 500;
+pub const MAX_SIGNATURE_LINES: usize = 8;
+
+/// A signature as kept: trimmed, line ends as `\n`; empty means none.
+fn signature(value: &str) -> Result<String, String> {
+    let sig = validate::optional_text(&value.replace("\r\n", "\n"), MAX_SIGNATURE_CHARS)?;
+    let lines = sig.lines().count();
+    if lines > MAX_SIGNATURE_LINES {
+        return Err(format!(
+            "must be at most {MAX_SIGNATURE_LINES} lines (got {lines})"
+        ));
+    }
+    Ok(sig)
 }
 
 /// The most explicit holiday dates a member may keep.
@@ -237,6 +259,11 @@ impl MemberPatch {
         if let Some(c) = self.holiday_countries {
             out.holiday_countries = holiday_list(c, true, "holiday_countries", &mut v);
         }
+        if let Some(sig) = &self.signature
+            && let Some(sig) = v.check("signature", signature(sig))
+        {
+            out.signature = (!sig.is_empty()).then_some(sig);
+        }
         if let Some(a) = self.active {
             out.active = a;
         }
@@ -280,6 +307,7 @@ mod tests {
             weekly_capacity_minutes: 2400,
             holidays: vec![],
             holiday_countries: vec![],
+            signature: None,
             active: true,
             created_at: Timestamp::UNIX_EPOCH,
             updated_at: Timestamp::UNIX_EPOCH,

@@ -288,6 +288,7 @@ mod tests {
             weekly_capacity_minutes: 2400,
             holidays: vec![],
             holiday_countries: vec![],
+            signature: None,
             active: true,
             created_at: Timestamp::UNIX_EPOCH,
             updated_at: Timestamp::UNIX_EPOCH,

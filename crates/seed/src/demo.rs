@@ -444,6 +444,10 @@ pub async fn seed(app: &App) -> AppResult<DemoReport> {
                 members.push(m);
             }
             rep.members = members.len();
+            // Ada signs her replies: her account page shows it, and her email replies carry it.
+            let ada = &mut members[0];
+            ada.signature = Some("Ada Okafor\nNorthwind Studio, London".into());
+            rapport_store::repo::members::update(db, ada)?;
             // Sam is away for three days next week: his page lists it, and his capacity and
             // suggested dates leave those days out.
             let sam = &members[3];

@@ -151,6 +151,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     27 "0027_auto_assign",
     28 "0028_notifications",
     29 "0029_contact_roles",
+    31 "0031_member_signatures",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -183,6 +184,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     27 "0027_auto_assign",
     28 "0028_notifications",
     29 "0029_contact_roles",
+    31 "0031_member_signatures",
 );
 
 pub fn for_engine(engine: Engine) -> &'static [Migration] {

@@ -1,6 +1,7 @@
 //! The account page over HTTP (issue 18, item 1): a member changes their password (the API's
 //! rules, errors in the form's words), turns two-factor sign-in on and off, signs out
-//! everywhere, and creates and revokes their own API tokens — seeing only their own.
+//! everywhere, sets their email signature (issue 21 item 6), and creates and revokes their own
+//! API tokens — seeing only their own.
 
 use rapport_core::access::Role;
 use reqwest::Method;
@@ -407,5 +408,49 @@ both!(
             assert_eq!(get(&app, "/app/account", &[s]).await.status, 303);
         }
         assert!(audit_has(&app, "auth.sign_out_everywhere").await);
+    }
+);
+
+both!(
+    a_member_sets_their_email_signature_on_the_account_page,
+    |app: TestApp| async move {
+        let token = app.member_token("ada@acme.example", Role::Agent).await;
+        let session = sign_in(&app, "app", "ada@acme.example", PASSWORD).await;
+        let page = get(&app, "/app/account", &[&session]).await;
+        assert!(page.body.contains("id=\"signature-form\""), "{}", page.body);
+        let csrf = page.csrf();
+
+        // Too long: refused in the label's words, what was typed kept.
+        let long = "x".repeat(501);
+        let res = post(
+            &app,
+            "/app/account/signature",
+            &[&session],
+            &[("csrf", &csrf), ("signature", &long)],
+        )
+        .await;
+        res.says(422, "Signature:");
+        assert!(res.body.contains(&long));
+        let me: Value = app.get("/api/v1/me", &token).await.ok(200);
+        assert_eq!(me["member"]["signature"], Value::Null);
+
+        let res = post(
+            &app,
+            "/app/account/signature",
+            &[&session],
+            &[("csrf", &csrf), ("signature", "Ada\r\nAcme Ltd")],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let page = get(&app, &res.location, &[&session]).await;
+        assert!(page.body.contains("Signature saved."), "{}", page.body);
+        assert!(
+            page.body.contains("Ada\nAcme Ltd</textarea>"),
+            "{}",
+            page.body
+        );
+        let me: Value = app.get("/api/v1/me", &token).await.ok(200);
+        assert_eq!(me["member"]["signature"], "Ada\nAcme Ltd");
+        assert!(audit_has(&app, "member.update").await);
     }
 );

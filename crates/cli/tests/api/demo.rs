@@ -48,6 +48,12 @@ both!(the_demo_tells_a_true_story, |app: TestApp| async move {
     let ctx = a.ctx_for_member(org.id, owner.id).await.unwrap();
     let (_, token) = a.create_token_for(&ctx, owner.id, "story").await.unwrap();
     let now: Timestamp = "2026-11-18T10:00:00Z".parse().unwrap();
+    // The owner signs her email replies (issue 21 item 6).
+    let me = app.get("/api/v1/me", &token).await.ok(200);
+    assert_eq!(
+        me["member"]["signature"],
+        "Ada Okafor\nNorthwind Studio, London"
+    );
 
     let requests = all(&app, &token, "/api/v1/requests").await;
     assert!(requests.len() > 50, "{}", requests.len());

@@ -1567,3 +1567,164 @@ both_faked!(
         assert_eq!(app.snapshot().await, before);
     }
 );
+
+/// The owner's member id, found by address.
+async fn owner_id(app: &TestApp) -> i64 {
+    let all = app.get("/api/v1/members", &app.owner).await.ok(200);
+    all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "owner@acme.example")
+        .expect("the owner is listed")["id"]
+        .as_i64()
+        .unwrap()
+}
+
+both_faked!(
+    replies_carry_the_writers_signature_and_it_is_linted,
+    with_fakes,
+    |app: TestApp, f: Fakes| async move {
+        app.start_clock_in_london_office_hours();
+        let north = app.client("Northwind").await;
+        app.post(
+            "/api/v1/contacts",
+            &app.owner,
+            json!({"client_id": north, "name": "Priya Mehta", "email": "priya@northwind.example",
+                   "etiquette": {"preferred_name": "Dr Mehta", "avoid": ["Dear Sir/Madam"]}}),
+        )
+        .await
+        .ok(201);
+        let rid = created(
+            &ingest(
+                &app,
+                mail(
+                    "priya@northwind.example",
+                    "Export fails",
+                    "s1@northwind.example",
+                    "",
+                    "x",
+                ),
+            )
+            .await,
+        );
+        let me = owner_id(&app).await;
+        let path = format!("/api/v1/members/{me}");
+
+        // Too many lines: refused, naming the field, nothing kept.
+        let long = (1..=9)
+            .map(|i| format!("line {i}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let r = app
+            .patch(&path, &app.owner, json!({"signature": long}))
+            .await
+            .problem(422);
+        assert_eq!(r.fields(), ["signature"]);
+        let m = app.get(&path, &app.owner).await.ok(200);
+        assert_eq!(m["signature"], Value::Null);
+
+        // Set, it is shown on the member and audited.
+        let m = app
+            .patch(
+                &path,
+                &app.owner,
+                json!({"signature": "  Olu Owner\r\nAcme Ltd, London \n"}),
+            )
+            .await
+            .ok(200);
+        assert_eq!(m["signature"], "Olu Owner\nAcme Ltd, London");
+        let audit = app
+            .get(
+                &format!("/api/v1/audit?action=member.update&target_kind=member&target_id={me}"),
+                &app.owner,
+            )
+            .await
+            .ok(200);
+        assert!(audit.to_string().contains("Acme Ltd, London"), "{audit}");
+
+        // The sent mail carries it under the body, after the signature separator.
+        let sent = app
+            .post(
+                &format!("/api/v1/requests/{rid}/messages"),
+                &app.owner,
+                json!({"direction": "outbound", "body": "We found the cause."}),
+            )
+            .await
+            .ok(201);
+        assert!(
+            sent["body"]
+                .as_str()
+                .unwrap()
+                .ends_with("We found the cause.\n\n-- \nOlu Owner\nAcme Ltd, London"),
+            "{sent}"
+        );
+        run_jobs(&app).await;
+        let raw = String::from_utf8(f.sent.lock().unwrap()[0].2.clone()).unwrap();
+        assert!(
+            raw.contains("We found the cause.\r\n\r\n--=20\r\nOlu Owner\r\nAcme Ltd, London"),
+            "{raw}"
+        );
+
+        // A member without a signature sends none.
+        let admin = app
+            .member_token("ada@acme.example", rapport_core::access::Role::Admin)
+            .await;
+        app.post(
+            &format!("/api/v1/requests/{rid}/messages"),
+            &admin,
+            json!({"direction": "outbound", "body": "Fixed now."}),
+        )
+        .await
+        .ok(201);
+        run_jobs(&app).await;
+        let raw = String::from_utf8(f.sent.lock().unwrap()[1].2.clone()).unwrap();
+        assert!(raw.contains("Fixed now."), "{raw}");
+        assert!(
+            !raw.contains("--=20") && !raw.contains("Olu Owner"),
+            "{raw}"
+        );
+
+        // A phrase the contact asked us to avoid, in the signature, holds the reply.
+        app.patch(
+            &path,
+            &app.owner,
+            json!({"signature": "Dear Sir/Madam, yours truly\nOlu"}),
+        )
+        .await
+        .ok(200);
+        let before = f.sent.lock().unwrap().len();
+        let r = app
+            .post(
+                &format!("/api/v1/requests/{rid}/messages"),
+                &app.owner,
+                json!({"direction": "outbound", "body": "One more thing."}),
+            )
+            .await
+            .problem(409);
+        assert_eq!(r.fields(), ["body"]);
+        assert!(
+            r.body["findings"].to_string().contains("Dear Sir/Madam"),
+            "{}",
+            r.body
+        );
+        run_jobs(&app).await;
+        assert_eq!(f.sent.lock().unwrap().len(), before);
+
+        // Removed, replies go out without one again.
+        let m = app
+            .patch(&path, &app.owner, json!({"signature": ""}))
+            .await
+            .ok(200);
+        assert_eq!(m["signature"], Value::Null);
+        let sent = app
+            .post(
+                &format!("/api/v1/requests/{rid}/messages"),
+                &app.owner,
+                json!({"direction": "outbound", "body": "One more thing."}),
+            )
+            .await
+            .ok(201);
+        assert_eq!(sent["body"], "One more thing.");
+    }
+);

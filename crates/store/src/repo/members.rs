@@ -16,7 +16,7 @@ pub const UNIQUE_EMAIL: UniqueKey = UniqueKey {
     message: "a member with this email already exists",
 };
 
-const COLUMNS: &str = "id, org_id, email, name, role, tz, working_hours, weekly_capacity_minutes, active, created_at, updated_at, holidays, holiday_countries";
+const COLUMNS: &str = "id, org_id, email, name, role, tz, working_hours, weekly_capacity_minutes, active, created_at, updated_at, holidays, holiday_countries, signature";
 
 fn from_row(r: &Row) -> Result<Member, StoreError> {
     Ok(Member {
@@ -33,6 +33,7 @@ fn from_row(r: &Row) -> Result<Member, StoreError> {
         updated_at: r.get("updated_at")?,
         holidays: r.json("holidays")?,
         holiday_countries: r.json("holiday_countries")?,
+        signature: r.get("signature")?,
     })
 }
 
@@ -103,10 +104,10 @@ pub fn list(
 pub fn update(db: &mut Db<'_>, m: &Member) -> Result<(), StoreError> {
     let n = db.execute(
         "UPDATE members SET name = $3, role = $4, tz = $5, working_hours = $6, weekly_capacity_minutes = $7, active = $8, updated_at = $9,
-                holidays = $10, holiday_countries = $11
+                holidays = $10, holiday_countries = $11, signature = $12
          WHERE org_id = $1 AND id = $2",
         params![m.org_id, m.id, m.name, Word(m.role.as_str()), m.tz, Json(&m.working_hours), m.weekly_capacity_minutes, m.active, m.updated_at,
-                Json(&m.holidays), Json(&m.holiday_countries)],
+                Json(&m.holidays), Json(&m.holiday_countries), m.signature],
     )?;
     if n == 0 {
         Err(StoreError::NotFound)

@@ -155,7 +155,7 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             "id", "org_id", "email", "name", "role", "tz", "working_hours", "weekly_capacity_minutes", "active",
             "password_hash", "created_at", "updated_at", "totp_secret", "totp_enabled", "totp_last_step",
-            "holidays", "holiday_countries",
+            "holidays", "holiday_countries", "signature",
         ],
         has_id: true,
         key: &["id"],

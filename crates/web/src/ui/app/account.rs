@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use rapport_app::AppError;
 use rapport_core::ids::TokenId;
+use rapport_core::member::MemberPatch;
 use serde::Deserialize;
 
 use super::fields::{Labels, is_form_error, notice, say};
@@ -22,6 +23,7 @@ const LABELS: Labels = &[
     ("code", "Code from the app"),
     ("totp", "Two-factor sign-in"),
     ("name", "Token name"),
+    ("signature", "Signature"),
 ];
 
 /// Where the session ends up once it has been ended: the sign-in page, saying why.
@@ -43,6 +45,8 @@ struct View {
     error_in: &'static str,
     ok: Option<&'static str>,
     token_name: String,
+    /// The signature as typed, shown again beside its error.
+    signature: Option<String>,
     enrolment: Option<Enrolment>,
     created: Option<(String, String)>,
 }
@@ -56,6 +60,7 @@ struct Enrolment {
 async fn render(state: &AppState, s: &Session, v: View) -> UiResult<Response> {
     let me = me(state, s).await?;
     let totp_on = state.app.totp_enabled(&s.ctx).await?;
+    let signature = state.app.get_member(&s.ctx, me.id).await?.signature;
     let tokens: Vec<_> = state
         .app
         .list_tokens(&s.ctx)
@@ -118,6 +123,19 @@ async fn render(state: &AppState, s: &Session, v: View) -> UiResult<Response> {
                     (csrf_field(&s.csrf))
                     button type="submit" { "Set up two-factor sign-in" }
                 }
+            }
+        }
+        section aria-labelledby="sig-h" id="signature" {
+            h2 id="sig-h" { "Email signature" }
+            (err_in("signature"))
+            form method="post" action="/app/account/signature" class="stack" id="signature-form" {
+                (csrf_field(&s.csrf))
+                label for="sig-text" { "Signature (plain text, at most 8 lines)" }
+                textarea id="sig-text" name="signature" rows="4" maxlength="500" aria-describedby="sig-help" {
+                    (v.signature.as_deref().or(signature.as_deref()).unwrap_or(""))
+                }
+                p class="muted" id="sig-help" { "Put under your email replies to clients, after a “-- ” line; the client's etiquette applies to it too. Empty: no signature." }
+                button type="submit" { "Save signature" }
             }
         }
         section aria-labelledby="sessions-h" {
@@ -187,6 +205,7 @@ pub(super) async fn account(
         "totp-on" => Some("Two-factor sign-in is on: the next sign-in asks for a code."),
         "totp-off" => Some("Two-factor sign-in is off."),
         "revoked" => Some("Token revoked: it no longer works."),
+        "signature" => Some("Signature saved."),
         _ => None,
     };
     render(
@@ -397,4 +416,35 @@ pub(super) async fn revoke_token(
     s.check(&f.csrf)?;
     state.app.revoke_token(&s.ctx, id).await?;
     Ok(Redirect::to("/app/account?done=revoked#tokens").into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct SignatureForm {
+    csrf: String,
+    signature: String,
+}
+
+pub(super) async fn set_signature(
+    State(state): State<AppState>,
+    Agent(s): Agent,
+    UiForm(f): UiForm<SignatureForm>,
+) -> UiResult<Response> {
+    s.check(&f.csrf)?;
+    let me = me(&state, &s).await?;
+    let patch = MemberPatch {
+        signature: Some(f.signature.clone()),
+        ..MemberPatch::default()
+    };
+    match state.app.update_member(&s.ctx, me.id, patch).await {
+        Ok(_) => Ok(Redirect::to("/app/account?done=signature#signature").into_response()),
+        Err(e) => {
+            let v = View {
+                error_in: "signature",
+                signature: Some(f.signature),
+                ..View::default()
+            };
+            retry(&state, &s, e, v).await
+        }
+    }
 }

@@ -369,6 +369,8 @@ pub(super) async fn update(
             weekly_capacity_minutes: fields::hours("weekly_capacity_minutes", &f.capacity_hours)?,
             holidays: Some(fields::items(&f.holidays)),
             holiday_countries: Some(fields::items(&f.holiday_countries)),
+            // The signature is the member's own, set on their account page.
+            signature: None,
             active: (admin && f.has_active == "yes" && active != before.active).then_some(active),
         };
         state.app.update_member(&s.ctx, id, patch).await

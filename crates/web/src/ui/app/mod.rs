@@ -62,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/account/totp/enable", post(account::totp_enable))
         .route("/app/account/totp/disable", post(account::totp_disable))
         .route("/app/account/tokens", post(account::create_token))
+        .route("/app/account/signature", post(account::set_signature))
         .route(
             "/app/account/tokens/{id}/revoke",
             post(account::revoke_token),
