@@ -99,8 +99,12 @@ async fn a_database_from_before_the_column_is_read_and_upgraded(db: TestDb) {
         .await
         .unwrap();
     let status = store.raw(migrate::status).await.unwrap();
-    let latest = migrate::for_engine(store.engine()).last().unwrap().version;
-    assert_eq!(status.pending.len() as i64, latest - BASELINE);
+    // Every migration after the baseline is pending (the numbers may have gaps).
+    let after_baseline = migrate::for_engine(store.engine())
+        .iter()
+        .filter(|m| m.version > BASELINE)
+        .count();
+    assert_eq!(status.pending.len(), after_baseline);
     store.migrate().await.unwrap();
     store.check_schema().await.unwrap();
     let recorded: Vec<(i64, Option<i64>)> = store
