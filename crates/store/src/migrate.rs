@@ -77,14 +77,11 @@ fn statements(sql: &str) -> Vec<String> {
     let mut cur = String::new();
     let (mut quote, mut dollar) = (false, false);
     for line in sql.lines() {
-        let line = if quote || dollar {
-            line
-        } else {
-            line.split("--").next().unwrap_or("")
-        };
         let mut chars = line.chars().peekable();
         while let Some(c) = chars.next() {
             match c {
+                // A comment runs to the end of the line, unless the dashes are quoted.
+                '-' if !quote && !dollar && chars.peek() == Some(&'-') => break,
                 '\'' if !dollar => quote = !quote,
                 '$' if !quote && chars.peek() == Some(&'$') => {
                     chars.next();
@@ -498,13 +495,13 @@ mod tests {
 
     #[test]
     fn statements_split_outside_quotes_and_function_bodies() {
-        let sql = "-- a comment; with a semicolon\nCREATE TABLE a (x TEXT DEFAULT ';');\n\
+        let sql = "-- a comment; with a semicolon\nCREATE TABLE a (x TEXT DEFAULT ';--'); -- why\n\
                    CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;\n\
                    CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 'y'; DELETE FROM a; END;\n\
                    CREATE INDEX a_x ON a (x)";
         let st = statements(sql);
         assert_eq!(st.len(), 4, "{st:?}");
-        assert!(st[0].starts_with("CREATE TABLE a"));
+        assert_eq!(st[0], "CREATE TABLE a (x TEXT DEFAULT ';--')");
         assert!(st[1].contains("RETURN NEW; END $$"));
         assert!(st[2].ends_with("DELETE FROM a; END"), "{}", st[2]);
         assert_eq!(st[3], "CREATE INDEX a_x ON a (x)");
